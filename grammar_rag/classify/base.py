@@ -1,0 +1,41 @@
+"""Classifier protocol and the single factory that maps a backend name to a classifier.
+
+``evidence`` is the model-free classifier; any name registered in :data:`grammar_rag.llm.BACKENDS`
+(``openai``, ``vllm``, ``local``...) gives an LLM classifier over that backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from grammar_rag.registry import Registry
+from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
+
+
+class Classifier(Protocol):
+    name: str
+
+    def classify(
+        self, feature: Feature, passages: list[ScoredPassage], grammar: Grammar | None = None
+    ) -> Prediction:
+        """Value from ``feature``'s closed set (or NOT_ENOUGH_INFO) with evidence from ``passages``."""
+        ...
+
+    def classify_many(
+        self, items: list[tuple[Feature, list[ScoredPassage], Grammar | None]]
+    ) -> list[Prediction]:
+        """Batched form (LLM backends batch prompts); default implementations loop."""
+        ...
+
+
+CLASSIFIERS: Registry[Classifier] = Registry(
+    "classifier",
+    autoload=("grammar_rag.classify.evidence_classifier", "grammar_rag.classify.llm_classifier"),
+)
+
+
+def make_classifier(backend: str = "evidence", **options: Any) -> Classifier:
+    """``evidence`` -> model-free classifier; an LLM backend name -> LLM classifier over it."""
+    if backend in CLASSIFIERS.names():
+        return CLASSIFIERS.create(backend, **options)
+    return CLASSIFIERS.create("llm", backend=backend, **options)

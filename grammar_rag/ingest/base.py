@@ -1,0 +1,50 @@
+"""Ingester protocol: a source file (or directory) in, grammars with their passages out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from grammar_rag.registry import Registry
+from grammar_rag.types import Grammar, Passage
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    """How native units become passages.
+
+    ``paragraph``: one passage per native paragraph / interlinear example (default: keeps
+    provenance exact). ``window``: a sliding window of ``window_tokens`` whitespace tokens with
+    ``overlap_tokens`` overlap, never crossing a page/section boundary.
+    """
+
+    mode: Literal["paragraph", "window"] = "paragraph"
+    window_tokens: int = 200
+    overlap_tokens: int = 50
+    min_chars: int = 20  # shorter paragraphs are merged into the next one
+
+
+@dataclass
+class IngestedGrammar:
+    grammar: Grammar
+    passages: list[Passage] = field(default_factory=list)
+
+
+class Ingester(Protocol):
+    """Turns one source into grammars. Raises :class:`IngestError` naming the file on failure."""
+
+    def __call__(
+        self, path: Path, *, chunking: ChunkingConfig, metadata: dict[str, object] | None = None
+    ) -> list[IngestedGrammar]: ...
+
+
+INGESTERS: Registry[Ingester] = Registry(
+    "ingester",
+    autoload=(
+        "grammar_rag.ingest.pdf",
+        "grammar_rag.ingest.latex",
+        "grammar_rag.ingest.text",
+        "grammar_rag.ingest.paragraph_csv",
+    ),
+)
