@@ -215,6 +215,9 @@ class Prediction:
     backend: str = ""
     prompt_version: str = ""
     raw_response: str = ""
+    # Machine-readable caveats, e.g. "unparseable" (the model's reply named no value: ``value`` is
+    # NOT_ENOUGH_INFO and the benchmark scores it as the feature's first value), "evidence-truncated".
+    flags: list[str] = field(default_factory=list)
 
     @property
     def abstained(self) -> bool:

@@ -1,1 +1,68 @@
-"""ingest package."""
+"""Grammar ingestion: a file or directory in, grammars with provenance-carrying passages out.
+
+``ingest_path`` is the one entry point the index and the CLI use; formats are looked up in the
+``INGESTERS`` registry ("pdf", "latex", "text", "markdown", "paragraph-csv"), so adding a format
+means registering one function. Ingesters are pure: they raise :class:`IngestError` (naming the
+file) before returning anything, so a failed file never leaves half a grammar in an index.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from grammar_rag.errors import IngestError
+from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text, passage_id
+from grammar_rag.ingest.detect import detect_format
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "INGESTERS",
+    "ChunkingConfig",
+    "IngestError",
+    "IngestedGrammar",
+    "Ingester",
+    "Unit",
+    "detect_format",
+    "ingest_path",
+    "make_passages",
+    "normalise_text",
+    "passage_id",
+]
+
+
+def ingest_path(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    chunking: ChunkingConfig = ChunkingConfig(),
+    metadata: dict[str, object] | None = None,
+) -> list[IngestedGrammar]:
+    """Ingest one source. ``format=None`` detects it (see :func:`detect_format`).
+
+    Returns one :class:`IngestedGrammar` per grammar found (a paragraph-CSV tree yields many).
+    ``metadata`` overrides guessed :class:`~grammar_rag.types.Grammar` fields (id, language,
+    iso639_3, glottocode, title, author, year, license).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"{path}: no such file or directory.")
+    fmt = format or detect_format(path)
+    if fmt not in INGESTERS.names():
+        raise IngestError(f"{path}: unknown format {fmt!r}; available: {', '.join(INGESTERS.names())}.")
+    ingester = INGESTERS.create(fmt)
+    started = time.perf_counter()
+    result = ingester(path, chunking=chunking, metadata=metadata)
+    logger.info(
+        "ingested %s as %s: %d grammar(s), %d passages in %.2fs",
+        path,
+        fmt,
+        len(result),
+        sum(len(g.passages) for g in result),
+        time.perf_counter() - started,
+    )
+    return result

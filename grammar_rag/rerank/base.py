@@ -33,6 +33,17 @@ class Reranker(Protocol):
         ...
 
 
+def as_query(query: FeatureQuery | str) -> FeatureQuery:
+    """Accept free text wherever a feature query is expected."""
+    return query if isinstance(query, FeatureQuery) else FeatureQuery(text=str(query), style="text")
+
+
+def ranked(passages: list[Passage], scores: list[float]) -> list[ScoredPassage]:
+    """All ``passages`` sorted by ``scores`` (descending; ties keep the input order), ranks 1-based."""
+    order = sorted(range(len(passages)), key=lambda i: (-scores[i], i))
+    return [ScoredPassage(passages[i], float(scores[i]), rank) for rank, i in enumerate(order, start=1)]
+
+
 RERANKERS: Registry[Reranker] = Registry(
     "reranker",
     autoload=(

@@ -1,0 +1,208 @@
+"""Loading the paper's retrieval benchmark files (rerankers benchmark, RAG paragraphs, gold pages).
+
+Kept apart from ``retrieval_bench`` so the learned reranker's training script and the tests read
+the data the same way. Only ``Paragraph``, ``Page number`` and ``BM25 Rank`` become passages;
+``Relevance Score`` / ``Binary Relevance Score`` are returned separately as labels for scoring and
+for cross-validated training, and ``Annotation`` / ``Word order`` are never read.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grammar_rag.errors import DataDirError, UnknownFeatureError
+from grammar_rag.types import Feature, FeatureValue, Passage
+
+log = logging.getLogger(__name__)
+
+RERANK_DIR = "rerankers_benchmark"
+RAG_DIR = "rag_on_grammars"
+# paragraphs/<FEATURE>/ directory -> (catalogue id, gold CSV, gold label/pages column)
+PAGE_HIT_FEATURES = {
+    "WALS_81A": ("WALS 81A", "annotated_benchmark.csv", "WALS 81A: Pages"),
+    "WALS_49A": ("WALS 49A", "annotated_benchmark_number_of_cases.csv", "Reference"),
+    "WALS_116A": ("WALS 116A*", "annotated_benchmark.csv", "WALS 116A: Pages"),
+    "GB_107": ("GB107", "annotated_benchmark.csv", "GB107: Pages"),
+}
+
+
+@dataclass
+class RerankCase:
+    """One grammar of the rerankers benchmark: candidates in BM25 order plus their labels."""
+
+    grammar: str
+    passages: list[Passage]
+    relevance: list[float]
+    binary: list[float]
+
+
+def _page_numbers(text: str) -> tuple[str | None, str | None]:
+    nums = re.findall(r"\d+", text or "")
+    if not nums:
+        return None, None
+    return nums[0], nums[-1]
+
+
+def find_rerank_dir(data_dir: str | Path) -> Path:
+    """``data_dir`` itself, ``data_dir/rerankers_benchmark`` or ``data_dir/rag_on_grammars/...``."""
+    root = Path(data_dir).expanduser()
+    for cand in (root / RERANK_DIR, root / RAG_DIR / RERANK_DIR, root):
+        if cand.is_dir() and any(cand.glob("*.csv")) and (cand.name == RERANK_DIR or cand == root):
+            if cand == root and not _looks_like_rerank_csv(next(iter(sorted(root.glob("*.csv"))))):
+                continue
+            return cand
+    raise DataDirError(
+        f"{root} has no '{RERANK_DIR}/' directory of grammar CSVs (give the directory that contains it, "
+        f"e.g. shared/data/rag_on_grammars, or its parent)."
+    )
+
+
+def find_rag_dir(data_dir: str | Path) -> Path | None:
+    """The directory holding ``paragraphs/`` and ``annotated_benchmark*.csv``, if any."""
+    root = Path(data_dir).expanduser()
+    for cand in (root, root / RAG_DIR, root.parent):
+        if (cand / "paragraphs").is_dir():
+            return cand
+    return None
+
+
+def _looks_like_rerank_csv(path: Path) -> bool:
+    with path.open(newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh), [])
+    return "Paragraph" in header and "Relevance Score" in header
+
+
+def load_rerank_case(path: Path) -> RerankCase:
+    """Read one ``rerankers_benchmark/<grammar>.csv``, passages sorted by ``BM25 Rank``."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    missing = {"Paragraph", "Relevance Score", "BM25 Rank"} - set(rows[0] if rows else {})
+    if missing:
+        raise DataDirError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    rows.sort(key=lambda r: float(r["BM25 Rank"]))
+    grammar = path.stem
+    passages, rel, binary = [], [], []
+    for i, r in enumerate(rows):
+        start, end = _page_numbers(r.get("Page number", ""))
+        passages.append(
+            Passage(grammar_id=grammar, passage_id=f"{grammar}:{i}", text=r["Paragraph"], page_start=start,
+                    page_end=end, order=i)
+        )
+        rel.append(float(r["Relevance Score"] or 0))
+        b = r.get("Binary Relevance Score")
+        binary.append(float(b) if b not in (None, "") else float(rel[-1] >= 4))
+    return RerankCase(grammar, passages, rel, binary)
+
+
+def load_rerank_cases(data_dir: str | Path) -> list[RerankCase]:
+    directory = find_rerank_dir(data_dir)
+    cases = [load_rerank_case(p) for p in sorted(directory.glob("*.csv"))]
+    if not cases:
+        raise DataDirError(f"{directory}: no grammar CSV files")
+    return cases
+
+
+def load_paragraphs(path: Path) -> list[tuple[Passage, set[int]]]:
+    """``paragraphs/<FEATURE>/<bibkey>.csv`` -> passages in file (BM25) order with their pages."""
+    from benchmarks.metrics import parse_pages
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for i, r in enumerate(rows):
+        pages = parse_pages(r.get("Page number", ""))
+        start, end = _page_numbers(r.get("Page number", ""))
+        out.append((Passage(path.stem, f"{path.stem}:{i}", r.get("Paragraph", ""), start, end, order=i), pages))
+    return out
+
+
+def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[int]]:
+    """bibkey (``Filename``) -> gold pages of one feature; grammars without pages are left out."""
+    from benchmarks.metrics import parse_pages
+
+    path = rag_dir / csv_name
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = {}
+    for r in rows:
+        key = (r.get("Filename") or "").strip()
+        pages = parse_pages(r.get(column, ""))
+        if key and pages:
+            out[key] = pages
+    return out
+
+
+# --- features ------------------------------------------------------------------------------
+
+
+def load_feature(feature_id: str, data_dir: str | Path | None = None) -> Feature:
+    """From the catalogue when it is installed, else read straight from the CLDF tables."""
+    try:
+        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
+    except ImportError:
+        get_catalogue = None
+    if get_catalogue is not None:
+        try:
+            return get_catalogue().get(feature_id)
+        except UnknownFeatureError:
+            raise
+        except Exception as exc:  # catalogue present but not usable here: fall back
+            log.warning("feature catalogue unavailable (%s); reading CLDF tables", exc)
+    return feature_from_cldf(feature_id, data_dir)
+
+
+def _find_cldf(data_dir: str | Path | None, name: str) -> Path:
+    from grammar_rag.config import data_dir as resolve
+
+    root = Path(data_dir) if data_dir else resolve()
+    assert root is not None
+    for cand in (root / name, root.parent / name, root.parent.parent / name):
+        if (cand / "parameters.csv").exists():
+            return cand
+    raise DataDirError(f"No {name}/parameters.csv under {root} (needed to build feature queries)")
+
+
+def _html_text(markup: str) -> str:
+    try:
+        from grammar_rag.features.guidelines import html_to_text
+
+        return html_to_text(markup)
+    except Exception:
+        import html as html_mod
+
+        text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", markup, flags=re.S)
+        text = re.sub(r"</(p|div|h\d|li|tr)>", "\n\n", text)
+        return html_mod.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def feature_from_cldf(feature_id: str, data_dir: str | Path | None = None) -> Feature:
+    """Minimal Feature from ``wals/`` or ``grambank/`` CLDF CSVs (for use before the catalogue)."""
+    fid = feature_id.replace("WALS", "").replace(" ", "").replace("*", "")
+    is_gb = fid.upper().startswith("GB")
+    cldf = _find_cldf(data_dir, "grambank" if is_gb else "wals")
+    with (cldf / "parameters.csv").open(newline="", encoding="utf-8") as fh:
+        params = {r["ID"]: r for r in csv.DictReader(fh)}
+    key = fid.upper() if is_gb else fid
+    if key not in params:
+        raise UnknownFeatureError(f"Unknown feature '{feature_id}'")
+    p = params[key]
+    with (cldf / "codes.csv").open(newline="", encoding="utf-8") as fh:
+        codes = [r for r in csv.DictReader(fh) if r["Parameter_ID"] == key]
+    values = tuple(
+        FeatureValue(code=c["ID"], name=c["Name"], description=c.get("Description") or "",
+                     number=int(c["Number"]) if (c.get("Number") or "").isdigit() else None)
+        for c in codes
+    )
+    if is_gb:
+        return Feature(id=key, database="Grambank", name=p["Name"], question=p["Name"], values=values,
+                       guideline=p.get("Description") or "")
+    chapter = cldf / "chapters" / f"chapter_{p.get('Chapter_ID')}.html"
+    guideline = _html_text(chapter.read_text(encoding="utf-8")) if chapter.exists() else ""
+    return Feature(id=f"WALS {key}", database="WALS", name=p["Name"], question=f"What is the {p['Name'].lower()}?",
+                   values=values, guideline=guideline)

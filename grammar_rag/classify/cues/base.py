@@ -1,0 +1,70 @@
+"""Cue families: one extractor per *shape* of feature (word order, counts, bound marking...).
+
+A family is chosen by looking at the feature itself (its value names, its question), never at a
+grammar: ``applies(feature)`` must be decidable from the catalogue entry alone. Families are
+tried in order; :class:`~grammar_rag.classify.cues.value_terms.ValueTermFamily` accepts anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from grammar_rag.classify.aggregate import Decision
+from grammar_rag.classify.statements import Sentence
+from grammar_rag.types import Feature
+
+BINARY_VALUE_SETS = (
+    {"0", "1"},
+    {"absent", "present"},
+    {"no", "yes"},
+    {"false", "true"},
+)
+
+
+@dataclass(frozen=True)
+class CueContext:
+    """What an extractor may use besides the passages: the feature and vocabulary derived from it."""
+
+    feature: Feature
+    value_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    topic_terms: tuple[str, ...] = ()
+    guideline_terms: tuple[str, ...] = ()  # filled only when the guideline is in play ("+CoT")
+
+
+class CueFamily(Protocol):
+    name: str
+
+    def applies(self, feature: Feature) -> bool: ...
+
+    def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision: ...
+
+
+def is_binary(feature: Feature) -> bool:
+    names = {v.name.strip().lower() for v in feature.values}
+    return any(names == s for s in BINARY_VALUE_SETS)
+
+
+def positive_value(feature: Feature) -> str:
+    """The value name meaning 'present' in a binary feature ("1", "present", "yes"...)."""
+    for v in feature.values:
+        if v.name.strip().lower() in {"1", "present", "yes", "true"}:
+            return v.name
+    return feature.values[-1].name
+
+
+def negative_value(feature: Feature) -> str:
+    for v in feature.values:
+        if v.name.strip().lower() in {"0", "absent", "no", "false"}:
+            return v.name
+    return feature.values[0].name
+
+
+def feature_text(feature: Feature) -> str:
+    return f"{feature.name} {feature.question}".lower()
+
+
+def word_re(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
+    alts = sorted({re.escape(w) for w in words if w}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.I) if alts else re.compile(r"(?!x)x")

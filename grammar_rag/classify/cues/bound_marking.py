@@ -1,0 +1,107 @@
+"""Binary 'can X be marked by an affix/clitic (on the verb)?' features (GB107-like).
+
+The topic (negation, plural, past...) is read from the feature's question and mapped to its
+Leipzig glossing abbreviation. Evidence for *bound* marking: the abbreviation joined to a stem by
+``-`` (affix) or ``=`` (clitic) in glosses (``chop-TR-NEG-FUT``, ``NEG-go``), and prose calling the
+marker a suffix/prefix/clitic or saying the verb is suffixed/inflected. Evidence for *free*
+marking: the abbreviation standing alone in a gloss line, or prose about a particle, auxiliary,
+adverb or separate word. Because the question is "*can* it be marked", solid bound evidence wins
+even when free markers also exist; free evidence decides 0 only when bound evidence is weak.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
+from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, negative_value, positive_value
+from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight
+from grammar_rag.types import NOT_ENOUGH_INFO, Feature
+
+# topic word (regex, matched in the feature question) -> (gloss labels, prose stem regex)
+TOPICS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (r"negat", ("NEG", "NEGATIVE", "NG"), r"negat\w*|negative"),
+    (r"plural", ("PL",), r"plural\w*"),
+    (r"dual", ("DU",), r"dual"),
+    (r"past", ("PST", "PAST"), r"past"),
+    (r"future", ("FUT",), r"future"),
+    (r"perfective", ("PFV", "PERF"), r"perfective"),
+    (r"passive", ("PASS",), r"passive\w*"),
+    (r"causative", ("CAUS",), r"causative\w*"),
+    (r"reflexive", ("REFL",), r"reflexive\w*"),
+    (r"reciprocal", ("RECP", "RECIP"), r"reciprocal\w*"),
+    (r"imperative", ("IMP", "IMPER"), r"imperative\w*"),
+    (r"definite", ("DEF",), r"definite\w*"),
+    (r"interrogat|polar|question", ("Q", "INT", "INTERR", "QUES", "QM"), r"interrogative|question"),
+)
+BOUND_WORDS = r"(?:suffix\w*|prefix\w*|infix\w*|circumfix\w*|affix\w*|clitic\w*|enclitic\w*|proclitic\w*|bound)"
+FREE_WORDS = r"(?:particles?|auxiliar(?:y|ies)|adverbs?|separate words?|free (?:morphemes?|forms?|words?)|independent words?)"
+ASKS_BOUND = re.compile(r"affix|clitic|suffix|prefix|bound|modification of the verb|verbal morphology|inflect", re.I)
+
+
+def topic_for(feature: Feature) -> tuple[tuple[str, ...], str] | None:
+    text = feature_text(feature)
+    for pattern, labels, prose in TOPICS:
+        if re.search(pattern, text):
+            return labels, prose
+    return None
+
+
+class BoundMarkingFamily:
+    name = "bound-marking"
+
+    def applies(self, feature: Feature) -> bool:
+        return is_binary(feature) and bool(ASKS_BOUND.search(feature_text(feature))) and topic_for(feature) is not None
+
+    def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
+        topic = topic_for(ctx.feature)
+        assert topic is not None
+        labels, prose = topic
+        yes, no = positive_value(ctx.feature), negative_value(ctx.feature)
+        lab = "(?:" + "|".join(labels) + r")"
+        bound_gloss = re.compile(r"(?:(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*" + lab + r"(?![A-Za-z])|(?<![\w-])" + lab + r"[-=](?=\w))")
+        free_gloss = re.compile(r"(?<![\w\-=.])" + lab + r"(?:\([A-Z]+\))?(?![\w\-=.?])")
+        topic_re = r"(?:" + prose + r")"
+        bound_prose = re.compile(
+            r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS + r"|" + BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re
+            + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
+            + r"|" + topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)"
+            + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w)",
+            re.I,
+        )
+        free_prose = re.compile(
+            r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
+            + r"|" + topic_re + r" (?:verb|word|adverb|copula)s?\b)",
+            re.I,
+        )
+        cues: list[Cue] = []
+        for sent in sentences:
+            text = sent.text
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+            n_bound = len(bound_gloss.findall(text))
+            if n_bound:
+                cues.append(Cue(yes, base * min(1.0, 0.6 * n_bound), sent, "gloss", bound_gloss.search(text).group(0)))
+            if sent.is_gloss or n_bound:
+                n_free = len(free_gloss.findall(text))
+                if n_free:
+                    cues.append(Cue(no, base * min(1.0, 0.5 * n_free), sent, "gloss", f"free {labels[0]}"))
+            if not sent.is_gloss:
+                m = bound_prose.search(text)
+                if m:
+                    cues.append(Cue(yes, base, sent, "statement", m.group(0)))
+                m = free_prose.search(text)
+                if m:
+                    cues.append(Cue(no, base * 0.8, sent, "statement", m.group(0)))
+        scores = tally(cues)
+        b, f = scores.get(yes, 0.0), scores.get(no, 0.0)
+        summary = f"bound {b:.2f} vs free {f:.2f}"
+        if b >= 1.0 and b >= 0.5 * f:
+            conf = round(min(1.0, b / (b + f + 0.5)), 3)
+            return Decision(yes, conf, supporting(cues, yes), scores,
+                            f"Bound (affix/clitic) marking is attested ({summary}).")
+        if f >= 1.0 and b < 0.5 * f:
+            conf = round(min(1.0, f / (b + f + 0.5)), 3)
+            return Decision(no, conf, supporting(cues, no), scores,
+                            f"Only free (particle/auxiliary) marking is described ({summary}).")
+        return Decision(NOT_ENOUGH_INFO, 0.0, supporting(cues, yes, 3) + supporting(cues, no, 2), scores,
+                        f"Evidence too weak or contradictory ({summary}).")

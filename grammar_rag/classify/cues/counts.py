@@ -1,0 +1,208 @@
+"""Count features (WALS 49A-like: values '2 cases', '6-7 cases', '10 or more cases', 'No ...').
+
+The counted thing is read off the value names ("cases" here, "genders" in 30A...). Evidence:
+explicit statements ("Dyirbal has eight cases", "a six-case system"), and - for cases - the
+distinct case labels attached to nominals in interlinear glosses (``dog-ERG``, ``house=LOC``)
+plus case names the prose uses for suffixes/markers. WALS 49A's guideline counts adpositional
+clitics and unmarked nominative/absolutive forms, excludes vocatives, and calls a system that only
+marks concrete relations (locative, instrumental...) "exclusively borderline".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
+from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight, statement_strength
+from grammar_rag.types import NOT_ENOUGH_INFO, Feature
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+_NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
+
+# Leipzig-style case abbreviations and prose names -> canonical case. Core (grammatical) cases are
+# flagged: a system without any of them is "borderline" in WALS 49A's sense.
+CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    # canonical: (gloss labels, prose names, core?)
+    "nominative": (("NOM",), ("nominative",), True),
+    "accusative": (("ACC",), ("accusative",), True),
+    "ergative": (("ERG",), ("ergative",), True),
+    "absolutive": (("ABS",), ("absolutive",), True),
+    "dative": (("DAT",), ("dative",), True),
+    "genitive": (("GEN",), ("genitive",), True),
+    "oblique": (("OBL",), ("oblique",), True),
+    "locative": (("LOC",), ("locative",), False),
+    "ablative": (("ABL",), ("ablative",), False),
+    "allative": (("ALL",), ("allative",), False),
+    "instrumental": (("INS", "INST", "INSTR"), ("instrumental",), False),
+    "comitative": (("COM", "COMIT"), ("comitative",), False),
+    "perlative": (("PERL", "PER"), ("perlative",), False),
+    "elative": (("ELA", "EL"), ("elative",), False),
+    "illative": (("ILL",), ("illative",), False),
+    "inessive": (("INE", "INESS"), ("inessive",), False),
+    "adessive": (("ADE", "ADESS"), ("adessive",), False),
+    "essive": (("ESS",), ("essive",), False),
+    "translative": (("TRANSL", "TRA"), ("translative",), False),
+    "abessive": (("ABE", "ABESS"), ("abessive",), False),
+    "privative": (("PRIV",), ("privative",), False),
+    "benefactive": (("BEN",), ("benefactive",), False),
+    "purposive": (("PURP",), ("purposive",), False),
+    "terminative": (("TERM",), ("terminative",), False),
+    "semblative": (("SEMBL",), ("semblative",), False),
+    "aversive": (("AVERS",), ("aversive",), False),
+    "prolative": (("PROL",), ("prolative",), False),
+    "lative": (("LAT",), ("lative",), False),
+    "causal": (("CAUSAL",), ("causal",), False),
+    "proprietive": (("PROP",), ("proprietive",), False),
+}
+LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in labels}
+NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
+CORE_CASES = {case for case, (_, _, core) in CASES.items() if core}
+
+# A case label attached to a stem: 'dog-ERG', 'house=LOC', 'man-PL-ERG', 'tree-LOC.'
+_ATTACHED = re.compile(
+    r"(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*(" + "|".join(sorted(LABEL_TO_CASE, key=len, reverse=True)) + r")(?![A-Za-z])"
+)
+_CASE_NAME_CONTEXT = re.compile(r"\b(case|cases|suffix|suffixes|postposition|clitic|marker|marking|enclitic)\b", re.I)
+_CASE_NAMES = re.compile(r"\b(" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + r")\b", re.I)
+# "in two cases" means instances: a count statement must also talk about morphology.
+_COUNT_CONTEXT = re.compile(
+    r"\b(system|systems|marking|markers?|suffix(?:es)?|endings?|inflect\w*|distinguish\w*|nouns?|"
+    r"nominals?|paradigms?|morpholog\w*|forms?|categories|postpositions?)\b",
+    re.I,
+)
+NO_CASE = re.compile(
+    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s)?|"
+    r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case|(?:lacks?|without) (?:morphological |any )?case|"
+    r"not (?:marked|inflected) for case|case is not marked|"
+    r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
+    r"(?:\w+ ){0,2}by (?:word order|constituent order|position))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class CountBin:
+    value: str
+    low: int
+    high: int  # inclusive; large for "N or more"
+
+
+def count_bins(feature: Feature) -> tuple[str, list[CountBin], str | None, str | None]:
+    """(counted noun, numeric bins, zero value, 'borderline'/other non-numeric value)."""
+    bins: list[CountBin] = []
+    noun = ""
+    zero = other = None
+    for v in feature.values:
+        name = v.name.strip()
+        m = re.match(r"^(\d+)\s*(?:-|–|to)\s*(\d+)\s+(\w+)", name) or re.match(r"^(\d+)()\s+(\w+)", name)
+        more = re.match(r"^(\d+)\s+or\s+more\s+(\w+)", name)
+        if more:
+            bins.append(CountBin(v.name, int(more.group(1)), 10**6))
+            noun = noun or more.group(2)
+        elif m:
+            low = int(m.group(1))
+            high = int(m.group(2)) if m.group(2) else low
+            bins.append(CountBin(v.name, low, high))
+            noun = noun or m.group(3)
+        elif name.lower().startswith(("no ", "none", "absent")):
+            zero = v.name
+        else:
+            other = v.name
+    return noun.lower(), bins, zero, other
+
+
+def bin_for(count: int, bins: list[CountBin]) -> str | None:
+    for b in bins:
+        if b.low <= count <= b.high:
+            return b.value
+    if bins and count > max(b.high for b in bins):
+        return max(bins, key=lambda b: b.high).value
+    if bins and count < min(b.low for b in bins):
+        return min(bins, key=lambda b: b.low).value
+    return None
+
+
+def _as_int(token: str) -> int | None:
+    token = token.lower()
+    return int(token) if token.isdigit() else NUMBER_WORDS.get(token)
+
+
+class CountFamily:
+    name = "count"
+
+    def applies(self, feature: Feature) -> bool:
+        noun, bins, _, _ = count_bins(feature)
+        return len(bins) >= 3 and bool(noun)
+
+    def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
+        noun, bins, zero, other = count_bins(ctx.feature)
+        stem = noun.rstrip("s")  # "cases" -> "case", "genders" -> "gender"
+        stated = re.compile(
+            _NUM + r"(?:\s*[-–]\s*(?:" + _NUM[1:-1] + r"))?\s*[- ]?(?:\w+[- ]){0,2}?" + stem + r"s?\b", re.I
+        )
+        is_case = stem == "case"
+        cues: list[Cue] = []
+        labels_seen: dict[str, Cue] = {}
+        for sent in sentences:
+            text = sent.text
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+            if not sent.is_gloss:
+                for m in stated.finditer(text):
+                    n = _as_int(m.group(1))
+                    if n is None or n < 2 or n > 40 or not _COUNT_CONTEXT.search(text):
+                        continue
+                    value = bin_for(n, bins)
+                    if value:
+                        w = base * max(statement_strength(text), 0.7)
+                        cues.append(Cue(value, w, sent, "statement", m.group(0)))
+                if zero:
+                    for m in NO_CASE.finditer(text) if is_case else ():
+                        cues.append(Cue(zero, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
+            if is_case:
+                for m in _ATTACHED.finditer(text):
+                    case = LABEL_TO_CASE[m.group(1)]
+                    cue = Cue("", base, sent, "gloss", m.group(0))
+                    if case not in labels_seen or labels_seen[case].weight < base:
+                        labels_seen[case] = cue
+                if not sent.is_gloss and _CASE_NAME_CONTEXT.search(text):
+                    for m in _CASE_NAMES.finditer(text):
+                        case = NAME_TO_CASE[m.group(1).lower()]
+                        cue = Cue("", base * 0.8, sent, "statement", m.group(0))
+                        if case not in labels_seen or labels_seen[case].weight < cue.weight:
+                            labels_seen[case] = cue
+
+        stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
+        if not stated_decision.abstained:
+            return stated_decision
+        if not is_case or not labels_seen:
+            return stated_decision if stated_decision.scores else Decision(
+                NOT_ENOUGH_INFO, reasoning=f"No statement about the number of {noun} and no glossed {stem} labels."
+            )
+        cases = set(labels_seen)
+        # Unmarked core cases count (WALS 49A): ergative implies an absolutive, accusative a nominative.
+        if "ergative" in cases:
+            cases.add("absolutive")
+        if "accusative" in cases:
+            cases.add("nominative")
+        core = cases & CORE_CASES
+        evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
+        if not core and other:
+            value = other
+            why = "only peripheral (concrete) case labels: " + ", ".join(sorted(cases))
+        else:
+            count = len(cases)
+            if count == 1 and not (cases & {"ergative", "accusative"}):
+                count = 2  # one overt case contrasts with the unmarked form
+            value = bin_for(count, bins) or NOT_ENOUGH_INFO
+            why = f"{count} distinct {noun} found in glosses/prose: " + ", ".join(sorted(cases))
+        evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+        strength = sum(c.weight for c in evidence)
+        confidence = round(min(0.8, 0.15 * len(cases)) * min(1.0, strength), 3)
+        return Decision(value, confidence=confidence, cues=supporting(evidence, value, 6),
+                        scores={value: strength}, reasoning=why + ".")

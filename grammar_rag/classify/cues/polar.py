@@ -1,0 +1,206 @@
+"""Polar-question strategies (the paper's WALS 116A* composite; Grambank GB257-GB291).
+
+Each strategy is recognised from the component's own name/question (intonation, word order,
+clause-initial/-final/-medial particle, verbal morphology, tone), so the same family serves the
+composite and any single Grambank polar-question feature. Cues follow the Grambank guidelines
+and the paper's prompt: a question particle's position is what the prose says ("sentence-final",
+"in second position", "after the questioned constituent" = medial; a clitic that follows any
+constituent counts as medial *and* final); a particle/clitic glossed ``Q`` right before the
+translation is clause-final; an interrogative affix on the verb is verbal morphology; "differs
+from the declarative only by (rising) intonation" is intonation; a question *tone* is tone;
+subject-verb inversion is word order.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
+from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, negative_value, positive_value
+from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
+from grammar_rag.types import NOT_ENOUGH_INFO, Feature
+
+POLAR_CONTEXT = re.compile(
+    r"\b(polar|yes[-/ –]no|yes[- ]or[- ]no|y/n|interrogative|interrogation|questions?|asking)\b", re.I
+)
+CONTENT_ONLY = re.compile(r"\b(content|wh-|information|question[- ]word|interrogative (?:pronoun|word)s?)\b", re.I)
+PARTICLE = re.compile(
+    r"\b(?:question|interrogative|polar|yes[-/ ]no|dubitative|QUES|Q)[- ](?:particle|marker|clitic|enclitic|proclitic|"
+    r"morpheme|word|element)s?\b|\bparticles?\b",
+    re.I,
+)
+POSITIONS = {
+    "final": re.compile(
+        r"\b(?:(?:sentence|clause|utterance|phrase)[- ]final(?:ly)?|final position|in final|"
+        r"at the (?:very )?end of (?:the |a )?(?:sentence|clause|utterance|question)|end of the (?:sentence|clause)|"
+        r"(?:occurs?|appears?|comes?|placed) (?:\w+ ){0,2}?(?:last|finally))\b",
+        re.I,
+    ),
+    "initial": re.compile(
+        r"\b(?:(?:sentence|clause|utterance)[- ]initial(?:ly)?|initial position|"
+        r"at the (?:very )?(?:beginning|start) of (?:the |a )?(?:sentence|clause|utterance|question)|"
+        r"(?:introduces?|introduced by|begins? with|precedes?) (?:the |a )?(?:sentence|clause|question))\b",
+        re.I,
+    ),
+    "medial": re.compile(
+        r"\b(?:second[- ]position|wackernagel|after the first (?:word|constituent|element|phrase)|"
+        r"(?:clause|sentence)[- ]medial(?:ly)?|"
+        r"(?:follows?|attach\w* to|after|encliticized to|cliticized to) (?:the |any )?(?:questioned|focused|focus|queried|"
+        r"first) (?:constituent|element|word|phrase)|(?:follows?|after) any constituent)\b",
+        re.I,
+    ),
+}
+INTONATION = re.compile(r"\bintonation\w*\b", re.I)
+INTONATION_ONLY = re.compile(
+    r"\b(?:only|solely|merely|simply|purely|alone|exclusively|just)\b|\bidentical\b|\bsame\b|\bno (?:formal|other|overt|morphological|segmental)\b|"
+    r"\bwithout (?:any )?(?:particle|marker|morpholog)|\bdiffer\w* (?:\w+ ){0,4}only\b|\brising\b|\bdistinguish\w* (?:\w+ ){0,4}by\b",
+    re.I,
+)
+TONE = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final|extra[- ]high|floating) tones?|tonal(?:ly)?|tone)\b", re.I)
+WORD_ORDER = re.compile(
+    r"\b(?:invert\w*|inversion|(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order|"
+    r"(?:verb|auxiliary|predicate) (?:is |are )?(?:fronted|moved to the front|placed first|comes first)|"
+    r"fronting of the (?:verb|auxiliary|predicate))\b",
+    re.I,
+)
+NO_CHANGE = re.compile(r"\b(?:no (?:change|inversion)|same (?:word )?order|unchanged|not (?:change|inverted|altered)|identical)\b", re.I)
+VERB_MORPH = re.compile(
+    r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|prefix|affix|infix|mood|verb form|verbal form|inflection|"
+    r"paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
+    r"interrogative (?:\w+ )?(?:suffix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
+    r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b)",
+    re.I,
+)
+Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
+GLOSS_Q_FINAL = re.compile(r"(?<![\w\-=.])" + Q_LABELS + r"[?.]?\s*(?=[‘'\"“(])")
+GLOSS_Q_CLITIC = re.compile(r"(?<=[\w\)\]])=" + Q_LABELS + r"(?![A-Za-z])")
+GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?![A-Za-z])")
+
+STRATEGIES = ("intonation", "word_order", "initial", "final", "medial", "verb_morph", "tone")
+THRESHOLDS = {
+    "intonation": 0.6, "word_order": 1.2, "initial": 0.8, "final": 0.6, "medial": 0.7,
+    "verb_morph": 0.7, "tone": 0.9,
+}
+
+
+def strategy_of(feature: Feature) -> str | None:
+    """Which strategy a binary polar-question feature (or composite component) is about."""
+    text = feature_text(feature)
+    if "particle" in text or "marker" in text or "clitic" in text:
+        if "neither" in text or "medial" in text or "second" in text:
+            return "medial"
+        if "initial" in text:
+            return "initial"
+        if "final" in text:
+            return "final"
+    if "intonation" in text:
+        return "intonation"
+    if "word order" in text:
+        return "word_order"
+    if "morpholog" in text or "verbal" in text:
+        return "verb_morph"
+    if re.search(r"\btone\b", text):
+        return "tone"
+    return None
+
+
+def _is_polar_component(feature: Feature) -> bool:
+    return strategy_of(feature) is not None and (
+        is_binary(feature) or not feature.values
+    ) and bool(re.search(r"polar|interrogat|question|tone|intonation|particle", feature_text(feature)))
+
+
+def extract(sentences: list[Sentence]) -> list[Cue]:
+    """Cues for every strategy; ``Cue.value`` is the strategy key."""
+    cues: list[Cue] = []
+    for sent in sentences:
+        text = sent.text
+        base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+        # Gloss evidence: interrogative morphemes right before the free translation.
+        for m in GLOSS_Q_CLITIC.finditer(text):
+            cues.append(Cue("final" if GLOSS_Q_FINAL.search(text[m.start() + 1 :][:12]) else "medial",
+                            0.35 * base, sent, "gloss", m.group(0)))
+        for m in GLOSS_Q_AFFIX.finditer(text):
+            cues.append(Cue("verb_morph", 0.35 * base, sent, "gloss", m.group(0)))
+        for m in GLOSS_Q_FINAL.finditer(text):
+            if text[max(0, m.start() - 1)] in "-=":
+                continue
+            cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip()))
+        if sent.is_gloss or not POLAR_CONTEXT.search(text):
+            continue
+        polar_specific = bool(re.search(r"polar|yes[-/ –]no|yes[- ]or[- ]no|y/n", text, re.I))
+        if CONTENT_ONLY.search(text) and not polar_specific:
+            base *= 0.4
+        w = base * (1.0 if polar_specific else 0.6)
+        if PARTICLE.search(text):
+            placed = False
+            for pos, pat in POSITIONS.items():
+                m = pat.search(text)
+                if m and not negated_before(text, m.start(), 20):
+                    cues.append(Cue(pos, w, sent, "statement", m.group(0)))
+                    placed = True
+            if re.search(r"(?:follows?|after) any constituent", text, re.I):
+                cues.append(Cue("final", w, sent, "statement", "follows any constituent"))
+            if not placed and re.search(r"question|interrogative|polar|yes", PARTICLE.search(text).group(0), re.I):
+                cues.append(Cue("final", 0.3 * w, sent, "statement", PARTICLE.search(text).group(0)))
+        m = INTONATION.search(text)
+        if m and not negated_before(text, m.start(), 25):
+            only = INTONATION_ONLY.search(text)
+            cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
+                            (only.group(0) + " … " if only else "") + m.group(0)))
+        for m in TONE.finditer(text):
+            if negated_before(text, m.start(), 25):
+                continue
+            cues.append(Cue("tone", w * 0.7, sent, "statement", m.group(0)))
+            break
+        m = WORD_ORDER.search(text)
+        if m and not NO_CHANGE.search(text) and not negated_before(text, m.start(), 25):
+            cues.append(Cue("word_order", w, sent, "statement", m.group(0)))
+        m = VERB_MORPH.search(text)
+        if m and not negated_before(text, m.start(), 25):
+            cues.append(Cue("verb_morph", w, sent, "statement", m.group(0)))
+    return cues
+
+
+class PolarStrategyFamily:
+    name = "polar-strategies"
+
+    def applies(self, feature: Feature) -> bool:
+        if feature.multi_label:
+            return sum(strategy_of(c) is not None for c in feature.components) >= 3
+        return _is_polar_component(feature)
+
+    def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
+        cues = extract(sentences)
+        scores = tally(cues)
+        feature = ctx.feature
+        if feature.multi_label:
+            if not cues:
+                return Decision(NOT_ENOUGH_INFO, reasoning="No passage describes how polar questions are formed.")
+            held: list[str] = []
+            evidence: list[Cue] = []
+            notes = []
+            for comp in feature.components:
+                strat = strategy_of(comp)
+                score = scores.get(strat or "", 0.0)
+                if strat and score >= THRESHOLDS[strat]:
+                    held.append(comp.name)
+                    evidence.extend(Cue(comp.name, c.weight, c.sentence, c.kind, c.note)
+                                    for c in supporting(cues, strat, 2))
+                notes.append(f"{comp.name}: {score:.2f}")
+            confidence = round(min(1.0, sum(scores.values()) / 4.0), 3)
+            return Decision(
+                ", ".join(held), confidence=confidence, cues=evidence, scores=scores, values=held,
+                reasoning="Strategy scores (threshold per strategy): " + "; ".join(notes) + ".",
+            )
+        strat = strategy_of(feature)
+        score = scores.get(strat or "", 0.0)
+        if strat and score >= THRESHOLDS[strat]:
+            return Decision(positive_value(feature), round(min(1.0, score / 2), 3),
+                            [Cue(positive_value(feature), c.weight, c.sentence, c.kind, c.note)
+                             for c in supporting(cues, strat)],
+                            scores, f"{strat} score {score:.2f} >= {THRESHOLDS[strat]}.")
+        if cues:
+            return Decision(negative_value(feature), 0.3, [], scores,
+                            f"Polar questions are described, but not with this strategy ({strat} score {score:.2f}).")
+        return Decision(NOT_ENOUGH_INFO, reasoning="No passage describes how polar questions are formed.")

@@ -1,0 +1,89 @@
+"""Fallback family for any feature: match each value's surface terms in statements.
+
+Terms come from ``FeatureQuery.value_terms`` (built from the catalogue by the query builder) or,
+without one, from the value names and descriptions. Binary present/absent features are decided by
+the topic terms: asserted (present) or negated/lacking (absent).
+"""
+
+from __future__ import annotations
+
+import re
+
+from grammar_rag.classify.aggregate import Cue, Decision, vote
+from grammar_rag.classify.cues.base import CueContext, is_binary, negative_value, positive_value, word_re
+from grammar_rag.classify.statements import (
+    Sentence,
+    about_other_language,
+    negated_before,
+    rank_weight,
+    statement_strength,
+)
+from grammar_rag.types import Feature
+
+_STOP = {
+    "the", "a", "an", "of", "and", "or", "in", "on", "is", "are", "be", "by", "with", "for", "to", "as",
+    "no", "not", "can", "there", "which", "that", "this", "its", "does", "do", "any", "other", "than",
+    "language", "languages", "marked", "marking", "present", "absent", "feature", "what", "how", "is",
+}
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-zA-Z][a-zA-Z-]{2,}", text.lower()) if w not in _STOP]
+
+
+def default_value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for v in feature.values:
+        terms = {v.name}
+        if v.description and v.description.lower() != v.name.lower() and len(v.description) < 60:
+            terms.add(v.description)
+        out[v.name] = tuple(t for t in terms if len(t) > 1)
+    return out
+
+
+def default_topic_terms(feature: Feature) -> tuple[str, ...]:
+    words = _content_words(feature.question or feature.name)
+    return tuple(dict.fromkeys(words))[:6]
+
+
+class ValueTermFamily:
+    name = "value-terms"
+
+    def applies(self, feature: Feature) -> bool:
+        return bool(feature.values)
+
+    def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
+        feature = ctx.feature
+        cues: list[Cue] = []
+        if is_binary(feature):
+            topic = ctx.topic_terms or default_topic_terms(feature)
+            extra = ctx.guideline_terms
+            pat = word_re(list(topic) + list(extra))
+            yes, no = positive_value(feature), negative_value(feature)
+            for sent in sentences:
+                if sent.is_gloss:
+                    continue
+                hits = list(pat.finditer(sent.text))
+                if len({h.group(0).lower() for h in hits}) < min(2, len(topic)):
+                    continue
+                base = rank_weight(sent.rank) * statement_strength(sent.text)
+                if about_other_language(sent.text):
+                    base *= 0.3
+                if any(negated_before(sent.text, h.start(), 30) for h in hits):
+                    cues.append(Cue(no, base, sent, "term", hits[0].group(0)))
+                else:
+                    cues.append(Cue(yes, base, sent, "term", hits[0].group(0)))
+            return vote(cues, min_support=0.8, min_ratio=2.0)
+        terms = ctx.value_terms or default_value_terms(feature)
+        patterns = {value: word_re(list(t)) for value, t in terms.items() if feature.value_by_name(value)}
+        for sent in sentences:
+            if sent.is_gloss:
+                continue
+            base = rank_weight(sent.rank) * statement_strength(sent.text)
+            if about_other_language(sent.text):
+                base *= 0.3
+            for value, pat in patterns.items():
+                m = pat.search(sent.text)
+                if m and not negated_before(sent.text, m.start()):
+                    cues.append(Cue(value, base, sent, "term", m.group(0)))
+        return vote(cues, min_support=0.6, min_ratio=1.5)

@@ -1,0 +1,205 @@
+"""Constituent-order features (WALS 81A-like: values are orders of S, O, V, plus 'no dominant order').
+
+Linguistic basis (WALS chapter 81): the *dominant* order is the one an author calls basic,
+unmarked, neutral or most frequent; languages where two orders are equally common or where
+order is pragmatically determined ("free word order") lack a dominant order. Grammars state this
+as abbreviations (SOV, AOV, APV), spelled-out orders (subject-object-verb) or by the verb's
+position (verb-final, verb-initial, the verb comes last). Everything here is derived from the
+value names: any feature whose values are permutations of S/O/V (or of any three role letters
+spelled in the value descriptions) gets this family.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally, vote
+from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.statements import (
+    Sentence,
+    about_other_language,
+    negated_before,
+    rank_weight,
+    statement_strength,
+)
+from grammar_rag.types import NOT_ENOUGH_INFO, Feature
+
+# Letters a grammar may use for each role (Dixon's A/P/O for transitive subject/object).
+ROLE_LETTERS = {"S": "SA", "O": "OP", "V": "V"}
+ROLE_WORDS = {
+    "S": r"(?:subject|agent|actor|S|A)",
+    "O": r"(?:object|patient|undergoer|O|P)",
+    "V": r"(?:verb|predicate|V)",
+}
+_SEP = r"\s*[-–—‐/]\s*|\s+"
+ORDER_CONTEXT = re.compile(
+    r"\b(order|orders|ordering|language|constituent|clause|clauses|sentence|sentences|basic|dominant|"
+    r"typolog\w*|pattern|structure|syntax|word-order)\b",
+    re.I,
+)
+NO_DOMINANT = re.compile(
+    r"\b(no (?:single |one |clear |strict |fixed |rigid |particular )?(?:dominant|basic|fixed|rigid|"
+    r"unmarked|canonical|preferred|set) (?:word |constituent )?order"
+    r"|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"
+    r"|(?:word|constituent) order (?:is|seems|appears to be|remains) (?:\w+ ){0,2}?"
+    r"(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"
+    r"|(?:relatively |fairly |quite |rather |very |extremely )?free (?:word |constituent )?order"
+    r"|order (?:of (?:the )?(?:major )?constituents )?is (?:\w+ ){0,2}?(?:free|flexible|pragmatically)"
+    r"|(?:word|constituent) order (?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
+    r"(?:pragmatic|discourse|information)"
+    r"|(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)"
+    r"|non-configurational)\b",
+    re.I,
+)
+VERB_POSITION = {
+    # verb position statements -> the order with S before O (the cross-linguistic default)
+    "final": re.compile(
+        r"\b(verb[- ]final|predicate[- ]final|head[- ]final|OV language|OV order|"
+        r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed|is found|is positioned) "
+        r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end))\b",
+        re.I,
+    ),
+    "initial": re.compile(
+        r"\b(verb[- ]initial|predicate[- ]initial|verb[- ]first|"
+        r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed) (?:\w+ ){0,3}?"
+        r"(?:first|initially|clause[- ]initially|at the beginning))\b",
+        re.I,
+    ),
+    "medial": re.compile(r"\b(verb[- ]medial|predicate[- ]medial|verb[- ]second)\b", re.I),
+}
+_ORDER_ABBR = re.compile(r"(?<![A-Za-z])([SAOPV]{3})(?![A-Za-z])")
+
+
+def order_values(feature: Feature) -> dict[str, str]:
+    """Map normalised 'SOV'-style orders to the feature's value names ({} if not an order feature)."""
+    out: dict[str, str] = {}
+    for v in feature.values:
+        key = v.name.strip().upper()
+        if len(key) == 3 and sorted(key) == sorted("SOV"):
+            out[key] = v.name
+    return out
+
+
+def no_dominant_value(feature: Feature) -> str | None:
+    for v in feature.values:
+        low = v.name.lower()
+        if ("no " in low or "lacking" in low or "free" in low) and "order" in low:
+            return v.name
+    return None
+
+
+def _canonical(abbr: str) -> str | None:
+    """'AOV' -> 'SOV', 'APV' -> 'SOV', 'VAP' -> 'VSO'; None if not a permutation of the roles."""
+    roles = []
+    for ch in abbr:
+        for role, letters in ROLE_LETTERS.items():
+            if ch in letters:
+                roles.append(role)
+                break
+    key = "".join(roles)
+    return key if len(key) == 3 and sorted(key) == sorted("SOV") else None
+
+
+def _spelled_patterns(orders: list[str]) -> dict[str, re.Pattern[str]]:
+    pats = {}
+    for order in orders:
+        words = [ROLE_WORDS[r].replace("|S|A", "").replace("|O|P", "").replace("|V", "") for r in order]
+        pats[order] = re.compile(r"\b" + f"(?:{_SEP})".join(words) + r"\b", re.I)
+    return pats
+
+
+def _default_for_position(orders: list[str], position: str) -> str | None:
+    """The S-before-O order with the verb at ``position`` among the feature's orders."""
+    index = {"initial": 0, "medial": 1, "final": 2}[position]
+    for order in orders:
+        if order.index("V") == index and order.index("S") < order.index("O"):
+            return order
+    return None
+
+
+class WordOrderFamily:
+    name = "word-order"
+
+    def applies(self, feature: Feature) -> bool:
+        return len(order_values(feature)) >= 3
+
+    def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
+        orders = order_values(ctx.feature)
+        ndo = no_dominant_value(ctx.feature)
+        spelled = _spelled_patterns(list(orders))
+        cues: list[Cue] = []
+        mentioned_per_sentence: list[tuple[Sentence, set[str]]] = []
+        for sent in sentences:
+            if sent.is_gloss:
+                continue
+            text = sent.text
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+            strength = statement_strength(text)
+            context = bool(ORDER_CONTEXT.search(text))
+            found: set[str] = set()
+            for m in _ORDER_ABBR.finditer(text):
+                order = _canonical(m.group(1))
+                if order is None or order not in orders:
+                    continue
+                if negated_before(text, m.start()):
+                    if ndo:
+                        cues.append(Cue(ndo, 0.3 * base, sent, "statement", f"not {m.group(1)}"))
+                    continue
+                w = base * (strength if context else 0.2)
+                cues.append(Cue(orders[order], w, sent, "statement", m.group(1)))
+                found.add(order)
+            for order, pat in spelled.items():
+                for m in pat.finditer(text):
+                    if negated_before(text, m.start()):
+                        continue
+                    cues.append(Cue(orders[order], base * strength, sent, "statement", m.group(0)))
+                    found.add(order)
+            for position, pat in VERB_POSITION.items():
+                target = _default_for_position(list(orders), position)
+                if target is None:
+                    continue
+                for m in pat.finditer(text):
+                    if negated_before(text, m.start()):
+                        continue
+                    factor = 0.8 if position == "final" else 0.5
+                    cues.append(Cue(orders[target], base * strength * factor, sent, "statement", m.group(0)))
+                    found.add(target)
+            if ndo:
+                for m in NO_DOMINANT.finditer(text):
+                    cues.append(Cue(ndo, base * max(strength, 0.8), sent, "statement", m.group(0)))
+            if found:
+                mentioned_per_sentence.append((sent, found))
+
+        decision = vote(cues, min_support=0.45, min_ratio=1.4)
+        if decision.abstained and ndo and decision.scores:
+            # WALS 81A: two orders asserted about equally strongly means no order is dominant.
+            ranked = sorted(
+                ((v, s) for v, s in decision.scores.items() if v != ndo), key=lambda kv: -kv[1]
+            )
+            if len(ranked) >= 2 and ranked[1][1] >= 0.75 * ranked[0][1] and ranked[1][1] >= 1.0:
+                scores = tally(cues)
+                return Decision(
+                    ndo,
+                    confidence=0.4,
+                    scores=scores,
+                    cues=supporting(cues, ranked[0][0], 3) + supporting(cues, ranked[1][0], 2),
+                    reasoning=(
+                        f"Two orders are asserted about equally ({ranked[0][0]}: {ranked[0][1]:.2f}, "
+                        f"{ranked[1][0]}: {ranked[1][1]:.2f}); WALS codes such languages as lacking a "
+                        "dominant order."
+                    ),
+                )
+        return decision
+
+
+def all_order_abbreviations() -> list[str]:
+    """Every role-letter spelling of every order (used by tests and the query builder)."""
+    out = []
+    for perm in itertools.permutations("SOV"):
+        for letters in itertools.product(*(ROLE_LETTERS[r] for r in perm)):
+            out.append("".join(letters))
+    return out
+
+
+__all__ = ["NOT_ENOUGH_INFO", "WordOrderFamily", "all_order_abbreviations", "order_values"]

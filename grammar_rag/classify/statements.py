@@ -1,0 +1,128 @@
+"""Turn retrieved passages into sentences and interlinear-gloss lines a cue extractor can read.
+
+Descriptive grammars mix two kinds of text: the author's prose ("Word order is verb-final") and
+interlinear examples whose gloss lines carry morphology (``chop-TR-NEG-FUT``). Extractors need
+both, each with the passage (and its rank) it came from, so that every cue can be quoted and
+cited. This module knows nothing about any feature.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from grammar_rag.types import ScoredPassage
+
+# Sentence boundaries: ., ! or ? followed by space + capital/quote/bracket, or blank lines.
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[A-Z“\"'(\[])|\n\s*\n")
+_WS = re.compile(r"\s+")
+# A gloss abbreviation in Leipzig style: 2+ capitals/digits, possibly with dots (1SG, PST, NEG).
+_GLOSS_ABBR = re.compile(r"(?<![A-Za-z])(?:[123]?[A-Z]{2,}[A-Z0-9]*|[123](?:SG|PL|DU))(?![a-z])")
+_MORPH_JOIN = re.compile(r"\w[-=]\w")
+
+# Words that mark an author's statement as the description of the *basic* pattern.
+STRONG_MARKERS = re.compile(
+    r"\b(basic|dominant|unmarked|neutral|canonical|default|normal|typical|standard|"
+    r"primary|preferred|pragmatically neutral|most common|most frequent|predominant(?:ly)?|"
+    r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed)\b",
+    re.I,
+)
+MEDIUM_MARKERS = re.compile(
+    r"\b(generally|usually|mostly|mainly|largely|tends? to|typically|in general|commonly|"
+    r"frequently|primarily|essentially|overwhelmingly|by far)\b",
+    re.I,
+)
+# Cues that the statement is about another language, a hypothesis being rejected, or a citation.
+NEGATORS = re.compile(
+    r"\b(not|no|never|neither|nor|rather than|instead of|contrary to|unlike|isn't|aren't|"
+    r"doesn't|don't|cannot|can't|lack(?:s|ing)?|absence of|without)\b",
+    re.I,
+)
+OTHER_LANGUAGE = re.compile(
+    r"\b(proto-|other languages|related languages|neighbou?ring|cross-linguistic|"
+    r"typolog(?:y|ical)|universals?|greenberg|dryer|in english|english has|unlike english|"
+    r"languages of the area|like english)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a retrieved passage, with the passage it came from."""
+
+    text: str
+    source: ScoredPassage
+    index: int  # position of the sentence within its passage
+
+    @property
+    def rank(self) -> int:
+        return self.source.rank
+
+    @property
+    def is_gloss(self) -> bool:
+        return looks_like_gloss(self.text)
+
+
+def normalise_space(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; keeps interlinear lines together (they rarely end in '.')."""
+    parts = _SENT_SPLIT.split(text or "")
+    out: list[str] = []
+    for part in parts:
+        part = normalise_space(part)
+        if len(part) < 3:
+            continue
+        # Very long "sentences" are usually run-together examples: cut at example numbers.
+        if len(part) > 600:
+            out.extend(p.strip() for p in re.split(r"(?=\(\d{1,4}[a-z]?\))", part) if len(p.strip()) > 2)
+        else:
+            out.append(part)
+    return out
+
+
+def looks_like_gloss(text: str) -> bool:
+    """True for interlinear material: many Leipzig abbreviations and morpheme joins."""
+    tokens = text.split()
+    if not tokens:
+        return False
+    abbr = len(_GLOSS_ABBR.findall(text))
+    joins = len(_MORPH_JOIN.findall(text))
+    return abbr >= 2 and (abbr + joins) / len(tokens) > 0.2
+
+
+def iter_sentences(passages: Iterable[ScoredPassage]) -> list[Sentence]:
+    """All sentences of ``passages`` in rank order."""
+    out: list[Sentence] = []
+    for sp in sorted(passages, key=lambda p: p.rank):
+        for i, sent in enumerate(split_sentences(sp.passage.text)):
+            out.append(Sentence(sent, sp, i))
+    return out
+
+
+def statement_strength(text: str) -> float:
+    """How strongly a sentence asserts a general pattern: 1.0 strong, 0.6 hedged, 0.35 bare."""
+    if STRONG_MARKERS.search(text):
+        return 1.0
+    if MEDIUM_MARKERS.search(text):
+        return 0.6
+    return 0.35
+
+
+def negated_before(text: str, start: int, window: int = 40) -> bool:
+    """Whether a negator occurs shortly before ``start`` (same clause): 'not an SVO language'."""
+    left = text[max(0, start - window) : start]
+    left = re.split(r"[;:,]|\bbut\b|\bwhile\b|\bwhereas\b", left)[-1]
+    return bool(NEGATORS.search(left))
+
+
+def about_other_language(text: str) -> bool:
+    return bool(OTHER_LANGUAGE.search(text))
+
+
+def rank_weight(rank: int) -> float:
+    """Weight of a passage by its retrieval rank: top passages count most, rank 20 about a third."""
+    return 1.0 / (1.0 + (max(rank, 1) - 1) / 10.0)

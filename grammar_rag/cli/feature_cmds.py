@@ -1,0 +1,153 @@
+"""``grammar-rag features`` (list / search the catalogue) and ``grammar-rag feature ID`` (show one).
+
+Also ``grammar-rag language NAME`` to look a language up in Glottolog. These print; the library
+modules they call only log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import textwrap
+
+from grammar_rag.features import get_catalogue, get_languages, wals_value
+from grammar_rag.features.guidelines import excerpt
+from grammar_rag.types import Feature
+
+_EXCERPT_CHARS = 1500
+
+
+def _width() -> int:
+    return max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+
+
+def _wrap_text(text: str, width: int, indent: str = "  ") -> str:
+    """Wrap prose paragraphs; keep multi-line blocks (interlinear examples, lists) as they are."""
+    out = []
+    for para in text.split("\n\n"):
+        if "\n" in para:
+            out.append("\n".join(indent + line for line in para.split("\n")))
+        else:
+            out.append(textwrap.fill(para, width=width, initial_indent=indent, subsequent_indent=indent))
+    return "\n\n".join(out)
+
+
+def _one_line(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def cmd_features(args: argparse.Namespace) -> int:
+    catalogue = get_catalogue(args.data_dir)
+    if args.search:
+        features = catalogue.search(args.search, limit=args.limit or 25, database=args.database)
+    else:
+        features = catalogue.all(args.database)
+        if args.limit:
+            features = features[: args.limit]
+    if args.json:
+        print(json.dumps([f.to_dict(with_guideline=False) for f in features], ensure_ascii=False, indent=1))
+        return 0
+    if not features:
+        print(f"No feature matches '{args.search}'.")
+        return 1
+    width = _width()
+    id_width = max(len(f.id) for f in features)
+    for f in features:
+        print(f"{f.id:<{id_width}}  {_one_line(f.name, width - id_width - 2)}")
+    print(f"\n{len(features)} feature(s). Show one with: grammar-rag feature ID")
+    return 0
+
+
+def _print_values(feature: Feature, indent: str = "  ") -> None:
+    code_width = max((len(v.code) for v in feature.values), default=0)
+    name_width = max((len(v.name) for v in feature.values), default=0)
+    for v in feature.values:
+        desc = f"  {v.description}" if v.description and v.description != v.name else ""
+        print(f"{indent}{v.code:<{code_width}}  {v.name:<{name_width}}{desc}".rstrip())
+
+
+def cmd_feature(args: argparse.Namespace) -> int:
+    catalogue = get_catalogue(args.data_dir)
+    feature = catalogue.get(args.id)
+    if args.json:
+        print(json.dumps(feature.to_dict(with_guideline=True), ensure_ascii=False, indent=1))
+        return 0
+    width = _width()
+    print(f"{feature.id}  {feature.name}  [{feature.database}]")
+    print()
+    print("Question:")
+    print(textwrap.fill(feature.question, width=width, initial_indent="  ", subsequent_indent="  "))
+    print()
+    if feature.components:
+        print("Values (multi-label: every strategy that holds):")
+        for comp in feature.components:
+            print(f"  {comp.name}  ({comp.id.split(':')[-1]}: {comp.question})")
+    else:
+        print("Values:")
+        _print_values(feature)
+    if args.language:
+        language = get_languages(args.data_dir).lookup(args.language)
+        value = wals_value(language.glottocode, feature, args.data_dir)
+        shown = f"{value.name} ({value.code})" if value else "no value in WALS"
+        print(f"\nWALS value for {language.name} ({language.glottocode}): {shown}  [reference only]")
+    if feature.guideline:
+        text = feature.guideline if args.full else excerpt(feature.guideline, _EXCERPT_CHARS)
+        label = "Guideline" if args.full or text == feature.guideline else "Guideline (excerpt; --full for all of it)"
+        print(f"\n{label}:\n")
+        print(_wrap_text(text, width))
+    return 0
+
+
+def cmd_language(args: argparse.Namespace) -> int:
+    lang = get_languages(args.data_dir).lookup(args.name)
+    rows = [
+        ("Name", lang.name),
+        ("Glottocode", lang.glottocode),
+        ("ISO 639-3", lang.iso639_3 or "-"),
+        ("Family", lang.family or "-"),
+        ("Macroarea", lang.macroarea or "-"),
+        ("Level", lang.level + (f" of {lang.language_glottocode}" if lang.language_glottocode else "")),
+    ]
+    for key, value in rows:
+        print(f"{key + ':':<12} {value}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    data_help = "data dir with wals/, grambank/, glottolog/ CLDF (default: $GRAMMAR_RAG_DATA_DIR or the bundled copy)"
+
+    p = sub.add_parser(
+        "features",
+        help="list or search WALS / Grambank features",
+        description="List the feature catalogue (192 WALS, 195 Grambank, the polar-question composite "
+        "WALS 116A*), or search it by id, name, question, value names and guideline text.",
+    )
+    p.add_argument("--search", "-s", metavar="TEXT", help="words to look for (e.g. 'negation', 'question particle')")
+    p.add_argument("--database", "-d", choices=["wals", "grambank", "composite"], help="only this database")
+    p.add_argument("--limit", "-n", type=int, default=None, help="show at most N features (search default: 25)")
+    p.add_argument("--json", action="store_true", help="print JSON (without guidelines)")
+    p.add_argument("--data-dir", help=data_help)
+    p.set_defaults(func=cmd_features)
+
+    p = sub.add_parser(
+        "feature",
+        help="show one feature: question, values, guideline",
+        description="Show a feature. IDs as you would type them: 81A, 'WALS 81A', wals:81A, GB107, "
+        "'GB 107', 'WALS 116A*' / polar, or (part of) a feature name.",
+    )
+    p.add_argument("id", help="feature id or name")
+    p.add_argument("--full", action="store_true", help="print the whole guideline, not an excerpt")
+    p.add_argument("--language", "-l", help="also show this language's WALS value (reference only)")
+    p.add_argument("--json", action="store_true", help="print the feature as JSON")
+    p.add_argument("--data-dir", help=data_help)
+    p.set_defaults(func=cmd_feature)
+
+    p = sub.add_parser(
+        "language",
+        help="look up a language in Glottolog (Glottocode, ISO 639-3 or name)",
+        description="Show Glottolog metadata (Glottocode, ISO 639-3, family, macroarea) for a language.",
+    )
+    p.add_argument("name", help="Glottocode, ISO 639-3 code or language name")
+    p.add_argument("--data-dir", help=data_help)
+    p.set_defaults(func=cmd_language)

@@ -1,0 +1,199 @@
+"""Compare extracted values with WALS (and Grambank where a values table is available).
+
+Typological databases contain errors, so a disagreement is not automatically a wrong
+prediction: each one is listed with the grammar evidence the prediction rests on (quote + pages),
+which is what a typologist needs to decide who is right. Reference values are only *read here*,
+after prediction — never an input to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from grammar_rag.errors import GrammarRagError
+from grammar_rag.extract.languages import LanguageInfo, LanguageResolver
+from grammar_rag.types import Feature, Grammar, Prediction
+
+logger = logging.getLogger(__name__)
+
+ReferenceFn = Callable[[LanguageInfo, str], Any]
+
+
+@dataclass
+class FeatureAgreement:
+    feature_id: str
+    n_predictions: int = 0
+    n_with_reference: int = 0
+    n_abstained_with_reference: int = 0
+    n_agree: int = 0
+
+    @property
+    def n_compared(self) -> int:
+        """Pairs with a reference value where the classifier gave an answer."""
+        return self.n_with_reference - self.n_abstained_with_reference
+
+    @property
+    def agreement(self) -> float | None:
+        return self.n_agree / self.n_compared if self.n_compared else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "feature_id": self.feature_id,
+            "n_predictions": self.n_predictions,
+            "n_with_reference": self.n_with_reference,
+            "n_abstained_with_reference": self.n_abstained_with_reference,
+            "n_compared": self.n_compared,
+            "n_agree": self.n_agree,
+            "agreement": None if self.agreement is None else round(self.agreement, 4),
+        }
+
+
+@dataclass
+class Disagreement:
+    grammar_id: str
+    language: str
+    glottocode: str | None
+    feature_id: str
+    predicted: str
+    reference: str
+    confidence: float
+    evidence: list[dict[str, object]] = field(default_factory=list)  # quote, pages, section
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ComparisonReport:
+    features: list[FeatureAgreement]
+    disagreements: list[Disagreement]
+    reference: str = "WALS"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "reference": self.reference,
+            "features": [f.to_dict() for f in self.features],
+            "disagreements": [d.to_dict() for d in self.disagreements],
+        }
+
+
+def reference_names(value: Any) -> frozenset[str] | None:
+    """Normalise what ``wals_value`` returns (a name, a FeatureValue, a list of them) to a name set."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items: Iterable[Any] = [value]
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping):
+        items = list(value)
+    else:
+        items = [value]
+    names = set()
+    for item in items:
+        name = getattr(item, "name", None) or (item.get("name") if isinstance(item, Mapping) else None)
+        names.add(str(name if name is not None else item).strip().lower())
+    return frozenset(n for n in names if n)
+
+
+def predicted_names(prediction: Prediction, feature: Feature | None) -> frozenset[str]:
+    if (feature is not None and feature.multi_label) or prediction.values:
+        return frozenset(v.strip().lower() for v in prediction.values)
+    return frozenset({prediction.value.strip().lower()})
+
+
+def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceFn:
+    """A reference lookup backed by :func:`grammar_rag.features.wals_value`."""
+    from grammar_rag.features import wals_value
+
+    def lookup(info: LanguageInfo, feature_id: str) -> Any:
+        for key in (info.glottocode, info.iso639_3, info.name):
+            if not key:
+                continue
+            try:
+                value = wals_value(key, feature_id, data_dir=data_dir)
+            except (GrammarRagError, KeyError, LookupError):
+                continue
+            if value is not None:
+                return value
+        return None
+
+    return lookup
+
+
+def compare_predictions(
+    predictions: Sequence[Prediction],
+    grammars: Mapping[str, Grammar],
+    features: Mapping[str, Feature],
+    reference: ReferenceFn,
+    *,
+    resolver: LanguageResolver | None = None,
+    reference_name: str = "WALS",
+) -> ComparisonReport:
+    """Agreement per feature and every disagreement with its evidence."""
+    resolver = resolver or LanguageResolver()
+    per_feature: dict[str, FeatureAgreement] = {}
+    disagreements: list[Disagreement] = []
+    infos: dict[str, LanguageInfo] = {}
+    for pred in sorted(predictions, key=lambda p: (p.feature_id, p.grammar_id)):
+        stats = per_feature.setdefault(pred.feature_id, FeatureAgreement(pred.feature_id))
+        stats.n_predictions += 1
+        if pred.grammar_id not in infos:
+            infos[pred.grammar_id] = resolver.resolve(grammars.get(pred.grammar_id) or Grammar(id=pred.grammar_id))
+        info = infos[pred.grammar_id]
+        ref = reference_names(reference(info, pred.feature_id))
+        if not ref:
+            continue
+        stats.n_with_reference += 1
+        if pred.abstained:
+            stats.n_abstained_with_reference += 1
+            continue
+        if predicted_names(pred, features.get(pred.feature_id)) == ref:
+            stats.n_agree += 1
+            continue
+        disagreements.append(
+            Disagreement(
+                grammar_id=pred.grammar_id,
+                language=info.name,
+                glottocode=info.glottocode,
+                feature_id=pred.feature_id,
+                predicted=pred.value,
+                reference=", ".join(sorted(ref)),
+                confidence=round(pred.confidence, 3),
+                evidence=[
+                    {"quote": " ".join(ev.quote.split()), "pages": ev.pages, "section": list(ev.section)}
+                    for ev in pred.evidence[:3]
+                ],
+            )
+        )
+    disagreements.sort(key=lambda d: (d.feature_id, -d.confidence, d.grammar_id))
+    return ComparisonReport(sorted(per_feature.values(), key=lambda f: f.feature_id), disagreements, reference_name)
+
+
+def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
+    """Plain-text table for the terminal."""
+    lines = [f"Agreement with {report.reference} (abstentions excluded from 'compared'):"]
+    lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'compared':>10}{'agree':>8}{'rate':>8}")
+    for f in report.features:
+        rate = "-" if f.agreement is None else f"{f.agreement:.1%}"
+        lines.append(
+            f"{f.feature_id:<14}{f.n_predictions:>10}{f.n_with_reference:>10}{f.n_compared:>10}{f.n_agree:>8}{rate:>8}"
+        )
+    by_feature: dict[str, int] = defaultdict(int)
+    for d in report.disagreements:
+        by_feature[d.feature_id] += 1
+    lines.append("")
+    lines.append(f"{len(report.disagreements)} disagreement(s); highest-confidence first:")
+    for d in report.disagreements[:max_disagreements]:
+        where = ", ".join(str(e["pages"]) for e in d.evidence if e.get("pages")) or "no page"
+        quote = str(d.evidence[0]["quote"])[:160] if d.evidence else ""
+        lines.append(
+            f"- {d.feature_id} {d.grammar_id} ({d.language}): predicted {d.predicted!r}, "
+            f"{report.reference} {d.reference!r} [p. {where}] {quote}"
+        )
+    if len(report.disagreements) > max_disagreements:
+        lines.append(f"  ... {len(report.disagreements) - max_disagreements} more in the JSON/CSV report")
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""The default ``predict`` for batch extraction: the project pipeline over an index.
+
+Retrieval is per pair (each grammar's own passages); classification goes through the classifier's
+``classify_many`` so LLM backends receive a whole batch of prompts at once (vLLM batches them on
+the GPU, HTTP backends may fan out). The run configuration recorded with every stored row comes
+from here: backend name, the classifier's prompt version, and the retrieval settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from grammar_rag.extract.store import RunConfig
+from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
+
+logger = logging.getLogger(__name__)
+
+# How many pairs one classify_many call receives, and how many calls run at once, per backend kind.
+# The model-free backend is CPU-bound in Python (threads do not help under the GIL); LLM backends
+# batch prompts; HTTP endpoints mostly wait on the network.
+BATCH_DEFAULTS: dict[str, tuple[int, int]] = {
+    "evidence": (1, 1),
+    "vllm": (64, 1),
+    "local": (4, 1),
+    "fake": (8, 1),
+    "openai": (8, 4),
+}
+
+
+def default_parallelism(backend: str) -> tuple[int, int]:
+    """(batch_size, concurrency) suited to ``backend`` (unknown names are treated as HTTP)."""
+    return BATCH_DEFAULTS.get(backend, (8, 4))
+
+
+def prompt_version_of(classifier: Any) -> str:
+    """The version string a classifier stamps on its predictions ("" when it has none)."""
+    for attr in ("prompt_version", "version", "rules_version"):
+        value = getattr(classifier, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _settings_of(retrieval: Any) -> dict[str, Any]:
+    if retrieval is None:
+        return {}
+    if dataclasses.is_dataclass(retrieval) and not isinstance(retrieval, type):
+        return dataclasses.asdict(retrieval)
+    if hasattr(retrieval, "to_dict"):
+        return dict(retrieval.to_dict())
+    return dict(vars(retrieval))
+
+
+class PipelinePredictor:
+    """Classify (grammar, feature) pairs with ``grammar_rag.pipeline`` over ``index``."""
+
+    def __init__(
+        self,
+        index: Any,
+        backend: str = "evidence",
+        retrieval: Any = None,
+        prompt_version: str | None = None,
+        **classifier_options: Any,
+    ) -> None:
+        from grammar_rag import pipeline
+        from grammar_rag.classify import make_classifier
+
+        self.index = index
+        self.backend = backend
+        self.retrieval = retrieval if retrieval is not None else pipeline.RetrievalConfig()
+        self.classifier = make_classifier(backend, **classifier_options)
+        self.prompt_version = prompt_version or prompt_version_of(self.classifier)
+        self._pipeline = pipeline
+        self._options = classifier_options
+
+    @property
+    def run_config(self) -> RunConfig:
+        settings: dict[str, Any] = {"retrieval": _settings_of(self.retrieval)}
+        if self._options:
+            settings["classifier"] = {k: v for k, v in sorted(self._options.items())}
+        return RunConfig(self.backend, self.prompt_version, settings)
+
+    def passages_for(self, grammar: Grammar, feature: Feature) -> list[ScoredPassage]:
+        """The pipeline's evidence passages for one pair (retrieval + reranking only)."""
+        for name in ("retrieve_evidence", "evidence_passages", "retrieve_for_feature"):
+            fn = getattr(self._pipeline, name, None)
+            if fn is not None:
+                return list(fn(grammar, feature, index=self.index, retrieval=self.retrieval))
+        raise AttributeError("grammar_rag.pipeline exposes no retrieval-only function")
+
+    def __call__(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
+        try:
+            items = [(f, self.passages_for(g, f), g) for g, f in pairs]
+        except AttributeError:
+            return [
+                self._pipeline.classify(
+                    g, f, index=self.index, backend=self.classifier, retrieval=self.retrieval
+                )
+                for g, f in pairs
+            ]
+        predictions = list(self.classifier.classify_many(items)) if len(items) > 1 else [
+            self.classifier.classify(*items[0])
+        ]
+        for (grammar, feature), prediction in zip(pairs, predictions, strict=True):
+            prediction.grammar_id = prediction.grammar_id or grammar.id
+            prediction.feature_id = prediction.feature_id or feature.id
+            prediction.backend = prediction.backend or self.backend
+            prediction.prompt_version = prediction.prompt_version or self.prompt_version
+        return predictions

@@ -1,0 +1,219 @@
+"""Language metadata from Glottolog: look a language up by Glottocode, ISO 639-3 code or name.
+
+Grammars name their language in many ways (a Glottocode in a catalogue, an ISO code in the
+paper's benchmark, a name on the title page), so :meth:`LanguageTable.lookup` accepts any of
+them and, on failure, lists close names. Dialects are kept (WALS and grammars sometimes point
+at a dialect's Glottocode) and map to their language through ``language_glottocode``.
+The table comes from ``glottolog/languages.csv`` in a data dir, else from the compact copy
+bundled in ``grammar_rag/data/languages.csv.gz``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from grammar_rag.config import BUNDLED_DATA_DIR
+from grammar_rag.errors import UnknownLanguageError
+from grammar_rag.features.cldf import find_datasets, read_table, require_table, resolve_data_root
+
+BUNDLED_LANGUAGES = BUNDLED_DATA_DIR / "languages.csv.gz"
+_COLUMNS = ("glottocode", "iso639_3", "name", "family", "macroarea", "level", "language_glottocode")
+_GLOTTOCODE_RE = re.compile(r"^[a-z0-9]{4}\d{4}$")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One Glottolog languoid (language or dialect) with the metadata reports show."""
+
+    glottocode: str
+    iso639_3: str | None
+    name: str
+    family: str | None
+    macroarea: str | None
+    level: str = "language"  # "language" | "dialect"
+    language_glottocode: str | None = None  # for dialects: the language they belong to
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive key ("Nadëb" == "nadeb")."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", stripped)
+
+
+class LanguageTable:
+    """Glottolog languages and dialects, indexed by Glottocode, ISO 639-3 and name."""
+
+    def __init__(self, languages: Iterable[Language]) -> None:
+        self._by_code: dict[str, Language] = {}
+        self._by_iso: dict[str, Language] = {}
+        self._by_name: dict[str, list[Language]] = {}
+        for lang in languages:
+            self._by_code[lang.glottocode] = lang
+            if lang.iso639_3 and (lang.iso639_3 not in self._by_iso or lang.level == "language"):
+                self._by_iso.setdefault(lang.iso639_3, lang)
+            self._by_name.setdefault(_fold(lang.name), []).append(lang)
+        for matches in self._by_name.values():  # languages before dialects, then ISO-coded first
+            matches.sort(key=lambda lg: (lg.level != "language", lg.iso639_3 is None))
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def __iter__(self) -> Iterator[Language]:
+        return iter(self._by_code.values())
+
+    def __contains__(self, text: object) -> bool:
+        if not isinstance(text, str):
+            return False
+        try:
+            self.lookup(text)
+        except UnknownLanguageError:
+            return False
+        return True
+
+    def get(self, glottocode: str) -> Language | None:
+        return self._by_code.get(glottocode.strip().lower())
+
+    def by_iso(self, iso: str) -> Language | None:
+        return self._by_iso.get(iso.strip().lower())
+
+    def language_of(self, lang: Language) -> Language:
+        """The language a dialect belongs to (the language itself otherwise)."""
+        if lang.level == "dialect" and lang.language_glottocode:
+            return self._by_code.get(lang.language_glottocode, lang)
+        return lang
+
+    def lookup(self, text: str) -> Language:
+        """A language by Glottocode, ISO 639-3 code or name (case/accent-insensitive).
+
+        Names shared by several languoids resolve to the language (not a dialect), preferring
+        one with an ISO code. Raises :class:`UnknownLanguageError` listing close names.
+        """
+        query = (text or "").strip()
+        if not query:
+            raise UnknownLanguageError("Empty language: give a Glottocode, an ISO 639-3 code or a name.")
+        low = query.lower()
+        if low.startswith("glottolog:"):
+            low = low.split(":", 1)[1].strip()
+        if _GLOTTOCODE_RE.match(low) and low in self._by_code:
+            return self._by_code[low]
+        if low.startswith("iso:") or low.startswith("iso639-3:"):
+            low = low.split(":", 1)[1].strip()
+        if len(low) == 3 and low in self._by_iso:
+            return self._by_iso[low]
+        key = _fold(query)
+        matches = self._by_name.get(key)
+        if matches:
+            return matches[0]
+        partial = self._word_matches(key)
+        if len(partial) == 1:
+            return partial[0]
+        close = [m.name for m in partial[:5]] or difflib.get_close_matches(key, list(self._by_name), n=5, cutoff=0.75)
+        hint = ""
+        if close:
+            hint = " Closest matches: " + "; ".join(
+                f"{m.name} ({m.glottocode}{', ' + m.iso639_3 if m.iso639_3 else ''})"
+                for m in (self._by_name[_fold(c)][0] for c in close)
+            ) + "."
+        raise UnknownLanguageError(
+            f"Unknown language '{query}': not a Glottolog Glottocode, ISO 639-3 code or name.{hint}"
+        )
+
+    def _word_matches(self, key: str) -> list[Language]:
+        """Languages (not dialects) whose name contains ``key`` as whole words
+        ("Supyire" -> "Supyire Senoufo")."""
+        if len(key) < 3:
+            return []
+        pattern = re.compile(r"(?:^|[\s(,-])" + re.escape(key) + r"(?:$|[\s),-])")
+        return [
+            lg for name, langs in self._by_name.items() if pattern.search(name)
+            for lg in langs if lg.level == "language"
+        ]
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the compact gzipped CSV bundled with the package (atomic)."""
+        path = Path(path)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(_COLUMNS)
+        for lang in sorted(self._by_code.values(), key=lambda lg: lg.glottocode):
+            writer.writerow([getattr(lang, col) or "" for col in _COLUMNS])
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+                gz.write(buf.getvalue().encode("utf-8"))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+
+def load_glottolog(dataset: Path, include_dialects: bool = True) -> LanguageTable:
+    """Languages (and dialects) from a Glottolog CLDF ``languages.csv``; families by name."""
+    rows = list(read_table(require_table(dataset, "languages.csv")))
+    names = {r["ID"]: r["Name"] for r in rows}
+    macro = {r["ID"]: r.get("Macroarea") or "" for r in rows}
+    out = []
+    for r in rows:
+        level = (r.get("Level") or "language").strip()
+        if level == "family" or (level == "dialect" and not include_dialects):
+            continue
+        family_id = r.get("Family_ID") or ""
+        if family_id:
+            family = names.get(family_id)
+        elif (r.get("Is_Isolate") or "").lower() == "true":
+            family = r["Name"]  # Glottolog treats an isolate as a family of one
+        else:
+            family = None
+        parent = (r.get("Language_ID") or "") if level == "dialect" else ""
+        out.append(
+            Language(
+                glottocode=r.get("Glottocode") or r["ID"],
+                iso639_3=(r.get("ISO639P3code") or None),
+                name=r["Name"],
+                family=family,
+                macroarea=(r.get("Macroarea") or macro.get(parent) or None),
+                level=level,
+                language_glottocode=parent or None,
+            )
+        )
+    return LanguageTable(out)
+
+
+def load_bundled_languages(path: Path = BUNDLED_LANGUAGES) -> LanguageTable:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return LanguageTable(
+        Language(**{col: (row.get(col) or None) for col in _COLUMNS if col not in ("glottocode", "name", "level")},
+                 glottocode=row["glottocode"], name=row["name"], level=row.get("level") or "language")
+        for row in rows
+    )
+
+
+_CACHE: dict[str, LanguageTable] = {}
+_LOCK = threading.Lock()
+
+
+def get_languages(data_dir: str | os.PathLike[str] | None = None) -> LanguageTable:
+    """Glottolog table for ``data_dir`` (else ``$GRAMMAR_RAG_DATA_DIR``, else the bundled copy)."""
+    root = resolve_data_root(data_dir)
+    key = str(root) if root is not None else "<bundled>"
+    with _LOCK:
+        if key not in _CACHE:
+            found = find_datasets(root) if root is not None else {}
+            _CACHE[key] = load_glottolog(found["glottolog"]) if "glottolog" in found else load_bundled_languages()
+        return _CACHE[key]

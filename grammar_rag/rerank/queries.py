@@ -1,0 +1,411 @@
+"""Feature -> query: the text a retriever sees and the surface forms that assert each value.
+
+Users ask about *features* ("WALS 81A for this grammar"), not free text. Three query styles:
+
+* ``term`` — the feature name only (the paper's term-only baseline);
+* ``description`` — name + the first paragraph(s) of the WALS chapter / Grambank guideline (the
+  paper used the Wikipedia summary of the topic; the catalogue's own definition is the offline
+  equivalent);
+* ``catalogue`` — name, question, value names and descriptions, abbreviations expanded by rule
+  (SOV -> subject object verb, verb-final) and the guideline's most salient vocabulary.
+
+``FeatureQuery.value_terms`` maps each value (or, for multi-label composites, each component) to
+phrases that *assert* it in a grammar. They are derived from catalogue text only, by generators
+chosen from the *shape* of the values (constituent orders, counts, binary presence), never from
+lists of feature ids or from any benchmark grammar: the same code must work for all 192 WALS and
+195 Grambank features and for grammars nobody has looked at.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from grammar_rag.rerank.base import FeatureQuery
+from grammar_rag.rerank.text import STOPWORDS, normalise_space, stem, words
+from grammar_rag.types import Feature, FeatureValue
+
+STYLES = ("term", "description", "catalogue")
+
+# --- description ---------------------------------------------------------------------------
+
+_HEADING_RE = re.compile(r"^\s*(#+\s|\d+(\.\d+)*\.?\s+[A-Z][^.]{0,80}$)")
+
+
+def guideline_paragraphs(guideline: str) -> list[str]:
+    """Prose paragraphs of a guideline, headings/markup/example rows dropped."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", guideline)  # markdown links -> label
+    text = re.sub(r"__values_\w+__", " ", text)
+    blocks = re.split(r"\n\s*\n|\n(?=#)", text)
+    if len(blocks) <= 1:
+        blocks = text.split("\n")
+    paragraphs = []
+    for block in blocks:
+        lines = [ln for ln in block.split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+        para = normalise_space(" ".join(lines))
+        para = re.sub(r"^\d+(\.\d+)*\.?\s+(?=[A-Z])", "", para)  # "1. Six types ..." numbering
+        if len(para.split()) < 8 or not re.search(r"[.!?:]", para):
+            continue
+        paragraphs.append(para)
+    return paragraphs
+
+
+def description_text(feature: Feature, max_words: int = 120) -> str:
+    """The feature's definition: the guideline's first prose paragraph(s), about ``max_words``."""
+    out: list[str] = []
+    count = 0
+    for para in guideline_paragraphs(feature.guideline):
+        out.append(para)
+        count += len(para.split())
+        if count >= max_words:
+            break
+    text = " ".join(out)
+    wl = text.split()
+    if len(wl) > max_words * 2:
+        text = " ".join(wl[: max_words * 2])
+    return text
+
+
+# --- salient guideline vocabulary ----------------------------------------------------------
+
+_GENERIC_GUIDELINE_WORDS = frozenset(
+    """language languages feature features map value values example examples chapter table code coded
+    coding section sections type types case cases source sources note notes also include includes
+    including included question questions refer refers reference data datum term terms sense shown
+    show shows given give called whereas thus hence words word"""
+    .split()
+)
+
+
+def salient_terms(feature: Feature, n: int = 15, background: Sequence[str] | None = None) -> list[str]:
+    """Top-``n`` TF-IDF terms of the guideline (surface forms, proper names excluded).
+
+    IDF comes from ``background`` (other features' guidelines) when given, else from the
+    guideline's own paragraphs. Capitalised-only words (language names, authors) are dropped: a
+    query about word order must not pull in passages about Japanese.
+    """
+    text = feature.guideline or ""
+    ws = words(text)
+    if not ws:
+        return []
+    lower_seen = {w for w in ws if not w[0].isupper()}
+    tf: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = {}
+    for w in ws:
+        low = w.lower()
+        if low in STOPWORDS or low in _GENERIC_GUIDELINE_WORDS or len(low) < 3 or low not in lower_seen:
+            continue
+        s = stem(low)
+        tf[s] += 1
+        surface.setdefault(s, Counter())[low] += 1
+    docs = list(background) if background else guideline_paragraphs(text) or [text]
+    doc_sets = [{stem(w.lower()) for w in words(d)} for d in docs]
+    n_docs = len(doc_sets)
+    scored = []
+    for s, f in tf.items():
+        df = sum(1 for d in doc_sets if s in d)
+        idf = math.log((n_docs + 1) / (df + 0.5)) + 1.0
+        scored.append(((1 + math.log(f)) * idf, s))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [surface[s].most_common(1)[0][0] for _, s in scored[:n]]
+
+
+@lru_cache(maxsize=1)
+def _catalogue_background() -> tuple[str, ...]:
+    """Guidelines of the whole catalogue (for IDF), or () when the catalogue is unavailable."""
+    try:
+        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
+
+        return tuple(f.guideline for f in get_catalogue().all() if f.guideline)
+    except Exception:  # catalogue not built / not installed: fall back to per-guideline IDF
+        return ()
+
+
+# --- value-term generators -----------------------------------------------------------------
+
+NUMBER_WORDS = {
+    0: "zero", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+    8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen",
+    15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty",
+}
+_ORDER_DESC_RE = re.compile(r"^\s*([A-Za-z]+(?:\s*[-–]\s*[A-Za-z]+)+)\s*\(([A-Z][A-Za-z]{1,5})\)")
+_COUNT_RE = re.compile(r"^\s*(\d+)\s*(?:[-–]\s*(\d+)|(or more))?\s+([A-Za-z][\w -]*)$")
+_NEGATIVE_VALUE_RE = re.compile(r"^\s*(no|none|lacking|absence of|without)\b", re.IGNORECASE)
+_ROLE_SYNONYMS = {"S": ("A",), "O": ("P",)}  # transitive subject = A, object = P (Comrie/Dixon)
+FREE_ORDER_PHRASES = (
+    "free word order",
+    "free constituent order",
+    "word order is free",
+    "constituent order is free",
+    "order is free",
+    "flexible word order",
+    "flexible constituent order",
+    "word order is flexible",
+    "no basic word order",
+    "no fixed word order",
+    "no fixed order",
+    "pragmatically determined",
+    "pragmatically based word order",
+    "pragmatic word order",
+)
+
+
+def _variants(phrase: str) -> list[str]:
+    """A phrase with hyphens as spaces and vice versa, lower-cased unless it is an abbreviation."""
+    p = normalise_space(phrase)
+    if not p:
+        return []
+    if not (p.isupper() and len(p) <= 6):
+        p = p.lower()
+    out = [p]
+    if "-" in p or "–" in p:
+        out.append(re.sub(r"\s*[-–]\s*", " ", p))
+    return out
+
+
+def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for it in items:
+        it = it.strip()
+        if it and it not in seen:
+            seen[it] = None
+    return tuple(seen)
+
+
+def _order_parse(value: FeatureValue) -> tuple[list[str], str] | None:
+    """("Subject-object-verb (SOV)") -> (["subject", "object", "verb"], "SOV") when aligned."""
+    for text in (value.description, value.name):
+        m = _ORDER_DESC_RE.match(text or "")
+        if m:
+            parts = [p.strip().lower() for p in re.split(r"[-–]", m.group(1))]
+            abbrev = m.group(2)
+            if len(parts) == len(abbrev) or len(parts) == sum(1 for c in abbrev if c.isupper()):
+                return parts, abbrev
+    name = value.name.strip()
+    if re.fullmatch(r"[A-Z][a-z]*(?:-[A-Z]?[a-z]+)+", name):  # "Adjective-Noun"
+        parts = [p.lower() for p in name.split("-")]
+        return parts, ""
+    return None
+
+
+def _order_terms(value: FeatureValue, parts: list[str], abbrev: str) -> list[str]:
+    terms = [*_variants(value.name)]
+    if abbrev:
+        letters = [c for c in abbrev if c.isupper()] if len(abbrev) != len(parts) else list(abbrev)
+        terms += [abbrev, " ".join(letters), "-".join(letters)]
+        if "S" in letters and "O" in letters:  # A/P notation for transitive clauses
+            alt = ["A" if c == "S" else c for c in letters]
+            alt_p = ["P" if c == "O" else c for c in alt]
+            for seq in (alt, alt_p):
+                terms += ["".join(seq), " ".join(seq)]
+        if "V" in letters and len(letters) == 3:
+            pos = letters.index("V")
+            slot = {0: "initial", 1: "medial", 2: "final"}[pos]
+            terms += [f"verb-{slot}", f"verb {slot}", f"V-{slot}", f"predicate-{slot}"]
+            if pos == 1:
+                terms += ["verb-second"]
+            two = [c for c in letters if c in "OV"]
+            if len(two) == 2:
+                terms.append("".join(two))
+    terms += ["-".join(parts), " ".join(parts)]
+    if len(parts) == 2:  # "Adjective-Noun": "adjective precedes the noun"
+        terms += [f"{parts[0]} precedes the {parts[1]}", f"{parts[1]} follows the {parts[0]}",
+                  f"{parts[0]} before the {parts[1]}", f"{parts[1]} after the {parts[0]}"]
+    if len(parts) == 3 and abbrev:
+        terms += [f"{parts[0]} {parts[1]} {parts[2]} order"]
+    return terms
+
+
+def _count_parse(value: FeatureValue) -> tuple[list[int], str, bool] | None:
+    m = _COUNT_RE.match(value.name)
+    if not m:
+        return None
+    lo = int(m.group(1))
+    hi = int(m.group(2)) if m.group(2) else lo
+    more = bool(m.group(3))
+    noun = m.group(4).strip().split()[0]
+    nums = list(range(lo, (lo + 5 if more else hi) + 1))
+    return nums, noun, more
+
+
+def _singular(noun: str) -> str:
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("ses", "xes")):
+        return noun[:-2]
+    if noun.endswith("s") and not noun.endswith("ss"):
+        return noun[:-1]
+    return noun
+
+
+def _count_terms(nums: list[int], noun: str, more: bool) -> list[str]:
+    sing, plural = _singular(noun.lower()), noun.lower()
+    terms = []
+    for n in nums:
+        for form in (str(n), NUMBER_WORDS.get(n, "")):
+            if form:
+                terms += [f"{form} {plural}", f"{form} {sing}"]
+    if more:
+        lo = nums[0]
+        terms += [f"{lo} or more {plural}", f"{NUMBER_WORDS.get(lo, lo)} or more {plural}",
+                  f"more than {NUMBER_WORDS.get(lo - 1, lo - 1)} {plural}"]
+    return terms
+
+
+def _negative_terms(value: FeatureValue, family_noun: str | None) -> list[str]:
+    terms = [*_variants(value.name), *_variants(value.description)]
+    if family_noun:
+        sing = _singular(family_noun)
+        terms += [f"no {sing}", f"no {family_noun}", f"no {sing} marking", f"no morphological {sing}",
+                  f"lacks {sing}", f"does not have {sing}", f"without {sing}"]
+    return terms
+
+
+_QUESTION_LEAD_RE = re.compile(
+    r"^(is|are|does|do|can|may|must|has|have)\s+(there\s+)?(the\s+language\s+(have\s+)?)?"
+    r"((a|an|the|any)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def question_core(question: str) -> str:
+    """"Are there definite or specific articles?" -> "definite or specific articles"."""
+    q = normalise_space(question).rstrip("?").strip()
+    return _QUESTION_LEAD_RE.sub("", q).strip()
+
+
+def question_chunks(question: str) -> list[str]:
+    """Content noun phrases of a question, split at function words ("affix", "clitic", ...)."""
+    core = question_core(question)
+    pieces = re.split(
+        r",|\b(?:or|and|by|be|of|on|in|to|for|with|that|which|is|are|marked|used|expressed|"
+        r"have|has|can|there|the|a|an|any|its|their|other|than|as)\b",
+        core,
+        flags=re.IGNORECASE,
+    )
+    out = []
+    for p in pieces:
+        p = normalise_space(p).strip(" -")
+        if p and any(w.lower() not in STOPWORDS for w in p.split()) and len(p) > 2:
+            out.append(p.lower())
+    return out
+
+
+def _is_binary(feature: Feature) -> bool:
+    labels = {(v.description or v.name).strip().lower() for v in feature.values}
+    return bool(feature.values) and labels <= {"absent", "present", "yes", "no", "0", "1", "?"} and len(
+        feature.values
+    ) <= 3
+
+
+def _binary_terms(question: str, present: bool) -> list[str]:
+    core = question_core(question).lower()
+    chunks = question_chunks(question)
+    if present:
+        terms = [core] + chunks
+        terms += [f"has {c}" for c in chunks[:3]] + [f"there are {c}" for c in chunks[:2]]
+        return terms + ["present"]
+    terms = []
+    for c in chunks[:4]:
+        terms += [f"no {c}", f"lacks {c}", f"does not have {c}", f"there is no {c}", f"there are no {c}",
+                  f"not {c}"]
+    return terms + ["absent", "does not exist", "is not found"]
+
+
+def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
+    """Per value name (or component name, for composites): phrases asserting that value."""
+    if feature.components:
+        out = {}
+        for comp in feature.components:
+            terms = [*_variants(comp.name), *question_chunks(comp.question)]
+            out[comp.name] = _dedupe(terms)
+        return out
+    if _is_binary(feature):
+        out = {}
+        for v in feature.values:
+            label = (v.description or v.name).strip().lower()
+            present = label in ("present", "yes", "1")
+            if label == "?":
+                continue
+            out[v.name] = _dedupe(_binary_terms(feature.question or feature.name, present))
+        return out
+    parsed_orders = {v.name: _order_parse(v) for v in feature.values}
+    parsed_counts = {v.name: _count_parse(v) for v in feature.values}
+    n_order = sum(1 for p in parsed_orders.values() if p)
+    n_count = sum(1 for p in parsed_counts.values() if p)
+    family_noun = next((p[1] for p in parsed_counts.values() if p), None) if n_count >= 2 else None
+    out = {}
+    for v in feature.values:
+        terms: list[str] = []
+        order, count = parsed_orders[v.name], parsed_counts[v.name]
+        if n_order >= 2 and order:
+            terms += _order_terms(v, *order)
+        elif n_count >= 2 and count:
+            terms += [*_variants(v.name), *_variants(v.description)] + _count_terms(*count)
+        elif _NEGATIVE_VALUE_RE.match(v.name):
+            terms += _negative_terms(v, family_noun)
+            if n_order >= 2:
+                terms += list(FREE_ORDER_PHRASES)
+        else:
+            terms += [*_variants(v.name), *_variants(v.description)]
+        out[v.name] = _dedupe(terms)
+    return out
+
+
+# --- topic terms and the query itself ------------------------------------------------------
+
+
+def topic_terms(feature: Feature, salient: Sequence[str] = ()) -> tuple[str, ...]:
+    """Words/phrases naming the feature's topic (name content words + salient guideline terms)."""
+    name = feature.name if feature.database != "Grambank" else question_core(feature.question or feature.name)
+    content = [w.lower() for w in words(name) if w.lower() not in STOPWORDS and len(w) > 2]
+    terms = list(content)
+    if re.match(r"^\s*order\b", feature.name, re.IGNORECASE) or any(_order_parse(v) for v in feature.values):
+        terms += ["word order", "constituent order", "basic order"]
+    if feature.database == "Grambank":
+        terms += question_chunks(feature.question or feature.name)
+    terms += list(salient)
+    return _dedupe(terms)
+
+
+def _expanded_values(feature: Feature, vterms: dict[str, tuple[str, ...]]) -> list[str]:
+    out = []
+    for v in feature.values:
+        out.append(v.name)
+        if v.description and v.description != v.name:
+            out.append(v.description)
+        order = _order_parse(v)
+        if order and order[1]:
+            out.append(" ".join(order[0]))
+    for comp in feature.components:
+        out.append(comp.name)
+    # a few asserting forms per value (not all: long queries drown BM25 in rare tokens)
+    for terms in vterms.values():
+        out.extend(t for t in terms[:6] if not t.isupper())
+    return out
+
+
+def build_query(feature: Feature, style: str = "catalogue") -> FeatureQuery:
+    """Build the query for ``feature`` in one of :data:`STYLES`."""
+    if style not in STYLES:
+        raise ValueError(f"Unknown query style '{style}'. Choose one of: {', '.join(STYLES)}.")
+    vterms = value_terms(feature)
+    background = _catalogue_background()
+    salient = salient_terms(feature, n=15, background=background or None)
+    topics = topic_terms(feature, salient[:10])
+    if style == "term":
+        text = feature.name
+    elif style == "description":
+        desc = description_text(feature)
+        text = f"{feature.name}. {desc}" if desc else f"{feature.name}. {feature.question}"
+    else:
+        parts = [feature.name]
+        if feature.question and feature.question.strip().lower() != feature.name.strip().lower():
+            parts.append(feature.question)
+        parts += _expanded_values(feature, vterms)
+        parts += salient
+        text = normalise_space(". ".join(p for p in parts if p))
+    return FeatureQuery(text=text, feature=feature, style=style, value_terms=vterms, topic_terms=topics)

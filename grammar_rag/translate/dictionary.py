@@ -1,0 +1,300 @@
+"""Dictionary look-up that copes with Kalamang clitics and affixes.
+
+Kalamang words carry clitics (``sor=at`` fish=OBJ, ``muap=nin`` eat=NEG) and affixes (``lenggalengga-an``
+chilli-1SG.POSS) that a plain headword match misses. The affix inventory is *learned*, never listed by
+hand: from headwords written with a boundary (``=at``, ``-an``, ``ko=``) and from the segmented words
+of glossed examples (Dictionaria's ``Analyzed_Word`` column, the grammar's ``\\gll`` lines). A word is
+analysed by exact match first, then a full-form table of glossed surface words, then by recursively
+stripping the longest known suffix/prefix whose remainder is analysable.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grammar_rag.errors import DataDirError
+from grammar_rag.translate.langid import Lexicons
+from grammar_rag.translate.text import english_stem, nfc, words
+
+GRAMMATICAL_POS = frozenset({"Grammatical marker", "Classifier", "Particle"})
+_BRACKET_RE = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class DictEntry:
+    """One headword with its senses (English descriptions, first = main)."""
+
+    id: str
+    headword: str
+    pos: str = ""
+    senses: tuple[str, ...] = ()
+
+    @property
+    def is_affix(self) -> bool:
+        return self.headword[:1] in "=-" or self.headword[-1:] in "=-"
+
+    @property
+    def form(self) -> str:
+        """Headword without boundary marks, lower-cased."""
+        return nfc(self.headword).strip("=-").lower()
+
+    @property
+    def gloss(self) -> str:
+        """Short English gloss for word-by-word output: the first plain (non-bracketed) sense.
+
+        Brackets hold grammatical descriptions ("[focus]") or comments, which are not translations.
+        """
+        for sense in self.senses:
+            for part in sense.split(";"):
+                plain = _BRACKET_RE.sub("", part).split(",")[0].strip()
+                if plain:
+                    return plain[3:] if plain.startswith("to ") else plain
+        return ""
+
+    @property
+    def description(self) -> str:
+        return "; ".join(self.senses)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "headword": self.headword, "pos": self.pos, "senses": list(self.senses)}
+
+
+@dataclass(frozen=True)
+class WordAnalysis:
+    """How one input word was matched: its stem entries and the affixes stripped on the way."""
+
+    word: str
+    stem: str
+    entries: tuple[DictEntry, ...] = ()
+    affixes: tuple[str, ...] = ()  # e.g. ("=at", "=a"); suffixes start with a boundary, prefixes end with one
+    method: str = "none"  # "exact" | "full-form" | "affix" | "none"
+    full_form_gloss: str = ""  # word-aligned gloss from a glossed example, when that is how it matched
+
+    @property
+    def found(self) -> bool:
+        return bool(self.entries) or bool(self.full_form_gloss)
+
+    def gloss(self) -> str:
+        for entry in self.entries:
+            if entry.gloss and not entry.is_affix:
+                return entry.gloss
+        if self.full_form_gloss:
+            return lexical_part(self.full_form_gloss)
+        return ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "word": self.word,
+            "stem": self.stem,
+            "affixes": list(self.affixes),
+            "method": self.method,
+            "entries": [e.to_dict() for e in self.entries],
+            "full_form_gloss": self.full_form_gloss,
+        }
+
+
+def lexical_part(gloss: str) -> str:
+    """Lexical morphemes of a Leipzig gloss ("fish=OBJ" -> "fish", "call.out" -> "call out")."""
+    parts = [p for p in re.split(r"[=\-\s]", gloss) if p]
+    lexical = [p for p in parts if not (p.isupper() or re.fullmatch(r"[0-9]+[A-Z.]*", p))]
+    return " ".join(p.replace(".", " ").replace("_", " ") for p in lexical).strip()
+
+
+@dataclass
+class Dictionary:
+    """Headword index + learned affix inventory + full-form table, with analyses cached."""
+
+    entries: list[DictEntry]
+    suffixes: tuple[str, ...] = ()  # without boundary mark, longest first
+    prefixes: tuple[str, ...] = ()
+    full_forms: dict[str, str] = field(default_factory=dict)  # surface word -> word-aligned gloss
+    other_words: frozenset[str] = frozenset()  # words of the senses' second (Indonesian) translation
+    _by_form: dict[str, list[DictEntry]] = field(default_factory=dict, repr=False)
+    _english: dict[str, list[tuple[int, DictEntry]]] = field(default_factory=dict, repr=False)
+    _cache: dict[str, WordAnalysis] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries:
+            if entry.form:
+                self._by_form.setdefault(entry.form, []).append(entry)
+        if not self.suffixes and not self.prefixes:
+            self.learn_affixes([])
+
+    # ---- affix learning -------------------------------------------------------------------------
+    def learn_affixes(self, segmented_words: Iterable[str], min_count: int = 2) -> None:
+        """Collect suffixes/prefixes from boundary-marked headwords and segmented example words.
+
+        ``segmented_words`` are words such as ``sor=at`` or ``an-ahutak``: the material after the
+        first boundary is a suffix chain (``=at``), before the last boundary a prefix chain. Example
+        affixes need ``min_count`` attestations, so one-off segmentation noise is ignored.
+        """
+        suffixes: Counter[str] = Counter()
+        prefixes: Counter[str] = Counter()
+        for entry in self.entries:
+            hw = nfc(entry.headword).lower().strip()
+            if hw[:1] in "=-" and len(hw) > 1:
+                suffixes[hw[1:].strip("=-")] += min_count
+            elif hw[-1:] in "=-" and len(hw) > 1:
+                prefixes[hw[:-1].strip("=-")] += min_count
+        for word in segmented_words:
+            pieces = re.split(r"[=\-]", nfc(word).lower())
+            if len(pieces) < 2:
+                continue
+            stem_index = max(range(len(pieces)), key=lambda i: len(pieces[i]))
+            for i, piece in enumerate(pieces):
+                if piece and i > stem_index:
+                    suffixes[piece] += 1
+                elif piece and i < stem_index:
+                    prefixes[piece] += 1
+        self.suffixes = tuple(sorted((s for s, c in suffixes.items() if c >= min_count and s), key=lambda s: (-len(s), s)))
+        self.prefixes = tuple(sorted((p for p, c in prefixes.items() if c >= min_count and p), key=lambda p: (-len(p), p)))
+        self._cache.clear()
+
+    def add_full_forms(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Register (segmented word, gloss) pairs from glossed examples under their surface form."""
+        for segmented, gloss in pairs:
+            surface = re.sub(r"[=\-]", "", nfc(segmented).lower())
+            if surface and gloss and surface not in self.full_forms:
+                self.full_forms[surface] = gloss
+        self._cache.clear()
+
+    # ---- Kalamang -> entries --------------------------------------------------------------------
+    def lookup(self, form: str) -> list[DictEntry]:
+        return list(self._by_form.get(nfc(form).lower(), ()))
+
+    def analyse(self, word: str) -> WordAnalysis:
+        word = nfc(word).lower()
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._analyse(word)
+            self._cache[word] = cached
+        return cached
+
+    def _lexical(self, form: str) -> list[DictEntry]:
+        return [e for e in self._by_form.get(form, ()) if not e.is_affix]
+
+    def _analyse(self, word: str) -> WordAnalysis:
+        exact = self._lexical(word)
+        if exact:
+            return WordAnalysis(word, word, tuple(exact), (), "exact")
+        if word in self.full_forms:
+            gloss = self.full_forms[word]
+            return WordAnalysis(word, word, (), (), "full-form", gloss)
+        found = self._strip(word, depth=3)
+        if found is not None:
+            stem, affixes = found
+            entries = self._lexical(stem)
+            gloss = "" if entries else self.full_forms.get(stem, "")
+            return WordAnalysis(word, stem, tuple(entries), tuple(affixes), "affix", gloss)
+        return WordAnalysis(word, word)
+
+    def _strip(self, word: str, depth: int) -> tuple[str, list[str]] | None:
+        """Longest-affix-first search for a stem that is a headword or a glossed full form."""
+        if depth == 0:
+            return None
+        for suffix in self.suffixes:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+                stem = word[: -len(suffix)]
+                if self._lexical(stem) or stem in self.full_forms:
+                    return stem, ["=" + suffix]
+                deeper = self._strip(stem, depth - 1)
+                if deeper is not None:
+                    return deeper[0], [*deeper[1], "=" + suffix]
+        for prefix in self.prefixes:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                stem = word[len(prefix) :]
+                if self._lexical(stem) or stem in self.full_forms:
+                    return stem, [prefix + "="]
+                deeper = self._strip(stem, depth - 1)
+                if deeper is not None:
+                    return deeper[0], [prefix + "=", *deeper[1]]
+        return None
+
+    def affix_entries(self, affix: str) -> list[DictEntry]:
+        """Dictionary entries of an affix (any boundary style: ``=at`` also finds ``-at``)."""
+        bare = affix.strip("=-")
+        return [e for e in self._by_form.get(bare, ()) if e.is_affix]
+
+    def lexicons(self) -> Lexicons:
+        """English vs second-language vocabularies, for telling translation columns apart."""
+        english = {w for e in self.entries for sense in e.senses for w in words(_BRACKET_RE.sub("", sense))}
+        return Lexicons(frozenset(english - self.other_words), frozenset(self.other_words - english))
+
+    # ---- English -> entries ---------------------------------------------------------------------
+    def _build_english(self) -> None:
+        index: dict[str, list[tuple[int, DictEntry]]] = {}
+        for entry in self.entries:
+            if entry.is_affix:
+                continue
+            for sense in entry.senses:
+                for part in sense.split(";"):
+                    plain = _BRACKET_RE.sub("", part).strip()
+                    toks = [t for t in words(plain) if t != "to"]
+                    if not toks:
+                        continue
+                    # a one-word sense ("garden") is a far better translation than a word inside a phrase
+                    cost = 0 if len(toks) == 1 else len(toks)
+                    for tok in toks:
+                        index.setdefault(english_stem(tok), []).append((cost, entry))
+        for key, hits in index.items():
+            hits.sort(key=lambda h: (h[0], len(h[1].senses), h[1].id))
+            index[key] = hits
+        self._english = index
+
+    def english_lookup(self, word: str, limit: int = 3) -> list[DictEntry]:
+        """Entries whose English senses contain ``word`` (stemmed), one-word senses first."""
+        if not self._english:
+            self._build_english()
+        seen: list[DictEntry] = []
+        for _cost, entry in self._english.get(english_stem(word.lower()), []):
+            if entry not in seen:
+                seen.append(entry)
+            if len(seen) >= limit:
+                break
+        return seen
+
+
+# ---- loading --------------------------------------------------------------------------------------
+def _open_table(directory: Path, name: str) -> io.TextIOBase:
+    plain, packed = directory / name, directory / (name + ".gz")
+    if plain.exists():
+        return open(plain, encoding="utf-8", newline="")
+    if packed.exists():
+        return io.TextIOWrapper(gzip.open(packed, "rb"), encoding="utf-8", newline="")
+    raise DataDirError(f"{directory} has neither {name} nor {name}.gz (a Dictionaria CLDF dictionary).")
+
+
+def load_dictionary(directory: Path) -> Dictionary:
+    """Read a Dictionaria CLDF dictionary (``entries.csv`` + ``senses.csv``, optionally gzipped)."""
+    senses: dict[str, list[str]] = {}
+    other_words: set[str] = set()
+    with _open_table(directory, "senses.csv") as fh:
+        for row in csv.DictReader(fh):
+            other_words.update(words(_BRACKET_RE.sub("", row.get("alt_translation1") or "")))
+            desc = (row.get("Description") or "").strip()
+            if desc:
+                senses.setdefault(row.get("Entry_ID", ""), []).append(desc)
+    entries: list[DictEntry] = []
+    with _open_table(directory, "entries.csv") as fh:
+        for row in csv.DictReader(fh):
+            headword = (row.get("Headword") or "").strip()
+            if not headword:
+                continue
+            entries.append(
+                DictEntry(
+                    id=row["ID"],
+                    headword=headword,
+                    pos=(row.get("Part_Of_Speech") or "").strip(),
+                    senses=tuple(senses.get(row["ID"], ())),
+                )
+            )
+    if not entries:
+        raise DataDirError(f"{directory / 'entries.csv'} holds no entries.")
+    return Dictionary(entries, other_words=frozenset(other_words))
