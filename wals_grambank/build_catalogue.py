@@ -27,7 +27,7 @@ if str(REPO) not in sys.path:  # runnable from a checkout without installing
     sys.path.insert(0, str(REPO))
 
 from grammar_rag.features.catalogue import assemble  # noqa: E402
-from grammar_rag.features.cldf import find_datasets  # noqa: E402
+from grammar_rag.features.cldf import find_datasets, fingerprint  # noqa: E402
 from grammar_rag.features.languages import load_glottolog  # noqa: E402
 from grammar_rag.features.loaders import load_grambank_features, load_wals_features  # noqa: E402
 from grammar_rag.features.values import load_wals_values  # noqa: E402
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
     wals = load_wals_features(found["wals"])
     grambank = load_grambank_features(found["grambank"])
-    catalogue = assemble(wals, grambank, SOURCES)
+    fingerprints = {kind: fingerprint(found[kind], kind) for kind in ("wals", "grambank")}
+    catalogue = assemble(wals, grambank, SOURCES, fingerprints)
     path = catalogue.save(args.out / "catalogue.json.gz")
     log.info("%s: %d WALS + %d Grambank features (%d bytes)", path, len(wals), len(grambank), path.stat().st_size)
 

@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from grammar_rag.registry import Registry
 from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
+
+log = logging.getLogger(__name__)
 
 
 class Classifier(Protocol):
@@ -34,8 +37,19 @@ CLASSIFIERS: Registry[Classifier] = Registry(
 )
 
 
+def classifier_names() -> list[str]:
+    """Registered classifier names; a classifier module that is not installed is skipped, not fatal."""
+    try:
+        return CLASSIFIERS.names()
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("grammar_rag."):
+            raise
+        log.warning("classifier module %s is not available: %s", exc.name, exc)
+        return CLASSIFIERS.names()  # the registry marks itself loaded before importing: no retry loop
+
+
 def make_classifier(backend: str = "evidence", **options: Any) -> Classifier:
     """``evidence`` -> model-free classifier; an LLM backend name -> LLM classifier over it."""
-    if backend in CLASSIFIERS.names():
+    if backend in classifier_names():
         return CLASSIFIERS.create(backend, **options)
     return CLASSIFIERS.create("llm", backend=backend, **options)

@@ -72,27 +72,15 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
 
 
 # ---------------------------------------------------------------------------------------- extract
-def _retrieval_config(pipeline: Any, mode: str | None, k: int | None) -> Any:
-    """The pipeline's RetrievalConfig with ``mode``/``k`` overridden when given."""
-    import dataclasses
-
-    config = pipeline.RetrievalConfig()
-    changes: dict[str, Any] = {}
-    names = {f.name for f in dataclasses.fields(config)} if dataclasses.is_dataclass(config) else set(vars(config))
-    for value, candidates in ((mode, ("mode", "retrieval_mode")), (k, ("k", "top_k", "final_k"))):
-        if value is None:
-            continue
-        name = next((c for c in candidates if c in names), None)
-        if name is None:
-            raise GrammarRagError(f"This pipeline's RetrievalConfig has no {candidates[0]!r} setting.")
-        changes[name] = value
-    return dataclasses.replace(config, **changes) if changes else config
-
-
 def cmd_extract(args: argparse.Namespace) -> int:
-    from grammar_rag import pipeline
-    from grammar_rag.extract.inputs import open_index, save_inputs, select_features, select_grammars, write_json
-    from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism
+    from grammar_rag.extract.inputs import (
+        open_index,
+        save_inputs,
+        select_features,
+        select_grammars,
+        write_json,
+    )
+    from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
     from grammar_rag.extract.runner import run_extraction
     from grammar_rag.extract.store import STORE_FILENAME, ResultStore
 
@@ -101,7 +89,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     grammars = select_grammars(index, args.grammars)
     features = select_features(args.features, args.data_dir)
     predictor = PipelinePredictor(
-        index, args.backend, retrieval=_retrieval_config(pipeline, args.mode, args.k), prompt_version=args.prompt_version
+        index, args.backend, retrieval=make_retrieval_config(args.mode, args.k), prompt_version=args.prompt_version
     )
     config = predictor.run_config
     batch, concurrency = default_parallelism(args.backend)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import textwrap
 
-from grammar_rag.features import get_catalogue, get_languages, wals_value
+from grammar_rag.features import get_catalogue, get_languages, grambank_value, wals_value
 from grammar_rag.features.guidelines import excerpt
 from grammar_rag.types import Feature
 
@@ -87,16 +88,34 @@ def cmd_feature(args: argparse.Namespace) -> int:
         print("Values:")
         _print_values(feature)
     if args.language:
-        language = get_languages(args.data_dir).lookup(args.language)
-        value = wals_value(language.glottocode, feature, args.data_dir)
-        shown = f"{value.name} ({value.code})" if value else "no value in WALS"
-        print(f"\nWALS value for {language.name} ({language.glottocode}): {shown}  [reference only]")
+        _print_reference_value(args, feature)
     if feature.guideline:
         text = feature.guideline if args.full else excerpt(feature.guideline, _EXCERPT_CHARS)
         label = "Guideline" if args.full or text == feature.guideline else "Guideline (excerpt; --full for all of it)"
         print(f"\n{label}:\n")
         print(_wrap_text(text, width))
     return 0
+
+
+def _print_reference_value(args: argparse.Namespace, feature: Feature) -> None:
+    """The language's WALS / Grambank value, labelled as a reference (never a prediction input)."""
+    language = get_languages(args.data_dir).lookup(args.language)
+    label = f"{language.name} ({language.glottocode})"
+    if feature.database == "WALS":
+        value = wals_value(language.glottocode, feature, args.data_dir)
+        shown = f"{value.name} ({value.code})" if value else "no value in WALS"
+        print(f"\nWALS value for {label}: {shown}  [reference only]")
+    elif feature.database == "Grambank":
+        grambank_dir = args.grambank or os.environ.get("GRAMMAR_RAG_GRAMBANK_DIR")
+        if not grambank_dir:
+            print(f"\nGrambank value for {label}: pass --grambank DIR (a full Grambank CLDF download) "
+                  "or set GRAMMAR_RAG_GRAMBANK_DIR")
+            return
+        value = grambank_value(language.glottocode, feature, grambank_dir, args.data_dir)
+        shown = f"{value.name} ({value.description})" if value else "not coded in Grambank"
+        print(f"\nGrambank value for {label}: {shown}  [reference only]")
+    else:
+        print(f"\n{feature.id} is the paper's composite: no single database value for {label}.")
 
 
 def cmd_language(args: argparse.Namespace) -> int:
@@ -138,7 +157,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("id", help="feature id or name")
     p.add_argument("--full", action="store_true", help="print the whole guideline, not an excerpt")
-    p.add_argument("--language", "-l", help="also show this language's WALS value (reference only)")
+    p.add_argument("--language", "-l", help="also show this language's WALS/Grambank value (reference only)")
+    p.add_argument("--grambank", metavar="DIR",
+                   help="full Grambank CLDF dataset for --language (default: $GRAMMAR_RAG_GRAMBANK_DIR)")
     p.add_argument("--json", action="store_true", help="print the feature as JSON")
     p.add_argument("--data-dir", help=data_help)
     p.set_defaults(func=cmd_feature)

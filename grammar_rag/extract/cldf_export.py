@@ -73,6 +73,11 @@ class ExportReport:
         }
 
 
+def is_missing(prediction: Prediction) -> bool:
+    """Abstained, or a multi-label answer naming no value: exported as CLDF's unknown ("?")."""
+    return prediction.abstained or not prediction.value.strip()
+
+
 def parameter_id(feature_id: str) -> str:
     """CLDF Parameter_ID: the WALS/Grambank id as those datasets spell it ("81A", "GB107")."""
     return cldf_id(feature_id.removeprefix("WALS ").strip())
@@ -104,7 +109,7 @@ def source_reference(grammar_id: str, pages: Sequence[str]) -> str:
 
 def summarize_reasoning(prediction: Prediction) -> str:
     text = " ".join((prediction.reasoning or "").split())
-    if prediction.abstained and not text:
+    if is_missing(prediction) and not text:
         text = "The grammar passages retrieved gave no decisive statement."
     if len(text) > _COMMENT_CHARS:
         text = text[: _COMMENT_CHARS - 1].rstrip() + "…"
@@ -116,7 +121,7 @@ def _bibkey(grammar_id: str) -> str:
 
 
 def _code_for(prediction: Prediction, feature: Feature | None) -> str | None:
-    if feature is None or prediction.abstained or feature.multi_label:
+    if feature is None or is_missing(prediction) or feature.multi_label:
         return None
     known = {v.code for v in feature.values}
     if prediction.code and prediction.code in known:
@@ -174,7 +179,7 @@ def export_dataset(
                 "ID": cldf_id(f"{pid}-{pred.grammar_id}"),
                 "Language_ID": info.id,
                 "Parameter_ID": pid,
-                "Value": None if pred.abstained else pred.value,
+                "Value": None if is_missing(pred) else pred.value,
                 "Code_ID": _code_for(pred, feature),
                 "Comment": summarize_reasoning(pred) or None,
                 "Source": [source_reference(pred.grammar_id, pages)],
@@ -255,7 +260,7 @@ def export_dataset(
         ds.properties["dc:description"] = (
             f"Feature values predicted from descriptive grammars by grammar-rag ({config.describe()}). "
             f"Every value comes from this one run configuration; abstentions ('{NOT_ENOUGH_INFO}') have "
-            "an empty Value. Predictions, not expert codings: check the cited pages."
+            "Value '?'. Predictions, not expert codings: check the cited pages."
         )
         ds.properties["prov:wasGeneratedBy"] = [
             {

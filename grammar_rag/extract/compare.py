@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.extract.cldf_export import is_missing
 from grammar_rag.extract.languages import LanguageInfo, LanguageResolver
 from grammar_rag.types import Feature, Grammar, Prediction
 
@@ -148,7 +149,7 @@ def compare_predictions(
         if not ref:
             continue
         stats.n_with_reference += 1
-        if pred.abstained:
+        if is_missing(pred):
             stats.n_abstained_with_reference += 1
             continue
         if predicted_names(pred, features.get(pred.feature_id)) == ref:
@@ -188,11 +189,12 @@ def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
     lines.append("")
     lines.append(f"{len(report.disagreements)} disagreement(s); highest-confidence first:")
     for d in report.disagreements[:max_disagreements]:
-        where = ", ".join(str(e["pages"]) for e in d.evidence if e.get("pages")) or "no page"
+        pages = [str(e["pages"]) for e in d.evidence if e.get("pages")]
+        where = ("pp. " if len(pages) > 1 or "-" in "".join(pages) else "p. ") + ", ".join(pages) if pages else "no page"
         quote = str(d.evidence[0]["quote"])[:160] if d.evidence else ""
         lines.append(
             f"- {d.feature_id} {d.grammar_id} ({d.language}): predicted {d.predicted!r}, "
-            f"{report.reference} {d.reference!r} [p. {where}] {quote}"
+            f"{report.reference} {d.reference!r} [{where}] {quote}"
         )
     if len(report.disagreements) > max_disagreements:
         lines.append(f"  ... {len(report.disagreements) - max_disagreements} more in the JSON/CSV report")

@@ -12,6 +12,7 @@ import dataclasses
 import logging
 from typing import Any
 
+from grammar_rag.errors import GrammarRagError
 from grammar_rag.extract.store import RunConfig
 from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
 
@@ -53,6 +54,23 @@ def _settings_of(retrieval: Any) -> dict[str, Any]:
     return dict(vars(retrieval))
 
 
+def make_retrieval_config(mode: str | None = None, k: int | None = None) -> Any:
+    """The pipeline's default ``RetrievalConfig`` with ``mode``/``k`` overridden when given."""
+    from grammar_rag import pipeline
+
+    config = pipeline.RetrievalConfig()
+    names = set(_settings_of(config))
+    changes: dict[str, Any] = {}
+    for value, candidates in ((mode, ("mode", "retrieval_mode")), (k, ("k", "top_k", "final_k"))):
+        if value is None:
+            continue
+        name = next((c for c in candidates if c in names), None)
+        if name is None:
+            raise GrammarRagError(f"The pipeline's RetrievalConfig has no {candidates[0]!r} setting.")
+        changes[name] = value
+    return dataclasses.replace(config, **changes) if changes else config
+
+
 class PipelinePredictor:
     """Classify (grammar, feature) pairs with ``grammar_rag.pipeline`` over ``index``."""
 
@@ -78,28 +96,28 @@ class PipelinePredictor:
     @property
     def run_config(self) -> RunConfig:
         settings: dict[str, Any] = {"retrieval": _settings_of(self.retrieval)}
+        if settings["retrieval"].get("reranker", "") is None:
+            # "the default reranker" must be recorded by name: if the default changes, so does the hash
+            try:
+                from grammar_rag.rerank import DEFAULT_RERANKER
+
+                settings["retrieval"]["reranker"] = DEFAULT_RERANKER
+            except ImportError:
+                settings["retrieval"]["reranker"] = "none"
+        embedding = getattr(self.index, "embedding_model", None)
+        if isinstance(embedding, str) and settings["retrieval"].get("mode", "bm25") != "bm25":
+            settings["index_embedding_model"] = embedding
         if self._options:
             settings["classifier"] = {k: v for k, v in sorted(self._options.items())}
         return RunConfig(self.backend, self.prompt_version, settings)
 
     def passages_for(self, grammar: Grammar, feature: Feature) -> list[ScoredPassage]:
         """The pipeline's evidence passages for one pair (retrieval + reranking only)."""
-        for name in ("retrieve_evidence", "evidence_passages", "retrieve_for_feature"):
-            fn = getattr(self._pipeline, name, None)
-            if fn is not None:
-                return list(fn(grammar, feature, index=self.index, retrieval=self.retrieval))
-        raise AttributeError("grammar_rag.pipeline exposes no retrieval-only function")
+        return list(self._pipeline.retrieve_passages(grammar, feature, index=self.index, retrieval=self.retrieval))
 
     def __call__(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
-        try:
-            items = [(f, self.passages_for(g, f), g) for g, f in pairs]
-        except AttributeError:
-            return [
-                self._pipeline.classify(
-                    g, f, index=self.index, backend=self.classifier, retrieval=self.retrieval
-                )
-                for g, f in pairs
-            ]
+        """Retrieve per pair, then classify the whole batch in one ``classify_many`` call."""
+        items = [(f, self.passages_for(g, f), g) for g, f in pairs]
         predictions = list(self.classifier.classify_many(items)) if len(items) > 1 else [
             self.classifier.classify(*items[0])
         ]

@@ -5,8 +5,8 @@ The public API other modules code against (see docs/ARCHITECTURE.md):
 * :func:`get_catalogue` -> :class:`Catalogue` (``.get("81A")``, ``.search(text)``, ``.all()``)
 * :data:`POLAR_FEATURE_ID` -- the paper's composite polar-question feature "WALS 116A*"
 * :func:`get_languages` -> :class:`LanguageTable` (``.lookup(name | iso | glottocode)``)
-* :func:`wals_value`, :func:`wals_values_for`, :func:`grambank_values` -- reference values for
-  display and comparison only, never classifier input.
+* :func:`wals_value`, :func:`wals_values_for`, :func:`grambank_values`, :func:`grambank_value`:
+  reference values for display and comparison only, never classifier input.
 """
 
 from grammar_rag.features.catalogue import Catalogue, get_catalogue
@@ -15,6 +15,7 @@ from grammar_rag.features.ids import POLAR_FEATURE_ID, parse_feature_id
 from grammar_rag.features.languages import Language, LanguageTable, get_languages
 from grammar_rag.features.values import (
     get_wals_values,
+    grambank_value,
     grambank_values,
     wals_value,
     wals_values_for,
@@ -30,6 +31,7 @@ __all__ = [
     "get_catalogue",
     "get_languages",
     "get_wals_values",
+    "grambank_value",
     "grambank_values",
     "parse_feature_id",
     "polar_strategies",

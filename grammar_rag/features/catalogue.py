@@ -20,11 +20,12 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from grammar_rag.config import BUNDLED_DATA_DIR
-from grammar_rag.errors import UnknownFeatureError
-from grammar_rag.features.cldf import find_datasets, resolve_data_root
+from grammar_rag.errors import DataDirError, UnknownFeatureError
+from grammar_rag.features.cldf import find_datasets, fingerprint, resolve_data_root
 from grammar_rag.features.composite import build_polar_composite
 from grammar_rag.features.ids import POLAR_FEATURE_ID, parse_feature_id, short_ids
 from grammar_rag.types import Feature
@@ -56,9 +57,15 @@ def normalise_database(database: str | None) -> str | None:
 class Catalogue:
     """All features, looked up by id, id-like text or name."""
 
-    def __init__(self, features: Iterable[Feature], sources: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        features: Iterable[Feature],
+        sources: dict[str, str] | None = None,
+        fingerprints: dict[str, str] | None = None,
+    ) -> None:
         self._features: list[Feature] = list(features)
         self.sources = dict(sources or {})
+        self.fingerprints = dict(fingerprints or {})  # dataset kind -> sha256 of its source files
         self._by_id: dict[str, Feature] = {}
         self._by_name: dict[str, list[Feature]] = {}
         self._top_ids = {f.id for f in self._features}
@@ -260,6 +267,7 @@ class Catalogue:
             "format": CATALOGUE_FORMAT,
             "version": CATALOGUE_VERSION,
             "sources": self.sources,
+            "fingerprints": self.fingerprints,
             "guidelines": texts,
             "features": features,
         }
@@ -281,54 +289,78 @@ class Catalogue:
         return path
 
 
-def assemble(wals: list[Feature], grambank: list[Feature], sources: dict[str, str] | None = None) -> Catalogue:
+def assemble(
+    wals: list[Feature],
+    grambank: list[Feature],
+    sources: dict[str, str] | None = None,
+    fingerprints: dict[str, str] | None = None,
+) -> Catalogue:
     """Catalogue of WALS + Grambank features with the polar composite built from them."""
     wals_by_id = {f.id: f for f in wals}
     grambank_by_id = {f.id: f for f in grambank}
     composite = build_polar_composite(wals_by_id.get("WALS 116A"), grambank_by_id)
-    return Catalogue([*wals, *grambank, composite], sources)
+    return Catalogue([*wals, *grambank, composite], sources, fingerprints)
 
 
-def _load_bundled_features(path: Path = BUNDLED_CATALOGUE) -> tuple[list[Feature], dict[str, str]]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        data = json.load(fh)
+@dataclass
+class _Bundle:
+    features: list[Feature]
+    sources: dict[str, str]
+    fingerprints: dict[str, str]
+
+    def of(self, database: str) -> list[Feature]:
+        return [f for f in self.features if f.database == database]
+
+
+def _load_bundle(path: Path = BUNDLED_CATALOGUE) -> _Bundle:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise DataDirError(f"Cannot read the catalogue file {path}: {exc}") from exc
     if data.get("format") != CATALOGUE_FORMAT:
-        raise UnknownFeatureError(f"{path} is not a grammar-rag catalogue file")
+        raise DataDirError(f"{path} is not a grammar-rag catalogue file")
     texts = data.get("guidelines", [])
     features = []
     for item in data["features"]:
         if "guideline_ref" in item:
             item = {**item, "guideline": texts[item["guideline_ref"]]}
         features.append(Feature.from_dict(item))
-    return features, data.get("sources", {})
+    return _Bundle(features, data.get("sources", {}), data.get("fingerprints", {}))
 
 
-def load_catalogue(root: Path | None) -> Catalogue:
+def load_catalogue(root: Path | None, reuse_bundle: bool = True) -> Catalogue:
     """Build a catalogue from the datasets under ``root`` (None: the bundled copy).
 
-    A database missing under ``root`` (e.g. a benchmark-only data dir) comes from the bundle.
+    A database missing under ``root`` (e.g. a benchmark-only data dir) comes from the bundle, and
+    so does one whose source files are byte-identical to those the bundle was built from
+    (``reuse_bundle``; parsing the WALS chapters takes seconds).
     """
     from grammar_rag.features.loaders import load_grambank_features, load_wals_features
 
     found = find_datasets(root) if root is not None else {}
-    bundled: tuple[list[Feature], dict[str, str]] | None = None
-    if "wals" not in found or "grambank" not in found:
-        bundled = _load_bundled_features()
-        if root is not None:
-            log.info("no %s CLDF under %s: using the bundled catalogue for it",
-                     " / ".join(n for n in ("wals", "grambank") if n not in found), root)
-    sources = dict(bundled[1]) if bundled else {}
-    if "wals" in found:
-        wals = load_wals_features(found["wals"])
-        sources["WALS"] = str(found["wals"])
-    else:
-        wals = [f for f in bundled[0] if f.database == "WALS"]  # type: ignore[index]
-    if "grambank" in found:
-        grambank = load_grambank_features(found["grambank"])
-        sources["Grambank"] = str(found["grambank"])
-    else:
-        grambank = [f for f in bundled[0] if f.database == "Grambank"]  # type: ignore[index]
-    return assemble(wals, grambank, sources)
+    bundle = _load_bundle()
+    sources = dict(bundle.sources)
+    fingerprints = dict(bundle.fingerprints)
+    parts: dict[str, list[Feature]] = {}
+    for kind, database, loader in (
+        ("wals", "WALS", load_wals_features),
+        ("grambank", "Grambank", load_grambank_features),
+    ):
+        if kind not in found:
+            if root is not None:
+                log.info("no %s CLDF under %s: using the bundled catalogue for it", database, root)
+            parts[database] = bundle.of(database)
+            continue
+        fp = fingerprint(found[kind], kind)
+        if reuse_bundle and fp == bundle.fingerprints.get(kind):
+            log.debug("%s sources under %s equal the bundle's: reusing it", database, found[kind])
+            parts[database] = bundle.of(database)
+        else:
+            parts[database] = loader(found[kind])
+            sources[database] = str(found[kind])
+        fingerprints[kind] = fp
+    return assemble(parts["WALS"], parts["Grambank"], sources, fingerprints)
 
 
 _CACHE: dict[str, Catalogue] = {}
@@ -338,7 +370,8 @@ _LOCK = threading.Lock()
 def get_catalogue(data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
     """The catalogue for ``data_dir`` (else ``$GRAMMAR_RAG_DATA_DIR``, else the bundled copy).
 
-    Cached per directory: loading from CLDF parses ~150 chapter pages, which is worth doing once.
+    Cached per directory (loading from CLDF parses ~150 chapter pages, unless the sources are
+    the ones the bundle was built from).
     """
     root = resolve_data_root(data_dir)
     key = str(root) if root is not None else "<bundled>"

@@ -13,6 +13,7 @@ which is the part of pycldf's job we need.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import os
@@ -142,3 +143,31 @@ def require_table(directory: Path, name: str) -> Path:
     if path is None:
         raise DataDirError(f"CLDF dataset {directory} has no {name} (looked in it and in its cldf/ folder).")
     return path
+
+
+_FINGERPRINT_FILES = {
+    "wals": ("parameters.csv", "codes.csv", "chapters.csv"),
+    "grambank": ("parameters.csv", "codes.csv"),
+}
+
+
+def fingerprint(dataset: Path, kind: str) -> str:
+    """SHA-256 over the files a catalogue is built from (tables + WALS chapter pages).
+
+    Lets a data dir holding the very sources the bundle was built from reuse the bundle instead
+    of re-parsing ~10 MB of chapter HTML on every start.
+    """
+    digest = hashlib.sha256()
+    paths = [table_path(dataset, name) for name in _FINGERPRINT_FILES.get(kind, ())]
+    if kind == "wals":
+        for base in (dataset, dataset.parent, dataset / "cldf"):
+            if (base / "chapters").is_dir():
+                paths += sorted((base / "chapters").glob("chapter_*.html"))
+                break
+    for path in paths:
+        if path is None:
+            digest.update(b"<missing>")
+            continue
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -165,7 +165,10 @@ def markdown_to_text(markdown: str) -> str:
     """
     out: list[str] = []
     in_code = False
-    for raw in _strip_inline_html(markdown.replace("\r\n", "\n")).split("\n"):
+    source = _strip_inline_html(markdown.replace("\r\n", "\n"))
+    source = _MD_IMAGE.sub("", source)  # links/images may span lines: resolve them first
+    source = _MD_LINK.sub(lambda m: " ".join(m.group(1).split()), source)
+    for raw in source.split("\n"):
         line = raw.rstrip()
         if line.lstrip().startswith("```"):
             in_code = not in_code

@@ -60,6 +60,8 @@ def wals_question(name: str) -> str:
     phrase = _lower_words(name.strip())
     phrase = re.sub(r"^the\s+", "", phrase, flags=re.I)
     low = phrase.lower()
+    if low.startswith("languages with "):
+        return f"Does this language have {phrase[len('languages with '):]}?"
     if any(low.startswith(head) for head in _WHAT_IS_HEADS):
         return f"What is the {phrase} in this language?"
     return f"What type of {phrase} does this language have?"

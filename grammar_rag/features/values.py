@@ -246,13 +246,17 @@ def wals_values_for(
     return out
 
 
+_GB_CACHE: dict[tuple[str, int, int], dict[str, dict[str, FeatureValue]]] = {}
+
+
 def grambank_values(cldf_dir: str | os.PathLike[str]) -> dict[str, dict[str, FeatureValue]]:
     """``{language_id: {"GB107": FeatureValue}}`` from a full Grambank CLDF dataset.
 
     ``cldf_dir`` is the dataset root or its ``cldf/`` folder (``values.csv`` with
     ``Language_ID``, ``Parameter_ID``, ``Value``; ``codes.csv`` used for descriptions when
     present). Grambank's Language_IDs are Glottocodes. Uncoded values ("?" or empty) are
-    skipped. For display/comparison only.
+    skipped. Cached per file (path, size, mtime): the full table has ~440k rows, and callers
+    ask per language. Treat the result as read-only. For display/comparison only.
     """
     root = Path(cldf_dir).expanduser()
     if not root.is_dir():
@@ -263,6 +267,35 @@ def grambank_values(cldf_dir: str | os.PathLike[str]) -> dict[str, dict[str, Fea
             f"{root} has no values.csv: pass the full Grambank CLDF dataset (e.g. grambank-v1.0/cldf), "
             "not the catalogue-only copy."
         )
+    stat = values_path.stat()
+    key = (str(values_path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _LOCK:
+        if key not in _GB_CACHE:
+            _GB_CACHE[key] = _read_grambank_values(root, values_path)
+        return _GB_CACHE[key]
+
+
+def grambank_value(
+    language: str, feature_id: str | Feature, cldf_dir: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+) -> FeatureValue | None:
+    """One language's Grambank value (language as Glottocode, ISO 639-3 code or name), or None."""
+    feature = get_catalogue(data_dir).get(feature_id)
+    if feature.database != "Grambank":
+        return None
+    values = grambank_values(cldf_dir)
+    key = language.strip().lower()
+    if key in values:
+        return values[key].get(feature.id)
+    glottolog = get_languages(data_dir)
+    lang = glottolog.lookup(language)
+    for code in (lang.glottocode, glottolog.language_of(lang).glottocode):
+        if code in values:
+            return values[code].get(feature.id)
+    return None
+
+
+def _read_grambank_values(root: Path, values_path: Path) -> dict[str, dict[str, FeatureValue]]:
     codes: dict[str, FeatureValue] = {}
     codes_path = table_path(root, "codes.csv")
     if codes_path is not None:
@@ -289,6 +322,7 @@ __all__ = [
     "WalsLanguage",
     "WalsValues",
     "get_wals_values",
+    "grambank_value",
     "grambank_values",
     "wals_value",
     "wals_values_for",

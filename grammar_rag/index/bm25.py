@@ -14,9 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bm25s
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+# bm25s sets its own logger to DEBUG at import, which floods any application using
+# logging.basicConfig with "Building index from tokens"; give it the usual WARNING threshold.
+if logging.getLogger("bm25s").level == logging.DEBUG:
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 EMPTY_MARKER = "empty.json"  # written instead of a bm25s index when no passage has any term
 
@@ -44,8 +50,6 @@ class BM25Shard:
 
     @classmethod
     def build(cls, corpus_tokens: list[list[str]], params: BM25Params | None = None) -> BM25Shard:
-        import bm25s
-
         params = params or BM25Params()
         if not any(corpus_tokens):
             return cls(None, len(corpus_tokens))
@@ -62,8 +66,6 @@ class BM25Shard:
 
     @classmethod
     def load(cls, directory: Path) -> BM25Shard:
-        import bm25s
-
         marker = directory / EMPTY_MARKER
         if marker.exists():
             return cls(None, int(json.loads(marker.read_text(encoding="utf-8"))["num_docs"]))

@@ -28,6 +28,7 @@ import logging
 import re
 import shutil
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -123,7 +124,13 @@ class GrammarIndex:
         self.tokenizer = Tokenizer(TokenizerConfig.from_dict(manifest["tokenizer"]))
         self.bm25_params = BM25Params.from_dict(manifest["bm25"])
         self._embedder: Embedder | None = None
+        # one lock for lazy loads and writes: a server may query from several threads
+        self._lock = threading.RLock()
         self._reset_caches()
+
+    def __repr__(self) -> str:
+        return (f"GrammarIndex({str(self.directory)!r}, grammars={len(self._entries)}, "
+                f"passages={self.num_passages}, model={self.embedding_model!r})")
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -136,17 +143,19 @@ class GrammarIndex:
         bm25: BM25Params | None = None,
         embedding_dtype: Literal["float32", "float16"] = "float32",
         exist_ok: bool = False,
+        embedder: Embedder | None = None,
     ) -> GrammarIndex:
         """Create an empty index in ``directory`` (must be absent or empty).
 
         Loads the embedding model once to record its dimension, so a bad ``embedding_model`` fails
         here rather than after ingestion. With ``exist_ok`` an existing index is opened instead
-        (and refused if it was built with another model).
+        (and refused if it was built with another model). ``embedder`` injects an already-loaded
+        model instance (e.g. on a chosen device); its ``name`` is what the manifest records.
         """
         directory = Path(directory).expanduser().resolve()
         if (directory / MANIFEST_NAME).exists():
             if exist_ok:
-                return cls.open(directory, embedding_model)
+                return cls.open(directory, embedding_model, embedder=embedder)
             raise IndexStoreError(f"An index already exists at {directory}; open it instead (or choose another --index).")
         if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
             raise IndexStoreError(
@@ -155,10 +164,11 @@ class GrammarIndex:
             )
         if embedding_dtype not in ("float32", "float16"):
             raise IndexStoreError(f"embedding_dtype must be float32 or float16, not {embedding_dtype!r}")
-        embedder = get_embedder(embedding_model)
+        if embedder is None:
+            embedder = get_embedder(embedding_model)
         manifest = new_manifest(
             embedding={
-                "model": canonical_name(embedding_model),
+                "model": canonical_name(embedding_model or getattr(embedder, "name", None)),
                 "dim": int(embedder.dim),
                 "normalized": True,
                 "metric": "inner_product",
@@ -174,7 +184,8 @@ class GrammarIndex:
         return index
 
     @classmethod
-    def open(cls, directory: str | Path, embedding_model: str | None = None, *, verify: bool = False) -> GrammarIndex:
+    def open(cls, directory: str | Path, embedding_model: str | None = None, *, verify: bool = False,
+             embedder: Embedder | None = None) -> GrammarIndex:
         """Open an existing index; refuse a damaged one or one built with another embedding model.
 
         File sizes are always checked (cheap); ``verify=True`` also checks every sha256 now
@@ -183,6 +194,8 @@ class GrammarIndex:
         directory = Path(directory).expanduser().resolve()
         manifest = read_manifest(directory)
         stored = manifest["embedding"]["model"]
+        if embedding_model is None and embedder is not None:
+            embedding_model = embedder.name
         if embedding_model is not None and canonical_name(embedding_model) != stored:
             raise IndexStoreError(
                 f"Index {directory} was built with embedding model '{stored}', not "
@@ -191,7 +204,13 @@ class GrammarIndex:
             )
         for entry in manifest["grammars"] + manifest["segments"]:
             check_files(directory, entry["dir"], entry["files"], checksum=verify)
+        if embedder is not None and int(embedder.dim) != int(manifest["embedding"]["dim"]):
+            raise IndexStoreError(
+                f"Embedder '{embedder.name}' gives {embedder.dim}-d vectors; {directory} stores "
+                f"{manifest['embedding']['dim']}-d ones."
+            )
         index = cls(directory, manifest)
+        index._embedder = embedder
         if verify:
             index._verified.update(e["dir"] for e in manifest["grammars"] + manifest["segments"])
         return index
@@ -309,6 +328,13 @@ class GrammarIndex:
         """All passages of one grammar in reading order (accepts anything get_grammar accepts)."""
         gid = self.get_grammar(grammar_id).id
         cached = self._passage_cache.get(gid)
+        if cached is not None:
+            return cached
+        with self._lock:
+            return self._load_passages(gid)
+
+    def _load_passages(self, gid: str) -> list[Passage]:
+        cached = self._passage_cache.get(gid)
         if cached is None:
             entry = self._entries[gid]
             self._verify_shard(entry["dir"], entry["files"])
@@ -338,6 +364,13 @@ class GrammarIndex:
 
     def _bm25_of(self, gid: str) -> BM25Shard:
         shard = self._grammar_bm25.get(gid)
+        if shard is not None:
+            return shard
+        with self._lock:
+            return self._load_bm25(gid)
+
+    def _load_bm25(self, gid: str) -> BM25Shard:
+        shard = self._grammar_bm25.get(gid)
         if shard is None:
             entry = self._entries[gid]
             self._verify_shard(entry["dir"], entry["files"])
@@ -346,6 +379,13 @@ class GrammarIndex:
         return shard
 
     def _segment(self, seg: dict[str, Any]) -> _Segment:
+        loaded = self._segments.get(seg["id"])
+        if loaded is not None and loaded.live is not None:
+            return loaded
+        with self._lock:
+            return self._load_segment(seg)
+
+    def _load_segment(self, seg: dict[str, Any]) -> _Segment:
         loaded = self._segments.get(seg["id"])
         if loaded is None:
             self._verify_shard(seg["dir"], seg["files"])
@@ -363,6 +403,12 @@ class GrammarIndex:
         return loaded
 
     def _dense_index(self) -> DenseIndex:
+        if self._dense is not None:
+            return self._dense
+        with self._lock:
+            return self._load_dense()
+
+    def _load_dense(self) -> DenseIndex:
         if self._dense is None:
             blocks: list[np.ndarray] = []
             starts: list[int] = []
@@ -416,16 +462,22 @@ class GrammarIndex:
         *,
         replace: bool = False,
         skip_existing: bool = False,
-        show_progress: bool | None = True,
+        show_progress: bool | None = None,
         batch_size: int = 64,
     ) -> list[str]:
         """Add grammars (``IngestedGrammar``-like: ``.grammar`` + ``.passages``) as one segment.
 
         Grammars already in the index are refused unless ``replace`` (re-index them) or
         ``skip_existing`` (leave them; makes an interrupted batch resumable). Returns the ids
-        added. Nothing on disk changes until everything is computed, and the manifest is swapped
+        added. Progress bars show when stderr is a terminal, or when ``show_progress=True``. Nothing on disk changes until everything is computed, and the manifest is swapped
         last, so any error leaves the index as it was.
         """
+        with self._lock:
+            return self._add_many(items, replace=replace, skip_existing=skip_existing,
+                                  show_progress=show_progress, batch_size=batch_size)
+
+    def _add_many(self, items: Iterable[Any], *, replace: bool, skip_existing: bool,
+                  show_progress: bool | None, batch_size: int) -> list[str]:
         show = _progress_default(show_progress)
         batch = [(it.grammar, list(it.passages)) for it in items]
         batch = self._validate_batch(batch, replace=replace, skip_existing=skip_existing)
@@ -580,13 +632,18 @@ class GrammarIndex:
     def remove(self, grammar_id: str | Grammar) -> None:
         """Remove one grammar (its shard is deleted; segments are masked, compacted by ``compact``)."""
         gid = self.get_grammar(grammar_id).id
-        manifest = json.loads(json.dumps(self._manifest))
-        manifest["grammars"] = [e for e in manifest["grammars"] if e["id"] != gid]
-        manifest["segments"] = self._prune_segments(manifest)
-        self._commit(manifest, [])
+        with self._lock:
+            manifest = json.loads(json.dumps(self._manifest))
+            manifest["grammars"] = [e for e in manifest["grammars"] if e["id"] != gid]
+            manifest["segments"] = self._prune_segments(manifest)
+            self._commit(manifest, [])
 
     def compact(self, show_progress: bool | None = None) -> None:
         """Merge all BM25 segments into one (exact whole-corpus statistics; grammar shards untouched)."""
+        with self._lock:
+            self._compact(show_progress)
+
+    def _compact(self, show_progress: bool | None) -> None:
         if len(self._manifest["segments"]) <= 1 and not any(
             len(s["grammars"]) != sum(1 for e in self._manifest["grammars"] if e["segment"] == s["id"])
             for s in self._manifest["segments"]
@@ -632,6 +689,13 @@ class GrammarIndex:
             hits.extend(((loaded.grammar_ids[i], int(loaded.local[i])), float(s)) for i, s in zip(idx, scores, strict=True))
         hits.sort(key=lambda h: -h[1])
         return hits[:k]
+
+    def bm25_scores(self, query: str, grammar: str | Grammar) -> np.ndarray:
+        """BM25 score of every passage of one grammar (aligned with ``passages(grammar)``).
+
+        For rerankers/classifiers that want lexical evidence for all passages, not only the top k.
+        """
+        return self._bm25_of(self.get_grammar(grammar).id).scores(self.tokenizer(query))
 
     def _dense_keys(self, query: str, gid: str | None, k: int) -> list[tuple[Key, float]]:
         dense = self._dense_index()

@@ -199,14 +199,16 @@ class InlineRenderer:
                 out.append(" ")
                 i += 1
             elif ch == "`":
+                # TeX quotes -> ASCII: `word' -> 'word', ``x'' -> "x" (a typographic opening
+                # quote next to an ASCII apostrophe would look broken and hurt exact search)
                 if s.startswith("``", i):
-                    out.append("“")
+                    out.append('"')
                     i += 2
                 else:
-                    out.append("‘")
+                    out.append("'")
                     i += 1
             elif ch == "'" and s.startswith("''", i):
-                out.append("”")
+                out.append('"')
                 i += 2
             elif ch == "-" and s.startswith("---", i):
                 out.append("—")
@@ -264,6 +266,12 @@ class InlineRenderer:
         if name == "textsc":
             arg, j = read_arg(s, j)
             out.append(self.render(arg).upper())
+            return j
+        if name in ("begin", "end"):
+            arg, j = read_arg(s, j)
+            if name == "begin" and arg.strip() in ("tabular", "longtable"):
+                _, j = read_optional(s, j)
+                _, j = read_arg(s, j)  # column spec is layout, not text
             return j
         if name == "scshape":
             return j  # a bare switch outside a group: handled where groups are rendered

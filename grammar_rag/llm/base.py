@@ -13,6 +13,12 @@ class LLMBackend(Protocol):
     With ``choices`` the completion must be exactly one of them (structured outputs / constrained
     decoding / label likelihood); without, it is free text (e.g. reasoning + "Conclusion:" line).
     Failures raise :class:`grammar_rag.errors.BackendError` naming the endpoint/model.
+
+    Optional capabilities, looked up with ``getattr`` by the classifier: ``count_tokens(text)``
+    (the model's tokenizer, for the prompt budget), ``context_tokens`` (context window),
+    ``score_choices(prompts, choices, system=None) -> list[dict[choice, logprob]]`` (label
+    likelihood), ``default_mode`` ("reason" or "choice"), ``preferred_prompt_tokens`` (a budget
+    smaller than the context window, for slow CPU models), ``cache_params`` (extra cache-key parts).
     """
 
     name: str
@@ -38,3 +44,14 @@ BACKENDS: Registry[LLMBackend] = Registry(
         "grammar_rag.llm.fake",
     ),
 )
+
+
+def unwrap(backend: LLMBackend) -> LLMBackend:
+    """The backend under any wrappers (e.g. the response cache), for capability checks."""
+    inner = getattr(backend, "inner", None)
+    return unwrap(inner) if inner is not None else backend
+
+
+def supports_scoring(backend: LLMBackend) -> bool:
+    """Whether the backend can score a closed set by label likelihood (``score_choices``)."""
+    return callable(getattr(unwrap(backend), "score_choices", None))

@@ -61,7 +61,9 @@ class TokenBudget:
             cut = cut[:space]
         return cut.rstrip() + marker if cut else ""
 
-    def fit_blocks(self, blocks: list[str], available: int, separator: str = "\n\n") -> tuple[list[str], bool]:
+    def fit_blocks(
+        self, blocks: list[str], available: int, separator: str = "\n\n"
+    ) -> tuple[list[str], bool]:
         """Keep ``blocks`` (best first) while they fit ``available`` tokens; cut the last one kept.
 
         Returns the kept blocks and whether anything was dropped or cut.

@@ -88,12 +88,26 @@ class CachedBackend:
     def __getattr__(self, attr: str) -> Any:  # count_tokens, context_tokens, score_choices, ...
         return getattr(self.inner, attr)
 
-    def _key(self, prompt: str, choices: list[str] | None, max_tokens: int, temperature: float,
-             system: str | None, kind: str = "generate") -> str:
+    def _key(
+        self,
+        prompt: str,
+        choices: list[str] | None,
+        max_tokens: int,
+        temperature: float,
+        system: str | None,
+        kind: str = "generate",
+    ) -> str:
         return cache_key(
-            kind=kind, backend=self.inner.name, model=self.inner.model,
-            params=getattr(self.inner, "cache_params", {}), namespace=self.namespace,
-            prompt=prompt, choices=choices, max_tokens=max_tokens, temperature=temperature, system=system,
+            kind=kind,
+            backend=self.inner.name,
+            model=self.inner.model,
+            params=getattr(self.inner, "cache_params", {}),
+            namespace=self.namespace,
+            prompt=prompt,
+            choices=choices,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            system=system,
         )
 
     def generate(
@@ -114,8 +128,11 @@ class CachedBackend:
         todo = [i for i, r in enumerate(out) if r is None]
         if todo:
             fresh = self.inner.generate(
-                [prompts[i] for i in todo], choices=choices, max_tokens=max_tokens,
-                temperature=temperature, system=system,
+                [prompts[i] for i in todo],
+                choices=choices,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                system=system,
             )
             for i, reply in zip(todo, fresh, strict=True):
                 self.cache.put(keys[i], reply, {"backend": self.inner.name, "model": self.inner.model})
@@ -123,7 +140,9 @@ class CachedBackend:
         log.debug("cache: %d hits, %d calls", len(prompts) - len(todo), len(todo))
         return [r if r is not None else "" for r in out]
 
-    def score_choices(self, prompts: list[str], choices: list[str], system: str | None = None) -> list[dict[str, float]]:
+    def score_choices(
+        self, prompts: list[str], choices: list[str], system: str | None = None
+    ) -> list[dict[str, float]]:
         """Cached form of a backend's label-likelihood scoring (only when the backend has it)."""
         scorer = getattr(self.inner, "score_choices", None)
         if scorer is None:

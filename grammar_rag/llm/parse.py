@@ -24,8 +24,32 @@ _YES = {"yes", "present", "true", "y", "attested"}
 _NO = {"no", "absent", "false", "n", "not attested"}
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _STOP = {
-    "the", "a", "an", "of", "in", "and", "or", "is", "are", "be", "to", "this", "that", "it", "as", "by",
-    "with", "for", "on", "which", "language", "passage", "passages", "can", "not", "no",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "and",
+    "or",
+    "is",
+    "are",
+    "be",
+    "to",
+    "this",
+    "that",
+    "it",
+    "as",
+    "by",
+    "with",
+    "for",
+    "on",
+    "which",
+    "language",
+    "passage",
+    "passages",
+    "can",
+    "not",
+    "no",
 }
 
 
@@ -159,13 +183,15 @@ def split_conclusion(reply: str) -> tuple[str, str | None]:
     if not marks:
         return reply.strip(), None
     last = marks[-1]
-    tail = reply[last.end():].strip()
+    tail = reply[last.end() :].strip()
     first_line = tail.split("\n\n")[0].strip()
     lines = [ln for ln in first_line.splitlines() if ln.strip()]
     return reply[: last.start()].strip(), (lines[0] if lines else "")
 
 
-def parse_reply(reply: str, choices: list[str], n_passages: int, feature: Feature | None = None) -> ParsedAnswer:
+def parse_reply(
+    reply: str, choices: list[str], n_passages: int, feature: Feature | None = None
+) -> ParsedAnswer:
     """Value from the "Conclusion:" line (or a reply that *is* an option), plus cited passages."""
     reasoning, conclusion = split_conclusion(reply)
     cited = cited_numbers(reply, n_passages)

@@ -4,11 +4,15 @@ Every prompt is generated from the :class:`~grammar_rag.types.Feature` alone (qu
 value list, guideline), never hand-written per feature, so the ~390 WALS/Grambank features work
 the same way as the paper's four. Structure (Appendix E, plus RAG passages):
 
-1. the task: "Please determine ... in the language L." and the feature's question;
-2. the guideline (the paper's "+CoT" part: the WALS chapter / Grambank coding guideline), when asked;
-3. the passages from the grammar, numbered ``Passage 1`` ... most relevant first, with their pages;
+1. the passages from the grammar, numbered ``Passage 1`` ... most relevant first, with their pages;
+2. the task: "Please determine ... in the language L." and the feature's question;
+3. the guideline (the paper's "+CoT" part: the WALS chapter / Grambank coding guideline), when asked;
 4. the closed option list ("Reply with one of the N following options: ...") and the answer format:
    reasoning citing passage numbers, then a final ``Conclusion: <option>`` line.
+
+Passages come first so that prompts over the same evidence (the seven polar-question components,
+a configuration with and without guideline) share their longest part as a common prefix, which
+llama.cpp and vLLM reuse from their KV cache; the instructions come last, where models heed them.
 
 Configurations: *baseline* (no passages, language name only), *passages*, *passages + guideline*.
 
@@ -20,13 +24,15 @@ prompt carries that component's own Grambank guideline. The cost is 7 prompts in
 which batching (vLLM, concurrent HTTP) absorbs. Each component prompt names the other strategies
 so the model sees the whole feature.
 
-The token budget (:mod:`grammar_rag.llm.budget`) drops the lowest-ranked passages first and may cut
-the guideline to ``max_guideline_tokens``; the task, options and answer format are never cut.
+The token budget (:mod:`grammar_rag.llm.budget`) drops the lowest-ranked passages first and cuts
+the guideline to ``max_guideline_tokens`` (default: a third of the budget, so evidence keeps room);
+the task, options and answer format are never cut.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,10 +52,9 @@ SYSTEM_PROMPT = (
 )
 
 Mode = Literal["reason", "choice"]
-DEFAULT_MAX_GUIDELINE_TOKENS = 1500
 GLOSS_CONVENTIONS = (
     'In glossed examples, clitic boundaries are marked by an equals sign "=", affix boundaries '
-    "by a dash \"-\", and separate words are separated by spaces."
+    'by a dash "-", and separate words are separated by spaces.'
 )
 
 
@@ -60,7 +65,7 @@ class PromptOptions:
     use_guideline: bool = True  # "+CoT": paste the feature's guideline
     mode: Mode = "reason"  # reason: reasoning + citations + Conclusion; choice: the option only
     allow_abstain: bool = False  # offer "not enough information" (the paper's prompts did not)
-    max_guideline_tokens: int = DEFAULT_MAX_GUIDELINE_TOKENS
+    max_guideline_tokens: int | None = None  # default: a third of the prompt budget
 
 
 @dataclass
@@ -124,12 +129,19 @@ def _task_block(feature: Feature, language: str, parent: Feature | None) -> str:
             f'Please determine whether the strategy "{feature.name}" is used for {parent.name.lower()} '
             f"in the language {language}.",
             f'This is one of the {len(parent.components)} strategies of the feature "{parent.name}" '
-            f"({others}); a language may use several of them. Decide for \"{feature.name}\" only.",
+            f'({others}); a language may use several of them. Decide for "{feature.name}" only.',
         ]
     else:
         source = f"{feature.database} {feature.id}" if feature.database not in feature.id else feature.id
-        lines = [f'Please determine the value of the feature "{feature.name}" ({source}) in the language {language}.']
-    if feature.question and feature.question.strip().lower() != feature.name.strip().lower():
+        if feature.name.strip().endswith("?"):  # Grambank names are the question itself
+            lines = [f"Please answer this question about the language {language} ({source}):"]
+        else:
+            lines = [
+                f'Please determine the value of the feature "{feature.name}" ({source}) in the language {language}.'
+            ]
+    if feature.question and (
+        feature.question.strip().lower() != feature.name.strip().lower() or feature.name.strip().endswith("?")
+    ):
         lines.append(f"Question: {feature.question.strip()}")
     if set(feature.value_names) == {"0", "1"}:
         lines.append("Code 1 if the answer to the question is yes (present), 0 if it is no (absent).")
@@ -146,13 +158,23 @@ def _passage_block(index: int, sp: ScoredPassage) -> str:
     return f"{head}:\n{p.text.strip()}"
 
 
+# Trailing chapter sections that carry no coding instructions (bibliography, credits, see-also).
+_BACK_MATTER_RE = re.compile(
+    r"^\s*#*\s*(References|Bibliography|Related Features|Patrons?|Contributors?|Further reading|Sources)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def strip_back_matter(guideline: str) -> str:
+    """The guideline up to its first back-matter heading (References, Related Features, Patron...)."""
+    m = _BACK_MATTER_RE.search(guideline)
+    return guideline[: m.start()].rstrip() if m and m.start() > 0 else guideline.strip()
+
+
 def _guideline_text(feature: Feature, parent: Feature | None) -> str:
-    parts = []
-    if parent is not None and parent.guideline and parent.guideline not in feature.guideline:
-        parts.append(parent.guideline.strip())
-    if feature.guideline:
-        parts.append(feature.guideline.strip())
-    return "\n\n".join(parts)
+    """A component's own guideline (it is the specific one); the composite's only as a fallback."""
+    text = feature.guideline or (parent.guideline if parent is not None else "")
+    return strip_back_matter(text) if text else ""
 
 
 def build_prompt(
@@ -184,7 +206,7 @@ def build_prompt(
     task = _task_block(feature, lang, parent)
     guideline = _guideline_text(feature, parent) if options.use_guideline else ""
     if guideline:
-        limit = min(options.max_guideline_tokens, max(budget.max_prompt_tokens // 3, 64))
+        limit = options.max_guideline_tokens or max(budget.max_prompt_tokens // 3, 64)
         cut = budget.truncate(guideline, limit)
         if cut != guideline:
             flags.append("guideline-truncated")
@@ -197,8 +219,8 @@ def build_prompt(
     if ranked:
         source = f' ("{grammar.title}")' if grammar is not None and grammar.title else ""
         intro = (
-            f"Below are numbered passages from a descriptive grammar of {lang}{source}, most relevant "
-            "first. Base your answer on them."
+            f"The following numbered passages come from a descriptive grammar of {lang}{source}, most "
+            "relevant first. Base your answer on them."
         )
         available = budget.available(fixed + "\n\n" + intro + "\n\n")
         if available < 0:
@@ -222,7 +244,7 @@ def build_prompt(
     if ranked and not shown:
         flags.append("no-evidence-fits")
         finale = _options_block(feature, choices, options.mode, cite=False)
-    text = "\n\n".join(x for x in (task, guideline, body, finale) if x)
+    text = "\n\n".join(x for x in (body, task, guideline, finale) if x)
     return BuiltPrompt(
         text=text,
         feature=feature,
@@ -245,10 +267,20 @@ def build_prompts(
 ) -> list[BuiltPrompt]:
     """One prompt for a single-label feature; one binary prompt per component for a composite."""
     if not feature.multi_label:
-        return [build_prompt(feature, passages, grammar=grammar, language=language, options=options, budget=budget)]
+        return [
+            build_prompt(
+                feature, passages, grammar=grammar, language=language, options=options, budget=budget
+            )
+        ]
     return [
         build_prompt(
-            component, passages, grammar=grammar, language=language, options=options, budget=budget, parent=feature
+            component,
+            passages,
+            grammar=grammar,
+            language=language,
+            options=options,
+            budget=budget,
+            parent=feature,
         )
         for component in feature.components
     ]
@@ -264,6 +296,6 @@ def followup_prompt(prompt: BuiltPrompt, reply: str) -> str:
     """
     tail = reply.strip()[-FOLLOWUP_REPLY_CHARS:]
     return (
-        f"{prompt.text}\n\nA previous answer to this task was:\n\"\"\"\n{tail}\n\"\"\"\n\n"
+        f'{prompt.text}\n\nA previous answer to this task was:\n"""\n{tail}\n"""\n\n'
         f"Based on that reasoning, output the chosen option only, exactly one of: {', '.join(prompt.choices)}."
     )

@@ -107,7 +107,9 @@ def guess_language_names(texts: Sequence[str], max_names: int = 2) -> list[str]:
             for m in _CAP_WORD.finditer(sent):
                 if m.start() == 0:
                     continue
-                w = m.group(1).split()[0]
+                w = re.split(r"[-’']", m.group(1).split()[0])[0]
+                if len(w) < 3:
+                    continue
                 if w.lower() in _COMMON_CAPS or w.lower() in STOPWORDS:
                     continue
                 found.add(w)

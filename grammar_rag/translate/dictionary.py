@@ -149,9 +149,11 @@ class Dictionary:
                 continue
             stem_index = max(range(len(pieces)), key=lambda i: len(pieces[i]))
             for i, piece in enumerate(pieces):
-                if piece and i > stem_index:
+                if not piece.replace("'", "").isalpha():
+                    continue
+                if i > stem_index:
                     suffixes[piece] += 1
-                elif piece and i < stem_index:
+                elif i < stem_index:
                     prefixes[piece] += 1
         self.suffixes = tuple(sorted((s for s, c in suffixes.items() if c >= min_count and s), key=lambda s: (-len(s), s)))
         self.prefixes = tuple(sorted((p for p, c in prefixes.items() if c >= min_count and p), key=lambda p: (-len(p), p)))

@@ -23,7 +23,7 @@ METHOD = "model-free fallback"
 class FallbackConfig:
     """Knobs of the adaptation; defaults chosen on the dev split (never the test split)."""
 
-    min_overlap: float = 0.34  # share of input words an example must contain to be adapted
+    min_overlap: float = 0.0  # share of input words an example must contain to be adapted
     drop_unmatched: bool = True  # remove translations of example words missing from the input
     append_unplaced: bool = True  # gloss input words with no counterpart and add them
 

@@ -47,13 +47,13 @@ def build_prompt(
     if not seen:
         lines.append("- (none found)")
     lines += ["", "Example sentences:"]
-    obj, eng = ("Kalamang", "English") if object_language_is_source else ("Kalamang", "English")
+    object_name = source_name if object_language_is_source else target_name
     for s in examples:
         ex = s.example
-        lines.append(f"- {source_name if object_language_is_source else target_name}: {ex.text}")
+        lines.append(f"- {object_name}: {ex.text}")
         if ex.gloss:
             lines.append(f"  gloss: {ex.gloss}")
-        lines.append(f"  {'English'}: {ex.translation}")
+        lines.append(f"  English: {ex.translation}")
     if not examples:
         lines.append("- (none found)")
     if passages:
@@ -64,7 +64,6 @@ def build_prompt(
             if len(body) > max_passage_chars:
                 body = body[:max_passage_chars].rsplit(" ", 1)[0] + " ..."
             lines.append(f"[{where}] {body}")
-    del obj, eng
     lines += [
         "",
         f"Translate the following {source_name} sentence into {target_name}. "

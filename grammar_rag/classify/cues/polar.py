@@ -68,7 +68,7 @@ VERB_MORPH = re.compile(
     r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|prefix|affix|infix|mood|verb form|verbal form|inflection|"
     r"paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
     r"interrogative (?:\w+ )?(?:suffix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
-    r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b)",
+    r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b",
     re.I,
 )
 Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"

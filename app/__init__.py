@@ -1,0 +1,1 @@
+"""The Streamlit interface (``grammar-rag app``): page logic in ``logic``, rendering in ``streamlit_app``."""

@@ -1,0 +1,526 @@
+"""RAG feature-classification benchmark: the paper's Table 4 configurations for any classifier.
+
+    grammar-rag bench rag --data-dir DIR --backend evidence --out benchmarks/results/rag_evidence.json
+
+Features ``WALS 81A``, ``GB 107``, ``WALS 49A`` and ``polar questions`` (seven strategies, each
+scored as its own binary feature); configurations ``baseline`` (language name only: LLM backends),
+``wikipedia`` (the 50 given BM25 paragraphs, in BM25 order), ``wikipedia+CoT``, ``reranker`` (top 20
+after the default reranker) and ``reranker+CoT`` ("+CoT" = the catalogue guideline text is given to
+the classifier). Gold rules: see :mod:`benchmarks.gold`. Works on any directory laid out like
+``rag_on_grammars/`` (``paragraphs/<FEATURE>/<bibkey>.csv`` + the annotation CSVs).
+
+Predictions are appended to a JSONL cache as they are made, so an interrupted run resumes where it
+stopped and a rerun only scores. Outputs beside ``--out``: ``.md`` (table beside the paper's),
+``.predictions.csv`` (per grammar, with evidence pages), ``.confusion.json``, ``.halves.json``
+(scores on the even/odd halves of the sorted grammar list: the generalisation check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.gold import (
+    FEATURE_KEYS,
+    PARAGRAPH_FOLDERS,
+    POLAR_STRATEGIES,
+    VALUES,
+    GoldItem,
+    benchmark_feature,
+    load_gold,
+    score_value,
+    without_guideline,
+)
+from grammar_rag.config import cache_dir, data_dir, sub_dir
+from grammar_rag.errors import DataDirError, GrammarRagError
+from grammar_rag.types import NOT_ENOUGH_INFO, Feature, Grammar, Passage, Prediction, ScoredPassage
+
+log = logging.getLogger(__name__)
+
+CONFIGS = ("baseline", "wikipedia", "wikipedia+CoT", "reranker", "reranker+CoT")
+RERANK_TOP_K = 20
+PAPER_POLAR_KEY = "polar questions (WALS 116A*)"
+NOT_APPLICABLE = "not applicable: a model-free classifier has nothing to read without passages"
+
+
+# ---------------------------------------------------------------- passages
+def parse_pages(cell: str) -> tuple[str | None, str | None]:
+    nums = re.findall(r"\d+", cell or "")
+    if not nums:
+        return None, None
+    ints = sorted(int(n) for n in nums)
+    return str(ints[0]), str(ints[-1])
+
+
+def load_paragraphs(path: Path, grammar_id: str, folder: str) -> list[Passage]:
+    """The paper's paragraph CSV (``Paragraph``, ``Page number``) in BM25 order."""
+    out: list[Passage] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "Paragraph" not in reader.fieldnames:
+                raise DataDirError(f"{path}: expected columns 'Paragraph', 'Page number'")
+            for i, row in enumerate(reader):
+                start, end = parse_pages(row.get("Page number", ""))
+                out.append(Passage(grammar_id, f"{grammar_id}:{folder}:{i}", row["Paragraph"] or "",
+                                   page_start=start, page_end=end, order=i))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataDirError(f"cannot read paragraph file {path}: {exc}") from exc
+    return out
+
+
+def bm25_order(passages: list[Passage]) -> list[ScoredPassage]:
+    n = len(passages)
+    return [ScoredPassage(p, float(n - i), i + 1) for i, p in enumerate(passages)]
+
+
+@dataclass
+class Reranking:
+    """The default reranker when the rerank module provides one, else the BM25 order (noted)."""
+
+    name: str
+    available: bool
+
+    @classmethod
+    def load(cls, requested: str | None) -> Reranking:
+        try:
+            from grammar_rag import rerank as rr
+
+            rr.rerank  # noqa: B018 - probe the API
+            name = requested or rr.DEFAULT_RERANKER
+            return cls(name, True)
+        except (ImportError, AttributeError) as exc:
+            log.warning("no reranker available (%s): the 'reranker' configurations use BM25 order", exc)
+            return cls("BM25 order (grammar_rag.rerank.rerank unavailable)", False)
+
+    def top(self, feature: Feature, passages: list[Passage], k: int) -> list[ScoredPassage]:
+        if not self.available:
+            return bm25_order(passages)[:k]
+        from grammar_rag import rerank as rr
+
+        try:
+            query = rr.build_query(feature)
+        except Exception as exc:  # a feature the query builder does not know: fall back to its name
+            log.debug("build_query(%s) failed (%s); using the feature question", feature.id, exc)
+            query = f"{feature.name}. {feature.question}"
+        ranked = rr.rerank(query, passages, name=self.name, k=k)
+        return [ScoredPassage(sp.passage, sp.score, i + 1) for i, sp in enumerate(ranked[:k])]
+
+
+# ---------------------------------------------------------------- cache
+class PredictionCache:
+    """Append-only JSONL of predictions keyed by (run fingerprint, feature, config, grammar)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._rows: dict[str, dict[str, Any]] = {}
+        if path.exists():
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        row = json.loads(line)
+                        self._rows[row["key"]] = row
+                    except (json.JSONDecodeError, KeyError):
+                        continue  # a line cut by an interruption: redo that item
+
+    @staticmethod
+    def key(fingerprint: str, feature: str, config: str, grammar: str) -> str:
+        return f"{fingerprint}|{feature}|{config}|{grammar}"
+
+    def get(self, key: str) -> Prediction | None:
+        row = self._rows.get(key)
+        return Prediction.from_dict(row["prediction"]) if row else None
+
+    def put_many(self, rows: list[tuple[str, Prediction]]) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            for key, pred in rows:
+                row = {"key": key, "prediction": pred.to_dict()}
+                self._rows[key] = row
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+# ---------------------------------------------------------------- metrics
+def metrics(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    if not y_true:
+        return {"accuracy": None, "f1_micro": None, "f1_macro": None, "f1_weighted": None, "n": 0}
+    kw = {"zero_division": 0}
+    return {
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "f1_micro": round(float(f1_score(y_true, y_pred, average="micro", **kw)), 4),
+        "f1_macro": round(float(f1_score(y_true, y_pred, average="macro", **kw)), 4),
+        "f1_weighted": round(float(f1_score(y_true, y_pred, average="weighted", **kw)), 4),
+        "n": len(y_true),
+    }
+
+
+def confusion(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict[str, Any]:
+    from sklearn.metrics import confusion_matrix
+
+    used = [lab for lab in labels if lab in set(y_true) | set(y_pred)]
+    matrix = confusion_matrix(y_true, y_pred, labels=used).tolist() if y_true else []
+    return {"labels": used, "matrix": matrix, "rows": "gold", "columns": "predicted"}
+
+
+# ---------------------------------------------------------------- the run
+@dataclass
+class Item:
+    feature: str
+    config: str
+    gold: GoldItem
+    half: str  # "even" | "odd": parity of the grammar's index in the sorted list of that feature
+
+
+def plan(gold: dict[str, dict[str, GoldItem]], root: Path, features: list[str], configs: list[str],
+         limit: int | None, baseline_ok: bool) -> tuple[list[Item], dict[str, int]]:
+    items: list[Item] = []
+    missing: dict[str, int] = {}
+    for feature in features:
+        folder = root / "paragraphs" / PARAGRAPH_FOLDERS[feature]
+        keys = sorted(gold[feature])
+        present = [k for k in keys if (folder / f"{k}.csv").exists()]
+        missing[feature] = len(keys) - len(present)
+        if missing[feature]:
+            log.warning("%s: %d annotated grammars have no paragraph file in %s", feature, missing[feature], folder)
+        if limit:
+            present = present[:limit]
+        for config in configs:
+            if config == "baseline" and not baseline_ok:
+                continue
+            for i, key in enumerate(present):
+                g = gold[feature][key]
+                if config == "baseline" and feature == "WALS 81A" and g.label == "Not mentioned in the grammar":
+                    continue
+                items.append(Item(feature, config, g, "even" if i % 2 == 0 else "odd"))
+    return items, missing
+
+
+def _batches(items: list[Item], size: int) -> Iterator[list[Item]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def predict_all(items: list[Item], classifier: Any, root: Path, cache: PredictionCache, fingerprint: str,
+                reranking: Reranking, features: dict[str, Feature], batch_size: int,
+                progress: bool) -> dict[tuple[str, str, str], Prediction]:
+    from tqdm import tqdm
+
+    out: dict[tuple[str, str, str], Prediction] = {}
+    todo: list[Item] = []
+    for it in items:
+        pred = cache.get(cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id))
+        if pred is None:
+            todo.append(it)
+        else:
+            out[(it.feature, it.config, it.gold.grammar_id)] = pred
+    if len(todo) < len(items):
+        log.info("%d of %d predictions come from the cache %s", len(items) - len(todo), len(items), cache.path)
+    paragraphs: dict[tuple[str, str], list[Passage]] = {}
+    bar = tqdm(total=len(todo), desc="rag bench", unit="pred", disable=not progress, file=sys.stderr)
+    for batch in _batches(todo, batch_size):
+        work = []
+        for it in batch:
+            gid = it.gold.grammar_id
+            feature = features[it.feature]
+            if not it.config.endswith("+CoT"):
+                feature = without_guideline(feature)
+            grammar = Grammar(id=gid, language=it.gold.language)
+            if it.config == "baseline":
+                passages: list[ScoredPassage] = []
+            else:
+                folder = PARAGRAPH_FOLDERS[it.feature]
+                if (folder, gid) not in paragraphs:
+                    paragraphs[(folder, gid)] = load_paragraphs(root / "paragraphs" / folder / f"{gid}.csv", gid, folder)
+                raw = paragraphs[(folder, gid)]
+                if it.config.startswith("reranker"):
+                    passages = reranking.top(feature, raw, RERANK_TOP_K)
+                else:
+                    passages = bm25_order(raw)
+            work.append((feature, passages, grammar))
+        preds = classifier.classify_many(work)
+        rows = []
+        for it, pred in zip(batch, preds, strict=True):
+            key = cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id)
+            rows.append((key, pred))
+            out[(it.feature, it.config, it.gold.grammar_id)] = pred
+        cache.put_many(rows)
+        bar.update(len(batch))
+    bar.close()
+    return out
+
+
+def polar_predicted(pred: Prediction) -> set[str]:
+    """Strategies a composite prediction asserts (``values``; else parse the comma-joined value)."""
+    names = pred.values or [v.strip() for v in (pred.value or "").split(",")]
+    out = set()
+    for n in names:
+        match = next((s for s in POLAR_STRATEGIES if s.lower() == n.strip().lower()), None)
+        if match:
+            out.add(match)
+    return out
+
+
+def score(items: list[Item], preds: dict[tuple[str, str, str], Prediction], half: str | None = None
+          ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """(metrics JSON, confusion matrices, per-grammar rows) for all items or one half."""
+    results: dict[str, Any] = {}
+    conf: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
+    groups: dict[tuple[str, str], list[Item]] = {}
+    for it in items:
+        if half is None or it.half == half:
+            groups.setdefault((it.feature, it.config), []).append(it)
+    for (feature, config), group in groups.items():
+        res = results.setdefault(feature, {})
+        cf = conf.setdefault(feature, {})
+        if feature == "polar questions":
+            per: dict[str, tuple[list[str], list[str]]] = {s: ([], []) for s in POLAR_STRATEGIES}
+            for it in group:
+                pred = preds[(feature, config, it.gold.grammar_id)]
+                held = polar_predicted(pred)
+                for s in POLAR_STRATEGIES:
+                    per[s][0].append(str(it.gold.labels[s]))
+                    per[s][1].append("1" if s in held else "0")
+                rows.append(_row(it, pred, ", ".join(s for s in POLAR_STRATEGIES if it.gold.labels[s]),
+                                 ", ".join(s for s in POLAR_STRATEGIES if s in held)))
+            res[config] = {s.lower(): metrics(*per[s]) for s in POLAR_STRATEGIES}
+            cf[config] = {s.lower(): confusion(*per[s], ["0", "1"]) for s in POLAR_STRATEGIES}
+            continue
+        choices = VALUES[feature]
+        y_true, y_pred = [], []
+        for it in group:
+            pred = preds[(feature, config, it.gold.grammar_id)]
+            scored = score_value(pred.value, choices)
+            y_true.append(it.gold.label or "")
+            y_pred.append(scored)
+            rows.append(_row(it, pred, it.gold.label or "", scored))
+        res[config] = metrics(y_true, y_pred)
+        cf[config] = confusion(y_true, y_pred, [*choices, "Not mentioned in the grammar"])
+    return results, conf, rows
+
+
+def _row(it: Item, pred: Prediction, gold: str, scored: str) -> dict[str, Any]:
+    return {
+        "feature": it.feature, "config": it.config, "grammar": it.gold.grammar_id, "half": it.half,
+        "gold": gold, "prediction": pred.value, "scored_as": scored, "abstained": pred.abstained,
+        "correct": gold == scored, "confidence": pred.confidence,
+        "evidence_pages": "; ".join(e.pages or "?" for e in pred.evidence),
+        "evidence_passages": "; ".join(e.passage_id for e in pred.evidence),
+        "reasoning": pred.reasoning[:300],
+    }
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv_text(rows: list[dict[str, Any]]) -> str:
+    import io
+
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _fmt(x: Any) -> str:
+    return "—" if x is None else f"{x:.4f}" if isinstance(x, float) else str(x)
+
+
+def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, Any], meta: dict[str, Any]) -> str:
+    lines = [f"# RAG benchmark — backend `{meta['backend']}`", ""]
+    lines += [f"- {k}: {v}" for k, v in meta.items() if k != "backend"]
+    lines += ["", "F1 micro / macro / weighted; *paper* = GPT-4o (Table 4, 148 grammars). "
+              "`n` = grammars scored here. Abstentions count as the first option of the paper's list.", ""]
+
+    def table(title: str, ours: dict[str, Any], theirs: dict[str, Any], even: dict[str, Any], odd: dict[str, Any]) -> None:
+        lines.extend([f"## {title}", "",
+                      "| config | micro | macro | weighted | n | paper micro | paper macro | paper weighted | even micro | odd micro |",
+                      "|---|---|---|---|---|---|---|---|---|---|"])
+        for config in CONFIGS:
+            m = ours.get(config)
+            p = theirs.get(config, [None, None, None])
+            if m is None:
+                continue
+            if m.get("note"):
+                lines.append(f"| {config} | n/a | n/a | n/a | 0 | {_fmt(p[0])} | {_fmt(p[1])} | {_fmt(p[2])} | | |")
+                continue
+            e, o = even.get(config, {}), odd.get(config, {})
+            lines.append(
+                f"| {config} | {_fmt(m['f1_micro'])} | {_fmt(m['f1_macro'])} | {_fmt(m['f1_weighted'])} | {m['n']} | "
+                f"{_fmt(p[0])} | {_fmt(p[1])} | {_fmt(p[2])} | {_fmt(e.get('f1_micro'))} | {_fmt(o.get('f1_micro'))} |"
+            )
+        lines.append("")
+
+    pf = paper.get("rag_benchmark_f1", {})
+    for feature, by_config in results.items():
+        if feature == "polar questions":
+            strategies = {s.lower() for c in by_config.values() if not c.get("note") for s in c}
+            for s in [x.lower() for x in POLAR_STRATEGIES if x.lower() in strategies]:
+                ours = {c: (v if v.get("note") else v[s]) for c, v in by_config.items()}
+                sub = lambda h: {c: v[s] for c, v in halves.get(h, {}).get(feature, {}).items() if s in v}  # noqa: E731
+                table(f"polar questions — {s}", ours, pf.get(PAPER_POLAR_KEY, {}).get(s, {}), sub("even"), sub("odd"))
+            means = {}
+            for c, v in by_config.items():
+                if not v.get("note"):
+                    means[c] = sum(m["f1_micro"] for m in v.values()) / len(v)
+            if means:
+                lines.extend(["## polar questions — mean micro-F1 over the seven strategies", "",
+                              "| config | ours | paper |", "|---|---|---|"])
+                for c, m in means.items():
+                    ps = [pf.get(PAPER_POLAR_KEY, {}).get(s.lower(), {}).get(c, [None])[0] for s in POLAR_STRATEGIES]
+                    pm = sum(ps) / len(ps) if all(x is not None for x in ps) else None
+                    lines.append(f"| {c} | {m:.4f} | {_fmt(pm)} |")
+                lines.append("")
+        else:
+            table(feature, by_config, pf.get(feature, {}),
+                  halves.get("even", {}).get(feature, {}), halves.get("odd", {}).get(feature, {}))
+    return "\n".join(lines) + "\n"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="directory laid out like shared/data (or rag_on_grammars/ itself); "
+                        "default $GRAMMAR_RAG_DATA_DIR")
+    parser.add_argument("--backend", default="evidence",
+                        help="classifier name: 'evidence' (model-free) or an LLM backend (openai, vllm, local, ...)")
+    parser.add_argument("--out", help="JSON report (default benchmarks/results/rag_<backend>.json)")
+    parser.add_argument("--features", nargs="+", choices=FEATURE_KEYS, metavar="FEATURE", default=list(FEATURE_KEYS),
+                        help=f"subset of features (default all: {', '.join(FEATURE_KEYS)})")
+    parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS), metavar="CONFIG",
+                        help=f"subset of configurations (default all: {', '.join(CONFIGS)})")
+    parser.add_argument("--reranker", default=None, help="reranker name for the 'reranker' configs (default: the default reranker)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N grammars per feature (smoke runs)")
+    parser.add_argument("--cache", help="prediction cache JSONL (default: <cache dir>/rag_bench/<backend>.jsonl)")
+    parser.add_argument("--fresh", action="store_true", help="ignore cached predictions (they are overwritten)")
+    parser.add_argument("--batch-size", type=int, default=16, help="items per classify_many call")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="classifier/backend option, repeatable (e.g. --option model=qwen2.5-7b)")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar (default: when stderr is a terminal)")
+
+
+def _options(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise GrammarRagError(f"--option expects KEY=VALUE, got {pair!r}")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = json.loads(v) if v[:1] in "[{0123456789-" or v in ("true", "false", "null") else v
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from grammar_rag.classify import make_classifier
+
+    root = sub_dir(data_dir(args.data_dir), "rag_on_grammars")
+    if not (root / "paragraphs").is_dir():
+        raise DataDirError(f"{root} has no paragraphs/ directory (expected paragraphs/<FEATURE>/<bibkey>.csv)")
+    out = Path(args.out or f"benchmarks/results/rag_{args.backend}.json")
+    stem = out.with_suffix("")
+    classifier = make_classifier(args.backend, **_options(args.option))
+    model_free = bool(getattr(classifier, "model_free", False))
+    reranking = Reranking.load(args.reranker)
+    catalogue = None
+    try:
+        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
+
+        catalogue = get_catalogue()
+    except Exception as exc:
+        log.warning("feature catalogue unavailable (%s): no guideline text, '+CoT' equals the plain config", exc)
+    features = {k: benchmark_feature(k, catalogue) for k in args.features}
+    gold = load_gold(root)
+    items, missing = plan(gold, root, args.features, args.configs, args.limit, baseline_ok=not model_free)
+    version = getattr(classifier, "version", "") or getattr(classifier, "prompt_version", "")
+    fingerprint = hashlib.sha1(
+        json.dumps([args.backend, version, sorted(_options(args.option).items()), reranking.name,
+                    str(root)], default=str).encode()
+    ).hexdigest()[:12]
+    cache = PredictionCache(Path(args.cache) if args.cache else cache_dir() / "rag_bench" / f"{args.backend}.jsonl")
+    if args.fresh:
+        cache._rows = {k: v for k, v in cache._rows.items() if not k.startswith(fingerprint)}
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    t0 = time.perf_counter()
+    preds = predict_all(items, classifier, root, cache, fingerprint, reranking, features, args.batch_size, progress)
+    elapsed = time.perf_counter() - t0
+
+    results, conf, rows = score(items, preds)
+    halves = {h: score(items, preds, h)[0] for h in ("even", "odd")}
+    if "baseline" in args.configs and model_free:
+        for f in args.features:
+            results.setdefault(f, {})["baseline"] = {"accuracy": None, "f1_micro": None, "f1_macro": None,
+                                                    "f1_weighted": None, "n": 0, "note": NOT_APPLICABLE}
+    results = {f: {c: results[f][c] for c in CONFIGS if c in results.get(f, {})} for f in args.features if f in results}
+    paper = {}
+    paper_path = root / "paper_results.json"
+    if paper_path.exists():
+        paper = json.loads(paper_path.read_text(encoding="utf-8"))
+    abstained = sum(1 for p in preds.values() if p.abstained)
+    meta = {
+        "backend": args.backend,
+        "classifier version": version or "?",
+        "data": str(root),
+        "reranker": reranking.name + f" (top {RERANK_TOP_K} of the 50 BM25 paragraphs)",
+        "+CoT": ("guideline text from the feature catalogue" if catalogue else "no catalogue: identical to plain")
+        + ("; the evidence classifier uses guideline words only in its generic value-term family, so for these "
+           "four features +CoT gives the same predictions as the plain config" if model_free else ""),
+        "grammars without paragraph file (skipped)": ", ".join(f"{k}: {v}" for k, v in missing.items()),
+        "predictions": f"{len(preds)} ({abstained} abstentions)",
+        "classification time": f"{elapsed:.1f} s for {len(items)} items (cached items cost nothing)",
+        "halves": "even/odd = parity of the grammar's index in the sorted bibkey list of each feature",
+    }
+    _atomic_write(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(stem.with_suffix(".halves.json"), json.dumps(halves, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(stem.with_suffix(".confusion.json"), json.dumps(conf, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(Path(f"{stem}.predictions.csv"), _csv_text(rows))
+    _atomic_write(stem.with_suffix(".md"), markdown(results, halves, paper, meta))
+    print(f"wrote {out} (+ .md, .predictions.csv, .confusion.json, .halves.json); {len(preds)} predictions "
+          f"in {elapsed:.1f} s")
+    for feature, by_config in results.items():
+        for config, m in by_config.items():
+            if feature == "polar questions" and not m.get("note"):
+                mean = sum(v["f1_micro"] for v in m.values()) / len(m)
+                print(f"  {feature:16s} {config:14s} mean micro-F1 {mean:.4f}")
+            elif not m.get("note"):
+                print(f"  {feature:16s} {config:14s} micro-F1 {m['f1_micro']:.4f} (n={m['n']})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:  # python -m benchmarks.rag_bench
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(parser.parse_args(argv))
+    except GrammarRagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

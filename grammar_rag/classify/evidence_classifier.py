@@ -1,0 +1,129 @@
+"""The model-free evidence classifier (backend ``evidence``): explicit statements + gloss evidence.
+
+It exists so that the product answers without any LLM and always shows *why*: every prediction
+carries the quoted sentences (with pages/sections) that decided it, and it abstains
+(``NOT_ENOUGH_INFO``) rather than guess when the passages say nothing or contradict each other.
+The cue family is chosen from the feature's shape (see :mod:`grammar_rag.classify.cues`); nothing
+here knows about particular grammars or benchmark labels.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from grammar_rag.classify.aggregate import Decision
+from grammar_rag.classify.base import CLASSIFIERS
+from grammar_rag.classify.cues import CueContext, select_family
+from grammar_rag.classify.statements import iter_sentences
+from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Prediction, ScoredPassage
+
+log = logging.getLogger(__name__)
+
+VERSION = "evidence-1"
+_GUIDELINE_STOP = set(
+    "the a an of and or in on is are be by with for to as no not can there which that this its does do any "
+    "other than language languages code coded coding feature value values example examples see if when "
+    "also only it they we should may must such these those from at".split()
+)
+
+
+def guideline_terms(feature: Feature, limit: int = 12) -> tuple[str, ...]:
+    """Frequent content words of the guideline: extra topic vocabulary for the '+CoT' setting."""
+    if not feature.guideline:
+        return ()
+    counts: dict[str, int] = {}
+    for word in re.findall(r"[a-z][a-z-]{3,}", feature.guideline.lower()):
+        if word not in _GUIDELINE_STOP:
+            counts[word] = counts.get(word, 0) + 1
+    return tuple(w for w, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:limit])
+
+
+def _query_terms(feature: Feature) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """Value/topic vocabulary from the query builder when it is installed (it is optional here)."""
+    try:
+        from grammar_rag.rerank import build_query  # type: ignore[attr-defined]
+    except ImportError:
+        return {}, ()
+    try:
+        query = build_query(feature)
+    except Exception as exc:  # the query builder is another module: never let it sink a prediction
+        log.debug("build_query failed for %s: %s", feature.id, exc)
+        return {}, ()
+    return dict(getattr(query, "value_terms", {}) or {}), tuple(getattr(query, "topic_terms", ()) or ())
+
+
+class EvidenceClassifier:
+    """Rule-based classifier over retrieved passages; see the module docstring."""
+
+    name = "evidence"
+    model_free = True  # no language-name-only ("baseline") mode: without passages it can only abstain
+    version = VERSION
+
+    def __init__(self, max_evidence: int = 5, use_query_terms: bool = True) -> None:
+        self.max_evidence = max_evidence
+        self.use_query_terms = use_query_terms
+
+    def classify(
+        self, feature: Feature, passages: list[ScoredPassage], grammar: Grammar | None = None
+    ) -> Prediction:
+        grammar_id = grammar.id if grammar else (passages[0].passage.grammar_id if passages else "")
+        family = select_family(feature)
+        value_terms, topic_terms = _query_terms(feature) if self.use_query_terms else ({}, ())
+        ctx = CueContext(feature, value_terms, topic_terms, guideline_terms(feature))
+        sentences = iter_sentences(passages)
+        decision = family.decide(sentences, ctx) if sentences else Decision(
+            NOT_ENOUGH_INFO, reasoning="No passages were retrieved."
+        )
+        return self._prediction(feature, grammar_id, family.name, decision)
+
+    def classify_many(
+        self, items: list[tuple[Feature, list[ScoredPassage], Grammar | None]]
+    ) -> list[Prediction]:
+        return [self.classify(f, p, g) for f, p, g in items]
+
+    def _prediction(self, feature: Feature, grammar_id: str, family: str, decision: Decision) -> Prediction:
+        evidence = [
+            Evidence(
+                passage_id=c.sentence.source.passage.passage_id,
+                grammar_id=c.sentence.source.passage.grammar_id,
+                quote=c.sentence.text if len(c.sentence.text) <= 500 else _around(c.sentence.text, c.note),
+                pages=c.sentence.source.passage.pages,
+                section=c.sentence.source.passage.section,
+                score=round(c.weight, 4),
+                supports=c.value,
+            )
+            for c in decision.cues[: self.max_evidence * (2 if feature.multi_label else 1)]
+        ]
+        value = decision.value
+        code = None
+        if not feature.multi_label and value != NOT_ENOUGH_INFO:
+            fv = feature.value_by_name(value)
+            code = fv.code if fv else None
+        return Prediction(
+            grammar_id=grammar_id,
+            feature_id=feature.id,
+            value=value,
+            values=list(decision.values),
+            code=code,
+            evidence=evidence,
+            reasoning=f"[{family}] {decision.reasoning}",
+            confidence=float(decision.confidence),
+            backend=self.name,
+            prompt_version=VERSION,
+        )
+
+
+def _around(text: str, note: str, width: int = 240) -> str:
+    """A window of a long sentence around the matched words (quotes stay verbatim)."""
+    pos = text.find(note) if note else -1
+    if pos < 0:
+        return text[: 2 * width]
+    start = max(0, pos - width)
+    return ("…" if start else "") + text[start : pos + len(note) + width] + "…"
+
+
+@CLASSIFIERS.register("evidence", help="model-free: explicit statements and gloss evidence, abstains when unsure")
+def _make_evidence(**options: Any) -> EvidenceClassifier:
+    return EvidenceClassifier(**options)

@@ -1,0 +1,593 @@
+"""LaTeX grammars (Language Science Press layout): chapters -> sections -> paragraphs.
+
+The book is read the way LaTeX reads it: from ``main.tex`` through ``\\include``/``\\input`` in
+order. Chapter/section numbers are computed from the order of ``\\chapter``/``\\section``/...
+(unnumbered in front matter, lettered after ``\\appendix``), so every passage carries a section
+path like ("6 Nouns, noun phrases and postpositional phrases", "6.2 Noun derivation") — the
+citation a reader can look up, since a LaTeX source has no pages.
+
+Interlinear examples (gb4e ``exe``/``\\ex``/``xlist``, langsci-gb4e ``\\ea``...``\\z``, ``\\gll``,
+``\\glll``, ``\\glt``) are kept whole, one passage of kind "example" per numbered example,
+rendered as source line(s), gloss line, translation. ``\\ref`` resolves to the number the label
+got (section "6.2", example "(14)", table "6.3"); tables are flattened to "cell | cell" rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grammar_rag.errors import IngestError
+from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.chunking import Unit, make_passages
+from grammar_rag.ingest.latex_render import (
+    InlineRenderer,
+    read_arg,
+    read_command,
+    read_group,
+    read_optional,
+    resolve_refs,
+    strip_comments,
+)
+from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.types import PassageKind
+
+logger = logging.getLogger(__name__)
+
+SECTION_LEVELS = {
+    "part": 0,
+    "chapter": 1,
+    "addchap": 1,
+    "section": 2,
+    "subsection": 3,
+    "subsubsection": 4,
+    "subsubsubsection": 5,
+    "paragraph": 6,
+}
+EXAMPLE_ENVS = {"exe", "examples"}
+TABLE_ENVS = {"tabular", "tabularx", "tabulary", "longtable", "tabbing", "supertabular", "xtabular"}
+FLOAT_ENVS = {"table", "table*", "sidewaystable", "figure", "figure*", "subfigure"}
+LIST_ENVS = {"itemize", "enumerate", "description"}
+SKIP_ENVS = {"tikzpicture", "forest", "bchart", "verbatim", "comment", "picture"}
+_INCLUDE = re.compile(r"\\(include|input|subfile)\s*\{([^}]*)\}")
+_STRUCT = re.compile(
+    r"\\(?:(?P<sec>part|chapter|addchap|section|subsection|subsubsection|subsubsubsection|paragraph)\b\*?"
+    r"|(?P<begin>begin)\s*\{(?P<env>[^}]*)\}"
+    r"|(?P<ea>ea)(?![A-Za-z])"
+    r"|(?P<matter>frontmatter|mainmatter|backmatter|appendix)(?![A-Za-z])"
+    r"|(?P<entry>newentry)(?![A-Za-z])"
+    r"|(?P<english>english)(?![A-Za-z])"
+    r"|(?P<twocol>twocolumn)(?![A-Za-z]))"
+)
+_EX_SPLIT = re.compile(r"\\(ex|exi|ea|z|zlast|begin|end)(?![A-Za-z])")
+_LANGSCI_LICENSES = {
+    "creative commons attribution 4.0": "CC-BY-4.0",
+    "cc by 4.0": "CC-BY-4.0",
+    "cc-by 4.0": "CC-BY-4.0",
+    "creative commons attribution-sharealike 4.0": "CC-BY-SA-4.0",
+}
+
+
+def _resolve_include(name: str, base: Path, root: Path) -> Path | None:
+    name = name.strip()
+    candidates = []
+    for folder in (base, root):
+        for variant in (name, name + ".tex"):
+            candidates.append(folder / variant)
+            candidates.append(folder / Path(variant).name)  # "chapters/06Nouns" beside main.tex
+    for cand in candidates:
+        if cand.is_file():
+            return cand
+    return None
+
+
+def expand_includes(path: Path, root: Path, depth: int = 0, seen: set[Path] | None = None) -> str:
+    """The full source with ``\\include``/``\\input`` spliced in (comments stripped)."""
+    seen = seen if seen is not None else set()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}).") from exc
+    text = strip_comments(text)
+    if depth > 12:
+        return text
+    seen.add(path.resolve())
+
+    def splice(match: re.Match[str]) -> str:
+        target = _resolve_include(match.group(2), path.parent, root)
+        if target is None:
+            logger.debug("%s: \\%s{%s} not found; skipped", path, match.group(1), match.group(2))
+            return ""
+        if target.resolve() in seen:
+            return ""
+        body = expand_includes(target, root, depth + 1, seen)
+        return "\n\n" + body + "\n\n"
+
+    return _INCLUDE.sub(splice, text)
+
+
+def find_env_end(s: str, start: int, env: str) -> tuple[int, int]:
+    """Index of ``\\end{env}`` matching a ``\\begin{env}`` whose body starts at ``start``.
+
+    Returns (body_end, after_end).
+    """
+    pattern = re.compile(r"\\(begin|end)\s*\{" + re.escape(env) + r"\}")
+    depth = 1
+    for m in pattern.finditer(s, start):
+        depth += 1 if m.group(1) == "begin" else -1
+        if depth == 0:
+            return m.start(), m.end()
+    return len(s), len(s)
+
+
+_HEADING = re.compile(r"\\(?:part|chapter|addchap|section|subsection|subsubsection|subsubsubsection)\b")
+_EXAMPLE_TOKENS = re.compile(r"\\(?:(begin|end)\s*\{exe\}|(ea)(?![A-Za-z])|(zlast|z)(?![A-Za-z]))")
+
+
+def find_example_end(s: str, start: int) -> tuple[int, int]:
+    """End of an example block opened just before ``start``.
+
+    langsci-gb4e defines ``\\ea`` as ``\\begin{exe}\\ex`` and ``\\z``/``\\zlast`` as
+    ``\\end{exe}``, and real sources mix them (``\\begin{exe}`` ... ``\\zlast``), so all openers
+    and closers count alike.
+    """
+    # An unbalanced block (it happens in real books) must not swallow the rest of the book:
+    # no example spans a heading.
+    heading = _HEADING.search(s, start)
+    limit = heading.start() if heading else len(s)
+    depth = 1
+    for m in _EXAMPLE_TOKENS.finditer(s, start, limit):
+        opening = m.group(1) == "begin" or m.group(2) == "ea"
+        depth += 1 if opening else -1
+        if depth == 0:
+            return m.start(), m.end()
+    logger.debug("unclosed example block at offset %d; closed at the next heading", start)
+    return limit, limit
+
+
+@dataclass
+class _State:
+    counters: list[int] = field(default_factory=lambda: [0] * 8)
+    appendix: bool = False
+    numbered: bool = True
+    stack: list[tuple[int, str]] = field(default_factory=list)
+    current_number: str = ""
+    example_no: int = 0
+    table_no: int = 0
+    figure_no: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(t for _, t in self.stack)
+
+    @property
+    def chapter(self) -> str:
+        n = self.counters[1]
+        if not n:
+            return ""
+        return chr(ord("A") + n - 1) if self.appendix else str(n)
+
+
+class LatexConverter:
+    """Walks the expanded source and emits units; one instance per document."""
+
+    def __init__(self) -> None:
+        self.r = InlineRenderer()
+        self.state = _State()
+        self.units: list[tuple[str, tuple[str, ...], PassageKind]] = []
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _emit(self, text: str, kind: PassageKind = "prose") -> None:
+        text = text.strip()
+        if text:
+            self.units.append((text, self.state.path, kind))
+
+    def _label_here(self, s: str, value: str) -> None:
+        for m in re.finditer(r"\\label\s*\{([^}]*)\}", s):
+            self.state.labels.setdefault(m.group(1).strip(), value)
+
+    def _prose(self, s: str) -> None:
+        """Free text between structures: paragraphs at blank lines."""
+        self._label_here(s, self.state.current_number or "(ref)")
+        for para in re.split(r"\n[ \t]*\n", s):
+            if not para.strip():
+                continue
+            text = self.r.render(para)
+            lines = [" ".join(line.split()) for line in text.split("\n")]
+            self._emit("\n".join(line for line in lines if line))
+
+    # -- headings ------------------------------------------------------------------------------
+    def _heading(self, s: str, i: int, name: str, starred: bool) -> int:
+        _, j = read_optional(s, i)
+        title_src, j = read_arg(s, j)
+        title = " ".join(self.r.render(title_src).split())
+        level = SECTION_LEVELS[name]
+        st = self.state
+        number = ""
+        if not starred and name != "addchap" and (st.numbered or level > 1):
+            st.counters[level] += 1
+            for deeper in range(level + 1, len(st.counters)):
+                st.counters[deeper] = 0
+            if level == 1:
+                st.example_no = st.table_no = st.figure_no = 0
+            if level >= 1 and (level == 1 or st.chapter):
+                parts = [st.chapter] + [str(st.counters[lv]) for lv in range(2, level + 1)]
+                number = ".".join(parts)
+        elif level == 1:
+            st.example_no = st.table_no = st.figure_no = 0
+        st.current_number = number
+        st.stack = [(lv, t) for lv, t in st.stack if lv < level]
+        st.stack.append((level, f"{number} {title}".strip()))
+        # a \label right after the heading names this section
+        m = re.match(r"\s*(?:\\is\s*\{[^}]*\}\s*)*\\label\s*\{([^}]*)\}", s[j:])
+        if m:
+            st.labels.setdefault(m.group(1).strip(), number or title)
+        return j
+
+    # -- examples ------------------------------------------------------------------------------
+    def _split_items(self, body: str, opener: str) -> list[str]:
+        """Split an example block into its top-level ``\\ex`` items (nested lists stay inside).
+
+        For langsci-gb4e ``\\ea first \\ex second \\z`` the text before the first ``\\ex`` is
+        item one; for gb4e ``exe``/``xlist`` every item starts with ``\\ex``.
+        """
+        bounds: list[tuple[int, int]] = []
+        depth = 0  # environments and \ea...\z blocks alike
+        for m in _EX_SPLIT.finditer(body):
+            tok = m.group(1)
+            if tok in ("begin", "ea"):
+                depth += 1
+            elif tok in ("end", "z", "zlast"):
+                depth -= 1
+            elif tok == "ex" and depth == 0:
+                bounds.append((m.start(), m.end()))
+        if not bounds:
+            return [body] if body.strip() else []
+        items = [body[end : (bounds[k + 1][0] if k + 1 < len(bounds) else len(body))] for k, (_, end) in enumerate(bounds)]
+        head = body[: bounds[0][0]]
+        if head.strip():
+            if opener == "ea":
+                items.insert(0, head)
+            else:
+                items[0] = head + " " + items[0]
+        return [it for it in items if it.strip()]
+
+    def _render_interlinear(self, item: str) -> str:
+        """One example item -> readable lines (sub-examples lettered a., b., ...)."""
+        # sub-examples: xlist env or nested \ea...\z
+        sub = re.search(r"\\begin\s*\{(xlist)\}", item)
+        nested = re.search(r"\\ea(?![A-Za-z])|\\begin\s*\{exe\}", item)
+        if sub:
+            end, after = find_env_end(item, sub.end(), sub.group(1))
+            head = self._render_interlinear(item[: sub.start()]) if item[: sub.start()].strip() else ""
+            parts = self._split_items(item[sub.end() : end], "xlist")
+            tail = self._render_interlinear(item[after:]) if item[after:].strip() else ""
+            rendered = [f"{chr(ord('a') + k)}. {self._render_interlinear(p)}" for k, p in enumerate(parts[:26])]
+            return "\n\n".join(x for x in [head, *rendered, tail] if x.strip())
+        if nested:
+            end, after = find_example_end(item, nested.end())
+            head = self._render_interlinear(item[: nested.start()]) if item[: nested.start()].strip() else ""
+            parts = self._split_items(item[nested.end() : end], "ea")
+            tail = self._render_interlinear(item[after:]) if item[after:].strip() else ""
+            rendered = [f"{chr(ord('a') + k)}. {self._render_interlinear(p)}" for k, p in enumerate(parts[:26])]
+            return "\n\n".join(x for x in [head, *rendered, tail] if x.strip())
+        gl = re.search(r"\\(gllll|glll|gll)(?![A-Za-z])", item)
+        if not gl:
+            return self._inline_block(item)
+        prefix = self._inline_block(item[: gl.start()])
+        body = item[gl.end() :]
+        glt = re.search(r"\\(glt|trans|glend)(?![A-Za-z])'?", body)
+        lines_src = body[: glt.start()] if glt else body
+        translation_src = body[glt.end() :] if glt else ""
+        n_lines = {"gll": 2, "glll": 3, "gllll": 4}[gl.group(1)]
+        raw_lines = _split_top_level(lines_src, "\\\\")
+        lines = [" ".join(self.r.render(x).split()) for x in raw_lines[:n_lines]]
+        extra = "".join(raw_lines[n_lines:])
+        translation = " ".join(self.r.render(translation_src + extra).split())
+        if prefix:
+            lines[0] = (prefix + " " + lines[0]).strip() if lines else prefix
+        lines = [ln for ln in lines if ln]
+        if translation:
+            lines.append(translation)
+        return "\n".join(lines)
+
+    def _inline_block(self, src: str) -> str:
+        src, tables = self._flatten_tables(src)
+        text = self.r.render(src)
+        for k, flat in enumerate(tables):  # tables were rendered already: splice them in after
+            text = text.replace(f"\x01{k}\x01", "\n" + flat + "\n")
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+        return "\n".join(line for line in lines if line)
+
+    def _flatten_tables(self, src: str) -> tuple[str, list[str]]:
+        """Tables inside examples (minimal-pair lists in ``tabbing``) -> placeholders + rows."""
+        pattern = re.compile(r"\\begin\s*\{(" + "|".join(TABLE_ENVS) + r")\}")
+        tables: list[str] = []
+        while True:
+            m = pattern.search(src)
+            if not m:
+                return src, tables
+            end, after = find_env_end(src, m.end(), m.group(1))
+            tables.append(self._tabular(m.group(1), src[m.end() : end]))
+            src = src[: m.start()] + f"\x01{len(tables) - 1}\x01" + src[after:]
+
+    def _examples(self, body: str, opener: str) -> None:
+        st = self.state
+        for item in self._split_items(body, opener):
+            st.example_no += 1
+            number = f"({st.example_no})"
+            for m in re.finditer(r"\\label\s*\{([^}]*)\}", item):
+                st.labels.setdefault(m.group(1).strip(), number)
+            text = self._render_interlinear(item)
+            if text.strip():
+                self._emit(text, "example")
+
+    # -- tables --------------------------------------------------------------------------------
+    def _tabular(self, env: str, body: str) -> str:
+        if env in ("tabular", "longtable", "supertabular", "xtabular"):
+            _, k = read_optional(body, 0)
+            _, k = read_arg(body, k)  # column spec
+            body = body[k:]
+        elif env in ("tabularx", "tabulary"):
+            _, k = read_arg(body, 0)  # width
+            _, k = read_arg(body, k)  # column spec
+            body = body[k:]
+        rows = _split_top_level(body, "\\\\")
+        out = []
+        for row in rows:
+            if "\\kill" in row:
+                continue
+            cells = _split_top_level(row, "&") if env != "tabbing" else re.split(r"\\[=>]", row)
+            rendered = [" ".join(self.r.render(c).split()) for c in cells]
+            rendered = [c for c in rendered if c]
+            if rendered:
+                out.append(" | ".join(rendered))
+        return "\n".join(out)
+
+    def _float(self, env: str, body: str) -> None:
+        st = self.state
+        is_table = env.startswith("table") or env == "sidewaystable"
+        caption = ""
+        m = re.search(r"\\caption\s*", body)
+        if m:
+            _, k = read_optional(body, m.end())
+            cap_src, _ = read_arg(body, k)
+            caption = " ".join(self.r.render(cap_src).split())
+        if is_table:
+            st.table_no += 1
+            number = f"{st.chapter}.{st.table_no}" if st.chapter else str(st.table_no)
+        else:
+            st.figure_no += 1
+            number = f"{st.chapter}.{st.figure_no}" if st.chapter else str(st.figure_no)
+        self._label_here(body, number)
+        parts = [f"{'Table' if is_table else 'Figure'} {number}: {caption}".strip()]
+        for tm in re.finditer(r"\\begin\s*\{(" + "|".join(TABLE_ENVS) + r")\}", body):
+            end, _ = find_env_end(body, tm.end(), tm.group(1))
+            flat = self._tabular(tm.group(1), body[tm.end() : end])
+            if flat:
+                parts.append(flat)
+        text = "\n".join(p for p in parts if p)
+        if is_table or len(parts) > 1:
+            self._emit(text, "table")
+        elif caption:
+            self._emit(text, "prose")
+
+    # -- dictionary ----------------------------------------------------------------------------
+    def _entry(self, s: str, i: int) -> int:
+        """``\\newentry \\headword{x} \\pos{y} \\glosses{z}`` -> "x (y): z" (kind "other")."""
+        fields: dict[str, str] = {}
+        j = i
+        while True:
+            m = re.match(r"\s*\\(headword|pos|glosses|sensenr|kalamang|english|example|translation)\s*", s[j:])
+            if not m:
+                break
+            arg, j = read_arg(s, j + m.end())
+            fields.setdefault(m.group(1), " ".join(self.r.render(arg).split()))
+        if fields:
+            text = fields.get("headword", "")
+            if fields.get("pos"):
+                text += f" ({fields['pos']})"
+            if fields.get("glosses"):
+                text += f": {fields['glosses']}"
+            self._emit(text, "other")
+        return j
+
+    def _english_list(self, s: str, i: int) -> int:
+        """English-Kalamang wordlist: ``\\english{x}\\kalamang{y}`` pairs, 20 per passage."""
+        pairs: list[str] = []
+        j = i - len("\\english")
+        while True:
+            m = re.match(r"\s*(?:\\noindent\s*)?\\english\s*", s[j:])
+            if not m:
+                break
+            eng, j = read_arg(s, j + m.end())
+            m2 = re.match(r"\s*\\kalamang\s*", s[j:])
+            kal = ""
+            if m2:
+                kal, j = read_arg(s, j + m2.end())
+            pairs.append(f"{' '.join(self.r.render(eng).split())}: {' '.join(self.r.render(kal).split())}")
+        for k in range(0, len(pairs), 20):
+            self._emit("\n".join(pairs[k : k + 20]), "other")
+        return j
+
+    # -- main loop -----------------------------------------------------------------------------
+    def convert(self, s: str) -> list[Unit]:
+        begin = re.search(r"\\begin\s*\{document\}", s)
+        if begin:
+            end = re.search(r"\\end\s*\{document\}", s)
+            s = s[begin.end() : end.start() if end else len(s)]
+        self._walk(s)
+        labels = self.state.labels
+        return [Unit(resolve_refs(text, labels), None, None, path, kind) for text, path, kind in self.units]
+
+    def _walk(self, s: str) -> None:
+        i = 0
+        n = len(s)
+        while i < n:
+            m = _STRUCT.search(s, i)
+            if not m:
+                self._prose(s[i:])
+                return
+            self._prose(s[i : m.start()])
+            if m.group("sec"):
+                name, after = read_command(s, m.start())
+                starred = s[m.start() : after].endswith("*")
+                i = self._heading(s, after, name, starred)
+            elif m.group("matter"):
+                which = m.group("matter")
+                self.state.numbered = which in ("mainmatter", "appendix")
+                if which == "appendix":
+                    self.state.appendix = True
+                    self.state.counters[1] = 0
+                i = m.end()
+            elif m.group("ea"):
+                end, after = find_example_end(s, m.end())
+                self._examples(s[m.end() : end], "ea")
+                i = after
+            elif m.group("entry"):
+                i = self._entry(s, m.end())
+            elif m.group("english"):
+                i = self._english_list(s, m.end())
+            elif m.group("twocol"):
+                # \twocolumn[\section*{...}]: the optional argument holds a heading
+                opt, after = read_optional(s, m.end())
+                if opt:
+                    self._walk(opt)
+                i = after
+            else:
+                env = m.group("env").strip()
+                body_start = m.end()
+                if env == "exe":
+                    end, after = find_example_end(s, body_start)
+                else:
+                    end, after = find_env_end(s, body_start, env)
+                body = s[body_start:end]
+                if env in EXAMPLE_ENVS:
+                    self._examples(body, "exe")
+                elif env in FLOAT_ENVS:
+                    self._float(env, body)
+                elif env in TABLE_ENVS:
+                    flat = self._tabular(env, body)
+                    if flat:
+                        self._emit(flat, "table")
+                elif env in LIST_ENVS:
+                    self._prose(body.replace("\n\n", "\n"))
+                elif env in SKIP_ENVS:
+                    pass
+                elif env == "letter":
+                    _, k = read_arg(body, 0)
+                    self._walk(body[k:])
+                else:  # quote, otherlanguage, center, minipage...: walk inside
+                    if env in ("otherlanguage", "minipage", "multicols", "wrapfigure"):
+                        _, k = read_arg(body, 0)
+                        body = body[k:]
+                    self._walk(body)
+                i = after
+
+
+def _split_top_level(s: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside braces (``\\\\`` rows, ``&`` cells; ``\\&`` is not a separator)."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(s)
+    while i < n:
+        ch = s[i]
+        if sep == "\\\\" and s.startswith("\\\\", i) and depth == 0:
+            parts.append(s[start:i])
+            i += 2
+            _, i2 = read_optional(s, i)  # \\[2pt]
+            i = i2
+            start = i
+            continue
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+        i += 1
+    parts.append(s[start:])
+    return parts
+
+
+def _metadata_from_source(root_file: Path, source: str) -> dict[str, object]:
+    """Title/author from ``\\title``/``\\author``; year and licence from a README beside it."""
+    r = InlineRenderer()
+    guessed: dict[str, object] = {}
+    for key in ("title", "author"):
+        m = re.search(r"\\" + key + r"\s*(?:\[[^\]]*\])?\s*\{", source)
+        if m:
+            content, _ = read_group(source, m.end() - 1)
+            guessed[key] = " ".join(r.render(content).split())
+    readme = next((p for p in (root_file.parent / "README.md", root_file.parent / "README") if p.is_file()), None)
+    if readme:
+        text = readme.read_text(encoding="utf-8", errors="replace")
+        m = re.search(r"(?:Publication Date|Year)\s*:\s*(\d{4})", text)
+        if m:
+            guessed["year"] = int(m.group(1))
+        low = text.lower()
+        for phrase, spdx in _LANGSCI_LICENSES.items():
+            if phrase in low:
+                guessed["license"] = spdx
+                break
+        if "author" not in guessed:
+            m = re.search(r"Authors?\s*:\s*(.+)", text)
+            if m:
+                guessed["author"] = m.group(1).strip()
+    title = str(guessed.get("title") or "")
+    m = re.search(r"grammar of (?:the )?([A-Z][\w'’-]+)", title)
+    if m:
+        guessed["language"] = m.group(1)
+    author = str(guessed.get("author") or "")
+    surname = author.split(",")[0].split(" and ")[0].strip().split(" ")[-1] if author else ""
+    if surname and guessed.get("year"):
+        word = str(guessed.get("language") or "")
+        if not word:
+            words = [w for w in re.findall(r"[A-Za-z]+", title) if w.lower() not in {"a", "an", "the", "of"}]
+            word = words[0] if words else ""
+        guessed["id"] = slugify(f"{surname}{guessed['year']}{word}").replace("-", "")
+    return guessed
+
+
+def _root_file(path: Path) -> Path:
+    if path.is_file():
+        return path
+    main = path / "main.tex"
+    if main.is_file():
+        return main
+    candidates = sorted(p for p in path.glob("*.tex") if "\\begin{document}" in p.read_text(errors="ignore"))
+    if candidates:
+        return candidates[0]
+    raise IngestError(f"{path}: no main.tex (or .tex file with \\begin{{document}}) found.")
+
+
+def ingest_latex(
+    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+) -> list[IngestedGrammar]:
+    """A LaTeX grammar: a ``.tex`` file or a directory with ``main.tex``."""
+    path = Path(path)
+    root_file = _root_file(path)
+    source = expand_includes(root_file, root_file.parent)
+    units = LatexConverter().convert(source)
+    if not units:
+        raise IngestError(f"{path}: no text found in the LaTeX source.")
+    guessed = _metadata_from_source(root_file, source)
+    guessed.setdefault("id", slugify(path.stem if path.is_file() else path.name))
+    grammar = build_grammar(guessed, metadata, source_path=path, source_format="latex")
+    passages = make_passages(grammar.id, units, chunking)
+    logger.info("%s: %d passages (latex)", path, len(passages))
+    return [IngestedGrammar(grammar, passages)]
+
+
+@INGESTERS.register("latex", help="LaTeX grammar (main.tex + chapters; Language Science Press style)")
+def _factory() -> Ingester:
+    return ingest_latex

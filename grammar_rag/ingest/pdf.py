@@ -1,0 +1,454 @@
+"""PDF grammars with pdfplumber: layout-aware text with page provenance.
+
+Per page: words with positions -> margin line numbers removed -> columns detected from the
+words' x-positions (a vertical gutter most lines do not cross) and read left column first ->
+lines -> running headers/footers (lines repeating across pages, page numbers) removed -> printed
+page labels detected -> paragraphs (vertical gaps, first-line indents, short last lines) with
+de-hyphenation across line breaks, and paragraphs continued across columns and pages merged.
+
+Failures raise :class:`IngestError` naming the file: no text layer ("needs OCR"), encrypted or
+corrupt files. Nothing is returned for a file that failed, so nothing half-ingested reaches an
+index.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grammar_rag.errors import IngestError
+from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.chunking import Unit, make_passages
+from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.ingest.sections import SectionPath, numbered_heading
+
+logger = logging.getLogger(__name__)
+
+_NUMERIC = re.compile(r"^\d{1,4}$")
+_ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
+_PAGE_LABEL = re.compile(r"^[-–—\s]*(\d{1,4}|[ivxlcdm]{1,7})[-–—\s]*$", re.I)
+_TERMINAL = re.compile(r"[.!?:;)\]\"'’”]$")
+MARGIN_ZONE = 0.09  # top/bottom fraction of the page where running heads and folios live
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    column: int = 0  # 0 full width / single column, 1 left, 2 right
+
+
+@dataclass
+class PageText:
+    number: int  # physical, 1-based
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    label: str | None = None
+
+
+def _roman_to_int(s: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    total = 0
+    prev = 0
+    for ch in reversed(s.lower()):
+        v = values[ch]
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total
+
+
+# -- words -> lines ----------------------------------------------------------------------------
+def _sorted_line_words(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    rows: list[list[dict[str, Any]]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        size = float(w.get("size") or 10)
+        if rows and abs(w["top"] - rows[-1][0]["top"]) <= max(1.5, size * 0.35):
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+    return [sorted(r, key=lambda w: w["x0"]) for r in rows]
+
+
+def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
+    out = []
+    for row in rows:
+        size = max(float(w.get("size") or 10) for w in row)
+        text = " ".join(w["text"] for w in row)
+        out.append(
+            Line(
+                text,
+                min(w["x0"] for w in row),
+                max(w["x1"] for w in row),
+                min(w["top"] for w in row),
+                max(w["bottom"] for w in row),
+                size,
+                column,
+            )
+        )
+    return out
+
+
+def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop margin line numbers (review copies, legal-style grammars).
+
+    A margin line-number column is a vertical stack (>= 5) of 1-4 digit tokens sharing an x
+    position that lies entirely outside the text body (left of every other word, or right of
+    it). Numbers inside the body (tables, example numbers) are never touched.
+    """
+    numeric = [w for w in words if _NUMERIC.match(w["text"])]
+    if len(numeric) < 5:
+        return words
+    bins: dict[int, list[dict[str, Any]]] = {}
+    for w in numeric:
+        bins.setdefault(round(w["x0"] / 4), []).append(w)
+    drop: set[int] = set()
+    for group in bins.values():
+        if len(group) < 5:
+            continue
+        ids = {id(w) for w in group}
+        others = [w for w in words if id(w) not in ids and id(w) not in drop]
+        if not others:
+            continue
+        gx0 = min(w["x0"] for w in group)
+        gx1 = max(w["x1"] for w in group)
+        body_x0 = min(w["x0"] for w in others)
+        body_x1 = max(w["x1"] for w in others)
+        values = [int(w["text"]) for w in sorted(group, key=lambda w: w["top"])]
+        increasing = sum(b > a for a, b in zip(values, values[1:], strict=False)) >= 0.8 * (len(values) - 1)
+        if increasing and (gx1 <= body_x0 + 1 or gx0 >= body_x1 - 1):
+            drop |= ids
+    return [w for w in words if id(w) not in drop] if drop else words
+
+
+def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
+    """x of a column gutter, or None for a one-column page.
+
+    Positions every 2 pt across the middle 30-70% of the text width are scored by how many words
+    straddle them. A gutter is the centre of the run of best positions, provided at most 3% of
+    the words cross it (titles and wide tables may) and each side holds >= 20% of the words.
+    One-column justified text has no such position: nearly every line crosses the middle.
+    """
+    if len(words) < 20:
+        return None
+    x_min = min(w["x0"] for w in words)
+    x_max = max(w["x1"] for w in words)
+    span = x_max - x_min
+    if span < width * 0.4:
+        return None
+    xs = [x_min + span * 0.3 + 2.0 * k for k in range(int(span * 0.4 / 2.0) + 1)]
+    scores = [sum(1 for w in words if w["x0"] < x < w["x1"]) for x in xs]
+    best = min(scores)
+    if best > 0.03 * len(words):
+        return None
+    run = [x for x, sc in zip(xs, scores, strict=True) if sc == best]
+    # the longest contiguous run of best positions
+    groups: list[list[float]] = [[run[0]]]
+    for x in run[1:]:
+        if x - groups[-1][-1] <= 2.01:
+            groups[-1].append(x)
+        else:
+            groups.append([x])
+    chosen = max(groups, key=len)
+    x = (chosen[0] + chosen[-1]) / 2
+    left = sum(1 for w in words if w["x1"] <= x)
+    right = sum(1 for w in words if w["x0"] >= x)
+    if min(left, right) < 0.2 * len(words):
+        return None
+    return x
+
+
+def page_lines(words: list[dict[str, Any]], width: float) -> list[Line]:
+    """Lines in reading order: full-width lines as they come, two-column stretches left-then-right."""
+    gutter = find_gutter(words, width)
+    rows = _sorted_line_words(words)
+    if gutter is None:
+        return _rows_to_lines(rows, 0)
+    out: list[Line] = []
+    left_block: list[list[dict[str, Any]]] = []
+    right_block: list[list[dict[str, Any]]] = []
+
+    def flush() -> None:
+        out.extend(_rows_to_lines(left_block, 1))
+        out.extend(_rows_to_lines(right_block, 2))
+        left_block.clear()
+        right_block.clear()
+
+    for row in rows:
+        spanning = any(w["x0"] < gutter < w["x1"] for w in row)
+        if spanning:
+            flush()
+            out.extend(_rows_to_lines([row], 0))
+            continue
+        left = [w for w in row if w["x1"] <= gutter]
+        right = [w for w in row if w["x0"] >= gutter]
+        if left:
+            left_block.append(left)
+        if right:
+            right_block.append(right)
+    flush()
+    return out
+
+
+# -- running heads and page labels -------------------------------------------------------------
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\b[ivxlcdm]+\b", "#", text.lower())).strip()
+
+
+def strip_running_heads(pages: list[PageText]) -> None:
+    """Remove header/footer lines repeating (digits ignored) on many pages, and bare folios.
+
+    Also sets ``page.label`` from a folio found there, validated across pages (a printed page
+    number must advance with the physical page).
+    """
+    n = len(pages)
+    shapes: Counter[str] = Counter()
+    for page in pages:
+        seen = set()
+        for ln in page.lines:
+            if _in_margin(ln, page):
+                seen.add(_shape(ln.text))
+        shapes.update(seen)
+    min_repeat = max(3, int(0.3 * n)) if n >= 4 else n + 1
+    candidates: list[tuple[int, str]] = []
+    for idx, page in enumerate(pages):
+        keep: list[Line] = []
+        for ln in page.lines:
+            if _in_margin(ln, page):
+                folio = _PAGE_LABEL.match(ln.text)
+                if folio:
+                    candidates.append((idx, folio.group(1)))
+                    continue
+                if shapes[_shape(ln.text)] >= min_repeat:
+                    m = re.match(r"^(\d{1,4})\s|\s(\d{1,4})$", ln.text)
+                    if m:
+                        candidates.append((idx, m.group(1) or m.group(2)))
+                    continue
+            keep.append(ln)
+        page.lines = keep
+    _assign_labels(pages, candidates)
+
+
+def _in_margin(ln: Line, page: PageText) -> bool:
+    return ln.top < page.height * MARGIN_ZONE or ln.bottom > page.height * (1 - MARGIN_ZONE)
+
+
+def _assign_labels(pages: list[PageText], candidates: list[tuple[int, str]]) -> None:
+    """Printed page labels: arabic folios consistent with one offset, roman ones as found."""
+    offsets: Counter[int] = Counter()
+    for idx, label in candidates:
+        if label.isdigit():
+            offsets[int(label) - idx] += 1
+    offset = None
+    if offsets:
+        offset, support = offsets.most_common(1)[0]
+        if support < 2 and len(pages) > 2:
+            offset = None
+    matched = []
+    for idx, label in candidates:
+        if label.isdigit() and offset is not None and int(label) - idx == offset:
+            pages[idx].label = label
+            matched.append(idx)
+        elif not label.isdigit() and _ROMAN.match(label) and pages[idx].label is None:
+            pages[idx].label = label.lower()
+    if matched and offset is not None:
+        for idx in range(min(matched), max(matched) + 1):
+            if pages[idx].label is None:
+                pages[idx].label = str(idx + offset)  # folio suppressed (chapter openings)
+
+
+# -- paragraphs --------------------------------------------------------------------------------
+def _ends_paragraph(prev: Line, col_right: float) -> bool:
+    return prev.x1 < col_right - max(20.0, prev.size * 3) and bool(_TERMINAL.search(prev.text))
+
+
+class _Builder:
+    """Accumulates lines into paragraphs, tracking page range and heading path."""
+
+    def __init__(self, vocabulary: set[str], body_size: float) -> None:
+        self.vocab = vocabulary
+        self.body_size = body_size
+        self.units: list[Unit] = []
+        self.sections = SectionPath()
+        self.buf: list[str] = []
+        self.start_label: str | None = None
+        self.end_label: str | None = None
+
+    def add_text(self, text: str) -> None:
+        if not self.buf:
+            self.buf.append(text)
+            return
+        prev = self.buf[-1]
+        m = re.search(r"(\w+)-$", prev)
+        if m and text[:1].islower():
+            first = re.match(r"\w+", text)
+            tail = first.group(0) if first else ""
+            joined = (m.group(1) + tail).lower()
+            hyphenated = (m.group(1) + "-" + tail).lower()
+            if hyphenated in self.vocab and joined not in self.vocab:
+                self.buf[-1] = prev + text  # a real compound: "zero-" + "shot"
+            else:
+                self.buf[-1] = prev[:-1] + text  # line-break hyphen: "learn-" + "ing"
+            return
+        self.buf[-1] = prev + " " + text
+
+    def start(self, label: str | None) -> None:
+        self.flush()
+        self.start_label = label
+        self.end_label = label
+
+    def line(self, text: str, label: str | None) -> None:
+        if not self.buf:
+            self.start_label = label
+        self.end_label = label
+        self.add_text(text)
+
+    def flush(self) -> None:
+        if self.buf:
+            text = " ".join(self.buf).strip()
+            if text:
+                self.units.append(Unit(text, self.start_label, self.end_label, self.sections.path))
+        self.buf = []
+
+    @property
+    def open_text(self) -> str:
+        return self.buf[-1] if self.buf else ""
+
+
+def _is_heading(ln: Line, body_size: float, col_width: float) -> tuple[int, str] | None:
+    numbered = numbered_heading(ln.text)
+    larger = ln.size >= body_size + 1.0
+    short = (ln.x1 - ln.x0) < col_width * 0.8
+    if numbered and (larger or short) and not ln.text.rstrip().endswith("."):
+        return numbered
+    if larger and len(ln.text) < 120 and not _TERMINAL.search(ln.text) and any(c.isalpha() for c in ln.text):
+        return 1, ln.text.strip()
+    return None
+
+
+def build_units(pages: list[PageText]) -> list[Unit]:
+    sizes = [round(ln.size, 1) for p in pages for ln in p.lines for _ in range(max(1, len(ln.text) // 20))]
+    body_size = statistics.mode(sizes) if sizes else 10.0
+    vocab = {w.lower() for p in pages for ln in p.lines for w in re.findall(r"\w+(?:-\w+)*", ln.text)}
+    b = _Builder(vocab, body_size)
+    for page in pages:
+        label = page.label or str(page.number)
+        by_col: dict[int, list[Line]] = {}
+        for ln in page.lines:
+            by_col.setdefault(ln.column, []).append(ln)
+        col_bounds = {c: (min(x.x0 for x in ls), max(x.x1 for x in ls)) for c, ls in by_col.items()}
+        gaps = [
+            b2.top - b1.bottom
+            for ls in by_col.values()
+            for b1, b2 in zip(ls, ls[1:], strict=False)
+            if 0 <= b2.top - b1.bottom < body_size * 3
+        ]
+        typical_gap = statistics.median(gaps) if gaps else body_size * 0.3
+        prev: Line | None = None
+        for ln in page.lines:
+            left, right = col_bounds[ln.column]
+            col_width = right - left
+            heading = _is_heading(ln, body_size, col_width)
+            if heading:
+                b.flush()
+                depth, title = heading
+                b.sections.enter(depth, title)
+                prev = None
+                continue
+            new_para = False
+            if prev is not None:
+                if ln.column != prev.column:
+                    # column change: continue only if the paragraph is visibly unfinished
+                    new_para = bool(_TERMINAL.search(prev.text)) or not ln.text[:1].islower()
+                else:
+                    gap = ln.top - prev.bottom
+                    indent = ln.x0 - left
+                    new_para = (
+                        gap > typical_gap + body_size * 0.6
+                        or gap < -body_size  # jumped back up: new block
+                        or (indent > body_size * 0.8 and prev.x0 - left < body_size * 0.5)
+                        or _ends_paragraph(prev, right)
+                    )
+            elif b.buf:
+                # first line on a new page: continue a paragraph that ended mid-sentence
+                new_para = bool(_TERMINAL.search(b.open_text)) or not ln.text[:1].islower()
+            if new_para:
+                b.flush()
+            b.line(ln.text, label)
+            prev = ln
+    b.flush()
+    return b.units
+
+
+# -- the ingester ------------------------------------------------------------------------------
+def extract_pages(path: Path) -> list[PageText]:
+    try:
+        import pdfplumber
+        from pdfminer.pdfdocument import PDFPasswordIncorrect
+        from pdfminer.pdfparser import PDFSyntaxError
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise IngestError(f"{path}: pdfplumber is not installed (pip install pdfplumber).") from exc
+    try:
+        pdf = pdfplumber.open(path)
+    except Exception as exc:  # pdfplumber wraps pdfminer's zoo of errors in PdfminerException
+        causes = [exc, *exc.args, exc.__cause__, exc.__context__]
+        if any(isinstance(c, PDFPasswordIncorrect) for c in causes) or any(
+            "password" in type(c).__name__.lower() or "encrypt" in type(c).__name__.lower() for c in causes if c
+        ):
+            raise IngestError(f"{path}: PDF is encrypted (password protected); decrypt it first.") from exc
+        if any(isinstance(c, PDFSyntaxError) for c in causes):
+            raise IngestError(f"{path}: corrupt or not a PDF ({exc}).") from exc
+        detail = str(exc) or type(exc.args[0]).__name__ if exc.args else type(exc).__name__
+        raise IngestError(f"{path}: cannot open PDF ({detail}); the file is corrupt or not a PDF.") from exc
+    pages: list[PageText] = []
+    try:
+        with pdf:
+            for number, page in enumerate(pdf.pages, start=1):
+                words = page.extract_words(x_tolerance_ratio=0.15, y_tolerance=3, extra_attrs=["size"])
+                words = [w for w in words if w["text"].strip()]
+                words = remove_line_numbers(words)
+                pages.append(
+                    PageText(number, float(page.width), float(page.height), page_lines(words, float(page.width)))
+                )
+    except IngestError:
+        raise
+    except Exception as exc:
+        raise IngestError(f"{path}: failed reading page {len(pages) + 1} ({type(exc).__name__}: {exc}); the file may be corrupt.") from exc
+    return pages
+
+
+def ingest_pdf(
+    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+) -> list[IngestedGrammar]:
+    """A PDF grammar; page provenance = printed page labels where detected."""
+    path = Path(path)
+    pages = extract_pages(path)
+    if not pages:
+        raise IngestError(f"{path}: PDF has no pages.")
+    if not any(p.lines for p in pages):
+        raise IngestError(
+            f"{path}: no text layer (scanned images only); it needs OCR first, e.g. "
+            "`ocrmypdf input.pdf output.pdf`, then ingest the OCRed file."
+        )
+    strip_running_heads(pages)
+    units = build_units(pages)
+    if not units:
+        raise IngestError(f"{path}: no text left after removing running heads; needs OCR?")
+    grammar = build_grammar({"id": slugify(path.stem), "title": path.stem}, metadata, source_path=path, source_format="pdf")
+    passages = make_passages(grammar.id, units, chunking)
+    logger.info("%s: %d pages, %d passages", path, len(pages), len(passages))
+    return [IngestedGrammar(grammar, passages)]
+
+
+@INGESTERS.register("pdf", help="PDF via pdfplumber: columns, running heads, line numbers, page labels")
+def _factory() -> Ingester:
+    return ingest_pdf

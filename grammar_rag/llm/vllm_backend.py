@@ -1,0 +1,156 @@
+"""vLLM offline batch inference: the whole benchmark's prompts in one ``LLM.chat`` call on a GPU.
+
+``vllm`` is an optional extra (``pip install 'grammar-rag[vllm]'``, Linux + CUDA) and is imported
+only when this backend is created, so nothing else depends on it. Closed-set answers use
+``SamplingParams(structured_outputs=StructuredOutputsParams(choice=[...]))`` (vLLM >= 0.10);
+older vLLM spells it ``SamplingParams(guided_decoding=GuidedDecodingParams(choice=[...]))`` and
+that is used when the new class is missing. Instruct models get their chat template via
+``LLM.chat`` (batched: a list of conversations); ``chat=False`` sends raw prompts to
+``LLM.generate``. See docs/LLM.md for the exact GPU command of the full benchmark.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from grammar_rag.errors import BackendError
+from grammar_rag.llm.base import BACKENDS
+from grammar_rag.llm.config import LLMSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VLLM_MODEL = "Qwen/Qwen2.5-7B-Instruct"
+
+
+def _import_vllm() -> Any:
+    try:
+        return importlib.import_module("vllm")
+    except ImportError as exc:
+        raise BackendError(
+            "the vllm backend needs vLLM on a CUDA machine: pip install 'grammar-rag[vllm]' "
+            f"({type(exc).__name__}: {exc}). On a CPU-only machine use --backend openai or local."
+        ) from None
+
+
+class VLLMBackend:
+    """Wraps ``vllm.LLM``; every ``generate`` call is one batched engine call."""
+
+    name = "vllm"
+
+    def __init__(
+        self,
+        model: str = DEFAULT_VLLM_MODEL,
+        *,
+        chat: bool = True,
+        tensor_parallel_size: int = 1,
+        max_model_len: int | None = None,
+        gpu_memory_utilization: float = 0.90,
+        dtype: str = "auto",
+        seed: int = 0,
+        llm_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        self.vllm = _import_vllm()
+        self.model = model
+        self.chat = chat
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "tensor_parallel_size": tensor_parallel_size,
+            "gpu_memory_utilization": gpu_memory_utilization,
+            "dtype": dtype,
+            "seed": seed,
+        }
+        if max_model_len:
+            kwargs["max_model_len"] = max_model_len
+        kwargs.update(llm_kwargs or {})
+        try:
+            self.llm = self.vllm.LLM(**kwargs)
+        except Exception as exc:  # vLLM raises many types (OOM, bad model id, no GPU)
+            raise BackendError(f"vLLM could not load model '{model}': {type(exc).__name__}: {exc}") from exc
+        self._tokenizer = None
+        self.cache_params = {"chat": chat, "max_model_len": max_model_len}
+
+    @property
+    def context_tokens(self) -> int | None:
+        try:
+            return int(self.llm.llm_engine.model_config.max_model_len)
+        except AttributeError:
+            return None
+
+    def count_tokens(self, text: str) -> int:
+        if self._tokenizer is None:
+            self._tokenizer = self.llm.get_tokenizer()
+        return len(self._tokenizer.encode(text))
+
+    def sampling_params(self, choices: list[str] | None, max_tokens: int, temperature: float) -> Any:
+        """``SamplingParams`` with closed-set decoding in whichever spelling this vLLM has."""
+        sp_mod = importlib.import_module("vllm.sampling_params")
+        params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "seed": 0}
+        if choices:
+            params["max_tokens"] = min(max_tokens, 64)
+            if hasattr(sp_mod, "StructuredOutputsParams"):
+                params["structured_outputs"] = sp_mod.StructuredOutputsParams(choice=list(choices))
+            elif hasattr(sp_mod, "GuidedDecodingParams"):
+                params["guided_decoding"] = sp_mod.GuidedDecodingParams(choice=list(choices))
+            else:
+                raise BackendError(
+                    "this vLLM has neither StructuredOutputsParams nor GuidedDecodingParams; upgrade vllm"
+                )
+        return self.vllm.SamplingParams(**params)
+
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        choices: list[str] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        system: str | None = None,
+    ) -> list[str]:
+        if not prompts:
+            return []
+        params = self.sampling_params(choices, max_tokens, temperature)
+        try:
+            if self.chat:
+                conversations = [
+                    ([{"role": "system", "content": system}] if system else [])
+                    + [{"role": "user", "content": p}]
+                    for p in prompts
+                ]
+                outputs = self.llm.chat(conversations, params, use_tqdm=len(prompts) > 1)
+            else:
+                texts = [f"{system}\n\n{p}" if system else p for p in prompts]
+                outputs = self.llm.generate(texts, params, use_tqdm=len(prompts) > 1)
+        except Exception as exc:
+            raise BackendError(
+                f"vLLM generation with '{self.model}' failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        if len(outputs) != len(prompts):
+            raise BackendError(f"vLLM returned {len(outputs)} outputs for {len(prompts)} prompts")
+        replies = []
+        for out in outputs:
+            try:
+                replies.append(str(out.outputs[0].text))
+            except (AttributeError, IndexError):
+                raise BackendError(f"vLLM returned a malformed output object: {out!r:.200}") from None
+        return replies
+
+
+@BACKENDS.register("vllm", help="vLLM offline batched inference on a GPU (optional 'vllm' extra)")
+def make_vllm_backend(model: str | None = None, **options: Any) -> VLLMBackend:
+    known = {
+        k: options[k]
+        for k in (
+            "chat",
+            "tensor_parallel_size",
+            "max_model_len",
+            "gpu_memory_utilization",
+            "dtype",
+            "seed",
+            "llm_kwargs",
+        )
+        if options.get(k) is not None
+    }
+    resolved = LLMSettings.resolve(model=model).model or DEFAULT_VLLM_MODEL
+    return VLLMBackend(resolved, **known)

@@ -1,0 +1,99 @@
+"""End-to-end classification: (grammar, feature) -> Prediction with cited passages.
+
+The paper's pipeline, made explicit: a query built from the catalogue entry, BM25 candidates
+within the grammar (50), the default reranker, the top 20 given to a classifier (the model-free
+``evidence`` classifier unless another backend is named). Each stage is a swappable part behind
+its registry; this module only wires them, so the CLI, the HTTP API and batch extraction all give
+the same answer for the same inputs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from grammar_rag.classify import Classifier, make_classifier
+from grammar_rag.types import Feature, Grammar, Passage, Prediction, ScoredPassage
+
+log = logging.getLogger(__name__)
+
+NO_RERANK = "none"  # RetrievalConfig.reranker value that keeps the retrieval order
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How passages are chosen for the classifier (defaults: the paper's 'reranker' setting)."""
+
+    candidates: int = 50  # first-stage candidates within the grammar
+    top_k: int = 20  # passages the classifier reads
+    mode: str = "bm25"  # first stage: "bm25" | "dense" | "hybrid" (GrammarIndex.retrieve)
+    reranker: str | None = None  # None: the default reranker; "none": keep the first-stage order
+    query_style: str = "catalogue"  # build_query style: "catalogue" | "term" | "description"
+
+
+def resolve_feature(feature: Feature | str) -> Feature:
+    """A Feature, or a catalogue id/name ("81A", "WALS 81A", "GB107", "word order")."""
+    if isinstance(feature, Feature):
+        return feature
+    from grammar_rag.features import get_catalogue
+
+    return get_catalogue().get(feature)
+
+
+def feature_query(feature: Feature, style: str = "catalogue") -> Any:
+    """The rerank module's FeatureQuery; plain question text if no query builder is installed."""
+    try:
+        from grammar_rag.rerank import build_query  # type: ignore[attr-defined]
+    except ImportError:
+        from grammar_rag.rerank.base import FeatureQuery
+
+        return FeatureQuery(text=f"{feature.name}. {feature.question}", feature=feature, style=style)
+    return build_query(feature, style=style)
+
+
+def rerank_passages(query: Any, passages: list[Passage], config: RetrievalConfig) -> list[ScoredPassage]:
+    """Rerank with the configured reranker, re-numbering ranks 1..top_k."""
+    if config.reranker == NO_RERANK:
+        ranked = [ScoredPassage(p, float(len(passages) - i), i + 1) for i, p in enumerate(passages)]
+    else:
+        try:
+            from grammar_rag.rerank import DEFAULT_RERANKER, rerank  # type: ignore[attr-defined]
+        except ImportError:
+            log.warning("no reranker installed: keeping the first-stage order")
+            return rerank_passages(query, passages, RetrievalConfig(**{**config.__dict__, "reranker": NO_RERANK}))
+        ranked = rerank(query, passages, name=config.reranker or DEFAULT_RERANKER, k=config.top_k)
+    return [ScoredPassage(sp.passage, sp.score, i + 1) for i, sp in enumerate(ranked[: config.top_k])]
+
+
+def retrieve_passages(grammar: Grammar, feature: Feature, *, index: Any,
+                      retrieval: RetrievalConfig = RetrievalConfig()) -> list[ScoredPassage]:
+    """The passages the classifier will read for (grammar, feature), best first."""
+    query = feature_query(feature, retrieval.query_style)
+    text = getattr(query, "text", None) or str(query)
+    results = index.retrieve(text, grammar=grammar.id, k=retrieval.candidates, mode=retrieval.mode)
+    candidates = [sp.passage for sp in results.passages]
+    if not candidates:
+        return []
+    return rerank_passages(query, candidates, retrieval)
+
+
+def classify(
+    grammar: Grammar | str,
+    feature: Feature | str,
+    *,
+    index: Any,
+    backend: str = "evidence",
+    retrieval: RetrievalConfig = RetrievalConfig(),
+    classifier: Classifier | None = None,
+) -> Prediction:
+    """Classify ``feature`` for ``grammar`` (an id, language name or ISO code known to ``index``).
+
+    Raises ``UnknownFeatureError`` / the index's not-found error with close matches for bad input.
+    """
+    feat = resolve_feature(feature)
+    gram = grammar if isinstance(grammar, Grammar) else index.get_grammar(grammar)
+    passages = retrieve_passages(gram, feat, index=index, retrieval=retrieval)
+    clf = classifier or make_classifier(backend)
+    log.info("classifying %s for %s over %d passages with %s", feat.id, gram.id, len(passages), clf.name)
+    return clf.classify(feat, passages, gram)

@@ -1,0 +1,193 @@
+"""Cue extractors of the model-free evidence classifier on synthetic grammar sentences."""
+
+from __future__ import annotations
+
+from grammar_rag.classify import make_classifier
+from grammar_rag.classify.cues import select_family
+from grammar_rag.classify.statements import looks_like_gloss, split_sentences
+from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue, Passage, ScoredPassage
+
+ORDER = Feature(
+    "WALS 81A", "WALS", "Order of Subject, Object and Verb", "What is the dominant order?",
+    tuple(FeatureValue(f"81A-{i}", n) for i, n in enumerate(
+        ["SOV", "SVO", "VSO", "VOS", "OVS", "OSV", "No dominant order"], 1)),
+)
+NEG = Feature(
+    "GB107", "Grambank", "Standard negation by affix",
+    "Can standard negation be marked by an affix, clitic or modification of the verb?",
+    (FeatureValue("GB107-1", "1"), FeatureValue("GB107-0", "0")),
+)
+CASES = Feature(
+    "WALS 49A", "WALS", "Number of Cases", "How many cases?",
+    tuple(FeatureValue(f"49A-{i}", n) for i, n in enumerate([
+        "No morphological case-marking", "2 cases", "3 cases", "4 cases", "5 cases", "6-7 cases",
+        "8-9 cases", "10 or more cases", "Exclusively borderline case-marking"], 1)),
+)
+
+
+def _polar() -> Feature:
+    names = {
+        "Interrogative intonation only": "Can polar interrogation be marked by intonation only?",
+        "Interrogative word order": "Can polar interrogation be indicated by a special word order?",
+        "Clause-initial question particle": "Is there a clause-initial polar interrogative particle?",
+        "Clause-final question particle": "Is there a clause-final polar interrogative particle?",
+        "Clause-medial question particle": "Is there a polar interrogative particle that most commonly occurs "
+        "neither clause-initially nor clause-finally?",
+        "Interrogative verb morphology": "Can polar interrogation be indicated by overt verbal morphology only?",
+        "Tone": "Can polar interrogation be marked by tone?",
+    }
+    comps = tuple(
+        Feature(f"C{i}", "Grambank", n, q, (FeatureValue(f"C{i}-1", "1"), FeatureValue(f"C{i}-0", "0")))
+        for i, (n, q) in enumerate(names.items())
+    )
+    return Feature("WALS 116A*", "composite", "Polar questions", "Which strategies?", components=comps)
+
+
+POLAR = _polar()
+
+
+def sp(*texts: str, grammar: str = "g") -> list[ScoredPassage]:
+    return [
+        ScoredPassage(Passage(grammar, f"{grammar}:{i}", t, page_start=str(100 + i)), 1.0 / (i + 1), i + 1)
+        for i, t in enumerate(texts)
+    ]
+
+
+clf = make_classifier("evidence")
+
+
+def test_families_are_chosen_by_feature_shape() -> None:
+    assert select_family(ORDER).name == "word-order"
+    assert select_family(NEG).name == "bound-marking"
+    assert select_family(CASES).name == "count"
+    assert select_family(POLAR).name == "polar-strategies"
+    other = Feature("X1", "WALS", "Adjective position", "Where is the adjective?",
+                    (FeatureValue("a", "Adjective-Noun"), FeatureValue("b", "Noun-Adjective")))
+    assert select_family(other).name == "value-terms"
+
+
+def test_sov_statement() -> None:
+    pred = clf.classify(ORDER, sp("The basic constituent order of the clause is SOV.", "Nouns take suffixes."))
+    assert pred.value == "SOV"
+    assert pred.code == "81A-1"
+    assert pred.evidence and pred.evidence[0].pages == "100"
+    assert "SOV" in pred.evidence[0].quote
+
+
+def test_verb_final_synonyms_and_agent_letters() -> None:
+    assert clf.classify(ORDER, sp("Clauses are rigidly verb-final.")).value == "SOV"
+    assert clf.classify(ORDER, sp("In transitive clauses the verb always comes at the end of the clause.")).value == "SOV"
+    assert clf.classify(ORDER, sp("The unmarked order of a transitive clause is AVP.")).value == "SVO"
+    assert clf.classify(ORDER, sp("The basic word order is verb-subject-object.")).value == "VSO"
+
+
+def test_no_dominant_order() -> None:
+    pred = clf.classify(ORDER, sp("There is no dominant word order; order is determined by pragmatic factors."))
+    assert pred.value == "No dominant order"
+    assert clf.classify(ORDER, sp("The language has a relatively free word order.")).value == "No dominant order"
+
+
+def test_negated_order_mention_does_not_count_for_it() -> None:
+    pred = clf.classify(ORDER, sp("Iu Mien is not an SVO language in the strict sense."))
+    assert pred.value != "SVO"
+
+
+def test_bound_negation_in_glosses() -> None:
+    text = ("(12) ma-ni=NEG kuru 'he did not go' The verb takes the clitic. "
+            "(13) wa-tuku-NEG-PST 'she did not eat' (14) nam-NEG-FUT 'they will not sleep'")
+    pred = clf.classify(NEG, sp(text))
+    assert pred.value == "1"
+    assert any("NEG" in e.quote for e in pred.evidence)
+
+
+def test_negative_suffix_statement() -> None:
+    assert clf.classify(NEG, sp("Negation is marked by the negative suffix -tan on the verb.",
+                                "The negative suffix follows the tense suffix.")).value == "1"
+
+
+def test_free_negative_particle() -> None:
+    pred = clf.classify(NEG, sp(
+        "Standard negation is expressed by the negative particle ba, which follows the verb phrase.",
+        "(4) mi ba de NEG go 'I did not go' The negative particle ba is a separate word.",
+    ))
+    assert pred.value == "0"
+
+
+def test_counting_case_suffixes_in_glosses() -> None:
+    text = ("(1) yara-ngu wanga-ERG gunga-LOC 'the man on the rock' "
+            "(2) bayi-DAT yugu-ABL 'from the tree' (3) nyalnga-INS ngulu-GEN 'with the child's'")
+    pred = clf.classify(CASES, sp(text))
+    # ERG, LOC, DAT, ABL, INS, GEN + the unmarked absolutive = 7 cases
+    assert pred.value == "6-7 cases"
+    assert "ERG" in pred.reasoning.upper() or "ergative" in pred.reasoning
+
+
+def test_explicit_case_count_statement() -> None:
+    assert clf.classify(CASES, sp("Nouns distinguish eight cases in the singular.")).value == "8-9 cases"
+    assert clf.classify(CASES, sp("The language has no morphological case marking on nouns.")).value == (
+        "No morphological case-marking")
+
+
+def test_borderline_only_peripheral_cases() -> None:
+    pred = clf.classify(CASES, sp("(5) house-LOC 'in the house' (6) village-ABL 'from the village'"))
+    assert pred.value == "Exclusively borderline case-marking"
+
+
+def _held(*texts: str) -> set[str]:
+    pred = clf.classify(POLAR, sp(*texts))
+    assert not pred.abstained
+    return set(pred.values)
+
+
+def test_question_particle_final() -> None:
+    held = _held("Polar questions are formed with the sentence-final question particle ka.",
+                 "Yes-no questions end with the particle ka in clause-final position.")
+    assert "Clause-final question particle" in held
+    assert "Clause-initial question particle" not in held
+
+
+def test_question_particle_initial() -> None:
+    held = _held("Yes-no questions are introduced by the clause-initial question particle an, which occurs at "
+                 "the beginning of the sentence.", "The polar question particle an is always sentence-initial.")
+    assert "Clause-initial question particle" in held
+
+
+def test_question_particle_second_position_is_medial() -> None:
+    held = _held("Polar questions are marked by the question clitic =ma, which occurs in second position "
+                 "after the first constituent.", "The yes-no question enclitic attaches to the first word.")
+    assert "Clause-medial question particle" in held
+
+
+def test_intonation_only() -> None:
+    held = _held("Polar questions are distinguished from declaratives only by a rising intonation.",
+                 "Yes-no questions have the same word order as statements; only intonation distinguishes them.")
+    assert held == {"Interrogative intonation only"}
+
+
+def test_abstains_on_empty_and_irrelevant_evidence() -> None:
+    for feature in (ORDER, NEG, CASES, POLAR):
+        pred = clf.classify(feature, [])
+        assert pred.value == NOT_ENOUGH_INFO and pred.abstained and pred.evidence == []
+    assert clf.classify(ORDER, sp("The vowels are long and short.", "Tones are high and low.")).abstained
+
+
+def test_abstains_on_contradictory_order_statements() -> None:
+    pred = clf.classify(ORDER, sp("The basic word order is SOV.", "The basic word order is VOS."))
+    assert pred.abstained
+    assert "ontradict" in pred.reasoning
+
+
+def test_prediction_shape_has_evidence_with_pages() -> None:
+    pred = clf.classify(ORDER, sp("Kinds of nouns.", "The dominant order is SVO in declarative clauses."),
+                        grammar=None)
+    assert pred.grammar_id == "g" and pred.feature_id == "WALS 81A" and pred.backend == "evidence"
+    assert pred.evidence[0].pages == "101" and pred.evidence[0].supports == "SVO"
+    assert 0 < pred.confidence <= 1
+    assert pred.to_dict()["evidence"][0]["passage_id"] == "g:1"
+
+
+def test_sentence_splitting_and_gloss_detection() -> None:
+    parts = split_sentences("The order is SOV. Verbs come last.\n\nA new paragraph here.")
+    assert parts == ["The order is SOV.", "Verbs come last.", "A new paragraph here."]
+    assert looks_like_gloss("wanga-ERG 3SG.A-see-PST dog-ABS")
+    assert not looks_like_gloss("The ergative case is marked by a suffix.")

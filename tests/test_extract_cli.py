@@ -1,0 +1,214 @@
+"""End-to-end batch extraction with the real model-free pipeline: ``grammar-rag extract`` as a
+subprocess, killed with SIGKILL halfway, resumed; export, compare and configuration separation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from extract_support import SMALL_GRAMMARS, small_index
+
+from grammar_rag.cli import main
+from grammar_rag.extract.cldf_export import validate_cldf
+
+REPO = Path(__file__).resolve().parents[1]
+# 3 grammars x 12 features = 36 pairs: enough for a kill to land mid-run.
+FEATURES = "81A,49A,116A*,GB107,82A,83A,85A,86A,87A,69A,26A,112A"
+N_PAIRS = 3 * 12
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def index_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return small_index(shared_data, tmp_path_factory.mktemp("extract-index"))
+
+
+@pytest.fixture(scope="module")
+def reference_run(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run (in-process) that the resumed one must reproduce."""
+    out = tmp_path_factory.mktemp("reference")
+    assert main(["extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out),
+                 "--no-progress"]) == 0
+    return out
+
+
+def _cli(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("grammar-rag")
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-c", "import sys; from grammar_rag.cli import main; sys.exit(main())", *args]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    return env
+
+
+def _count(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:  # table not created yet
+        return 0
+
+
+def _rows(db: Path) -> list[tuple[str, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT grammar_id, feature_id, backend, prompt_version, config_hash, prediction FROM results "
+            "ORDER BY grammar_id, feature_id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_reference_run_is_complete_and_valid(reference_run: Path) -> None:
+    run = json.loads((reference_run / "run.json").read_text())
+    assert run["run"]["total"] == N_PAIRS
+    assert run["run"]["computed_now"] == N_PAIRS and run["run"]["failed"] == 0
+    assert run["run"]["config"]["backend"] == "evidence"
+    assert run["export"]["valid"] is True
+    valid, messages = validate_cldf(reference_run / "cldf")
+    assert valid, messages
+    values = _read(reference_run / "cldf" / "values.csv")
+    assert len(values) == N_PAIRS
+    assert {v["Parameter_ID"] for v in values} >= {"81A", "49A", "116A_composite", "GB107"}
+    # provenance: every answered value cites its grammar, most with pages
+    answered = [v for v in values if v["Value"] != "?"]
+    assert answered, "the model-free classifier answered nothing"
+    assert all(v["Source"].split("[")[0] in SMALL_GRAMMARS for v in values)
+    assert any(re.search(r"\[\d", v["Source"]) for v in answered)
+    languages = {r["ID"]: r for r in _read(reference_run / "cldf" / "languages.csv")}
+    assert languages["supy1237"]["ISO639P3code"] == "spp"
+
+
+def test_resume_after_sigkill_matches_uninterrupted_run(
+    index_dir: Path, reference_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "killed"
+    db = out / "results.sqlite"
+    cmd = _cli("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress")
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    try:
+        while _count(db) < 3:
+            if proc.poll() is not None:
+                pytest.fail(f"extract ended before it could be killed: {proc.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("extract stored no pairs within 240 s")
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    stored_at_kill = _count(db)
+    assert 3 <= stored_at_kill < N_PAIRS, "the kill did not land mid-run"
+    assert not (out / "run.json").exists()  # the killed run never reached its end
+
+    resumed = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    match = re.search(r"done before: (\d+), computed now: (\d+)", resumed.stdout)
+    assert match, resumed.stdout
+    done_before, computed_now = int(match.group(1)), int(match.group(2))
+    assert done_before == stored_at_kill
+    assert computed_now == N_PAIRS - stored_at_kill  # only the missing pairs were recomputed
+    run = json.loads((out / "run.json").read_text())["run"]
+    assert (run["done_before"], run["computed_now"]) == (done_before, computed_now)
+
+    rows = _rows(db)
+    assert len(rows) == N_PAIRS == len({r[:2] for r in rows})  # no duplicates
+    reference_rows = _rows(reference_run / "results.sqlite")
+    assert [r[:5] for r in rows] == [r[:5] for r in reference_rows]
+    assert [json.loads(r[5]) for r in rows] == [json.loads(r[5]) for r in reference_rows]
+    for name in ("values.csv", "languages.csv", "parameters.csv", "codes.csv"):
+        assert _read(out / "cldf" / name) == _read(reference_run / "cldf" / name), name
+    assert _read(out / "values_flat.csv") == _read(reference_run / "values_flat.csv")
+
+    again = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
+    assert f"done before: {N_PAIRS}, computed now: 0" in again.stdout
+
+
+def test_other_prompt_version_is_kept_apart(
+    index_dir: Path, reference_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mixed"
+    args = ["extract", "--index", str(index_dir), "--grammars", "carlson1994grammar", "--features", "81A",
+            "--out", str(out), "--no-progress"]
+    assert main(args) == 0
+    assert main([*args, "--prompt-version", "experimental-2"]) == 0
+    capsys.readouterr()
+    rows = _rows(out / "results.sqlite")
+    assert len(rows) == 2 and {r[3] for r in rows} == {"experimental-2", rows[0][3] if rows[0][3] != "experimental-2" else rows[1][3]}
+    assert main(["export", "--results", str(out), "--prompt-version", "experimental-2"]) == 0
+    text = capsys.readouterr().out
+    assert "using run configuration: backend=evidence prompt_version=experimental-2" in text
+    assert "not included:" in text
+    values = _read(out / "cldf" / "values.csv")
+    assert len(values) == 1
+    meta = (out / "cldf" / "StructureDataset-metadata.json").read_text()
+    assert "prompt_version=experimental-2" in meta
+
+
+def test_compare_reports_agreement_and_disagreements(
+    reference_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["compare", "--results", str(reference_run)]) == 0
+    text = capsys.readouterr().out
+    assert "Agreement with WALS" in text
+    report = json.loads((reference_run / "compare.json").read_text())
+    by_feature = {f["feature_id"]: f for f in report["features"]}
+    # Supyire and Jamsay have WALS 81A values; Grambank features have no WALS reference.
+    assert by_feature["WALS 81A"]["n_with_reference"] >= 2
+    assert by_feature["GB107"]["n_with_reference"] == 0
+    n_disagree = sum(f["n_compared"] - f["n_agree"] for f in report["features"])
+    assert n_disagree == len(report["disagreements"])
+    rows = _read(reference_run / "disagreements.csv")
+    assert len(rows) == n_disagree
+    for d in report["disagreements"]:
+        assert d["predicted"].lower() != d["reference"]
+        assert d["evidence"], "a disagreement must carry the grammar evidence"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--features", "81A,NOPE123"], "NOPE123"),
+        (["--features", "81A", "--grammars", "no-such-grammar"], "no-such-grammar"),
+    ],
+)
+def test_bad_input_names_the_culprit(
+    index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code = main(["extract", "--index", str(index_dir), "--out", str(tmp_path / "o"), "--no-progress", *args])
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_index_and_results_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", "--index", str(tmp_path / "nope"), "--features", "81A", "--out", str(tmp_path)]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert main(["compare", "--results", str(tmp_path / "empty")]) == 2
+    assert "No results store" in capsys.readouterr().err

