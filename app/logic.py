@@ -7,6 +7,7 @@ raises :class:`GrammarRagError` with a message the page shows as-is.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
@@ -25,6 +26,7 @@ from grammar_rag.types import Feature, Grammar, Prediction
 logger = logging.getLogger(__name__)
 
 APP_INDEX_ENV = "GRAMMAR_RAG_APP_INDEX"
+GRAMBANK_ENV = "GRAMMAR_RAG_GRAMBANK_DIR"  # optional: a full Grambank CLDF dataset for reference values
 BUNDLED_CORPUS = "kalamang"
 RETRIEVAL_MODES = ("bm25", "hybrid", "dense")
 UPLOAD_TYPES = ("pdf", "tex", "txt", "md", "zip")
@@ -199,24 +201,29 @@ def classify_pair(
     )
 
 
+@functools.lru_cache(maxsize=2)
+def _grambank_table(cldf_dir: str) -> dict[str, dict[str, Any]]:
+    from grammar_rag.features.values import grambank_values
+
+    return grambank_values(cldf_dir)
+
+
 def reference_value(grammar: Grammar, feature: Feature, data_dir: str | None = None) -> tuple[str | None, str]:
     """(value name, "WALS"/"Grambank") for the grammar's language, or (None, "") when unknown.
 
     Display only: computed after the prediction and never passed to it.
     """
-    from grammar_rag.extract.compare import reference_names, wals_reference
+    from grammar_rag.extract.compare import wals_reference
     from grammar_rag.extract.languages import LanguageResolver
 
     info = LanguageResolver(data_dir).resolve(grammar)
     if feature.database == "WALS":
-        names = reference_names(wals_reference(data_dir)(info, feature.id))
-        if names:
-            return ", ".join(sorted(names)), "WALS"
-    grambank_dir = os.environ.get("GRAMMAR_RAG_GRAMBANK_DIR")
+        value = wals_reference(data_dir)(info, feature.id)
+        if value is not None:
+            return str(getattr(value, "name", value)), "WALS"
+    grambank_dir = os.environ.get(GRAMBANK_ENV)
     if feature.database == "Grambank" and grambank_dir and info.glottocode:
-        from grammar_rag.features.values import grambank_values
-
-        value = grambank_values(grambank_dir).get(info.glottocode, {}).get(feature.id)
+        value = _grambank_table(grambank_dir).get(info.glottocode, {}).get(feature.id)
         if value is not None:
             return value.name, "Grambank"
     return None, ""

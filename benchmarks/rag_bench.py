@@ -27,6 +27,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ from benchmarks.gold import (
 )
 from grammar_rag.config import cache_dir, data_dir, sub_dir
 from grammar_rag.errors import DataDirError, GrammarRagError
-from grammar_rag.types import NOT_ENOUGH_INFO, Feature, Grammar, Passage, Prediction, ScoredPassage
+from grammar_rag.types import Feature, Grammar, Passage, Prediction, ScoredPassage
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,12 @@ class PredictionCache:
 
 # ---------------------------------------------------------------- metrics
 def metrics(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
+    with warnings.catch_warnings():  # one-class subsets (small halves) are expected, not noteworthy
+        warnings.simplefilter("ignore", UserWarning)
+        return _metrics(y_true, y_pred)
+
+
+def _metrics(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, f1_score
 
     if not y_true:
@@ -384,8 +391,9 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
             strategies = {s.lower() for c in by_config.values() if not c.get("note") for s in c}
             for s in [x.lower() for x in POLAR_STRATEGIES if x.lower() in strategies]:
                 ours = {c: (v if v.get("note") else v[s]) for c, v in by_config.items()}
-                sub = lambda h: {c: v[s] for c, v in halves.get(h, {}).get(feature, {}).items() if s in v}  # noqa: E731
-                table(f"polar questions — {s}", ours, pf.get(PAPER_POLAR_KEY, {}).get(s, {}), sub("even"), sub("odd"))
+                even, odd = ({c: v[s] for c, v in halves.get(h, {}).get(feature, {}).items() if s in v}
+                             for h in ("even", "odd"))
+                table(f"polar questions — {s}", ours, pf.get(PAPER_POLAR_KEY, {}).get(s, {}), even, odd)
             means = {}
             for c, v in by_config.items():
                 if not v.get("note"):

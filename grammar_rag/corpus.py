@@ -34,7 +34,7 @@ from typing import Any
 
 from grammar_rag.config import BUNDLED_DATA_DIR, CORPORA_DIR
 from grammar_rag.errors import DataDirError, GrammarRagError
-from grammar_rag.ingest.base import ChunkingConfig, IngestedGrammar
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, ChunkingConfig, IngestedGrammar
 from grammar_rag.types import Grammar, Passage
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def build_bundled_latex(
     tex_dir: Path,
     out_dir: Path | None = None,
     metadata: dict[str, object] | None = None,
-    chunking: ChunkingConfig = ChunkingConfig(),
+    chunking: ChunkingConfig = DEFAULT_CHUNKING,
 ) -> IngestedGrammar:
     """Rebuild a bundled corpus from LaTeX (default: Kalamang into ``corpora/kalamang``)."""
     from grammar_rag.ingest import ingest_path
@@ -163,7 +163,8 @@ def build_manifest(source_dir: Path) -> dict[str, Any]:
     return {"corpus": RAG_ON_GRAMMARS, "repository": UPSTREAM_REPO, "ref": "HEAD", "files": files}
 
 
-def load_manifest(path: Path = MANIFEST_PATH) -> tuple[dict[str, Any], list[ManifestEntry]]:
+def load_manifest(path: Path | None = None) -> tuple[dict[str, Any], list[ManifestEntry]]:
+    path = path or MANIFEST_PATH
     data = json.loads(path.read_text(encoding="utf-8"))
     entries = [ManifestEntry(f["path"], f["sha256"], int(f["size"]), f.get("upstream")) for f in data["files"]]
     return data, entries
@@ -259,7 +260,7 @@ def install_from(
     source: Path,
     data_dir: Path,
     *,
-    manifest: Path = MANIFEST_PATH,
+    manifest: Path | None = None,
     allow_changed: bool = False,
     progress: bool | None = None,
 ) -> InstallReport:
@@ -288,7 +289,7 @@ def install_from(
 def _http_get(url: str, timeout: float = 60.0, retries: int = 3) -> bytes | None:
     for attempt in range(retries):
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - fixed https host
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
                 return resp.read()
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
@@ -305,7 +306,7 @@ def fetch_rag_on_grammars(
     data_dir: Path,
     *,
     ref: str | None = None,
-    manifest: Path = MANIFEST_PATH,
+    manifest: Path | None = None,
     allow_changed: bool = False,
     progress: bool | None = None,
     get: Callable[[str], bytes | None] = _http_get,
@@ -334,7 +335,7 @@ class CorpusInfo:
     detail: str
 
 
-def list_corpora(data_dir: Path | None = None) -> list[CorpusInfo]:
+def list_corpora(data_dir: Path | None = None, manifest: Path | None = None) -> list[CorpusInfo]:
     """Bundled corpora and, with a data dir, the installed paper corpus and its completeness."""
     out: list[CorpusInfo] = []
     for name in bundled_names():
@@ -347,7 +348,7 @@ def list_corpora(data_dir: Path | None = None) -> list[CorpusInfo]:
     if data_dir is not None:
         root = _target_root(Path(data_dir))
         if root.is_dir():
-            _, entries = load_manifest()
+            _, entries = load_manifest(manifest)
             present = sum(1 for e in entries if (root / e.path).is_file())
             grammars = len({Path(e.path).stem for e in entries if e.path.startswith("paragraphs/")})
             out.append(

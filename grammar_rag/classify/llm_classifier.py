@@ -124,6 +124,9 @@ class LLMClassifier:
         self.progress = progress
         self.budget = self._budget(settings.max_prompt_tokens)
         self.label = f"{unwrap(backend).name}:{unwrap(backend).model}"
+        self.prompt_version = PROMPT_VERSION
+        # what determines a prediction besides the input: benchmarks key their caches on it
+        self.version = f"{PROMPT_VERSION}|{self.label}|{self.mode}|budget={self.budget.max_prompt_tokens}"
 
     def _budget(self, explicit: int | None) -> TokenBudget:
         inner = unwrap(self.inner)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from grammar_rag.types import ScoredPassage
 
@@ -63,6 +64,15 @@ class Sentence:
     def is_gloss(self) -> bool:
         return looks_like_gloss(self.text)
 
+    @property
+    def lower(self) -> str:
+        return _lower(self.text)
+
+
+@lru_cache(maxsize=65536)
+def _lower(text: str) -> str:
+    return text.lower()
+
 
 def normalise_space(text: str) -> str:
     return _WS.sub(" ", text).strip()
@@ -70,6 +80,12 @@ def normalise_space(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences; keeps interlinear lines together (they rarely end in '.')."""
+    return list(_split_cached(text or ""))
+
+
+@lru_cache(maxsize=8192)
+def _split_cached(text: str) -> tuple[str, ...]:
+    """Passages recur across configurations (BM25 order, reranked): split each text once."""
     parts = _SENT_SPLIT.split(text or "")
     out: list[str] = []
     for part in parts:
@@ -81,9 +97,10 @@ def split_sentences(text: str) -> list[str]:
             out.extend(p.strip() for p in re.split(r"(?=\(\d{1,4}[a-z]?\))", part) if len(p.strip()) > 2)
         else:
             out.append(part)
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def looks_like_gloss(text: str) -> bool:
     """True for interlinear material: many Leipzig abbreviations and morpheme joins."""
     tokens = text.split()
@@ -119,8 +136,25 @@ def negated_before(text: str, start: int, window: int = 40) -> bool:
     return bool(NEGATORS.search(left))
 
 
+# Bibliography entries and citations: "Watson, R.L. 1997 OV Order in Ma'di." carry no claim.
+REFERENCE = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?[.:,]?\s+[A-Z][\w'’-]+(?:\s+[A-Z\w'’-]+){0,8}[.:]|\bpp?\.\s*\d|\bed(?:s)?\.\s|\bvol\.\s")
+WEAKENERS = re.compile(
+    r"\b(residual|marginal(?:ly)?|rare(?:ly)?|marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
+    r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
+    r"clauses)|focus|topicali[sz]\w*|emphatic|inversion|fronted|fronting)\b",
+    re.I,
+)
+
+
+@lru_cache(maxsize=65536)
 def about_other_language(text: str) -> bool:
-    return bool(OTHER_LANGUAGE.search(text))
+    """Statements about other languages, typology in general, or bibliography entries."""
+    return bool(OTHER_LANGUAGE.search(text) or REFERENCE.search(text))
+
+
+def weakened(text: str) -> bool:
+    """The sentence describes a marked/rare/alternative pattern rather than the basic one."""
+    return bool(WEAKENERS.search(text))
 
 
 def rank_weight(rank: int) -> float:

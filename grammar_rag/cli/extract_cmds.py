@@ -214,6 +214,9 @@ def app_command(port: int) -> list[str]:
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        # uncaught exceptions (none are expected: the page catches them) show type + message only
+        "--client.showErrorDetails", "type",
+        "--client.toolbarMode", "minimal",
     ]
 
 

@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--replace", action="store_true", help="re-index grammars already in the index")
     group.add_argument("--skip-existing", action="store_true",
                        help="leave grammars already in the index alone (resume an interrupted batch)")
+    p.add_argument("--compact", action="store_true",
+                   help="afterwards merge all whole-corpus BM25 segments into one (exact corpus statistics)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=cmd_ingest)
 
@@ -89,21 +91,31 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     chunking = ChunkingConfig(mode=args.chunking, window_tokens=args.window_tokens,
                               overlap_tokens=args.overlap_tokens)
     meta = _parse_meta(args.meta)
-    items: list[Any] = []
+    missing = [raw for raw in args.paths if not Path(raw).exists()]
+    if missing:
+        raise GrammarRagError(f"{missing[0]}: no such file or directory")
+    show = not args.no_progress and sys.stderr.isatty()
+    # read every source first: a bad file fails the run before anything is written
+    batches: list[list[Any]] = []
     for raw in args.paths:
-        path = Path(raw)
-        if not path.exists():
-            raise GrammarRagError(f"{path}: no such file or directory")
-        got = ingest_path(path, format=args.format, chunking=chunking, metadata=meta)
-        print(f"read {path}: {len(got)} grammar(s), {sum(len(g.passages) for g in got)} passages", file=sys.stderr)
-        items.extend(got)
-    if not items:
+        items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta)
+        print(f"read {raw}: {len(items)} grammar(s), {sum(len(g.passages) for g in items)} passages",
+              file=sys.stderr)
+        if items:
+            batches.append(items)
+    if not batches:
         raise GrammarRagError("Nothing to index: the given paths yielded no grammars.")
     index = GrammarIndex.open_or_create(args.index, args.model)
-    added = index.add_many(items, replace=args.replace, skip_existing=args.skip_existing,
-                           show_progress=not args.no_progress and sys.stderr.isatty())
-    skipped = len(items) - len(added)
-    print(f"indexed {len(added)} grammar(s) into {index.directory}"
+    added = skipped = 0
+    # then one commit per PATH: an interrupted multi-file run keeps the files already embedded,
+    # and re-running with --skip-existing resumes where it stopped
+    for items in batches:
+        done = index.add_many(items, replace=args.replace, skip_existing=args.skip_existing, show_progress=show)
+        added += len(done)
+        skipped += len(items) - len(done)
+    if args.compact:
+        index.compact(show_progress=show)
+    print(f"indexed {added} grammar(s) into {index.directory}"
           + (f" ({skipped} already present, skipped)" if skipped else "")
           + f"; index now holds {len(index)} grammars, {index.num_passages} passages")
     return 0

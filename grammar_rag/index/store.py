@@ -469,8 +469,9 @@ class GrammarIndex:
 
         Grammars already in the index are refused unless ``replace`` (re-index them) or
         ``skip_existing`` (leave them; makes an interrupted batch resumable). Returns the ids
-        added. Progress bars show when stderr is a terminal, or when ``show_progress=True``. Nothing on disk changes until everything is computed, and the manifest is swapped
-        last, so any error leaves the index as it was.
+        added. Nothing on disk changes until everything is computed, and the manifest is swapped
+        last, so any error leaves the index as it was. Progress bars show when stderr is a
+        terminal, or when ``show_progress=True``.
         """
         with self._lock:
             return self._add_many(items, replace=replace, skip_existing=skip_existing,

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text, passage_id
-from grammar_rag.ingest.detect import detect_format
+from grammar_rag.ingest.detect import FILE_SUFFIXES, detect_format
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def ingest_path(
     path: str | os.PathLike[str],
     *,
     format: str | None = None,
-    chunking: ChunkingConfig = ChunkingConfig(),
+    chunking: ChunkingConfig = DEFAULT_CHUNKING,
     metadata: dict[str, object] | None = None,
 ) -> list[IngestedGrammar]:
     """Ingest one source. ``format=None`` detects it (see :func:`detect_format`).
@@ -51,7 +51,16 @@ def ingest_path(
     path = Path(path)
     if not path.exists():
         raise IngestError(f"{path}: no such file or directory.")
-    fmt = format or detect_format(path)
+    if format is None and path.is_dir():
+        try:
+            fmt = detect_format(path)
+        except IngestError:
+            files = sorted(f for f in path.iterdir() if f.is_file() and f.suffix.lower() in FILE_SUFFIXES)
+            if not files:
+                raise
+            return _ingest_files(path, files, chunking, metadata)
+    else:
+        fmt = format or detect_format(path)
     if fmt not in INGESTERS.names():
         raise IngestError(f"{path}: unknown format {fmt!r}; available: {', '.join(INGESTERS.names())}.")
     ingester = INGESTERS.create(fmt)
@@ -66,3 +75,21 @@ def ingest_path(
         time.perf_counter() - started,
     )
     return result
+
+
+def _ingest_files(
+    folder: Path, files: list[Path], chunking: ChunkingConfig, metadata: dict[str, object] | None
+) -> list[IngestedGrammar]:
+    """A folder of separate grammar files (PDFs, text...): one grammar per file, all or nothing."""
+    if metadata and "id" in metadata and len(files) > 1:
+        raise IngestError(f"{folder}: holds {len(files)} grammar files; metadata 'id' can only name one.")
+    out: list[IngestedGrammar] = []
+    seen: dict[str, Path] = {}
+    for file in files:
+        for ingested in ingest_path(file, chunking=chunking, metadata=metadata):
+            gid = ingested.grammar.id
+            if gid in seen:
+                raise IngestError(f"{file}: grammar id '{gid}' already used by {seen[gid]}; rename one file.")
+            seen[gid] = file
+            out.append(ingested)
+    return out

@@ -25,6 +25,9 @@ class ChunkingConfig:
     min_chars: int = 20  # shorter paragraphs are merged into the next one
 
 
+DEFAULT_CHUNKING = ChunkingConfig()  # shared immutable default for function signatures
+
+
 @dataclass
 class IngestedGrammar:
     grammar: Grammar

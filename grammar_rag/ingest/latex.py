@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
@@ -195,7 +195,8 @@ class LatexConverter:
         for para in re.split(r"\n[ \t]*\n", s):
             if not para.strip():
                 continue
-            text = self.r.render(para)
+            # a single source newline is a space in LaTeX; only a double backslash, par, item break lines
+            text = self.r.render(para.replace("\n", " "))
             lines = [" ".join(line.split()) for line in text.split("\n")]
             self._emit("\n".join(line for line in lines if line))
 
@@ -318,7 +319,7 @@ class LatexConverter:
         st = self.state
         for item in self._split_items(body, opener):
             st.example_no += 1
-            number = f"({st.example_no})"
+            number = str(st.example_no)  # like gb4e: sources write "(\\ref{exe:x})"
             for m in re.finditer(r"\\label\s*\{([^}]*)\}", item):
                 st.labels.setdefault(m.group(1).strip(), number)
             text = self._render_interlinear(item)
@@ -558,25 +559,36 @@ def _metadata_from_source(root_file: Path, source: str) -> dict[str, object]:
     return guessed
 
 
-def _root_file(path: Path) -> Path:
+def _root_file(path: Path) -> Path | None:
+    """``main.tex`` or the file with ``\\begin{document}``; None for a bare folder of chapters."""
     if path.is_file():
         return path
     main = path / "main.tex"
     if main.is_file():
         return main
     candidates = sorted(p for p in path.glob("*.tex") if "\\begin{document}" in p.read_text(errors="ignore"))
-    if candidates:
-        return candidates[0]
-    raise IngestError(f"{path}: no main.tex (or .tex file with \\begin{{document}}) found.")
+    return candidates[0] if candidates else None
+
+
+def _read_source(path: Path) -> tuple[str, Path]:
+    """The expanded source and the file whose folder holds README/metadata."""
+    root_file = _root_file(path)
+    if root_file is not None:
+        return expand_includes(root_file, root_file.parent), root_file
+    chapters = sorted(path.glob("*.tex")) or sorted(path.glob("chapters/*.tex"))
+    if not chapters:
+        raise IngestError(f"{path}: no .tex files (main.tex or chapter files) found.")
+    # chapter files without a driver: read them in file-name order (01intro.tex, 02nouns.tex ...)
+    source = "\n\n".join(expand_includes(c, path) for c in chapters)
+    return source, chapters[0]
 
 
 def ingest_latex(
-    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+    path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None
 ) -> list[IngestedGrammar]:
-    """A LaTeX grammar: a ``.tex`` file or a directory with ``main.tex``."""
+    """A LaTeX grammar: a ``.tex`` file, a directory with ``main.tex``, or a folder of chapter files."""
     path = Path(path)
-    root_file = _root_file(path)
-    source = expand_includes(root_file, root_file.parent)
+    source, root_file = _read_source(path)
     units = LatexConverter().convert(source)
     if not units:
         raise IngestError(f"{path}: no text found in the LaTeX source.")

@@ -188,14 +188,9 @@ class InlineRenderer:
             elif ch == "{":
                 content, i = read_group(s, i)
                 out.append(self._group(content))
-            elif ch == "}":
+            elif ch == "}" or ch == "$":
                 i += 1
-            elif ch == "$":
-                i += 1
-            elif ch == "~":
-                out.append(" ")
-                i += 1
-            elif ch == "&":
+            elif ch == "~" or ch == "&":
                 out.append(" ")
                 i += 1
             elif ch == "`":
@@ -230,7 +225,7 @@ class InlineRenderer:
         stripped = content.lstrip()
         for switch, upper in (("\\scshape", True), ("\\sc ", True), ("\\itshape", False), ("\\bfseries", False)):
             if stripped.startswith(switch):
-                text = self.render(stripped[len(switch) :])
+                text = self.render(stripped[len(switch) :].lstrip())  # TeX eats the space after a control word
                 return text.upper() if upper else text
         return self.render(content)
 
@@ -251,6 +246,8 @@ class InlineRenderer:
         if name in ACCENTS and (not name.isalpha() or (j < len(s) and s[j] in "{ ")):
             arg, j = read_arg(s, j)
             base = self.render(arg)
+            if base[:1] in ("ı", "ȷ"):  # \"{\i}: accents go on the dotless letters' dotted forms
+                base = {"ı": "i", "ȷ": "j"}[base[0]] + base[1:]
             out.append(unicodedata.normalize("NFC", base[:1] + ACCENTS[name] + base[1:]) if base else "")
             return j
         if name in DROP_ARGS:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text
 from grammar_rag.types import Grammar
 
@@ -107,7 +107,8 @@ def _read_csv(path: Path, into: _GrammarRows) -> None:
                 page_raw = row[page_col] if page_col is not None and len(row) > page_col else ""
                 start, end = parse_pages(page_raw)
                 into.total += 1
-                key = (normalise_text(text), page_raw.replace(" ", ""))
+                norm = normalise_text(text)
+                key = (norm, page_raw.replace(" ", ""))
                 if key not in into.rows:
                     into.rows[key] = (text, start, end, len(into.rows))
     except UnicodeDecodeError as exc:
@@ -165,7 +166,7 @@ def _find_csvs(path: Path) -> tuple[list[Path], Path | None]:
 
 
 def ingest_paragraph_csv(
-    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+    path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None
 ) -> list[IngestedGrammar]:
     """One grammar per bibkey (file stem); duplicates across feature folders stored once."""
     path = Path(path)
@@ -201,7 +202,10 @@ def ingest_paragraph_csv(
         )
         # Reading order = page order (the CSVs are in BM25 rank order, which is no order at all).
         rows = sorted(data.rows.values(), key=lambda r: (_page_sort_key(r[1]), r[3]))
-        units = [Unit(text=text, page_start=start, page_end=end) for text, start, end, _ in rows]
+        norms = {id(r): k[0] for k, r in data.rows.items()}
+        units = [
+            Unit(text=r[0], page_start=r[1], page_end=r[2], norm=norms[id(r)]) for r in rows
+        ]
         # Paragraphs are the published unit; never merge two of them into one passage.
         paragraph_cfg = ChunkingConfig(
             mode=chunking.mode,

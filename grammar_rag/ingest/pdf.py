@@ -13,6 +13,7 @@ index.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import statistics
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.metadata import build_grammar, slugify
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
@@ -124,7 +125,7 @@ def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
         body_x0 = min(w["x0"] for w in others)
         body_x1 = max(w["x1"] for w in others)
         values = [int(w["text"]) for w in sorted(group, key=lambda w: w["top"])]
-        increasing = sum(b > a for a, b in zip(values, values[1:], strict=False)) >= 0.8 * (len(values) - 1)
+        increasing = sum(b > a for a, b in itertools.pairwise(values)) >= 0.8 * (len(values) - 1)
         if increasing and (gx1 <= body_x0 + 1 or gx0 >= body_x1 - 1):
             drop |= ids
     return [w for w in words if id(w) not in drop] if drop else words
@@ -133,10 +134,11 @@ def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
     """x of a column gutter, or None for a one-column page.
 
-    Positions every 2 pt across the middle 30-70% of the text width are scored by how many words
-    straddle them. A gutter is the centre of the run of best positions, provided at most 3% of
-    the words cross it (titles and wide tables may) and each side holds >= 20% of the words.
-    One-column justified text has no such position: nearly every line crosses the middle.
+    Positions every 2 pt across the middle 30-70% of the text width are scored by how many text
+    rows straddle them. A gutter is the centre of the widest run of best positions, provided that
+    at most 20% of the rows cross it (titles, wide tables), each side holds >= 20% of the words,
+    and on (nearly) every row with text on both sides the gap is at least one em wide. One-column
+    justified text fails all of these: nearly every row crosses the middle.
     """
     if len(words) < 20:
         return None
@@ -145,13 +147,14 @@ def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
     span = x_max - x_min
     if span < width * 0.4:
         return None
+    rows = _sorted_line_words(words)
+    spans = [[(w["x0"], w["x1"]) for w in row] for row in rows]
     xs = [x_min + span * 0.3 + 2.0 * k for k in range(int(span * 0.4 / 2.0) + 1)]
-    scores = [sum(1 for w in words if w["x0"] < x < w["x1"]) for x in xs]
+    scores = [sum(1 for row in spans if any(a < x < b for a, b in row)) for x in xs]
     best = min(scores)
-    if best > 0.03 * len(words):
+    if best > 0.2 * len(rows):
         return None
     run = [x for x, sc in zip(xs, scores, strict=True) if sc == best]
-    # the longest contiguous run of best positions
     groups: list[list[float]] = [[run[0]]]
     for x in run[1:]:
         if x - groups[-1][-1] <= 2.01:
@@ -164,12 +167,24 @@ def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
     right = sum(1 for w in words if w["x0"] >= x)
     if min(left, right) < 0.2 * len(words):
         return None
+    gaps = []
+    for row in rows:
+        lefts = [w["x1"] for w in row if w["x1"] <= x]
+        rights = [w["x0"] for w in row if w["x0"] >= x]
+        if lefts and rights:
+            size = max(float(w.get("size") or 10) for w in row)
+            gaps.append((min(rights) - max(lefts)) / size)
+    if len(gaps) < 3 or sum(g >= 1.0 for g in gaps) < 0.9 * len(gaps):
+        return None
     return x
 
 
-def page_lines(words: list[dict[str, Any]], width: float) -> list[Line]:
+def page_lines(words: list[dict[str, Any]], width: float, height: float | None = None) -> list[Line]:
     """Lines in reading order: full-width lines as they come, two-column stretches left-then-right."""
-    gutter = find_gutter(words, width)
+    body = words
+    if height:  # running heads and centred folios would look like text crossing the gutter
+        body = [w for w in words if height * MARGIN_ZONE <= w["top"] and w["bottom"] <= height * (1 - MARGIN_ZONE)]
+    gutter = find_gutter(body, width)
     rows = _sorted_line_words(words)
     if gutter is None:
         return _rows_to_lines(rows, 0)
@@ -349,7 +364,7 @@ def build_units(pages: list[PageText]) -> list[Unit]:
         gaps = [
             b2.top - b1.bottom
             for ls in by_col.values()
-            for b1, b2 in zip(ls, ls[1:], strict=False)
+            for b1, b2 in itertools.pairwise(ls)
             if 0 <= b2.top - b1.bottom < body_size * 3
         ]
         typical_gap = statistics.median(gaps) if gaps else body_size * 0.3
@@ -417,7 +432,12 @@ def extract_pages(path: Path) -> list[PageText]:
                 words = [w for w in words if w["text"].strip()]
                 words = remove_line_numbers(words)
                 pages.append(
-                    PageText(number, float(page.width), float(page.height), page_lines(words, float(page.width)))
+                    PageText(
+                        number,
+                        float(page.width),
+                        float(page.height),
+                        page_lines(words, float(page.width), float(page.height)),
+                    )
                 )
     except IngestError:
         raise
@@ -427,7 +447,7 @@ def extract_pages(path: Path) -> list[PageText]:
 
 
 def ingest_pdf(
-    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+    path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None
 ) -> list[IngestedGrammar]:
     """A PDF grammar; page provenance = printed page labels where detected."""
     path = Path(path)

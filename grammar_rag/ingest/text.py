@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.metadata import build_grammar, slugify
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
@@ -49,7 +49,7 @@ def text_units(text: str, *, markdown: bool) -> list[Unit]:
         kind: PassageKind = "prose"
         in_fence = False
 
-        def flush(block: list[str] = block) -> None:
+        def flush(block: list[str] = block, label: str | None = label) -> None:
             nonlocal kind
             lines = [ln for ln in block if ln.strip()]
             block.clear()
@@ -127,14 +127,14 @@ def _ingest(path: Path, chunking: ChunkingConfig, metadata: dict[str, object] | 
 
 
 def ingest_text(
-    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+    path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None
 ) -> list[IngestedGrammar]:
     """A plain-text grammar: blank-line paragraphs, form-feed pages, numbered heading lines."""
     return _ingest(path, chunking, metadata, "text")
 
 
 def ingest_markdown(
-    path: Path, *, chunking: ChunkingConfig = ChunkingConfig(), metadata: dict[str, object] | None = None
+    path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None
 ) -> list[IngestedGrammar]:
     """A Markdown grammar: like text, with ``#`` headings as the section path."""
     return _ingest(path, chunking, metadata, "markdown")

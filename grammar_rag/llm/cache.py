@@ -80,7 +80,7 @@ class CachedBackend:
 
     def __init__(self, inner: LLMBackend, cache: ResponseCache | None = None, namespace: str = "") -> None:
         self.inner = inner
-        self.cache = cache or ResponseCache()
+        self.cache = cache if cache is not None else ResponseCache()
         self.namespace = namespace  # e.g. the prompt version: a new version never reuses old replies
         self.name = inner.name
         self.model = inner.model

@@ -67,7 +67,10 @@ class LocalLlamaBackend:
             self.llm = Llama(
                 model_path=str(path),
                 n_ctx=n_ctx,
-                n_threads=n_threads or os.cpu_count() or 1,
+                # single-token steps on few threads (spinning threads stall on a busy 2-core box),
+                # prompt evaluation on all cores
+                n_threads=n_threads or max(1, (os.cpu_count() or 2) // 2),
+                n_threads_batch=n_threads or os.cpu_count() or 1,
                 n_batch=n_batch,
                 seed=seed,
                 verbose=False,
@@ -144,8 +147,11 @@ class LocalLlamaBackend:
             for c in choices
         }
         longest = max(len(t) for t in option_tokens.values())
-        out: list[dict[str, float]] = []
-        for prompt in prompts:
+        out: list[dict[str, float]] = [{} for _ in prompts]
+        # sorted order puts prompts with a common prefix (same passages) next to each other, so the
+        # KV cache of that prefix is reused; results go back in the caller's order
+        for index in sorted(range(len(prompts)), key=lambda i: prompts[i]):
+            prompt = prompts[index]
             tokens = self._prompt_tokens(prompt, system)
             if len(tokens) + longest > self.n_ctx:
                 raise BackendError(
@@ -165,7 +171,7 @@ class LocalLlamaBackend:
                         total += float(self._last_logprobs()[nxt])
                     scores[choice] = total
                 self.llm.n_tokens = n_prefix
-            out.append(scores)
+            out[index] = scores
         return out
 
     def generate(

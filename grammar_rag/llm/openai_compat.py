@@ -89,6 +89,7 @@ class OpenAICompatBackend:
             )
         self._strategy = 0 if structured == "auto" else STRATEGIES.index(structured)
         self._fixed_strategy = structured != "auto"
+        self._confirmed = self._fixed_strategy  # a strategy that has produced a valid closed-set reply
         self._lock = threading.Lock()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = client or httpx.Client(
@@ -260,6 +261,7 @@ class OpenAICompatBackend:
             reply = self._content(body)
             chosen = self._as_choice(reply, strategy, choices)
             if chosen is not None or strategy == "prompt" or self._fixed_strategy:
+                self._confirmed = self._confirmed or chosen is not None or strategy == "prompt"
                 return chosen if chosen is not None else reply
             self._downgrade(index, f"reply {reply[:40]!r} is not one of the choices")
 
@@ -287,10 +289,15 @@ class OpenAICompatBackend:
         if not prompts:
             return []
         _ = self.model  # resolve once before the threads start
-        if len(prompts) == 1 or self.concurrency == 1:
-            return [self._complete(p, choices, max_tokens, temperature, system) for p in prompts]
+        first: list[str] = []
+        if choices and not self._confirmed:
+            # find the server's closed-set strategy on one prompt, not on N parallel failing requests
+            first = [self._complete(prompts[0], choices, max_tokens, temperature, system)]
+            prompts = prompts[1:]
+        if len(prompts) <= 1 or self.concurrency == 1:
+            return first + [self._complete(p, choices, max_tokens, temperature, system) for p in prompts]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts))) as pool:
-            return list(
+            return first + list(
                 pool.map(lambda p: self._complete(p, choices, max_tokens, temperature, system), prompts)
             )
 

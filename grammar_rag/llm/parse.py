@@ -116,6 +116,11 @@ def match_choice(text: str, choices: list[str], feature: Feature | None = None) 
         v = values.get(c)
         if v is not None and v.description and seg == _norm(v.description):
             return c
+    # two different options named ("SOV or SVO", "2 cases, maybe 3 cases"): ambiguous, not guessed
+    named = {c for c, n in normed.items() if len(n) > 1 and _whole_word(n, seg)}
+    named = {c for c in named if not any(c != o and normed[c] in normed[o] for o in named)}
+    if len(named) > 1:
+        return None
     if set(normed.values()) >= {"0", "1"}:
         first = _WORD_RE.findall(seg)
         head = " ".join(first[:2])
@@ -147,12 +152,9 @@ def match_choice(text: str, choices: list[str], feature: Feature | None = None) 
             hits = [c for c, r in ranges.items() if r and r[0] <= nums[0] <= r[1]]
             if len(hits) == 1:
                 return hits[0]
-    # exactly one option mentioned as a whole word/phrase
-    mentioned = {c for c, n in normed.items() if len(n) > 1 and _whole_word(n, seg)}
-    # drop options that are only mentioned as part of a longer mentioned option
-    mentioned = {c for c in mentioned if not any(c != o and normed[c] in normed[o] for o in mentioned)}
-    if len(mentioned) == 1:
-        return mentioned.pop()
+    # exactly one option mentioned as a whole word/phrase (options inside a longer named one excluded)
+    if len(named) == 1:
+        return named.pop()
     return None
 
 

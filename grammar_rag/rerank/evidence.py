@@ -61,12 +61,15 @@ FEATURE_NAMES = (
     "value_any",
     "value_count",
     "value_distinct",
+    "value_strong",
     "value_asserted",
     "value_lang",
     "value_hedged",
     "value_other_lang",
     "topic_cov",
     "topic_phrase",
+    "topic_heading",
+    "transitive",
     "lang_mention",
     "toc",
     "page_runs",
@@ -119,6 +122,19 @@ def guess_language_names(texts: Sequence[str], max_names: int = 2) -> list[str]:
     top = df.most_common(max_names)
     threshold = max(2, 0.12 * len(texts))
     return [w for w, c in top if c >= threshold]
+
+
+_HEADING_RE = re.compile(r"(?:^|\s)(?:\d+(?:\.\d+)*\.?|[IVXL]+\.)\s+([A-Z][^.!?]{2,60})")
+
+
+def _topic_heading(text: str, phrases: list[tuple[str, ...]], singles: set[str]) -> bool:
+    """A numbered section heading naming the topic ("8. WORD ORDER", "5.2.2 Word order in ...")."""
+    for m in _HEADING_RE.finditer(text):
+        head = tuple(tokens(m.group(1)))
+        joined = " " + " ".join(head) + " "
+        if any(" " + " ".join(p) + " " in joined for p in phrases):
+            return True
+    return False
 
 
 def _term_weight(term: str) -> float:
@@ -177,6 +193,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
         matches = value_matches(q, text)
         count = sum(len(v) for v in matches.values())
         weight = sum(w for spans in matches.values() for _, _, w in spans)
+        strong = sum(1 for spans in matches.values() for _, _, w in spans if w >= 1.0)
         asserted = hedged = other = in_lang = 0.0
         for spans in matches.values():
             for s, e, w in spans:
@@ -198,12 +215,15 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 "value_any": float(count > 0),
                 "value_count": math.log1p(weight),
                 "value_distinct": float(len(matches)),
+                "value_strong": math.log1p(strong),
                 "value_asserted": asserted,
                 "value_lang": in_lang,
                 "value_hedged": hedged,
                 "value_other_lang": other,
                 "topic_cov": topic_cov,
                 "topic_phrase": phrase_hit,
+                "topic_heading": float(_topic_heading(text, phrase_topics, single_topics)),
+                "transitive": float("transit" in tokset or "monotransit" in tokset),
                 "lang_mention": float(bool(lang_re and lang_re.search(text))),
                 "toc": float(bool(TOC_DOTS.search(text))),
                 "page_runs": min(3.0, float(len(PAGE_RUN.findall(text)))),

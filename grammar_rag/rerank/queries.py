@@ -84,31 +84,41 @@ def salient_terms(feature: Feature, n: int = 15, background: Sequence[str] | Non
     """Top-``n`` TF-IDF terms of the guideline (surface forms, proper names excluded).
 
     IDF comes from ``background`` (other features' guidelines) when given, else from the
-    guideline's own paragraphs. Capitalised-only words (language names, authors) are dropped: a
-    query about word order must not pull in passages about Japanese.
+    guideline's own paragraphs. A term must recur across paragraphs of the guideline: words of a
+    single interlinear example ("jaguar", "letter") are not the chapter's vocabulary. Capitalised
+    words (language names, authors) are dropped: a query about word order must not pull in
+    passages about Japanese.
     """
     text = feature.guideline or ""
-    ws = words(text)
-    if not ws:
-        return []
-    lower_seen = {w for w in ws if not w[0].isupper()}
+    paragraphs = [p for p in guideline_paragraphs(text) if len(p.split()) >= 12] or [text]
+    lower_seen = {w for w in words(text) if not w[0].isupper()}
     tf: Counter[str] = Counter()
+    spread: Counter[str] = Counter()
     surface: dict[str, Counter[str]] = {}
-    for w in ws:
-        low = w.lower()
-        if low in STOPWORDS or low in _GENERIC_GUIDELINE_WORDS or len(low) < 3 or low not in lower_seen:
-            continue
-        s = stem(low)
-        tf[s] += 1
-        surface.setdefault(s, Counter())[low] += 1
-    docs = list(background) if background else guideline_paragraphs(text) or [text]
+    for para in paragraphs:
+        seen_here = set()
+        for w in words(para):
+            low = w.lower()
+            if low in STOPWORDS or low in _GENERIC_GUIDELINE_WORDS or len(low) < 3 or low not in lower_seen:
+                continue
+            s = stem(low)
+            tf[s] += 1
+            seen_here.add(s)
+            surface.setdefault(s, Counter())[low] += 1
+        spread.update(seen_here)
+    docs = list(background) if background else paragraphs
     doc_sets = [{stem(w.lower()) for w in words(d)} for d in docs]
     n_docs = len(doc_sets)
+    min_spread = 2 if len(paragraphs) >= 4 else 1
     scored = []
     for s, f in tf.items():
+        if spread[s] < min_spread:
+            continue
         df = sum(1 for d in doc_sets if s in d)
-        idf = math.log((n_docs + 1) / (df + 0.5)) + 1.0
-        scored.append(((1 + math.log(f)) * idf, s))
+        idf = math.log((n_docs + 1) / (df + 0.5))
+        if idf <= 0:
+            continue
+        scored.append((f * idf, s))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [surface[s].most_common(1)[0][0] for _, s in scored[:n]]
 
@@ -234,7 +244,7 @@ def _count_parse(value: FeatureValue) -> tuple[list[int], str, bool] | None:
 def _singular(noun: str) -> str:
     if noun.endswith("ies"):
         return noun[:-3] + "y"
-    if noun.endswith(("ses", "xes")):
+    if noun.endswith(("sses", "xes", "ches", "shes")):
         return noun[:-2]
     if noun.endswith("s") and not noun.endswith("ss"):
         return noun[:-1]
@@ -301,18 +311,43 @@ def _is_binary(feature: Feature) -> bool:
     ) <= 3
 
 
+@lru_cache(maxsize=1)
+def _question_word_df() -> tuple[dict[str, int], int]:
+    """How many catalogue questions use each word (to spot generic words like "verb")."""
+    try:
+        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
+
+        questions = [f.question or f.name for f in get_catalogue().all()]
+    except Exception:
+        return {}, 0
+    df: Counter[str] = Counter()
+    for q in questions:
+        df.update({w.lower() for w in words(q)})
+    return dict(df), len(questions)
+
+
+def _specific_chunks(question: str) -> list[str]:
+    """Question chunks minus single words that many catalogue questions share ("verb", "noun")."""
+    df, n = _question_word_df()
+    out = []
+    for c in question_chunks(question):
+        if " " not in c and n and df.get(c, 0) > 0.08 * n:
+            continue
+        out.append(c)
+    return out
+
+
 def _binary_terms(question: str, present: bool) -> list[str]:
     core = question_core(question).lower()
-    chunks = question_chunks(question)
+    chunks = _specific_chunks(question)
     if present:
         terms = [core] + chunks
         terms += [f"has {c}" for c in chunks[:3]] + [f"there are {c}" for c in chunks[:2]]
-        return terms + ["present"]
+        return terms
     terms = []
     for c in chunks[:4]:
-        terms += [f"no {c}", f"lacks {c}", f"does not have {c}", f"there is no {c}", f"there are no {c}",
-                  f"not {c}"]
-    return terms + ["absent", "does not exist", "is not found"]
+        terms += [f"no {c}", f"lacks {c}", f"does not have {c}", f"there is no {c}", f"there are no {c}"]
+    return terms
 
 
 def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
@@ -320,7 +355,7 @@ def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
     if feature.components:
         out = {}
         for comp in feature.components:
-            terms = [*_variants(comp.name), *question_chunks(comp.question)]
+            terms = [*_variants(comp.name), *_specific_chunks(comp.question)]
             out[comp.name] = _dedupe(terms)
         return out
     if _is_binary(feature):
@@ -366,7 +401,7 @@ def topic_terms(feature: Feature, salient: Sequence[str] = ()) -> tuple[str, ...
     if re.match(r"^\s*order\b", feature.name, re.IGNORECASE) or any(_order_parse(v) for v in feature.values):
         terms += ["word order", "constituent order", "basic order"]
     if feature.database == "Grambank":
-        terms += question_chunks(feature.question or feature.name)
+        terms += _specific_chunks(feature.question or feature.name)
     terms += list(salient)
     return _dedupe(terms)
 

@@ -22,7 +22,7 @@ from grammar_rag.translate.grammar_context import grammar_passages
 from grammar_rag.translate.languages import LANGUAGES, resolve_pair
 from grammar_rag.translate.prompt import PROMPT_VERSION, SYSTEM, build_prompt, parse_reply
 from grammar_rag.translate.resources import LanguageResources, build_resources, load_resources
-from grammar_rag.translate.text import english_stem, words
+from grammar_rag.translate.text import ENGLISH_STOPWORDS, english_stem, words
 from grammar_rag.types import ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,8 @@ def analyse_words(text: str, source: str, resources: LanguageResources) -> list[
             continue
         seen.add(w)
         if source == "eng":
+            if w in ENGLISH_STOPWORDS:
+                continue
             entries = resources.dictionary.english_lookup(w)
             out.append(WordAnalysis(w, english_stem(w), tuple(entries), (), "english-sense" if entries else "none"))
         else:

@@ -102,9 +102,9 @@ class WordAnalysis:
 
 def lexical_part(gloss: str) -> str:
     """Lexical morphemes of a Leipzig gloss ("fish=OBJ" -> "fish", "call.out" -> "call out")."""
-    parts = [p for p in re.split(r"[=\-\s]", gloss) if p]
-    lexical = [p for p in parts if not (p.isupper() or re.fullmatch(r"[0-9]+[A-Z.]*", p))]
-    return " ".join(p.replace(".", " ").replace("_", " ") for p in lexical).strip()
+    parts = [p for p in re.split(r"[=\-\s.]", gloss) if p]
+    lexical = [p for p in parts if not (p.isupper() or re.fullmatch(r"[0-9]+[A-Z]*", p))]
+    return " ".join(p.replace("_", " ") for p in lexical).strip()
 
 
 @dataclass
@@ -115,6 +115,7 @@ class Dictionary:
     suffixes: tuple[str, ...] = ()  # without boundary mark, longest first
     prefixes: tuple[str, ...] = ()
     full_forms: dict[str, str] = field(default_factory=dict)  # surface word -> word-aligned gloss
+    segmentations: dict[str, str] = field(default_factory=dict)  # surface word -> "sor=at"
     other_words: frozenset[str] = frozenset()  # words of the senses' second (Indonesian) translation
     _by_form: dict[str, list[DictEntry]] = field(default_factory=dict, repr=False)
     _english: dict[str, list[tuple[int, DictEntry]]] = field(default_factory=dict, repr=False)
@@ -165,6 +166,7 @@ class Dictionary:
             surface = re.sub(r"[=\-]", "", nfc(segmented).lower())
             if surface and gloss and surface not in self.full_forms:
                 self.full_forms[surface] = gloss
+                self.segmentations[surface] = nfc(segmented).lower()
         self._cache.clear()
 
     # ---- Kalamang -> entries --------------------------------------------------------------------
@@ -188,7 +190,9 @@ class Dictionary:
             return WordAnalysis(word, word, tuple(exact), (), "exact")
         if word in self.full_forms:
             gloss = self.full_forms[word]
-            return WordAnalysis(word, word, (), (), "full-form", gloss)
+            stem, affixes = _split_segmented(self.segmentations.get(word, word))
+            entries = tuple(self._lexical(stem)) if stem != word else ()
+            return WordAnalysis(word, stem, entries, affixes, "full-form", gloss)
         found = self._strip(word, depth=3)
         if found is not None:
             stem, affixes = found
@@ -261,6 +265,22 @@ class Dictionary:
             if len(seen) >= limit:
                 break
         return seen
+
+
+def _split_segmented(segmented: str) -> tuple[str, tuple[str, ...]]:
+    """("sor=at") -> ("sor", ("=at",)): the longest piece is the stem, the rest affixes with boundaries."""
+    pieces = re.split(r"([=\-])", segmented)
+    morphs = pieces[0::2]
+    if len(morphs) < 2:
+        return segmented, ()
+    stem_i = max(range(len(morphs)), key=lambda i: len(morphs[i]))
+    affixes: list[str] = []
+    for i, m in enumerate(morphs):
+        if i == stem_i or not m:
+            continue
+        boundary = pieces[2 * i - 1] if i > stem_i else pieces[2 * i + 1]
+        affixes.append(boundary + m if i > stem_i else m + boundary)
+    return morphs[stem_i], tuple(affixes)
 
 
 # ---- loading --------------------------------------------------------------------------------------

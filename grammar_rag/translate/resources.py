@@ -17,6 +17,7 @@ Where things come from (first found wins):
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from grammar_rag.errors import DataDirError
 from grammar_rag.translate.dictionary import Dictionary, load_dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
 from grammar_rag.translate.grammar_source import parse_tex_dir
+from grammar_rag.translate.langid import english_score
 from grammar_rag.translate.languages import LanguageInfo, resolve_language
 from grammar_rag.translate.text import words
 from grammar_rag.types import Passage
@@ -125,20 +127,26 @@ def _bundled_grammar_passages(corpus: str) -> list[Passage]:
 
 
 def _examples_from_passages(passages: list[Passage]) -> list[Example]:
-    """Interlinear examples out of "example" passages (line 1 text, line 2 gloss, quoted translation)."""
+    """Interlinear examples out of "example" passages: line 1 text, line 2 gloss, quoted translation.
+
+    Examples whose free translation is not English (e.g. in a grammar's Indonesian summary) are
+    skipped: the pool pairs the object language with English only.
+    """
     out = []
     for p in passages:
         if p.kind != "example":
             continue
         lines = [ln.strip() for ln in p.text.splitlines() if ln.strip()]
-        quoted = [ln for ln in lines if ln[:1] in "'‘`\""]
+        quoted = [ln for ln in lines[1:] if ln[:1] in "'‘`\""]
         if len(lines) < 2 or not quoted:
             continue
-        translation = quoted[-1].strip("'‘’`\" ")
-        source = lines[0]
-        gloss = lines[1] if len(lines) > 2 else ""
-        out.append(Example(p.passage_id, source.replace("=", "").replace("-", ""), translation, "grammar",
-                           source, gloss, p.section))
+        translation = re.sub(r"\s*\[[^\]]*\]\s*$", "", quoted[-1]).strip().strip("'‘’`\" ")
+        if not translation or english_score(translation) < 0:
+            continue
+        segmented = lines[0]
+        gloss = lines[1] if len(lines) > 2 and lines[1] not in quoted else ""
+        text = segmented.replace("=", "").replace("-", "")
+        out.append(Example(p.passage_id, text, translation, "grammar", segmented, gloss, p.section))
     return out
 
 

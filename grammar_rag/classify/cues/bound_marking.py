@@ -12,6 +12,7 @@ even when free markers also exist; free evidence decides 0 only when bound evide
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
 from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, negative_value, positive_value
@@ -47,6 +48,33 @@ def topic_for(feature: Feature) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...]:
+    """Gloss and prose patterns for one topic (compiled once per topic)."""
+    lab = "(?:" + "|".join(labels) + r")"
+    bound_gloss = re.compile(r"(?:(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*" + lab + r"(?![A-Za-z])|(?<![\w-])" + lab + r"[-=](?=\w))")
+    free_gloss = re.compile(r"(?<![\w\-=.])" + lab + r"(?:\([A-Z]+\))?(?![\w\-=.?])")
+    topic_re = r"(?:" + prose + r")"
+    bound_prose = re.compile(
+        r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS + r"|" + BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re
+        + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
+        + r"|" + topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)"
+        + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w)",
+        re.I,
+    )
+    free_prose = re.compile(
+        r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
+        + r"|" + topic_re + r" (?:verb|word|adverb|copula)s?\b)",
+        re.I,
+    )
+    return bound_gloss, free_gloss, bound_prose, free_prose
+
+
+@lru_cache(maxsize=64)
+def _hint(prose: str) -> re.Pattern[str]:
+    return re.compile(prose, re.I)
+
+
 class BoundMarkingFamily:
     name = "bound-marking"
 
@@ -58,25 +86,13 @@ class BoundMarkingFamily:
         assert topic is not None
         labels, prose = topic
         yes, no = positive_value(ctx.feature), negative_value(ctx.feature)
-        lab = "(?:" + "|".join(labels) + r")"
-        bound_gloss = re.compile(r"(?:(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*" + lab + r"(?![A-Za-z])|(?<![\w-])" + lab + r"[-=](?=\w))")
-        free_gloss = re.compile(r"(?<![\w\-=.])" + lab + r"(?:\([A-Z]+\))?(?![\w\-=.?])")
-        topic_re = r"(?:" + prose + r")"
-        bound_prose = re.compile(
-            r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS + r"|" + BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re
-            + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
-            + r"|" + topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)"
-            + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w)",
-            re.I,
-        )
-        free_prose = re.compile(
-            r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
-            + r"|" + topic_re + r" (?:verb|word|adverb|copula)s?\b)",
-            re.I,
-        )
+        bound_gloss, free_gloss, bound_prose, free_prose = _patterns(labels, prose)
+        topic_hint = _hint(prose)
         cues: list[Cue] = []
         for sent in sentences:
             text = sent.text
+            if not any(lab in text for lab in labels) and not topic_hint.search(text):
+                continue
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
             n_bound = len(bound_gloss.findall(text))
             if n_bound:

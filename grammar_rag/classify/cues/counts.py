@@ -64,10 +64,27 @@ LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in 
 NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
 CORE_CASES = {case for case, (_, _, core) in CASES.items() if core}
 
-# A case label attached to a stem: 'dog-ERG', 'house=LOC', 'man-PL-ERG', 'tree-LOC.'
+# Labels that glossers also use for verbal categories (applicative benefactive, purposive clauses,
+# causal converbs): counted only when the prose calls them cases.
+VERBAL_TOO = {"BEN", "PURP", "CAUSAL", "TERM", "PROP", "PRIV"}
+# A case label attached to a lexical stem (lower-case letters before the boundary, so pronoun
+# glosses like 3SG=GEN are not taken for noun case): 'dog-ERG', 'house=LOC', 'man-PL-ERG'.
 _ATTACHED = re.compile(
-    r"(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*(" + "|".join(sorted(LABEL_TO_CASE, key=len, reverse=True)) + r")(?![A-Za-z])"
+    r"(?<=[a-zà-ÿɐ-ʯ])[-=](?:[A-Z0-9]+[.:-])*("
+    + "|".join(sorted(set(LABEL_TO_CASE) - VERBAL_TOO, key=len, reverse=True)) + r")(?![A-Za-z])"
 )
+_COUNT_ADJ = (r"(?:morphological|core|grammatical|distinct|different|nominal|syntactic|semantic|local|oblique|"
+              r"peripheral|spatial|basic|major|primary|main|structural|overt|productive)")
+
+
+def _stated_pattern(stem: str) -> re.Pattern[str]:
+    """'eight cases', 'a six-case system', '9 morphological cases', 'seven or eight cases'."""
+    num = _NUM[1:-1]
+    return re.compile(
+        r"(?<![\w.])(" + num + r")(?:\s*(?:-|–|or|to)\s*(?:" + num + r"))?(?![\w.])[- ](?:" + _COUNT_ADJ
+        + r"[- ]){0,2}" + stem + r"s?\b",
+        re.I,
+    )
 _CASE_NAME_CONTEXT = re.compile(r"\b(case|cases|suffix|suffixes|postposition|clitic|marker|marking|enclitic)\b", re.I)
 _CASE_NAMES = re.compile(r"\b(" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + r")\b", re.I)
 # "in two cases" means instances: a count statement must also talk about morphology.
@@ -134,7 +151,16 @@ def _as_int(token: str) -> int | None:
 
 
 class CountFamily:
+    """Explicit count statements first; otherwise the number of distinct glossed case labels.
+
+    Counting labels in 20 retrieved passages undercounts or picks up homonyms, so a count from
+    glosses alone needs ``min_labels`` distinct, repeatedly seen labels; fewer is an abstention.
+    """
+
     name = "count"
+
+    def __init__(self, min_labels: int = 5) -> None:
+        self.min_labels = min_labels
 
     def applies(self, feature: Feature) -> bool:
         noun, bins, _, _ = count_bins(feature)
@@ -143,16 +169,19 @@ class CountFamily:
     def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
         noun, bins, zero, other = count_bins(ctx.feature)
         stem = noun.rstrip("s")  # "cases" -> "case", "genders" -> "gender"
-        stated = re.compile(
-            _NUM + r"(?:\s*[-–]\s*(?:" + _NUM[1:-1] + r"))?\s*[- ]?(?:\w+[- ]){0,2}?" + stem + r"s?\b", re.I
-        )
+        stated = _stated_pattern(stem)
         is_case = stem == "case"
         cues: list[Cue] = []
         labels_seen: dict[str, Cue] = {}
+        label_hits: dict[str, int] = {}
         for sent in sentences:
             text = sent.text
+            has_stem = stem in sent.lower
+            has_join = "-" in text or "=" in text
+            if not has_stem and not (is_case and (has_join or _CASE_NAMES.search(text))):
+                continue
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
-            if not sent.is_gloss:
+            if has_stem and not sent.is_gloss:
                 for m in stated.finditer(text):
                     n = _as_int(m.group(1))
                     if n is None or n < 2 or n > 40 or not _COUNT_CONTEXT.search(text):
@@ -165,15 +194,17 @@ class CountFamily:
                     for m in NO_CASE.finditer(text) if is_case else ():
                         cues.append(Cue(zero, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
             if is_case:
-                for m in _ATTACHED.finditer(text):
+                for m in _ATTACHED.finditer(text) if has_join else ():
                     case = LABEL_TO_CASE[m.group(1)]
+                    label_hits[case] = label_hits.get(case, 0) + 1
                     cue = Cue("", base, sent, "gloss", m.group(0))
                     if case not in labels_seen or labels_seen[case].weight < base:
                         labels_seen[case] = cue
-                if not sent.is_gloss and _CASE_NAME_CONTEXT.search(text):
+                if not sent.is_gloss and re.search(r"\bcases?\b", sent.lower):
                     for m in _CASE_NAMES.finditer(text):
                         case = NAME_TO_CASE[m.group(1).lower()]
                         cue = Cue("", base * 0.8, sent, "statement", m.group(0))
+                        label_hits[case] = label_hits.get(case, 0) + 2  # named as a case: trusted
                         if case not in labels_seen or labels_seen[case].weight < cue.weight:
                             labels_seen[case] = cue
 
@@ -183,6 +214,20 @@ class CountFamily:
         if not is_case or not labels_seen:
             return stated_decision if stated_decision.scores else Decision(
                 NOT_ENOUGH_INFO, reasoning=f"No statement about the number of {noun} and no glossed {stem} labels."
+            )
+        # A label seen once in one gloss is too weak (typos, verbal homonyms): need two sightings.
+        labels_seen = {c: cue for c, cue in labels_seen.items() if label_hits.get(c, 0) >= 2}
+        # Overt absolutive/nominative without ergative/accusative is usually something else
+        # (Uto-Aztecan 'absolutive' noun suffix, verb agreement); the unmarked one is implied instead.
+        if "ergative" not in labels_seen:
+            labels_seen.pop("absolutive", None)
+        if "accusative" not in labels_seen:
+            labels_seen.pop("nominative", None)
+        if len(labels_seen) < self.min_labels:
+            return Decision(
+                NOT_ENOUGH_INFO, scores=stated_decision.scores, cues=stated_decision.cues,
+                reasoning=f"No clear statement about the number of {noun}; glossed {stem} labels too sparse "
+                f"({', '.join(sorted(labels_seen)) or 'none'}).",
             )
         cases = set(labels_seen)
         # Unmarked core cases count (WALS 49A): ergative implies an absolutive, accusative a nominative.

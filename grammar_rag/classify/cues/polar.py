@@ -76,6 +76,8 @@ GLOSS_Q_FINAL = re.compile(r"(?<![\w\-=.])" + Q_LABELS + r"[?.]?\s*(?=[‘'\"“
 GLOSS_Q_CLITIC = re.compile(r"(?<=[\w\)\]])=" + Q_LABELS + r"(?![A-Za-z])")
 GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?![A-Za-z])")
 
+_PREFILTER = re.compile(r"(?i:polar|yes|interrog|question|asking)|(?<![A-Za-z])" + Q_LABELS + r"(?![a-z])")
+
 STRATEGIES = ("intonation", "word_order", "initial", "final", "medial", "verb_morph", "tone")
 THRESHOLDS = {
     "intonation": 0.6, "word_order": 1.2, "initial": 0.8, "final": 0.6, "medial": 0.7,
@@ -115,6 +117,8 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
     cues: list[Cue] = []
     for sent in sentences:
         text = sent.text
+        if not _PREFILTER.search(text):
+            continue
         base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
         # Gloss evidence: interrogative morphemes right before the free translation.
         for m in GLOSS_Q_CLITIC.finditer(text):

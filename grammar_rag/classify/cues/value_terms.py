@@ -23,7 +23,7 @@ from grammar_rag.types import Feature
 _STOP = {
     "the", "a", "an", "of", "and", "or", "in", "on", "is", "are", "be", "by", "with", "for", "to", "as",
     "no", "not", "can", "there", "which", "that", "this", "its", "does", "do", "any", "other", "than",
-    "language", "languages", "marked", "marking", "present", "absent", "feature", "what", "how", "is",
+    "language", "languages", "marked", "marking", "present", "absent", "feature", "what", "how",
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally, vote
+from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
 from grammar_rag.classify.cues.base import CueContext
 from grammar_rag.classify.statements import (
     Sentence,
@@ -22,14 +22,16 @@ from grammar_rag.classify.statements import (
     negated_before,
     rank_weight,
     statement_strength,
+    weakened,
 )
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 # Letters a grammar may use for each role (Dixon's A/P/O for transitive subject/object).
-ROLE_LETTERS = {"S": "SA", "O": "OP", "V": "V"}
+# X ("any other element") stands for the object slot in formulas like "S V X" / "SXV".
+ROLE_LETTERS = {"S": "SA", "O": "OPX", "V": "V"}
 ROLE_WORDS = {
     "S": r"(?:subject|agent|actor|S|A)",
-    "O": r"(?:object|patient|undergoer|O|P)",
+    "O": r"(?:object|patient|undergoer|complement|X|O|P)",
     "V": r"(?:verb|predicate|V)",
 }
 _SEP = r"\s*[-–—‐/]\s*|\s+"
@@ -44,7 +46,8 @@ NO_DOMINANT = re.compile(
     r"|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"
     r"|(?:word|constituent) order (?:is|seems|appears to be|remains) (?:\w+ ){0,2}?"
     r"(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"
-    r"|(?:relatively |fairly |quite |rather |very |extremely )?free (?:word |constituent )?order"
+    r"|(?:relatively |fairly |quite |rather |very |extremely )?free (?:word|constituent|clause|clausal|phrasal) order"
+    r"|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"
     r"|order (?:of (?:the )?(?:major )?constituents )?is (?:\w+ ){0,2}?(?:free|flexible|pragmatically)"
     r"|(?:word|constituent) order (?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
     r"(?:pragmatic|discourse|information)"
@@ -68,7 +71,18 @@ VERB_POSITION = {
     ),
     "medial": re.compile(r"\b(verb[- ]medial|predicate[- ]medial|verb[- ]second)\b", re.I),
 }
-_ORDER_ABBR = re.compile(r"(?<![A-Za-z])([SAOPV]{3})(?![A-Za-z])")
+# Cheap test run before the expensive patterns: most sentences say nothing about clause order.
+_PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVX]{3}|[SAOPVX]\s?[-–‐]")
+_ORDER_ABBR = re.compile(r"(?<![A-Za-z])([SAOPVX]{3}|[SAOPVX]\s?[-–‐]\s?[SAOPVX]\s?[-–‐]\s?[SAOPVX])(?![A-Za-z])")
+# Relative order of object and verb alone: OV suggests the verb-final order, VO the verb-medial one.
+OBJECT_VERB = {
+    "final": re.compile(r"\b(?:direct )?objects? (?:\w+ ){0,3}?(?:precedes?|comes? before|occurs? before|is placed before|"
+                        r"appears? before) (?:the |its )?(?:main )?verb", re.I),
+    "medial": re.compile(r"\b(?:direct )?objects? (?:\w+ ){0,3}?(?:follows?|comes? after|occurs? after|is placed after|"
+                         r"appears? after) (?:the |its )?(?:main )?verb", re.I),
+}
+# "(S)OV", "S(Aux)OV", "SV(O)": optional or auxiliary slots inside an order formula.
+_OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
 
 
 def order_values(feature: Feature) -> dict[str, str]:
@@ -92,7 +106,7 @@ def no_dominant_value(feature: Feature) -> str | None:
 def _canonical(abbr: str) -> str | None:
     """'AOV' -> 'SOV', 'APV' -> 'SOV', 'VAP' -> 'VSO'; None if not a permutation of the roles."""
     roles = []
-    for ch in abbr:
+    for ch in re.sub(r"[-–‐\s]", "", abbr):
         for role, letters in ROLE_LETTERS.items():
             if ch in letters:
                 roles.append(role)
@@ -104,7 +118,7 @@ def _canonical(abbr: str) -> str | None:
 def _spelled_patterns(orders: list[str]) -> dict[str, re.Pattern[str]]:
     pats = {}
     for order in orders:
-        words = [ROLE_WORDS[r].replace("|S|A", "").replace("|O|P", "").replace("|V", "") for r in order]
+        words = [ROLE_WORDS[r].replace("|S|A", "").replace("|X|O|P", "").replace("|V", "") for r in order]
         pats[order] = re.compile(r"\b" + f"(?:{_SEP})".join(words) + r"\b", re.I)
     return pats
 
@@ -121,6 +135,13 @@ def _default_for_position(orders: list[str], position: str) -> str | None:
 class WordOrderFamily:
     name = "word-order"
 
+    def __init__(self, min_support: float = 0.35, min_ratio: float = 1.4, ndo_ratio: float = 0.8,
+                 two_orders_ratio: float = 0.6) -> None:
+        self.min_support = min_support
+        self.min_ratio = min_ratio
+        self.ndo_ratio = ndo_ratio
+        self.two_orders_ratio = two_orders_ratio
+
     def applies(self, feature: Feature) -> bool:
         return len(order_values(feature)) >= 3
 
@@ -131,11 +152,11 @@ class WordOrderFamily:
         cues: list[Cue] = []
         mentioned_per_sentence: list[tuple[Sentence, set[str]]] = []
         for sent in sentences:
-            if sent.is_gloss:
+            if not _PREFILTER.search(sent.text) or sent.is_gloss:
                 continue
-            text = sent.text
+            text = _OPTIONAL_SLOT.sub(lambda m: m.group(0)[1:-1] if len(m.group(0)) == 3 else "", sent.text)
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
-            strength = statement_strength(text)
+            strength = statement_strength(text) * (0.5 if weakened(text) else 1.0)
             context = bool(ORDER_CONTEXT.search(text))
             found: set[str] = set()
             for m in _ORDER_ABBR.finditer(text):
@@ -165,31 +186,47 @@ class WordOrderFamily:
                     factor = 0.8 if position == "final" else 0.5
                     cues.append(Cue(orders[target], base * strength * factor, sent, "statement", m.group(0)))
                     found.add(target)
+            for position, pat in OBJECT_VERB.items():
+                target = _default_for_position(list(orders), position)
+                m = pat.search(text)
+                if target and m and not negated_before(text, m.start()):
+                    cues.append(Cue(orders[target], base * strength * 0.5, sent, "statement", m.group(0)))
+                    found.add(target)
             if ndo:
                 for m in NO_DOMINANT.finditer(text):
                     cues.append(Cue(ndo, base * max(strength, 0.8), sent, "statement", m.group(0)))
             if found:
                 mentioned_per_sentence.append((sent, found))
 
-        decision = vote(cues, min_support=0.45, min_ratio=1.4)
-        if decision.abstained and ndo and decision.scores:
-            # WALS 81A: two orders asserted about equally strongly means no order is dominant.
-            ranked = sorted(
-                ((v, s) for v, s in decision.scores.items() if v != ndo), key=lambda kv: -kv[1]
+        return self._decide(cues, ndo)
+
+    def _decide(self, cues: list[Cue], ndo: str | None) -> Decision:
+        decision = vote(cues, min_support=self.min_support, min_ratio=self.min_ratio)
+        if not ndo or not decision.scores:
+            return decision
+        scores = decision.scores
+        ndo_score = scores.get(ndo, 0.0)
+        ranked = sorted(((v, s) for v, s in scores.items() if v != ndo), key=lambda kv: -kv[1])
+        top = ranked[0][1] if ranked else 0.0
+        # "Free/no dominant order" statements are rarely made in passing: trust them unless an
+        # order is asserted much more strongly.
+        if ndo_score >= self.min_support and ndo_score >= self.ndo_ratio * top and decision.value != ndo:
+            return Decision(
+                ndo, confidence=round(min(1.0, ndo_score / (sum(scores.values()) + 0.5)), 3), scores=scores,
+                cues=supporting(cues, ndo) + (supporting(cues, ranked[0][0], 2) if ranked else []),
+                reasoning=f"Statements of free/no dominant order ({ndo_score:.2f}) stand against the best single "
+                f"order ({ranked[0][0] if ranked else '-'}: {top:.2f}).",
             )
-            if len(ranked) >= 2 and ranked[1][1] >= 0.75 * ranked[0][1] and ranked[1][1] >= 1.0:
-                scores = tally(cues)
-                return Decision(
-                    ndo,
-                    confidence=0.4,
-                    scores=scores,
-                    cues=supporting(cues, ranked[0][0], 3) + supporting(cues, ranked[1][0], 2),
-                    reasoning=(
-                        f"Two orders are asserted about equally ({ranked[0][0]}: {ranked[0][1]:.2f}, "
-                        f"{ranked[1][0]}: {ranked[1][1]:.2f}); WALS codes such languages as lacking a "
-                        "dominant order."
-                    ),
-                )
+        # WALS 81A: two orders asserted about equally strongly means no order is dominant.
+        if len(ranked) >= 2 and ranked[1][1] >= self.two_orders_ratio * top and ranked[1][1] >= self.min_support:
+            return Decision(
+                ndo, confidence=0.4, scores=scores,
+                cues=supporting(cues, ranked[0][0], 3) + supporting(cues, ranked[1][0], 2),
+                reasoning=(
+                    f"Two orders are asserted about equally ({ranked[0][0]}: {top:.2f}, "
+                    f"{ranked[1][0]}: {ranked[1][1]:.2f}); WALS codes such languages as lacking a dominant order."
+                ),
+            )
         return decision
 
 

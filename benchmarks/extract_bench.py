@@ -1,0 +1,359 @@
+"""Batch-extraction benchmark: every shared grammar x 4 features with the model-free backend.
+
+Measures, on this machine, ``grammar-rag extract`` end to end (a subprocess, as a user runs it):
+
+* wall time and peak RSS of a full run (184 grammars x WALS 81A, WALS 49A, WALS 116A*, GB107);
+* pycldf validation of the exported StructureDataset (as written, and re-read from disk);
+* resume after ``kill -9``: a second run is SIGKILLed once about half of the pairs are stored, then
+  rerun; reports how many pairs were stored at the kill, how many the rerun recomputed, whether
+  the final store/CLDF/CSV equal the uninterrupted run's, and duplicates;
+* the named alternative, in the same run: a plain in-process loop of ``pipeline.classify`` over a
+  subset (no store, no export) against the runner over the same subset; the ratio is the cost of
+  durability + bookkeeping;
+* agreement with WALS per feature (``grammar-rag compare``), shown beside the paper's Table 4 F1
+  for orientation only: the paper scores against linguists' gold labels on 148 grammars, this is
+  agreement with WALS on every grammar that has a WALS value (see ``rag_bench`` for the paper's
+  metric on the paper's data).
+
+The index is built from the paragraph CSVs unless ``--index`` is given. The model-free pipeline
+retrieves with BM25 (``RetrievalConfig.mode``), so the index's dense vectors are never read: the
+bench builds it with the model-free ``hashing`` embedder to keep set-up short (recorded in the
+report).
+
+    python -m benchmarks.extract_bench --data-dir ../shared/data --out benchmarks/results/extract.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import logging
+import os
+import platform
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[1]
+FEATURES = "81A,49A,116A*,GB107"
+# our feature id -> the key of paper_results.json "rag_benchmark_f1" (116A* is per strategy there)
+PAPER_FEATURE_KEYS = {"WALS 81A": "WALS 81A", "WALS 49A": "WALS 49A", "GB107": "GB 107",
+                      "WALS 116A*": "polar questions (WALS 116A*)"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", default=None, help="data directory with rag_on_grammars/ (or $GRAMMAR_RAG_DATA_DIR)")
+    parser.add_argument("--index", default=None, help="existing index of the paragraph corpus (else built)")
+    parser.add_argument("--work", default=None, help="scratch folder (default: a temp dir, removed after)")
+    parser.add_argument("--features", default=FEATURES)
+    parser.add_argument("--backend", default="evidence")
+    parser.add_argument("--kill-fraction", type=float, default=0.5, help="SIGKILL the resume run at this share")
+    parser.add_argument("--alt-grammars", type=int, default=20, help="grammars in the plain-loop comparison")
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "extract.json"))
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _cli(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("grammar-rag")
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-c", "import sys; from grammar_rag.cli import main; sys.exit(main())", *args]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    return env
+
+
+def _count(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _monitored(cmd: list[str], *, kill_when: tuple[Path, int] | None = None) -> dict[str, Any]:
+    """Run ``cmd``; sample the RSS of its process tree; optionally SIGKILL it at a store count."""
+    import psutil
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    killed_at = None
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        if kill_when is not None and _count(kill_when[0]) >= kill_when[1]:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed_at = time.perf_counter() - started
+            break
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate()
+    return {
+        "cmd": " ".join(cmd[-12:]),
+        "returncode": proc.returncode,
+        "wall_s": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "killed_after_s": None if killed_at is None else round(killed_at, 2),
+        "stdout": stdout[-1500:],
+        "stderr_tail": stderr[-1500:],
+    }
+
+
+def _rows(db: Path) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT grammar_id, feature_id, backend, prompt_version, config_hash, prediction FROM results "
+            "ORDER BY grammar_id, feature_id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor()
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _build_index(data_dir: Path, target: Path) -> dict[str, Any]:
+    from grammar_rag.index import GrammarIndex
+    from grammar_rag.ingest import ingest_path
+
+    started = time.perf_counter()
+    ingested = ingest_path(data_dir / "rag_on_grammars", format="paragraph-csv")
+    index = GrammarIndex.create(target, "hashing")
+    index.add_many(ingested, show_progress=False)
+    return {
+        "built": True, "embedding_model": "hashing", "grammars": len(ingested),
+        "passages": sum(len(g.passages) for g in ingested), "build_s": round(time.perf_counter() - started, 1),
+    }
+
+
+def _plain_loop(index_dir: Path, grammars: list[str], features: str, backend: str) -> float:
+    """The alternative: sequential ``pipeline.classify`` per pair, nothing stored."""
+    from grammar_rag import pipeline
+    from grammar_rag.classify import make_classifier
+    from grammar_rag.extract.inputs import open_index, select_features
+
+    index = open_index(index_dir)
+    feats = select_features(features)
+    classifier = make_classifier(backend)
+    started = time.perf_counter()
+    for gid in grammars:
+        grammar = index.get_grammar(gid)
+        for feature in feats:
+            pipeline.classify(grammar, feature, index=index, backend=backend, classifier=classifier)
+    return time.perf_counter() - started
+
+
+def _paper_f1(data_dir: Path) -> dict[str, Any]:
+    path = data_dir / "rag_on_grammars" / "paper_results.json"
+    if not path.exists():
+        return {}
+    table = json.loads(path.read_text()).get("rag_benchmark_f1", {})
+    out: dict[str, Any] = {}
+    for fid, key in PAPER_FEATURE_KEYS.items():
+        entry = table.get(key, {})
+        out[fid] = entry.get("reranker") if "reranker" in entry else {
+            strategy: (scores.get("reranker") if isinstance(scores, dict) else scores)
+            for strategy, scores in entry.items()
+        } or None
+    return out
+
+
+# ------------------------------------------------------------------------------------ run
+def run(args: argparse.Namespace) -> int:
+    from grammar_rag.config import data_dir as resolve_data_dir
+    from grammar_rag.extract.cldf_export import validate_cldf
+    from grammar_rag.extract.inputs import write_json
+
+    data = resolve_data_dir(args.data_dir)
+    assert data is not None
+    tmp_ctx = tempfile.TemporaryDirectory(prefix="extract-bench-") if args.work is None else None
+    work = Path(tmp_ctx.name if tmp_ctx else args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {"benchmark": "extract", "machine": _machine(), "features": args.features,
+                              "backend": args.backend}
+    try:
+        if args.index:
+            index_dir = Path(args.index)
+            report["index"] = {"built": False, "path": str(index_dir)}
+        else:
+            index_dir = work / "index"
+            log.info("building the paragraph-corpus index in %s", index_dir)
+            report["index"] = _build_index(data, index_dir)
+        base = ["extract", "--index", str(index_dir), "--grammars", "all", "--features", args.features,
+                "--backend", args.backend, "--no-progress"]
+
+        # 1. full, uninterrupted run
+        full_out = work / "full"
+        full = _monitored(_cli(*base, "--out", str(full_out)))
+        if full["returncode"] != 0:
+            raise RuntimeError(f"full run failed: {full['stderr_tail']}")
+        run_json = json.loads((full_out / "run.json").read_text())
+        total = run_json["run"]["total"]
+        valid, messages = validate_cldf(full_out / "cldf")
+        report["full_run"] = {
+            "pairs": total, "grammars": total // len(args.features.split(",")),
+            "wall_s": full["wall_s"], "pairs_per_s": round(total / full["wall_s"], 2),
+            "peak_rss_mb": full["peak_rss_mb"], "run_config": run_json["run"]["config"],
+            "runner_elapsed_s": run_json["run"]["elapsed_s"], "failed": run_json["run"]["failed"],
+            "targets": {"wall_s_under_600": full["wall_s"] < 600, "peak_rss_under_4096_mb": full["peak_rss_mb"] < 4096},
+        }
+        report["cldf"] = {"valid_at_export": run_json["export"]["valid"], "valid_reread": valid,
+                          "messages": messages[:10], "n_values": run_json["export"]["n_values"],
+                          "n_languages": run_json["export"]["n_languages"]}
+
+        # 2. kill -9 halfway, then resume
+        res_out = work / "resume"
+        kill_at = max(1, int(total * args.kill_fraction))
+        killed = _monitored(_cli(*base, "--out", str(res_out)), kill_when=(res_out / "results.sqlite", kill_at))
+        stored_at_kill = _count(res_out / "results.sqlite")
+        resumed = _monitored(_cli(*base, "--out", str(res_out)))
+        res_json = json.loads((res_out / "run.json").read_text())["run"]
+        rows, ref_rows = _rows(res_out / "results.sqlite"), _rows(full_out / "results.sqlite")
+        identical = (
+            [r[:5] for r in rows] == [r[:5] for r in ref_rows]
+            and [json.loads(r[5]) for r in rows] == [json.loads(r[5]) for r in ref_rows]
+            and all(_csv(res_out / "cldf" / n) == _csv(full_out / "cldf" / n)
+                    for n in ("values.csv", "languages.csv", "parameters.csv", "codes.csv"))
+            and _csv(res_out / "values_flat.csv") == _csv(full_out / "values_flat.csv")
+        )
+        report["resume_after_sigkill"] = {
+            "killed_returncode": killed["returncode"], "killed_after_s": killed["killed_after_s"],
+            "stored_at_kill": stored_at_kill, "done_before": res_json["done_before"],
+            "computed_now": res_json["computed_now"], "resume_wall_s": resumed["wall_s"],
+            "duplicates": len(rows) - len({r[:5] for r in rows}), "rows": len(rows),
+            "identical_to_uninterrupted": identical,
+            "only_missing_recomputed": res_json["computed_now"] == total - stored_at_kill
+            and res_json["done_before"] == stored_at_kill,
+        }
+
+        # 3. the named alternative on a subset: plain pipeline loop vs the durable runner
+        from grammar_rag.extract.inputs import open_index
+
+        subset = sorted(g.id for g in open_index(index_dir).grammars())[: args.alt_grammars]
+        plain_s = _plain_loop(index_dir, subset, args.features, args.backend)
+        sub = _monitored(_cli("extract", "--index", str(index_dir), "--grammars", ",".join(subset), "--features",
+                              args.features, "--backend", args.backend, "--no-progress",
+                              "--out", str(work / "subset")))
+        sub_json = json.loads((work / "subset" / "run.json").read_text())["run"]
+        report["alternative_plain_loop"] = {
+            "grammars": len(subset), "pairs": len(subset) * len(args.features.split(",")),
+            "plain_loop_classify_s": round(plain_s, 2),
+            "runner_with_store_s": sub_json["elapsed_s"],
+            "ratio_runner_over_plain": round(sub_json["elapsed_s"] / plain_s, 3) if plain_s else None,
+            "cli_wall_s_incl_startup_and_export": sub["wall_s"],
+        }
+
+        # 4. agreement with WALS, beside the paper's numbers for orientation
+        cmp_ = subprocess.run(_cli("compare", "--results", str(full_out)), env=_env(), capture_output=True,
+                              text=True, timeout=600)
+        if cmp_.returncode == 0:
+            comparison = json.loads((full_out / "compare.json").read_text())
+            report["agreement_with_wals"] = {
+                "features": comparison["features"],
+                "n_disagreements": len(comparison["disagreements"]),
+                "paper_table4_f1_reranker_gpt4o": _paper_f1(data),
+                "note": ("Agreement with WALS over every grammar whose language has a WALS value (abstentions "
+                         "excluded), not the paper's metric: the paper's F1 (micro, macro, weighted) is against "
+                         "linguists' gold labels on its benchmark grammars with GPT-4o; see benchmarks/rag_bench "
+                         "for the comparable numbers. Shown side by side for orientation only."),
+            }
+    finally:
+        if tmp_ctx is not None:
+            tmp_ctx.cleanup()
+    out = Path(args.out)
+    write_json(out, report)
+    out.with_suffix(".md").write_text(_markdown(report), encoding="utf-8")
+    print(json.dumps({k: report.get(k) for k in ("full_run", "cldf", "resume_after_sigkill",
+                                                 "alternative_plain_loop")}, indent=2))
+    return 0
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    full, res, alt = report.get("full_run", {}), report.get("resume_after_sigkill", {}), report.get(
+        "alternative_plain_loop", {})
+    lines = [
+        "# Batch extraction benchmark",
+        "",
+        f"Machine: {report['machine']['cpu']} ({report['machine']['cores']} cores, shared; load at start "
+        f"{report['machine']['load_avg_at_start']}). Backend: `{report['backend']}`; features {report['features']}.",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+        f"| pairs (grammars x features) | {full.get('pairs')} ({full.get('grammars')} grammars) | 184 x 4 |",
+        f"| wall time, full run | {full.get('wall_s')} s ({full.get('pairs_per_s')} pairs/s) | < 600 s |",
+        f"| peak RSS | {full.get('peak_rss_mb')} MB | < 4096 MB |",
+        f"| pycldf validation | {report.get('cldf', {}).get('valid_reread')} | passes |",
+        f"| SIGKILL at | {res.get('stored_at_kill')} stored pairs | ~half |",
+        f"| resumed run: done before / computed now | {res.get('done_before')} / {res.get('computed_now')} | "
+        "only missing |",
+        f"| identical to uninterrupted, duplicates | {res.get('identical_to_uninterrupted')}, {res.get('duplicates')} | "
+        "True, 0 |",
+        f"| runner+store vs plain loop ({alt.get('pairs')} pairs) | {alt.get('runner_with_store_s')} s vs "
+        f"{alt.get('plain_loop_classify_s')} s (x{alt.get('ratio_runner_over_plain')}) | ~1 |",
+        "",
+    ]
+    agreement = report.get("agreement_with_wals")
+    if agreement:
+        lines += ["## Agreement with WALS (orientation only; not the paper's metric)", "",
+                  "| feature | with WALS value | compared | agree | rate | paper F1 micro/macro/weighted (GPT-4o, reranker) |",
+                  "|---|---|---|---|---|---|"]
+        paper = agreement.get("paper_table4_f1_reranker_gpt4o", {})
+        for f in agreement["features"]:
+            lines.append(f"| {f['feature_id']} | {f['n_with_reference']} | {f['n_compared']} | {f['n_agree']} | "
+                         f"{f['agreement']} | {_paper_cell(paper.get(f['feature_id']))} |")
+        lines += ["", agreement["note"], ""]
+    return "\n".join(lines)
+
+
+def _paper_cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return "per strategy: " + "; ".join(f"{k} {v[0]}" for k, v in value.items() if v)
+    return "-" if value is None else " / ".join(str(x) for x in value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
