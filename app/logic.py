@@ -150,7 +150,12 @@ class AnswerView:
 
     @property
     def value_label(self) -> str:
-        return self.prediction.value
+        """The value as a reader wants it: Grambank's "1" becomes "1 (present)"."""
+        value = self.prediction.value
+        known = self.feature.value_by_name(value) if value else None
+        if known is not None and known.description and value.strip().isdigit():
+            return f"{value} ({known.description})"
+        return value or "no strategy detected"
 
 
 def highlight_terms(feature: Feature, prediction: Prediction) -> list[str]:
@@ -372,7 +377,16 @@ def run_translation(text: str, direction: str, backend: str | None = None, resou
     return translate(text, source=source, target=target, backend=chosen, resources=resources)
 
 
-def translation_resources() -> Any:
+def translation_resources(warm: bool = True) -> Any:
+    """Kalamang resources for the Translate tab; ``warm`` embeds the example sentences now.
+
+    The example index is built lazily on the first translation per direction (tens of seconds on
+    a busy CPU); doing it while the app shows its loading spinner keeps each click fast.
+    """
     from grammar_rag.translate import load_resources
 
-    return load_resources("kgv")
+    resources = load_resources("kgv")
+    if warm and hasattr(resources, "example_index"):
+        for side in ("text", "translation"):
+            resources.example_index(side)
+    return resources

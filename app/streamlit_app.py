@@ -56,7 +56,7 @@ def get_catalogue() -> Any:
     return load()
 
 
-@st.cache_resource(show_spinner="Loading the Kalamang dictionary and examples…")
+@st.cache_resource(show_spinner="Loading the Kalamang dictionary and indexing its example sentences (once)…")
 def get_translation_resources() -> Any:
     return logic.translation_resources()
 
@@ -136,7 +136,7 @@ def render_answer(view: logic.AnswerView) -> None:
     st.subheader(f"{view.feature.id} — {view.feature.name}")
     st.caption(f"{logic.grammar_label(view.grammar)} · {view.feature.question}")
     left, mid, right = st.columns([2, 1, 2])
-    left.metric("Predicted value", pred.value)
+    left.metric("Predicted value", view.value_label)
     mid.metric("Confidence", f"{pred.confidence:.0%}")
     with right:
         source = view.reference_source or "WALS/Grambank"
@@ -147,7 +147,9 @@ def render_answer(view: logic.AnswerView) -> None:
         elif view.reference is not None:
             st.info(f"{source}: {view.reference} (the classifier abstained)")
         else:
-            st.info("No WALS/Grambank value known for this language.")
+            hint = "" if view.feature.database != "Grambank" else (
+                f" (set {logic.GRAMBANK_ENV} to a Grambank CLDF dataset to compare)")
+            st.info(f"No WALS/Grambank value known for this language{hint}.")
     if pred.reasoning:
         st.markdown("**Reasoning**")
         st.write(pred.reasoning)

@@ -66,6 +66,14 @@ def test_build_answer_badges_and_citations() -> None:
     assert abstained.badge == "no reference" and abstained.reference == "SOV"
 
 
+def test_value_label_spells_out_binary_values() -> None:
+    gb = Feature(id="GB107", database="Grambank", name="neg", question="?",
+                 values=(FeatureValue("GB107-0", "0", "absent"), FeatureValue("GB107-1", "1", "present")))
+    view = logic.build_answer(GRAMMAR, gb, Prediction(GRAMMAR.id, "GB107", "1"))
+    assert view.value_label == "1 (present)"
+    assert logic.build_answer(GRAMMAR, WORD_ORDER, _prediction()).value_label == "SOV"
+
+
 def test_labels_and_feature_search() -> None:
     assert logic.grammar_label(GRAMMAR) == "Jamsay (djm) — A grammar of Jamsay [heath2008grammar]"
     assert logic.feature_label(WORD_ORDER) == "WALS 81A — Order of Subject, Object and Verb"

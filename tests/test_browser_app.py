@@ -174,7 +174,7 @@ def test_bad_index_path_is_an_error_message(app_url: str, tmp_path: Path) -> Non
         try:
             page = context.new_page()
             page.goto(app_url)
-            field = page.get_by_label("Index folder")
+            field = page.get_by_role("textbox", name="Index folder")
             field.wait_for(timeout=120_000)
             field.fill(str(tmp_path / "not-an-index"))
             field.press("Enter")

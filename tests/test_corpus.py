@@ -100,7 +100,7 @@ def test_install_detects_checksum_change(source: tuple[Path, Path], tmp_path: Pa
     src, manifest = source
     (src / "annotated_benchmark.csv").write_text("lgcode_iso3,Name\nxxx,Tampered\n", encoding="utf-8")
     data = tmp_path / "data"
-    with pytest.raises(DataDirError, match="annotated_benchmark.csv") as exc:
+    with pytest.raises(DataDirError, match=r"annotated_benchmark\.csv") as exc:
         corpus.install_from(src, data, manifest=manifest, progress=False)
     assert "NOT installed" in str(exc.value)
     assert not (data / "rag_on_grammars" / "annotated_benchmark.csv").exists()

@@ -174,6 +174,7 @@ def test_kalamang_metadata_and_provenance(kalamang) -> None:
     assert (g.id, g.language, g.author, g.year, g.license) == (
         "visser2022kalamang", "Kalamang", "Eline Visser", 2022, "CC-BY-4.0"
     )
+    assert (g.iso639_3, g.glottocode) == ("kgv", "kara1499")  # filled from Glottolog by name
     hit = next(p for p in kalamang.passages if p.text.startswith("Kalamang nouns can be divided into several subclasses."))
     assert hit.section == ("6 Nouns, noun phrases and postpositional phrases", "6.1 Noun subclasses")
     example = next(p for p in kalamang.passages if "Both their whatsits point up" in p.text)

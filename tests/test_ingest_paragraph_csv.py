@@ -103,6 +103,7 @@ def test_real_paragraph_corpus(shared_data: Path) -> None:
     assert 16_000 < total < 18_000, total  # ~21.8k rows, 17,073 unique (text, pages) pairs
     carlson = next(g for g in grammars if g.grammar.id == "carlson1994grammar")
     assert carlson.grammar.language == "Supyire" and carlson.grammar.iso639_3 == "spp"
+    assert carlson.grammar.glottocode  # filled from Glottolog by ISO code
     ids = [p.passage_id for g in grammars for p in g.passages]
     assert len(set(ids)) == len(ids)
     print(f"ingested {total} passages from 184 grammars in {elapsed:.1f}s")

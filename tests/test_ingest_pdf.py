@@ -224,3 +224,15 @@ def test_real_paper_has_no_line_numbers_and_reads_columns_in_order(paper) -> Non
     first = next(i for i, t in enumerate(texts) if t.startswith("Recent advances in language modeling"))
     second = next(i for i, t in enumerate(texts) if t.startswith("In this paper, we introduce a set of benchmarks"))
     assert second == first + 1
+
+
+def test_words_to_lines_ligatures_and_touching_words() -> None:
+    from grammar_rag.ingest.pdf import _rows_to_lines
+
+    row = [
+        {"text": "ﬁnite", "x0": 10.0, "x1": 30.0, "top": 5.0, "bottom": 15.0, "size": 10.0, "fontname": "X-Regu"},
+        {"text": "verb", "x0": 33.0, "x1": 50.0, "top": 5.0, "bottom": 15.0, "size": 10.0, "fontname": "X-Regu"},
+        {"text": "1", "x0": 50.2, "x1": 53.0, "top": 4.0, "bottom": 10.0, "size": 6.0, "fontname": "X-Regu"},
+    ]
+    [line] = _rows_to_lines([row], 0)
+    assert line.text == "finite verb1" and not line.bold

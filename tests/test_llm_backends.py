@@ -139,7 +139,10 @@ def test_falls_back_when_server_rejects_structured_outputs(serve) -> None:
     srv = serve(script)
     be = client(srv.url)
     assert be.generate(["a", "b"], choices=CHOICES) == ["No dominant order"] * 2
-    sent = [next(k for k in ("structured_outputs", "guided_choice", "grammar") if k in b) for _, b, _ in srv.requests]
+    sent = [
+        next(k for k in ("structured_outputs", "guided_choice", "grammar") if k in b)
+        for _, b, _ in srv.requests
+    ]
     assert sent == ["structured_outputs", "guided_choice", "grammar", "grammar"]  # remembered
     assert be.strategy == "grammar"
     assert gbnf_choice_grammar(["a b", 'say "x"']) == 'root ::= "a b" | "say \\"x\\""'
@@ -166,7 +169,11 @@ def test_json_schema_strategy_reads_answer(serve) -> None:
 
 def test_retries_with_backoff_on_429_and_5xx(serve) -> None:
     codes = {1: 503, 2: 429}
-    srv = serve(lambda path, body, n: (codes[n], "busy", {"Retry-After": "0"}) if n in codes else (200, chat("ok"), {}))
+    srv = serve(
+        lambda path, body, n: (
+            (codes[n], "busy", {"Retry-After": "0"}) if n in codes else (200, chat("ok"), {})
+        )
+    )
     t0 = time.monotonic()
     assert client(srv.url, max_retries=3).generate(["q"]) == ["ok"]
     assert len(srv.requests) == 3 and time.monotonic() - t0 < 5
@@ -241,7 +248,12 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     monkeypatch.setenv("GRAMMAR_RAG_LLM_CONCURRENCY", "3")
     s = LLMSettings.resolve(model="explicit")
-    assert (s.base_url, s.model, s.api_key, s.concurrency) == ("http://example.invalid:9/v1", "explicit", "sk-env", 3)
+    assert (s.base_url, s.model, s.api_key, s.concurrency) == (
+        "http://example.invalid:9/v1",
+        "explicit",
+        "sk-env",
+        3,
+    )
     be = BACKENDS.create("openai")
     assert be.base_url == "http://example.invalid:9/v1" and be.model == "m1" and be.concurrency == 3
 
@@ -262,7 +274,9 @@ def test_cache_hit_avoids_second_call(tmp_path: Path) -> None:
     assert len(fake.calls) == 3
     # persisted: a new process (new cache object) reuses the replies
     fake2 = FakeBackend()
-    assert CachedBackend(fake2, ResponseCache(tmp_path / "c.sqlite")).generate(["other"], max_tokens=50) == [first[1]]
+    assert CachedBackend(fake2, ResponseCache(tmp_path / "c.sqlite")).generate(["other"], max_tokens=50) == [
+        first[1]
+    ]
     assert fake2.calls == []
 
 
@@ -302,7 +316,9 @@ def _stub_vllm(new_api: bool = True) -> tuple[types.ModuleType, types.ModuleType
             seen["init"] = kw
             self.llm_engine = types.SimpleNamespace(model_config=types.SimpleNamespace(max_model_len=32768))
 
-        def chat(self, messages: list[list[dict[str, str]]], sampling_params: Any, use_tqdm: bool = True) -> list[Any]:
+        def chat(
+            self, messages: list[list[dict[str, str]]], sampling_params: Any, use_tqdm: bool = True
+        ) -> list[Any]:
             seen["chat"].append((messages, sampling_params))
             so = sampling_params.kw.get("structured_outputs") or sampling_params.kw.get("guided_decoding")
             return [_out(so.choice[0] if so else "Reasoning [1].\nConclusion: SVO") for _ in messages]
@@ -327,7 +343,9 @@ def test_vllm_adapter_batches_with_structured_outputs(monkeypatch: pytest.Monkey
     vllm, sp_mod, seen = _stub_vllm()
     monkeypatch.setitem(sys.modules, "vllm", vllm)
     monkeypatch.setitem(sys.modules, "vllm.sampling_params", sp_mod)
-    be = BACKENDS.create("vllm", model="Qwen/Qwen2.5-7B-Instruct", tensor_parallel_size=2, max_model_len=16384)
+    be = BACKENDS.create(
+        "vllm", model="Qwen/Qwen2.5-7B-Instruct", tensor_parallel_size=2, max_model_len=16384
+    )
     assert seen["init"]["model"] == "Qwen/Qwen2.5-7B-Instruct" and seen["init"]["tensor_parallel_size"] == 2
     assert seen["init"]["max_model_len"] == 16384
     out = be.generate(["p1", "p2", "p3"], choices=["1", "0"], system="sys", temperature=0.0)
@@ -368,7 +386,10 @@ def _passages() -> list[ScoredPassage]:
         "Negation: the verb takes the suffix -ma, as in kam-ma 'go-NEG'.",
         "Questions take the clause-final particle =ko.",
     ]
-    return [ScoredPassage(Passage(GRAMMAR.id, f"p{i}", t, page_start=str(87 + i)), 1 / i, i) for i, t in enumerate(texts, 1)]
+    return [
+        ScoredPassage(Passage(GRAMMAR.id, f"p{i}", t, page_start=str(87 + i)), 1 / i, i)
+        for i, t in enumerate(texts, 1)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -410,7 +431,9 @@ def test_unparseable_reply_is_flagged_not_guessed(catalogue) -> None:
 
 
 def test_followup_turn_recovers_a_value(catalogue) -> None:
-    fake = FakeBackend(replies={"A previous answer": "SVO", "Please determine": "Hmm, the evidence [1] is thin."})
+    fake = FakeBackend(
+        replies={"A previous answer": "SVO", "Please determine": "Hmm, the evidence [1] is thin."}
+    )
     pred = LLMClassifier(fake, cache=False).classify(catalogue.get("WALS 81A"), _passages(), GRAMMAR)
     assert pred.value == "SVO" and "answer-from-followup" in pred.flags and pred.confidence == 0.4
     assert pred.raw_response == "Hmm, the evidence [1] is thin."
@@ -418,7 +441,9 @@ def test_followup_turn_recovers_a_value(catalogue) -> None:
 
 def test_choice_mode_without_scoring_uses_closed_set(catalogue) -> None:
     fake = FakeBackend()
-    pred = LLMClassifier(fake, mode="choice", cache=False).classify(catalogue.get("GB107"), _passages(), GRAMMAR)
+    pred = LLMClassifier(fake, mode="choice", cache=False).classify(
+        catalogue.get("GB107"), _passages(), GRAMMAR
+    )
     assert fake.calls[0]["choices"] == ["0", "1"] and pred.value in ("0", "1")
     assert "Output the chosen option only" in fake.calls[0]["prompts"][0]
 
@@ -433,7 +458,56 @@ def test_classifier_reruns_are_served_from_cache(catalogue) -> None:
 
 def test_guideline_switch_changes_prompt(catalogue) -> None:
     fake = FakeBackend()
-    LLMClassifier(fake, use_guideline=False, cache=False).classify(catalogue.get("GB107"), _passages(), GRAMMAR)
-    LLMClassifier(fake, use_guideline=True, cache=False).classify(catalogue.get("GB107"), _passages(), GRAMMAR)
+    LLMClassifier(fake, use_guideline=False, cache=False).classify(
+        catalogue.get("GB107"), _passages(), GRAMMAR
+    )
+    LLMClassifier(fake, use_guideline=True, cache=False).classify(
+        catalogue.get("GB107"), _passages(), GRAMMAR
+    )
     plain, cot = fake.calls[0]["prompts"][0], fake.calls[1]["prompts"][0]
     assert "Guidelines for coding" in cot and "Guidelines for coding" not in plain
+
+
+def test_documented_vllm_benchmark_options_reach_the_engine(
+    monkeypatch: pytest.MonkeyPatch, catalogue
+) -> None:
+    """docs/LLM.md's command: --backend vllm --option model=... max_model_len=... batch_size=..."""
+    vllm, sp_mod, seen = _stub_vllm()
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    monkeypatch.setitem(sys.modules, "vllm.sampling_params", sp_mod)
+    clf = make_classifier(
+        "vllm",
+        model="Qwen/Qwen2.5-7B-Instruct",
+        max_model_len=32768,
+        max_prompt_tokens=24000,
+        batch_size=1024,
+    )
+    assert seen["init"]["max_model_len"] == 32768 and clf.budget.max_prompt_tokens == 24000
+    items = [(catalogue.get(f), _passages(), GRAMMAR) for f in ("WALS 81A", "GB107", "WALS 116A*")] * 3
+    preds = clf.classify_many(items)
+    assert len(seen["chat"][0][0]) == 27  # one engine call for all 27 prompts
+    # the stub's "Conclusion: SVO" fits 81A only: the 24 binary prompts get one batched closed-set follow-up
+    assert len(seen["chat"]) == 2 and len(seen["chat"][1][0]) == 24
+    assert seen["chat"][1][1].kw["structured_outputs"].choice == ["0", "1"]
+    assert preds[0].value == "SVO" and preds[0].backend == "vllm:Qwen/Qwen2.5-7B-Instruct"
+    assert preds[1].value == "0" and "answer-from-followup" in preds[1].flags
+
+
+def test_cli_llm_options_reach_the_backend(serve) -> None:
+    import argparse
+
+    from grammar_rag.llm.config import add_cli_arguments, settings_from_args
+
+    srv = serve(lambda path, body, n: (200, chat("Conclusion: SOV"), {}))
+    parser = argparse.ArgumentParser()
+    add_cli_arguments(parser)
+    args = parser.parse_args(
+        ["--llm-base-url", srv.url, "--llm-model", "m7", "--llm-concurrency", "2", "--no-llm-cache"]
+    )
+    settings = settings_from_args(args)
+    clf = make_classifier("openai", **settings.backend_options())
+    assert (
+        clf.label == "openai:m7" and clf.inner.concurrency == 2 and not isinstance(clf.backend, CachedBackend)
+    )
+    assert clf.classify(get_catalogue().get("WALS 81A"), [], GRAMMAR).value == "SOV"
+    assert srv.requests[0][1]["model"] == "m7"

@@ -30,7 +30,11 @@ from grammar_rag.types import NOT_ENOUGH_INFO, Grammar, Passage, ScoredPassage  
 
 GRAMMAR = Grammar(id="poe2010grammar", title="A grammar of Testish", language="Testish")
 PASSAGES = [
-    ScoredPassage(Passage(GRAMMAR.id, "p1", "Negation is the verbal suffix -ma: kam-ma go-NEG.", page_start="40"), 1.0, 1),
+    ScoredPassage(
+        Passage(GRAMMAR.id, "p1", "Negation is the verbal suffix -ma: kam-ma go-NEG.", page_start="40"),
+        1.0,
+        1,
+    ),
     ScoredPassage(Passage(GRAMMAR.id, "p2", "The basic constituent order is SOV.", page_start="12"), 0.5, 2),
 ]
 
@@ -96,11 +100,22 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = Path(tmp_path_factory.mktemp("server")) / "server.log"
     cmd = [
-        sys.executable, "-m", "grammar_rag.llm.llamacpp_server",
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "1",
+        sys.executable,
+        "-m",
+        "grammar_rag.llm.llamacpp_server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        "1",
     ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
@@ -132,7 +147,9 @@ def test_openai_client_against_real_llama_server(llama_server: str) -> None:
     free = be.generate(["Name one colour."], max_tokens=8, system="Answer briefly.")
     assert isinstance(free[0], str) and free[0].strip()
     choices = ["0", "1"]
-    out = be.generate(["Is Japanese verb-final? Reply 1 for yes, 0 for no.", "Is English verb-final?"], choices=choices)
+    out = be.generate(
+        ["Is Japanese verb-final? Reply 1 for yes, 0 for no.", "Is English verb-final?"], choices=choices
+    )
     assert all(o in choices for o in out)
     # llama.cpp ignores vLLM's fields but honours a GBNF grammar
     assert be.strategy == "grammar"

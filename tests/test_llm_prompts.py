@@ -17,7 +17,13 @@ from grammar_rag.llm.parse import (
     parse_reply,
     split_conclusion,
 )
-from grammar_rag.llm.prompts import PROMPT_VERSION, PromptOptions, build_prompt, build_prompts, strip_back_matter
+from grammar_rag.llm.prompts import (
+    PROMPT_VERSION,
+    PromptOptions,
+    build_prompt,
+    build_prompts,
+    strip_back_matter,
+)
 from grammar_rag.types import NOT_ENOUGH_INFO, Grammar, Passage, ScoredPassage
 
 GRAMMAR = Grammar(id="doe2001grammar", title="A Grammar of Testish", language="Testish")
@@ -26,7 +32,9 @@ GRAMMAR = Grammar(id="doe2001grammar", title="A Grammar of Testish", language="T
 def _passages(texts: list[str], pages: bool = True) -> list[ScoredPassage]:
     return [
         ScoredPassage(
-            Passage(GRAMMAR.id, f"p{i}", t, page_start=str(200 + i) if pages else None, section=("3 Syntax",)),
+            Passage(
+                GRAMMAR.id, f"p{i}", t, page_start=str(200 + i) if pages else None, section=("3 Syntax",)
+            ),
             1.0 / i,
             i,
         )
@@ -45,11 +53,20 @@ def test_81a_prompt_has_appendix_e_structure(catalogue) -> None:
     p = build_prompt(feature, ps, grammar=GRAMMAR, options=PromptOptions(use_guideline=False))
     text = p.text
     assert "Please determine" in text and "Testish" in text
-    assert "Reply with one of the 7 following options: SOV, SVO, VSO, VOS, OVS, OSV, No dominant order." in text
-    assert text.rstrip().endswith('output the word "Conclusion:" and the chosen option at the end of your response.')
+    assert (
+        "Reply with one of the 7 following options: SOV, SVO, VSO, VOS, OVS, OSV, No dominant order." in text
+    )
+    assert text.rstrip().endswith(
+        'output the word "Conclusion:" and the chosen option at the end of your response.'
+    )
     # passages numbered, most relevant first, with pages/section; the model is asked to cite them
     assert re.search(r"Passage 1 \(p\. 201; § 3 Syntax\):\nThe basic order is SOV\.", text)
-    assert text.index("Passage 1") < text.index("Passage 2") < text.index("Passage 3") < text.index("Please determine")
+    assert (
+        text.index("Passage 1")
+        < text.index("Passage 2")
+        < text.index("Passage 3")
+        < text.index("Please determine")
+    )
     assert "square brackets" in text
     assert "Guidelines for coding" not in text
     assert p.choices == feature.value_names
@@ -66,14 +83,19 @@ def test_guideline_is_the_cot_part_and_back_matter_is_dropped(catalogue) -> None
     assert "Standard Negation" in cot.text  # from the Grambank guideline
     assert "Related Features" not in cot.text and "Patron" not in cot.text.split("Guidelines")[1]
     # a Grambank feature: the question and a binary 0/1 closed set
-    assert "Question: Can standard negation be marked by an affix, clitic or modification of the verb?" in cot.text
+    assert (
+        "Question: Can standard negation be marked by an affix, clitic or modification of the verb?"
+        in cot.text
+    )
     assert "Reply with one of the 2 following options: 0, 1." in cot.text
     assert "- 1: present" in cot.text
     assert strip_back_matter("Do this.\n\nReferences\n\nSmith 2001.") == "Do this."
 
 
 def test_baseline_prompt_names_the_language_only(catalogue) -> None:
-    p = build_prompt(catalogue.get("WALS 49A"), [], grammar=GRAMMAR, options=PromptOptions(use_guideline=False))
+    p = build_prompt(
+        catalogue.get("WALS 49A"), [], grammar=GRAMMAR, options=PromptOptions(use_guideline=False)
+    )
     assert "Testish" in p.text and "Passage" not in p.text and "square brackets" not in p.text
     assert "Reply with one of the 9 following options:" in p.text and p.passages == []
 
@@ -108,7 +130,11 @@ def test_budget_drops_lowest_ranked_passages_never_instructions(catalogue) -> No
     feature = catalogue.get("WALS 81A")
     long = [f"Passage text number {i}. " + "word " * 300 for i in range(1, 21)]
     full = build_prompt(
-        feature, _passages(long), grammar=GRAMMAR, options=PromptOptions(use_guideline=False), budget=TokenBudget(20000)
+        feature,
+        _passages(long),
+        grammar=GRAMMAR,
+        options=PromptOptions(use_guideline=False),
+        budget=TokenBudget(20000),
     )
     budget = TokenBudget(max_prompt_tokens=1400)
     small = build_prompt(
@@ -143,8 +169,15 @@ def test_budget_truncate_respects_real_counter() -> None:
 
 CHOICES_81A = ["SOV", "SVO", "VSO", "VOS", "OVS", "OSV", "No dominant order"]
 CASES = [
-    "No morphological case-marking", "2 cases", "3 cases", "4 cases", "5 cases", "6-7 cases",
-    "8-9 cases", "10 or more cases", "Exclusively borderline case-marking",
+    "No morphological case-marking",
+    "2 cases",
+    "3 cases",
+    "4 cases",
+    "5 cases",
+    "6-7 cases",
+    "8-9 cases",
+    "10 or more cases",
+    "Exclusively borderline case-marking",
 ]
 
 
@@ -201,7 +234,9 @@ def test_citations_become_evidence_with_pages_and_quotes() -> None:
             "Word order is rigid in main clauses.",
         ]
     )
-    reply = "Passage 1 states that the basic order is SOV [1]; passages 3 and 9 agree [3, 9].\nConclusion: SOV"
+    reply = (
+        "Passage 1 states that the basic order is SOV [1]; passages 3 and 9 agree [3, 9].\nConclusion: SOV"
+    )
     assert cited_numbers(reply, 3) == [1, 3]  # 9 is out of range
     assert cited_numbers("see [1-3]", 5) == [1, 2, 3]
     parsed = parse_reply(reply, CHOICES_81A, 3)

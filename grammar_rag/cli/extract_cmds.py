@@ -18,13 +18,27 @@ from typing import Any
 from grammar_rag.errors import GrammarRagError
 
 APP_INDEX_ENV = "GRAMMAR_RAG_APP_INDEX"
+EXTRACT_DESCRIPTION = """\
+Classify every (grammar, feature) pair and export a CLDF StructureDataset + a flat CSV.
+
+Resumable: each pair is committed to OUT/results.sqlite as it finishes; rerunning the same command
+after Ctrl-C, a crash or kill -9 computes only the missing pairs. Every row records the backend,
+prompt version and retrieval settings: a run with other settings adds new rows next to the old
+ones, and the export contains exactly one configuration (the one of this run).
+
+Writes OUT/cldf/ (validated with pycldf), OUT/values_flat.csv, OUT/inputs.json and OUT/run.json.
+
+example:
+  grammar-rag extract --index idx --grammars all --features 81A,49A,116A*,GB107 --out runs/x
+  grammar-rag compare --results runs/x
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     ex = sub.add_parser(
         "extract",
         help="classify many grammars x features into a resumable store + a CLDF dataset",
-        description=__doc__,
+        description=EXTRACT_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ex.add_argument("--index", required=True, help="index directory (built with `grammar-rag ingest`)")
@@ -112,6 +126,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
             flush=True,
         )
         report: dict[str, Any] = {"run": summary.to_dict()}
+        others = [c for c in store.configs() if c.config.key != config.key]
+        for other in others:
+            print(f"note: {out / STORE_FILENAME} also holds {other.n_results} result(s) of "
+                  f"{other.config.describe()}; they are not part of this export", flush=True)
         if not args.no_export:
             report["export"] = _export(store, out, config, args.data_dir).to_dict()
     write_json(out / "run.json", report)

@@ -7,6 +7,7 @@ by a guess.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import fields
@@ -16,6 +17,33 @@ from grammar_rag.errors import IngestError
 from grammar_rag.types import Grammar
 
 GRAMMAR_FIELDS = tuple(f.name for f in fields(Grammar))
+logger = logging.getLogger(__name__)
+
+
+def fill_language_codes(values: dict[str, object]) -> None:
+    """Fill a missing ISO 639-3 code / Glottocode from Glottolog (bundled table, offline).
+
+    Only fills gaps, never overrides what the source or the caller said; a name Glottolog does not
+    know (or an ambiguous one) leaves the fields empty rather than guessing.
+    """
+    if values.get("iso639_3") and values.get("glottocode"):
+        return
+    query = values.get("iso639_3") or values.get("language")
+    if not query:
+        return
+    try:
+        from grammar_rag.features import get_languages
+
+        found = get_languages().lookup(str(query))
+    except Exception as exc:  # unknown name, features module or table unavailable: leave empty
+        logger.debug("no Glottolog match for %r: %s", query, exc)
+        return
+    if values.get("iso639_3") and found.iso639_3 and found.iso639_3 != values["iso639_3"]:
+        return
+    if not values.get("iso639_3") and found.iso639_3:
+        values["iso639_3"] = found.iso639_3
+    if not values.get("glottocode"):
+        values["glottocode"] = found.language_glottocode or found.glottocode
 
 
 def slugify(name: str) -> str:
@@ -42,6 +70,7 @@ def build_grammar(
             )
         if value not in (None, ""):
             values[key] = value
+    fill_language_codes(values)
     values.setdefault("source_path", str(source_path))
     values.setdefault("source_format", source_format)
     if "year" in values:

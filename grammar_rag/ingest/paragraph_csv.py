@@ -21,6 +21,7 @@ from pathlib import Path
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text
+from grammar_rag.ingest.metadata import fill_language_codes
 from grammar_rag.types import Grammar
 
 logger = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ def ingest_paragraph_csv(
         data = grammars[bibkey]
         fields: dict[str, object] = {"id": bibkey, "title": bibkey, **bench_meta.get(bibkey, {})}
         fields.update(extra)
+        fill_language_codes(fields)
         grammar = Grammar(
             id=str(fields["id"]),
             title=str(fields.get("title") or ""),

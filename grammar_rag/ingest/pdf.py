@@ -46,6 +46,7 @@ class Line:
     bottom: float
     size: float
     column: int = 0  # 0 full width / single column, 1 left, 2 right
+    bold: bool = False
 
 
 @dataclass
@@ -80,20 +81,30 @@ def _sorted_line_words(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]
     return [sorted(r, key=lambda w: w["x0"]) for r in rows]
 
 
+# Typographic ligatures and soft hyphens from the PDF's glyphs: "ﬁnite" must match a search for
+# "finite". (NFKC would do this too, but would also rewrite superscripts and IPA-adjacent letters.)
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "\u00ad": "-"})
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi|medi|\bbd\b|-bd|,bd", re.I)  # Times bold is "-Medi"
+
+
 def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
     out = []
     for row in rows:
         size = max(float(w.get("size") or 10) for w in row)
-        text = " ".join(w["text"] for w in row)
+        parts = [row[0]["text"]]
+        for prev, w in itertools.pairwise(row):
+            # words split only by a font/size change (a superscript, a bold morpheme) touch
+            parts.append(("" if w["x0"] - prev["x1"] < size * 0.12 else " ") + w["text"])
         out.append(
             Line(
-                text,
+                "".join(parts).translate(_LIGATURES),
                 min(w["x0"] for w in row),
                 max(w["x1"] for w in row),
                 min(w["top"] for w in row),
                 max(w["bottom"] for w in row),
                 size,
                 column,
+                bold=all(_BOLD.search(str(w.get("fontname", ""))) for w in row),
             )
         )
     return out
@@ -134,10 +145,10 @@ def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
     """x of a column gutter, or None for a one-column page.
 
-    Positions every 2 pt across the middle 30-70% of the text width are scored by how many text
+    Positions every 1 pt across the middle 30-70% of the text width are scored by how many text
     rows straddle them. A gutter is the centre of the widest run of best positions, provided that
     at most 20% of the rows cross it (titles, wide tables), each side holds >= 20% of the words,
-    and on (nearly) every row with text on both sides the gap is at least one em wide. One-column
+    and on most rows with text on both sides the gap is at least one em wide. One-column
     justified text fails all of these: nearly every row crosses the middle.
     """
     if len(words) < 20:
@@ -149,7 +160,7 @@ def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
         return None
     rows = _sorted_line_words(words)
     spans = [[(w["x0"], w["x1"]) for w in row] for row in rows]
-    xs = [x_min + span * 0.3 + 2.0 * k for k in range(int(span * 0.4 / 2.0) + 1)]
+    xs = [x_min + span * 0.3 + 1.0 * k for k in range(int(span * 0.4) + 1)]
     scores = [sum(1 for row in spans if any(a < x < b for a, b in row)) for x in xs]
     best = min(scores)
     if best > 0.2 * len(rows):
@@ -157,7 +168,7 @@ def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
     run = [x for x, sc in zip(xs, scores, strict=True) if sc == best]
     groups: list[list[float]] = [[run[0]]]
     for x in run[1:]:
-        if x - groups[-1][-1] <= 2.01:
+        if x - groups[-1][-1] <= 1.01:
             groups[-1].append(x)
         else:
             groups.append([x])
@@ -174,7 +185,10 @@ def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
         if lefts and rights:
             size = max(float(w.get("size") or 10) for w in row)
             gaps.append((min(rights) - max(lefts)) / size)
-    if len(gaps) < 3 or sum(g >= 1.0 for g in gaps) < 0.9 * len(gaps):
+    # Not all rows: a full-width table on a two-column page has narrow gaps on its rows (those
+    # rows are kept whole by page_lines). Random alignment in one-column text never gives this.
+    wide = sum(g >= 1.0 for g in gaps)
+    if len(gaps) < 3 or wide < min(5, len(gaps)) or wide < 0.35 * len(gaps):
         return None
     return x
 
@@ -199,13 +213,17 @@ def page_lines(words: list[dict[str, Any]], width: float, height: float | None =
         right_block.clear()
 
     for row in rows:
-        spanning = any(w["x0"] < gutter < w["x1"] for w in row)
+        left = [w for w in row if w["x1"] <= gutter]
+        right = [w for w in row if w["x0"] >= gutter]
+        size = max(float(w.get("size") or 10) for w in row)
+        spanning = any(w["x0"] < gutter < w["x1"] for w in row) or (
+            # a table row running across the gutter: real column text leaves a wide gap
+            left and right and min(w["x0"] for w in right) - max(w["x1"] for w in left) < 0.8 * size
+        )
         if spanning:
             flush()
             out.extend(_rows_to_lines([row], 0))
             continue
-        left = [w for w in row if w["x1"] <= gutter]
-        right = [w for w in row if w["x0"] >= gutter]
         if left:
             left_block.append(left)
         if right:
@@ -340,10 +358,11 @@ class _Builder:
 
 
 def _is_heading(ln: Line, body_size: float, col_width: float) -> tuple[int, str] | None:
+    """A numbered heading set off by size, weight or length; or a larger-type unnumbered one."""
     numbered = numbered_heading(ln.text)
     larger = ln.size >= body_size + 1.0
     short = (ln.x1 - ln.x0) < col_width * 0.8
-    if numbered and (larger or short) and not ln.text.rstrip().endswith("."):
+    if numbered and (larger or short or ln.bold) and not ln.text.rstrip().endswith("."):
         return numbered
     if larger and len(ln.text) < 120 and not _TERMINAL.search(ln.text) and any(c.isalpha() for c in ln.text):
         return 1, ln.text.strip()
@@ -354,6 +373,15 @@ def build_units(pages: list[PageText]) -> list[Unit]:
     sizes = [round(ln.size, 1) for p in pages for ln in p.lines for _ in range(max(1, len(ln.text) // 20))]
     body_size = statistics.mode(sizes) if sizes else 10.0
     vocab = {w.lower() for p in pages for ln in p.lines for w in re.findall(r"\w+(?:-\w+)*", ln.text)}
+    # the usual gap between consecutive lines, over the whole document: a page with three lines
+    # cannot tell a paragraph gap from line spacing on its own
+    gaps = [
+        b2.top - b1.bottom
+        for p in pages
+        for b1, b2 in itertools.pairwise(p.lines)
+        if b1.column == b2.column and 0 <= b2.top - b1.bottom < body_size * 3
+    ]
+    typical_gap = statistics.median(gaps) if gaps else body_size * 0.3
     b = _Builder(vocab, body_size)
     for page in pages:
         label = page.label or str(page.number)
@@ -361,13 +389,6 @@ def build_units(pages: list[PageText]) -> list[Unit]:
         for ln in page.lines:
             by_col.setdefault(ln.column, []).append(ln)
         col_bounds = {c: (min(x.x0 for x in ls), max(x.x1 for x in ls)) for c, ls in by_col.items()}
-        gaps = [
-            b2.top - b1.bottom
-            for ls in by_col.values()
-            for b1, b2 in itertools.pairwise(ls)
-            if 0 <= b2.top - b1.bottom < body_size * 3
-        ]
-        typical_gap = statistics.median(gaps) if gaps else body_size * 0.3
         prev: Line | None = None
         for ln in page.lines:
             left, right = col_bounds[ln.column]
@@ -427,8 +448,19 @@ def extract_pages(path: Path) -> list[PageText]:
     pages: list[PageText] = []
     try:
         with pdf:
-            for number, page in enumerate(pdf.pages, start=1):
-                words = page.extract_words(x_tolerance_ratio=0.15, y_tolerance=3, extra_attrs=["size"])
+            import sys
+
+            from tqdm import tqdm
+
+            bar = tqdm(
+                pdf.pages,
+                desc=f"reading {path.name}",
+                unit="page",
+                disable=len(pdf.pages) < 20 or not sys.stderr.isatty(),
+                leave=False,
+            )
+            for number, page in enumerate(bar, start=1):
+                words = page.extract_words(x_tolerance_ratio=0.15, y_tolerance=3, extra_attrs=["size", "fontname"])
                 words = [w for w in words if w["text"].strip()]
                 words = remove_line_numbers(words)
                 pages.append(

@@ -30,6 +30,8 @@ def numbered_heading(line: str) -> tuple[int, str] | None:
         return None
     if num.isalpha() and "." not in num:  # "A Grammar" is a sentence, "A.3 Texts" a heading
         return None
+    if num.startswith("0"):  # "0.88 Wikipedia Summary" is a chart axis, not a section
+        return None
     if num.isdigit() and int(num) > 40:  # "1990 Fieldwork began" is a year, not a chapter
         return None
     letters = sum(ch.isalpha() for ch in title)

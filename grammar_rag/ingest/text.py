@@ -68,16 +68,14 @@ def text_units(text: str, *, markdown: bool) -> list[Unit]:
             kind = "prose"
 
         for line in page.split("\n"):
-            if markdown and _FENCE.match(line.strip()):
+            if markdown and _FENCE.match(line.strip()):  # fence markers are markup, not text
                 if in_fence:
-                    block.append(line)
                     kind = "other"
                     flush()
                     in_fence = False
                 else:
                     flush()
                     in_fence = True
-                    block.append(line)
                 continue
             if in_fence:
                 block.append(line)

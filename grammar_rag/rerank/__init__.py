@@ -1,1 +1,57 @@
-"""rerank package."""
+"""Feature queries and rerankers of candidate passages.
+
+Usage::
+
+    from grammar_rag.features import get_catalogue
+    from grammar_rag.rerank import build_query, rerank
+
+    query = build_query(get_catalogue().get("81A"))          # style="catalogue"
+    top20 = rerank(query, candidates, k=20)                  # DEFAULT_RERANKER
+
+``DEFAULT_RERANKER`` is fixed here, in code, chosen for generality and CPU speed (no neural model
+at query time); it is never picked at run time from the data being scored. The benchmark
+(``grammar-rag bench retrieval``) reports it beside every other configuration.
+"""
+
+from __future__ import annotations
+
+from grammar_rag.rerank.base import RERANKERS, FeatureQuery, Reranker, as_query, ranked
+from grammar_rag.rerank.queries import STYLES, build_query
+from grammar_rag.types import Passage, ScoredPassage
+
+DEFAULT_RERANKER = "learned"
+DEFAULT_QUERY_STYLE = "catalogue"
+
+_instances: dict[str, Reranker] = {}
+
+
+def get_reranker(name: str = DEFAULT_RERANKER) -> Reranker:
+    """A process-cached reranker instance (models and weights load once)."""
+    if name not in _instances:
+        _instances[name] = RERANKERS.create(name)
+    return _instances[name]
+
+
+def rerank(
+    query: FeatureQuery | str,
+    passages: list[Passage],
+    name: str = DEFAULT_RERANKER,
+    k: int | None = None,
+) -> list[ScoredPassage]:
+    """Rerank ``passages`` for ``query`` with reranker ``name``; the top ``k`` (all when None)."""
+    out = get_reranker(name).rerank(as_query(query), list(passages))
+    return out[:k] if k is not None else out
+
+
+__all__ = [
+    "DEFAULT_QUERY_STYLE",
+    "DEFAULT_RERANKER",
+    "RERANKERS",
+    "STYLES",
+    "FeatureQuery",
+    "Reranker",
+    "build_query",
+    "get_reranker",
+    "ranked",
+    "rerank",
+]

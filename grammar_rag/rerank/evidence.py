@@ -67,6 +67,7 @@ FEATURE_NAMES = (
     "value_hedged",
     "value_other_lang",
     "topic_cov",
+    "topic_count",
     "topic_phrase",
     "topic_heading",
     "transitive",
@@ -181,7 +182,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
     bm_max = max(bm) if bm and max(bm) > 0 else 1.0
     lang_names = guess_language_names(texts)
     lang_re = re.compile(r"\b(" + "|".join(re.escape(x) for x in lang_names) + r")\b") if lang_names else None
-    topic_stems = [tuple(stem(w) for w in tokens(t)) for t in q.topic_terms[:12]]
+    topic_stems = [tuple(stem(w) for w in tokens(t)) for t in q.topic_terms[:14]]
     topic_stems = [t for t in topic_stems if t]
     single_topics = {t[0] for t in topic_stems if len(t) == 1}
     phrase_topics = [t for t in topic_stems if len(t) > 1]
@@ -206,6 +207,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 if lang_re is not None and _near(lang_re, text, s, e, 150):
                     in_lang = max(in_lang, w)
         topic_cov = len(single_topics & tokset) / len(single_topics) if single_topics else 0.0
+        topic_count = math.log1p(sum(1 for t in toks if t in single_topics))
         phrase_hit = float(any(" " + " ".join(t) + " " in joined for t in phrase_topics))
         n_words = max(1, len(text.split()))
         rows.append(
@@ -221,6 +223,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 "value_hedged": hedged,
                 "value_other_lang": other,
                 "topic_cov": topic_cov,
+                "topic_count": topic_count,
                 "topic_phrase": phrase_hit,
                 "topic_heading": float(_topic_heading(text, phrase_topics, single_topics)),
                 "transitive": float("transit" in tokset or "monotransit" in tokset),

@@ -399,7 +399,7 @@ def topic_terms(feature: Feature, salient: Sequence[str] = ()) -> tuple[str, ...
     content = [w.lower() for w in words(name) if w.lower() not in STOPWORDS and len(w) > 2]
     terms = list(content)
     if re.match(r"^\s*order\b", feature.name, re.IGNORECASE) or any(_order_parse(v) for v in feature.values):
-        terms += ["word order", "constituent order", "basic order"]
+        terms += ["word order", "constituent order", "basic order", "precede", "follow", "position"]
     if feature.database == "Grambank":
         terms += _specific_chunks(feature.question or feature.name)
     terms += list(salient)

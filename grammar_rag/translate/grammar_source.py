@@ -68,7 +68,6 @@ def parse_tex_dir(tex_dir: Path, grammar_id: str = "kalamang") -> tuple[list[Int
     order = 0
     for path in _files(tex_dir):
         raw = path.read_text(encoding="utf-8", errors="replace")
-        section: list[str] = []
         # sections are assigned by position: collect heading offsets first
         headings = [(m.start(), m.group(1), clean_latex(m.group(2))) for m in _SECTION_RE.finditer(raw)]
         levels = {"chapter": 0, "section": 1, "subsection": 2, "subsubsection": 3}
@@ -88,15 +87,13 @@ def parse_tex_dir(tex_dir: Path, grammar_id: str = "kalamang") -> tuple[list[Int
             translation = _strip_quotes(clean_latex(m.group(3)))
             if source and translation:
                 examples.append(InterlinearExample(f"{path.stem}:ex{n + 1}", source, gloss, translation, section_at(m.start()), path.name))
-        body = re.sub(r"\\begin\{exe\}.*?\\end\{exe\}", "\n\n", raw, flags=re.S)
-        body = re.sub(r"\\begin\{(table|figure|tabular)\*?\}.*?\\end\{\1\*?\}", "\n\n", body, flags=re.S)
-        offset = 0
-        for para in re.split(r"\n\s*\n", body):
-            start = raw.find(para[:40], offset) if para.strip() else -1
-            offset = max(offset, start)
-            m = _SECTION_RE.search(para)
-            if m:
-                section = list(section_at(offset + 1 + m.start()) or section)
+        # prose: example/table environments blanked out (same length, so heading offsets still hold)
+        body = re.sub(r"\\begin\{(exe|table|figure|tabular)\*?\}.*?\\end\{\1\*?\}",
+                      lambda m: re.sub(r"[^\n]", " ", m.group(0)), raw, flags=re.S)
+        for m in re.finditer(r"\S.*?(?=\n\s*\n|\Z)", body, re.S):
+            para = m.group(0)
+            heads = list(_SECTION_RE.finditer(para))
+            where = m.start() + (heads[-1].end() if heads else 0)
             text = clean_latex(_SECTION_RE.sub("", para))
             if len(text) < 80 or text.count(" ") < 10:
                 continue
@@ -106,7 +103,7 @@ def parse_tex_dir(tex_dir: Path, grammar_id: str = "kalamang") -> tuple[list[Int
                     grammar_id=grammar_id,
                     passage_id=f"{grammar_id}:{path.stem}:p{order}",
                     text=text,
-                    section=section_at(offset) or tuple(section),
+                    section=section_at(where),
                     kind="prose",
                     order=order,
                 )

@@ -37,6 +37,7 @@ TOPICS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 BOUND_WORDS = r"(?:suffix\w*|prefix\w*|infix\w*|circumfix\w*|affix\w*|clitic\w*|enclitic\w*|proclitic\w*|bound)"
 FREE_WORDS = r"(?:particles?|auxiliar(?:y|ies)|adverbs?|separate words?|free (?:morphemes?|forms?|words?)|independent words?)"
+_TOC = re.compile(r"(?:\.\s?){5,}|…{2,}")
 ASKS_BOUND = re.compile(r"affix|clitic|suffix|prefix|bound|modification of the verb|verbal morphology|inflect", re.I)
 
 
@@ -64,7 +65,7 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
     )
     free_prose = re.compile(
         r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
-        + r"|" + topic_re + r" (?:verb|word|adverb|copula)s?\b)",
+        + r"|" + topic_re + r" (?:verb|word|adverb)s?\b)",
         re.I,
     )
     return bound_gloss, free_gloss, bound_prose, free_prose
@@ -76,7 +77,15 @@ def _hint(prose: str) -> re.Pattern[str]:
 
 
 class BoundMarkingFamily:
+    """Thresholds: ``bound_min`` support for 1; 0 needs ``free_min`` free support and bound below
+    ``ratio`` x free. Bound wins ties because the question asks whether bound marking is *possible*."""
+
     name = "bound-marking"
+
+    def __init__(self, bound_min: float = 1.0, free_min: float = 0.3, ratio: float = 0.5) -> None:
+        self.bound_min = bound_min
+        self.free_min = free_min
+        self.ratio = ratio
 
     def applies(self, feature: Feature) -> bool:
         return is_binary(feature) and bool(ASKS_BOUND.search(feature_text(feature))) and topic_for(feature) is not None
@@ -92,6 +101,8 @@ class BoundMarkingFamily:
         for sent in sentences:
             text = sent.text
             if not any(lab in text for lab in labels) and not topic_hint.search(text):
+                continue
+            if _TOC.search(text):  # table-of-contents / index lines name topics, they describe nothing
                 continue
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
             n_bound = len(bound_gloss.findall(text))
@@ -111,11 +122,11 @@ class BoundMarkingFamily:
         scores = tally(cues)
         b, f = scores.get(yes, 0.0), scores.get(no, 0.0)
         summary = f"bound {b:.2f} vs free {f:.2f}"
-        if b >= 1.0 and b >= 0.5 * f:
+        if b >= self.bound_min and b >= self.ratio * f:
             conf = round(min(1.0, b / (b + f + 0.5)), 3)
             return Decision(yes, conf, supporting(cues, yes), scores,
                             f"Bound (affix/clitic) marking is attested ({summary}).")
-        if f >= 1.0 and b < 0.5 * f:
+        if f >= self.free_min and b < self.ratio * f:
             conf = round(min(1.0, f / (b + f + 0.5)), 3)
             return Decision(no, conf, supporting(cues, no), scores,
                             f"Only free (particle/auxiliary) marking is described ({summary}).")

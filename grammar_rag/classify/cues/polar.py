@@ -78,6 +78,18 @@ GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?
 
 _PREFILTER = re.compile(r"(?i:polar|yes|interrog|question|asking)|(?<![A-Za-z])" + Q_LABELS + r"(?![a-z])")
 
+# A strategy must also reach this share of the best-supported one: grammars describe their main
+# strategy at length, and passing mentions of others ("question particle" in a content-question
+# section) should not add labels.
+RELATIVE = {"min_share": 0.5}
+
+_PARTICLE = ("initial", "final", "medial")
+_ALL = ("intonation", "word_order", "initial", "final", "medial", "verb_morph", "tone")
+RELATIVE_GROUPS: dict[str, tuple[str, ...]] = {
+    "initial": _PARTICLE, "final": _PARTICLE, "medial": _PARTICLE,
+    "intonation": _ALL, "word_order": (), "verb_morph": (), "tone": (),
+}
+
 STRATEGIES = ("intonation", "word_order", "initial", "final", "medial", "verb_morph", "tone")
 THRESHOLDS = {
     "intonation": 0.6, "word_order": 1.2, "initial": 0.8, "final": 0.6, "medial": 0.7,
@@ -187,7 +199,9 @@ class PolarStrategyFamily:
             for comp in feature.components:
                 strat = strategy_of(comp)
                 score = scores.get(strat or "", 0.0)
-                if strat and score >= THRESHOLDS[strat]:
+                group = RELATIVE_GROUPS.get(strat or "", ())
+                best = max((scores.get(g, 0.0) for g in group), default=0.0)
+                if strat and score >= THRESHOLDS[strat] and score >= RELATIVE["min_share"] * best:
                     held.append(comp.name)
                     evidence.extend(Cue(comp.name, c.weight, c.sentence, c.kind, c.note)
                                     for c in supporting(cues, strat, 2))
