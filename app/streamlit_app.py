@@ -229,7 +229,12 @@ def corpus_tab(state: dict[str, Any] | None) -> None:
                 progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
             )
             get_answer.clear()
-            st.success("Added: " + ", ".join(logic.grammar_label(g) for g in added))
+            # rerun so the sidebar lists the new grammar; the message survives the rerun
+            st.session_state["corpus_flash"] = "Added: " + ", ".join(logic.grammar_label(g) for g in added)
+            st.rerun()
+    flash = st.session_state.pop("corpus_flash", None)
+    if flash:
+        st.success(flash)
     with shown_errors("Listing the index"):
         grammars = logic.grammar_options(state["index"])
         st.caption(f"{len(grammars)} grammar(s) in this index: "

@@ -48,8 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(auto: test split for the data dir's own examples.csv, else all)")
     parser.add_argument("--modulus", type=int, default=10, help="N of the split hash (test = 1/N of the rows)")
     parser.add_argument("--backend", default="model-free", help="LLM backend name, or model-free (default)")
-    parser.add_argument("--embedder", default="default",
-                        help="embedding model for dense example retrieval ('none' = BM25 only)")
+    parser.add_argument("--embedder", default="none",
+                        help="embedding model for dense example retrieval of the English side, e.g. 'default' "
+                        "(all-MiniLM-L6-v2; embeds the whole pool first, minutes on a small CPU); "
+                        "'none' = BM25 only (default: keeps the model-free run well under 5 minutes)")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N selected sentences")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
 

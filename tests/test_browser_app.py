@@ -185,3 +185,46 @@ def test_bad_index_path_is_an_error_message(app_url: str, tmp_path: Path) -> Non
         finally:
             context.close()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_corpus_tab_uploads_and_indexes_a_grammar(app_url: str, tmp_path: Path) -> None:
+    """Upload a small text grammar into a scratch index through the Corpus tab."""
+    from playwright.sync_api import sync_playwright
+
+    from grammar_rag.index import GrammarIndex
+
+    index_dir = tmp_path / "scratch-index"
+    GrammarIndex.create(index_dir, "hashing")  # empty index; the model-free embedder keeps it quick
+    grammar = tmp_path / "testish.txt"
+    grammar.write_text(
+        "1 Introduction\n\nTestish is spoken on a small island.\n\n2 Clause structure\n\n"
+        "2.1 Word order\n\nThe basic constituent order of Testish is SOV: the verb is clause-final.\n\n"
+        "3 Negation\n\nStandard negation is marked by the verbal prefix ka-.\n",
+        encoding="utf-8",
+    )
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
+        )
+        try:
+            page = context.new_page()
+            page.goto(app_url)
+            field = page.get_by_role("textbox", name="Index folder")
+            field.wait_for(timeout=120_000)
+            field.fill(str(index_dir))
+            field.press("Enter")
+            page.get_by_text("This index holds no grammars yet").wait_for(timeout=60_000)
+            page.get_by_role("tab", name="Corpus").click()
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(grammar))
+            page.get_by_role("textbox", name="Language").fill("Testish")
+            page.get_by_role("button", name="Index this grammar").click()
+            page.get_by_text("Added: Testish").wait_for(timeout=120_000)
+            page.get_by_role("tab", name="Classify").click()
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Grammar / language").filter(
+                has_text="Testish").wait_for(timeout=60_000)
+            assert "Traceback" not in page.content()
+        finally:
+            context.close()
+    assert [g.language for g in GrammarIndex.open(index_dir).grammars()] == ["Testish"]

@@ -156,7 +156,7 @@ class _Broken:
 
 
 def test_backend_failure_raises_backend_error(resources) -> None:
-    with pytest.raises(BackendError, match="broken.*connection refused"):
+    with pytest.raises(BackendError, match=r"broken.*connection refused"):
         translate("Mu muap.", source="kgv", target="eng", backend=_Broken(), resources=resources)
 
 

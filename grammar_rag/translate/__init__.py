@@ -143,7 +143,7 @@ def translate(
     k_examples: int = 8,
     k_passages: int = 3,
     max_tokens: int = 128,
-    fallback_config: FallbackConfig = FallbackConfig(),
+    fallback_config: FallbackConfig | None = None,
 ) -> Translation:
     """Translate ``text`` from ``source`` to ``target`` (ISO code or name; one side English).
 
@@ -165,7 +165,7 @@ def translate(
     llm = _backend(backend)
     if llm is None:
         translator = WordTranslator(resources, src.code)
-        output, note = model_free_translate(text, examples, translator, fallback_config)
+        output, note = model_free_translate(text, examples, translator, fallback_config or FallbackConfig())
         return Translation(text, output, src.code, tgt.code, FALLBACK_METHOD, analyses, examples, passages, note)
     prompt = build_prompt(
         text, src.name, tgt.name, analyses, examples[:k_examples], passages, object_language_is_source=src.code != "eng"

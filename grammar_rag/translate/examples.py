@@ -73,8 +73,11 @@ def _segmented_from_morphemes(morphemes: str, glosses: str) -> tuple[str, str]:
             glue = False
             continue
         if (m[0] in "=-" or glue) and out_w:
-            out_w[-1] += m if m[0] in "=-" else m
-            out_g[-1] += (g if g[:1] in "=-" else ("=" + g if m[0] == "=" else "-" + g)) if m[0] in "=-" else g
+            out_w[-1] += m
+            if m[0] in "=-":  # a suffix/clitic: its gloss carries the same boundary
+                out_g[-1] += g if g[:1] in "=-" else m[0] + g
+            else:  # the previous morpheme was a prefix ("ko=")
+                out_g[-1] += g
         else:
             out_w.append(m)
             out_g.append(g)

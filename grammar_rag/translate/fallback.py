@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from grammar_rag.translate.examples import Example, ScoredExample
 from grammar_rag.translate.resources import LanguageResources
-from grammar_rag.translate.text import ENGLISH_STOPWORDS, detokenise, english_stem, words
+from grammar_rag.translate.text import (
+    ENGLISH_STOPWORDS,
+    cased_words,
+    detokenise,
+    english_stem,
+    match_surface,
+    words,
+)
 
 METHOD = "model-free fallback"
 
@@ -26,6 +33,7 @@ class FallbackConfig:
     min_overlap: float = 0.0  # share of input words an example must contain to be adapted
     drop_unmatched: bool = True  # remove translations of example words missing from the input
     append_unplaced: bool = True  # gloss input words with no counterpart and add them
+    selection: str = "recall"  # pick the example by "recall" (input words covered) or "f1" (also precision)
 
 
 class WordTranslator:
@@ -39,7 +47,8 @@ class WordTranslator:
     def key(self, word: str) -> str:
         """Matching key of a source-language word (dictionary stem / English stem)."""
         if self.source == "eng":
-            return english_stem(word.lower())
+            low = word.lower()
+            return english_stem(low[:-2] if low.endswith("'s") else low)
         return self.dictionary.analyse(word).stem
 
     def target_key(self, word: str) -> str:
@@ -48,7 +57,10 @@ class WordTranslator:
         return english_stem(word.lower())
 
     def translate(self, word: str) -> str:
-        """Best single translation; unknown words are copied (names survive), English function words vanish."""
+        """Best single translation; unknown words are copied as written (names survive), English
+        function words vanish (Kalamang has no articles or copula to put in their place)."""
+        if self.source == "eng" and word.lower().endswith("'s"):
+            word = word[:-2]  # possessive 's: the name itself is what carries over
         low = word.lower()
         if self.source == "eng":
             if low in ENGLISH_STOPWORDS:
@@ -76,9 +88,8 @@ class WordTranslator:
 
 def word_by_word(text: str, translator: WordTranslator) -> str:
     """The word-by-word dictionary translation (a baseline, and the fallback of the fallback)."""
-    out = [translator.translate(w) for w in words(text)]
-    result = detokenise(out)
-    return result[:1].upper() + result[1:] if translator.source != "eng" else result
+    out = [translator.translate(w) for w in cased_words(text)]
+    return match_surface(detokenise(out), text)
 
 
 def _tokens(text: str) -> list[str]:
@@ -90,19 +101,23 @@ def _bare(token: str) -> str:
     return ws[0] if ws else ""
 
 
-def adapt(text: str, example: Example, translator: WordTranslator, config: FallbackConfig) -> tuple[str, float]:
-    """(adapted translation of ``text`` from ``example``, share of input words found in the example)."""
+def adapt(
+    text: str, example: Example, translator: WordTranslator, config: FallbackConfig
+) -> tuple[str, float, float]:
+    """(adapted translation, share of input words found in the example, share of example words
+    found in the input)."""
     src_side = example.text if translator.source != "eng" else example.translation
     tgt_side = example.translation if translator.source != "eng" else example.text
-    x = words(text)
+    x = cased_words(text)
     s = words(src_side)
-    if not x:
-        return "", 0.0
+    if not x or not s:
+        return "", 0.0, 0.0
     s_keys = [translator.key(w) for w in s]
     x_keys = [translator.key(w) for w in x]
     matched_x = [k in s_keys for k in x_keys]
     overlap = sum(matched_x) / len(x)
     x_set = set(x_keys)
+    precision = sum(k in x_set for k in s_keys) / len(s_keys)
     t_tokens = _tokens(tgt_side)
     t_keys = [translator.target_key(_bare(t)) if _bare(t) else "" for t in t_tokens]
 
@@ -153,7 +168,7 @@ def adapt(text: str, example: Example, translator: WordTranslator, config: Fallb
             out.extend(extra)
             if tail is not None:
                 out[-1] = out[-1] + tail[-1]
-    return detokenise(out), overlap
+    return match_surface(detokenise(out), text), overlap, precision
 
 
 def model_free_translate(
@@ -163,12 +178,16 @@ def model_free_translate(
     config: FallbackConfig = FallbackConfig(),
 ) -> tuple[str, str]:
     """(translation, note): the best adaptable retrieved example, else word by word."""
-    best: tuple[float, str, str] | None = None
+    best: tuple[float, float, str, str] | None = None
     for scored in examples:
-        adapted, overlap = adapt(text, scored.example, translator, config)
-        if adapted and (best is None or overlap > best[0]):
-            best = (overlap, adapted, scored.example.id)
-    if best is not None and best[0] >= config.min_overlap:
-        return best[1], f"adapted from example {best[2]} ({best[0]:.0%} of input words shared)"
+        adapted, recall, precision = adapt(text, scored.example, translator, config)
+        if config.selection == "f1":
+            fit = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+        else:
+            fit = recall
+        if adapted and (best is None or fit > best[0]):
+            best = (fit, recall, adapted, scored.example.id)
+    if best is not None and best[1] >= config.min_overlap:
+        return best[2], f"adapted from example {best[3]} ({best[1]:.0%} of input words shared)"
     return word_by_word(text, translator), "word-by-word dictionary gloss (no example shared enough words)"
 

@@ -25,6 +25,9 @@ _CMD_KEEP_ARG = re.compile(r"\\(?:textbf|textit|emph|textsc|textup|textsuperscri
 _BARE_CMD = re.compile(r"\\[a-zA-Z]+\*?")
 
 
+_LEVELS = {"chapter": 0, "section": 1, "subsection": 2, "subsubsection": 3}
+
+
 @dataclass(frozen=True)
 class InterlinearExample:
     id: str
@@ -70,15 +73,13 @@ def parse_tex_dir(tex_dir: Path, grammar_id: str = "kalamang") -> tuple[list[Int
         raw = path.read_text(encoding="utf-8", errors="replace")
         # sections are assigned by position: collect heading offsets first
         headings = [(m.start(), m.group(1), clean_latex(m.group(2))) for m in _SECTION_RE.finditer(raw)]
-        levels = {"chapter": 0, "section": 1, "subsection": 2, "subsubsection": 3}
 
-        def section_at(offset: int, headings=headings) -> tuple[str, ...]:
+        def section_at(offset: int, headings: list[tuple[int, str, str]] = headings) -> tuple[str, ...]:
             path_: list[str] = []
             for start, kind, title in headings:
                 if start > offset:
                     break
-                level = levels[kind]
-                path_ = [*path_[:level], title]
+                path_ = [*path_[: _LEVELS[kind]], title]
             return tuple(path_)
 
         for n, m in enumerate(_GLL_RE.finditer(raw)):

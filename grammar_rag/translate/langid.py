@@ -13,15 +13,10 @@ from grammar_rag.translate.text import words
 
 # Closed-class words that are frequent in one language and (almost) absent from the other.
 _ENGLISH = frozenset(
-    """the a an is are was were be been am i you he she it we they me him her us them my your his its our their
-    this that these those of to in on at for with from by and or but not no do does did don't didn't
-    what who where when why how there here will would can could have has had go went going some all
-    it's that's there's i'm you're he's she's they're we're isn't don't won't can't let's many much""".split()
+    ["the", "a", "an", "is", "are", "was", "were", "be", "been", "am", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his", "its", "our", "their", "this", "that", "these", "those", "of", "to", "in", "on", "at", "for", "with", "from", "by", "and", "or", "but", "not", "no", "do", "does", "did", "don't", "didn't", "what", "who", "where", "when", "why", "how", "there", "here", "will", "would", "can", "could", "have", "has", "had", "go", "went", "going", "some", "all", "it's", "that's", "there's", "i'm", "you're", "he's", "she's", "they're", "we're", "isn't", "don't", "won't", "can't", "let's", "many", "much"]
 )
 _MALAY = frozenset(
-    """yang dan di ke dari ini itu saya aku kau ko dia ia kita kami mereka dorang dong torang tong de pu punya
-    sudah su sa tidak tra ada dengan untuk akan mau pi pergi itu juga lagi ka kah sama deng bikin orang
-    belum baru masih karena jadi kalau ini tu dia nanti sedang lagi dulu buat satu dua tiga bapak mama""".split()
+    ["yang", "dan", "di", "ke", "dari", "ini", "itu", "saya", "aku", "kau", "ko", "dia", "ia", "kita", "kami", "mereka", "dorang", "dong", "torang", "tong", "de", "pu", "punya", "sudah", "su", "sa", "tidak", "tra", "ada", "dengan", "untuk", "akan", "mau", "pi", "pergi", "itu", "juga", "lagi", "ka", "kah", "sama", "deng", "bikin", "orang", "belum", "baru", "masih", "karena", "jadi", "kalau", "ini", "tu", "dia", "nanti", "sedang", "lagi", "dulu", "buat", "satu", "dua", "tiga", "bapak", "mama"]
 )
 
 
@@ -56,5 +51,5 @@ def pick_english(*candidates: str, lexicons: Lexicons | None = None) -> tuple[in
     scored = [(english_score(c, lexicons), i, c) for i, c in enumerate(candidates) if c and c.strip()]
     if not scored:
         return None
-    score, index, text = max(scored, key=lambda s: (s[0], -s[1]))
+    _score, index, text = max(scored, key=lambda s: (s[0], -s[1]))
     return index, text

@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grammar_rag.config import CORPORA_DIR, data_dir as resolve_data_dir
+from grammar_rag.config import CORPORA_DIR
+from grammar_rag.config import data_dir as resolve_data_dir
 from grammar_rag.errors import DataDirError
 from grammar_rag.translate.dictionary import Dictionary, load_dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
@@ -76,7 +77,10 @@ class LanguageResources:
             index = self._indexes.get(side)
             if index is None:
                 tokenizer = self.kalamang_terms if side == "text" else english_terms
-                index = ExampleIndex(self.examples, side, tokenizer, self.embedder)
+                # Dense vectors only for English: a sentence embedder trained on English (and high-resource
+                # languages) adds noise on Kalamang, and embedding both sides doubles start-up time.
+                embedder = self.embedder if side == "translation" else None
+                index = ExampleIndex(self.examples, side, tokenizer, embedder)
                 self._indexes[side] = index
             return index
 

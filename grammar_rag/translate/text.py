@@ -16,10 +16,7 @@ _BOUNDARY_RE = re.compile(r"[=\-]")
 _SPACE_RE = re.compile(r"\s+")
 
 ENGLISH_STOPWORDS = frozenset(
-    """a an the of to in on at for with by from and or but is are was were be been being am do does did
-    not no it its this that these those there here as so very just will would can could should shall
-    may might must have has had i me my you your he him his she her we us our they them their what which
-    who whom whose when where why how all some any each s t don didn isn aren wasn weren""".split()
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "with", "by", "from", "and", "or", "but", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "not", "no", "it", "its", "this", "that", "these", "those", "there", "here", "as", "so", "very", "just", "will", "would", "can", "could", "should", "shall", "may", "might", "must", "have", "has", "had", "i", "me", "my", "you", "your", "he", "him", "his", "she", "her", "we", "us", "our", "they", "them", "their", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "all", "some", "any", "each", "s", "t", "don", "didn", "isn", "aren", "wasn", "weren"]
 )
 
 
@@ -30,6 +27,25 @@ def nfc(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (punctuation dropped; apostrophes inside words kept)."""
     return [w.replace("’", "'") for w in _WORD_RE.findall(nfc(text).lower())]
+
+
+def cased_words(text: str) -> list[str]:
+    """Word tokens as written (names keep their capital when copied into a translation)."""
+    return [w.replace("’", "'") for w in _WORD_RE.findall(nfc(text))]
+
+
+def match_surface(output: str, source: str) -> str:
+    """Give ``output`` the sentence shape of ``source``: initial capital, final punctuation."""
+    output = output.strip()
+    if not output:
+        return output
+    src = source.strip()
+    if src[:1].isupper():
+        output = output[:1].upper() + output[1:]
+    end = src[-1:] if src[-1:] in ".?!" else ""
+    if end and output[-1:] not in ".?!":
+        output += end
+    return output
 
 
 def normalise_sentence(text: str) -> str:

@@ -56,7 +56,14 @@ INTONATION_ONLY = re.compile(
     r"\bwithout (?:any )?(?:particle|marker|morpholog)|\bdiffer\w* (?:\w+ ){0,4}only\b|\brising\b|\bdistinguish\w* (?:\w+ ){0,4}by\b",
     re.I,
 )
-TONE = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final|extra[- ]high|floating) tones?|tonal(?:ly)?|tone)\b", re.I)
+# A *question tone*: tonal languages mention lexical tone everywhere, so a bare "tone" is no cue.
+TONE = re.compile(
+    r"\b(?:(?:question|interrogative|polar) (?:\w+ )?tones?|(?:high|low|rising|falling|final|extra[- ]high|floating|"
+    r"boundary) tones? (?:\w+ ){0,4}?(?:on|at|to|of) the (?:end|last|final)|(?:marked|signalled|indicated|formed) by (?:a |an )?"
+    r"(?:\w+ ){0,2}tones?|tonal (?:change|modification|marking|morpheme))\b",
+    re.I,
+)
+GLOSS_CAP = 0.5  # glosses show that a Q morpheme exists, not that it forms *polar* questions
 WORD_ORDER = re.compile(
     r"\b(?:invert\w*|inversion|(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order|"
     r"(?:verb|auxiliary|predicate) (?:is |are )?(?:fronted|moved to the front|placed first|comes first)|"
@@ -83,11 +90,14 @@ _PREFILTER = re.compile(r"(?i:polar|yes|interrog|question|asking)|(?<![A-Za-z])"
 # section) should not add labels.
 RELATIVE = {"min_share": 0.5}
 
-_PARTICLE = ("initial", "final", "medial")
+_MARKERS = ("intonation", "initial", "final", "medial", "verb_morph", "tone")
 _ALL = ("intonation", "word_order", "initial", "final", "medial", "verb_morph", "tone")
 RELATIVE_GROUPS: dict[str, tuple[str, ...]] = {
-    "initial": _PARTICLE, "final": _PARTICLE, "medial": _PARTICLE,
-    "intonation": _ALL, "word_order": (), "verb_morph": (), "tone": (),
+    # particles and verbal affixes compete for the same interrogative morpheme ("-Q" or "=Q"?)
+    "initial": _MARKERS, "final": _MARKERS, "medial": _MARKERS, "verb_morph": _MARKERS,
+    # "intonation only" holds only when no marker is described much more prominently
+    "intonation": _ALL,
+    "word_order": (), "tone": (),
 }
 
 STRATEGIES = ("intonation", "word_order", "initial", "final", "medial", "verb_morph", "tone")
@@ -164,18 +174,33 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             only = INTONATION_ONLY.search(text)
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
                             (only.group(0) + " … " if only else "") + m.group(0)))
-        for m in TONE.finditer(text):
-            if negated_before(text, m.start(), 25):
-                continue
-            cues.append(Cue("tone", w * 0.7, sent, "statement", m.group(0)))
-            break
+        m = TONE.search(text)
+        if m and polar_specific and not negated_before(text, m.start(), 25):
+            cues.append(Cue("tone", w, sent, "statement", m.group(0)))
         m = WORD_ORDER.search(text)
         if m and not NO_CHANGE.search(text) and not negated_before(text, m.start(), 25):
             cues.append(Cue("word_order", w, sent, "statement", m.group(0)))
         m = VERB_MORPH.search(text)
         if m and not negated_before(text, m.start(), 25):
             cues.append(Cue("verb_morph", w, sent, "statement", m.group(0)))
-    return cues
+    return _cap_glosses(cues)
+
+
+def _cap_glosses(cues: list[Cue]) -> list[Cue]:
+    """Limit the total weight gloss cues give each strategy to GLOSS_CAP (statements are uncapped)."""
+    total: dict[str, float] = {}
+    out: list[Cue] = []
+    for cue in cues:
+        if cue.kind != "gloss":
+            out.append(cue)
+            continue
+        room = GLOSS_CAP - total.get(cue.value, 0.0)
+        if room <= 0:
+            continue
+        weight = min(cue.weight, room)
+        total[cue.value] = total.get(cue.value, 0.0) + weight
+        out.append(Cue(cue.value, weight, cue.sentence, cue.kind, cue.note))
+    return out
 
 
 class PolarStrategyFamily:
