@@ -125,6 +125,25 @@ def _small_index(directory: Path) -> Path | None:
         return None
 
 
+def _smoke(url: str, have_index: bool) -> dict[str, int]:
+    """One valid request per endpoint: each must succeed (the fuzzer mostly hits error paths)."""
+    import httpx
+
+    calls = {
+        "GET /health": ("get", "/health", None),
+        "GET /features?q=word order": ("get", "/features?q=word%20order&limit=3", None),
+        "GET /features/GB107": ("get", "/features/GB107", None),
+        "POST /translate eng->kgv": ("post", "/translate", {"text": "The dog bit the fish.", "source": "eng", "target": "kgv"}),
+    }
+    if have_index:
+        calls["POST /classify kalamang GB107"] = ("post", "/classify", {"grammar": "kalamang", "feature": "GB107"})
+    out: dict[str, int] = {}
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for name, (method, path, body) in calls.items():
+            out[name] = client.request(method, path, json=body).status_code
+    return out
+
+
 def _run_mode(op: Any, mode: Any, url: str, examples: int, deadline: float, label: str,
               counts: dict[str, int], report: dict[str, Any]) -> None:
     from hypothesis import HealthCheck, given, settings
@@ -192,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
             t0 = time.perf_counter()
             answers = asyncio.run(_load(server.url, requests))
             http_s = time.perf_counter() - t0
+            smoke = _smoke(server.url, index_dir is not None)
             fuzz = None if args.no_fuzz else _fuzz(server.url, args.fuzz_examples, args.max_seconds)
 
     latencies = [a["seconds"] for a in answers]
@@ -217,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
         "wall_s": {"http_concurrent": round(http_s, 3), "in_process_sequential": round(inprocess_s, 3)},
         "ratio_http_over_in_process": round(http_s / inprocess_s, 2) if inprocess_s else None,
         "target": {"p95_s": 2.0, "errors": 0},
+        "smoke": smoke,
         "fuzz": fuzz,
         "cpu_count": os.cpu_count(),
         "seconds": round(time.perf_counter() - started, 1),
@@ -228,13 +249,14 @@ def run(args: argparse.Namespace) -> int:
         json.dump(report, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     os.replace(tmp_path, out)
-    summary = {k: report[k] for k in ("requests", "ok", "errors", "latency_s", "wall_s", "ratio_http_over_in_process")}
+    summary = {k: report[k] for k in ("requests", "ok", "errors", "latency_s", "wall_s", "ratio_http_over_in_process", "smoke")}
     if fuzz is not None:
         summary["fuzz"] = {"cases": fuzz["cases"], "server_errors": len(fuzz["server_errors"]), "operations": fuzz["operations"]}
     print(json.dumps(summary, indent=2))
     print(f"wrote {out}")
     fuzz_ok = fuzz is None or not fuzz["server_errors"]
-    return 0 if not wrong and fuzz_ok else 1
+    smoke_ok = all(code == 200 for code in smoke.values())
+    return 0 if not wrong and fuzz_ok and smoke_ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover

@@ -180,6 +180,37 @@ def _plain_loop(index_dir: Path, grammars: list[str], features: str, backend: st
     return time.perf_counter() - started
 
 
+def _stage_profile(index_dir: Path, features: str, n_grammars: int = 2) -> dict[str, Any]:
+    """Mean seconds per pair in each pipeline stage, on a few pairs (where the time goes)."""
+    from grammar_rag import pipeline
+    from grammar_rag.classify import make_classifier
+    from grammar_rag.extract.inputs import open_index, select_features
+
+    index = open_index(index_dir)
+    feats = select_features(features)
+    classifier = make_classifier("evidence")
+    config = pipeline.RetrievalConfig()
+    totals = {"feature_query_s": 0.0, "retrieve_s": 0.0, "rerank_s": 0.0, "classify_s": 0.0}
+    pairs = 0
+    for grammar in sorted(index.grammars(), key=lambda g: g.id)[:n_grammars]:
+        for feature in feats:
+            t0 = time.perf_counter()
+            query = pipeline.feature_query(feature, config.query_style)
+            t1 = time.perf_counter()
+            text = getattr(query, "text", None) or str(query)
+            found = index.retrieve(text, grammar=grammar.id, k=config.candidates, mode=config.mode)
+            t2 = time.perf_counter()
+            passages = pipeline.rerank_passages(query, [sp.passage for sp in found.passages], config)
+            t3 = time.perf_counter()
+            classifier.classify(feature, passages, grammar)
+            t4 = time.perf_counter()
+            for key, dt in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                totals[key] += dt
+            pairs += 1
+    return {"pairs": pairs, **{k: round(v / max(1, pairs), 3) for k, v in totals.items()},
+            "note": "classify_s includes the classifier's own call to build_query (query terms)"}
+
+
 def _paper_f1(data_dir: Path) -> dict[str, Any]:
     path = data_dir / "rag_on_grammars" / "paper_results.json"
     if not path.exists():
@@ -279,6 +310,8 @@ def run(args: argparse.Namespace) -> int:
             "ratio_runner_over_plain": round(sub_json["elapsed_s"] / plain_s, 3) if plain_s else None,
             "cli_wall_s_incl_startup_and_export": sub["wall_s"],
         }
+
+        report["stage_profile_per_pair"] = _stage_profile(index_dir, args.features)
 
         # 4. agreement with WALS, beside the paper's numbers for orientation
         cmp_ = subprocess.run(_cli("compare", "--results", str(full_out)), env=_env(), capture_output=True,

@@ -92,8 +92,14 @@ def evaluate(
     """Scores of the system and both baselines on ``tests`` (both directions)."""
     from tqdm.auto import tqdm
 
-    from grammar_rag.translate import translate
+    from grammar_rag.translate import MODEL_FREE_NAMES, translate
     from grammar_rag.translate.fallback import WordTranslator, word_by_word
+
+    llm: Any = None  # one backend object for the whole run (a local model loads once)
+    if backend and backend.lower() not in MODEL_FREE_NAMES:
+        from grammar_rag.llm import BACKENDS
+
+        llm = BACKENDS.create(backend)
 
     result: dict[str, Any] = {"chrf": {}, "chrf++": {}, "baselines": {"copy-input": {"chrf": {}, "chrf++": {}},
                                                                        "word-by-word": {"chrf": {}, "chrf++": {}}}}
@@ -108,7 +114,7 @@ def evaluate(
         sys_out, wbw_out = [], []
         translator = WordTranslator(resources, src)
         for text, ban in tqdm(list(zip(inputs, banned, strict=True)), desc=key, disable=not progress):
-            tr = translate(text, source=src, target=tgt, backend=backend, resources=resources)
+            tr = translate(text, source=src, target=tgt, backend=llm, resources=resources)
             methods.add(tr.method)
             leaks += sum(1 for e in tr.examples if set(e.example.keys()) & ban)
             sys_out.append(tr.translation)

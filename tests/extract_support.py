@@ -43,10 +43,10 @@ def small_index(
     if key in _CACHE and _CACHE[key].exists():
         return _CACHE[key]
     from grammar_rag.index import GrammarIndex
-    from grammar_rag.ingest.paragraph_csv import ingest_paragraph_csv
+    from grammar_rag.ingest import ingest_path
 
     tree = small_paragraph_tree(shared_data, base / "src", grammars)
-    ingested = ingest_paragraph_csv(tree)
+    ingested = ingest_path(tree, format="paragraph-csv")
     assert sorted(g.grammar.id for g in ingested) == sorted(grammars)
     index_dir = base / "index"
     index = GrammarIndex.create(index_dir, embedding_model)

@@ -119,14 +119,21 @@ def test_classify_without_index_is_503_and_unknown_feature_404(client: TestClien
     assert client.post("/classify", json={"grammar": "", "feature": "81A"}).status_code == 422
 
 
-def test_classify_unknown_grammar_404(tmp_path: Path, resources) -> None:
+def test_classify_over_an_index(tmp_path: Path, resources) -> None:
     from grammar_rag.index import GrammarIndex
+    from grammar_rag.types import Grammar
 
     index_dir = tmp_path / "index"
-    GrammarIndex.create(index_dir, embedding_model="hashing")
+    index = GrammarIndex.create(index_dir, embedding_model="hashing")
+    index.add(Grammar(id="kalamang", language="Kalamang", iso639_3="kgv"), resources.passages)
     with TestClient(create_app(index_dir, translate_resources=resources)) as c:
         r = c.post("/classify", json={"grammar": "atlantean", "feature": "81A"})
-    assert r.status_code == 404 and "atlantean" in r.json()["detail"]
+        assert r.status_code == 404 and "atlantean" in r.json()["detail"]
+        r = c.post("/classify", json={"grammar": "kgv", "feature": "GB107", "backend": "evidence"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["feature_id"] == "GB107" and body["grammar_id"] == "kalamang" and body["value"]
+        assert c.get("/health").json()["grammars"] == 1
 
 
 def test_backend_failure_is_502_with_message(resources) -> None:
@@ -169,3 +176,13 @@ def test_openapi_schema_lists_endpoints(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/translate", "/classify", "/features", "/features/{feature_id}", "/health"} <= set(spec["paths"])
     assert "502" in spec["paths"]["/translate"]["post"]["responses"]
+
+
+def test_translate_response_matches_its_model(client: TestClient) -> None:
+    """The endpoint sends its dict unvalidated (speed), so check it against the declared model here."""
+    from grammar_rag.api.models import TranslateResponse
+
+    r = client.post("/translate", json={"text": "The dog bit the fish.", "source": "eng", "target": "kgv"})
+    assert r.status_code == 200
+    parsed = TranslateResponse.model_validate(r.json())
+    assert parsed.source == "eng" and parsed.target == "kgv" and parsed.model_free

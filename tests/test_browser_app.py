@@ -221,9 +221,11 @@ def test_corpus_tab_uploads_and_indexes_a_grammar(app_url: str, tmp_path: Path) 
             page.get_by_role("textbox", name="Language").fill("Testish")
             page.get_by_role("button", name="Index this grammar").click()
             page.get_by_text("Added: Testish").wait_for(timeout=120_000)
-            page.get_by_role("tab", name="Classify").click()
-            page.locator('[data-testid="stSelectbox"]').filter(has_text="Grammar / language").filter(
-                has_text="Testish").wait_for(timeout=60_000)
+            page.get_by_text("1 grammar(s) in this index: Testish").wait_for(timeout=30_000)
+            # the sidebar now offers the new grammar
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Grammar / language").locator(
+                "input").click()
+            page.get_by_role("option", name=re.compile("^Testish")).wait_for(timeout=30_000)
             assert "Traceback" not in page.content()
         finally:
             context.close()

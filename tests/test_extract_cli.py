@@ -148,6 +148,32 @@ def test_resume_after_sigkill_matches_uninterrupted_run(
     assert _read(out / "values_flat.csv") == _read(reference_run / "values_flat.csv")
 
 
+def test_worker_processes_die_with_a_killed_parent_and_agree(
+    index_dir: Path, reference_run: Path, tmp_path: Path
+) -> None:
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "workers"
+    db = out / "results.sqlite"
+    cmd = _cli("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress",
+               "--workers", "2")
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while _count(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert children, "no worker processes were started"
+    _, alive = psutil.wait_procs(children, timeout=60)
+    for p in alive:  # clean up before failing
+        p.kill()
+    assert not alive, f"{len(alive)} worker process(es) outlived the killed parent"
+    resumed = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    rows, reference = _rows(db), _rows(reference_run / "results.sqlite")
+    assert [json.loads(r[5]) for r in rows] == [json.loads(r[5]) for r in reference]
+
+
 def test_ctrl_c_keeps_finished_pairs(index_dir: Path, reference_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
     db = out / "results.sqlite"
@@ -189,6 +215,22 @@ def test_other_prompt_version_is_kept_apart(
     assert len(values) == 1
     meta = (out / "cldf" / "StructureDataset-metadata.json").read_text()
     assert "prompt_version=experimental-2" in meta
+
+
+def test_llm_backend_rows_record_its_prompt_version(
+    index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grammar_rag.classify import make_classifier
+    from grammar_rag.extract.predictors import prompt_version_of
+
+    out = tmp_path / "llm"
+    assert main(["extract", "--index", str(index_dir), "--grammars", "heath2008grammar,carlson1994grammar",
+                 "--features", "81A", "--backend", "fake", "--batch-size", "2", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert "done before: 0, computed now: 2" in capsys.readouterr().out
+    rows = _rows(out / "results.sqlite")
+    assert {(r[2], r[3]) for r in rows} == {("fake", prompt_version_of(make_classifier("fake")))}
+    assert all(json.loads(r[5])["backend"] for r in rows)
 
 
 def test_compare_reports_agreement_and_disagreements(

@@ -185,3 +185,21 @@ def test_default_path_uses_bundled_dictionary_offline(monkeypatch: pytest.Monkey
 
 def test_tiny_examples_written_as_expected() -> None:
     assert len({e[0] for e in EXAMPLES}) == len(EXAMPLES)
+
+
+def test_cli_translate_json_and_error(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from grammar_rag.cli import main
+
+    assert main(["translate", "Mu sorat koraru.", "--data-dir", str(data), "--embedder", "none", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["method"] == "model-free fallback" and out["translation"] and out["examples"]
+    assert main(["translate", "hello", "--from", "eng", "--to", "xx", "--data-dir", str(data)]) == 2
+    assert "Unknown language 'xx'" in capsys.readouterr().err
+
+
+def test_retrieved_examples_are_distinct(resources) -> None:
+    tr = translate("Bal se sorat koraru.", source="kgv", target="eng", resources=resources)
+    keys = [e.example.keys() for e in tr.examples]
+    assert len(keys) == len(set(keys))

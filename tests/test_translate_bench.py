@@ -42,3 +42,14 @@ def test_bench_translate_end_to_end(tmp_path: Path) -> None:
     assert report["split"]["pool_size"] == 8 + 3 - 3
     assert out.with_suffix(".md").read_text().startswith("# Translation benchmark")
     assert report["chrf"]["kgv-eng"] > report["baselines"]["copy-input"]["chrf"]["kgv-eng"]
+
+
+def test_bench_with_llm_backend_and_dev_split(tmp_path: Path) -> None:
+    data = write_tiny_kalamang(tmp_path / "data")
+    out = tmp_path / "fake.json"
+    code = main(["bench", "translate", "--data-dir", str(data), "--split", "all", "--backend", "fake",
+                 "--out", str(out), "--embedder", "none", "--limit", "2"])
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert report["method"] == ["llm:fake"] and report["n_sentences"] == 2
+    assert report["retrieval_leaks"] == 0 and set(report["chrf++"]) == {"kgv-eng", "eng-kgv"}

@@ -51,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--k", type=int, default=None, help="passages handed to the classifier")
     ex.add_argument("--batch-size", type=int, default=None, help="pairs per classifier call (default per backend)")
     ex.add_argument("--concurrency", type=int, default=None, help="calls in flight (default per backend)")
+    ex.add_argument("--workers", type=int, default=1,
+                    help="worker processes for CPU-bound backends such as evidence (default 1)")
     ex.add_argument("--no-export", action="store_true", help="only fill the store; skip the CLDF/CSV export")
     ex.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                     help="progress bar (default: when stderr is a terminal)")
@@ -94,7 +96,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
         select_grammars,
         write_json,
     )
-    from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
+    from grammar_rag.extract.predictors import (
+        PipelinePredictor,
+        ProcessPoolPredictor,
+        default_parallelism,
+        make_retrieval_config,
+    )
     from grammar_rag.extract.runner import run_extraction
     from grammar_rag.extract.store import STORE_FILENAME, ResultStore
 
@@ -107,19 +114,26 @@ def cmd_extract(args: argparse.Namespace) -> int:
     )
     config = predictor.run_config
     batch, concurrency = default_parallelism(args.backend)
+    if args.workers > 1:
+        predictor = ProcessPoolPredictor(predictor, str(args.index), args.workers)
+        concurrency = args.workers
     save_inputs(out, grammars, features)
     print(f"run configuration: {config.describe()}", flush=True)
     with ResultStore(out / STORE_FILENAME) as store:
-        summary = run_extraction(
-            store,
-            config,
-            grammars,
-            features,
-            predictor,
-            batch_size=args.batch_size or batch,
-            concurrency=args.concurrency or concurrency,
-            progress=args.progress,
-        )
+        try:
+            summary = run_extraction(
+                store,
+                config,
+                grammars,
+                features,
+                predictor,
+                batch_size=args.batch_size or batch,
+                concurrency=args.concurrency or concurrency,
+                progress=args.progress,
+            )
+        finally:
+            if isinstance(predictor, ProcessPoolPredictor):
+                predictor.close()
         print(
             f"pairs: {summary.total}, done before: {summary.done_before}, computed now: {summary.computed_now}, "
             f"failed: {summary.failed} ({summary.elapsed_s:.1f} s)",

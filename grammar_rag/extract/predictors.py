@@ -127,3 +127,56 @@ class PipelinePredictor:
             prediction.backend = prediction.backend or self.backend
             prediction.prompt_version = prediction.prompt_version or self.prompt_version
         return predictions
+
+
+# ------------------------------------------------------------------------------------ process pool
+_WORKER: PipelinePredictor | None = None
+
+
+def _init_worker(index_dir: str, backend: str, retrieval: Any, prompt_version: str) -> None:
+    """Runs once in each worker process: open the index and build the classifier there."""
+    global _WORKER
+    from grammar_rag.extract.inputs import open_index
+
+    _WORKER = PipelinePredictor(open_index(index_dir), backend, retrieval=retrieval, prompt_version=prompt_version)
+
+
+def _predict_in_worker(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    assert _WORKER is not None, "worker not initialised"
+    items = [(Grammar.from_dict(g), Feature.from_dict(f)) for g, f in pairs]
+    return [p.to_dict() for p in _WORKER(items)]
+
+
+class ProcessPoolPredictor:
+    """Spread CPU-bound pairs (the model-free backend) over ``workers`` processes.
+
+    Each call blocks until its batch is done, so the runner's ``concurrency`` (threads that only
+    wait) decides how many batches are in flight: set it to ``workers``. Workers are *spawned*
+    (not forked): they share no file descriptors with the parent, so when the parent dies — even
+    by SIGKILL — their task pipe closes and they exit instead of lingering. Results are committed by
+    the parent only, exactly as in the single-process path.
+    """
+
+    def __init__(self, local: PipelinePredictor, index_dir: str, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.local = local
+        self.workers = max(1, workers)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(str(index_dir), local.backend, local.retrieval, local.prompt_version),
+        )
+
+    @property
+    def run_config(self) -> RunConfig:
+        return self.local.run_config  # same pipeline, same settings: same rows as one process
+
+    def __call__(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
+        payload = [(g.to_dict(), f.to_dict()) for g, f in pairs]
+        return [Prediction.from_dict(d) for d in self._pool.submit(_predict_in_worker, payload).result()]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -83,8 +83,8 @@ _GENERIC_GUIDELINE_WORDS = frozenset(
 def salient_terms(feature: Feature, n: int = 15, background: Sequence[str] | None = None) -> list[str]:
     """Top-``n`` TF-IDF terms of the guideline (surface forms, proper names excluded).
 
-    IDF comes from ``background`` (other features' guidelines) when given, else from the
-    guideline's own paragraphs. A term must recur across paragraphs of the guideline: words of a
+    IDF comes from ``background`` when given, else from the whole catalogue's guidelines (when
+    the catalogue is installed), else from the guideline's own paragraphs. A term must recur across paragraphs of the guideline: words of a
     single interlinear example ("jaguar", "letter") are not the chapter's vocabulary. Capitalised
     words (language names, authors) are dropped: a query about word order must not pull in
     passages about Japanese.
@@ -106,21 +106,32 @@ def salient_terms(feature: Feature, n: int = 15, background: Sequence[str] | Non
             seen_here.add(s)
             surface.setdefault(s, Counter())[low] += 1
         spread.update(seen_here)
-    docs = list(background) if background else paragraphs
-    doc_sets = [{stem(w.lower()) for w in words(d)} for d in docs]
-    n_docs = len(doc_sets)
+    if background is not None:
+        df_table, n_docs = _doc_freqs(tuple(background))
+    else:
+        bg = _catalogue_background()
+        df_table, n_docs = _doc_freqs(bg) if bg else _doc_freqs(tuple(paragraphs))
     min_spread = 2 if len(paragraphs) >= 4 else 1
     scored = []
     for s, f in tf.items():
         if spread[s] < min_spread:
             continue
-        df = sum(1 for d in doc_sets if s in d)
+        df = df_table.get(s, 0)
         idf = math.log((n_docs + 1) / (df + 0.5))
         if idf <= 0:
             continue
         scored.append((f * idf, s))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [surface[s].most_common(1)[0][0] for _, s in scored[:n]]
+
+
+@lru_cache(maxsize=8)
+def _doc_freqs(docs: tuple[str, ...]) -> tuple[dict[str, int], int]:
+    """Document frequency of each stem over ``docs`` (cached: the catalogue is tokenised once)."""
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update({stem(w.lower()) for w in words(d)})
+    return dict(df), len(docs)
 
 
 @lru_cache(maxsize=1)
@@ -428,8 +439,7 @@ def build_query(feature: Feature, style: str = "catalogue") -> FeatureQuery:
     if style not in STYLES:
         raise ValueError(f"Unknown query style '{style}'. Choose one of: {', '.join(STYLES)}.")
     vterms = value_terms(feature)
-    background = _catalogue_background()
-    salient = salient_terms(feature, n=15, background=background or None)
+    salient = salient_terms(feature, n=15)
     topics = topic_terms(feature, salient[:10])
     if style == "term":
         text = feature.name

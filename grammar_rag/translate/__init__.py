@@ -34,6 +34,7 @@ __all__ = [
     "FALLBACK_METHOD",
     "LANGUAGES",
     "MAX_TEXT_CHARS",
+    "MODEL_FREE_NAMES",
     "LanguageResources",
     "Translation",
     "build_resources",

@@ -9,12 +9,17 @@ dictionary stems (so ``sorat`` finds ``sor=at`` and ``sor``), English words are 
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import math
+import os
+import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -139,6 +144,35 @@ class ScoredExample:
                 "bm25": round(self.bm25, 4), "dense": round(self.dense, 4)}
 
 
+def cached_embeddings(embedder: Any, texts: list[str]) -> np.ndarray:
+    """Embeddings of ``texts``, cached on disk by model name + content hash.
+
+    Embedding a few thousand example sentences takes minutes on a small CPU; a one-shot
+    ``grammar-rag translate`` should pay that once, not on every call.
+    """
+    from grammar_rag.config import cache_dir
+
+    digest = hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(getattr(embedder, "name", type(embedder).__name__)))
+    path = cache_dir() / "translate" / f"{name}-{digest}.npy"
+    if path.exists():
+        try:
+            vectors = np.load(path)
+            if vectors.shape[0] == len(texts):
+                return vectors
+        except (OSError, ValueError):
+            log.warning("ignoring unreadable embedding cache %s", path)
+    log.info("embedding %d example sentences with %s (cached in %s)", len(texts), name, path.parent)
+    vectors = np.asarray(
+        embedder.encode(texts, show_progress=sys.stderr.isatty()), dtype=np.float32
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+    np.save(tmp, vectors)
+    os.replace(tmp, path)
+    return vectors
+
+
 class BM25:
     """Okapi BM25 over pre-tokenised documents (a few thousand sentences: a dict index suffices)."""
 
@@ -181,8 +215,7 @@ class ExampleIndex:
     def __post_init__(self) -> None:
         self._bm25 = BM25([self.tokenizer(e.side(self.side)) for e in self.examples])
         if self.embedder is not None and self.examples:
-            texts = [e.side(self.side) for e in self.examples]
-            self._vectors = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+            self._vectors = cached_embeddings(self.embedder, [e.side(self.side) for e in self.examples])
 
     def search(self, query: str, k: int = 5, candidates: int = 50) -> list[ScoredExample]:
         if not self.examples:
@@ -200,7 +233,15 @@ class ExampleIndex:
             for rank, i in enumerate(order):
                 if scores[i] > 0:
                     fused[i] += 1.0 / (self.rrf_k + rank + 1)
-        order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
+        order: list[int] = []
+        seen: set[tuple[str, str]] = set()
+        for i in np.argsort(-fused, kind="stable"):
+            if fused[i] <= 0 or len(order) >= k:
+                break
+            key = self.examples[int(i)].keys()
+            if key not in seen:  # the grammar repeats some examples in several sections
+                seen.add(key)
+                order.append(int(i))
         return [
             ScoredExample(self.examples[i], float(fused[i]), r + 1, float(bm[i]), float(dense[i]))
             for r, i in enumerate(order)

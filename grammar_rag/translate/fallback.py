@@ -36,6 +36,14 @@ class FallbackConfig:
     selection: str = "recall"  # pick the example by "recall" (input words covered) or "f1" (also precision)
 
 
+# English function words that *do* have a Kalamang counterpart (pronouns, demonstratives, question
+# words, negation) are translated; the other stopwords (articles, copula, auxiliaries) are dropped.
+_TRANSLATABLE_FUNCTION_WORDS = frozenset(
+    ["i", "you", "he", "she", "we", "they", "my", "your", "his", "her", "our", "this", "that", "here", "there", "what", "who", "where", "when", "why", "how", "not", "no"]
+)
+_SKIP_ENGLISH = ENGLISH_STOPWORDS - _TRANSLATABLE_FUNCTION_WORDS
+
+
 class WordTranslator:
     """Word-level lexicon in one direction, built on the dictionary (also the baseline's lexicon)."""
 
@@ -63,7 +71,7 @@ class WordTranslator:
             word = word[:-2]  # possessive 's: the name itself is what carries over
         low = word.lower()
         if self.source == "eng":
-            if low in ENGLISH_STOPWORDS:
+            if low in _SKIP_ENGLISH:
                 return ""
             hits = self.dictionary.english_lookup(low, limit=1)
             return hits[0].form if hits else word
@@ -73,7 +81,7 @@ class WordTranslator:
     def candidates(self, word: str) -> set[str]:
         """Target-side keys this source word may surface as in a translation."""
         if self.source == "eng":
-            if word.lower() in ENGLISH_STOPWORDS:
+            if word.lower() in _SKIP_ENGLISH:
                 return set()
             return {self.dictionary.analyse(e.form).stem for e in self.dictionary.english_lookup(word, limit=3)}
         analysis = self.dictionary.analyse(word)
@@ -84,6 +92,15 @@ class WordTranslator:
         if analysis.full_form_gloss:
             out.update(english_stem(w) for w in words(analysis.full_form_gloss.replace(".", " ")) if w.islower())
         return out
+
+
+_ARTICLES = frozenset({"the", "a", "an"})
+_PRONOUNS = frozenset(["i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "this", "that"])
+
+
+def _takes_no_article(word: str) -> bool:
+    """English pronouns and names (capitalised) stand without an article."""
+    return word.lower() in _PRONOUNS or word[:1].isupper()
 
 
 def word_by_word(text: str, translator: WordTranslator) -> str:
@@ -156,6 +173,8 @@ def adapt(
             trail = tok[len(tok.rstrip(".,!?;:")) :]
             if not replace[j]:
                 continue
+            if out and out[-1].lower() in _ARTICLES and _takes_no_article(replace[j]):
+                out.pop()  # "the dog" -> "he", not "the he"
             tok = replace[j] + trail
         out.append(tok)
     if config.append_unplaced:

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 _SECTION_RE = re.compile(r"\\(chapter|section|subsection|subsubsection)\*?\s*(?:\[[^\]]*\])?\{((?:[^{}]|\{[^{}]*\})*)\}")
 _GLL_RE = re.compile(r"\\gll\s(.*?)\\\\\s*(.*?)\\\\\s*(?:\\glt\s*)+(.*?)(?:\\jambox|\\label|\\ex\b|\\end\{|\n\s*\n|\})", re.S)
-_CMD_WITH_ARG_DROP = re.compile(r"\\(?:jambox\*?|href|label|ref|cite[pt]?|citealt|footnote|index|url)\s*(?:\[[^\]]*\])?\{(?:[^{}]|\{[^{}]*\})*\}")
+_CMD_WITH_ARG_DROP = re.compile(r"\\(?:jambox\*?|href|label|ref|cite[pt]?|citealt|footnote|index|url|is|il|ia)\s*(?:\[[^\]]*\])?\{(?:[^{}]|\{[^{}]*\})*\}")
 _CMD_KEEP_ARG = re.compile(r"\\(?:textbf|textit|emph|textsc|textup|textsuperscript|mbox|uline|underline|isi|ili|tsc)\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 _BARE_CMD = re.compile(r"\\[a-zA-Z]+\*?")
 
@@ -89,10 +89,13 @@ def parse_tex_dir(tex_dir: Path, grammar_id: str = "kalamang") -> tuple[list[Int
             if source and translation:
                 examples.append(InterlinearExample(f"{path.stem}:ex{n + 1}", source, gloss, translation, section_at(m.start()), path.name))
         # prose: example/table environments blanked out (same length, so heading offsets still hold)
-        body = re.sub(r"\\begin\{(exe|table|figure|tabular)\*?\}.*?\\end\{\1\*?\}",
-                      lambda m: re.sub(r"[^\n]", " ", m.group(0)), raw, flags=re.S)
+        blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # noqa: E731
+        body = re.sub(r"\\begin\{(exe|table|figure|tabular|xlist)\*?\}.*?\\end\{\1\*?\}", blank, raw, flags=re.S)
+        body = re.sub(r"\\ea\b.*?\\z\b", blank, body, flags=re.S)  # langsci gb4e examples
         for m in re.finditer(r"\S.*?(?=\n\s*\n|\Z)", body, re.S):
             para = m.group(0)
+            if "\\gll" in para:
+                continue
             heads = list(_SECTION_RE.finditer(para))
             where = m.start() + (heads[-1].end() if heads else 0)
             text = clean_latex(_SECTION_RE.sub("", para))

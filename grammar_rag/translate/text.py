@@ -15,9 +15,17 @@ _WORD_RE = re.compile(r"[^\W_](?:[\w'’]*[^\W_])?|[^\W_]", re.UNICODE)
 _BOUNDARY_RE = re.compile(r"[=\-]")
 _SPACE_RE = re.compile(r"\s+")
 
-ENGLISH_STOPWORDS = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "with", "by", "from", "and", "or", "but", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "not", "no", "it", "its", "this", "that", "these", "those", "there", "here", "as", "so", "very", "just", "will", "would", "can", "could", "should", "shall", "may", "might", "must", "have", "has", "had", "i", "me", "my", "you", "your", "he", "him", "his", "she", "her", "we", "us", "our", "they", "them", "their", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "all", "some", "any", "each", "s", "t", "don", "didn", "isn", "aren", "wasn", "weren"]
-)
+# English function words (incl. contractions): no dictionary translation, and Kalamang has no
+# articles or copula to put in their place.
+_STOPWORDS_TEXT = """
+a an the of to in on at for with by from and or but is are was were be been being am do does did
+not no it its this that these those there here as so very just will would can could should shall
+may might must have has had i me my you your he him his she her we us our they them their what which
+who whom whose when where why how all some any each s t don didn isn aren wasn weren don't didn't
+doesn't isn't aren't wasn't weren't can't won't couldn't wouldn't shouldn't haven't hasn't hadn't
+i'm it's that's there's you're we're they're he's she's let's i'll i've i'd
+"""
+ENGLISH_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def nfc(text: str) -> str:

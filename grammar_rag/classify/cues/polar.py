@@ -63,6 +63,8 @@ TONE = re.compile(
     r"(?:\w+ ){0,2}tones?|tonal (?:change|modification|marking|morpheme))\b",
     re.I,
 )
+TONE_OLD = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final|extra[- ]high|floating) tones?|tonal(?:ly)?|tone)\b", re.I)
+TONE_NEEDS_POLAR = [True]
 GLOSS_CAP = 0.5  # glosses show that a Q morpheme exists, not that it forms *polar* questions
 WORD_ORDER = re.compile(
     r"\b(?:invert\w*|inversion|(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order|"
@@ -175,8 +177,8 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
                             (only.group(0) + " … " if only else "") + m.group(0)))
         m = TONE.search(text)
-        if m and polar_specific and not negated_before(text, m.start(), 25):
-            cues.append(Cue("tone", w, sent, "statement", m.group(0)))
+        if m and (polar_specific or not TONE_NEEDS_POLAR[0]) and not negated_before(text, m.start(), 25):
+            cues.append(Cue("tone", w * 0.7, sent, "statement", m.group(0)))
         m = WORD_ORDER.search(text)
         if m and not NO_CHANGE.search(text) and not negated_before(text, m.start(), 25):
             cues.append(Cue("word_order", w, sent, "statement", m.group(0)))
