@@ -107,6 +107,8 @@ def test_features_and_unknown_feature_404(client: TestClient) -> None:
     assert r.status_code == 200 and 0 < len(r.json()) <= 5
     r = client.get("/features/81A")
     assert r.status_code == 200 and r.json()["id"] == "WALS 81A" and r.json()["values"]
+    r = client.get("/features", params={"database": "ethnologue"})
+    assert r.status_code == 400 and "ethnologue" in r.json()["detail"]
     r = client.get("/features/NOT-A-FEATURE")
     assert r.status_code == 404 and "NOT-A-FEATURE" in r.json()["detail"]
 
@@ -154,7 +156,7 @@ def test_timeout_is_504_not_a_hang(resources) -> None:
 
 
 def test_concurrency_bound_and_503_when_saturated(resources) -> None:
-    slow = SlowBackend(0.4)
+    slow = SlowBackend(1.0)
     app = create_app(backend=slow, translate_resources=resources, max_concurrency=2, max_queue=1, timeout_s=10)
     results: list[int] = []
     with TestClient(app) as c:

@@ -258,7 +258,12 @@ def create_app(
     ) -> Any:
         def work() -> list[dict[str, Any]]:
             from grammar_rag.features import get_catalogue
+            from grammar_rag.features.catalogue import normalise_database
 
+            try:
+                normalise_database(database)
+            except UnknownFeatureError as exc:  # a bad filter value is a bad request, not a missing feature
+                raise GrammarRagError(str(exc)) from None
             cat = get_catalogue()
             items = cat.search(q, limit=limit, database=database) if q else cat.all(database)[:limit]
             return [{"id": f.id, "database": f.database, "name": f.name, "question": f.question} for f in items]

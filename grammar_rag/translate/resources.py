@@ -140,17 +140,24 @@ def _examples_from_passages(passages: list[Passage]) -> list[Example]:
     for p in passages:
         if p.kind != "example":
             continue
-        lines = [ln.strip() for ln in p.text.splitlines() if ln.strip()]
-        quoted = [ln for ln in lines[1:] if ln[:1] in "'‘`\""]
-        if len(lines) < 2 or not quoted:
-            continue
-        translation = re.sub(r"\s*\[[^\]]*\]\s*$", "", quoted[-1]).strip().strip("'‘’`\" ")
-        if not translation or english_score(translation) < 0:
-            continue
-        segmented = lines[0]
-        gloss = lines[1] if len(lines) > 2 and lines[1] not in quoted else ""
-        text = segmented.replace("=", "").replace("-", "")
-        out.append(Example(p.passage_id, text, translation, "grammar", segmented, gloss, p.section))
+        # one passage may hold sub-examples (a., b., ...): each ends with its quoted translation
+        group: list[str] = []
+        n = 0
+        for line in (ln.strip() for ln in p.text.splitlines()):
+            if not line:
+                continue
+            if line[:1] not in "'‘`\"" or not group:
+                group.append(re.sub(r"^[a-z]\.\s+", "", line) if not group else line)
+                continue
+            translation = re.sub(r"\s*\[[^\]]*\]\s*$", "", line).strip().strip("'‘’`\" ")
+            segmented, gloss = group[0], (group[1] if len(group) > 1 else "")
+            group = []
+            if not translation or english_score(translation) < 0:
+                continue
+            n += 1
+            text = segmented.replace("=", "").replace("-", "")
+            eid = p.passage_id if n == 1 else f"{p.passage_id}#{n}"
+            out.append(Example(eid, text, translation, "grammar", segmented, gloss, p.section))
     return out
 
 
