@@ -204,8 +204,13 @@ def translate_tab() -> None:
                 st.caption(result.note)
             if result.examples:
                 with st.expander(f"{len(result.examples)} example sentence(s) used"):
-                    for ex in result.examples[:8]:
-                        st.write(getattr(ex, "to_dict", lambda ex=ex: ex)())
+                    for scored in result.examples[:8]:
+                        ex = scored.example
+                        st.markdown(f"- *{ex.text}* — {ex.translation}")
+            if result.grammar:
+                with st.expander(f"{len(result.grammar)} grammar passage(s) used"):
+                    for sp in result.grammar:
+                        st.markdown(f"**{sp.passage.citation}** {sp.passage.text[:400]}")
 
 
 def corpus_tab(state: dict[str, Any] | None) -> None:

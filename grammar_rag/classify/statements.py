@@ -111,12 +111,21 @@ def looks_like_gloss(text: str) -> bool:
     return abbr >= 2 and (abbr + joins) / len(tokens) > 0.2
 
 
+# Tables of contents and indexes name topics ("2.6 Tone ........ 88") but assert nothing.
+_TOC = re.compile(r"(?:\.\s?){6,}|(?:…\s*){2,}")
+
+
+def is_table_of_contents(text: str) -> bool:
+    return bool(_TOC.search(text))
+
+
 def iter_sentences(passages: Iterable[ScoredPassage]) -> list[Sentence]:
-    """All sentences of ``passages`` in rank order."""
+    """All sentences of ``passages`` in rank order, without table-of-contents/index lines."""
     out: list[Sentence] = []
     for sp in sorted(passages, key=lambda p: p.rank):
         for i, sent in enumerate(split_sentences(sp.passage.text)):
-            out.append(Sentence(sent, sp, i))
+            if not is_table_of_contents(sent):
+                out.append(Sentence(sent, sp, i))
     return out
 
 

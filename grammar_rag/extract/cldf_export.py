@@ -207,7 +207,7 @@ def export_dataset(
         )
 
     parameter_rows, code_rows = [], []
-    for fid in sorted(used_features | {fid: features[fid] for fid in features if fid in used_features}):
+    for fid in sorted(used_features):
         feature = used_features[fid]
         parameter_rows.append(
             {

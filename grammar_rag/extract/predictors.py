@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from typing import Any
 
 from grammar_rag.errors import GrammarRagError
@@ -133,10 +134,42 @@ class PipelinePredictor:
 _WORKER: PipelinePredictor | None = None
 
 
-def _init_worker(index_dir: str, backend: str, retrieval: Any, prompt_version: str) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """Exit this worker as soon as the parent is gone (even after SIGKILL, which it cannot trap).
+
+    multiprocessing queues hand both pipe ends to the workers, so they never see EOF by
+    themselves: on Linux the kernel kills us with the parent (PR_SET_PDEATHSIG); elsewhere, and
+    as a fallback, a daemon thread notices the re-parenting within a second.
+    """
+    import ctypes
+    import os
+    import signal
+    import threading
+    import time
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(1.0)
+
+    if os.getppid() != parent_pid:  # the parent died before the hook was in place
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker(index_dir: str, backend: str, retrieval: Any, prompt_version: str, parent_pid: int) -> None:
     """Runs once in each worker process: open the index and build the classifier there."""
     global _WORKER
     from grammar_rag.extract.inputs import open_index
+
+    _die_with_parent(parent_pid)
 
     _WORKER = PipelinePredictor(open_index(index_dir), backend, retrieval=retrieval, prompt_version=prompt_version)
 
@@ -152,9 +185,9 @@ class ProcessPoolPredictor:
 
     Each call blocks until its batch is done, so the runner's ``concurrency`` (threads that only
     wait) decides how many batches are in flight: set it to ``workers``. Workers are *spawned*
-    (not forked): they share no file descriptors with the parent, so when the parent dies — even
-    by SIGKILL — their task pipe closes and they exit instead of lingering. Results are committed by
-    the parent only, exactly as in the single-process path.
+    (a clean interpreter, no inherited SQLite handle) and exit with their parent, even when it is
+    SIGKILLed (:func:`_die_with_parent`). Results are committed by the parent only, exactly as in
+    the single-process path.
     """
 
     def __init__(self, local: PipelinePredictor, index_dir: str, workers: int) -> None:
@@ -167,7 +200,7 @@ class ProcessPoolPredictor:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(str(index_dir), local.backend, local.retrieval, local.prompt_version),
+            initargs=(str(index_dir), local.backend, local.retrieval, local.prompt_version, os.getpid()),
         )
 
     @property

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.lexical import bm25_scores
-from grammar_rag.rerank.text import STOPWORDS, normalise_space, phrase_pattern, stem, tokens
+from grammar_rag.rerank.text import STOPWORDS, normalise_space, phrase_pattern, stem, terms_pattern, tokens
 from grammar_rag.types import Passage, ScoredPassage
 
 ASSERT_CUES = re.compile(
@@ -75,6 +75,9 @@ FEATURE_NAMES = (
     "lang_mention",
     "toc",
     "page_runs",
+    "nav_topic",
+    "value_topic",
+    "page_context",
     "biblio",
     "other_lang",
     "gloss_density",
@@ -95,7 +98,7 @@ _COMMON_CAPS = frozenset(
     since although because after before during verb verbs noun nouns subject object clause clauses
     sentence sentences order word words language languages grammar index contents part appendix
     introduction summary conclusion preface abbreviations bibliography references chapter phonology
-    morphology syntax english""".split()
+    morphology syntax english""".split()  # noqa: SIM905 (a readable word list)
 )
 
 
@@ -148,25 +151,19 @@ def _term_weight(term: str) -> float:
 
 
 def value_matches(query: FeatureQuery, text: str) -> dict[str, list[tuple[int, int, float]]]:
-    """Per value: (start, end, weight) of each value-term match in ``text`` (overlaps merged)."""
+    """Per value: (start, end, weight) of each value-term match in ``text``."""
     out: dict[str, list[tuple[int, int, float]]] = {}
     for value, terms in query.value_terms.items():
-        spans: list[tuple[int, int, float]] = []
-        for term in terms:
-            if len(term) < 2:
-                continue
-            for m in phrase_pattern(term).finditer(text):
-                spans.append((m.start(), m.end(), _term_weight(term)))
+        pattern = terms_pattern(tuple(terms))
+        if pattern is None:
+            continue
+        spans = []
+        for m in pattern.finditer(text):
+            found = m.group(0)
+            weight = max((_term_weight(t) for t in terms if phrase_pattern(t).fullmatch(found)), default=0.6)
+            spans.append((m.start(), m.end(), weight))
         if spans:
-            spans.sort()
-            merged = [spans[0]]
-            for s in spans[1:]:
-                last = merged[-1]
-                if s[0] < last[1]:
-                    merged[-1] = (last[0], max(last[1], s[1]), max(last[2], s[2]))
-                else:
-                    merged.append(s)
-            out[value] = merged
+            out[value] = spans
     return out
 
 
@@ -178,7 +175,6 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
     """The evidence cues of each passage, as floats named in :data:`FEATURE_NAMES`."""
     q = as_query(query)
     texts = [normalise_space(p.text) for p in passages]
-    n = len(texts)
     bm = bm25_scores(q.text, texts)
     bm_max = max(bm) if bm and max(bm) > 0 else 1.0
     lang_names = guess_language_names(texts)
@@ -239,26 +235,55 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 "log_len": math.log1p(n_words),
             }
         )
+        row = rows[-1]
+        navigational = max(row["toc"], min(1.0, row["page_runs"]), row["biblio"])
+        # contents/index/reference lines naming the topic rank above unrelated prose (scale: 2 vs 0-1)
+        row["nav_topic"] = navigational * max(phrase_hit, float(row["topic_heading"]))
+        row["value_topic"] = row["value_any"] * max(phrase_hit, topic_cov)
+    _add_page_context(passages, rows)
     return rows
+
+
+def _page_number(p: Passage) -> int | None:
+    digits = re.findall(r"\d+", p.page_start or "")
+    return int(digits[0]) if digits else None
+
+
+def _add_page_context(passages: Sequence[Passage], rows: list[dict[str, float]]) -> None:
+    """``page_context``: strongest value+topic evidence among *other* candidates on the same or an
+    adjacent page — a passage inside the section that states the value is usually about it too."""
+    pages = [_page_number(p) for p in passages]
+    strength = [r["value_topic"] for r in rows]
+    for i, row in enumerate(rows):
+        best = 0.0
+        if pages[i] is not None:
+            for j, pj in enumerate(pages):
+                if j != i and pj is not None and abs(pj - pages[i]) <= 1:
+                    best = max(best, strength[j])
+        row["page_context"] = best
 
 
 # Hand-set weights (readable, not fitted): value stated + asserted + about this language first;
 # contents/index/bibliography last; the first-stage order breaks ties.
 EVIDENCE_WEIGHTS: dict[str, float] = {
     "rank_prior": 0.6,
-    "bm25_local": 0.8,
+    "bm25_local": 0.5,
     "value_any": 1.0,
     "value_count": 0.4,
-    "value_asserted": 1.2,
-    "value_lang": 0.8,
+    "value_asserted": 1.0,
+    "value_lang": 0.6,
     "value_hedged": -0.3,
     "value_other_lang": -0.4,
     "topic_cov": 1.0,
-    "topic_phrase": 0.8,
-    "lang_mention": 0.4,
-    "toc": -2.0,
-    "page_runs": -0.6,
-    "biblio": -2.0,
+    "topic_phrase": 1.0,
+    "topic_heading": 0.3,
+    "page_context": 0.5,
+    "lang_mention": 0.3,
+    # contents/index/bibliography lines that name the topic still outrank unrelated prose
+    # (Appendix A: 2 vs 0-1), but never a passage stating the value
+    "toc": -1.0,
+    "page_runs": -0.4,
+    "biblio": -1.0,
     "other_lang": -0.15,
     "gloss_density": -0.5,
 }

@@ -75,8 +75,7 @@ _GENERIC_GUIDELINE_WORDS = frozenset(
     """language languages feature features map value values example examples chapter table code coded
     coding section sections type types case cases source sources note notes also include includes
     including included question questions refer refers reference data datum term terms sense shown
-    show shows given give called whereas thus hence words word"""
-    .split()
+    show shows given give called whereas thus hence words word""".split()  # noqa: SIM905 (a readable word list)
 )
 
 
@@ -352,7 +351,7 @@ def _binary_terms(question: str, present: bool) -> list[str]:
     core = question_core(question).lower()
     chunks = _specific_chunks(question)
     if present:
-        terms = [core] + chunks
+        terms = [core, *chunks]
         terms += [f"has {c}" for c in chunks[:3]] + [f"there are {c}" for c in chunks[:2]]
         return terms
     terms = []
@@ -390,7 +389,7 @@ def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
         if n_order >= 2 and order:
             terms += _order_terms(v, *order)
         elif n_count >= 2 and count:
-            terms += [*_variants(v.name), *_variants(v.description)] + _count_terms(*count)
+            terms += [*_variants(v.name), *_variants(v.description), *_count_terms(*count)]
         elif _NEGATIVE_VALUE_RE.match(v.name):
             terms += _negative_terms(v, family_noun)
             if n_order >= 2:

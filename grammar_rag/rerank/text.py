@@ -22,7 +22,7 @@ STOPWORDS = frozenset(
     should since so some such than that the their theirs them themselves then there therefore these
     they this those though through thus to too two under until up upon us use used using very via was
     we were what whatever when where whether which while who whom whose why will with within without
-    would yet you your yours yourself e.g i.e cf viz""".split()
+    would yet you your yours yourself e.g i.e cf viz""".split()  # noqa: SIM905 (a readable word list)
 )
 
 
@@ -78,6 +78,25 @@ def phrase_pattern(term: str) -> re.Pattern[str]:
     run of spaces/hyphens/dashes between their words.
     """
     return _phrase_pattern(term)
+
+
+@lru_cache(maxsize=1024)
+def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex matching any of ``terms`` (same rules as :func:`phrase_pattern`).
+
+    A single scan per value instead of one per term keeps evidence scoring of 50 candidates
+    well under the per-grammar time budget.
+    """
+    bodies = sorted({_body(t) for t in terms if len(t.strip()) >= 2}, key=len, reverse=True)
+    if not bodies:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(bodies) + r")(?![\w])")
+
+
+def _body(term: str) -> str:
+    """The pattern body of one term, case-insensitive unless it is an abbreviation."""
+    inner = _phrase_pattern(term).pattern[len(r"(?<![\w])") : -len(r"(?![\w])")]
+    return inner if _is_abbreviation(term) else "(?i:" + inner + ")"
 
 
 @lru_cache(maxsize=8192)

@@ -1,0 +1,115 @@
+"""The retrieval benchmark runs end to end on a tiny synthetic directory in the published layout."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import retrieval_bench
+from benchmarks.metrics import ndcg_at_k
+
+RELEVANT = "The basic constituent order of Tamu is SOV: the subject precedes the object and the verb is final."
+PASSAGES = [
+    ("Contents 4.1 Word order . . . . . . . . . . 88 4.2 Questions . . . . . . 90", 2, "[5]"),
+    ("Vowel length is contrastive in Tamu and tone is lexical.", 0, "[12]"),
+    (RELEVANT, 5, "[88]"),
+    ("In Japanese the order is SOV, as in many languages of Asia.", 3, "[90]"),
+    ("Suffixes follow the stem in a fixed order of slots.", 1, "[40, 41]"),
+    ("Tamu nouns take plural suffixes.", 0, "[20]"),
+]
+HEADER = ["Paragraph", "Annotation", "Word order", "Page number", "Relevance Score", "BM25 Rank",
+          "BM25 NDCG@K", "Binary Relevance Score"]
+
+
+def _write_case(path: Path, rows: list[tuple[str, int, str]]) -> None:
+    rels = [r for _, r, _ in rows]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        for i, (text, rel, page) in enumerate(rows):
+            w.writerow([text, "", "", page, rel, i + 1, ndcg_at_k(rels, i + 1), int(rel >= 4)])
+
+
+@pytest.fixture
+def bench_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "rag_on_grammars"
+    (root / "rerankers_benchmark").mkdir(parents=True)
+    for g, rot in (("gA", 0), ("gB", 2), ("gC", 4)):
+        rows = PASSAGES[rot:] + PASSAGES[:rot]
+        _write_case(root / "rerankers_benchmark" / f"{g}.csv", rows)
+    para = root / "paragraphs" / "WALS_81A"
+    para.mkdir(parents=True)
+    for g in ("gA", "gB"):
+        with (para / f"{g}.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Paragraph", "Page number"])
+            for text, _, page in PASSAGES:
+                w.writerow([text, page])
+    with (root / "annotated_benchmark.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Filename", "WALS 81A: Order of Subject, Object and Verb", "WALS 81A: Pages"])
+        w.writerow(["gA", "SOV", "88"])
+        w.writerow(["gB", "SOV", "87-89"])
+    return tmp_path
+
+
+def _args(data_dir: Path, out: Path, **extra: object | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    retrieval_bench.add_arguments(parser)
+    argv = ["--data-dir", str(data_dir), "--out", str(out), "--no-dense", "--rerankers", "bm25,evidence,learned",
+            "--styles", "term,catalogue"]
+    for k, v in extra.items():
+        argv += [f"--{k}"] if v is None else [f"--{k}", str(v)]
+    return parser.parse_args(argv)
+
+
+def test_bench_writes_report_with_required_keys(bench_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "retrieval.json"
+    assert retrieval_bench.run(_args(bench_dir, out)) == 0
+    report = json.loads(out.read_text())
+    assert {"bm25_ndcg@20", "default", "best", "configs", "page_hit"} <= set(report)
+    assert report["default"] in report["configs"] and report["best"] in report["configs"]
+    for name in ("term/bm25", "catalogue/evidence", "catalogue/learned"):
+        cfg = report["configs"][name]
+        assert {"ndcg@10", "ndcg@20", "recall@20", "per_grammar", "seconds_per_grammar", "ndcg@k"} <= set(cfg)
+        assert set(cfg["per_grammar"]) == {"gA", "gB", "gC"}
+        assert len(cfg["ndcg@k"]) == len(PASSAGES)
+        assert 0.0 <= cfg["ndcg@20"] <= 1.0
+    # the BM25 line equals the NDCG of the file order
+    expected = sum(ndcg_at_k([r for _, r, _ in PASSAGES[s:] + PASSAGES[:s]], 20) for s in (0, 2, 4)) / 3
+    assert report["bm25_ndcg@20"] == pytest.approx(expected)
+    assert report["configs"]["catalogue/evidence"]["ndcg@20"] > report["bm25_ndcg@20"]
+    hit = report["page_hit"]["WALS 81A"]
+    assert hit["n_grammars"] == 2 and hit["ceiling"] == 1.0
+    assert hit["rerankers"]["evidence"]["hit@5"] == 1.0
+    md = out.with_suffix(".md").read_text()
+    assert "NDCG@20" in md and report["default"] in md
+
+
+def test_learned_is_scored_leave_one_grammar_out_on_its_training_grammars(
+    bench_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grammar_rag.rerank import learned
+
+    shipped = learned.LinearRanker.load()
+    shipped.meta = {**shipped.meta, "trained_on": ["gA", "gB", "gC"]}
+    monkeypatch.setattr(learned.LinearRanker, "load", classmethod(lambda cls, path=None: shipped))
+    out = tmp_path / "r.json"
+    assert retrieval_bench.run(_args(bench_dir, out, **{"no-page-hit": None})) == 0
+    cfg = json.loads(out.read_text())["configs"]["catalogue/learned"]
+    assert "leave-one-grammar-out" in cfg["evaluation"]
+
+
+def test_bench_accepts_the_benchmark_dir_itself_and_rejects_others(bench_dir: Path, tmp_path: Path) -> None:
+    from benchmarks.retrieval_data import find_rerank_dir
+    from grammar_rag.errors import DataDirError
+
+    inner = bench_dir / "rag_on_grammars" / "rerankers_benchmark"
+    assert find_rerank_dir(inner) == inner
+    assert find_rerank_dir(bench_dir) == inner
+    with pytest.raises(DataDirError, match="rerankers_benchmark"):
+        find_rerank_dir(tmp_path / "nowhere")
