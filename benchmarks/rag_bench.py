@@ -89,10 +89,16 @@ def bm25_order(passages: list[Passage]) -> list[ScoredPassage]:
 
 @dataclass
 class Reranking:
-    """The default reranker when the rerank module provides one, else the BM25 order (noted)."""
+    """The default reranker when the rerank module provides one, else the BM25 order (noted).
+
+    Reranked orders are cached on disk (JSONL keyed by reranker, query and passage texts), so a
+    rerun after a classifier change pays only for classification.
+    """
 
     name: str
     available: bool
+    cache_path: Path | None = None
+    _orders: dict[str, list[int]] | None = None
 
     @classmethod
     def load(cls, requested: str | None) -> Reranking:
@@ -116,8 +122,39 @@ class Reranking:
         except Exception as exc:  # a feature the query builder does not know: fall back to its name
             log.debug("build_query(%s) failed (%s); using the feature question", feature.id, exc)
             query = f"{feature.name}. {feature.question}"
-        ranked = rr.rerank(query, passages, name=self.name, k=k)
-        return [ScoredPassage(sp.passage, sp.score, i + 1) for i, sp in enumerate(ranked[:k])]
+        text = getattr(query, "text", str(query))
+        key = hashlib.sha1(json.dumps([self.name, text, [p.text for p in passages]]).encode()).hexdigest()
+        orders = self._load_orders()
+        if key not in orders:
+            try:
+                ranked = rr.rerank(query, passages, name=self.name, k=k)
+            except GrammarRagError:
+                raise
+            except Exception as exc:  # report which part failed; completed predictions stay cached
+                grammar = passages[0].grammar_id if passages else "?"
+                raise GrammarRagError(
+                    f"reranker '{self.name}' failed for {feature.id} / {grammar}: {type(exc).__name__}: {exc}"
+                ) from exc
+            position = {p.passage_id: i for i, p in enumerate(passages)}
+            orders[key] = [position[sp.passage.passage_id] for sp in ranked[:k]]
+            if self.cache_path is not None:
+                with self.cache_path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"key": key, "order": orders[key]}) + "\n")
+        n = len(passages)
+        return [ScoredPassage(passages[j], float(n - i), i + 1) for i, j in enumerate(orders[key][:k])]
+
+    def _load_orders(self) -> dict[str, list[int]]:
+        if self._orders is None:
+            self._orders = {}
+            if self.cache_path is not None and self.cache_path.exists():
+                with self.cache_path.open(encoding="utf-8") as fh:
+                    for line in fh:
+                        try:
+                            row = json.loads(line)
+                            self._orders[row["key"]] = row["order"]
+                        except (json.JSONDecodeError, KeyError):
+                            continue
+        return self._orders
 
 
 # ---------------------------------------------------------------- cache
@@ -181,7 +218,9 @@ def confusion(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict[s
     from sklearn.metrics import confusion_matrix
 
     used = [lab for lab in labels if lab in set(y_true) | set(y_pred)]
-    matrix = confusion_matrix(y_true, y_pred, labels=used).tolist() if y_true else []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = confusion_matrix(y_true, y_pred, labels=used).tolist() if y_true else []
     return {"labels": used, "matrix": matrix, "rows": "gold", "columns": "predicted"}
 
 
@@ -454,6 +493,9 @@ def run(args: argparse.Namespace) -> int:
     classifier = make_classifier(args.backend, **_options(args.option))
     model_free = bool(getattr(classifier, "model_free", False))
     reranking = Reranking.load(args.reranker)
+    cache_file = Path(args.cache) if args.cache else cache_dir() / "rag_bench" / f"{args.backend}.jsonl"
+    if reranking.available:
+        reranking.cache_path = cache_file.with_name(f"rerank-{reranking.name}.jsonl")
     catalogue = None
     try:
         from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
@@ -469,10 +511,11 @@ def run(args: argparse.Namespace) -> int:
         json.dumps([args.backend, version, sorted(_options(args.option).items()), reranking.name,
                     str(root)], default=str).encode()
     ).hexdigest()[:12]
-    cache = PredictionCache(Path(args.cache) if args.cache else cache_dir() / "rag_bench" / f"{args.backend}.jsonl")
+    cache = PredictionCache(cache_file)
     if args.fresh:
         cache._rows = {k: v for k, v in cache._rows.items() if not k.startswith(fingerprint)}
     progress = sys.stderr.isatty() if args.progress is None else args.progress
+    n_new = sum(1 for it in items if cache.get(cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id)) is None)
     t0 = time.perf_counter()
     preds = predict_all(items, classifier, root, cache, fingerprint, reranking, features, args.batch_size, progress)
     elapsed = time.perf_counter() - t0
@@ -494,12 +537,15 @@ def run(args: argparse.Namespace) -> int:
         "classifier version": version or "?",
         "data": str(root),
         "reranker": reranking.name + f" (top {RERANK_TOP_K} of the 50 BM25 paragraphs)",
-        "+CoT": ("guideline text from the feature catalogue" if catalogue else "no catalogue: identical to plain")
-        + ("; the evidence classifier uses guideline words only in its generic value-term family, so for these "
-           "four features +CoT gives the same predictions as the plain config" if model_free else ""),
+        "+CoT": ("guideline text from the feature catalogue (it also enters the reranker's query, so "
+                 "reranker+CoT reads a different top 20)" if catalogue else "no catalogue: identical to plain")
+        + ("; the evidence classifier itself uses guideline words only in its generic value-term family, so for "
+           "these four features wikipedia+CoT equals wikipedia and reranker+CoT differs only through retrieval"
+           if model_free else ""),
         "grammars without paragraph file (skipped)": ", ".join(f"{k}: {v}" for k, v in missing.items()),
         "predictions": f"{len(preds)} ({abstained} abstentions)",
-        "classification time": f"{elapsed:.1f} s for {len(items)} items (cached items cost nothing)",
+        "time this run": f"{elapsed:.1f} s wall for {len(items)} items ({n_new} computed, the rest from the "
+        f"cache {cache.path.name})",
         "halves": "even/odd = parity of the grammar's index in the sorted bibkey list of each feature",
     }
     _atomic_write(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -119,7 +119,8 @@ def score_config(cases: Sequence[RerankCase], query, reranker_name: str, cold: b
     logo = False
     for case in cases:
         reranker = factory(case.grammar)
-        logo = logo or (getattr(reranker, "model", None) is not None and "left_out" in reranker.model.meta)
+        model_meta = getattr(getattr(reranker, "model", None), "meta", None)
+        logo = logo or (isinstance(model_meta, dict) and "left_out" in model_meta)
         start = time.perf_counter()
         out = reranker.rerank(query, case.passages)
         seconds.append(time.perf_counter() - start)
@@ -253,6 +254,8 @@ def render_markdown(report: dict[str, object]) -> str:
     ]
     for name, c in sorted(configs.items(), key=lambda kv: -float(kv[1]["ndcg@20"])):  # type: ignore[arg-type]
         note = "LOGO" if c.get("evaluation") else ""
+        if not c.get("cold_cache", True) and name.split("/")[-1] in DENSE_RERANKERS:
+            note = (note + " passage vectors cached").strip()
         if name == report["default"]:
             note = (note + " default").strip()
         lines.append(f"| {name} | {c['ndcg@10']:.4f} | {c['ndcg@20']:.4f} | {c['recall@20']:.4f} | "

@@ -207,6 +207,14 @@ def test_cldf_export_validates_and_has_provenance(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cldf", "values_flat.csv"]
 
 
+def test_language_resolution_keeps_one_wellformed_code() -> None:
+    resolver = LanguageResolver()
+    two = resolver.resolve(Grammar(id="g", language="Two varieties", iso639_3="spp, djm"))
+    assert (two.iso639_3, two.glottocode, two.id) == ("spp", "supy1237", "supy1237")
+    junk = resolver.resolve(Grammar(id="g2 x", language="Nolanguage", iso639_3="n/a"))
+    assert (junk.iso639_3, junk.glottocode, junk.id) == (None, None, "lang-g2_x")
+
+
 def test_ids_and_references() -> None:
     assert parameter_id("WALS 81A") == "81A"
     assert parameter_id("WALS 116A*") == "116A_composite"

@@ -113,3 +113,18 @@ def test_bench_accepts_the_benchmark_dir_itself_and_rejects_others(bench_dir: Pa
     assert find_rerank_dir(bench_dir) == inner
     with pytest.raises(DataDirError, match="rerankers_benchmark"):
         find_rerank_dir(tmp_path / "nowhere")
+
+
+def test_score_config_with_a_dense_reranker(bench_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dense rerankers go through the same scoring path (model-free hashing embedder here)."""
+    from benchmarks.retrieval_data import load_rerank_cases
+    from grammar_rag.rerank import RERANKERS, build_query
+    from grammar_rag.rerank.dense import DenseReranker
+    from tests.test_rerank import WORD_ORDER
+
+    monkeypatch.setitem(RERANKERS._factories, "dense-hash", lambda: DenseReranker("hashing-64", "dense-hash"))
+    cases = load_rerank_cases(bench_dir)
+    result = retrieval_bench.score_config(cases, build_query(WORD_ORDER), "dense-hash")
+    assert set(result["per_grammar"]) == {"gA", "gB", "gC"}
+    assert result["cold_cache"] is True and "evaluation" not in result
+    assert 0.0 < result["ndcg@20"] <= 1.0

@@ -9,8 +9,10 @@ here knows about particular grammars or benchmark labels.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from grammar_rag.classify.aggregate import Decision
@@ -21,7 +23,17 @@ from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Predi
 
 log = logging.getLogger(__name__)
 
-VERSION = "evidence-1"
+def _source_version() -> str:
+    """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in sorted([*here.glob("*.py"), *(here / "cues").glob("*.py")]):
+        if path.name != "llm_classifier.py":
+            digest.update(path.read_bytes())
+    return "evidence-" + digest.hexdigest()[:10]
+
+
+VERSION = _source_version()
 _GUIDELINE_STOP = set(
     ["the", "a", "an", "of", "and", "or", "in", "on", "is", "are", "be", "by", "with", "for", "to", "as", "no", "not", "can", "there", "which", "that", "this", "its", "does", "do", "any", "other", "than", "language", "languages", "code", "coded", "coding", "feature", "value", "values", "example", "examples", "see", "if", "when", "also", "only", "it", "they", "we", "should", "may", "must", "such", "these", "those", "from", "at"]
 )

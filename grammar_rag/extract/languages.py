@@ -20,6 +20,8 @@ from grammar_rag.types import Grammar
 logger = logging.getLogger(__name__)
 
 _ID_RE = re.compile(r"[^A-Za-z0-9_\-]+")
+_ISO_RE = re.compile(r"\b[a-z]{3}\b")
+_GLOTTOCODE_RE = re.compile(r"\b[a-z0-9]{4}[0-9]{4}\b")
 
 
 def cldf_id(text: str) -> str:
@@ -68,13 +70,19 @@ class LanguageResolver:
             return None
 
     def resolve(self, grammar: Grammar) -> LanguageInfo:
-        glottocode, iso, name = grammar.glottocode, grammar.iso639_3, grammar.language
+        # Metadata sometimes lists several codes ("bhq, khc" for a grammar of two varieties):
+        # CLDF wants one, so the first well-formed code is kept and each is tried for the lookup.
+        isos = _ISO_RE.findall((grammar.iso639_3 or "").lower())
+        glottos = _GLOTTOCODE_RE.findall((grammar.glottocode or "").lower())
+        glottocode = glottos[0] if glottos else None
+        iso = isos[0] if isos else None
+        name = grammar.language
         language = None
-        for key in (glottocode, iso):
+        for key in (*glottos, *isos):
             language = self.lookup(key)
             if language is not None:
                 break
-        if language is None and not (glottocode or iso) and name:
+        if language is None and not (glottos or isos) and name:
             language = self.lookup(name)
         macroarea = None
         if language is not None:

@@ -23,6 +23,8 @@ class FeatureQuery:
     style: str = "catalogue"
     value_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     topic_terms: tuple[str, ...] = ()
+    # recurrent multi-word terms of the guideline ("case marking", "polar questions"): weaker topic cues
+    guideline_phrases: tuple[str, ...] = ()
 
 
 class Reranker(Protocol):

@@ -70,6 +70,7 @@ FEATURE_NAMES = (
     "topic_cov",
     "topic_count",
     "topic_phrase",
+    "guideline_phrase",
     "topic_heading",
     "transitive",
     "lang_mention",
@@ -179,10 +180,11 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
     bm_max = max(bm) if bm and max(bm) > 0 else 1.0
     lang_names = guess_language_names(texts)
     lang_re = re.compile(r"\b(" + "|".join(re.escape(x) for x in lang_names) + r")\b") if lang_names else None
-    topic_stems = [tuple(stem(w) for w in tokens(t)) for t in q.topic_terms[:14]]
+    topic_stems = [tuple(stem(w) for w in tokens(t)) for t in q.topic_terms]
     topic_stems = [t for t in topic_stems if t]
-    single_topics = {t[0] for t in topic_stems if len(t) == 1}
+    single_topics = {t[0] for t in topic_stems[:14] if len(t) == 1}
     phrase_topics = [t for t in topic_stems if len(t) > 1]
+    guide_phrases = [p for p in (tuple(stem(w) for w in tokens(t)) for t in q.guideline_phrases) if len(p) > 1]
     rows = []
     for i, text in enumerate(texts):
         toks = tokens(text)
@@ -222,6 +224,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 "topic_cov": topic_cov,
                 "topic_count": topic_count,
                 "topic_phrase": phrase_hit,
+                "guideline_phrase": float(sum(1 for g in guide_phrases if " " + " ".join(g) + " " in joined)),
                 "topic_heading": float(_topic_heading(text, phrase_topics, single_topics)),
                 "transitive": float("transit" in tokset or "monotransit" in tokset),
                 "lang_mention": float(bool(lang_re and lang_re.search(text))),
@@ -277,6 +280,7 @@ EVIDENCE_WEIGHTS: dict[str, float] = {
     "topic_cov": 1.0,
     "topic_phrase": 1.0,
     "topic_heading": 0.3,
+    "guideline_phrase": 0.3,
     "page_context": 0.5,
     "lang_mention": 0.3,
     # contents/index/bibliography lines that name the topic still outrank unrelated prose

@@ -175,7 +175,7 @@ FREE_ORDER_PHRASES = (
 
 def _variants(phrase: str) -> list[str]:
     """A phrase with hyphens as spaces and vice versa, lower-cased unless it is an abbreviation."""
-    p = normalise_space(phrase)
+    p = normalise_space(re.sub(r"\s*\([^)]*\)\s*$", "", phrase))  # "... verb (SV)" -> "... verb"
     if not p:
         return []
     if not (p.isupper() and len(p) <= 6):
@@ -293,7 +293,7 @@ _QUESTION_LEAD_RE = re.compile(
 
 def question_core(question: str) -> str:
     """"Are there definite or specific articles?" -> "definite or specific articles"."""
-    q = normalise_space(question).rstrip("?").strip()
+    q = normalise_space(re.sub(r"\([^)]*\)", " ", question)).rstrip("?").strip()
     return _QUESTION_LEAD_RE.sub("", q).strip()
 
 
@@ -403,11 +403,44 @@ def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
 # --- topic terms and the query itself ------------------------------------------------------
 
 
+def salient_bigrams(feature: Feature, n: int = 4) -> list[str]:
+    """Recurrent two-word terms of the guideline's prose ("word order", "case marking").
+
+    Adjacent content words (no function word between) seen at least three times, ranked by count
+    times the IDF of the rarer word over the catalogue, so "polar questions" beats "the language".
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    for para in guideline_paragraphs(feature.guideline or ""):
+        if re.search(r"\b(?:19|20)\d\d[a-z]?\.\s", para):  # a reference-list entry, not prose
+            continue
+        ws = words(para)
+        for a, b in zip(ws, ws[1:], strict=False):
+            la, lb = a.lower(), b.lower()
+            if (la == lb or la in STOPWORDS or lb in STOPWORDS or len(la) < 3 or len(lb) < 3 or a[0].isupper() != la[0].isupper()
+                    or b[0].isupper()):
+                continue
+            counts[(la, lb)] += 1
+    bg = _catalogue_background()
+    df, n_docs = _doc_freqs(bg) if bg else ({}, 1)
+    scored = []
+    for (a, b), c in counts.items():
+        if c < 3:
+            continue
+        rarer = max(math.log((n_docs + 1) / (df.get(stem(w), 0) + 0.5)) for w in (a, b))
+        scored.append((c * max(rarer, 0.1), f"{a} {b}"))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [t for _, t in scored[:n]]
+
+
 def topic_terms(feature: Feature, salient: Sequence[str] = ()) -> tuple[str, ...]:
-    """Words/phrases naming the feature's topic (name content words + salient guideline terms)."""
+    """Words/phrases naming the feature's topic: name content words, family terms, the name as a
+    phrase (when short), component names of composites, salient guideline bigrams and words."""
     name = feature.name if feature.database != "Grambank" else question_core(feature.question or feature.name)
     content = [w.lower() for w in words(name) if w.lower() not in STOPWORDS and len(w) > 2]
     terms = list(content)
+    if 2 <= len(content) <= 3:
+        terms.append(" ".join(content))
+    terms += [c.name.lower() for c in feature.components]
     if re.match(r"^\s*order\b", feature.name, re.IGNORECASE) or any(_order_parse(v) for v in feature.values):
         terms += ["word order", "constituent order", "basic order", "precede", "follow", "position"]
     if feature.database == "Grambank":
@@ -452,4 +485,5 @@ def build_query(feature: Feature, style: str = "catalogue") -> FeatureQuery:
         parts += _expanded_values(feature, vterms)
         parts += salient
         text = normalise_space(". ".join(p for p in parts if p))
-    return FeatureQuery(text=text, feature=feature, style=style, value_terms=vterms, topic_terms=topics)
+    return FeatureQuery(text=text, feature=feature, style=style, value_terms=vterms, topic_terms=topics,
+                        guideline_phrases=tuple(salient_bigrams(feature)))

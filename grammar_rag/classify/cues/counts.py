@@ -87,6 +87,12 @@ def _stated_pattern(stem: str) -> re.Pattern[str]:
     )
 _CASE_NAME_CONTEXT = re.compile(r"\b(case|cases|suffix|suffixes|postposition|clitic|marker|marking|enclitic)\b", re.I)
 _CASE_NAMES = re.compile(r"\b(" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + r")\b", re.I)
+_NAME_ALT = "(?:" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + ")"
+# A case name used *as* a case: "the ergative case", "dative-case suffix", "ergative, dative and
+# locative cases" (a name merely mentioned in a sentence about cases is not enough).
+_NAMED_CASES = re.compile(
+    r"\b(?:" + _NAME_ALT + r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*/\s*))*" + _NAME_ALT + r"[- ]cases?\b", re.I
+)
 # "in two cases" means instances: a count statement must also talk about morphology.
 _COUNT_CONTEXT = re.compile(
     r"\b(system|systems|marking|markers?|suffix(?:es)?|endings?|inflect\w*|distinguish\w*|nouns?|"
@@ -111,26 +117,38 @@ class CountBin:
 
 
 def count_bins(feature: Feature) -> tuple[str, list[CountBin], str | None, str | None]:
-    """(counted noun, numeric bins, zero value, 'borderline'/other non-numeric value)."""
+    """(counted noun, numeric bins, zero value, 'borderline'/other non-numeric value).
+
+    Values may carry the noun ("2 cases", "10 or more cases") or be bare numbers/number words
+    ("Two", "Five or more", "None"), in which case the noun comes from the feature name
+    ("Number of Genders").
+    """
     bins: list[CountBin] = []
     noun = ""
     zero = other = None
+    num = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
     for v in feature.values:
         name = v.name.strip()
-        m = re.match(r"^(\d+)\s*(?:-|–|to)\s*(\d+)\s+(\w+)", name) or re.match(r"^(\d+)()\s+(\w+)", name)
-        more = re.match(r"^(\d+)\s+or\s+more\s+(\w+)", name)
+        more = re.match(r"^" + num + r"\s+or\s+more\b\s*(\w*)", name, re.I)
+        rng = re.match(r"^" + num + r"\s*(?:-|–|to)\s*" + num + r"\b\s*(\w*)", name, re.I)
+        one = re.match(r"^" + num + r"\b\s*(\w*)$", name, re.I)
         if more:
-            bins.append(CountBin(v.name, int(more.group(1)), 10**6))
+            bins.append(CountBin(v.name, _as_int(more.group(1)) or 0, 10**6))
             noun = noun or more.group(2)
-        elif m:
-            low = int(m.group(1))
-            high = int(m.group(2)) if m.group(2) else low
-            bins.append(CountBin(v.name, low, high))
-            noun = noun or m.group(3)
+        elif rng:
+            bins.append(CountBin(v.name, _as_int(rng.group(1)) or 0, _as_int(rng.group(2)) or 0))
+            noun = noun or rng.group(3)
+        elif one:
+            n = _as_int(one.group(1)) or 0
+            bins.append(CountBin(v.name, n, n))
+            noun = noun or one.group(2)
         elif name.lower().startswith(("no ", "none", "absent")):
             zero = v.name
         else:
             other = v.name
+    if not noun:
+        m = re.search(r"\bnumber of (\w+)", feature.name, re.I)
+        noun = m.group(1) if m else ""
     return noun.lower(), bins, zero, other
 
 
@@ -159,8 +177,9 @@ class CountFamily:
 
     name = "count"
 
-    def __init__(self, min_labels: int = 5) -> None:
+    def __init__(self, min_labels: int = 5, min_peripheral: int = 2) -> None:
         self.min_labels = min_labels
+        self.min_peripheral = min_peripheral
 
     def applies(self, feature: Feature) -> bool:
         noun, bins, _, _ = count_bins(feature)
@@ -200,8 +219,8 @@ class CountFamily:
                     cue = Cue("", base, sent, "gloss", m.group(0))
                     if case not in labels_seen or labels_seen[case].weight < base:
                         labels_seen[case] = cue
-                if not sent.is_gloss and re.search(r"\bcases?\b", sent.lower):
-                    for m in _CASE_NAMES.finditer(text):
+                if not sent.is_gloss and "case" in sent.lower:
+                    for m in (n for span in _NAMED_CASES.finditer(text) for n in _CASE_NAMES.finditer(span.group(0))):
                         case = NAME_TO_CASE[m.group(1).lower()]
                         cue = Cue("", base * 0.8, sent, "statement", m.group(0))
                         label_hits[case] = label_hits.get(case, 0) + 2  # named as a case: trusted
@@ -223,6 +242,14 @@ class CountFamily:
             labels_seen.pop("absolutive", None)
         if "accusative" not in labels_seen:
             labels_seen.pop("nominative", None)
+        core_seen = set(labels_seen) & CORE_CASES
+        if other and not core_seen and len(labels_seen) >= self.min_peripheral:
+            evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
+            evidence = [Cue(other, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+            return Decision(
+                other, confidence=0.3, cues=supporting(evidence, other, 6), scores={other: sum(c.weight for c in evidence)},
+                reasoning="Only peripheral (concrete) case labels, no grammatical case: " + ", ".join(sorted(labels_seen)) + ".",
+            )
         if len(labels_seen) < self.min_labels:
             return Decision(
                 NOT_ENOUGH_INFO, scores=stated_decision.scores, cues=stated_decision.cues,

@@ -70,7 +70,10 @@ class ValueTermFamily:
                 if about_other_language(sent.text):
                     base *= 0.3
                 if any(negated_before(sent.text, h.start(), 30) for h in hits):
-                    cues.append(Cue(no, base, sent, "term", hits[0].group(0)))
+                    # "X has no definite articles" is an explicit claim even without "basic"/"always"
+                    w = rank_weight(sent.rank) * max(statement_strength(sent.text), 0.8)
+                    cues.append(Cue(no, w * (0.3 if about_other_language(sent.text) else 1.0), sent, "term",
+                                    hits[0].group(0)))
                 else:
                     cues.append(Cue(yes, base, sent, "term", hits[0].group(0)))
             return vote(cues, min_support=0.8, min_ratio=2.0)

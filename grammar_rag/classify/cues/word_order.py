@@ -86,12 +86,25 @@ _OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
 
 
 def order_values(feature: Feature) -> dict[str, str]:
-    """Map normalised 'SOV'-style orders to the feature's value names ({} if not an order feature)."""
-    out: dict[str, str] = {}
+    """Map 'SOV'-style orders to the feature's value names ({} if not an order feature).
+
+    Works for the three-role feature (81A: SOV, SVO...) and the two-role ones (82A: SV/VS,
+    83A: OV/VO): every statement is read as a full S/O/V order and projected onto the roles the
+    feature asks about ("the order is SOV" means OV for 83A and SV for 82A).
+    """
+    own: dict[str, str] = {}
     for v in feature.values:
         key = v.name.strip().upper()
-        if len(key) == 3 and sorted(key) == sorted("SOV"):
-            out[key] = v.name
+        if 2 <= len(key) <= 3 and len(set(key)) == len(key) and set(key) <= set("SOV") and "V" in key:
+            own[key] = v.name
+    if len(own) < 2 or len({len(k) for k in own}) != 1:
+        return {}
+    roles = set(next(iter(own)))
+    out: dict[str, str] = {}
+    for perm in itertools.permutations("SOV"):
+        projected = "".join(ch for ch in perm if ch in roles)
+        if projected in own:
+            out["".join(perm)] = own[projected]
     return out
 
 
@@ -118,7 +131,7 @@ def _canonical(abbr: str) -> str | None:
 def _spelled_patterns(orders: list[str]) -> dict[str, re.Pattern[str]]:
     pats = {}
     for order in orders:
-        words = [ROLE_WORDS[r].replace("|S|A", "").replace("|X|O|P", "").replace("|V", "") for r in order]
+        words = [ROLE_WORDS[r].replace("|S|A", "").replace("|O|P", "").replace("|V", "") for r in order]
         pats[order] = re.compile(r"\b" + f"(?:{_SEP})".join(words) + r"\b", re.I)
     return pats
 
@@ -143,7 +156,7 @@ class WordOrderFamily:
         self.two_orders_ratio = two_orders_ratio
 
     def applies(self, feature: Feature) -> bool:
-        return len(order_values(feature)) >= 3
+        return len(set(order_values(feature).values())) >= 2
 
     def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
         orders = order_values(ctx.feature)
@@ -156,7 +169,13 @@ class WordOrderFamily:
                 continue
             text = _OPTIONAL_SLOT.sub(lambda m: m.group(0)[1:-1] if len(m.group(0)) == 3 else "", sent.text)
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
-            strength = statement_strength(text) * (0.5 if weakened(text) else 1.0)
+
+            def strength_at(start: int, end: int, text: str = text) -> float:
+                """Strength of the clause around a match: 'the basic order is SVO, though objects may
+                be fronted' is a strong SVO statement; the weakener belongs to the other clause."""
+                local = text[max(0, start - 60) : end + 25]
+                return statement_strength(local) * (0.5 if weakened(local) else 1.0)
+
             context = bool(ORDER_CONTEXT.search(text))
             found: set[str] = set()
             for m in _ORDER_ABBR.finditer(text):
@@ -167,14 +186,14 @@ class WordOrderFamily:
                     if ndo:
                         cues.append(Cue(ndo, 0.3 * base, sent, "statement", f"not {m.group(1)}"))
                     continue
-                w = base * (strength if context else 0.2)
+                w = base * (strength_at(m.start(), m.end()) if context else 0.2)
                 cues.append(Cue(orders[order], w, sent, "statement", m.group(1)))
                 found.add(order)
             for order, pat in spelled.items():
                 for m in pat.finditer(text):
                     if negated_before(text, m.start()):
                         continue
-                    cues.append(Cue(orders[order], base * strength, sent, "statement", m.group(0)))
+                    cues.append(Cue(orders[order], base * strength_at(m.start(), m.end()), sent, "statement", m.group(0)))
                     found.add(order)
             for position, pat in VERB_POSITION.items():
                 target = _default_for_position(list(orders), position)
@@ -184,17 +203,20 @@ class WordOrderFamily:
                     if negated_before(text, m.start()):
                         continue
                     factor = 0.8 if position == "final" else 0.5
-                    cues.append(Cue(orders[target], base * strength * factor, sent, "statement", m.group(0)))
+                    w = base * strength_at(m.start(), m.end()) * factor
+                    cues.append(Cue(orders[target], w, sent, "statement", m.group(0)))
                     found.add(target)
             for position, pat in OBJECT_VERB.items():
                 target = _default_for_position(list(orders), position)
                 m = pat.search(text)
                 if target and m and not negated_before(text, m.start()):
-                    cues.append(Cue(orders[target], base * strength * 0.5, sent, "statement", m.group(0)))
+                    w = base * strength_at(m.start(), m.end()) * 0.5
+                    cues.append(Cue(orders[target], w, sent, "statement", m.group(0)))
                     found.add(target)
             if ndo:
                 for m in NO_DOMINANT.finditer(text):
-                    cues.append(Cue(ndo, base * max(strength, 0.8), sent, "statement", m.group(0)))
+                    w = base * max(strength_at(m.start(), m.end()), 0.8)
+                    cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
             if found:
                 mentioned_per_sentence.append((sent, found))
 
