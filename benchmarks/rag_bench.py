@@ -182,10 +182,14 @@ class PredictionCache:
         row = self._rows.get(key)
         return Prediction.from_dict(row["prediction"]) if row else None
 
-    def put_many(self, rows: list[tuple[str, Prediction]]) -> None:
+    def seconds(self, key: str) -> float:
+        """Wall time spent computing this prediction (retrieval/reranking + classification)."""
+        return float(self._rows.get(key, {}).get("seconds", 0.0))
+
+    def put_many(self, rows: list[tuple[str, Prediction]], seconds_each: float = 0.0) -> None:
         with self.path.open("a", encoding="utf-8") as fh:
             for key, pred in rows:
-                row = {"key": key, "prediction": pred.to_dict()}
+                row = {"key": key, "prediction": pred.to_dict(), "seconds": round(seconds_each, 4)}
                 self._rows[key] = row
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()
@@ -280,6 +284,7 @@ def predict_all(items: list[Item], classifier: Any, root: Path, cache: Predictio
     paragraphs: dict[tuple[str, str], list[Passage]] = {}
     bar = tqdm(total=len(todo), desc="rag bench", unit="pred", disable=not progress, file=sys.stderr)
     for batch in _batches(todo, batch_size):
+        started = time.perf_counter()
         work = []
         for it in batch:
             gid = it.gold.grammar_id
@@ -305,7 +310,7 @@ def predict_all(items: list[Item], classifier: Any, root: Path, cache: Predictio
             key = cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id)
             rows.append((key, pred))
             out[(it.feature, it.config, it.gold.grammar_id)] = pred
-        cache.put_many(rows)
+        cache.put_many(rows, (time.perf_counter() - started) / max(len(batch), 1))
         bar.update(len(batch))
     bar.close()
     return out
@@ -433,17 +438,19 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
                 even, odd = ({c: v[s] for c, v in halves.get(h, {}).get(feature, {}).items() if s in v}
                              for h in ("even", "odd"))
                 table(f"polar questions — {s}", ours, pf.get(PAPER_POLAR_KEY, {}).get(s, {}), even, odd)
-            means = {}
-            for c, v in by_config.items():
-                if not v.get("note"):
-                    means[c] = sum(m["f1_micro"] for m in v.values()) / len(v)
+            def mean_micro(v: dict[str, Any]) -> float | None:
+                vals = [m["f1_micro"] for m in v.values() if isinstance(m, dict) and m.get("f1_micro") is not None]
+                return sum(vals) / len(vals) if vals else None
+
+            means = {c: mean_micro(v) for c, v in by_config.items() if not v.get("note")}
             if means:
                 lines.extend(["## polar questions — mean micro-F1 over the seven strategies", "",
-                              "| config | ours | paper |", "|---|---|---|"])
+                              "| config | ours | paper | even | odd |", "|---|---|---|---|---|"])
                 for c, m in means.items():
                     ps = [pf.get(PAPER_POLAR_KEY, {}).get(s.lower(), {}).get(c, [None])[0] for s in POLAR_STRATEGIES]
                     pm = sum(ps) / len(ps) if all(x is not None for x in ps) else None
-                    lines.append(f"| {c} | {m:.4f} | {_fmt(pm)} |")
+                    e, o = (mean_micro(halves.get(h, {}).get(feature, {}).get(c, {})) for h in ("even", "odd"))
+                    lines.append(f"| {c} | {_fmt(m)} | {_fmt(pm)} | {_fmt(e)} | {_fmt(o)} |")
                 lines.append("")
         else:
             table(feature, by_config, pf.get(feature, {}),
@@ -546,6 +553,9 @@ def run(args: argparse.Namespace) -> int:
         "predictions": f"{len(preds)} ({abstained} abstentions)",
         "time this run": f"{elapsed:.1f} s wall for {len(items)} items ({n_new} computed, the rest from the "
         f"cache {cache.path.name})",
+        "compute time of all predictions": f"{sum(cache.seconds(cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id)) for it in items):.1f} s wall "
+        "(summed over the cached predictions as they were computed: reranking + classification; reranked orders are "
+        "cached separately, so a rerun after a classifier change costs classification only)",
         "halves": "even/odd = parity of the grammar's index in the sorted bibkey list of each feature",
     }
     _atomic_write(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")

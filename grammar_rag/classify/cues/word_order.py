@@ -73,6 +73,11 @@ VERB_POSITION = {
 }
 # Cheap test run before the expensive patterns: most sentences say nothing about clause order.
 _PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVX]{3}|[SAOPVX]\s?[-–‐]")
+# "X is an SOV language", "a verb-final language": a typological classification is a strong claim.
+TYPE_CLAIM = re.compile(
+    r"\b(?:is|as|be) an? (?:\w+ ){0,2}?(?:[SAOPVX]{3}|(?:verb|predicate)[- ](?:final|initial|medial)|OV|VO)"
+    r"(?:[- ]type)? language\b"
+)
 _ORDER_ABBR = re.compile(r"(?<![A-Za-z])([SAOPVX]{3}|[SAOPVX]\s?[-–‐]\s?[SAOPVX]\s?[-–‐]\s?[SAOPVX])(?![A-Za-z])")
 # Relative order of object and verb alone: OV suggests the verb-final order, VO the verb-medial one.
 OBJECT_VERB = {
@@ -174,7 +179,8 @@ class WordOrderFamily:
                 """Strength of the clause around a match: 'the basic order is SVO, though objects may
                 be fronted' is a strong SVO statement; the weakener belongs to the other clause."""
                 local = text[max(0, start - 60) : end + 25]
-                return statement_strength(local) * (0.5 if weakened(local) else 1.0)
+                strength = 1.0 if TYPE_CLAIM.search(local) else statement_strength(local)
+                return strength * (0.5 if weakened(local) else 1.0)
 
             context = bool(ORDER_CONTEXT.search(text))
             found: set[str] = set()
