@@ -69,10 +69,16 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-c", "import sys; from grammar_rag.cli import main; sys.exit(main())", *args]
 
 
+HASH_SEED = "0"  # every run gets the same string-hash seed (see "hash_seed" in the report)
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.setdefault("HF_HUB_OFFLINE", "1")
+    # Runs are compared pair by pair; Python's per-process string-hash randomisation must not be a
+    # difference between them (set iteration order can break ties differently in ranking code).
+    env["PYTHONHASHSEED"] = HASH_SEED
     return env
 
 
@@ -284,7 +290,15 @@ def run(args: argparse.Namespace) -> int:
                     for n in ("values.csv", "languages.csv", "parameters.csv", "codes.csv"))
             and _csv(res_out / "values_flat.csv") == _csv(full_out / "values_flat.csv")
         )
+        by_key = {r[:2]: json.loads(r[5]) for r in ref_rows}
+        differing = [
+            {"grammar": r[0], "feature": r[1],
+             "fields": sorted(k for k, v in json.loads(r[5]).items() if by_key.get(r[:2], {}).get(k) != v)}
+            for r in rows if json.loads(r[5]) != by_key.get(r[:2])
+        ]
         report["resume_after_sigkill"] = {
+            "hash_seed": HASH_SEED,
+            "differing_pairs": differing[:20],
             "killed_returncode": killed["returncode"], "killed_after_s": killed["killed_after_s"],
             "stored_at_kill": stored_at_kill, "done_before": res_json["done_before"],
             "computed_now": res_json["computed_now"], "resume_wall_s": resumed["wall_s"],
