@@ -195,6 +195,9 @@ def translate_tab() -> None:
     backend = st.selectbox("Translator", ["model-free", *[b for b in logic.backend_options() if b != "evidence"]],
                            key="tr_backend")
     if st.button("Translate", key="tr_go"):
+        if not text.strip():  # answer at once: loading the resources would take seconds first
+            st.error("Translation: Nothing to translate: the text is empty.")
+            return
         with shown_errors("Translation"):
             resources = get_translation_resources()
             result = logic.run_translation(text, direction, backend, resources=resources)

@@ -59,6 +59,7 @@ class LinearRanker:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(self.to_json())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
 
     @classmethod

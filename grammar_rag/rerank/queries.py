@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import pairwise
 
 from grammar_rag.rerank.base import FeatureQuery
 from grammar_rag.rerank.text import STOPWORDS, normalise_space, stem, words
@@ -414,7 +415,7 @@ def salient_bigrams(feature: Feature, n: int = 4) -> list[str]:
         if re.search(r"\b(?:19|20)\d\d[a-z]?\.\s", para):  # a reference-list entry, not prose
             continue
         ws = words(para)
-        for a, b in zip(ws, ws[1:], strict=False):
+        for a, b in pairwise(ws):
             la, lb = a.lower(), b.lower()
             if (la == lb or la in STOPWORDS or lb in STOPWORDS or len(la) < 3 or len(lb) < 3 or a[0].isupper() != la[0].isupper()
                     or b[0].isupper()):
