@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -269,10 +268,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     if args.index and not Path(args.index).exists():
         raise GrammarRagError(f"Index directory {args.index} does not exist.")
     print(f"serving on http://127.0.0.1:{args.port} (Ctrl-C to stop)", flush=True)
-    proc = subprocess.Popen(app_command(args.port), env=app_env(args.index, args.data_dir))
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(timeout=10)
-        return 0
+    command = app_command(args.port)
+    # Become the Streamlit server (exec, not a child): a SIGTERM/SIGKILL sent to `grammar-rag app`
+    # then reaches the server itself and can never leave an orphaned server behind.
+    os.execve(command[0], command, app_env(args.index, args.data_dir))
+    return 0  # pragma: no cover - execve does not return
