@@ -87,7 +87,7 @@ def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     A single scan per value instead of one per term keeps evidence scoring of 50 candidates
     well under the per-grammar time budget.
     """
-    bodies = sorted({_body(t) for t in terms if len(t.strip()) >= 2}, key=len, reverse=True)
+    bodies = sorted({_body(t) for t in terms if len(t.strip()) >= 2}, key=lambda b: (-len(b), b))
     if not bodies:
         return None
     return re.compile(r"(?<![\w])(?:" + "|".join(bodies) + r")(?![\w])")
