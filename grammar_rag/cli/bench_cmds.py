@@ -15,6 +15,7 @@ BENCHMARKS = {
     "retrieval": ("benchmarks.retrieval_bench", "NDCG@k / Recall@k of every query x reranker on rerankers_benchmark/"),
     "rag": ("benchmarks.rag_bench", "feature classification F1 (paper Table 4 configurations)"),
     "translate": ("benchmarks.translate_bench", "chrF / chrF++ of Kalamang<->English translation"),
+    "llm-latency": ("benchmarks.llm_latency", "seconds per prompt of an LLM backend: label likelihood vs generation"),
     "extract": ("benchmarks.extract_bench", "batch extraction: grammars x features wall time, RSS, CLDF validity, SIGKILL resume"),
 }
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import textwrap
 
+from grammar_rag.llm.config import add_cli_arguments, settings_from_args
 from grammar_rag.types import Prediction
 
 EPILOG = """examples:
@@ -13,6 +14,7 @@ EPILOG = """examples:
   grammar-rag classify --index idx/ --grammar Kalamang --feature GB107 --backend openai --json
   grammar-rag classify --index idx/ --grammar kgv --feature "WALS 116A*" -k 10 --reranker none
 """
+
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", default="bm25", choices=("bm25", "dense", "hybrid"), help="first-stage retrieval")
     p.add_argument("--reranker", default=None, help="reranker name (default: the default reranker; 'none' keeps order)")
     p.add_argument("--json", action="store_true", help="print the Prediction as JSON")
+    add_cli_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -62,12 +65,16 @@ def format_prediction(pred: Prediction, width: int = 100) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grammar_rag.classify import make_classifier
     from grammar_rag.index import GrammarIndex
     from grammar_rag.pipeline import RetrievalConfig, classify
 
     index = GrammarIndex.open(args.index)
     retrieval = RetrievalConfig(candidates=args.candidates, top_k=args.top_k, mode=args.mode, reranker=args.reranker)
-    pred = classify(args.grammar, args.feature, index=index, backend=args.backend, retrieval=retrieval)
+    options = {} if args.backend == "evidence" else settings_from_args(args).backend_options()
+    classifier = make_classifier(args.backend, **options)
+    pred = classify(args.grammar, args.feature, index=index, backend=args.backend, retrieval=retrieval,
+                    classifier=classifier)
     if args.json:
         print(json.dumps(pred.to_dict(), indent=2, ensure_ascii=False))
     else:
