@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import bench_main, write_report
+
 log = logging.getLogger(__name__)
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "api_load.json"
 
@@ -243,12 +245,7 @@ def run(args: argparse.Namespace) -> int:
         "seconds": round(time.perf_counter() - started, 1),
     }
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(dir=out.parent, prefix=out.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(report, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    os.replace(tmp_path, out)
+    write_report(out, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     summary = {k: report[k] for k in ("requests", "ok", "errors", "latency_s", "wall_s", "ratio_http_over_in_process", "smoke")}
     if fuzz is not None:
         summary["fuzz"] = {"cases": fuzz["cases"], "server_errors": len(fuzz["server_errors"]), "operations": fuzz["operations"]}
@@ -260,10 +257,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    logging.basicConfig(level=logging.WARNING)
-    return run(parser.parse_args(argv))
+    return bench_main(__doc__, add_arguments, run, argv, log_level=logging.WARNING)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,19 +27,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import logging
 import os
 import platform
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.common import LOG_FORMAT, bench_main
+from benchmarks.extract_subprocess import (
+    HASH_SEED,
+    cli_command,
+    read_csv,
+    stored_count,
+    stored_rows,
+    subprocess_env,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,45 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _cli(*args: str) -> list[str]:
-    script = Path(sys.executable).with_name("grammar-rag")
-    if script.exists():
-        return [str(script), *args]
-    return [sys.executable, "-c", "import sys; from grammar_rag.cli import main; sys.exit(main())", *args]
-
-
-HASH_SEED = "0"  # every run gets the same string-hash seed (see "hash_seed" in the report)
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    # Runs are compared pair by pair; Python's per-process string-hash randomisation must not be a
-    # difference between them (set iteration order can break ties differently in ranking code).
-    env["PYTHONHASHSEED"] = HASH_SEED
-    return env
-
-
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
-
-
 def _monitored(cmd: list[str], *, kill_when: tuple[Path, int] | None = None) -> dict[str, Any]:
     """Run ``cmd``; sample the RSS of its process tree; optionally SIGKILL it at a store count."""
     import psutil
 
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
     peak = 0
     killed_at = None
@@ -110,7 +85,7 @@ def _monitored(cmd: list[str], *, kill_when: tuple[Path, int] | None = None) -> 
             peak = max(peak, rss)
         except psutil.Error:
             pass
-        if kill_when is not None and _count(kill_when[0]) >= kill_when[1]:
+        if kill_when is not None and stored_count(kill_when[0]) >= kill_when[1]:
             os.kill(proc.pid, signal.SIGKILL)
             killed_at = time.perf_counter() - started
             break
@@ -125,22 +100,6 @@ def _monitored(cmd: list[str], *, kill_when: tuple[Path, int] | None = None) -> 
         "stdout": stdout[-1500:],
         "stderr_tail": stderr[-1500:],
     }
-
-
-def _rows(db: Path) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(
-            "SELECT grammar_id, feature_id, backend, prompt_version, config_hash, prediction FROM results "
-            "ORDER BY grammar_id, feature_id"
-        ).fetchall()
-    finally:
-        conn.close()
-
-
-def _csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def _machine() -> dict[str, Any]:
@@ -258,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
 
         # 1. full, uninterrupted run
         full_out = work / "full"
-        full = _monitored(_cli(*base, "--out", str(full_out)))
+        full = _monitored(cli_command(*base, "--out", str(full_out)))
         if full["returncode"] != 0:
             raise RuntimeError(f"full run failed: {full['stderr_tail']}")
         run_json = json.loads((full_out / "run.json").read_text())
@@ -278,17 +237,17 @@ def run(args: argparse.Namespace) -> int:
         # 2. kill -9 halfway, then resume
         res_out = work / "resume"
         kill_at = max(1, int(total * args.kill_fraction))
-        killed = _monitored(_cli(*base, "--out", str(res_out)), kill_when=(res_out / "results.sqlite", kill_at))
-        stored_at_kill = _count(res_out / "results.sqlite")
-        resumed = _monitored(_cli(*base, "--out", str(res_out)))
+        killed = _monitored(cli_command(*base, "--out", str(res_out)), kill_when=(res_out / "results.sqlite", kill_at))
+        stored_at_kill = stored_count(res_out / "results.sqlite")
+        resumed = _monitored(cli_command(*base, "--out", str(res_out)))
         res_json = json.loads((res_out / "run.json").read_text())["run"]
-        rows, ref_rows = _rows(res_out / "results.sqlite"), _rows(full_out / "results.sqlite")
+        rows, ref_rows = stored_rows(res_out / "results.sqlite"), stored_rows(full_out / "results.sqlite")
         identical = (
             [r[:5] for r in rows] == [r[:5] for r in ref_rows]
             and [json.loads(r[5]) for r in rows] == [json.loads(r[5]) for r in ref_rows]
-            and all(_csv(res_out / "cldf" / n) == _csv(full_out / "cldf" / n)
+            and all(read_csv(res_out / "cldf" / n) == read_csv(full_out / "cldf" / n)
                     for n in ("values.csv", "languages.csv", "parameters.csv", "codes.csv"))
-            and _csv(res_out / "values_flat.csv") == _csv(full_out / "values_flat.csv")
+            and read_csv(res_out / "values_flat.csv") == read_csv(full_out / "values_flat.csv")
         )
         by_key = {r[:2]: json.loads(r[5]) for r in ref_rows}
         differing = [
@@ -313,7 +272,7 @@ def run(args: argparse.Namespace) -> int:
 
         subset = sorted(g.id for g in open_index(index_dir).grammars())[: args.alt_grammars]
         plain_s = _plain_loop(index_dir, subset, args.features, args.backend)
-        sub = _monitored(_cli("extract", "--index", str(index_dir), "--grammars", ",".join(subset), "--features",
+        sub = _monitored(cli_command("extract", "--index", str(index_dir), "--grammars", ",".join(subset), "--features",
                               args.features, "--backend", args.backend, "--no-progress",
                               "--out", str(work / "subset")))
         sub_json = json.loads((work / "subset" / "run.json").read_text())["run"]
@@ -328,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
         report["stage_profile_per_pair"] = _stage_profile(index_dir, args.features)
 
         # 4. agreement with WALS, beside the paper's numbers for orientation
-        cmp_ = subprocess.run(_cli("compare", "--results", str(full_out)), env=_env(), capture_output=True,
+        cmp_ = subprocess.run(cli_command("compare", "--results", str(full_out)), env=subprocess_env(), capture_output=True,
                               text=True, timeout=600)
         if cmp_.returncode == 0:
             comparison = json.loads((full_out / "compare.json").read_text())
@@ -396,10 +355,7 @@ def _paper_cell(value: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    return run(parser.parse_args(argv))
+    return bench_main(__doc__, add_arguments, run, argv, log_format=LOG_FORMAT)
 
 
 if __name__ == "__main__":

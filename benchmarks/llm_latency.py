@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import bench_main
 from grammar_rag.config import data_dir, sub_dir
 from grammar_rag.llm.budget import TokenBudget
 from grammar_rag.llm.prompts import SYSTEM_PROMPT, PromptOptions, build_prompt, build_prompts
@@ -149,11 +150,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return bench_main(__doc__, add_arguments, run, argv, log_level=None)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import LOG_FORMAT, bench_main, write_report
 from benchmarks.gold import (
     FEATURE_KEYS,
     PARAGRAPH_FOLDERS,
@@ -377,21 +377,6 @@ def _row(it: Item, pred: Prediction, gold: str, scored: str) -> dict[str, Any]:
     }
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; reports are meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _csv_text(rows: list[dict[str, Any]]) -> str:
     import io
 
@@ -561,11 +546,11 @@ def run(args: argparse.Namespace) -> int:
         "cached separately, so a rerun after a classifier change costs classification only)",
         "halves": "even/odd = parity of the grammar's index in the sorted bibkey list of each feature",
     }
-    _atomic_write(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(stem.with_suffix(".halves.json"), json.dumps(halves, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(stem.with_suffix(".confusion.json"), json.dumps(conf, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(Path(f"{stem}.predictions.csv"), _csv_text(rows))
-    _atomic_write(stem.with_suffix(".md"), markdown(results, halves, paper, meta))
+    write_report(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    write_report(stem.with_suffix(".halves.json"), json.dumps(halves, indent=2, ensure_ascii=False) + "\n")
+    write_report(stem.with_suffix(".confusion.json"), json.dumps(conf, indent=2, ensure_ascii=False) + "\n")
+    write_report(Path(f"{stem}.predictions.csv"), _csv_text(rows))
+    write_report(stem.with_suffix(".md"), markdown(results, halves, paper, meta))
     print(f"wrote {out} (+ .md, .predictions.csv, .confusion.json, .halves.json); {len(preds)} predictions "
           f"in {elapsed:.1f} s")
     for feature, by_config in results.items():
@@ -579,11 +564,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:  # python -m benchmarks.rag_bench
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return run(parser.parse_args(argv))
+        return bench_main(__doc__, add_arguments, run, argv, log_format=LOG_FORMAT)
     except GrammarRagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import LOG_FORMAT, bench_main, write_report
 from benchmarks.metrics import mean, ndcg_at_k, page_hit_at_k, recall_at_k
 from benchmarks.retrieval_data import (
     PAGE_HIT_FEATURES,
@@ -291,15 +290,6 @@ def render_markdown(report: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600; reports are meant to be read by everyone
-    os.replace(tmp, path)
-
-
 def run(args: argparse.Namespace) -> int:
     from grammar_rag.config import data_dir as resolve_data_dir
     from grammar_rag.rerank import DEFAULT_QUERY_STYLE, DEFAULT_RERANKER
@@ -351,8 +341,8 @@ def run(args: argparse.Namespace) -> int:
             report["page_hit"] = run_page_hit(rag_dir, ph_rerankers, DEFAULT_QUERY_STYLE, data_dir,
                                               args.max_grammars, args.progress)
     out = Path(args.out)
-    _atomic_write(out, json.dumps(report, indent=1))
-    _atomic_write(Path(args.md) if args.md else out.with_suffix(".md"), render_markdown(report))
+    write_report(out, json.dumps(report, indent=1))
+    write_report(Path(args.md) if args.md else out.with_suffix(".md"), render_markdown(report))
     default_score = configs[default]["ndcg@20"]
     print(f"BM25 NDCG@20 {bm25:.4f} | default {default} {default_score:.4f} | best {best} "
           f"{configs[best]['ndcg@20']:.4f} | {len(cases)} grammars -> {out}")
@@ -360,10 +350,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    return run(parser.parse_args(argv))
+    return bench_main(__doc__, add_arguments, run, argv, log_format=LOG_FORMAT)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ import argparse
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.common import bench_main, write_report
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +68,6 @@ def _chrf(hyps: list[str], refs: list[str]) -> tuple[float, float]:
     chrf = CHRF().corpus_score(hyps, [refs]).score
     chrfpp = CHRF(word_order=2).corpus_score(hyps, [refs]).score
     return round(chrf, 2), round(chrfpp, 2)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def _paper(data_root: Path | None) -> dict[str, Any]:
@@ -221,18 +213,15 @@ def run(args: argparse.Namespace) -> int:
         "samples": result["samples"],
     }
     out = Path(args.out)
-    _atomic_write(out, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(out.with_suffix(".md"), _markdown(report))
+    write_report(out, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    write_report(out.with_suffix(".md"), _markdown(report))
     print(json.dumps({k: report[k] for k in ("chrf", "chrf++", "baselines", "n_sentences", "seconds")}, indent=2))
     print(f"wrote {out} and {out.with_suffix('.md')}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - thin wrapper
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO)
-    return run(parser.parse_args(argv))
+    return bench_main(__doc__, add_arguments, run, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

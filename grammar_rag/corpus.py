@@ -35,7 +35,6 @@ from typing import Any
 from grammar_rag.config import BUNDLED_DATA_DIR, CORPORA_DIR
 from grammar_rag.errors import DataDirError, GrammarRagError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, ChunkingConfig, IngestedGrammar
-from grammar_rag.types import Grammar, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +65,13 @@ def bundled_names(corpora_dir: Path = CORPORA_DIR) -> list[str]:
 
 def load_bundled(name: str = "kalamang", corpora_dir: Path = CORPORA_DIR) -> IngestedGrammar:
     """The processed passages of a bundled grammar (works offline, without ../shared)."""
+    from grammar_rag.ingest.processed import load_processed, passages_file
+
     folder = corpora_dir / name
-    meta = folder / "grammar.json"
-    data = folder / "passages.jsonl.gz"
-    if not meta.is_file() or not data.is_file():
+    if passages_file(folder) is None:
         available = ", ".join(bundled_names(corpora_dir)) or "none"
         raise DataDirError(f"No bundled corpus '{name}' in {corpora_dir} (available: {available}).")
-    grammar = Grammar.from_dict(json.loads(meta.read_text(encoding="utf-8")))
-    with gzip.open(data, "rt", encoding="utf-8") as fh:
-        passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
-    return IngestedGrammar(grammar, passages)
+    return load_processed(folder)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -3,24 +3,21 @@ subprocess, killed with SIGKILL halfway, resumed; export, compare and configurat
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from extract_support import SMALL_GRAMMARS, small_index
 
+from benchmarks.extract_subprocess import cli_command, read_csv, stored_count, stored_rows, subprocess_env
 from grammar_rag.cli import main
 from grammar_rag.extract.cldf_export import validate_cldf
 
-REPO = Path(__file__).resolve().parents[1]
 # 3 grammars x the paper's 4 features = 12 pairs, committed one by one: a kill lands mid-run.
 FEATURES = "81A,49A,116A*,GB107"
 N_PAIRS = 3 * 4
@@ -38,57 +35,11 @@ def reference_run(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """An uninterrupted run (a subprocess, like the others) that the resumed one must reproduce."""
     out = tmp_path_factory.mktemp("reference")
     done = subprocess.run(
-        _cli("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress"),
-        env=_env(), capture_output=True, text=True, timeout=900,
+        cli_command("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress"),
+        env=subprocess_env(), capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return out
-
-
-def _cli(*args: str) -> list[str]:
-    script = Path(sys.executable).with_name("grammar-rag")
-    if script.exists():
-        return [str(script), *args]
-    return [sys.executable, "-c", "import sys; from grammar_rag.cli import main; sys.exit(main())", *args]
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    # One string-hash seed for every run compared here: ranking code elsewhere may break score ties
-    # by set order, which would otherwise differ between any two processes (resumed or not).
-    env["PYTHONHASHSEED"] = "0"
-    return env
-
-
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:  # table not created yet
-        return 0
-
-
-def _rows(db: Path) -> list[tuple[str, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(
-            "SELECT grammar_id, feature_id, backend, prompt_version, config_hash, prediction FROM results "
-            "ORDER BY grammar_id, feature_id"
-        ).fetchall()
-    finally:
-        conn.close()
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def test_reference_run_is_complete_and_valid(reference_run: Path) -> None:
@@ -99,7 +50,7 @@ def test_reference_run_is_complete_and_valid(reference_run: Path) -> None:
     assert run["export"]["valid"] is True
     valid, messages = validate_cldf(reference_run / "cldf")
     assert valid, messages
-    values = _read(reference_run / "cldf" / "values.csv")
+    values = read_csv(reference_run / "cldf" / "values.csv")
     assert len(values) == N_PAIRS
     assert {v["Parameter_ID"] for v in values} >= {"81A", "49A", "116A_composite", "GB107"}
     # provenance: every answered value cites its grammar, most with pages
@@ -107,7 +58,7 @@ def test_reference_run_is_complete_and_valid(reference_run: Path) -> None:
     assert answered, "the model-free classifier answered nothing"
     assert all(v["Source"].split("[")[0] in SMALL_GRAMMARS for v in values)
     assert any(re.search(r"\[\d", v["Source"]) for v in answered)
-    languages = {r["ID"]: r for r in _read(reference_run / "cldf" / "languages.csv")}
+    languages = {r["ID"]: r for r in read_csv(reference_run / "cldf" / "languages.csv")}
     assert languages["supy1237"]["ISO639P3code"] == "spp"
 
 
@@ -116,11 +67,11 @@ def test_resume_after_sigkill_matches_uninterrupted_run(
 ) -> None:
     out = tmp_path / "killed"
     db = out / "results.sqlite"
-    cmd = _cli("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress")
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cmd = cli_command("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress")
+    proc = subprocess.Popen(cmd, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     try:
-        while _count(db) < 3:
+        while stored_count(db) < 3:
             if proc.poll() is not None:
                 pytest.fail(f"extract ended before it could be killed: {proc.stderr.read().decode()[-2000:]}")
             if time.monotonic() > deadline:
@@ -130,11 +81,11 @@ def test_resume_after_sigkill_matches_uninterrupted_run(
     finally:
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
-    stored_at_kill = _count(db)
+    stored_at_kill = stored_count(db)
     assert 3 <= stored_at_kill < N_PAIRS, "the kill did not land mid-run"
     assert not (out / "run.json").exists()  # the killed run never reached its end
 
-    resumed = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(cmd, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     match = re.search(r"done before: (\d+), computed now: (\d+)", resumed.stdout)
     assert match, resumed.stdout
@@ -144,14 +95,14 @@ def test_resume_after_sigkill_matches_uninterrupted_run(
     run = json.loads((out / "run.json").read_text())["run"]
     assert (run["done_before"], run["computed_now"]) == (done_before, computed_now)
 
-    rows = _rows(db)
+    rows = stored_rows(db)
     assert len(rows) == N_PAIRS == len({r[:2] for r in rows})  # no duplicates
-    reference_rows = _rows(reference_run / "results.sqlite")
+    reference_rows = stored_rows(reference_run / "results.sqlite")
     assert [r[:5] for r in rows] == [r[:5] for r in reference_rows]
     assert [json.loads(r[5]) for r in rows] == [json.loads(r[5]) for r in reference_rows]
     for name in ("values.csv", "languages.csv", "parameters.csv", "codes.csv"):
-        assert _read(out / "cldf" / name) == _read(reference_run / "cldf" / name), name
-    assert _read(out / "values_flat.csv") == _read(reference_run / "values_flat.csv")
+        assert read_csv(out / "cldf" / name) == read_csv(reference_run / "cldf" / name), name
+    assert read_csv(out / "values_flat.csv") == read_csv(reference_run / "values_flat.csv")
 
 
 def test_worker_processes_die_with_a_killed_parent_and_agree(
@@ -160,11 +111,11 @@ def test_worker_processes_die_with_a_killed_parent_and_agree(
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "workers"
     db = out / "results.sqlite"
-    cmd = _cli("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress",
+    cmd = cli_command("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress",
                "--workers", "2")
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
-    while _count(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
+    while stored_count(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     children = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signal.SIGKILL)
@@ -174,19 +125,19 @@ def test_worker_processes_die_with_a_killed_parent_and_agree(
     for p in alive:  # clean up before failing
         p.kill()
     assert not alive, f"{len(alive)} worker process(es) outlived the killed parent"
-    resumed = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(cmd, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    rows, reference = _rows(db), _rows(reference_run / "results.sqlite")
+    rows, reference = stored_rows(db), stored_rows(reference_run / "results.sqlite")
     assert [json.loads(r[5]) for r in rows] == [json.loads(r[5]) for r in reference]
 
 
 def test_ctrl_c_keeps_finished_pairs(index_dir: Path, reference_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
     db = out / "results.sqlite"
-    cmd = _cli("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress")
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = cli_command("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress")
+    proc = subprocess.Popen(cmd, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
-    while _count(db) < 2 and proc.poll() is None and time.monotonic() < deadline:
+    while stored_count(db) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
@@ -194,9 +145,9 @@ def test_ctrl_c_keeps_finished_pairs(index_dir: Path, reference_run: Path, tmp_p
         pytest.skip("the run finished before SIGINT arrived")
     assert proc.returncode == 130, err[-1500:]
     assert "interrupted (completed work was saved)" in err
-    stored = _rows(db)
+    stored = stored_rows(db)
     assert stored and len(stored) < N_PAIRS
-    reference = {r[:2]: r[5] for r in _rows(reference_run / "results.sqlite")}
+    reference = {r[:2]: r[5] for r in stored_rows(reference_run / "results.sqlite")}
     assert all(json.loads(r[5]) == json.loads(reference[r[:2]]) for r in stored)
 
 
@@ -209,7 +160,7 @@ def test_other_prompt_version_is_kept_apart(
     assert main(args) == 0
     assert main([*args, "--prompt-version", "experimental-2"]) == 0
     assert "they are not part of this export" in capsys.readouterr().out
-    rows = _rows(out / "results.sqlite")
+    rows = stored_rows(out / "results.sqlite")
     versions = {r[3] for r in rows}
     assert len(rows) == 2 and len(versions) == 2 and "experimental-2" in versions  # same pair, two rows
     assert rows[0][:2] == rows[1][:2]
@@ -217,7 +168,7 @@ def test_other_prompt_version_is_kept_apart(
     text = capsys.readouterr().out
     assert "using run configuration: backend=evidence prompt_version=experimental-2" in text
     assert "not included:" in text
-    values = _read(out / "cldf" / "values.csv")
+    values = read_csv(out / "cldf" / "values.csv")
     assert len(values) == 1
     meta = (out / "cldf" / "StructureDataset-metadata.json").read_text()
     assert "prompt_version=experimental-2" in meta
@@ -234,7 +185,7 @@ def test_llm_backend_rows_record_its_prompt_version(
                  "--features", "81A", "--backend", "fake", "--batch-size", "2", "--out", str(out),
                  "--no-progress"]) == 0
     assert "done before: 0, computed now: 2" in capsys.readouterr().out
-    rows = _rows(out / "results.sqlite")
+    rows = stored_rows(out / "results.sqlite")
     assert {(r[2], r[3]) for r in rows} == {("fake", prompt_version_of(make_classifier("fake")))}
     assert all(json.loads(r[5])["backend"] for r in rows)
 
@@ -252,7 +203,7 @@ def test_compare_reports_agreement_and_disagreements(
     assert by_feature["GB107"]["n_with_reference"] == 0
     n_disagree = sum(f["n_compared"] - f["n_agree"] for f in report["features"])
     assert n_disagree == len(report["disagreements"])
-    rows = _read(reference_run / "disagreements.csv")
+    rows = read_csv(reference_run / "disagreements.csv")
     assert len(rows) == n_disagree
     for d in report["disagreements"]:
         assert d["predicted"].lower() != d["reference"]

@@ -17,15 +17,14 @@ import json
 import logging
 import os
 import re
-import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import DataDirError, UnknownFeatureError
-from grammar_rag.features.cldf import find_datasets, fingerprint, resolve_data_root
+from grammar_rag.features.bundle import DataRootCache, write_gzip_atomic
+from grammar_rag.features.cldf import find_datasets, fingerprint
 from grammar_rag.features.composite import build_polar_composite
 from grammar_rag.features.ids import POLAR_FEATURE_ID, parse_feature_id, short_ids
 from grammar_rag.types import Feature
@@ -277,16 +276,7 @@ class Catalogue:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
-                gz.write(payload)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_gzip_atomic(path, payload)
 
 
 def assemble(
@@ -363,8 +353,7 @@ def load_catalogue(root: Path | None, reuse_bundle: bool = True) -> Catalogue:
     return assemble(parts["WALS"], parts["Grambank"], sources, fingerprints)
 
 
-_CACHE: dict[str, Catalogue] = {}
-_LOCK = threading.Lock()
+_CACHE: DataRootCache[Catalogue] = DataRootCache()
 
 
 def get_catalogue(data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
@@ -373,12 +362,7 @@ def get_catalogue(data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
     Cached per directory (loading from CLDF parses ~150 chapter pages, unless the sources are
     the ones the bundle was built from).
     """
-    root = resolve_data_root(data_dir)
-    key = str(root) if root is not None else "<bundled>"
-    with _LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = load_catalogue(root)
-        return _CACHE[key]
+    return _CACHE.get(data_dir, load_catalogue)
 
 
 __all__ = ["POLAR_FEATURE_ID", "Catalogue", "assemble", "get_catalogue", "load_catalogue"]

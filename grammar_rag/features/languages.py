@@ -16,8 +16,6 @@ import gzip
 import io
 import os
 import re
-import tempfile
-import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,7 +23,8 @@ from pathlib import Path
 
 from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import UnknownLanguageError
-from grammar_rag.features.cldf import find_datasets, read_table, require_table, resolve_data_root
+from grammar_rag.features.bundle import DataRootCache, write_gzip_atomic
+from grammar_rag.features.cldf import find_datasets, read_table, require_table
 
 BUNDLED_LANGUAGES = BUNDLED_DATA_DIR / "languages.csv.gz"
 _COLUMNS = ("glottocode", "iso639_3", "name", "family", "macroarea", "level", "language_glottocode")
@@ -150,16 +149,7 @@ class LanguageTable:
         writer.writerow(_COLUMNS)
         for lang in sorted(self._by_code.values(), key=lambda lg: lg.glottocode):
             writer.writerow([getattr(lang, col) or "" for col in _COLUMNS])
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
-                gz.write(buf.getvalue().encode("utf-8"))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_gzip_atomic(path, buf.getvalue().encode("utf-8"))
 
 
 def load_glottolog(dataset: Path, include_dialects: bool = True) -> LanguageTable:
@@ -204,16 +194,14 @@ def load_bundled_languages(path: Path = BUNDLED_LANGUAGES) -> LanguageTable:
     )
 
 
-_CACHE: dict[str, LanguageTable] = {}
-_LOCK = threading.Lock()
+_CACHE: DataRootCache[LanguageTable] = DataRootCache()
 
 
 def get_languages(data_dir: str | os.PathLike[str] | None = None) -> LanguageTable:
     """Glottolog table for ``data_dir`` (else ``$GRAMMAR_RAG_DATA_DIR``, else the bundled copy)."""
-    root = resolve_data_root(data_dir)
-    key = str(root) if root is not None else "<bundled>"
-    with _LOCK:
-        if key not in _CACHE:
-            found = find_datasets(root) if root is not None else {}
-            _CACHE[key] = load_glottolog(found["glottolog"]) if "glottolog" in found else load_bundled_languages()
-        return _CACHE[key]
+    return _CACHE.get(data_dir, _load_languages)
+
+
+def _load_languages(root: Path | None) -> LanguageTable:
+    found = find_datasets(root) if root is not None else {}
+    return load_glottolog(found["glottolog"]) if "glottolog" in found else load_bundled_languages()

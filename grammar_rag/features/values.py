@@ -17,7 +17,6 @@ import csv
 import gzip
 import io
 import os
-import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,8 +25,9 @@ from pathlib import Path
 
 from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import DataDirError, UnknownLanguageError
+from grammar_rag.features.bundle import DataRootCache, write_gzip_atomic
 from grammar_rag.features.catalogue import get_catalogue
-from grammar_rag.features.cldf import find_datasets, read_table, require_table, resolve_data_root, table_path
+from grammar_rag.features.cldf import find_datasets, read_table, require_table, table_path
 from grammar_rag.features.languages import LanguageTable, _fold, get_languages
 from grammar_rag.types import Feature, FeatureValue
 
@@ -121,16 +121,7 @@ class WalsValues:
         for lg in self.languages:
             vals = ";".join(f"{pid}={num}" for pid, num in sorted(lg.values.items(), key=lambda kv: _pid_key(kv[0])))
             writer.writerow([lg.wals_code, lg.glottocode or "", lg.iso639_3 or "", lg.name, vals])
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
-                gz.write(buf.getvalue().encode("utf-8"))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_gzip_atomic(path, buf.getvalue().encode("utf-8"))
 
 
 def _pid_key(pid: str) -> tuple[int, str]:
@@ -176,23 +167,20 @@ def load_bundled_wals_values(path: Path = BUNDLED_WALS_VALUES) -> WalsValues:
     return WalsValues(langs)
 
 
-_CACHE: dict[str, WalsValues] = {}
-_LOCK = threading.Lock()
+_CACHE: DataRootCache[WalsValues] = DataRootCache()
 
 
 def get_wals_values(data_dir: str | os.PathLike[str] | None = None) -> WalsValues:
     """WALS values for ``data_dir`` (else ``$GRAMMAR_RAG_DATA_DIR``, else the bundled copy)."""
-    root = resolve_data_root(data_dir)
-    key = str(root) if root is not None else "<bundled>"
-    with _LOCK:
-        if key not in _CACHE:
-            found = find_datasets(root) if root is not None else {}
-            wals = found.get("wals")
-            if wals is not None and table_path(wals, "values.csv") is not None:
-                _CACHE[key] = load_wals_values(wals)
-            else:
-                _CACHE[key] = load_bundled_wals_values()
-        return _CACHE[key]
+    return _CACHE.get(data_dir, _load_wals_values)
+
+
+def _load_wals_values(root: Path | None) -> WalsValues:
+    found = find_datasets(root) if root is not None else {}
+    wals = found.get("wals")
+    if wals is not None and table_path(wals, "values.csv") is not None:
+        return load_wals_values(wals)
+    return load_bundled_wals_values()
 
 
 def _wals_feature(feature_id: str | Feature, data_dir: str | os.PathLike[str] | None) -> Feature | None:
@@ -247,6 +235,7 @@ def wals_values_for(
 
 
 _GB_CACHE: dict[tuple[str, int, int], dict[str, dict[str, FeatureValue]]] = {}
+_GB_LOCK = threading.Lock()
 
 
 def grambank_values(cldf_dir: str | os.PathLike[str]) -> dict[str, dict[str, FeatureValue]]:
@@ -269,7 +258,7 @@ def grambank_values(cldf_dir: str | os.PathLike[str]) -> dict[str, dict[str, Fea
         )
     stat = values_path.stat()
     key = (str(values_path.resolve()), stat.st_size, stat.st_mtime_ns)
-    with _LOCK:
+    with _GB_LOCK:
         if key not in _GB_CACHE:
             _GB_CACHE[key] = _read_grambank_values(root, values_path)
         return _GB_CACHE[key]

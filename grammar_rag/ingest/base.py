@@ -49,5 +49,6 @@ INGESTERS: Registry[Ingester] = Registry(
         "grammar_rag.ingest.latex",
         "grammar_rag.ingest.text",
         "grammar_rag.ingest.paragraph_csv",
+        "grammar_rag.ingest.processed",
     ),
 )

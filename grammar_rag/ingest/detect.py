@@ -36,6 +36,8 @@ def detect_format(path: str | Path) -> str:
     if not path.exists():
         raise IngestError(f"{path}: no such file or directory.")
     if path.is_dir():
+        if (path / "grammar.json").is_file() and any((path / n).is_file() for n in ("passages.jsonl.gz", "passages.jsonl")):
+            return "passages"
         if (path / "main.tex").is_file() or any(path.glob("*.tex")) or any(path.glob("chapters/*.tex")):
             return "latex"
         paragraphs = path / "paragraphs" if (path / "paragraphs").is_dir() else path

@@ -266,23 +266,11 @@ def build_prompts(
     budget: TokenBudget | None = None,
 ) -> list[BuiltPrompt]:
     """One prompt for a single-label feature; one binary prompt per component for a composite."""
-    if not feature.multi_label:
-        return [
-            build_prompt(
-                feature, passages, grammar=grammar, language=language, options=options, budget=budget
-            )
-        ]
+    targets = [(c, feature) for c in feature.components] if feature.multi_label else [(feature, None)]
     return [
-        build_prompt(
-            component,
-            passages,
-            grammar=grammar,
-            language=language,
-            options=options,
-            budget=budget,
-            parent=feature,
-        )
-        for component in feature.components
+        build_prompt(target, passages, grammar=grammar, language=language, options=options, budget=budget,
+                     parent=parent)
+        for target, parent in targets
     ]
 
 
