@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.common import bench_main, write_report
+
 log = logging.getLogger(__name__)
 
 QUERIES = [
@@ -283,10 +285,7 @@ def run(args: argparse.Namespace) -> int:
         if tmp is not None:
             tmp.cleanup()
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = out.with_suffix(out.suffix + ".tmp")
-    tmp_out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp_out, out)
+    write_report(out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     keys = ("passages", "build_seconds", "embed_passages_per_s", "index_bytes", "peak_rss_mb", "bm25_p50_ms",
             "bm25_p95_ms", "bm25_grammar_p50_ms", "rank_bm25_p50_ms", "bm25_speedup_vs_rank_bm25",
             "dense_p50_ms", "dense_p95_ms", "hybrid_p50_ms")
@@ -297,6 +296,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    sys.exit(run(parser.parse_args()))
+    sys.exit(bench_main(__doc__, add_arguments, run, None, log_level=None))

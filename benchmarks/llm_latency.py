@@ -23,13 +23,12 @@ import json
 import os
 import platform
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_main
+from benchmarks.common import bench_main, write_report
 from grammar_rag.config import data_dir, sub_dir
 from grammar_rag.llm.budget import TokenBudget
 from grammar_rag.llm.prompts import SYSTEM_PROMPT, PromptOptions, build_prompt, build_prompts
@@ -130,11 +129,7 @@ def run(args: argparse.Namespace) -> int:
             polar_rows["cold"][1] / max(polar_rows["with KV prefix reuse"][1], 1e-9), 2
         ),
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp") as tmp:
-        json.dump(report, tmp, indent=2)
-    os.replace(tmp.name, out)
+    write_report(Path(args.out), json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     return 0
 

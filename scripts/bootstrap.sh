@@ -18,5 +18,5 @@ $GR info --index indexes/kalamang
 $GR search "question particle at the end of the clause" --index indexes/kalamang -k 3
 $GR classify --index indexes/kalamang --grammar visser2022kalamang --feature 81A
 $GR extract --index indexes/kalamang --grammars all --features "81A,GB107,49A,WALS 116A*" --out runs/bootstrap
-$GR translate "Ka mu kiem?" --from kgv --to eng
+$GR translate "Kara gonggungnin." --from kgv --to eng
 echo "bootstrap: done. Results in runs/bootstrap/ (CLDF dataset + CSV); index in indexes/kalamang/."

@@ -11,19 +11,21 @@ threshold).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from server_support import free_port, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,12 +51,6 @@ def _chromium_or_skip() -> None:
         result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
         if not CHROMIUM.exists():
             pytest.skip(f"chromium could not be installed by {script.name}: {result.stderr.strip()[-300:]}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
@@ -84,7 +80,7 @@ def app_url() -> Iterator[str]:
         [sys.executable, "-c", "from app import logic; logic.open_index(None)"],
         env=env, cwd=REPO, check=True, timeout=1800,
     )
-    port = _free_port()
+    port = free_port()
     script = Path(sys.executable).with_name("grammar-rag")
     cli = [str(script)] if script.exists() else [
         sys.executable, "-c", "import sys; from grammar_rag.cli import main; sys.exit(main())"]
@@ -95,12 +91,7 @@ def app_url() -> Iterator[str]:
         _wait_healthy(url, proc, timeout=120)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def _select(page, label: str, text: str, option: str) -> None:  # type: ignore[no-untyped-def]
@@ -109,6 +100,31 @@ def _select(page, label: str, text: str, option: str) -> None:  # type: ignore[n
     box.locator("input").click()
     box.locator("input").fill(text)
     page.get_by_role("option", name=option).first.click()
+
+
+@contextlib.contextmanager
+def _chromium_page(profile: Path, **launch: Any) -> Iterator[Any]:
+    """A page in headless Chromium with ``profile`` as its empty --user-data-dir."""
+    from playwright.sync_api import sync_playwright
+
+    profile.mkdir()
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, **launch,
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def _open_index(page, url: str, index: Path) -> None:  # type: ignore[no-untyped-def]
+    """Load the app and point its "Index folder" field at ``index``."""
+    page.goto(url)
+    field = page.get_by_role("textbox", name="Index folder")
+    field.wait_for(timeout=120_000)
+    field.fill(str(index))
+    field.press("Enter")
 
 
 def _answer_after_selection(page, url: str, feature_query: str, feature_option: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -129,33 +145,21 @@ def _answer_after_selection(page, url: str, feature_query: str, feature_option: 
 
 
 def test_answer_with_evidence_in_headless_chromium(app_url: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     OUTPUT.mkdir(exist_ok=True)
-    profile = tmp_path / "chromium-profile"  # an empty --user-data-dir
-    profile.mkdir()
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            page = context.new_page()
-            # cold: the first answer of this server process (classifier + catalogue load)
-            cold = _answer_after_selection(page, app_url, "81A", "WALS 81A — Order of Subject, Object and Verb")
-            # warm: a new page load and another pair, resources cached but the answer not memoised
-            warm = _answer_after_selection(page, app_url, "GB107", re.compile(r"^GB107 — "))
-            citations = page.locator(".gr-citation").all_inner_texts()
-            value = page.locator('[data-testid="stMetricValue"]').first.inner_text()
-            assert value.strip(), "no predicted value shown"
-            assert citations, "no evidence shown"
-            assert all(re.match(r"(p\. |pp\. |§ )\S", c) for c in citations), citations
-            body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
-            assert "Traceback" not in body
-            assert "GB107" in body and "Kalamang" in body
-            page.screenshot(path=str(OUTPUT / "app_answer.png"), full_page=True)
-        finally:
-            context.close()
+    with _chromium_page(tmp_path / "chromium-profile", viewport={"width": 1400, "height": 1000}) as page:
+        # cold: the first answer of this server process (classifier + catalogue load)
+        cold = _answer_after_selection(page, app_url, "81A", "WALS 81A — Order of Subject, Object and Verb")
+        # warm: a new page load and another pair, resources cached but the answer not memoised
+        warm = _answer_after_selection(page, app_url, "GB107", re.compile(r"^GB107 — "))
+        citations = page.locator(".gr-citation").all_inner_texts()
+        value = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+        assert value.strip(), "no predicted value shown"
+        assert citations, "no evidence shown"
+        assert all(re.match(r"(p\. |pp\. |§ )\S", c) for c in citations), citations
+        body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+        assert "Traceback" not in body
+        assert "GB107" in body and "Kalamang" in body
+        page.screenshot(path=str(OUTPUT / "app_answer.png"), full_page=True)
     record = {"cold_first_answer": cold, "warm_new_pair": warm, "citations": citations[:5], "value": value}
     (OUTPUT / "browser_timing.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     print(json.dumps(record, indent=2, ensure_ascii=False))
@@ -163,34 +167,18 @@ def test_answer_with_evidence_in_headless_chromium(app_url: str, tmp_path: Path)
 
 
 def test_bad_index_path_is_an_error_message(app_url: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     profile = tmp_path / "profile"
-    profile.mkdir()
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-        )
-        try:
-            page = context.new_page()
-            page.goto(app_url)
-            field = page.get_by_role("textbox", name="Index folder")
-            field.wait_for(timeout=120_000)
-            field.fill(str(tmp_path / "not-an-index"))
-            field.press("Enter")
-            alert = page.locator('[data-testid="stAlertContentError"], [data-testid="stAlert"]').filter(
-                has_text="does not exist")
-            alert.first.wait_for(timeout=60_000)
-            assert "Traceback" not in page.content()
-        finally:
-            context.close()
+    with _chromium_page(profile) as page:
+        _open_index(page, app_url, tmp_path / "not-an-index")
+        alert = page.locator('[data-testid="stAlertContentError"], [data-testid="stAlert"]').filter(
+            has_text="does not exist")
+        alert.first.wait_for(timeout=60_000)
+        assert "Traceback" not in page.content()
     shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_corpus_tab_uploads_and_indexes_a_grammar(app_url: str, tmp_path: Path) -> None:
     """Upload a small text grammar into a scratch index through the Corpus tab."""
-    from playwright.sync_api import sync_playwright
-
     from grammar_rag.index import GrammarIndex
 
     index_dir = tmp_path / "scratch-index"
@@ -202,31 +190,18 @@ def test_corpus_tab_uploads_and_indexes_a_grammar(app_url: str, tmp_path: Path) 
         "3 Negation\n\nStandard negation is marked by the verbal prefix ka-.\n",
         encoding="utf-8",
     )
-    profile = tmp_path / "profile"
-    profile.mkdir()
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-        )
-        try:
-            page = context.new_page()
-            page.goto(app_url)
-            field = page.get_by_role("textbox", name="Index folder")
-            field.wait_for(timeout=120_000)
-            field.fill(str(index_dir))
-            field.press("Enter")
-            page.get_by_text("This index holds no grammars yet").wait_for(timeout=60_000)
-            page.get_by_role("tab", name="Corpus").click()
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(grammar))
-            page.get_by_role("textbox", name="Language").fill("Testish")
-            page.get_by_role("button", name="Index this grammar").click()
-            page.get_by_text("Added: Testish").wait_for(timeout=120_000)
-            page.get_by_text("1 grammar(s) in this index: Testish").wait_for(timeout=30_000)
-            # the sidebar now offers the new grammar
-            page.locator('[data-testid="stSelectbox"]').filter(has_text="Grammar / language").locator(
-                "input").click()
-            page.get_by_role("option", name=re.compile("^Testish")).wait_for(timeout=30_000)
-            assert "Traceback" not in page.content()
-        finally:
-            context.close()
+    with _chromium_page(tmp_path / "profile") as page:
+        _open_index(page, app_url, index_dir)
+        page.get_by_text("This index holds no grammars yet").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Corpus").click()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(grammar))
+        page.get_by_role("textbox", name="Language").fill("Testish")
+        page.get_by_role("button", name="Index this grammar").click()
+        page.get_by_text("Added: Testish").wait_for(timeout=120_000)
+        page.get_by_text("1 grammar(s) in this index: Testish").wait_for(timeout=30_000)
+        # the sidebar now offers the new grammar
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Grammar / language").locator(
+            "input").click()
+        page.get_by_role("option", name=re.compile("^Testish")).wait_for(timeout=30_000)
+        assert "Traceback" not in page.content()
     assert [g.language for g in GrammarIndex.open(index_dir).grammars()] == ["Testish"]

@@ -5,7 +5,6 @@ deterministic ``fake`` backend."""
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import threading
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from server_support import free_port
 
 from grammar_rag.classify import CLASSIFIERS, make_classifier
 from grammar_rag.classify.llm_classifier import LLMClassifier
@@ -196,9 +196,7 @@ def test_malformed_reply_is_an_error_naming_endpoint(serve, payload: Any) -> Non
 
 
 def test_unreachable_endpoint_is_an_error_naming_url() -> None:
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
     t0 = time.monotonic()
     with pytest.raises(BackendError) as err:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from server_support import free_port, stop_process
 
 llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed")
 
@@ -88,16 +88,10 @@ def test_local_classifier_end_to_end(local: LocalLlamaBackend) -> None:
 # -- a real OpenAI-compatible server (llama_cpp.server) with the real model --------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] extra not installed")
-    port = _free_port()
+    port = free_port()
     log = Path(tmp_path_factory.mktemp("server")) / "server.log"
     cmd = [
         sys.executable,
@@ -132,12 +126,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc, kill_wait=10)
 
 
 @pytest.mark.slow

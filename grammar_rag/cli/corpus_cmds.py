@@ -35,15 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    f.add_argument("corpus", choices=CORPORA, help="which corpus")
-    f.add_argument("--data-dir", required=True, metavar="DIR", help="data directory to install into")
-    f.add_argument("--from", dest="source", default=None, metavar="LOCAL_DIR",
-                   help="install from a local copy laid out like rag_on_grammars/ instead of downloading")
+    _add_install_arguments(
+        f, source_required=False,
+        source_help="install from a local copy laid out like rag_on_grammars/ instead of downloading",
+        allow_changed_help="install files whose checksum differs from the manifest (results may differ from the paper)",
+    )
     f.add_argument("--ref", default=None, help="git ref of the upstream repository (default: its default branch)")
-    f.add_argument("--allow-changed", action="store_true",
-                   help="install files whose checksum differs from the manifest (results may differ from the paper)")
-    f.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    f.set_defaults(func=cmd_fetch)
 
     i = csub.add_parser(
         "install",
@@ -51,12 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Copy a local rag_on_grammars/ tree into DATA_DIR/rag_on_grammars/, verifying checksums.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    i.add_argument("corpus", choices=CORPORA, help="which corpus")
-    i.add_argument("--from", dest="source", required=True, metavar="LOCAL_DIR", help="local copy")
-    i.add_argument("--data-dir", required=True, metavar="DIR", help="data directory to install into")
-    i.add_argument("--allow-changed", action="store_true", help="install files whose checksum differs")
-    i.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    i.set_defaults(func=cmd_fetch)
+    _add_install_arguments(i, source_required=True, source_help="local copy",
+                           allow_changed_help="install files whose checksum differs")
 
     ls = csub.add_parser("list", help="show bundled and installed corpora",
                          description="List the bundled corpora and, with --data-dir, the installed paper data.")
@@ -76,6 +69,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(func=cmd_build)
 
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+
+
+def _add_install_arguments(
+    parser: argparse.ArgumentParser, *, source_required: bool, source_help: str, allow_changed_help: str
+) -> None:
+    """What ``fetch`` and ``install`` share: both run :func:`cmd_fetch` (``--from`` = install offline)."""
+    parser.add_argument("corpus", choices=CORPORA, help="which corpus")
+    parser.add_argument("--data-dir", required=True, metavar="DIR", help="data directory to install into")
+    parser.add_argument("--from", dest="source", required=source_required, default=None, metavar="LOCAL_DIR",
+                        help=source_help)
+    parser.add_argument("--allow-changed", action="store_true", help=allow_changed_help)
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(func=cmd_fetch)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

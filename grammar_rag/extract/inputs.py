@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.types import Feature, Grammar
 
 INPUTS_FILENAME = "inputs.json"
+_T = TypeVar("_T", Grammar, Feature)
 
 
 def open_index(path: str | os.PathLike[str]) -> Any:
@@ -42,26 +43,26 @@ def select_grammars(index: Any, spec: str) -> list[Grammar]:
         if not grammars:
             raise GrammarRagError(f"The index at {getattr(index, 'directory', '?')} holds no grammars.")
         return grammars
-    chosen: dict[str, Grammar] = {}
-    for key in split_ids(spec):
-        grammar = index.get_grammar(key)
-        chosen.setdefault(grammar.id, grammar)
-    if not chosen:
-        raise GrammarRagError("--grammars is empty: give 'all' or comma-separated grammar ids.")
-    return list(chosen.values())
+    return _resolve_unique(spec, index.get_grammar, "--grammars is empty: give 'all' or comma-separated grammar ids.")
 
 
 def select_features(spec: str, data_dir: str | os.PathLike[str] | None = None) -> list[Feature]:
     """Comma-separated feature ids ("81A,GB107,WALS 116A*") resolved through the catalogue."""
     from grammar_rag.features import get_catalogue
 
-    catalogue = get_catalogue(data_dir)
-    chosen: dict[str, Feature] = {}
+    return _resolve_unique(
+        spec, get_catalogue(data_dir).get, "--features is empty: give comma-separated feature ids such as 81A,GB107."
+    )
+
+
+def _resolve_unique(spec: str, resolve: Callable[[str], _T], empty_message: str) -> list[_T]:
+    """Resolve each comma-separated key; keep the first of any that name the same item (same id)."""
+    chosen: dict[str, _T] = {}
     for key in split_ids(spec):
-        feature = catalogue.get(key)
-        chosen.setdefault(feature.id, feature)
+        item = resolve(key)
+        chosen.setdefault(item.id, item)
     if not chosen:
-        raise GrammarRagError("--features is empty: give comma-separated feature ids such as 81A,GB107.")
+        raise GrammarRagError(empty_message)
     return list(chosen.values())
 
 
