@@ -42,10 +42,8 @@ def default_index_dir() -> Path:
 
 
 def _index_class() -> Any:
-    try:
-        from grammar_rag.index import GrammarIndex
-    except ImportError:
-        from grammar_rag.index.store import GrammarIndex
+    from grammar_rag.index import GrammarIndex
+
     return GrammarIndex
 
 
@@ -53,8 +51,7 @@ def _bundled_grammars() -> list[Any]:
     """``IngestedGrammar`` objects of the bundled corpus (grammar + passages)."""
     from grammar_rag.corpus import load_bundled
 
-    loaded = load_bundled(BUNDLED_CORPUS)
-    return list(loaded) if isinstance(loaded, list | tuple) else [loaded]
+    return [load_bundled(BUNDLED_CORPUS)]
 
 
 def build_bundled_index(directory: Path, progress: Progress | None = None) -> Any:

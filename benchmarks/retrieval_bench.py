@@ -153,7 +153,7 @@ def run_rerank_benchmark(cases: Sequence[RerankCase], styles: Sequence[str], rer
 
     from grammar_rag.rerank import build_query
 
-    feature = load_feature(RERANK_FEATURE, data_dir)
+    feature = load_feature(RERANK_FEATURE)
     configs: dict[str, dict[str, object]] = {}
     jobs = [(s, r) for r in rerankers for s in styles]
     previous = None
@@ -183,7 +183,7 @@ def run_page_hit(rag_dir: Path, rerankers: Sequence[str], style: str, data_dir: 
         if not para_dir.is_dir() or not gold:
             continue
         try:
-            feature = load_feature(feature_id, data_dir)
+            feature = load_feature(feature_id)
         except Exception as exc:  # e.g. composite unavailable without the catalogue
             log.warning("page hit: skipping %s (%s)", feature_id, exc)
             continue

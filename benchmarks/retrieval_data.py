@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grammar_rag.errors import DataDirError, UnknownFeatureError
-from grammar_rag.types import Feature, FeatureValue, Passage
+from grammar_rag.errors import DataDirError
+from grammar_rag.features import get_catalogue
+from grammar_rag.types import Feature, Passage
 
 log = logging.getLogger(__name__)
 
@@ -141,68 +142,6 @@ def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[
 # --- features ------------------------------------------------------------------------------
 
 
-def load_feature(feature_id: str, data_dir: str | Path | None = None) -> Feature:
-    """From the catalogue when it is installed, else read straight from the CLDF tables."""
-    try:
-        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
-    except ImportError:
-        get_catalogue = None
-    if get_catalogue is not None:
-        try:
-            return get_catalogue().get(feature_id)
-        except UnknownFeatureError:
-            raise
-        except Exception as exc:  # catalogue present but not usable here: fall back
-            log.warning("feature catalogue unavailable (%s); reading CLDF tables", exc)
-    return feature_from_cldf(feature_id, data_dir)
-
-
-def _find_cldf(data_dir: str | Path | None, name: str) -> Path:
-    from grammar_rag.config import data_dir as resolve
-
-    root = Path(data_dir) if data_dir else resolve()
-    assert root is not None
-    for cand in (root / name, root.parent / name, root.parent.parent / name):
-        if (cand / "parameters.csv").exists():
-            return cand
-    raise DataDirError(f"No {name}/parameters.csv under {root} (needed to build feature queries)")
-
-
-def _html_text(markup: str) -> str:
-    try:
-        from grammar_rag.features.guidelines import html_to_text
-
-        return html_to_text(markup)
-    except Exception:
-        import html as html_mod
-
-        text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", markup, flags=re.S)
-        text = re.sub(r"</(p|div|h\d|li|tr)>", "\n\n", text)
-        return html_mod.unescape(re.sub(r"<[^>]+>", " ", text))
-
-
-def feature_from_cldf(feature_id: str, data_dir: str | Path | None = None) -> Feature:
-    """Minimal Feature from ``wals/`` or ``grambank/`` CLDF CSVs (for use before the catalogue)."""
-    fid = feature_id.replace("WALS", "").replace(" ", "").replace("*", "")
-    is_gb = fid.upper().startswith("GB")
-    cldf = _find_cldf(data_dir, "grambank" if is_gb else "wals")
-    with (cldf / "parameters.csv").open(newline="", encoding="utf-8") as fh:
-        params = {r["ID"]: r for r in csv.DictReader(fh)}
-    key = fid.upper() if is_gb else fid
-    if key not in params:
-        raise UnknownFeatureError(f"Unknown feature '{feature_id}'")
-    p = params[key]
-    with (cldf / "codes.csv").open(newline="", encoding="utf-8") as fh:
-        codes = [r for r in csv.DictReader(fh) if r["Parameter_ID"] == key]
-    values = tuple(
-        FeatureValue(code=c["ID"], name=c["Name"], description=c.get("Description") or "",
-                     number=int(c["Number"]) if (c.get("Number") or "").isdigit() else None)
-        for c in codes
-    )
-    if is_gb:
-        return Feature(id=key, database="Grambank", name=p["Name"], question=p["Name"], values=values,
-                       guideline=p.get("Description") or "")
-    chapter = cldf / "chapters" / f"chapter_{p.get('Chapter_ID')}.html"
-    guideline = _html_text(chapter.read_text(encoding="utf-8")) if chapter.exists() else ""
-    return Feature(id=f"WALS {key}", database="WALS", name=p["Name"], question=f"What is the {p['Name'].lower()}?",
-                   values=values, guideline=guideline)
+def load_feature(feature_id: str) -> Feature:
+    """The catalogue's feature (bundled copy: held-back data directories need no CLDF tables)."""
+    return get_catalogue().get(feature_id)

@@ -42,13 +42,9 @@ def resolve_feature(feature: Feature | str) -> Feature:
 
 
 def feature_query(feature: Feature, style: str = "catalogue") -> Any:
-    """The rerank module's FeatureQuery; plain question text if no query builder is installed."""
-    try:
-        from grammar_rag.rerank import build_query  # type: ignore[attr-defined]
-    except ImportError:
-        from grammar_rag.rerank.base import FeatureQuery
+    """The rerank module's FeatureQuery for ``feature`` in the given query style."""
+    from grammar_rag.rerank import build_query
 
-        return FeatureQuery(text=f"{feature.name}. {feature.question}", feature=feature, style=style)
     return build_query(feature, style=style)
 
 
@@ -57,11 +53,8 @@ def rerank_passages(query: Any, passages: list[Passage], config: RetrievalConfig
     if config.reranker == NO_RERANK:
         ranked = [ScoredPassage(p, float(len(passages) - i), i + 1) for i, p in enumerate(passages)]
     else:
-        try:
-            from grammar_rag.rerank import DEFAULT_RERANKER, rerank  # type: ignore[attr-defined]
-        except ImportError:
-            log.warning("no reranker installed: keeping the first-stage order")
-            return rerank_passages(query, passages, RetrievalConfig(**{**config.__dict__, "reranker": NO_RERANK}))
+        from grammar_rag.rerank import DEFAULT_RERANKER, rerank
+
         ranked = rerank(query, passages, name=config.reranker or DEFAULT_RERANKER, k=config.top_k)
     return [ScoredPassage(sp.passage, sp.score, i + 1) for i, sp in enumerate(ranked[: config.top_k])]
 

@@ -235,11 +235,7 @@ def create_app(
     @app.post("/classify", response_model=ClassifyResponse, responses=ERRORS, summary="classify a feature for a grammar")
     async def classify_endpoint(body: ClassifyRequest) -> Any:
         def work() -> dict[str, Any]:
-            try:
-                from grammar_rag.pipeline import classify
-            except ImportError as exc:
-                raise ServiceUnavailable(f"classification is not available in this installation: {exc}") from exc
-            from grammar_rag.pipeline import resolve_feature
+            from grammar_rag.pipeline import classify, resolve_feature
 
             feature = resolve_feature(body.feature)  # 404 for unknown features, before the index is touched
             index = state.index()

@@ -10,7 +10,6 @@ here knows about particular grammars or benchmark labels.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from grammar_rag.classify.cues import CueContext, select_family
 from grammar_rag.classify.statements import iter_sentences
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Prediction, ScoredPassage
 
-log = logging.getLogger(__name__)
 
 def _source_version() -> str:
     """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
@@ -51,17 +49,11 @@ def guideline_terms(feature: Feature, limit: int = 12) -> tuple[str, ...]:
 
 
 def _query_terms(feature: Feature) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
-    """Value/topic vocabulary from the query builder when it is installed (it is optional here)."""
-    try:
-        from grammar_rag.rerank import build_query  # type: ignore[attr-defined]
-    except ImportError:
-        return {}, ()
-    try:
-        query = build_query(feature)
-    except Exception as exc:  # the query builder is another module: never let it sink a prediction
-        log.debug("build_query failed for %s: %s", feature.id, exc)
-        return {}, ()
-    return dict(getattr(query, "value_terms", {}) or {}), tuple(getattr(query, "topic_terms", ()) or ())
+    """Value/topic vocabulary from the query builder (the same one retrieval uses)."""
+    from grammar_rag.rerank import build_query
+
+    query = build_query(feature)
+    return dict(query.value_terms), tuple(query.topic_terms)
 
 
 class EvidenceClassifier:

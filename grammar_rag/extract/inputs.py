@@ -23,10 +23,8 @@ _T = TypeVar("_T", Grammar, Feature)
 
 def open_index(path: str | os.PathLike[str]) -> Any:
     """``GrammarIndex.open(path)`` with a message naming the folder when it is not an index."""
-    try:
-        from grammar_rag.index import GrammarIndex
-    except ImportError:  # the package may not re-export it yet
-        from grammar_rag.index.store import GrammarIndex
+    from grammar_rag.index import GrammarIndex
+
     if not Path(path).exists():
         raise GrammarRagError(f"Index directory {path} does not exist (build one with `grammar-rag ingest`).")
     return GrammarIndex.open(path)

@@ -99,12 +99,9 @@ class PipelinePredictor:
         settings: dict[str, Any] = {"retrieval": _settings_of(self.retrieval)}
         if settings["retrieval"].get("reranker", "") is None:
             # "the default reranker" must be recorded by name: if the default changes, so does the hash
-            try:
-                from grammar_rag.rerank import DEFAULT_RERANKER
+            from grammar_rag.rerank import DEFAULT_RERANKER
 
-                settings["retrieval"]["reranker"] = DEFAULT_RERANKER
-            except ImportError:
-                settings["retrieval"]["reranker"] = "none"
+            settings["retrieval"]["reranker"] = DEFAULT_RERANKER
         embedding = getattr(self.index, "embedding_model", None)
         if isinstance(embedding, str) and settings["retrieval"].get("mode", "bm25") != "bm25":
             settings["index_embedding_model"] = embedding

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from grammar_rag.config import CORPORA_DIR
 from grammar_rag.config import data_dir as resolve_data_dir
-from grammar_rag.errors import DataDirError
+from grammar_rag.errors import DataDirError, GrammarRagError
 from grammar_rag.translate.dictionary import Dictionary, load_dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
 from grammar_rag.translate.grammar_source import parse_tex_dir
@@ -110,24 +110,14 @@ def _find_tex_dir(candidates: Iterable[Path]) -> Path | None:
 
 
 def _bundled_grammar_passages(corpus: str) -> list[Passage]:
-    """Passages of the bundled corpus via the ingestion package, when it provides one."""
+    """Passages of the bundled corpus; none (with a warning) when this checkout has no such corpus."""
+    from grammar_rag.corpus import load_bundled
+
     try:
-        from grammar_rag import corpus as corpus_mod  # owned by the ingestion engineer
-    except ImportError:
-        return []
-    loader = getattr(corpus_mod, "load_bundled", None)
-    if loader is None:
-        return []
-    try:
-        loaded = loader(corpus)
-    except Exception as exc:  # a missing optional corpus must not break translation
+        return load_bundled(corpus).passages
+    except GrammarRagError as exc:  # grammar context is optional: dictionary + examples still translate
         log.warning("bundled corpus %s unavailable: %s", corpus, exc)
         return []
-    items = loaded if isinstance(loaded, list) else [loaded]
-    passages: list[Passage] = []
-    for item in items:
-        passages.extend(getattr(item, "passages", []) or [])
-    return passages
 
 
 def _examples_from_passages(passages: list[Passage]) -> list[Example]:
