@@ -9,7 +9,8 @@ from grammar_rag.rerank import DEFAULT_RERANKER, RERANKERS, build_query, rerank
 from grammar_rag.rerank.dense import DenseReranker
 from grammar_rag.rerank.evidence import guess_language_names, passage_features
 from grammar_rag.rerank.learned import LearnedReranker, LinearRanker, feature_matrix, fit_pairwise
-from grammar_rag.rerank.queries import question_core, value_terms
+from grammar_rag.rerank.queries import head_terms, question_core, value_terms
+from grammar_rag.rerank.text import strip_idioms
 from grammar_rag.types import Feature, FeatureValue, Passage
 
 WORD_ORDER = Feature(
@@ -174,6 +175,23 @@ def test_evidence_features_and_language_guess() -> None:
     assert feats[3]["value_any"] == 1.0 and feats[3]["value_asserted"] > 0 and feats[3]["value_lang"] > 0
     assert feats[0]["toc"] == 1.0 and feats[4]["biblio"] == 1.0 and feats[2]["value_any"] == 0.0
     assert feats[1]["value_other_lang"] > 0
+
+
+def test_head_terms_name_the_dimension_of_the_feature() -> None:
+    cases = Feature("WALS 49A", "WALS", "Number of Cases", "", ())
+    negation = Feature("GB107", "Grambank", "GB107", "Can standard negation be marked by an affix?", ())
+    assert head_terms(WORD_ORDER) == ("order",)
+    assert head_terms(cases) == ("cases",)
+    assert head_terms(negation) == ("standard", "negation")
+
+
+def test_idioms_do_not_count_as_topic_mentions() -> None:
+    assert "order" not in strip_idioms("He left in order to hunt.")
+    assert "case" not in strip_idioms("In this case the verb is fronted; just in case.")
+    assert "case" in strip_idioms("Ergative case is marked by -ni.")
+    passages = _passages(["We repeat it in order to be clear.", "The order of clitics is fixed."])
+    feats = passage_features(build_query(WORD_ORDER), passages)
+    assert feats[0]["head_count"] == 0.0 and feats[1]["head_count"] > 0
 
 
 def test_dense_reranker_plumbing_with_hashing_embedder() -> None:

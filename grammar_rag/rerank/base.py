@@ -25,6 +25,8 @@ class FeatureQuery:
     topic_terms: tuple[str, ...] = ()
     # recurrent multi-word terms of the guideline ("case marking", "polar questions"): weaker topic cues
     guideline_phrases: tuple[str, ...] = ()
+    # the noun phrase naming the feature's dimension ("order", "cases"): see queries.head_terms
+    head_terms: tuple[str, ...] = ()
 
 
 class Reranker(Protocol):

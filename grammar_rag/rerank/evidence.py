@@ -25,7 +25,15 @@ from collections.abc import Sequence
 
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.lexical import bm25_scores
-from grammar_rag.rerank.text import STOPWORDS, normalise_space, phrase_pattern, stem, terms_pattern, tokens
+from grammar_rag.rerank.text import (
+    STOPWORDS,
+    normalise_space,
+    phrase_pattern,
+    stem,
+    strip_idioms,
+    terms_pattern,
+    tokens,
+)
 from grammar_rag.types import Passage, ScoredPassage
 
 ASSERT_CUES = re.compile(
@@ -70,6 +78,7 @@ FEATURE_NAMES = (
     "topic_cov",
     "topic_count",
     "topic_phrase",
+    "head_count",
     "guideline_phrase",
     "topic_heading",
     "transitive",
@@ -184,6 +193,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
     topic_stems = [t for t in topic_stems if t]
     single_topics = {t[0] for t in topic_stems[:14] if len(t) == 1}
     phrase_topics = [t for t in topic_stems if len(t) > 1]
+    head_stems = {stem(w) for w in q.head_terms}
     guide_phrases = [p for p in (tuple(stem(w) for w in tokens(t)) for t in q.guideline_phrases) if len(p) > 1]
     rows = []
     for i, text in enumerate(texts):
@@ -224,6 +234,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 "topic_cov": topic_cov,
                 "topic_count": topic_count,
                 "topic_phrase": phrase_hit,
+                "head_count": math.log1p(sum(1 for t in tokens(strip_idioms(text)) if t in head_stems)),
                 "guideline_phrase": float(sum(1 for g in guide_phrases if " " + " ".join(g) + " " in joined)),
                 "topic_heading": float(_topic_heading(text, phrase_topics, single_topics)),
                 "transitive": float("transit" in tokset or "monotransit" in tokset),

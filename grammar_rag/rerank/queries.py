@@ -450,6 +450,38 @@ def topic_terms(feature: Feature, salient: Sequence[str] = ()) -> tuple[str, ...
     return _dedupe(terms)
 
 
+# "Order of X and Y" / "Position of X": the relation itself is what a relevant passage talks about
+RELATION_WORDS = frozenset({"order", "position", "placement", "location"})
+# "Number of Cases", "Presence of ...": the measured thing, not the measure, names the topic
+MEASURE_WORDS = frozenset({"number", "presence", "absence", "existence", "type", "types", "kind", "kinds", "degree",
+                           "size", "inventory", "inventories"})
+
+
+def head_terms(feature: Feature) -> tuple[str, ...]:
+    """The noun phrase naming the feature's dimension: "order" (81A), "cases" (49A), "polar
+    questions" (116A), "standard negation" (GB107).
+
+    Appendix A's scale gives 1 to a passage about *this dimension of other things* (the order of
+    clitics, for a word-order feature) and 0 to unrelated text, so mentions of the head are a cue
+    of their own, sharper than the whole topic vocabulary. Derived from the name alone: the first
+    run of content words, a leading relation word taken alone, measure words skipped.
+    """
+    name = feature.name if feature.database != "Grambank" else question_core(feature.question or feature.name)
+    run: list[str] = []
+    for w in words(name):
+        low = w.lower()
+        if low in STOPWORDS or len(low) <= 2:
+            if run:
+                break
+            continue
+        if not run and low in RELATION_WORDS:
+            return (low,)
+        if not run and low in MEASURE_WORDS:
+            continue
+        run.append(low)
+    return tuple(run)
+
+
 def _expanded_values(feature: Feature, vterms: dict[str, tuple[str, ...]]) -> list[str]:
     out = []
     for v in feature.values:
@@ -487,4 +519,4 @@ def build_query(feature: Feature, style: str = "catalogue") -> FeatureQuery:
         parts += salient
         text = normalise_space(". ".join(p for p in parts if p))
     return FeatureQuery(text=text, feature=feature, style=style, value_terms=vterms, topic_terms=topics,
-                        guideline_phrases=tuple(salient_bigrams(feature)))
+                        guideline_phrases=tuple(salient_bigrams(feature)), head_terms=head_terms(feature))

@@ -66,6 +66,23 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
     return out
 
 
+# English fixed expressions built on grammatical nouns: "in order to" says nothing about order, "in
+# this case" nothing about case, "the verb in question" nothing about questions. Counting them as
+# topic mentions lets every purpose clause look like a passage about word order.
+IDIOM_RE = re.compile(
+    r"\b(?:in order (?:to|that|for)|(?:just )?in case|in (?:the )?case of|(?:is|was|be) the case|"
+    r"in (?:any|this|that|which|each|either|both|such|most|many|some|all|these|those|every|no|"
+    r"the (?:latter|former|first|second|other)) cases?|in question|a (?:large |small |great )?number of|"
+    r"in (?:the )?form of)\b",
+    re.IGNORECASE,
+)
+
+
+def strip_idioms(text: str) -> str:
+    """``text`` with the idioms of :data:`IDIOM_RE` blanked out."""
+    return IDIOM_RE.sub(" ", text)
+
+
 def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
