@@ -98,6 +98,7 @@ class Reranking:
     name: str
     available: bool
     cache_path: Path | None = None
+    version: str = ""
     _orders: dict[str, list[int]] | None = None
 
     @classmethod
@@ -107,7 +108,7 @@ class Reranking:
 
             rr.rerank  # noqa: B018 - probe the API
             name = requested or rr.DEFAULT_RERANKER
-            return cls(name, True)
+            return cls(name, True, version=rr.RERANK_VERSION)
         except (ImportError, AttributeError) as exc:
             log.warning("no reranker available (%s): the 'reranker' configurations use BM25 order", exc)
             return cls("BM25 order (grammar_rag.rerank.rerank unavailable)", False)
@@ -123,7 +124,7 @@ class Reranking:
             log.debug("build_query(%s) failed (%s); using the feature question", feature.id, exc)
             query = f"{feature.name}. {feature.question}"
         text = getattr(query, "text", str(query))
-        key = hashlib.sha1(json.dumps([self.name, text, [p.text for p in passages]]).encode()).hexdigest()
+        key = hashlib.sha1(json.dumps([self.name, rr.RERANK_VERSION, text, [p.text for p in passages]]).encode()).hexdigest()
         orders = self._load_orders()
         if key not in orders:
             try:
@@ -503,7 +504,7 @@ def run(args: argparse.Namespace) -> int:
     items, missing = plan(gold, root, args.features, args.configs, args.limit, baseline_ok=not model_free)
     version = getattr(classifier, "version", "") or getattr(classifier, "prompt_version", "")
     fingerprint = hashlib.sha1(
-        json.dumps([args.backend, version, sorted(_options(args.option).items()), reranking.name,
+        json.dumps([args.backend, version, sorted(_options(args.option).items()), reranking.name, reranking.version,
                     str(root)], default=str).encode()
     ).hexdigest()[:12]
     cache = PredictionCache(cache_file)

@@ -81,6 +81,11 @@ def test_verb_final_synonyms_and_agent_letters() -> None:
     assert clf.classify(ORDER, sp("The basic word order is verb-subject-object.")).value == "VSO"
 
 
+def test_subject_predicator_object_formula() -> None:
+    # English-school grammars write S-P-O with P = predicator; beside an O, P cannot be the patient
+    assert clf.classify(ORDER, sp("Version [ia] illustrates the basic order S–P–O.")).value == "SVO"
+
+
 def test_no_dominant_order() -> None:
     pred = clf.classify(ORDER, sp("There is no dominant word order; order is determined by pragmatic factors."))
     assert pred.value == "No dominant order"
@@ -142,6 +147,13 @@ def test_borderline_only_peripheral_cases() -> None:
     assert pred.value == "Exclusively borderline case-marking"
 
 
+def test_three_repeated_case_labels_are_counted() -> None:
+    pred = clf.classify(CASES, sp("(1) yara-ERG gunga-LOC 'on the rock' (2) bayi-ERG yugu-LOC 'x'",
+                                  "(3) nyalnga-DAT ngulu-DAT 'to the child'"))
+    # ERG, LOC, DAT (each glossed twice) + the unmarked absolutive = 4 cases
+    assert pred.value == "4 cases"
+
+
 def _held(*texts: str) -> set[str]:
     pred = clf.classify(POLAR, sp(*texts))
     assert not pred.abstained
@@ -165,6 +177,16 @@ def test_question_particle_second_position_is_medial() -> None:
     held = _held("Polar questions are marked by the question clitic =ma, which occurs in second position "
                  "after the first constituent.", "The yes-no question enclitic attaches to the first word.")
     assert "Clause-medial question particle" in held
+
+
+def test_tone_of_a_particle_or_a_tone_unit_is_not_the_tone_strategy() -> None:
+    held = _held("Polar questions are formed with the clause-final question particle ba.",
+                 "The interrogative enclitic =ba has a high tone in yes-no questions.",
+                 "There is no question that such phrases form separate tone units in polar questions.")
+    assert "Clause-final question particle" in held and "Tone" not in held
+    held = _held("Yes-no questions are marked by a final low tone on the last syllable of the clause.",
+                 "This interrogative low tone distinguishes polar questions from statements.")
+    assert "Tone" in held
 
 
 def test_intonation_only() -> None:

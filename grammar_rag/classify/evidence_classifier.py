@@ -9,7 +9,6 @@ here knows about particular grammars or benchmark labels.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -19,16 +18,14 @@ from grammar_rag.classify.base import CLASSIFIERS
 from grammar_rag.classify.cues import CueContext, select_family
 from grammar_rag.classify.statements import iter_sentences
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Prediction, ScoredPassage
+from grammar_rag.versioning import files_digest
 
 
 def _source_version() -> str:
     """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha1()
-    for path in sorted([*here.glob("*.py"), *(here / "cues").glob("*.py")]):
-        if path.name != "llm_classifier.py":
-            digest.update(path.read_bytes())
-    return "evidence-" + digest.hexdigest()[:10]
+    rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name != "llm_classifier.py"]
+    return "evidence-" + files_digest(rules)
 
 
 VERSION = _source_version()

@@ -96,12 +96,15 @@ class PipelinePredictor:
 
     @property
     def run_config(self) -> RunConfig:
+        from grammar_rag.rerank import DEFAULT_RERANKER, RERANK_VERSION
+
         settings: dict[str, Any] = {"retrieval": _settings_of(self.retrieval)}
         if settings["retrieval"].get("reranker", "") is None:
             # "the default reranker" must be recorded by name: if the default changes, so does the hash
-            from grammar_rag.rerank import DEFAULT_RERANKER
-
             settings["retrieval"]["reranker"] = DEFAULT_RERANKER
+        if settings["retrieval"].get("reranker"):
+            # new query rules or weights rank other passages: their rows must not mix with the old
+            settings["retrieval"]["reranker_version"] = RERANK_VERSION
         embedding = getattr(self.index, "embedding_model", None)
         if isinstance(embedding, str) and settings["retrieval"].get("mode", "bm25") != "bm25":
             settings["index_embedding_model"] = embedding

@@ -15,12 +15,21 @@ at query time); it is never picked at run time from the data being scored. The b
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, Reranker, as_query, ranked
 from grammar_rag.rerank.queries import STYLES, build_query
 from grammar_rag.types import Passage, ScoredPassage
+from grammar_rag.versioning import files_digest
 
 DEFAULT_RERANKER = "learned"
 DEFAULT_QUERY_STYLE = "catalogue"
+# changes whenever a query builder, a cue or the shipped weights change: caches of reranked orders
+# (benchmarks, batch runs) key on it so they never serve an order the current code would not produce
+RERANK_VERSION = "rerank-" + files_digest(
+    [*Path(__file__).resolve().parent.glob("*.py"), BUNDLED_DATA_DIR / "rerank_learned.json"]
+)
 
 _instances: dict[str, Reranker] = {}
 

@@ -72,7 +72,8 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
 IDIOM_RE = re.compile(
     r"\b(?:in order (?:to|that|for)|(?:just )?in case|in (?:the )?case of|(?:is|was|be) the case|"
     r"in (?:any|this|that|which|each|either|both|such|most|many|some|all|these|those|every|no|"
-    r"the (?:latter|former|first|second|other)) cases?|in question|a (?:large |small |great )?number of|"
+    r"the (?:latter|former|first|second|other)) cases?|in question|(?:no|without|beyond (?:any )?)question (?:that|about|but)|"
+    r"out of the question|a (?:large |small |great )?number of|"
     r"in (?:the )?form of)\b",
     re.IGNORECASE,
 )

@@ -18,6 +18,7 @@ import re
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
 from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, negative_value, positive_value
 from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
+from grammar_rag.rerank.text import strip_idioms
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 POLAR_CONTEXT = re.compile(
@@ -59,6 +60,11 @@ INTONATION_ONLY = re.compile(
 # "tone" near polar-question vocabulary (a narrower "question tone" pattern did worse on the
 # development half: grammars describe question tones in many ways).
 TONE = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final|extra[- ]high|floating) tones?|tonal(?:ly)?|tone)\b", re.I)
+# Prosodic units ("tone unit", "tone group") are intonation terms, not lexical/grammatical tone.
+TONE_UNIT = re.compile(r"\btone[- ](?:units?|groups?)\b", re.I)
+# A tone carried by a particle or ending ("the enclitic has high tone") describes that morpheme;
+# the question is then marked by the morpheme, not by tone.
+TONE_BEARER = re.compile(r"\b(?:particles?|(?:en)?clitics?|suffix(?:es)?|prefix(?:es)?|morphemes?|endings?|markers?)\b", re.I)
 WORD_ORDER = re.compile(
     r"\b(?:invert\w*|inversion|(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order|"
     r"(?:verb|auxiliary|predicate) (?:is |are )?(?:fronted|moved to the front|placed first|comes first)|"
@@ -147,7 +153,7 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             if text[max(0, m.start() - 1)] in "-=":
                 continue
             cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip()))
-        if sent.is_gloss or not POLAR_CONTEXT.search(text):
+        if sent.is_gloss or not POLAR_CONTEXT.search(strip_idioms(text)):
             continue
         polar_specific = bool(re.search(r"polar|yes[-/ –]no|yes[- ]or[- ]no|y/n", text, re.I))
         if CONTENT_ONLY.search(text) and not polar_specific:
@@ -169,9 +175,10 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             only = INTONATION_ONLY.search(text)
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
                             (only.group(0) + " … " if only else "") + m.group(0)))
-        m = TONE.search(text)
+        m = TONE.search(TONE_UNIT.sub(lambda u: " " * len(u.group(0)), text))
         if m and not negated_before(text, m.start(), 25):
-            cues.append(Cue("tone", w * 0.7, sent, "statement", m.group(0)))
+            near = text[max(0, m.start() - 60) : m.end() + 60]
+            cues.append(Cue("tone", w * (0.25 if TONE_BEARER.search(near) else 0.7), sent, "statement", m.group(0)))
         m = WORD_ORDER.search(text)
         if m and not NO_CHANGE.search(text) and not negated_before(text, m.start(), 25):
             cues.append(Cue("word_order", w, sent, "statement", m.group(0)))

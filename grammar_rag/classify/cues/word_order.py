@@ -123,8 +123,12 @@ def no_dominant_value(feature: Feature) -> str | None:
 
 def _canonical(abbr: str) -> str | None:
     """'AOV' -> 'SOV', 'APV' -> 'SOV', 'VAP' -> 'VSO'; None if not a permutation of the roles."""
+    letters = re.sub(r"[-–‐\s]", "", abbr)
+    if "P" in letters and "V" not in letters and ("O" in letters or "X" in letters):
+        # "S-P-O" (Huddleston's subject-predicator-object): with an O present, P is the predicator
+        letters = letters.replace("P", "V")
     roles = []
-    for ch in re.sub(r"[-–‐\s]", "", abbr):
+    for ch in letters:
         for role, letters in ROLE_LETTERS.items():
             if ch in letters:
                 roles.append(role)
