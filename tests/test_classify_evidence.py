@@ -110,6 +110,19 @@ def test_negative_suffix_statement() -> None:
                                 "The negative suffix follows the tense suffix.")).value == "1"
 
 
+def test_negative_formed_by_adding_to_the_verb_stem() -> None:
+    assert clf.classify(NEG, sp("The future negative is formed by the addition of -illa to the verb stem.",
+                                "Negative verbal adjectives are formed by adding -aatta to the verb-stem.")).value == "1"
+
+
+def test_bound_marking_wins_beside_a_more_frequent_particle() -> None:
+    # "can be marked by an affix": a described negative suffix suffices even where particles dominate
+    pred = clf.classify(NEG, sp("Negation is marked by the negative suffix -tan on the verb.",
+                                "The negative suffix -tan follows the tense suffix.",
+                                "The negative particle ba is also used.", "The negative particle ba follows the verb."))
+    assert pred.value == "1"
+
+
 def test_free_negative_particle() -> None:
     pred = clf.classify(NEG, sp(
         "Standard negation is expressed by the negative particle ba, which follows the verb phrase.",

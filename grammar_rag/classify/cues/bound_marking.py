@@ -60,7 +60,10 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS + r"|" + BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re
         + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
         + r"|" + topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)"
-        + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w)",
+        + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w"
+        # "the future negative is formed by the addition of -illa to the verb stem"
+        + r"|" + topic_re + r" (?:\w+ ){0,4}?(?:is|are) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"
+        + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|attached) to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb))",
         re.I,
     )
     free_prose = re.compile(
@@ -82,7 +85,7 @@ class BoundMarkingFamily:
 
     name = "bound-marking"
 
-    def __init__(self, bound_min: float = 1.0, free_min: float = 0.3, ratio: float = 0.5) -> None:
+    def __init__(self, bound_min: float = 1.0, free_min: float = 0.15, ratio: float = 0.3) -> None:
         self.bound_min = bound_min
         self.free_min = free_min
         self.ratio = ratio
