@@ -79,3 +79,14 @@ def test_index_with_real_minilm_dense_search(tmp_path: Path) -> None:
     res = reopened.retrieve("yes-no interrogatives", k=1, mode="dense")
     assert res.passage_ids == ["t1:1"]
     assert reopened.retrieve("yes-no interrogatives", k=3, mode="hybrid").passage_ids[0] == "t1:1"
+
+
+def test_fp32_is_enforced_on_a_half_precision_model() -> None:
+    # transformers >= 5 keeps a checkpoint's stored dtype; asking for fp32 must cast it back
+    import torch
+
+    from grammar_rag.index.embed import _apply_precision
+
+    model = torch.nn.Linear(4, 4).to(torch.float16)
+    assert _apply_precision(model, "cpu", "fp32") == "fp32"
+    assert model.weight.dtype == torch.float32

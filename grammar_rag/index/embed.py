@@ -244,10 +244,12 @@ def _apply_precision(model: object, device: str, precision: str | None) -> str:
             choice = "fp32"
     if choice not in ("fp32", "bf16", "fp16"):
         raise GrammarRagError(f"Unknown embedding precision '{choice}': use auto, fp32, bf16 or fp16.")
-    if choice != "fp32":
-        import torch
+    import torch
 
-        model.to(torch.bfloat16 if choice == "bf16" else torch.float16)  # type: ignore[attr-defined]
+    # always cast, fp32 included: transformers >= 5 loads a checkpoint in its stored dtype, so an
+    # fp16 checkpoint asked for "fp32" would otherwise silently run in fp16
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[choice]
+    model.to(dtype)  # type: ignore[attr-defined]
     return choice
 
 
