@@ -152,6 +152,21 @@ def test_explicit_case_count_statement() -> None:
         "No morphological case-marking")
 
 
+def test_case_as_instance_is_not_a_count() -> None:
+    for text in ("Beyond these two cases discussed above, several suffixes fail to apply.",
+                 "Three cases of the use of this suffix with a number have been recorded.",
+                 "The derivative suffix is -ewes in four cases."):
+        assert clf.classify(CASES, sp(text)).abstained, text
+
+
+def test_no_case_for_core_arguments_only_is_borderline() -> None:
+    pred = clf.classify(CASES, sp(
+        "Nouns functioning in core roles like subject and object are not inflected for case, but there is a "
+        "rich array of case suffixes for oblique functions like instrumentals or locatives."))
+    assert pred.value == "Exclusively borderline case-marking"
+    assert clf.classify(CASES, sp("In no case was the grammatical structure of the songs the same.")).abstained
+
+
 def test_borderline_only_peripheral_cases() -> None:
     pred = clf.classify(CASES, sp(
         "The locative case suffix -ka and the ablative case suffix -mi, the allative case -ri, the instrumental "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
 from grammar_rag.classify.cues.base import CueContext
 from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight, statement_strength
+from grammar_rag.rerank.text import strip_idioms
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 NUMBER_WORDS = {
@@ -99,6 +100,21 @@ _COUNT_CONTEXT = re.compile(
     r"nominals?|paradigms?|morpholog\w*|forms?|categories|postpositions?)\b",
     re.I,
 )
+# "case" as "instance": "in two cases", "three cases of the use of", "these two cases discussed above"
+_INSTANCE_BEFORE = re.compile(r"\b(?:in|these|those|the|both|such)\s+(?:only\s+|just\s+|all\s+|other\s+)?$", re.I)
+_INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?:the|a|an|this|these|its|such)\b|(?:\w+\s+){0,2}(?:discussed|mentioned|above|below|"
+                             r"cited|recorded|attested|noted|where|in which))", re.I)
+# a case count must sit in a sentence about case morphology, not merely near "forms" or "suffix"
+_CASE_GRAMMAR = re.compile(
+    r"\b(?:case[- ](?:system|suffix\w*|markers?|marking|endings?|inflection|paradigms?|forms?|categor\w*|relations?)|"
+    r"declension\w*|(?:nouns?|nominals?|pronouns?|noun phrases?|NPs?) (?:\w+ ){0,3}?(?:distinguish\w*|inflect\w*|take|takes|"
+    r"show|shows|have|has)|(?:morphological|grammatical|syntactic|core|oblique|semantic|local|spatial) cases?|" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + r")\b",
+    re.I,
+)
+# "not inflected for case for core arguments, but ... oblique case suffixes": WALS 49A's
+# "exclusively borderline case-marking", not the absence of case
+_CORE_ONLY = re.compile(r"\b(?:core|subjects?|objects?|arguments?|grammatical relations)\b", re.I)
+_PERIPHERAL_TOO = re.compile(r"\b(?:but|oblique|peripheral|semantic|local|locatives?|instrumentals?)\b", re.I)
 NO_CASE = re.compile(
     r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s)?|"
     r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case|(?:lacks?|without) (?:morphological |any )?case|"
@@ -206,13 +222,20 @@ class CountFamily:
                     n = _as_int(m.group(1))
                     if n is None or n < 2 or n > 40 or not _COUNT_CONTEXT.search(text):
                         continue
+                    if _INSTANCE_BEFORE.search(text[: m.start()]) or _INSTANCE_AFTER.search(text[m.end() :]):
+                        continue
+                    if is_case and not _CASE_GRAMMAR.search(text):
+                        continue
                     value = bin_for(n, bins)
                     if value:
                         w = base * max(statement_strength(text), 0.7)
                         cues.append(Cue(value, w, sent, "statement", m.group(0)))
                 if zero:
-                    for m in NO_CASE.finditer(text) if is_case else ():
-                        cues.append(Cue(zero, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
+                    plain = strip_idioms(text)  # "in no case was ..." means "never"
+                    core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
+                    for m in NO_CASE.finditer(plain) if is_case else ():
+                        value = other if core_only else zero
+                        cues.append(Cue(value, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
             if is_case:
                 for m in _ATTACHED.finditer(text) if has_join else ():
                     case = LABEL_TO_CASE[m.group(1)]
