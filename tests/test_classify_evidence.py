@@ -237,6 +237,13 @@ def test_abstains_on_contradictory_statements() -> None:
     assert {e.supports for e in pred.evidence} == {"8-9 cases", "3 cases"}
 
 
+def test_orders_presented_as_alternatives_mean_no_dominant_order() -> None:
+    assert clf.classify(ORDER, sp("The word order of the Lokai dialect is partly SVO, partly SOV.")).value == (
+        "No dominant order")
+    assert clf.classify(ORDER, sp("Nowadays SVO constituent order occurs in frequent variation with SOV order "
+                                  "in these clauses.")).value == "No dominant order"
+
+
 def test_two_equally_asserted_orders_mean_no_dominant_order() -> None:
     # WALS 81A codes languages with two equally basic orders as lacking a dominant order.
     pred = clf.classify(ORDER, sp("The basic word order is SOV.", "The basic word order is VOS."))

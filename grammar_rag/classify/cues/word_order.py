@@ -86,6 +86,13 @@ OBJECT_VERB = {
     "medial": re.compile(r"\b(?:direct )?objects? (?:\w+ ){0,3}?(?:follows?|comes? after|occurs? after|is placed after|"
                          r"appears? after) (?:the |its )?(?:main )?verb", re.I),
 }
+# Two orders presented as alternatives ("partly SVO, partly SOV", "SVO occurs in frequent variation
+# with SOV", "transitive clauses (SOV/SVO)"): WALS codes two equally usual orders as no dominant order.
+ALTERNATION = re.compile(
+    r"\b(?:partly|in (?:\w+ )?variation with|alternat\w*|varies|vary|either|interchangeabl\w*)\b|"
+    r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])",
+    re.I,
+)
 # "(S)OV", "S(Aux)OV", "SV(O)": optional or auxiliary slots inside an order formula.
 _OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
 
@@ -229,6 +236,10 @@ class WordOrderFamily:
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
             if found:
                 mentioned_per_sentence.append((sent, found))
+            if ndo and len(found) >= 2:
+                m = ALTERNATION.search(text)
+                if m and not negated_before(text, m.start()):
+                    cues.append(Cue(ndo, base * 0.8, sent, "statement", m.group(0)))
 
         return self._decide(cues, ndo)
 
