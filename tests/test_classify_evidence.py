@@ -110,6 +110,14 @@ def test_negative_suffix_statement() -> None:
                                 "The negative suffix follows the tense suffix.")).value == "1"
 
 
+def test_inflected_negator_word_and_movable_negator_are_free() -> None:
+    pred = clf.classify(NEG, sp(
+        "(5) kupm ya kalpis-en 1sg road NEG-ATR 'I have no way' (6) kalpis-en-topm NEG-ATR-1sgO 'I have none'",
+        "The verbal negator ake can occur either immediately before or after the subject.",
+        "(7) Ake kil atning NEG 3sg listen 'He did not listen'"))
+    assert pred.value == "0"
+
+
 def test_negative_formed_by_adding_to_the_verb_stem() -> None:
     assert clf.classify(NEG, sp("The future negative is formed by the addition of -illa to the verb stem.",
                                 "Negative verbal adjectives are formed by adding -aatta to the verb-stem.")).value == "1"

@@ -53,7 +53,8 @@ def topic_for(feature: Feature) -> tuple[tuple[str, ...], str] | None:
 def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...]:
     """Gloss and prose patterns for one topic (compiled once per topic)."""
     lab = "(?:" + "|".join(labels) + r")"
-    bound_gloss = re.compile(r"(?:(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*" + lab + r"(?![A-Za-z])|(?<![\w-])" + lab + r"[-=](?=\w))")
+    bound_gloss = re.compile(r"(?:(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*" + lab + r"(?![A-Za-z])|(?<![\w-])" + lab + r"[-=](?=[a-z0-9]))")
+    # "NEG-go" is a prefix on a stem; "NEG-ATR" (grammatical labels after it) is a negator word with affixes
     free_gloss = re.compile(r"(?<![\w\-=.])" + lab + r"(?:\([A-Z]+\))?(?![\w\-=.?])")
     topic_re = r"(?:" + prose + r")"
     bound_prose = re.compile(
@@ -68,7 +69,10 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
     )
     free_prose = re.compile(
         r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
-        + r"|" + topic_re + r" (?:verb|word|adverb)s?\b)",
+        + r"|" + topic_re + r" (?:verb|word|adverb)s?\b"
+        # placed relative to the subject or object: a bound morpheme cannot move around arguments
+        + r"|" + topic_re + r"\w*\s+(?:\S+\s+){0,8}?(?:before|after|precedes?|follows?|preceding|following)\s+"
+        r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b)",
         re.I,
     )
     return bound_gloss, free_gloss, bound_prose, free_prose
