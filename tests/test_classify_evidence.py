@@ -119,6 +119,8 @@ def test_inflected_negator_word_and_movable_negator_are_free() -> None:
 
 
 def test_negative_formed_by_adding_to_the_verb_stem() -> None:
+    assert clf.classify(NEG, sp("Verbs have a separate negative conjugation in every tense.",
+                                "The negative paradigm of the verb differs from the positive one.")).value == "1"
     assert clf.classify(NEG, sp("The future negative is formed by the addition of -illa to the verb stem.",
                                 "Negative verbal adjectives are formed by adding -aatta to the verb-stem.")).value == "1"
 

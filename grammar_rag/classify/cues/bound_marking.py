@@ -62,6 +62,8 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
         + r"|" + topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)"
         + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w"
+        # a negative conjugation / paradigm / stem of the verb is morphology, not a separate word
+        + r"|" + topic_re + r" (?:verb(?:al)? )?(?:conjugations?|paradigms?|inflections?|stems?|verb forms?)\b"
         # "the future negative is formed by the addition of -illa to the verb stem"
         + r"|" + topic_re + r" (?:\w+ ){0,4}?(?:is|are) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"
         + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|attached) to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb))",
