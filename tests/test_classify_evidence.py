@@ -177,6 +177,11 @@ def test_no_case_for_core_arguments_only_is_borderline() -> None:
     assert clf.classify(CASES, sp("In no case was the grammatical structure of the songs the same.")).abstained
 
 
+def test_local_or_foreign_absence_of_case_is_not_a_claim() -> None:
+    assert clf.classify(CASES, sp("There are a few examples of this construction where no case marker is present.")).abstained
+    assert clf.classify(CASES, sp("Of these 35 Papuan languages, 12 have no case marking at all.")).abstained
+
+
 def test_borderline_only_peripheral_cases() -> None:
     pred = clf.classify(CASES, sp(
         "The locative case suffix -ka and the ablative case suffix -mi, the allative case -ri, the instrumental "

@@ -116,7 +116,8 @@ _CASE_GRAMMAR = re.compile(
 _CORE_ONLY = re.compile(r"\b(?:core|subjects?|objects?|arguments?|grammatical relations)\b", re.I)
 _PERIPHERAL_TOO = re.compile(r"\b(?:but|oblique|peripheral|semantic|local|locatives?|instrumentals?)\b", re.I)
 NO_CASE = re.compile(
-    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s)?|"
+    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s)(?! (?:is|are) present)|"
+    r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
     r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case|(?:lacks?|without) (?:morphological |any )?case|"
     r"not (?:marked|inflected) for case|case is not marked|"
     r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
@@ -230,7 +231,7 @@ class CountFamily:
                     if value:
                         w = base * max(statement_strength(text), 0.7)
                         cues.append(Cue(value, w, sent, "statement", m.group(0)))
-                if zero:
+                if zero and not about_other_language(text):  # "12 of these languages have no case" says nothing here
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
                     core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
                     for m in NO_CASE.finditer(plain) if is_case else ():
