@@ -43,7 +43,8 @@ NEGATORS = re.compile(
 OTHER_LANGUAGE = re.compile(
     r"\b(proto-|other languages|related languages|neighbou?ring|cross-linguistic|"
     r"typolog(?:y|ical)|universals?|greenberg|dryer|in english|english has|unlike english|"
-    r"languages of the area|like english)\b",
+    r"languages of the area|like english|"
+    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:\w+ )?languages)\b",
     re.I,
 )
 
