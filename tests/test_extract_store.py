@@ -245,3 +245,15 @@ def test_compare_agreement_and_disagreements() -> None:
     text = format_report(report)
     assert "heath2008grammar" in text and "50.0%" in text
     assert reference_names(["A", FeatureValue("x", "B")]) == frozenset({"a", "b"})
+
+
+def test_pipeline_run_config_changes_with_the_reranker_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # rows ranked by other query rules or weights must not resume into the same run
+    import grammar_rag.rerank as rerank
+    from grammar_rag.extract.predictors import PipelinePredictor
+
+    predictor = PipelinePredictor(index=None, backend="evidence")
+    before = predictor.run_config
+    assert before.settings["retrieval"]["reranker_version"] == rerank.RERANK_VERSION
+    monkeypatch.setattr(rerank, "RERANK_VERSION", "rerank-0000000000")
+    assert predictor.run_config.config_hash != before.config_hash
