@@ -110,6 +110,13 @@ def test_negative_suffix_statement() -> None:
                                 "The negative suffix follows the tense suffix.")).value == "1"
 
 
+def test_cited_clitic_negator_added_to_the_predicate_is_bound() -> None:
+    pred = clf.classify(NEG, sp(
+        "Standard negation is achieved by adding the negator =nin to the predicate.",
+        "At least two aspectual markers are compatible with negated verbs."))
+    assert pred.value == "1"
+
+
 def test_inflected_negator_word_and_movable_negator_are_free() -> None:
     pred = clf.classify(NEG, sp(
         "(5) kupm ya kalpis-en 1sg road NEG-ATR 'I have no way' (6) kalpis-en-topm NEG-ATR-1sgO 'I have none'",

@@ -62,16 +62,18 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
         + r"|" + topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)"
         + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w"
+        + r"|" + topic_re + r" [-=]\w"  # "the negator =nin": the form is cited as bound
         # a negative conjugation / paradigm / stem of the verb is morphology, not a separate word
         + r"|" + topic_re + r" (?:verb(?:al)? )?(?:conjugations?|paradigms?|inflections?|stems?|verb forms?)\b"
         # "the future negative is formed by the addition of -illa to the verb stem"
         + r"|" + topic_re + r" (?:\w+ ){0,4}?(?:is|are) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"
-        + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|attached) to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb))",
+        + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|adding|attached|attaching|clitici[sz]ed|affixed) "
+        r"(?:\S+\s+){0,4}?to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb|predicate))",
         re.I,
     )
     free_prose = re.compile(
         r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
-        + r"|" + topic_re + r" (?:verb|word|adverb)s?\b"
+        + r"|" + topic_re + r"(?<!ed) (?:verb|word|adverb)s?\b"  # not "a negated verb"
         # placed relative to the subject or object: a bound morpheme cannot move around arguments
         + r"|" + topic_re + r"\w*\s+(?:\S+\s+){0,8}?(?:before|after|precedes?|follows?|preceding|following)\s+"
         r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b)",
