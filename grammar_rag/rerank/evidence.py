@@ -184,7 +184,9 @@ def _near(pattern: re.Pattern[str], text: str, start: int, end: int, window: int
 def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> list[dict[str, float]]:
     """The evidence cues of each passage, as floats named in :data:`FEATURE_NAMES`."""
     q = as_query(query)
-    texts = [normalise_space(p.text) for p in passages]
+    # idioms blanked first: "in order to", "in this case" would otherwise count as topic mentions
+    # for every cue below (LOGO NDCG@20 on the rerankers benchmark: 0.8813 -> 0.8908)
+    texts = [normalise_space(strip_idioms(p.text)) for p in passages]
     bm = bm25_scores(q.text, texts)
     bm_max = max(bm) if bm and max(bm) > 0 else 1.0
     lang_names = guess_language_names(texts)
@@ -234,7 +236,7 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                 "topic_cov": topic_cov,
                 "topic_count": topic_count,
                 "topic_phrase": phrase_hit,
-                "head_count": math.log1p(sum(1 for t in tokens(strip_idioms(text)) if t in head_stems)),
+                "head_count": math.log1p(sum(1 for t in toks if t in head_stems)),
                 "guideline_phrase": float(sum(1 for g in guide_phrases if " " + " ".join(g) + " " in joined)),
                 "topic_heading": float(_topic_heading(text, phrase_topics, single_topics)),
                 "transitive": float("transit" in tokset or "monotransit" in tokset),
