@@ -84,6 +84,8 @@ def test_verb_final_synonyms_and_agent_letters() -> None:
 def test_subject_predicator_object_formula() -> None:
     # English-school grammars write S-P-O with P = predicator; beside an O, P cannot be the patient
     assert clf.classify(ORDER, sp("Version [ia] illustrates the basic order S–P–O.")).value == "SVO"
+    # compact POS is the possessive gloss label, not an order formula
+    assert clf.classify(ORDER, sp("The object of the clause is replaced: husband-NOM-POS bow 'she got her bow'.")).abstained
 
 
 def test_no_dominant_order() -> None:

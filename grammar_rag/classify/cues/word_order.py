@@ -131,8 +131,9 @@ def no_dominant_value(feature: Feature) -> str | None:
 def _canonical(abbr: str) -> str | None:
     """'AOV' -> 'SOV', 'APV' -> 'SOV', 'VAP' -> 'VSO'; None if not a permutation of the roles."""
     letters = re.sub(r"[-–‐\s]", "", abbr)
-    if "P" in letters and "V" not in letters and ("O" in letters or "X" in letters):
-        # "S-P-O" (Huddleston's subject-predicator-object): with an O present, P is the predicator
+    if len(letters) < len(abbr) and "P" in letters and "V" not in letters and ("O" in letters or "X" in letters):
+        # "S–P–O" (Huddleston's subject-predicator-object): with an O present, P is the predicator;
+        # only in spelled-out formulas, since compact "POS" is the possessive gloss label
         letters = letters.replace("P", "V")
     roles = []
     for ch in letters:
