@@ -107,13 +107,13 @@ def index_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 def test_answer_on_a_real_index(index_dir: Path) -> None:
     index = logic.open_index(str(index_dir))
-    grammar = index.get_grammar("carlson1994grammar")
+    grammar = index.get_grammar("heath2008grammar")
     from grammar_rag.features import get_catalogue
 
-    feature = get_catalogue().get("49A")
+    feature = get_catalogue().get("81A")
     view = logic.answer(index, grammar, feature, mode="bm25", k=20)
     assert view.prediction.grammar_id == grammar.id and view.prediction.feature_id == feature.id
-    assert view.evidence, "the model-free classifier cites evidence for Supyire's cases"
+    assert view.evidence, "the model-free classifier cites evidence for Jamsay's word order"
     assert all(e.citation.startswith(("p. ", "pp. ")) for e in view.evidence)
     assert view.reference_source == "WALS" and view.badge in ("agree", "disagree")
 
