@@ -128,6 +128,15 @@ def test_model_free_fallback_is_labelled_and_adapts_example(resources) -> None:
     assert tr.grammar and tr.grammar[0].passage.section[-1] == "Object marking"  # the =at construction
 
 
+def test_negation_clitic_keeps_the_polarity(resources) -> None:
+    assert resources.dictionary.is_negated("muapnin") and not resources.dictionary.is_negated("muap")
+    # "Ma muapnin." must not be adapted from an affirmative example ("They eat fish.")
+    tr = translate("Ma sorat muapnin.", source="kgv", target="eng", resources=resources)
+    assert "not" in tr.translation.lower() or "n't" in tr.translation.lower()
+    tr = translate("Mu sorat muap.", source="kgv", target="eng", resources=resources)
+    assert "not" not in tr.translation.lower() and "n't" not in tr.translation.lower()
+
+
 def test_english_to_kalamang_fallback(resources) -> None:
     tr = translate("They eat rice.", source="eng", target="kgv", resources=resources)
     assert tr.model_free and tr.translation

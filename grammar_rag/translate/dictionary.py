@@ -25,6 +25,7 @@ from grammar_rag.translate.text import english_stem, nfc, words
 
 GRAMMATICAL_POS = frozenset({"Grammatical marker", "Classifier", "Particle"})
 _BRACKET_RE = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+_NEGATION_SENSE = re.compile(r"\bnegat\w*|\bnegator\b|^\s*\[?not\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,22 @@ class Dictionary:
                 if deeper is not None:
                     return deeper[0], [prefix + "=", *deeper[1]]
         return None
+
+    def is_negated(self, word: str) -> bool:
+        """Whether ``word`` carries a negation affix or clitic (``gonggung=nin`` call=NEG).
+
+        Read from the affix's own dictionary senses ("[predicate negator]") or the word's glossed
+        full form (``=NEG``), so a translation can keep the sentence's polarity.
+        """
+        analysis = self.analyse(word)
+        if re.search(r"(?<![A-Za-z])NEG(?![A-Za-z])", analysis.full_form_gloss):
+            return True
+        return any(
+            _NEGATION_SENSE.search(sense)
+            for affix in analysis.affixes
+            for entry in self.affix_entries(affix)
+            for sense in entry.senses
+        )
 
     def affix_entries(self, affix: str) -> list[DictEntry]:
         """Dictionary entries of an affix (any boundary style: ``=at`` also finds ``-at``)."""

@@ -75,8 +75,14 @@ class WordTranslator:
                 return ""
             hits = self.dictionary.english_lookup(low, limit=1)
             return hits[0].form if hits else word
-        gloss = self.dictionary.analyse(low).gloss()
-        return gloss or word
+        gloss = self.dictionary.analyse(low).gloss() or word
+        return f"{gloss} not" if self.dictionary.is_negated(low) else gloss
+
+    def negations(self, text: str) -> int:
+        """Negated words in a source-language text (polarity check for adaptation)."""
+        if self.source == "eng":
+            return sum(1 for w in words(text) if w.lower() in _ENGLISH_NEGATORS or w.lower().endswith("n't"))
+        return sum(1 for w in words(text) if self.dictionary.is_negated(w))
 
     def candidates(self, word: str) -> set[str]:
         """Target-side keys this source word may surface as in a translation."""
@@ -95,6 +101,7 @@ class WordTranslator:
 
 
 _ARTICLES = frozenset({"the", "a", "an"})
+_ENGLISH_NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot"})
 _PRONOUNS = frozenset(["i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "this", "that"])
 
 
@@ -129,6 +136,8 @@ def adapt(
     s = words(src_side)
     if not x or not s:
         return "", 0.0, 0.0
+    if translator.negations(text) != translator.negations(src_side):
+        return "", 0.0, 0.0  # "I called you" is no template for "(I) didn't call you"
     s_keys = [translator.key(w) for w in s]
     x_keys = [translator.key(w) for w in x]
     matched_x = [k in s_keys for k in x_keys]
