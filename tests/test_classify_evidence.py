@@ -186,6 +186,12 @@ def test_no_case_for_core_arguments_only_is_borderline() -> None:
     assert clf.classify(CASES, sp("In no case was the grammatical structure of the songs the same.")).abstained
 
 
+def test_postpositions_not_case_markers_is_an_absence_of_case() -> None:
+    pred = clf.classify(CASES, sp("These are analysed as postpositions, not case markers, because of the domain of "
+                                  "attachment (the NP, not the noun)."))
+    assert pred.value == "No morphological case-marking"
+
+
 def test_local_or_foreign_absence_of_case_is_not_a_claim() -> None:
     assert clf.classify(CASES, sp("There are a few examples of this construction where no case marker is present.")).abstained
     assert clf.classify(CASES, sp("Of these 35 Papuan languages, 12 have no case marking at all.")).abstained

@@ -118,6 +118,9 @@ _PERIPHERAL_TOO = re.compile(r"\b(?:but|oblique|peripheral|semantic|local|locati
 NO_CASE = re.compile(
     r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s)(?! (?:is|are) present)|"
     r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
+    # the analysis that rules case out: "analysed as postpositions, not case markers"
+    r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"
+    r"case (?:markers?|suffix(?:es)?|affix(?:es)?|inflections?)|"
     r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case|(?:lacks?|without) (?:morphological |any )?case|"
     r"not (?:marked|inflected) for case|case is not marked|"
     r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
