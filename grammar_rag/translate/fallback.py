@@ -126,17 +126,17 @@ def _bare(token: str) -> str:
 
 
 def adapt(
-    text: str, example: Example, translator: WordTranslator, config: FallbackConfig
+    text: str, example: Example, translator: WordTranslator, config: FallbackConfig, negations: int | None = None
 ) -> tuple[str, float, float]:
     """(adapted translation, share of input words found in the example, share of example words
-    found in the input)."""
+    found in the input). ``negations``: the input's negated-word count, when the caller has it."""
     src_side = example.text if translator.source != "eng" else example.translation
     tgt_side = example.translation if translator.source != "eng" else example.text
     x = cased_words(text)
     s = words(src_side)
     if not x or not s:
         return "", 0.0, 0.0
-    if translator.negations(text) != translator.negations(src_side):
+    if (translator.negations(text) if negations is None else negations) != translator.negations(src_side):
         return "", 0.0, 0.0  # "I called you" is no template for "(I) didn't call you"
     s_keys = [translator.key(w) for w in s]
     x_keys = [translator.key(w) for w in x]
@@ -207,8 +207,9 @@ def model_free_translate(
 ) -> tuple[str, str]:
     """(translation, note): the best adaptable retrieved example, else word by word."""
     best: tuple[float, float, str, str] | None = None
+    negations = translator.negations(text)  # once, not per candidate example
     for scored in examples:
-        adapted, recall, precision = adapt(text, scored.example, translator, config)
+        adapted, recall, precision = adapt(text, scored.example, translator, config, negations)
         if config.selection == "f1":
             fit = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
         else:

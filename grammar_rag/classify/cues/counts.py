@@ -108,7 +108,8 @@ _INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?:the|a|an|this|these|its|such)\b|(?
 _CASE_GRAMMAR = re.compile(
     r"\b(?:case[- ](?:system|suffix\w*|markers?|marking|endings?|inflection|paradigms?|forms?|categor\w*|relations?)|"
     r"declension\w*|(?:nouns?|nominals?|pronouns?|noun phrases?|NPs?) (?:\w+ ){0,3}?(?:distinguish\w*|inflect\w*|take|takes|"
-    r"show|shows|have|has)|(?:morphological|grammatical|syntactic|core|oblique|semantic|local|spatial) cases?|" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + r")\b",
+    r"show|shows|have|has)|(?:morphological|grammatical|syntactic|core|oblique|semantic|local|spatial) cases?|"
+    + _NAME_ALT + r")\b",
     re.I,
 )
 # "not inflected for case for core arguments, but ... oblique case suffixes": WALS 49A's
