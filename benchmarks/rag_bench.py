@@ -124,11 +124,12 @@ class Reranking:
             log.debug("build_query(%s) failed (%s); using the feature question", feature.id, exc)
             query = f"{feature.name}. {feature.question}"
         text = getattr(query, "text", str(query))
-        key = hashlib.sha1(json.dumps([self.name, rr.RERANK_VERSION, text, [p.text for p in passages]]).encode()).hexdigest()
+        key = hashlib.sha1(json.dumps([self.name, rr.RERANK_VERSION, "full-order", text, [p.text for p in passages]]).encode()).hexdigest()
         orders = self._load_orders()
         if key not in orders:
             try:
-                ranked = rr.rerank(query, passages, name=self.name, k=k)
+                # the whole order is cached, so any k reads a correct prefix of it
+                ranked = rr.rerank(query, passages, name=self.name)
             except GrammarRagError:
                 raise
             except Exception as exc:  # report which part failed; completed predictions stay cached
@@ -137,7 +138,7 @@ class Reranking:
                     f"reranker '{self.name}' failed for {feature.id} / {grammar}: {type(exc).__name__}: {exc}"
                 ) from exc
             position = {p.passage_id: i for i, p in enumerate(passages)}
-            orders[key] = [position[sp.passage.passage_id] for sp in ranked[:k]]
+            orders[key] = [position[sp.passage.passage_id] for sp in ranked]
             if self.cache_path is not None:
                 with self.cache_path.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"key": key, "order": orders[key]}) + "\n")

@@ -295,3 +295,37 @@ def test_sentence_splitting_and_gloss_detection() -> None:
     assert parts == ["The order is SOV.", "Verbs come last.", "A new paragraph here."]
     assert looks_like_gloss("wanga-ERG 3SG.A-see-PST dog-ABS")
     assert not looks_like_gloss("The ergative case is marked by a suffix.")
+
+
+def test_order_formula_in_short_prose_is_not_a_gloss_line() -> None:
+    # an order formula plus a running head ("12CHAPTER") used to tip a short sentence into "gloss"
+    text = "The basic order of clausal constituents is SVO, with split-intransitivity alignment 12CHAPTER 1."
+    assert not looks_like_gloss(text)
+    assert clf.classify(ORDER, sp(text)).value == "SVO"
+    assert looks_like_gloss("ama=ERG SVO-PST 3SG.M-see")  # real gloss lines still are
+
+
+def test_spaced_order_formula() -> None:
+    assert clf.classify(ORDER, sp("The order of constituents in transitive clauses is A V P.")).value == "SVO"
+    assert clf.classify(ORDER, sp("The unmarked word order is S O V.")).value == "SOV"
+
+
+def test_order_type_names_and_other_languages_count_little() -> None:
+    pred = clf.classify(ORDER, sp("As regards other non-Austronesian languages in the region, most are verb-final.",
+                                  "It has a few properties consistent with SVO languages.",
+                                  "The unmarked constituent order is predicate-initial: V S O."))
+    assert pred.value == "VSO"
+
+
+def test_phrase_internal_freedom_is_not_free_clause_order() -> None:
+    pred = clf.classify(ORDER, sp("The order is quite free, since modifiers can be added to the NP as afterthoughts."))
+    assert pred.value != "No dominant order"
+
+
+def test_more_ways_of_saying_no_dominant_order() -> None:
+    assert clf.classify(ORDER, sp("Nouns in either role are free to appear in any order with respect to the verb.")
+                        ).value == "No dominant order"
+    assert clf.classify(ORDER, sp("Word order is fixed, but it is semantically determined by animacy.")
+                        ).value == "No dominant order"
+    # numerals "in any order" say nothing about clause constituents
+    assert clf.classify(ORDER, sp("The numeral words may occur in any order in counting.")).abstained

@@ -125,3 +125,24 @@ def test_bench_reports_bad_data_dir(tmp_path: Path, capsys: pytest.CaptureFixtur
     (tmp_path / "empty").mkdir()
     assert cli_main(["bench", "rag", "--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "x.json")]) == 2
     assert "rag_on_grammars" in capsys.readouterr().err
+
+
+def test_cached_reranked_order_serves_any_k(tmp_path: Path) -> None:
+    # the order cache once stored only the first k ids under a key without k: a later, larger k
+    # silently got the shorter list
+    from grammar_rag.types import Passage
+
+    feature = G.benchmark_feature("WALS 81A")
+    texts = [f"Paragraph {i} about clitics and stress." for i in range(8)]
+    texts[5] = "The basic constituent order is SOV: the verb comes last in the clause."
+    passages = [Passage("g", f"g:{i}", t, page_start=str(i)) for i, t in enumerate(texts)]
+    reranking = rag_bench.Reranking.load(None)
+    reranking.cache_path = tmp_path / "orders.jsonl"
+    top3 = reranking.top(feature, passages, 3)
+    top8 = reranking.top(feature, passages, 8)
+    assert len(top3) == 3 and len(top8) == 8
+    assert [p.passage.passage_id for p in top8[:3]] == [p.passage.passage_id for p in top3]
+    assert top8[0].passage.passage_id == "g:5"
+    fresh = rag_bench.Reranking.load(None)
+    fresh.cache_path = reranking.cache_path  # read back from the cache file
+    assert [p.passage.passage_id for p in fresh.top(feature, passages, 8)] == [p.passage.passage_id for p in top8]

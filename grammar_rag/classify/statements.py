@@ -21,6 +21,7 @@ _WS = re.compile(r"\s+")
 # A gloss abbreviation in Leipzig style: 2+ capitals/digits, possibly with dots (1SG, PST, NEG).
 _GLOSS_ABBR = re.compile(r"(?<![A-Za-z])(?:[123]?[A-Z]{2,}[A-Z0-9]*|[123](?:SG|PL|DU))(?![a-z])")
 _MORPH_JOIN = re.compile(r"\w[-=]\w")
+_ORDER_FORMULA = re.compile(r"(?=[SAOPVX]{3}$)(?=.*V)(?!.*(.).*\1)[SAOPVX]{3}")
 
 # Words that mark an author's statement as the description of the *basic* pattern.
 STRONG_MARKERS = re.compile(
@@ -44,7 +45,7 @@ OTHER_LANGUAGE = re.compile(
     r"\b(proto-|other languages|related languages|neighbou?ring|cross-linguistic|"
     r"typolog(?:y|ical)|universals?|greenberg|dryer|in english|english has|unlike english|"
     r"languages of the area|like english|"
-    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:\w+ )?languages)\b",
+    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages)\b",
     re.I,
 )
 
@@ -107,7 +108,9 @@ def looks_like_gloss(text: str) -> bool:
     tokens = text.split()
     if not tokens:
         return False
-    abbr = len(_GLOSS_ABBR.findall(text))
+    # an order formula (SVO, AOV) is prose vocabulary, not a gloss label: "The basic order is SVO,
+    # with split-intransitivity alignment" must stay a statement
+    abbr = sum(1 for m in _GLOSS_ABBR.findall(text) if not _ORDER_FORMULA.fullmatch(m))
     joins = len(_MORPH_JOIN.findall(text))
     return abbr >= 2 and (abbr + joins) / len(tokens) > 0.2
 

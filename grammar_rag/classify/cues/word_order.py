@@ -52,6 +52,8 @@ NO_DOMINANT = re.compile(
     r"|(?:word|constituent) order (?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
     r"(?:pragmatic|discourse|information)"
     r"|(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)"
+    r"|(?:appear|occur|come|be placed|be arranged|be ordered) in any order"
+    r"|(?:word|constituent) order is (?:\w+,? ){0,4}?(?:semantically|pragmatically) (?:determined|governed|conditioned)"
     r"|non-configurational)\b",
     re.I,
 )
@@ -78,7 +80,10 @@ TYPE_CLAIM = re.compile(
     r"\b(?:is|as|be) an? (?:\w+ ){0,2}?(?:[SAOPVX]{3}|(?:verb|predicate)[- ](?:final|initial|medial)|OV|VO)"
     r"(?:[- ]type)? language\b"
 )
-_ORDER_ABBR = re.compile(r"(?<![A-Za-z])([SAOPVX]{3}|[SAOPVX]\s?[-–‐]\s?[SAOPVX]\s?[-–‐]\s?[SAOPVX])(?![A-Za-z])")
+# Compact (SOV), dashed (S-O-V) or spaced (A V P: "the order of constituents is A V P") formulas.
+_ORDER_ABBR = re.compile(
+    r"(?<![A-Za-z])([SAOPVX]{3}|[SAOPVX]\s?[-–‐]\s?[SAOPVX]\s?[-–‐]\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
+)
 # Relative order of object and verb alone: OV suggests the verb-final order, VO the verb-medial one.
 OBJECT_VERB = {
     "final": re.compile(r"\b(?:direct )?objects? (?:\w+ ){0,3}?(?:precedes?|comes? before|occurs? before|is placed before|"
@@ -93,6 +98,12 @@ ALTERNATION = re.compile(
     r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])",
     re.I,
 )
+_PHRASE_LEVEL = re.compile(r"\b(?:NPs?|noun phrases?|nominal phrases?|modifiers?|adjectives?|determiners?|"
+                           r"possessors?|demonstratives?|within the (?:noun|nominal))\b", re.I)
+_CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|predicates?|constituents?|arguments?)\b",
+                           re.I)
+# "SVO languages", "SOV-type languages": the class of languages, not a claim about this one.
+_TYPE_PLURAL = re.compile(r"[- ]?(?:type )?languages\b|-type languages\b")
 # "(S)OV", "S(Aux)OV", "SV(O)": optional or auxiliary slots inside an order formula.
 _OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
 
@@ -205,6 +216,8 @@ class WordOrderFamily:
                         cues.append(Cue(ndo, 0.3 * base, sent, "statement", f"not {m.group(1)}"))
                     continue
                 w = base * (strength_at(m.start(), m.end()) if context else 0.2)
+                if _TYPE_PLURAL.match(text, m.end()):
+                    w *= 0.3  # "consistent with SVO languages" names a type, not this language's order
                 cues.append(Cue(orders[order], w, sent, "statement", m.group(1)))
                 found.add(order)
             for order, pat in spelled.items():
@@ -232,8 +245,13 @@ class WordOrderFamily:
                     cues.append(Cue(orders[target], w, sent, "statement", m.group(0)))
                     found.add(target)
             if ndo:
+                # "the order is quite free, since modifiers can be added to the NP": phrase-internal
+                # order says nothing about the clause
+                phrasal = 0.3 if _PHRASE_LEVEL.search(text) and not _CLAUSE_LEVEL.search(text) else 1.0
                 for m in NO_DOMINANT.finditer(text):
-                    w = base * max(strength_at(m.start(), m.end()), 0.8)
+                    if m.group(0).endswith(" in any order") and not _CLAUSE_LEVEL.search(text):
+                        continue  # "the numerals occur in any order": not about clause constituents
+                    w = base * max(strength_at(m.start(), m.end()), 0.8) * phrasal
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
             if found:
                 mentioned_per_sentence.append((sent, found))
