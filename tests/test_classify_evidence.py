@@ -329,3 +329,38 @@ def test_more_ways_of_saying_no_dominant_order() -> None:
                         ).value == "No dominant order"
     # numerals "in any order" say nothing about clause constituents
     assert clf.classify(ORDER, sp("The numeral words may occur in any order in counting.")).abstained
+
+
+def test_core_only_absence_needs_peripheral_case_to_be_borderline() -> None:
+    # the "but" clause is about verb prefixes, not oblique case: this is plain absence of case
+    pred = clf.classify(CASES, sp("The language has no case marking for core argument roles, but its pronominal verb "
+                                  "prefixes are marked for grammatical relations."))
+    assert pred.value == "No morphological case-marking"
+
+
+def test_an_oblique_marker_alone_is_borderline() -> None:
+    pred = clf.classify(CASES, sp("(1) house-OBL 'at the house' (2) knife-INS 'with a knife'",
+                                  "(3) road-OBL 'along the road' (4) stick-INS 'with a stick'"))
+    assert pred.value == "Exclusively borderline case-marking"
+
+
+def test_no_case_remarks_outweighed_by_glossed_cases() -> None:
+    glosses = ("(1) dog-ERG man-DAT (2) house-LOC child-ERG", "(3) river-LOC woman-DAT 'x'")
+    # a remark about one construction, against four glossed cases
+    pred = clf.classify(CASES, sp("When the standard of comparison does not inflect for case, a clause is used.",
+                                  *glosses))
+    assert pred.value == "4 cases"
+    # "no cases of" means "never"
+    assert clf.classify(CASES, sp("There are no cases of infixation before a front vowel in our corpus.")).abstained
+
+
+def test_stated_count_below_the_attested_cases_covered_a_subset() -> None:
+    pred = clf.classify(CASES, sp("So far we have dealt with noun phrases involving two nominal cases, nominative and "
+                                  "ergative.",
+                                  "(1) yara-ERG gunga-LOC bayi-DAT (2) bayi-ERG yugu-LOC nyalnga-DAT 'x'",
+                                  "(3) ngulu-GEN ngulu-GEN"))
+    # ERG, LOC, DAT, GEN + unmarked absolutive = 5
+    assert pred.value == "5 cases"
+    # two case suffixes *in one word* is not the size of the system
+    assert clf.classify(CASES, sp("When two case suffixes occur within a word, the first is the genitive suffix.")
+                        ).value != "2 cases"

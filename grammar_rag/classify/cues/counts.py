@@ -36,7 +36,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "absolutive": (("ABS",), ("absolutive",), True),
     "dative": (("DAT",), ("dative",), True),
     "genitive": (("GEN",), ("genitive",), True),
-    "oblique": (("OBL",), ("oblique",), True),
+    "oblique": (("OBL",), ("oblique",), False),
     "locative": (("LOC",), ("locative",), False),
     "ablative": (("ABL",), ("ablative",), False),
     "allative": (("ALL",), ("allative",), False),
@@ -101,7 +101,9 @@ _COUNT_CONTEXT = re.compile(
     re.I,
 )
 # "case" as "instance": "in two cases", "three cases of the use of", "these two cases discussed above"
-_INSTANCE_BEFORE = re.compile(r"\b(?:in|these|those|the|both|such)\s+(?:only\s+|just\s+|all\s+|other\s+)?$", re.I)
+# ("when two case suffixes occur within a word" counts suffixes in one word, not the system)
+_INSTANCE_BEFORE = re.compile(r"\b(?:(?:in|these|those|the|both|such)\s+(?:only\s+|just\s+|all\s+|other\s+)?|"
+                              r"(?:when|whenever|if|where)\s+(?:only\s+)?)$", re.I)
 _INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?:the|a|an|this|these|its|such)\b|(?:\w+\s+){0,2}(?:discussed|mentioned|above|below|"
                              r"cited|recorded|attested|noted|where|in which))", re.I)
 # a case count must sit in a sentence about case morphology, not merely near "forms" or "suffix"
@@ -115,9 +117,13 @@ _CASE_GRAMMAR = re.compile(
 # "not inflected for case for core arguments, but ... oblique case suffixes": WALS 49A's
 # "exclusively borderline case-marking", not the absence of case
 _CORE_ONLY = re.compile(r"\b(?:core|subjects?|objects?|arguments?|grammatical relations)\b", re.I)
-_PERIPHERAL_TOO = re.compile(r"\b(?:but|oblique|peripheral|semantic|local|locatives?|instrumentals?)\b", re.I)
+_PERIPHERAL_TOO = re.compile(r"\b(?:oblique|peripheral|semantic|local|locatives?|instrumentals?)\b", re.I)
+# A no-case remark that itself names a case or calls the markers clitics is about one construction
+# or about the analysis of clitic cases (which WALS 49A counts), not a claim that nouns lack case.
+_LOCAL_NO_CASE = re.compile(r"\b(?:nominative|accusative|ergative|absolutive|dative|genitive|oblique) (?:form|case)\b|"
+                            r"\bclitici[sz]ed\b|\b(?:en)?clitic postpositions?\b", re.I)
 NO_CASE = re.compile(
-    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s)(?! (?:is|are) present)|"
+    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s(?! of\b))(?! (?:is|are) present)|"
     r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
     # the analysis that rules case out: "analysed as postpositions, not case markers"
     r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"
@@ -239,6 +245,8 @@ class CountFamily:
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
                     core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
                     for m in NO_CASE.finditer(plain) if is_case else ():
+                        if _LOCAL_NO_CASE.search(plain):
+                            continue  # "marked like subjects, with the nominative form or no case marking"
                         value = other if core_only else zero
                         cues.append(Cue(value, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
             if is_case:
@@ -256,21 +264,22 @@ class CountFamily:
                         if case not in labels_seen or labels_seen[case].weight < cue.weight:
                             labels_seen[case] = cue
 
+        labels_seen = _attested(labels_seen, label_hits)
         stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
+        if stated_decision.value == zero and len(labels_seen) >= self.min_labels:
+            # several distinct case labels glossed on nouns contradict "no case": that remark was
+            # about one construction ("the standard of comparison does not inflect for case")
+            stated_decision = vote([c for c in cues if c.value != zero], min_support=0.6, min_ratio=1.5)
         if not stated_decision.abstained:
-            return stated_decision
+            stated_bin = next((b for b in bins if b.value == stated_decision.value), None)
+            if not (stated_bin and len(labels_seen) >= self.min_labels and stated_bin.high < _count(labels_seen)):
+                return stated_decision
+            # "two nominal cases - nominative and ergative" beside five glossed cases: the statement
+            # covered a subset, and a system has at least as many cases as are attested
         if not is_case or not labels_seen:
             return stated_decision if stated_decision.scores else Decision(
                 NOT_ENOUGH_INFO, reasoning=f"No statement about the number of {noun} and no glossed {stem} labels."
             )
-        # A label seen once in one gloss is too weak (typos, verbal homonyms): need two sightings.
-        labels_seen = {c: cue for c, cue in labels_seen.items() if label_hits.get(c, 0) >= 2}
-        # Overt absolutive/nominative without ergative/accusative is usually something else
-        # (Uto-Aztecan 'absolutive' noun suffix, verb agreement); the unmarked one is implied instead.
-        if "ergative" not in labels_seen:
-            labels_seen.pop("absolutive", None)
-        if "accusative" not in labels_seen:
-            labels_seen.pop("nominative", None)
         core_seen = set(labels_seen) & CORE_CASES
         if other and not core_seen and len(labels_seen) >= self.min_peripheral:
             evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
@@ -285,21 +294,14 @@ class CountFamily:
                 reasoning=f"No clear statement about the number of {noun}; glossed {stem} labels too sparse "
                 f"({', '.join(sorted(labels_seen)) or 'none'}).",
             )
-        cases = set(labels_seen)
-        # Unmarked core cases count (WALS 49A): ergative implies an absolutive, accusative a nominative.
-        if "ergative" in cases:
-            cases.add("absolutive")
-        if "accusative" in cases:
-            cases.add("nominative")
+        cases = _with_unmarked(labels_seen)
         core = cases & CORE_CASES
         evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
         if not core and other:
             value = other
             why = "only peripheral (concrete) case labels: " + ", ".join(sorted(cases))
         else:
-            count = len(cases)
-            if count == 1 and not (cases & {"ergative", "accusative"}):
-                count = 2  # one overt case contrasts with the unmarked form
+            count = _count(labels_seen)
             value = bin_for(count, bins) or NOT_ENOUGH_INFO
             why = f"{count} distinct {noun} found in glosses/prose: " + ", ".join(sorted(cases))
         evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
@@ -307,3 +309,33 @@ class CountFamily:
         confidence = round(min(0.8, 0.15 * len(cases)) * min(1.0, strength), 3)
         return Decision(value, confidence=confidence, cues=supporting(evidence, value, 6),
                         scores={value: strength}, reasoning=why + ".")
+
+
+def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[str, Cue]:
+    """Case labels seen at least twice, without an overt nominative/absolutive lacking its partner."""
+    # A label seen once in one gloss is too weak (typos, verbal homonyms): need two sightings.
+    out = {c: cue for c, cue in labels_seen.items() if label_hits.get(c, 0) >= 2}
+    # Overt absolutive/nominative without ergative/accusative is usually something else
+    # (Uto-Aztecan 'absolutive' noun suffix, verb agreement); the unmarked one is implied instead.
+    if "ergative" not in out:
+        out.pop("absolutive", None)
+    if "accusative" not in out:
+        out.pop("nominative", None)
+    return out
+
+
+def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
+    """Unmarked core cases count (WALS 49A): ergative implies an absolutive, accusative a nominative."""
+    cases = set(labels)
+    if "ergative" in cases:
+        cases.add("absolutive")
+    if "accusative" in cases:
+        cases.add("nominative")
+    return cases
+
+
+def _count(labels: dict[str, Cue]) -> int:
+    cases = _with_unmarked(labels)
+    if len(cases) == 1 and not (cases & {"ergative", "accusative"}):
+        return 2  # one overt case contrasts with the unmarked form
+    return len(cases)
