@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import logging
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,3 +147,37 @@ def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[
 def load_feature(feature_id: str) -> Feature:
     """The catalogue's feature (bundled copy: held-back data directories need no CLDF tables)."""
     return get_catalogue().get(feature_id)
+
+
+_PRINTED_NUMBER = re.compile(r"(?<!\d)(\d{1,4})(?!\d)")
+
+
+def printed_page_offset(items: Sequence[tuple[Passage, set[int]]], lowest: int = -20, highest: int = 200,
+                        min_votes: float = 5.0, margin: float = 1.5) -> tuple[int, float]:
+    """(PDF page - printed page, votes) for one grammar, estimated from its paragraphs' running heads.
+
+    Why: the paragraph files give *PDF* page numbers, while the annotators' gold pages are the
+    grammar's *printed* page numbers (the pages a linguist cites). Comparing the two directly scores
+    paragraphs that merely share a number with the evidence (e.g. meng2018grammar: gold page 63 is
+    the constituent-order section at PDF page 94; the PDF page 41 paragraph carries the running head
+    "10 CHAPTER 1"). Every number in a paragraph votes for ``pdf_page - number`` (split over the pages
+    the paragraph spans); the page number printed in running heads and footers is the one offset
+    most paragraphs agree on. Returns offset 0 when no offset wins by ``margin`` over the best
+    rival more than 3 pages away with ``min_votes`` behind it. Only paragraph text and PDF pages are read.
+    """
+    votes: Counter[int] = Counter()
+    for passage, pages in items:
+        if not pages:
+            continue
+        numbers = {int(x) for x in _PRINTED_NUMBER.findall(passage.text)}
+        offsets = {page - n for n in numbers for page in pages if lowest <= page - n <= highest}
+        for d in offsets:
+            votes[d] += 1.0 / len(pages)
+    if not votes:
+        return 0, 0.0
+    (best, support), *rest = votes.most_common()
+    # neighbours of the winner share its votes (a paragraph over pages 145-148 votes for four offsets)
+    rival = max((v for d, v in rest if abs(d - best) > 3), default=0.0)
+    if support >= min_votes and support >= margin * rival:
+        return best, support
+    return 0, support

@@ -364,3 +364,10 @@ def test_stated_count_below_the_attested_cases_covered_a_subset() -> None:
     # two case suffixes *in one word* is not the size of the system
     assert clf.classify(CASES, sp("When two case suffixes occur within a word, the first is the genitive suffix.")
                         ).value != "2 cases"
+
+
+def test_oblique_beside_named_oblique_cases_is_their_cover_term() -> None:
+    pred = clf.classify(CASES, sp("(1) dog-ERG house-LOC (2) man-ERG river-LOC 'x'", "(3) child-DAT woman-DAT",
+                                  "(4) stone-OBL tree-OBL 'y'"))
+    # ERG, LOC, DAT + unmarked absolutive = 4; OBL is the cover term of LOC/DAT here
+    assert pred.value == "4 cases"

@@ -86,6 +86,10 @@ def test_bench_writes_report_with_required_keys(bench_dir: Path, tmp_path: Path)
     hit = report["page_hit"]["WALS 81A"]
     assert hit["n_grammars"] == 2 and hit["ceiling"] == 1.0
     assert hit["rerankers"]["evidence"]["hit@5"] == 1.0
+    # no running heads in these paragraphs: no offset, the aligned figures equal the literal ones
+    assert hit["printed_pages"]["n_offset_grammars"] == 0
+    assert hit["printed_pages"]["rerankers"]["evidence"] == {k: v for k, v in hit["rerankers"]["evidence"].items()
+                                                             if k.startswith("hit@")}
     md = out.with_suffix(".md").read_text()
     assert "NDCG@20" in md and report["default"] in md
 
@@ -128,3 +132,20 @@ def test_score_config_with_a_dense_reranker(bench_dir: Path, monkeypatch: pytest
     assert set(result["per_grammar"]) == {"gA", "gB", "gC"}
     assert result["cold_cache"] is True and "evaluation" not in result
     assert 0.0 < result["ndcg@20"] <= 1.0
+
+
+def test_printed_page_offset_from_running_heads() -> None:
+    from benchmarks.retrieval_data import printed_page_offset
+    from grammar_rag.types import Passage
+
+    def para(pdf_page: int, text: str) -> tuple[Passage, set[int]]:
+        return Passage("g", f"g:{pdf_page}", text, str(pdf_page)), {pdf_page}
+
+    # printed page = PDF page - 14 (front matter); numbers in the text add noise (examples, years)
+    items = [para(p, f"{p - 14} CHAPTER 3 Nouns take (12) suffixes, see Foley (1991: 45).") for p in range(60, 72)]
+    assert printed_page_offset(items)[0] == 14
+    items += [para(80, "93Figure 1. Word structure"), para(81, "Clitics and particles 67")]
+    assert printed_page_offset(items)[0] == 14
+    # too little agreement: no offset is claimed
+    assert printed_page_offset([para(10, "in 1991 and 3 examples"), para(20, "no numbers")])[0] == 0
+    assert printed_page_offset([]) == (0, 0.0)

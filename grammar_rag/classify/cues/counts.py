@@ -331,6 +331,9 @@ def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
         cases.add("absolutive")
     if "accusative" in cases:
         cases.add("nominative")
+    if "oblique" in cases and cases - CORE_CASES - {"oblique"}:
+        # beside named oblique cases (dative, locative...), "oblique" is their cover term, not one more case
+        cases.discard("oblique")
     return cases
 
 
