@@ -371,3 +371,11 @@ def test_oblique_beside_named_oblique_cases_is_their_cover_term() -> None:
                                   "(4) stone-OBL tree-OBL 'y'"))
     # ERG, LOC, DAT + unmarked absolutive = 4; OBL is the cover term of LOC/DAT here
     assert pred.value == "4 cases"
+
+
+def test_another_language_introduced_by_name_is_about_another_language() -> None:
+    from grammar_rag.classify.statements import about_other_language
+
+    assert about_other_language("Qaqet, a language of East New Britain in PNG, has a final falling contour.")
+    assert about_other_language("Yimas, a Papuan language spoken in the Sepik, is verb-final.")
+    assert not about_other_language("Questions end in a falling contour, as in the examples of this language.")

@@ -45,7 +45,9 @@ OTHER_LANGUAGE = re.compile(
     r"\b(proto-|other languages|related languages|neighbou?ring|cross-linguistic|"
     r"typolog(?:y|ical)|universals?|greenberg|dryer|in english|english has|unlike english|"
     r"languages of the area|like english|"
-    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages)\b",
+    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages)\b"
+    # "Qaqet, a language of East New Britain, has ...": another language introduced for comparison
+    r"|\b(?-i:[A-Z])[\w'’-]+, an? (?:[\w-]+ ){0,3}?language (?:of|spoken|from)\b",
     re.I,
 )
 
