@@ -21,7 +21,8 @@ _WS = re.compile(r"\s+")
 # A gloss abbreviation in Leipzig style: 2+ capitals/digits, possibly with dots (1SG, PST, NEG).
 _GLOSS_ABBR = re.compile(r"(?<![A-Za-z])(?:[123]?[A-Z]{2,}[A-Z0-9]*|[123](?:SG|PL|DU))(?![a-z])")
 _MORPH_JOIN = re.compile(r"\w[-=]\w")
-_ORDER_FORMULA = re.compile(r"(?=[SAOPVX]{3}$)(?=.*V)(?!.*(.).*\1)[SAOPVX]{3}")
+# three distinct role letters, one of them V: SVO, AOV, APV (an order formula, not a gloss label)
+_ORDER_FORMULA = re.compile(r"(?=.*V)(?!.*(.).*\1)[SAOPVX]{3}")
 
 # Words that mark an author's statement as the description of the *basic* pattern.
 STRONG_MARKERS = re.compile(

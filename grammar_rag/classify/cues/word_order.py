@@ -103,7 +103,7 @@ _PHRASE_LEVEL = re.compile(r"\b(?:NPs?|noun phrases?|nominal phrases?|modifiers?
 _CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|predicates?|constituents?|arguments?)\b",
                            re.I)
 # "SVO languages", "SOV-type languages": the class of languages, not a claim about this one.
-_TYPE_PLURAL = re.compile(r"[- ]?(?:type )?languages\b|-type languages\b")
+_TYPE_PLURAL = re.compile(r"[- ]?(?:type )?languages\b")
 # "(S)OV", "S(Aux)OV", "SV(O)": optional or auxiliary slots inside an order formula.
 _OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
 
