@@ -32,11 +32,11 @@ from benchmarks.retrieval_data import (
     PAGE_HIT_FEATURES,
     RerankCase,
     find_rag_dir,
+    grammar_page_offset,
     load_feature,
     load_gold_pages,
     load_paragraphs,
     load_rerank_cases,
-    printed_page_offset,
 )
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ def run_page_hit(rag_dir: Path, rerankers: Sequence[str], style: str, data_dir: 
             passages = [p for p, _ in items]
             pages = {p.passage_id: pg for p, pg in items}
             gold_pages = gold[path.stem]
-            offset, _ = printed_page_offset(items)
+            offset = grammar_page_offset(rag_dir, path.stem)
             offsets.append(offset)
             gold_pdf = {g + offset for g in gold_pages}  # printed page numbers -> PDF pages
             ceiling.append(float(page_hit_at_k([pg for _, pg in items], gold_pages, len(items))))
@@ -303,7 +303,7 @@ def render_markdown(report: dict[str, object]) -> str:
         lines += ["", "The table above compares gold pages as given (printed page numbers) with the paragraph files' "
                   "PDF page numbers. Most grammars' printed numbering is offset from the PDF's, so below each "
                   "grammar's offset (estimated from the running heads in its paragraphs, "
-                  "`benchmarks.retrieval_data.printed_page_offset`) moves the gold pages onto PDF pages first:", "",
+                  "`benchmarks.retrieval_data.grammar_page_offset`) moves the gold pages onto PDF pages first:", "",
                   "| feature | grammars | with an offset | ceiling (any of 50) | reranker | hit@5 | hit@10 | hit@20 |",
                   "|---|---|---|---|---|---|---|---|"]
         for fid, r in page.items():

@@ -181,3 +181,24 @@ def printed_page_offset(items: Sequence[tuple[Passage, set[int]]], lowest: int =
     if support >= min_votes and support >= margin * rival:
         return best, support
     return 0, support
+
+
+def grammar_page_offset(rag_dir: Path, bibkey: str) -> int:
+    """:func:`printed_page_offset` over all of a grammar's paragraph files (one per feature folder).
+
+    The offset belongs to the grammar's PDF, not to a feature: pooling the folders gives the
+    estimate more running heads (jacobsen1964grammar's WALS_49A file alone has one usable number,
+    its WALS_81A file agrees on 17). Paragraphs found in several folders vote once.
+    """
+    seen: set[tuple[str, tuple[int, ...]]] = set()
+    items: list[tuple[Passage, set[int]]] = []
+    for folder in PAGE_HIT_FEATURES:
+        path = rag_dir / "paragraphs" / folder / f"{bibkey}.csv"
+        if not path.exists():
+            continue
+        for passage, pages in load_paragraphs(path):
+            key = (passage.text, tuple(sorted(pages)))
+            if key not in seen:
+                seen.add(key)
+                items.append((passage, pages))
+    return printed_page_offset(items)[0]

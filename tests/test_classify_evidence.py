@@ -379,3 +379,14 @@ def test_another_language_introduced_by_name_is_about_another_language() -> None
     assert about_other_language("Qaqet, a language of East New Britain in PNG, has a final falling contour.")
     assert about_other_language("Yimas, a Papuan language spoken in the Sepik, is verb-final.")
     assert not about_other_language("Questions end in a falling contour, as in the examples of this language.")
+
+
+def test_person_marked_negator_word_is_not_a_bound_negation() -> None:
+    # "3U-NEG": an agreement prefix on the negator itself; the verb stays unaffixed
+    pred = clf.classify(NEG, sp("(1) au ro m-aku m-fe 3U rel 3U-small 3U-NEG 'The small one did not stay.'",
+                                "(2) tuo rae ati fe 1SG.NOM person real NEG 'I am not a real person.'",
+                                "The negative particle fe ends the clause."))
+    assert pred.value == "0"
+    # a negation prefix before the verb stem stays bound
+    assert clf.classify(NEG, sp("(3) a-ka-lo 3SG-NEG-go 'he did not go' (4) i-ka-si 1SG-NEG-eat 'I did not eat'")
+                        ).value == "1"

@@ -194,6 +194,19 @@ def test_idioms_do_not_count_as_topic_mentions() -> None:
     assert feats[0]["head_count"] == 0.0 and feats[1]["head_count"] > 0
 
 
+def test_head_noun_family_counts_derived_words() -> None:
+    from grammar_rag.rerank.text import same_word_family, stem
+
+    assert same_word_family(stem("negative"), stem("negation"))
+    assert same_word_family(stem("negator"), stem("negation"))
+    assert not same_word_family(stem("ordinal"), stem("order"))
+    assert not same_word_family(stem("casual"), stem("cases"))
+    negation = Feature("GB107", "Grambank", "GB107", "Can standard negation be marked by an affix?", ())
+    feats = passage_features(build_query(negation), _passages(["The suffix may be preceded by the negative infix -woo-.",
+                                                               "Nouns take suffixes."]))
+    assert feats[0]["head_count"] > 0 and feats[1]["head_count"] == 0
+
+
 def test_dense_reranker_plumbing_with_hashing_embedder() -> None:
     passages = _passages(["word order of subject and object", "tone and vowels", "object verb order"])
     out = DenseReranker("hashing-64", "dense-hash").rerank("subject object word order", passages)

@@ -149,3 +149,23 @@ def test_printed_page_offset_from_running_heads() -> None:
     # too little agreement: no offset is claimed
     assert printed_page_offset([para(10, "in 1991 and 3 examples"), para(20, "no numbers")])[0] == 0
     assert printed_page_offset([]) == (0, 0.0)
+
+
+def test_grammar_page_offset_pools_the_feature_folders(tmp_path: Path) -> None:
+    from benchmarks.retrieval_data import grammar_page_offset
+
+    def write(folder: str, rows: list[tuple[str, int]]) -> None:
+        d = tmp_path / "paragraphs" / folder
+        d.mkdir(parents=True)
+        with (d / "g.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Paragraph", "Page number"])
+            for text, page in rows:
+                w.writerow([text, f"[{page}]"])
+
+    # each folder alone has too few running heads; together they agree on an offset of 9
+    write("WALS_81A", [(f"{p - 9} GRAMMAR Verbs come last.", p) for p in (30, 31, 32)])
+    write("WALS_49A", [(f"Nouns take suffixes. {p - 9}", p) for p in (50, 51, 52)])
+    write("GB_107", [("Nouns take suffixes. 41", 50)])  # the same paragraph as in WALS_49A votes once
+    assert grammar_page_offset(tmp_path, "g") == 9
+    assert grammar_page_offset(tmp_path, "missing") == 0

@@ -55,6 +55,24 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
+def same_word_family(token: str, head: str) -> bool:
+    """``token`` and ``head`` (both stemmed) are one word or share a long stem.
+
+    The light stemmer keeps derivations apart ("negation", "negative", "negator"), yet for the
+    feature's head noun they name the same thing: a passage on "the negative infix" is about
+    standard negation. Sharing at least five leading letters and 70% of the shorter word catches
+    these families without joining short unrelated words ("order"/"ordinal", "case"/"casual").
+    """
+    if token == head:
+        return True
+    shared = 0
+    for a, b in zip(token, head, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= 5 and shared >= 0.7 * min(len(token), len(head))
+
+
 def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
     """Lower-cased, stemmed content tokens of ``text`` (for BM25 and term overlap)."""
     out = []

@@ -56,6 +56,9 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
     bound_gloss = re.compile(r"(?:(?<=[\w\)\]])[-=](?:[A-Z0-9]+[.:])*" + lab + r"(?![A-Za-z])|(?<![\w-])" + lab + r"[-=](?=[a-z0-9]))")
     # "NEG-go" is a prefix on a stem; "NEG-ATR" (grammatical labels after it) is a negator word with affixes
     free_gloss = re.compile(r"(?<![\w\-=.])" + lab + r"(?:\([A-Z]+\))?(?![\w\-=.?])")
+    # "m-fe 3U-NEG": only person/number agreement before the label and nothing after it, so the
+    # label is the stem of an inflected negator word (like NEG-ATR), not an affix on the verb
+    inflected_word = re.compile(r"(?<![\w\-=.])[123](?:[A-Z]{1,3})?(?:\.[A-Z]+)*[-=]" + lab + r"(?![\w\-=])")
     topic_re = r"(?:" + prose + r")"
     bound_prose = re.compile(
         r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS + r"|" + BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re
@@ -79,7 +82,7 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b)",
         re.I,
     )
-    return bound_gloss, free_gloss, bound_prose, free_prose
+    return bound_gloss, free_gloss, bound_prose, free_prose, inflected_word
 
 
 @lru_cache(maxsize=64)
@@ -106,7 +109,7 @@ class BoundMarkingFamily:
         assert topic is not None
         labels, prose = topic
         yes, no = positive_value(ctx.feature), negative_value(ctx.feature)
-        bound_gloss, free_gloss, bound_prose, free_prose = _patterns(labels, prose)
+        bound_gloss, free_gloss, bound_prose, free_prose, inflected_word = _patterns(labels, prose)
         topic_hint = _hint(prose)
         cues: list[Cue] = []
         for sent in sentences:
@@ -116,8 +119,8 @@ class BoundMarkingFamily:
             if _TOC.search(text):  # table-of-contents / index lines name topics, they describe nothing
                 continue
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
-            n_bound = len(bound_gloss.findall(text))
-            if n_bound:
+            n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
+            if n_bound > 0:
                 cues.append(Cue(yes, base * min(1.0, 0.6 * n_bound), sent, "gloss", bound_gloss.search(text).group(0)))
             if sent.is_gloss or n_bound:
                 n_free = len(free_gloss.findall(text))
