@@ -11,6 +11,10 @@ picked from these numbers; ``best`` is reported for information.
 Second metric: for each ``paragraphs/<FEATURE>/<bibkey>.csv`` with gold pages in
 ``annotated_benchmark*.csv``, whether a gold page is among the pages of the top-k reranked
 paragraphs (page hit@5/10/20), against the first-stage BM25 order and the ceiling (any of the 50).
+The gold pages are printed page numbers and the paragraph files give PDF pages, so the report
+gives it twice: with the pages as given (``hit@k``) and with the gold moved onto PDF pages by the
+grammar's offset read from its running heads (``printed_pages``; see
+``retrieval_data.grammar_page_offset``).
 
     grammar-rag bench retrieval --data-dir ../shared/data --out benchmarks/results/retrieval.json
 """
