@@ -182,6 +182,7 @@ def run_page_hit(rag_dir: Path, rerankers: Sequence[str], style: str, data_dir: 
 
     report: dict[str, object] = {}
     instances = {name: RERANKERS.create(name) for name in rerankers}
+    grammar_offsets: dict[str, int] = {}
     for folder, (feature_id, csv_name, column) in PAGE_HIT_FEATURES.items():
         para_dir = rag_dir / "paragraphs" / folder
         gold = load_gold_pages(rag_dir, csv_name, column)
@@ -209,7 +210,9 @@ def run_page_hit(rag_dir: Path, rerankers: Sequence[str], style: str, data_dir: 
             passages = [p for p, _ in items]
             pages = {p.passage_id: pg for p, pg in items}
             gold_pages = gold[path.stem]
-            offset = grammar_page_offset(rag_dir, path.stem)
+            if path.stem not in grammar_offsets:  # a property of the grammar's PDF: read its files once
+                grammar_offsets[path.stem] = grammar_page_offset(rag_dir, path.stem)
+            offset = grammar_offsets[path.stem]
             offsets.append(offset)
             gold_pdf = {g + offset for g in gold_pages}  # printed page numbers -> PDF pages
             ceiling.append(float(page_hit_at_k([pg for _, pg in items], gold_pages, len(items))))

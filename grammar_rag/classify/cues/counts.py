@@ -120,7 +120,7 @@ _CORE_ONLY = re.compile(r"\b(?:core|subjects?|objects?|arguments?|grammatical re
 _PERIPHERAL_TOO = re.compile(r"\b(?:oblique|peripheral|semantic|local|locatives?|instrumentals?)\b", re.I)
 # A no-case remark that itself names a case or calls the markers clitics is about one construction
 # or about the analysis of clitic cases (which WALS 49A counts), not a claim that nouns lack case.
-_LOCAL_NO_CASE = re.compile(r"\b(?:nominative|accusative|ergative|absolutive|dative|genitive|oblique) (?:form|case)\b|"
+_LOCAL_NO_CASE = re.compile(r"\b(?:" + "|".join(sorted(CORE_CASES | {"oblique"})) + r") (?:form|case)\b|"
                             r"\bclitici[sz]ed\b|\b(?:en)?clitic postpositions?\b", re.I)
 NO_CASE = re.compile(
     r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s(?! of\b))(?! (?:is|are) present)|"

@@ -247,9 +247,10 @@ class WordOrderFamily:
             if ndo:
                 # "the order is quite free, since modifiers can be added to the NP": phrase-internal
                 # order says nothing about the clause
-                phrasal = 0.3 if _PHRASE_LEVEL.search(text) and not _CLAUSE_LEVEL.search(text) else 1.0
+                clause_level = bool(_CLAUSE_LEVEL.search(text))
+                phrasal = 0.3 if not clause_level and _PHRASE_LEVEL.search(text) else 1.0
                 for m in NO_DOMINANT.finditer(text):
-                    if m.group(0).endswith(" in any order") and not _CLAUSE_LEVEL.search(text):
+                    if m.group(0).endswith(" in any order") and not clause_level:
                         continue  # "the numerals occur in any order": not about clause constituents
                     w = base * max(strength_at(m.start(), m.end()), 0.8) * phrasal
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
