@@ -55,7 +55,6 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
-@lru_cache(maxsize=65536)  # called for every token of every candidate against each head term
 def same_word_family(token: str, head: str) -> bool:
     """``token`` and ``head`` (both stemmed) are one word or share a long stem.
 
