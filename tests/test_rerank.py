@@ -242,3 +242,19 @@ def test_shipped_learned_weights_use_known_features() -> None:
     matrix = feature_matrix(build_query(WORD_ORDER), _passages(TEXTS), reranker.model.features)
     assert matrix.shape == (len(TEXTS), len(reranker.model.features))
     assert reranker.model.meta.get("trained_on")
+
+
+def test_language_name_guess_does_not_depend_on_the_hash_seed() -> None:
+    # two names tie for second place: the first seen must win in every process (a set used to
+    # decide, so the cue 'value_lang' and the reranked order changed with PYTHONHASHSEED)
+    import os
+    import subprocess
+    import sys
+
+    code = ("from grammar_rag.rerank.evidence import guess_language_names as g; "
+            "print(g(['we know that Warao has Anthony and Henry as speakers.', 'the data from Warao came from Henry.', "
+            "'so Warao and Anthony agree.']))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+            for seed in range(1, 9)}
+    assert outs == {"['Warao', 'Anthony']"}

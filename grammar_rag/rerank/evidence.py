@@ -121,7 +121,9 @@ def guess_language_names(texts: Sequence[str], max_names: int = 2) -> list[str]:
     """
     df: Counter[str] = Counter()
     for t in texts:
-        found = set()
+        # first-seen order, not a set: most_common breaks ties by insertion order, and set order
+        # changes with each process's hash seed (the second name, and every cue using it, did too)
+        found: dict[str, None] = {}
         for sent in _sentences(normalise_space(t)):
             for m in _CAP_WORD.finditer(sent):
                 if m.start() == 0:
@@ -131,8 +133,8 @@ def guess_language_names(texts: Sequence[str], max_names: int = 2) -> list[str]:
                     continue
                 if w.lower() in _COMMON_CAPS or w.lower() in STOPWORDS:
                     continue
-                found.add(w)
-        df.update(found)
+                found[w] = None
+        df.update(found.keys())
     if not df:
         return []
     top = df.most_common(max_names)
