@@ -331,6 +331,35 @@ def test_more_ways_of_saying_no_dominant_order() -> None:
     assert clf.classify(ORDER, sp("The numeral words may occur in any order in counting.")).abstained
 
 
+
+def test_freedom_of_what_must_be_clause_order() -> None:
+    # the relative order of two objects, or of modifiers, is not the order of S, O and V
+    assert clf.classify(ORDER, sp("An object as patient and an object as recipient are usually juxtaposed, but their "
+                                  "relative order is free.")).value != "No dominant order"
+    assert clf.classify(ORDER, sp("In modification constructions, on the other hand, word order is relatively free.")
+                        ).value != "No dominant order"
+    # OCR glue ("YurakaréWord order") still names word order
+    assert clf.classify(ORDER, sp("11 A grammar of YurakaréWord order is relatively free.")).value == "No dominant order"
+    # "not totally free" is not a freedom claim
+    pred = clf.classify(ORDER, sp("The basic order is SVO, but word order is not totally free."))
+    assert pred.value == "SVO"
+
+
+def test_marked_orders_named_beside_the_basic_one_count_less() -> None:
+    # "non-canonical" is not "canonical", "an inverted one" is a marked order
+    pred = clf.classify(ORDER, sp("The non-canonical order (AOV) is used for negated verbs.",
+                                  "Mursi has an AVO canonical order of constituents."))
+    assert pred.value == "SVO"
+    pred = clf.classify(ORDER, sp("SVO is a normal order and OVS an inverted one, so a speaker reads the first noun "
+                                  "as the subject."))
+    assert pred.value == "SVO"
+
+
+def test_formula_before_a_class_of_languages_names_a_type() -> None:
+    pred = clf.classify(ORDER, sp("Taba probably shows these patterns through contact with typically AOV "
+                                  "non-Austronesian languages.", "The basic clause order in Taba is SVO."))
+    assert pred.value == "SVO"
+
 def test_core_only_absence_needs_peripheral_case_to_be_borderline() -> None:
     # the "but" clause is about verb prefixes, not oblique case: this is plain absence of case
     pred = clf.classify(CASES, sp("The language has no case marking for core argument roles, but its pronominal verb "

@@ -44,11 +44,11 @@ NO_DOMINANT = re.compile(
     r"\b(no (?:single |one |clear |strict |fixed |rigid |particular )?(?:dominant|basic|fixed|rigid|"
     r"unmarked|canonical|preferred|set) (?:word |constituent )?order"
     r"|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"
-    r"|(?:word|constituent) order (?:is|seems|appears to be|remains) (?:\w+ ){0,2}?"
+    r"|(?:word|constituent) order (?:is|seems|appears to be|remains) (?:(?!not\b)\w+ ){0,2}?"
     r"(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"
     r"|(?:relatively |fairly |quite |rather |very |extremely )?free (?:word|constituent|clause|clausal|phrasal) order"
     r"|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"
-    r"|order (?:of (?:the )?(?:major )?constituents )?is (?:\w+ ){0,2}?(?:free|flexible|pragmatically)"
+    r"|order (?:of (?:the )?(?:major )?constituents )?is (?:(?!not\b)\w+ ){0,2}?(?:free|flexible|pragmatically)"
     r"|(?:word|constituent) order (?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
     r"(?:pragmatic|discourse|information)"
     r"|(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)"
@@ -98,12 +98,16 @@ ALTERNATION = re.compile(
     r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])",
     re.I,
 )
-_PHRASE_LEVEL = re.compile(r"\b(?:NPs?|noun phrases?|nominal phrases?|modifiers?|adjectives?|determiners?|"
+_PHRASE_LEVEL = re.compile(r"\b(?:NPs?|noun phrases?|nominal phrases?|modifiers?|modification|adjectives?|determiners?|"
                            r"possessors?|demonstratives?|within the (?:noun|nominal))\b", re.I)
 _CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|predicates?|constituents?|arguments?)\b",
                            re.I)
+# A freedom statement names clause-level order ("word order is free", "no basic order", "any of the
+# six orders"); a bare "their relative order is free" may be about two objects or two adverbials.
+_CLAUSE_ORDER = re.compile(r"(?:word|\b(?:constituents?|clausal|clause|sentence|basic|dominant|canonical|"
+                           r"configurational|orders|any|subject|object|verb))\b", re.I)  # "YurakaréWord order": OCR glue
 # "SVO languages", "SOV-type languages": the class of languages, not a claim about this one.
-_TYPE_PLURAL = re.compile(r"[- ]?(?:type )?languages\b")
+_TYPE_PLURAL = re.compile(r"[- ]?(?:type )?(?:[\w-]+ ){0,2}?languages\b")
 # "(S)OV", "S(Aux)OV", "SV(O)": optional or auxiliary slots inside an order formula.
 _OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
 
@@ -253,6 +257,8 @@ class WordOrderFamily:
                     if m.group(0).endswith(" in any order") and not clause_level:
                         continue  # "the numerals occur in any order": not about clause constituents
                     w = base * max(strength_at(m.start(), m.end()), 0.8) * phrasal
+                    if not _CLAUSE_ORDER.search(text[max(0, m.start() - 40) : m.end()]):
+                        w *= 0.3  # "their relative order is free", "no fixed order": order of what?
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
             if found:
                 mentioned_per_sentence.append((sent, found))
