@@ -140,13 +140,36 @@ def normalise_49a(raw: str) -> str | None:
 
 
 def load_gold(root: Path) -> dict[str, dict[str, GoldItem]]:
-    """``{feature key: {bibkey: GoldItem}}`` from the two annotation files under ``root``."""
+    """``{feature key: {bibkey: GoldItem}}`` from the two annotation files under ``root``.
+
+    Either file may be absent (a held-back split may ship only the number-of-cases annotations, or
+    only the main table): its features are then skipped with a warning. Both absent is an error.
+    """
     main = root / "annotated_benchmark.csv"
     cases = root / "annotated_benchmark_number_of_cases.csv"
-    if not main.exists():
-        raise DataDirError(f"{main} not found: --data-dir must contain rag_on_grammars/ (or be it)")
+    if not main.exists() and not cases.exists():
+        raise DataDirError(f"neither {main.name} nor {cases.name} found in {root}: --data-dir must contain "
+                           "rag_on_grammars/ (or be it)")
     out: dict[str, dict[str, GoldItem]] = {k: {} for k in FEATURE_KEYS}
-    with main.open(newline="", encoding="utf-8") as fh:
+    if main.exists():
+        _read_main(main, out)
+    else:
+        log.warning("%s not found: WALS 81A, GB 107 and polar questions are skipped", main)
+    if cases.exists():
+        with cases.open(newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                key = (row.get("Filename") or "").strip()
+                label = normalise_49a(row.get("Value", ""))
+                if key and label:
+                    out["WALS 49A"][key] = GoldItem(key, (row.get("Language") or "").strip(), label=label,
+                                                     raw=row.get("Value", ""))
+    else:
+        log.warning("%s not found: WALS 49A is skipped", cases)
+    return out
+
+
+def _read_main(path: Path, out: dict[str, dict[str, GoldItem]]) -> None:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         header = list(reader.fieldnames or [])
         c81, c107, c116 = (_find_column(header, p) for p in ("WALS 81A", "GB107", "WALS 116A"))
@@ -164,17 +187,6 @@ def load_gold(root: Path) -> dict[str, dict[str, GoldItem]]:
             labels = normalise_polar(row[c116])
             if labels is not None:
                 out["polar questions"][key] = GoldItem(key, lang, labels=labels, raw=row[c116])
-    if cases.exists():
-        with cases.open(newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                key = (row.get("Filename") or "").strip()
-                label = normalise_49a(row.get("Value", ""))
-                if key and label:
-                    out["WALS 49A"][key] = GoldItem(key, (row.get("Language") or "").strip(), label=label,
-                                                     raw=row.get("Value", ""))
-    else:
-        log.warning("%s not found: WALS 49A is skipped", cases)
-    return out
 
 
 def score_value(prediction: str | None, choices: list[str]) -> str:

@@ -85,6 +85,16 @@ def test_load_gold_applies_rules(tiny_dir: Path) -> None:
     assert gold["WALS 49A"]["beta1990sketch"].label == "No morphological case-marking"
 
 
+def test_either_annotation_file_alone_is_enough(tiny_dir: Path) -> None:
+    root = tiny_dir / "rag_on_grammars"
+    (root / "annotated_benchmark.csv").unlink()  # a split with number-of-cases annotations only
+    gold = G.load_gold(root)
+    assert not gold["WALS 81A"] and len(gold["WALS 49A"]) == 4
+    (root / "annotated_benchmark_number_of_cases.csv").unlink()
+    with pytest.raises(G.DataDirError, match="neither"):
+        G.load_gold(root)
+
+
 def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "res" / "rag_evidence.json"
     cache = tmp_path / "cache.jsonl"
