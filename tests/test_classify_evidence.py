@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grammar_rag.classify import make_classifier
 from grammar_rag.classify.cues import select_family
-from grammar_rag.classify.statements import looks_like_gloss, split_sentences
+from grammar_rag.classify.statements import is_table_of_contents, looks_like_gloss, split_sentences
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue, Passage, ScoredPassage
 
 ORDER = Feature(
@@ -295,6 +295,18 @@ def test_sentence_splitting_and_gloss_detection() -> None:
     assert parts == ["The order is SOV.", "Verbs come last.", "A new paragraph here."]
     assert looks_like_gloss("wanga-ERG 3SG.A-see-PST dog-ABS")
     assert not looks_like_gloss("The ergative case is marked by a suffix.")
+    # a superscript footnote mark after the full stop still ends the sentence
+    assert split_sentences("Garrwa has a verb-initial basic word order.¹⁷ The order is less free than elsewhere.") == [
+        "Garrwa has a verb-initial basic word order.", "The order is less free than elsewhere."]
+
+
+def test_index_and_contents_lines_are_not_evidence() -> None:
+    index = ("Subject Index negation, 211, 265, 388-94 negative nominalizer, 187 negative polarity item, 12, 40 "
+             "un- (negative prefix) 4.2.6 nouns 4.2.3")
+    contents = "8.1 Adverbs 8.1.1 Place adverbs 8.1.2 Temporal adverbs 8.1.3 Other adverbs 8.2 Negation 8.2.1 The verb"
+    assert is_table_of_contents(index) and is_table_of_contents(contents)
+    assert not is_table_of_contents("Negation is marked by the suffix -ka (see 4.2.1 and 4.3), as in (12) and (13).")
+    assert clf.classify(NEG, sp(index, contents)).abstained
 
 
 def test_order_formula_in_short_prose_is_not_a_gloss_line() -> None:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from grammar_rag.types import ScoredPassage
 
 # Sentence boundaries: ., ! or ? followed by space + capital/quote/bracket, or blank lines.
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[A-Z“\"'(\[])|\n\s*\n")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]?[⁰¹²³⁴⁵⁶⁷⁸⁹]*\s+(?=[A-Z“\"'(\[])|\n\s*\n")  # "order.¹⁷ The": footnote mark
 _WS = re.compile(r"\s+")
 # A gloss abbreviation in Leipzig style: 2+ capitals/digits, possibly with dots (1SG, PST, NEG).
 _GLOSS_ABBR = re.compile(r"(?<![A-Za-z])(?:[123]?[A-Z]{2,}[A-Z0-9]*|[123](?:SG|PL|DU))(?![a-z])")
@@ -121,10 +121,20 @@ def looks_like_gloss(text: str) -> bool:
 
 # Tables of contents and indexes name topics ("2.6 Tone ........ 88") but assert nothing.
 _TOC = re.compile(r"(?:\.\s?){6,}|(?:…\s*){2,}")
+# Back-of-book index entries ("negation, 211, 265, 388-94") and section lists ("8.1 Adverbs 8.1.1 ..."):
+# a term beside page numbers is a pointer, not a claim ("un- (negative prefix) 4.2.6").
+_PAGE_REF = re.compile(r"[,;]\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s?ff?\.?)?(?=\s|,|;|$)")
+_SECTION_REF = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,2}){1,3}[a-z]{0,3}(?![\w.])")
 
 
 def is_table_of_contents(text: str) -> bool:
-    return bool(_TOC.search(text))
+    """Table-of-contents or index lines: dotted leaders, or at least 4 page/section references
+    making up a sixth or more of the words."""
+    if _TOC.search(text):
+        return True
+    words = len(text.split())
+    return any(len(refs) >= 4 and len(refs) * 6 >= words
+               for refs in (_PAGE_REF.findall(text), _SECTION_REF.findall(text)))
 
 
 def iter_sentences(passages: Iterable[ScoredPassage]) -> list[Sentence]:
