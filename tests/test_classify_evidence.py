@@ -305,6 +305,10 @@ def test_index_and_contents_lines_are_not_evidence() -> None:
              "un- (negative prefix) 4.2.6 nouns 4.2.3")
     contents = "8.1 Adverbs 8.1.1 Place adverbs 8.1.2 Temporal adverbs 8.1.3 Other adverbs 8.2 Negation 8.2.1 The verb"
     assert is_table_of_contents(index) and is_table_of_contents(contents)
+    assert is_table_of_contents("2.6 Stress and Intonation 40 2.6.1 Stress Pattern 41 Word Stress 2.6.2 Phrase Stress 43 "
+                                "2.6.3 Intonation Pattern 43 Pitch Patterns in Phrases 44")
+    # tone digits in an interlinear example are not page numbers
+    assert not is_table_of_contents("ba4 3 zo4 sa3 ka2 ta3 friend-COM neighbour-COM all-3PL come-NEG-FIN")
     assert not is_table_of_contents("Negation is marked by the suffix -ka (see 4.2.1 and 4.3), as in (12) and (13).")
     assert clf.classify(NEG, sp(index, contents)).abstained
 

@@ -127,14 +127,21 @@ _PAGE_REF = re.compile(r"[,;]\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s?ff?\.?)?(?=
 _SECTION_REF = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,2}){1,3}[a-z]{0,3}(?![\w.])")
 
 
+_BARE_NUMBER = re.compile(r"(?<![\w.(,;-])\d{1,4}(?![\w.)])")
+
+
 def is_table_of_contents(text: str) -> bool:
-    """Table-of-contents or index lines: dotted leaders, or at least 4 page/section references
-    making up a sixth or more of the words."""
+    """Table-of-contents, index and list-of-figures lines: dotted leaders, at least 4 page/section
+    references making up a sixth or more of the words, or (outside interlinear examples, whose
+    tone digits look alike) at least 6 numbers of any kind making up a fifth of the words."""
     if _TOC.search(text):
         return True
     words = len(text.split())
-    return any(len(refs) >= 4 and len(refs) * 6 >= words
-               for refs in (_PAGE_REF.findall(text), _SECTION_REF.findall(text)))
+    pages, sections = _PAGE_REF.findall(text), _SECTION_REF.findall(text)
+    if any(len(refs) >= 4 and len(refs) * 6 >= words for refs in (pages, sections)):
+        return True
+    numbers = len(pages) + len(sections) + len(_BARE_NUMBER.findall(text))
+    return numbers >= 6 and numbers * 5 >= words and not looks_like_gloss(text)
 
 
 def iter_sentences(passages: Iterable[ScoredPassage]) -> list[Sentence]:
