@@ -253,6 +253,13 @@ def test_intonation_only() -> None:
     assert held == {"Interrogative intonation only"}
 
 
+def test_same_intonation_as_declaratives_is_not_interrogative_intonation() -> None:
+    held = _held("Polar questions have the same intonation as a declarative sentence.",
+                 "Yes-no questions, like declarative sentences, display rising-falling intonation.",
+                 "Polar questions are marked by the question particle ba at the end of the clause.")
+    assert "Interrogative intonation only" not in held and "Clause-final question particle" in held
+
+
 def test_abstains_on_empty_and_irrelevant_evidence() -> None:
     for feature in (ORDER, NEG, CASES, POLAR):
         pred = clf.classify(feature, [])

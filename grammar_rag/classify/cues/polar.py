@@ -57,6 +57,14 @@ INTONATION_ONLY = re.compile(
     r"\bwithout (?:any )?(?:particle|marker|morpholog)|\bdiffer\w* (?:\w+ ){0,4}only\b|\brising\b|\bdistinguish\w* (?:\w+ ){0,4}by\b",
     re.I,
 )
+# "Questions have the same intonation as declaratives", "like declarative sentences, display falling
+# intonation": intonation is named only to say it does NOT mark the question.
+SAME_INTONATION = re.compile(
+    r"\b(?:same|identical|similar) (?:\w+ ){0,3}?(?:intonation|pitch|contour)\w* (?:\w+ ){0,3}?(?:as|to|like) "
+    r"(?:\w+ ){0,3}?(?:declarative|statement|non-interrogative)|"
+    r"\blike (?:\w+ ){0,2}?(?:declarative|statement)s?\b[^.]{0,120}?\bintonation",
+    re.I,
+)
 # "tone" near polar-question vocabulary (a narrower "question tone" pattern did worse on the
 # development half: grammars describe question tones in many ways).
 TONE = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final|extra[- ]high|floating) tones?|tonal(?:ly)?|tone)\b", re.I)
@@ -171,7 +179,7 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             if not placed and re.search(r"question|interrogative|polar|yes", PARTICLE.search(text).group(0), re.I):
                 cues.append(Cue("final", 0.3 * w, sent, "statement", PARTICLE.search(text).group(0)))
         m = INTONATION.search(text)
-        if m and not negated_before(text, m.start(), 25):
+        if m and not negated_before(text, m.start(), 25) and not SAME_INTONATION.search(text):
             only = INTONATION_ONLY.search(text)
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
                             (only.group(0) + " … " if only else "") + m.group(0)))
