@@ -253,6 +253,16 @@ def test_intonation_only() -> None:
     assert held == {"Interrogative intonation only"}
 
 
+def test_q_gloss_in_a_content_question_is_not_polar_evidence() -> None:
+    held = _held("(12) hasan who Q 'Who did Hasan give money to?' (13) arinda what Q 'What did Arinda fix?'",
+                 "(14) ali where Q 'Where did Ali go?'",
+                 "Polar questions are distinguished from statements only by a rising intonation.")
+    assert held == {"Interrogative intonation only"}
+    held = _held("(12) hasan come Q 'Did Hasan come?' (13) arinda eat Q 'Did Arinda eat?'",
+                 "(14) ali go Q 'Did Ali go?'")
+    assert "Clause-final question particle" in held
+
+
 def test_same_intonation_as_declaratives_is_not_interrogative_intonation() -> None:
     held = _held("Polar questions have the same intonation as a declarative sentence.",
                  "Yes-no questions, like declarative sentences, display rising-falling intonation.",

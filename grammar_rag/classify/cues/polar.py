@@ -92,6 +92,17 @@ GLOSS_Q_FINAL = re.compile(r"(?<![\w\-=.])" + Q_LABELS + r"[?.]?\s*(?=[‘'\"“
 GLOSS_Q_CLITIC = re.compile(r"(?<=[\w\)\]])=" + Q_LABELS + r"(?![A-Za-z])")
 GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?![A-Za-z])")
 
+# The free translation of a content question ("... who Q 'Who did Hasan give money to?'"): its Q
+# morpheme marks a content question, which says nothing about polar questions.
+_WH_TRANSLATION = re.compile(r"[‘'\"“]\s*(?:who|whom|whose|what|which|where|when|why|how)\b", re.I)
+
+
+def _content_question_gloss(text: str, end: int) -> bool:
+    """Whether the first free translation after ``end`` (within 120 characters) is a wh-question."""
+    m = re.search(r"[‘'\"“]", text[end : end + 120])
+    return bool(m and _WH_TRANSLATION.match(text, end + m.start()))
+
+
 _PREFILTER = re.compile(r"(?i:polar|yes|interrog|question|asking)|(?<![A-Za-z])" + Q_LABELS + r"(?![a-z])")
 
 # A strategy must also reach this share of the best-supported one: grammars describe their main
@@ -153,12 +164,16 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
         # Gloss evidence: interrogative morphemes right before the free translation.
         for m in GLOSS_Q_CLITIC.finditer(text):
+            if _content_question_gloss(text, m.end()):
+                continue
             cues.append(Cue("final" if GLOSS_Q_FINAL.search(text[m.start() + 1 :][:12]) else "medial",
                             0.35 * base, sent, "gloss", m.group(0)))
         for m in GLOSS_Q_AFFIX.finditer(text):
+            if _content_question_gloss(text, m.end()):
+                continue
             cues.append(Cue("verb_morph", 0.35 * base, sent, "gloss", m.group(0)))
         for m in GLOSS_Q_FINAL.finditer(text):
-            if text[max(0, m.start() - 1)] in "-=":
+            if text[max(0, m.start() - 1)] in "-=" or _content_question_gloss(text, m.end()):
                 continue
             cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip()))
         if sent.is_gloss or not POLAR_CONTEXT.search(strip_idioms(text)):
