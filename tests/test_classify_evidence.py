@@ -378,6 +378,17 @@ def test_freedom_of_what_must_be_clause_order() -> None:
     assert pred.value == "SVO"
 
 
+def test_free_order_of_a_named_language() -> None:
+    assert clf.classify(ORDER, sp("The word order in Armenian is relatively free (nonrigid S-O-V).")
+                        ).value == "No dominant order"
+
+
+def test_other_orders_beside_the_basic_one_are_alternatives() -> None:
+    pred = clf.classify(ORDER, sp("There are two other constituent orders that frequently occur in transitive clauses: "
+                                  "OVS and SOV.", "The basic word order is SVO."))
+    assert pred.value == "SVO"
+
+
 def test_marked_orders_named_beside_the_basic_one_count_less() -> None:
     # "non-canonical" is not "canonical", "an inverted one" is a marked order
     pred = clf.classify(ORDER, sp("The non-canonical order (AOV) is used for negated verbs.",

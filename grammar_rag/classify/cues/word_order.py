@@ -44,7 +44,7 @@ NO_DOMINANT = re.compile(
     r"\b(no (?:single |one |clear |strict |fixed |rigid |particular )?(?:dominant|basic|fixed|rigid|"
     r"unmarked|canonical|preferred|set) (?:word |constituent )?order"
     r"|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"
-    r"|(?:word|constituent) order (?:is|seems|appears to be|remains) (?:(?!not\b)\w+ ){0,2}?"
+    r"|(?:word|constituent) order (?:(?:in|of) (?-i:[A-Z])[\w'’-]+ )?(?:is|seems|appears to be|remains) (?:(?!not\b)\w+ ){0,2}?"
     r"(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"
     r"|(?:relatively |fairly |quite |rather |very |extremely )?free (?:word|constituent|clause|clausal|phrasal) order"
     r"|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"
