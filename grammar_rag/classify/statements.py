@@ -176,7 +176,7 @@ WEAKENERS = re.compile(
     r"\b(residual|marginal(?:ly)?|rare(?:ly)?|marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
     r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
     r"clauses)|focus|topicali[sz]\w*|emphatic|inversion|inverted|fronted|fronting|"
-    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|other (?:\w+ ){0,2}?orders)\b",
+    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual))\b",
     re.I,
 )
 

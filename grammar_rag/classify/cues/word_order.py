@@ -106,6 +106,8 @@ _CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|
 # six orders"); a bare "their relative order is free" may be about two objects or two adverbials.
 _CLAUSE_ORDER = re.compile(r"(?:word|\b(?:constituents?|clausal|clause|sentence|basic|dominant|canonical|"
                            r"configurational|orders|any|subject|object|verb))\b", re.I)  # "YurakaréWord order": OCR glue
+# Orders listed after "other orders" are the alternatives to the basic one, however frequent.
+_OTHER_ORDERS = re.compile(r"\b(?:other|alternative|additional) (?:\w+ ){0,2}?orders?\b", re.I)
 # "SVO languages", "SOV-type languages": the class of languages, not a claim about this one.
 _TYPE_PLURAL = re.compile(r"[- ]?(?:type )?(?:[\w-]+ ){0,2}?languages\b")
 # "(S)OV", "S(Aux)OV", "SV(O)": optional or auxiliary slots inside an order formula.
@@ -207,7 +209,8 @@ class WordOrderFamily:
                 be fronted' is a strong SVO statement; the weakener belongs to the other clause."""
                 local = text[max(0, start - 60) : end + 25]
                 strength = 1.0 if TYPE_CLAIM.search(local) else statement_strength(local)
-                return strength * (0.5 if weakened(local) else 1.0)
+                other = _OTHER_ORDERS.search(text, 0, start)  # "two other orders occur: OVS and SOV"
+                return strength * (0.5 if weakened(local) or other else 1.0)
 
             context = bool(ORDER_CONTEXT.search(text))
             found: set[str] = set()
