@@ -378,6 +378,13 @@ def test_freedom_of_what_must_be_clause_order() -> None:
     assert pred.value == "SVO"
 
 
+def test_verb_final_suffix_is_morphology_not_order() -> None:
+    pred = clf.classify(ORDER, sp("The object noun governs the gender of the verb-final suffix.",
+                                  "The verb-final thematic suffixes are replaced in subordinate clauses.",
+                                  "The basic word order is SVO."))
+    assert pred.value == "SVO" and all(e.supports == "SVO" for e in pred.evidence)
+
+
 def test_free_order_of_a_named_language() -> None:
     assert clf.classify(ORDER, sp("The word order in Armenian is relatively free (nonrigid S-O-V).")
                         ).value == "No dominant order"

@@ -60,7 +60,8 @@ NO_DOMINANT = re.compile(
 VERB_POSITION = {
     # verb position statements -> the order with S before O (the cross-linguistic default)
     "final": re.compile(
-        r"\b(verb[- ]final|predicate[- ]final|head[- ]final|OV language|OV order|"
+        r"\b((?:verb|predicate)[- ]final(?! (?:\w+ )?(?:suffix|suffixes|vowels?|syllables?|morphemes?|"
+        r"particles?|markers?|clitics?|tones?|consonants?|stress))|head[- ]final|OV language|OV order|"
         r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed|is found|is positioned) "
         r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end))\b",
         re.I,
