@@ -411,6 +411,14 @@ def test_formula_before_a_class_of_languages_names_a_type() -> None:
                                   "non-Austronesian languages.", "The basic clause order in Taba is SVO."))
     assert pred.value == "SVO"
 
+def test_a_count_of_oblique_cases_adds_the_core_cases() -> None:
+    pred = clf.classify(CASES, sp("An adjunct NP is assigned one of the five oblique cases: ablative, allative, "
+                                  "locative, perlative or equalis.",
+                                  "(1) dog-ERG man-ABS see 'the dog saw the man' (2) woman-ERG fish-ABS eat",
+                                  "(3) child-ERG water-ABS drink"))
+    assert pred.value == "6-7 cases"  # five oblique + ergative + absolutive
+
+
 def test_core_only_absence_needs_peripheral_case_to_be_borderline() -> None:
     # the "but" clause is about verb prefixes, not oblique case: this is plain absence of case
     pred = clf.classify(CASES, sp("The language has no case marking for core argument roles, but its pronominal verb "

@@ -78,6 +78,10 @@ _COUNT_ADJ = (r"(?:morphological|core|grammatical|distinct|different|nominal|syn
               r"peripheral|spatial|basic|major|primary|main|structural|overt|productive)")
 
 
+# Counts of one class of cases ("five oblique cases", "seven local cases") leave the core cases out.
+_SUBSET_ADJ = re.compile(r"\b(?:oblique|peripheral|local|spatial|semantic|adverbial|concrete)\b", re.I)
+
+
 def _stated_pattern(stem: str) -> re.Pattern[str]:
     """'eight cases', 'a six-case system', '9 morphological cases', 'seven or eight cases'."""
     num = _NUM[1:-1]
@@ -221,6 +225,7 @@ class CountFamily:
         cues: list[Cue] = []
         labels_seen: dict[str, Cue] = {}
         label_hits: dict[str, int] = {}
+        subsets: list[tuple[int, Cue]] = []
         for sent in sentences:
             text = sent.text
             has_stem = stem in sent.lower
@@ -233,13 +238,17 @@ class CountFamily:
                     n = _as_int(m.group(1))
                     if n is None or n < 2 or n > 40 or not _COUNT_CONTEXT.search(text):
                         continue
-                    if _INSTANCE_BEFORE.search(text[: m.start()]) or _INSTANCE_AFTER.search(text[m.end() :]):
-                        continue
+                    listed = is_case and len(_CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
+                    if not listed and (_INSTANCE_BEFORE.search(text[: m.start()]) or _INSTANCE_AFTER.search(text[m.end() :])):
+                        continue  # "in these two cases"; but "the five oblique cases: ablative, allative, ..." counts
                     if is_case and not _CASE_GRAMMAR.search(text):
                         continue
+                    w = base * max(statement_strength(text), 0.7)
+                    if is_case and _SUBSET_ADJ.search(m.group(0)):
+                        subsets.append((n, Cue("", w, sent, "statement", m.group(0))))
+                        continue  # "five oblique cases": the core cases come on top (see below)
                     value = bin_for(n, bins)
                     if value:
-                        w = base * max(statement_strength(text), 0.7)
                         cues.append(Cue(value, w, sent, "statement", m.group(0)))
                 if zero and not about_other_language(text):  # "12 of these languages have no case" says nothing here
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
@@ -265,6 +274,13 @@ class CountFamily:
                             labels_seen[case] = cue
 
         labels_seen = _attested(labels_seen, label_hits)
+        if subsets:
+            # a count of the oblique/local cases plus the core cases attested (with their unmarked partner)
+            core = len(_with_unmarked(labels_seen) & CORE_CASES)
+            for n, cue in subsets:
+                value = bin_for(n + core, bins)
+                if value:
+                    cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {core} core"))
         stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
         if stated_decision.value == zero and len(labels_seen) >= self.min_labels:
             # several distinct case labels glossed on nouns contradict "no case": that remark was
