@@ -236,11 +236,13 @@ class CountFamily:
             if has_stem and not sent.is_gloss:
                 for m in stated.finditer(text):
                     n = _as_int(m.group(1))
-                    if n is None or n < 2 or n > 40 or not _COUNT_CONTEXT.search(text):
+                    # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
+                    listed = is_case and bool(re.match(r"\s*[:—–(]", text[m.end() :])) and len(
+                        _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
+                    if n is None or n < 2 or n > 40 or not (listed or _COUNT_CONTEXT.search(text)):
                         continue
-                    listed = is_case and len(_CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
                     if not listed and (_INSTANCE_BEFORE.search(text[: m.start()]) or _INSTANCE_AFTER.search(text[m.end() :])):
-                        continue  # "in these two cases"; but "the five oblique cases: ablative, allative, ..." counts
+                        continue  # "in these two cases"
                     if is_case and not _CASE_GRAMMAR.search(text):
                         continue
                     w = base * max(statement_strength(text), 0.7)
