@@ -412,7 +412,7 @@ def test_formula_before_a_class_of_languages_names_a_type() -> None:
     assert pred.value == "SVO"
 
 def test_a_count_of_oblique_cases_adds_the_core_cases() -> None:
-    pred = clf.classify(CASES, sp("An adjunct NP is assigned one of the five oblique cases: ablative, allative, "
+    pred = clf.classify(CASES, sp("An adjunct NP is assigned one of the five oblique cases \x96 ablative, allative, "
                                   "locative, perlative or equalis.",
                                   "(1) dog-ERG man-ABS see 'the dog saw the man' (2) woman-ERG fish-ABS eat",
                                   "(3) child-ERG water-ABS drink"))

@@ -237,7 +237,7 @@ class CountFamily:
                 for m in stated.finditer(text):
                     n = _as_int(m.group(1))
                     # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
-                    listed = is_case and bool(re.match(r"\s*[:—–(]", text[m.end() :])) and len(
+                    listed = is_case and bool(re.match(r"\s*[:—–(\x96\x97]", text[m.end() :])) and len(
                         _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
                     if n is None or n < 2 or n > 40 or not (listed or _COUNT_CONTEXT.search(text)):
                         continue
