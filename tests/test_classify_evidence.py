@@ -419,6 +419,18 @@ def test_a_count_of_oblique_cases_adds_the_core_cases() -> None:
     assert pred.value == "6-7 cases"  # five oblique + ergative + absolutive
 
 
+def test_pronoun_case_and_paradigm_cells_do_not_decide_noun_case() -> None:
+    # WALS 49A counts the case paradigms of full nouns ("substantives")
+    pred = clf.classify(CASES, sp("The actor is encoded by the =ko series pronouns (ergative case), while the non-actor "
+                                  "takes absolutive case (=ak series pronouns).",
+                                  "Some enclitic pronouns appear in the oblique case."))
+    assert pred.abstained
+    # "the 3A pl. has no case distinction" is about one cell of a paradigm, not the language
+    pred = clf.classify(CASES, sp("In Eastern the 3A du. has the relative form, while the 3A pl. has no case distinction.",
+                                  "The plural suffix has no case distinction in the eastern dialect."))
+    assert pred.value != "No morphological case-marking"
+
+
 def test_core_only_absence_needs_peripheral_case_to_be_borderline() -> None:
     # the "but" clause is about verb prefixes, not oblique case: this is plain absence of case
     pred = clf.classify(CASES, sp("The language has no case marking for core argument roles, but its pronominal verb "

@@ -78,6 +78,9 @@ _COUNT_ADJ = (r"(?:morphological|core|grammatical|distinct|different|nominal|syn
               r"peripheral|spatial|basic|major|primary|main|structural|overt|productive)")
 
 
+# A case named in a sentence about pronouns only ("the =ko series pronouns (ergative case)"): WALS 49A
+# counts the cases of nouns.
+_PRONOUN_ONLY = re.compile(r"^(?!.*\b(?:nouns?|nominals?|NPs?|noun phrases?)\b).*\bpronoun", re.I | re.S)
 # Counts of one class of cases ("five oblique cases", "seven local cases") leave the core cases out.
 _SUBSET_ADJ = re.compile(r"\b(?:oblique|peripheral|local|spatial|semantic|adverbial|concrete)\b", re.I)
 
@@ -125,7 +128,10 @@ _PERIPHERAL_TOO = re.compile(r"\b(?:oblique|peripheral|semantic|local|locatives?
 # A no-case remark that itself names a case or calls the markers clitics is about one construction
 # or about the analysis of clitic cases (which WALS 49A counts), not a claim that nouns lack case.
 _LOCAL_NO_CASE = re.compile(r"\b(?:" + "|".join(sorted(CORE_CASES | {"oblique"})) + r") (?:form|case)\b|"
-                            r"\bclitici[sz]ed\b|\b(?:en)?clitic postpositions?\b", re.I)
+                            r"\bclitici[sz]ed\b|\b(?:en)?clitic postpositions?\b|"
+                            # one cell of a paradigm: "the 3A pl. has no case distinction"
+                            r"(?<!\w)(?:sg|pl|du)\.|\b[123](?:sg|pl|du|p)\b|"
+                            r"\b(?:singular|plural|dual) (?:forms?|suffix(?:es)?|endings?)\b", re.I)
 NO_CASE = re.compile(
     r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s(?! of\b))(?! (?:is|are) present)|"
     r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
@@ -267,7 +273,7 @@ class CountFamily:
                     cue = Cue("", base, sent, "gloss", m.group(0))
                     if case not in labels_seen or labels_seen[case].weight < base:
                         labels_seen[case] = cue
-                if not sent.is_gloss and "case" in sent.lower:
+                if not sent.is_gloss and "case" in sent.lower and not _PRONOUN_ONLY.search(text):
                     for m in (n for span in _NAMED_CASES.finditer(text) for n in _CASE_NAMES.finditer(span.group(0))):
                         case = NAME_TO_CASE[m.group(1).lower()]
                         cue = Cue("", base * 0.8, sent, "statement", m.group(0))
