@@ -112,6 +112,14 @@ def test_negative_suffix_statement() -> None:
                                 "The negative suffix follows the tense suffix.")).value == "1"
 
 
+def test_verb_modified_under_negation_counts_as_bound() -> None:
+    # GB107 asks for "an affix, clitic or modification of the verb": ablaut of the verb is the last
+    pred = clf.classify(NEG, sp("To negate a verb, we add the negating particle azhi after it.",
+                                "In a command, a preceding -e verb ablauts to -a before the negating particle azhi.",
+                                "All versions of the negating particle make a preceding -e verb ablaut to -a."))
+    assert pred.value == "1"
+
+
 def test_cited_clitic_negator_added_to_the_predicate_is_bound() -> None:
     pred = clf.classify(NEG, sp(
         "Standard negation is achieved by adding the negator =nin to the predicate.",

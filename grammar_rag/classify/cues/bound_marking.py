@@ -38,6 +38,10 @@ TOPICS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 BOUND_WORDS = r"(?:suffix\w*|prefix\w*|infix\w*|circumfix\w*|affix\w*|clitic\w*|enclitic\w*|proclitic\w*|bound)"
 FREE_WORDS = r"(?:particles?|auxiliar(?:y|ies)|adverbs?|separate words?|free (?:morphemes?|forms?|words?)|independent words?)"
 _TOC = re.compile(r"(?:\.\s?){5,}|…{2,}")
+# "a preceding -e verb ablauts to -a before the negating particle", "in negative verb forms, stress
+# shifts": a modification of the verb itself, which features like GB107 count with affixes.
+MODIFICATION = re.compile(r"\b(?:ablaut\w*|apophony|stem (?:change|alternation)s?|(?:vowel|tone|tonal|stress|accent) "
+                          r"(?:change|shift|alternation)s?|(?:stress|tone|accent) shifts?)\b", re.I)
 ASKS_BOUND = re.compile(r"affix|clitic|suffix|prefix|bound|modification of the verb|verbal morphology|inflect", re.I)
 
 
@@ -111,6 +115,7 @@ class BoundMarkingFamily:
         yes, no = positive_value(ctx.feature), negative_value(ctx.feature)
         bound_gloss, free_gloss, bound_prose, free_prose, inflected_word = _patterns(labels, prose)
         topic_hint = _hint(prose)
+        asks_modification = "modification" in feature_text(ctx.feature).lower()
         cues: list[Cue] = []
         for sent in sentences:
             text = sent.text
@@ -133,6 +138,9 @@ class BoundMarkingFamily:
                 m = free_prose.search(text)
                 if m:
                     cues.append(Cue(no, base * 0.8, sent, "statement", m.group(0)))
+                m = MODIFICATION.search(text) if asks_modification and "verb" in sent.lower else None
+                if m:
+                    cues.append(Cue(yes, base * 0.8, sent, "statement", m.group(0)))
         scores = tally(cues)
         b, f = scores.get(yes, 0.0), scores.get(no, 0.0)
         summary = f"bound {b:.2f} vs free {f:.2f}"
