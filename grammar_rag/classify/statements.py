@@ -127,15 +127,21 @@ _PAGE_REF = re.compile(r"[,;]\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s?ff?\.?)?(?=
 _SECTION_REF = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,2}){1,3}[a-z]{0,3}(?![\w.])")
 
 
+_FOUR_DIGITS = re.compile(r"\d\D*\d\D*\d\D*\d")
 _BARE_NUMBER = re.compile(r"(?<![\w.(,;-])\d{1,4}(?![\w.)])")
 
 
+@lru_cache(maxsize=65536)
 def is_table_of_contents(text: str) -> bool:
     """Table-of-contents, index and list-of-figures lines: dotted leaders, at least 4 page/section
     references making up a sixth or more of the words, or (outside interlinear examples, whose
-    tone digits look alike) at least 6 numbers of any kind making up a fifth of the words."""
+    tone digits look alike) at least 6 numbers of any kind making up a fifth of the words.
+
+    Cached: the same sentences come back for every feature and configuration."""
     if _TOC.search(text):
         return True
+    if not _FOUR_DIGITS.search(text):  # cheap exit: most sentences hold no references
+        return False
     words = len(text.split())
     pages, sections = _PAGE_REF.findall(text), _SECTION_REF.findall(text)
     if any(len(refs) >= 4 and len(refs) * 6 >= words for refs in (pages, sections)):
