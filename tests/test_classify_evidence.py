@@ -271,6 +271,16 @@ def test_q_gloss_in_a_content_question_is_not_polar_evidence() -> None:
     assert "Clause-final question particle" in held
 
 
+def test_tone_words_describing_intonation_or_tonal_polarity_are_not_question_tone() -> None:
+    held = _held("A question is marked by a particular intonation pattern: in a yes/no question, the antepenultimate "
+                 "syllable carries stress and high tone.",
+                 "Polar questions are distinguished from statements only by this rising intonation.")
+    assert held == {"Interrogative intonation only"}
+    pred = clf.classify(POLAR, sp("The object noun adopts a polar tone which is the opposite value of the verb.",
+                                  "Both object nouns surface with a polar tone to the tone on the verb."))
+    assert pred.abstained or "Tone" not in pred.values
+
+
 def test_same_intonation_as_declaratives_is_not_interrogative_intonation() -> None:
     held = _held("Polar questions have the same intonation as a declarative sentence.",
                  "Yes-no questions, like declarative sentences, display rising-falling intonation.",

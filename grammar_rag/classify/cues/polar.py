@@ -68,6 +68,8 @@ SAME_INTONATION = re.compile(
 # "tone" near polar-question vocabulary (a narrower "question tone" pattern did worse on the
 # development half: grammars describe question tones in many ways).
 TONE = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final|extra[- ]high|floating) tones?|tonal(?:ly)?|tone)\b", re.I)
+# "polar tone" (a tone opposite to its neighbour's) and "polarity" are phonology, not polar questions.
+_PHONOLOGY_POLAR = re.compile(r"\bpolar(?:ity)? tones?\b|\btonal polarity\b|\bpolarity\b", re.I)
 # Prosodic units ("tone unit", "tone group") are intonation terms, not lexical/grammatical tone.
 TONE_UNIT = re.compile(r"\btone[- ](?:units?|groups?)\b", re.I)
 # A tone carried by a particle or ending ("the enclitic has high tone") describes that morpheme;
@@ -176,9 +178,10 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             if text[max(0, m.start() - 1)] in "-=" or _content_question_gloss(text, m.end()):
                 continue
             cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip()))
-        if sent.is_gloss or not POLAR_CONTEXT.search(strip_idioms(text)):
+        plain = _PHONOLOGY_POLAR.sub(" ", strip_idioms(text))
+        if sent.is_gloss or not POLAR_CONTEXT.search(plain):
             continue
-        polar_specific = bool(re.search(r"polar|yes[-/ –]no|yes[- ]or[- ]no|y/n", text, re.I))
+        polar_specific = bool(re.search(r"polar|yes[-/ –]no|yes[- ]or[- ]no|y/n", plain, re.I))
         if CONTENT_ONLY.search(text) and not polar_specific:
             base *= 0.4
         w = base * (1.0 if polar_specific else 0.6)
@@ -201,7 +204,10 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         m = TONE.search(TONE_UNIT.sub(lambda u: " " * len(u.group(0)), text))
         if m and not negated_before(text, m.start(), 25):
             near = text[max(0, m.start() - 60) : m.end() + 60]
-            cues.append(Cue("tone", w * (0.25 if TONE_BEARER.search(near) else 0.7), sent, "statement", m.group(0)))
+            # "a particle with high tone" describes the particle; "an intonation pattern: the last
+            # syllable carries high tone" describes the intonation
+            described = TONE_BEARER.search(near) or INTONATION.search(text)
+            cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", m.group(0)))
         m = WORD_ORDER.search(text)
         if m and not NO_CHANGE.search(text) and not negated_before(text, m.start(), 25):
             cues.append(Cue("word_order", w, sent, "statement", m.group(0)))
