@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from benchmarks import wals_transfer as T
 
 
@@ -40,8 +42,8 @@ def test_gold_comes_from_wals_and_seen_from_the_main_benchmark(tmp_path: Path) -
     assert seen["WALS 81A"] == {"eng2000"}
 
 
-def test_end_to_end_split_by_seen_and_unseen(tmp_path: Path, monkeypatch) -> None:
-    root = _tiny(tmp_path)
+def test_end_to_end_split_by_seen_and_unseen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tiny(tmp_path)
     monkeypatch.setenv("GRAMMAR_RAG_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "transfer.json"
     assert T.main(["--data-dir", str(tmp_path), "--out", str(out)]) == 0
