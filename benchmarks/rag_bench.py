@@ -396,7 +396,9 @@ def _fmt(x: Any) -> str:
 
 def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, Any], meta: dict[str, Any]) -> str:
     lines = [f"# RAG benchmark — backend `{meta['backend']}`", ""]
-    lines += [f"- {k}: {v}" for k, v in meta.items() if k != "backend"]
+    if meta.get("subset"):
+        lines += [f"> **SUBSET**: {meta['subset']}. Not comparable with the paper's figures.", ""]
+    lines += [f"- {k}: {v}" for k, v in meta.items() if k not in ("backend", "subset")]
     lines += ["", "F1 micro / macro / weighted; *paper* = GPT-4o (Table 4, 148 grammars). "
               "`n` = grammars scored here. Abstentions count as the first option of the paper's list.", ""]
 
@@ -531,6 +533,7 @@ def run(args: argparse.Namespace) -> int:
     abstained = sum(1 for p in preds.values() if p.abstained)
     meta = {
         "backend": args.backend,
+        "subset": f"only the first {args.limit} grammars per feature (`--limit {args.limit}`)" if args.limit else "",
         "classifier version": version or "?",
         "data": str(root),
         "reranker": reranking.name + f" (top {RERANK_TOP_K} of the 50 BM25 paragraphs)",

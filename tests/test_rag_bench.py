@@ -121,6 +121,7 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     assert alpha["scored_as"] == "SOV" and alpha["evidence_pages"].startswith("12-13")
     md = (tmp_path / "res" / "rag_evidence.md").read_text()
     assert "| reranker |" in md and "0.7000" in md and "n/a" in md
+    assert "SUBSET" not in md
     conf = json.loads((tmp_path / "res" / "rag_evidence.confusion.json").read_text())
     assert conf["WALS 81A"]["wikipedia"]["rows"] == "gold"
     halves = json.loads((tmp_path / "res" / "rag_evidence.halves.json").read_text())
@@ -129,6 +130,13 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     lines = cache.read_text().count("\n")
     assert cli_main(argv) == 0
     assert cache.read_text().count("\n") == lines
+
+
+def test_limited_run_is_marked_as_a_subset(tiny_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sub.json"
+    assert cli_main(["bench", "rag", "--data-dir", str(tiny_dir), "--out", str(out), "--limit", "1",
+                     "--configs", "wikipedia", "--cache", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
+    assert "> **SUBSET**: only the first 1 grammars per feature" in out.with_suffix(".md").read_text()
 
 
 def test_bench_reports_bad_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
