@@ -16,6 +16,7 @@ BENCHMARKS = {
     "rag": ("benchmarks.rag_bench", "feature classification F1 (paper Table 4 configurations)"),
     "translate": ("benchmarks.translate_bench", "chrF / chrF++ of Kalamang<->English translation"),
     "llm-latency": ("benchmarks.llm_latency", "seconds per prompt of an LLM backend: label likelihood vs generation"),
+    "transfer": ("benchmarks.wals_transfer", "81A / GB107 on grammars outside their benchmark, scored against WALS (seen vs unseen)"),
     "extract": ("benchmarks.extract_bench", "batch extraction: grammars x features wall time, RSS, CLDF validity, SIGKILL resume"),
 }
 
