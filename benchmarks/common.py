@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,19 @@ def bench_main(
         extra: dict[str, Any] = {} if log_format is None else {"format": log_format}
         logging.basicConfig(level=log_level, **extra)
     return run(parser.parse_args(argv))
+
+
+def bench_entry(doc: str | None, add_arguments: Callable[[argparse.ArgumentParser], None],
+                run: Callable[[argparse.Namespace], int], argv: list[str] | None) -> int:
+    """``bench_main`` for a ``python -m benchmarks.X`` entry point: a bad data directory or another
+    GrammarRagError ends with its message on stderr and exit status 2, not a traceback."""
+    from grammar_rag.errors import GrammarRagError
+
+    try:
+        return bench_main(doc, add_arguments, run, argv, log_format=LOG_FORMAT)
+    except GrammarRagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def write_report(path: Path, text: str) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import LOG_FORMAT, bench_main, write_report
+from benchmarks.common import bench_entry, write_report
 from benchmarks.gold import (
     FEATURE_KEYS,
     PARAGRAPH_FOLDERS,
@@ -569,11 +569,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:  # python -m benchmarks.rag_bench
-    try:
-        return bench_main(__doc__, add_arguments, run, argv, log_format=LOG_FORMAT)
-    except GrammarRagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return bench_entry(__doc__, add_arguments, run, argv)
 
 
 if __name__ == "__main__":

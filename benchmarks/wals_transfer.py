@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import rag_bench
-from benchmarks.common import LOG_FORMAT, bench_main, write_report
+from benchmarks.common import bench_entry, write_report
 from benchmarks.gold import VALUES, score_value
 from grammar_rag.config import cache_dir
 from grammar_rag.errors import GrammarRagError
@@ -176,11 +176,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:  # python -m benchmarks.wals_transfer
-    try:
-        return bench_main(__doc__, add_arguments, run, argv, log_format=LOG_FORMAT)
-    except GrammarRagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return bench_entry(__doc__, add_arguments, run, argv)
 
 
 if __name__ == "__main__":

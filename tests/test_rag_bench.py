@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from bench_support import write_csv
 
 from benchmarks import gold as G
 from benchmarks import rag_bench
@@ -34,14 +35,6 @@ def test_gold_rules() -> None:
     assert G.score_value("vso", G.VALUES["WALS 81A"]) == "VSO"
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
 @pytest.fixture()
 def tiny_dir(tmp_path: Path) -> Path:
     root = tmp_path / "rag_on_grammars"
@@ -67,10 +60,10 @@ def tiny_dir(tmp_path: Path) -> Path:
         rows.append(["xxx", key.title(), "", polar, "", gb, "", o81, "", key])
         case_rows.append(["xxx", key.title(), key, "", c49])
         for folder, text in (("WALS_81A", t81), ("GB_107", tgb), ("WALS_116A", tpol), ("WALS_49A", t49)):
-            _write_csv(root / "paragraphs" / folder / f"{key}.csv", ["Paragraph", "Page number"],
+            write_csv(root / "paragraphs" / folder / f"{key}.csv", ["Paragraph", "Page number"],
                        [[text, "[12, 13]"], ["Unrelated text about the phonology.", "[3]"]])
-    _write_csv(root / "annotated_benchmark.csv", MAIN_HEADER, rows)
-    _write_csv(root / "annotated_benchmark_number_of_cases.csv", ["ISO 639-3", "Language", "Filename", "Link", "Value"],
+    write_csv(root / "annotated_benchmark.csv", MAIN_HEADER, rows)
+    write_csv(root / "annotated_benchmark_number_of_cases.csv", ["ISO 639-3", "Language", "Filename", "Link", "Value"],
                case_rows)
     (root / "paper_results.json").write_text(json.dumps({"rag_benchmark_f1": {"WALS 81A": {"reranker": [0.7, 0.6, 0.7]}}}))
     return tmp_path

@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+from bench_support import write_csv
 
 from benchmarks import wals_transfer as T
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
 
 
 def _tiny(tmp_path: Path) -> Path:
     root = tmp_path / "rag_on_grammars"
     # japanese is only in the number-of-cases benchmark (unseen); english is in both (seen)
-    _write(root / "annotated_benchmark.csv", ["lgcode_iso3", "Name", "Filename"], [["eng", "English", "eng2000"]])
-    _write(root / "annotated_benchmark_number_of_cases.csv", ["ISO 639-3", "Language", "Filename", "Value"],
+    write_csv(root / "annotated_benchmark.csv", ["lgcode_iso3", "Name", "Filename"], [["eng", "English", "eng2000"]])
+    write_csv(root / "annotated_benchmark_number_of_cases.csv", ["ISO 639-3", "Language", "Filename", "Value"],
            [["jpn", "Japanese", "jpn1990", "No morphological case-marking"], ["eng", "English", "eng2000", "2 cases"],
             ["tur", "Turkish", "tur1980", "6-7 cases"]])
     paragraphs = {"jpn1990": "The basic word order is SOV. Negation is marked by the negative suffix -nai on the verb.",
                   "eng2000": "The basic word order is SVO. The negative particle not is a separate word."}
     for key, text in paragraphs.items():  # tur1980 has no paragraph file: left out
-        _write(root / "paragraphs" / "WALS_49A" / f"{key}.csv", ["Paragraph", "Page number"], [[text, "[3]"]])
+        write_csv(root / "paragraphs" / "WALS_49A" / f"{key}.csv", ["Paragraph", "Page number"], [[text, "[3]"]])
     (root / "paper_results.json").write_text(json.dumps({"rag_benchmark_f1": {}}))
     return root
 

@@ -1,0 +1,15 @@
+"""Helpers shared by the benchmark tests: tiny data directories in the benchmark's CSV layout."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Write ``rows`` under ``header`` to ``path``, creating its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
