@@ -403,6 +403,15 @@ def test_verb_final_suffix_is_morphology_not_order() -> None:
     assert pred.value == "SVO" and all(e.supports == "SVO" for e in pred.evidence)
 
 
+def test_freedom_conceded_before_a_basic_order() -> None:
+    assert clf.classify(ORDER, sp("Constituent order in Hup is relatively free, but the formally least-marked pattern "
+                                  "is clearly verb-final.")).value == "SOV"
+    assert clf.classify(ORDER, sp("Although word order is free, SVO is by far the most common order.")).value == "SVO"
+    # a freedom claim without a competing order still stands
+    assert clf.classify(ORDER, sp("Word order is relatively free, but this is not discussed here.")
+                        ).value == "No dominant order"
+
+
 def test_free_order_of_a_named_language() -> None:
     assert clf.classify(ORDER, sp("The word order in Armenian is relatively free (nonrigid S-O-V).")
                         ).value == "No dominant order"

@@ -27,7 +27,7 @@ _ORDER_FORMULA = re.compile(r"(?=.*V)(?!.*(.).*\1)[SAOPVX]{3}")
 # Words that mark an author's statement as the description of the *basic* pattern.
 STRONG_MARKERS = re.compile(
     # not after "non-": "the non-canonical order (AOV)" describes a marked order, not the basic one
-    r"(?<!non-)(?<!non)\b(basic|dominant|unmarked|neutral|canonical|default|normal|typical|standard|"
+    r"(?<!non-)(?<!non)\b(basic|dominant|unmarked|least[- ]marked|neutral|canonical|default|normal|typical|standard|"
     r"primary|preferred|pragmatically neutral|most common|most frequent|predominant(?:ly)?|"
     r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed)\b",
     re.I,
@@ -179,7 +179,7 @@ def negated_before(text: str, start: int, window: int = 40) -> bool:
 # Bibliography entries and citations: "Watson, R.L. 1997 OV Order in Ma'di." carry no claim.
 REFERENCE = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?[.:,]?\s+[A-Z][\w'’-]+(?:\s+[A-Z\w'’-]+){0,8}[.:]|\bpp?\.\s*\d|\bed(?:s)?\.\s|\bvol\.\s")
 WEAKENERS = re.compile(
-    r"\b(residual|marginal(?:ly)?|rare(?:ly)?|marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
+    r"\b(residual|marginal(?:ly)?|rare(?:ly)?|(?<!least-)(?<!least )marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
     r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
     r"clauses)|focus|topicali[sz]\w*|emphatic|inversion|inverted|fronted|fronting|"
     r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual))\b",

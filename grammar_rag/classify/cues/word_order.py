@@ -107,6 +107,10 @@ _CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|
 # six orders"); a bare "their relative order is free" may be about two objects or two adverbials.
 _CLAUSE_ORDER = re.compile(r"(?:word|\b(?:constituents?|clausal|clause|sentence|basic|dominant|canonical|"
                            r"configurational|orders|any|subject|object|verb))\b", re.I)  # "YurakaréWord order": OCR glue
+# Freedom conceded before an order is asserted: "relatively free, but the unmarked order is SOV",
+# "although word order is free, SOV is by far the most common".
+_CONCEDED_AFTER = re.compile(r"[^.;]{0,40}?\b(?:but|though|although|yet|however)\b", re.I)
+_CONCEDED_BEFORE = re.compile(r"\b(?:although|though|while|whilst|even if|despite)\b", re.I)
 # Orders listed after "other orders" are the alternatives to the basic one, however frequent.
 _OTHER_ORDERS = re.compile(r"\b(?:other|alternative|additional) (?:\w+ ){0,2}?orders?\b", re.I)
 # "SVO languages", "SOV-type languages": the class of languages, not a claim about this one.
@@ -263,6 +267,8 @@ class WordOrderFamily:
                     w = base * max(strength_at(m.start(), m.end()), 0.8) * phrasal
                     if not _CLAUSE_ORDER.search(text[max(0, m.start() - 40) : m.end()]):
                         w *= 0.3  # "their relative order is free", "no fixed order": order of what?
+                    if found and (_CONCEDED_AFTER.match(text, m.end()) or _CONCEDED_BEFORE.search(text, 0, m.start())):
+                        w *= 0.5  # "order is relatively free, but the least-marked pattern is verb-final"
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
             if found:
                 mentioned_per_sentence.append((sent, found))
