@@ -38,7 +38,7 @@ from benchmarks import rag_bench
 from benchmarks.common import bench_entry, write_report
 from benchmarks.gold import VALUES, score_value
 from grammar_rag.config import cache_dir
-from grammar_rag.errors import GrammarRagError
+from grammar_rag.errors import DataDirError, GrammarRagError
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,12 @@ def transfer_gold(root: Path, data_dir: Path | None) -> tuple[dict[str, dict[str
     WALS_49A paragraph file whose language has a usable WALS value."""
     from grammar_rag.features import wals_value
 
+    needed = [root / "annotated_benchmark.csv", root / "annotated_benchmark_number_of_cases.csv",
+              root / "paragraphs" / SOURCE_FOLDER]
+    missing = [str(p) for p in needed if not p.exists()]
+    if missing:
+        raise DataDirError(f"the transfer check needs both annotation files and paragraphs/{SOURCE_FOLDER}; "
+                           f"missing: {', '.join(missing)} (--data-dir must contain rag_on_grammars/ or be it)")
     main = _read_rows(root / "annotated_benchmark.csv")
     cases = _read_rows(root / "annotated_benchmark_number_of_cases.csv")
     seen = {key: {r["Filename"].strip() for r in main if r.get("Filename")} for key in MAIN_COLUMNS}

@@ -47,3 +47,8 @@ def test_end_to_end_split_by_seen_and_unseen(tmp_path: Path, monkeypatch: pytest
     table = (tmp_path / "cache" / "wals_transfer" / "data" / "rag_on_grammars" / "annotated_benchmark.csv").read_text()
     assert "tur1980" not in table
     assert out.with_suffix(".md").read_text().startswith("# Transfer check")
+
+
+def test_bad_data_dir_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert T.main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "t.json")]) == 2
+    assert "annotated_benchmark.csv" in capsys.readouterr().err
