@@ -125,8 +125,6 @@ _TOC = re.compile(r"(?:\.\s?){6,}|(?:…\s*){2,}")
 # a term beside page numbers is a pointer, not a claim ("un- (negative prefix) 4.2.6").
 _PAGE_REF = re.compile(r"[,;]\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s?ff?\.?)?(?=\s|,|;|$)")
 _SECTION_REF = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,2}){1,3}[a-z]{0,3}(?![\w.])")
-
-
 _FOUR_DIGITS = re.compile(r"\d\D*\d\D*\d\D*\d")
 _BARE_NUMBER = re.compile(r"(?<![\w.(,;-])\d{1,4}(?![\w.)])")
 

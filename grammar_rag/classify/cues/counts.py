@@ -81,6 +81,8 @@ _COUNT_ADJ = (r"(?:morphological|core|grammatical|distinct|different|nominal|syn
 # A case named in a sentence about pronouns only ("the =ko series pronouns (ergative case)"): WALS 49A
 # counts the cases of nouns.
 _PRONOUN_ONLY = re.compile(r"^(?!.*\b(?:nouns?|nominals?|NPs?|noun phrases?)\b).*\bpronoun", re.I | re.S)
+# Punctuation opening an enumeration after a count ("five cases: ..."; \x96/\x97 are cp1252 dashes).
+_ENUMERATION = re.compile(r"\s*[:—–(\x96\x97]")
 # Counts of one class of cases ("five oblique cases", "seven local cases") leave the core cases out.
 _SUBSET_ADJ = re.compile(r"\b(?:oblique|peripheral|local|spatial|semantic|adverbial|concrete)\b", re.I)
 
@@ -243,7 +245,7 @@ class CountFamily:
                 for m in stated.finditer(text):
                     n = _as_int(m.group(1))
                     # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
-                    listed = is_case and bool(re.match(r"\s*[:—–(\x96\x97]", text[m.end() :])) and len(
+                    listed = is_case and bool(_ENUMERATION.match(text, m.end())) and len(
                         _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
                     if n is None or n < 2 or n > 40 or not (listed or _COUNT_CONTEXT.search(text)):
                         continue

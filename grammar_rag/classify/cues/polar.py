@@ -96,13 +96,14 @@ GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?
 
 # The free translation of a content question ("... who Q 'Who did Hasan give money to?'"): its Q
 # morpheme marks a content question, which says nothing about polar questions.
+_OPEN_QUOTE = re.compile(r"[‘'\"“]")
 _WH_TRANSLATION = re.compile(r"[‘'\"“]\s*(?:who|whom|whose|what|which|where|when|why|how)\b", re.I)
 
 
 def _content_question_gloss(text: str, end: int) -> bool:
     """Whether the first free translation after ``end`` (within 120 characters) is a wh-question."""
-    m = re.search(r"[‘'\"“]", text[end : end + 120])
-    return bool(m and _WH_TRANSLATION.match(text, end + m.start()))
+    m = _OPEN_QUOTE.search(text, end, end + 120)
+    return bool(m and _WH_TRANSLATION.match(text, m.start()))
 
 
 _PREFILTER = re.compile(r"(?i:polar|yes|interrog|question|asking)|(?<![A-Za-z])" + Q_LABELS + r"(?![a-z])")
