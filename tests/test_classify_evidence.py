@@ -403,6 +403,47 @@ def test_verb_final_suffix_is_morphology_not_order() -> None:
     assert pred.value == "SVO" and all(e.supports == "SVO" for e in pred.evidence)
 
 
+def test_positions_of_subject_and_object_relative_to_the_verb_give_the_order() -> None:
+    # a neutral ("non-emphasized") clause is the basic one, and parentheses may sit inside the role phrase
+    pred = clf.classify(ORDER, sp("In a simple non-emphasized sentence the subject NP precedes the verb and the object "
+                                  "NPs (direct and indirect) follow the verb."))
+    assert pred.value == "SVO"
+    assert clf.classify(ORDER, sp("The subject usually follows the verb, and the object follows the verb too.")
+                        ).value == "VSO"
+    assert clf.classify(ORDER, sp("In the neutral clause the subject precedes the verb and the object also precedes "
+                                  "the verb.")).value == "SOV"
+    # morphology (subject prefixes before the verb stem) and one construction (with an auxiliary) are not clause order
+    assert clf.classify(ORDER, sp("Subject prefixes precede the verb stem and object suffixes follow the verb stem.")
+                        ).abstained
+    assert clf.classify(ORDER, sp("In clauses with an auxiliary verb the object (or objects) occurs before the main "
+                                  "verb.")).abstained
+
+
+def test_ocr_y_for_v_in_order_formulas() -> None:
+    assert clf.classify(ORDER, sp("The unmarked order of constituents in verbal clauses is SOY.")).value == "SOV"
+    # read as an order, "SOY" lets the alternation of two orders be seen
+    assert clf.classify(ORDER, sp("Nowadays SVO constituent order occurs in frequent variation with SOY order.")
+                        ).value == "No dominant order"
+
+
+def test_marker_of_an_earlier_order_belongs_to_its_own_clause() -> None:
+    # "default" qualifies SOV; OSV's clause says when it occurs
+    pred = clf.classify(ORDER, sp("Although SOV is the default clausal order of core arguments in a clause, OSV occurs "
+                                  "when the object has pragmatic topic function."))
+    assert pred.value == "SOV"
+
+
+def test_starred_order_is_ungrammatical_and_finite_verb_position_is_verb_second() -> None:
+    assert clf.classify(ORDER, sp("In the basic word order, *eat food (*SVO) is impossible.")).abstained
+    # "the object follows the finite verb" describes verb-second, not VO order
+    assert clf.classify(ORDER, sp("The direct object normally follows the finite verb.")).abstained
+
+
+def test_emphatic_is_a_weakener_but_non_emphatic_is_the_neutral_clause() -> None:
+    assert clf.classify(ORDER, sp("In non-emphatic sentences the order is SVO.",
+                                  "In emphatic sentences the order is OSV.")).value == "SVO"
+
+
 def test_freedom_conceded_before_a_basic_order() -> None:
     assert clf.classify(ORDER, sp("Constituent order in Hup is relatively free, but the formally least-marked pattern "
                                   "is clearly verb-final.")).value == "SOV"

@@ -29,7 +29,9 @@ STRONG_MARKERS = re.compile(
     # not after "non-": "the non-canonical order (AOV)" describes a marked order, not the basic one
     r"(?<!non-)(?<!non)\b(basic|dominant|unmarked|least[- ]marked|neutral|canonical|default|normal|typical|standard|"
     r"primary|preferred|pragmatically neutral|most common|most frequent|predominant(?:ly)?|"
-    r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed)\b",
+    r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed|"
+    # "in a simple non-emphasized sentence the subject precedes the verb": the neutral clause
+    r"non-?emphati\w*|non-?emphasi[sz]ed|unemphatic)\b",
     re.I,
 )
 MEDIUM_MARKERS = re.compile(
@@ -179,7 +181,7 @@ REFERENCE = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?[.:,]?\s+[A-Z][\w'’-]+(?:\s+
 WEAKENERS = re.compile(
     r"\b(residual|marginal(?:ly)?|rare(?:ly)?|(?<!least-)(?<!least )marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
     r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
-    r"clauses)|focus|topicali[sz]\w*|emphatic|inversion|inverted|fronted|fronting|"
+    r"clauses)|focus|topicali[sz]\w*|(?<!non-)(?<!non)(?<!un)emphatic|inversion|inverted|fronted|fronting|"
     r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual))\b",
     re.I,
 )

@@ -75,7 +75,7 @@ VERB_POSITION = {
     "medial": re.compile(r"\b(verb[- ]medial|predicate[- ]medial|verb[- ]second)\b", re.I),
 }
 # Cheap test run before the expensive patterns: most sentences say nothing about clause order.
-_PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVX]{3}|[SAOPVX]\s?[-–‐]")
+_PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVXY]{3}|[SAOPVX]\s?[-–‐]")
 # "X is an SOV language", "a verb-final language": a typological classification is a strong claim.
 TYPE_CLAIM = re.compile(
     r"\b(?:is|as|be) an? (?:\w+ ){0,2}?(?:[SAOPVX]{3}|(?:verb|predicate)[- ](?:final|initial|medial)|OV|VO)"
@@ -83,14 +83,31 @@ TYPE_CLAIM = re.compile(
 )
 # Compact (SOV), dashed (S-O-V) or spaced (A V P: "the order of constituents is A V P") formulas.
 _ORDER_ABBR = re.compile(
-    r"(?<![A-Za-z])([SAOPVX]{3}|[SAOPVX]\s?[-–‐]\s?[SAOPVX]\s?[-–‐]\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
+    r"(?<![A-Za-z])([SAOPVX]{3}|[SO]{2}Y|[SO]Y[SO]|Y[SO]{2}|[SAOPVX]\s?[-–‐]\s?[SAOPVX]\s?[-–‐]\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
 )
-# Relative order of object and verb alone: OV suggests the verb-final order, VO the verb-medial one.
-OBJECT_VERB = {
-    "final": re.compile(r"\b(?:direct )?objects? (?:\w+ ){0,3}?(?:precedes?|comes? before|occurs? before|is placed before|"
-                        r"appears? before) (?:the |its )?(?:main )?verb", re.I),
-    "medial": re.compile(r"\b(?:direct )?objects? (?:\w+ ){0,3}?(?:follows?|comes? after|occurs? after|is placed after|"
-                         r"appears? after) (?:the |its )?(?:main )?verb", re.I),
+_CLAUSE_BREAK = re.compile(r"[,;:]")
+# Position of a role relative to the verb: "the object NPs (direct and indirect) follow the verb".
+# Not morphology: "subject prefixes precede the verb stem" says nothing about clause order.
+_BEFORE = r"(?:precedes?|preceding|comes? before|occurs? before|is placed before|appears? before|stands? before)"
+_AFTER = r"(?:follows?|following|comes? after|occurs? after|is placed after|appears? after|stands? after)"
+_NOT_MORPH = r"(?![- ](?:prefix|suffix|affix|marker|agreement|clitic|pronoun|index|cross-reference|person)\w*)"
+
+
+def _role_relation(role: str) -> re.Pattern[str]:
+    return re.compile(
+        r"\b" + role + _NOT_MORPH + r"\s+(?:[\w()]+,?\s+){0,4}?(?:(" + _BEFORE + r")|(" + _AFTER + r")) "
+        # not "follows the finite verb": in verb-second languages the finite verb's position is not the verb's
+        r"(?:the |its )?(?:main )?(?:verb|predicate)(?![- ](?:stem|root|base|complex))",
+        re.I,
+    )
+
+
+# Relative order of object and verb alone: OV suggests the verb-final order, VO the verb-medial one;
+# with the subject's position stated too, the whole order follows.
+ROLE_VERB = {"S": _role_relation(r"(?:grammatical )?subjects?"), "O": _role_relation(r"(?:direct )?objects?")}
+_AUXILIARY = re.compile(r"\bauxiliar(?:y|ies)\b", re.I)
+_RELATIONS = {  # (subject before verb?, object before verb?) -> order
+    (True, False): "SVO", (True, True): "SOV", (False, False): "VSO", (False, True): "OVS",
 }
 # Two orders presented as alternatives ("partly SVO, partly SOV", "SVO occurs in frequent variation
 # with SOV", "transitive clauses (SOV/SVO)"): WALS codes two equally usual orders as no dominant order.
@@ -153,6 +170,8 @@ def no_dominant_value(feature: Feature) -> str | None:
 def _canonical(abbr: str) -> str | None:
     """'AOV' -> 'SOV', 'APV' -> 'SOV', 'VAP' -> 'VSO'; None if not a permutation of the roles."""
     letters = re.sub(r"[-–‐\s]", "", abbr)
+    if "Y" in letters:  # OCR reads V as Y: "the default SOY order", "(SOY/SYO)"
+        letters = letters.replace("Y", "V")
     if len(letters) < len(abbr) and "P" in letters and "V" not in letters and ("O" in letters or "X" in letters):
         # "S–P–O" (Huddleston's subject-predicator-object): with an O present, P is the predicator;
         # only in spelled-out formulas, since compact "POS" is the possessive gloss label
@@ -212,7 +231,13 @@ class WordOrderFamily:
             def strength_at(start: int, end: int, text: str = text) -> float:
                 """Strength of the clause around a match: 'the basic order is SVO, though objects may
                 be fronted' is a strong SVO statement; the weakener belongs to the other clause."""
-                local = text[max(0, start - 60) : end + 25]
+                left = max(0, start - 60)
+                for prior in _ORDER_ABBR.finditer(text, max(0, start - 120), start):
+                    # "Although SOV is the default order of core arguments, OSV occurs when ...": the
+                    # marker after an earlier order formula belongs to that formula's clause
+                    cut = _CLAUSE_BREAK.search(text, prior.end(), start)
+                    left = max(left, cut.end()) if cut else left
+                local = text[left : end + 25]
                 strength = 1.0 if TYPE_CLAIM.search(local) else statement_strength(local)
                 other = _OTHER_ORDERS.search(text, 0, start)  # "two other orders occur: OVS and SOV"
                 return strength * (0.5 if weakened(local) or other else 1.0)
@@ -221,8 +246,8 @@ class WordOrderFamily:
             found: set[str] = set()
             for m in _ORDER_ABBR.finditer(text):
                 order = _canonical(m.group(1))
-                if order is None or order not in orders:
-                    continue
+                if order is None or order not in orders or text[max(0, m.start() - 1) : m.start()] == "*":
+                    continue  # "*SVO" marks the order ungrammatical
                 if negated_before(text, m.start()):
                     if ndo:
                         cues.append(Cue(ndo, 0.3 * base, sent, "statement", f"not {m.group(1)}"))
@@ -249,13 +274,22 @@ class WordOrderFamily:
                     w = base * strength_at(m.start(), m.end()) * factor
                     cues.append(Cue(orders[target], w, sent, "statement", m.group(0)))
                     found.add(target)
-            for position, pat in OBJECT_VERB.items():
-                target = _default_for_position(list(orders), position)
+            relation: dict[str, tuple[bool, re.Match[str]]] = {}
+            for role, pat in ROLE_VERB.items():
                 m = pat.search(text)
-                if target and m and not negated_before(text, m.start()):
-                    w = base * strength_at(m.start(), m.end()) * 0.5
-                    cues.append(Cue(orders[target], w, sent, "statement", m.group(0)))
-                    found.add(target)
+                if m and not negated_before(text, m.start()):
+                    relation[role] = (m.group(1) is not None, m)
+            if "O" in relation:
+                o_before, om = relation["O"]
+                if "S" in relation:
+                    order, factor, start = _RELATIONS[(relation["S"][0], o_before)], 0.8, min(relation["S"][1].start(), om.start())
+                else:
+                    order, factor, start = _default_for_position(list(orders), "final" if o_before else "medial"), 0.5, om.start()
+                if order in orders:
+                    # "with an auxiliary verb the object occurs before the main verb" (S Aux O V): one construction
+                    w = base * strength_at(start, om.end()) * factor * (0.5 if _AUXILIARY.search(text) else 1.0)
+                    cues.append(Cue(orders[order], w, sent, "statement", text[start : om.end()]))
+                    found.add(order)
             if ndo:
                 # "the order is quite free, since modifiers can be added to the NP": phrase-internal
                 # order says nothing about the clause
