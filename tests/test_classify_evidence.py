@@ -419,6 +419,18 @@ def test_positions_of_subject_and_object_relative_to_the_verb_give_the_order() -
                                   "verb.")).abstained
 
 
+def test_spelled_out_orders_written_as_lists() -> None:
+    assert clf.classify(ORDER, sp("The normal word order in Kuna is subject + object + predicate.")).value == "SOV"
+    assert clf.classify(ORDER, sp("The normal word order of the sentence is subject, object and verb.")).value == "SOV"
+    assert clf.classify(ORDER, sp("The basic order of constituents in the clause is: verb, subject, object.")
+                        ).value == "VSO"
+    # a list of the roles is not an order unless it is predicated
+    assert clf.classify(ORDER, sp("It is not easy to decide the dominant word order in terms of the subject, object, "
+                                  "and verb.")).abstained
+    # "VO order" is the verb-medial counterpart of "OV order"
+    assert clf.classify(ORDER, sp("The VO order is the most common order in texts.")).value == "SVO"
+
+
 def test_ocr_y_for_v_in_order_formulas() -> None:
     assert clf.classify(ORDER, sp("The unmarked order of constituents in verbal clauses is SOY.")).value == "SOV"
     # read as an order, "SOY" lets the alternation of two orders be seen

@@ -34,7 +34,12 @@ ROLE_WORDS = {
     "O": r"(?:object|patient|undergoer|complement|X|O|P)",
     "V": r"(?:verb|predicate|V)",
 }
-_SEP = r"\s*[-–—‐/]\s*|\s+"
+# "subject-object-verb", "subject object verb", and lists: "subject + object + predicate", "subject,
+# object and verb" (a list names an order only in a sentence about order: see _LISTED)
+_SEP = r"\s*[-–—‐/]\s*|\s*[+,]\s*(?:and\s+)?(?:the\s+)?|\s+and\s+(?:the\s+)?|\s+"
+_LISTED = re.compile(r"[+,]|\sand\s")
+# A list is an order when it is predicated: "the normal order is subject, object, verb", "order: S, O, V".
+_LIST_INTRO = re.compile(r"(?:\b(?:is|are|was|were|be|order)\b|:)\s*(?:the\s+)?$", re.I)
 ORDER_CONTEXT = re.compile(
     r"\b(order|orders|ordering|language|constituent|clause|clauses|sentence|sentences|basic|dominant|"
     r"typolog\w*|pattern|structure|syntax|word-order)\b",
@@ -72,7 +77,7 @@ VERB_POSITION = {
         r"(?:first|initially|clause[- ]initially|at the beginning))\b",
         re.I,
     ),
-    "medial": re.compile(r"\b(verb[- ]medial|predicate[- ]medial|verb[- ]second)\b", re.I),
+    "medial": re.compile(r"\b(verb[- ]medial|predicate[- ]medial|verb[- ]second|VO language|VO order)\b", re.I),
 }
 # Cheap test run before the expensive patterns: most sentences say nothing about clause order.
 _PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVXY]{3}|[SAOPVX]\s?[-–‐]")
@@ -261,7 +266,11 @@ class WordOrderFamily:
                 for m in pat.finditer(text):
                     if negated_before(text, m.start()):
                         continue
-                    cues.append(Cue(orders[order], base * strength_at(m.start(), m.end()), sent, "statement", m.group(0)))
+                    listed = bool(_LISTED.search(m.group(0)))
+                    if listed and not _LIST_INTRO.search(text, max(0, m.start() - 20), m.start()):
+                        continue  # "in terms of the subject, object, and verb" lists the roles, not an order
+                    w = base * (strength_at(m.start(), m.end()) if context or not listed else 0.2)
+                    cues.append(Cue(orders[order], w, sent, "statement", m.group(0)))
                     found.add(order)
             for position, pat in VERB_POSITION.items():
                 target = _default_for_position(list(orders), position)
