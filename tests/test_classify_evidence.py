@@ -431,6 +431,23 @@ def test_spelled_out_orders_written_as_lists() -> None:
     assert clf.classify(ORDER, sp("The VO order is the most common order in texts.")).value == "SVO"
 
 
+def test_verb_last_phrasings_and_slot_templates() -> None:
+    assert clf.classify(ORDER, sp("This is what may be called the unmarked word order, i.e., with the verb last.")
+                        ).value == "SOV"
+    assert clf.classify(ORDER, sp("The predicate is typically the final constituent of the clause.")).value == "SOV"
+    assert clf.classify(ORDER, sp("In the basic clause the verb usually occupies the final position in the sentence.")
+                        ).value == "SOV"
+    # a template with other slots between the roles
+    assert clf.classify(ORDER, sp("The unmarked word order is subject-oblique-indirect object-direct object-verb.")
+                        ).value == "SOV"
+    assert clf.classify(ORDER, sp("The subject can occur at the right edge, so that the basic word order is: "
+                                  "Predicate - Object - Obliques - Subject.")).value == "VOS"
+    # OCR doubles or swaps the dashes of a formula
+    assert clf.classify(ORDER, sp("S-V-—O can be established as the basic word order.")).value == "SVO"
+    # a template without one of the three roles is no clause order
+    assert clf.classify(ORDER, sp("The default word order is Topic/Subject - Time - Verb - Locative.")).abstained
+
+
 def test_ocr_y_for_v_in_order_formulas() -> None:
     assert clf.classify(ORDER, sp("The unmarked order of constituents in verbal clauses is SOY.")).value == "SOV"
     # read as an order, "SOY" lets the alternation of two orders be seen

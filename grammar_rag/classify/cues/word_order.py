@@ -68,7 +68,12 @@ VERB_POSITION = {
         r"\b((?:verb|predicate)[- ]final(?! (?:\w+ )?(?:suffix|suffixes|vowels?|syllables?|morphemes?|"
         r"particles?|markers?|clitics?|tones?|consonants?|stress))|head[- ]final|OV language|OV order|"
         r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed|is found|is positioned) "
-        r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end))\b",
+        r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end)|"
+        # "with the verb last", "the verb usually occupies the final position in the sentence", "the
+        # predicate is typically the final constituent of the clause"
+        r"with the (?:verb|predicate) (?:last|final)|(?:verb|predicate)s? (?:\w+ ){0,2}?(?:occup(?:y|ies)|takes?) "
+        r"the (?:clause[- ]|sentence[- ])?final (?:position|slot)|(?:verb|predicate)s? (?:is|are) (?:\w+ ){0,2}?"
+        r"the (?:final|last) (?:constituent|element|word))\b",
         re.I,
     ),
     "initial": re.compile(
@@ -88,9 +93,38 @@ TYPE_CLAIM = re.compile(
 )
 # Compact (SOV), dashed (S-O-V) or spaced (A V P: "the order of constituents is A V P") formulas.
 _ORDER_ABBR = re.compile(
-    r"(?<![A-Za-z])([SAOPVX]{3}|[SO]{2}Y|[SO]Y[SO]|Y[SO]{2}|[SAOPVX]\s?[-–‐]\s?[SAOPVX]\s?[-–‐]\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
+    r"(?<![A-Za-z])([SAOPVX]{3}|[SO]{2}Y|[SO]Y[SO]|Y[SO]{2}|[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
 )
 _CLAUSE_BREAK = re.compile(r"[,;:]")
+# A template of four or more slots, the roles among other elements: "the unmarked word order is
+# subject-oblique-indirect object-direct object-verb", "SUBJECT – ADJUNCT - OBJECT - VERB".
+_SLOT = r"[A-Za-z][\w/()]*(?: [A-Za-z][\w()]*){0,2}"
+_TEMPLATE = re.compile(_SLOT + r"(?:\s*(?:[-–—‒~]{1,2}|\+)\s*" + _SLOT + r"){3,7}")
+_TEMPLATE_SPLIT = re.compile(r"\s*(?:[-–—‒~]{1,2}|\+)\s*")
+_SLOT_ROLE = (
+    ("X", re.compile(r"^(?:indirect|second|oblique|dative)\b", re.I)),
+    ("S", re.compile(r"^(?:(?:topic/)?subj(?:ect)?|S|A|agent|actor)$", re.I)),
+    ("O", re.compile(r"^(?:(?:direct |primary )?obj(?:ect)?|O|P|patient|undergoer)$", re.I)),
+    ("V", re.compile(r"^(?:(?:main |principal |finite |lexical )?verb|V|predicate|pred)$", re.I)),
+)
+
+
+def _template_order(template: str) -> str | None:
+    """'subject-oblique-indirect object-direct object-verb' -> 'SOV' (one S, O and V among the slots)."""
+    slots = _TEMPLATE_SPLIT.split(template.strip())
+    roles = []
+    for i, slot in enumerate(slots):
+        words = slot.split()
+        # the match may start inside the sentence ("order is subject-...") and end in it ("VERB Examples")
+        variants = [slot, " ".join(words[-2:]), words[-1]] if i == 0 else (
+            [slot, " ".join(words[:2]), words[0]] if i == len(slots) - 1 else [slot])
+        role = next((r for v in variants for r, pat in _SLOT_ROLE if pat.search(v)), None)
+        if role in {"S", "O", "V"}:
+            roles.append(role)
+    order = "".join(roles)
+    return order if sorted(order) == sorted("SOV") else None
+
+
 # Position of a role relative to the verb: "the object NPs (direct and indirect) follow the verb".
 # Not morphology: "subject prefixes precede the verb stem" says nothing about clause order.
 _BEFORE = r"(?:precedes?|preceding|comes? before|occurs? before|is placed before|appears? before|stands? before)"
@@ -174,7 +208,7 @@ def no_dominant_value(feature: Feature) -> str | None:
 
 def _canonical(abbr: str) -> str | None:
     """'AOV' -> 'SOV', 'APV' -> 'SOV', 'VAP' -> 'VSO'; None if not a permutation of the roles."""
-    letters = re.sub(r"[-–‐\s]", "", abbr)
+    letters = re.sub(r"[-–‐—~\s]", "", abbr)
     if "Y" in letters:  # OCR reads V as Y: "the default SOY order", "(SOY/SYO)"
         letters = letters.replace("Y", "V")
     if len(letters) < len(abbr) and "P" in letters and "V" not in letters and ("O" in letters or "X" in letters):
@@ -271,6 +305,11 @@ class WordOrderFamily:
                         continue  # "in terms of the subject, object, and verb" lists the roles, not an order
                     w = base * (strength_at(m.start(), m.end()) if context or not listed else 0.2)
                     cues.append(Cue(orders[order], w, sent, "statement", m.group(0)))
+                    found.add(order)
+            for m in _TEMPLATE.finditer(text) if context else ():
+                order = _template_order(m.group(0))
+                if order in orders and order not in found and _LIST_INTRO.search(text, max(0, m.start() - 20), m.start()):
+                    cues.append(Cue(orders[order], base * strength_at(m.start(), m.end()), sent, "statement", m.group(0)))
                     found.add(order)
             for position, pat in VERB_POSITION.items():
                 target = _default_for_position(list(orders), position)
