@@ -109,20 +109,26 @@ _SLOT_ROLE = (
 )
 
 
-def _template_order(template: str) -> str | None:
-    """'subject-oblique-indirect object-direct object-verb' -> 'SOV' (one S, O and V among the slots)."""
-    slots = _TEMPLATE_SPLIT.split(template.strip())
+def _template_order(template: str) -> tuple[str | None, int]:
+    """'subject-oblique-indirect object-direct object-verb' -> ('SOV', offset of the first slot).
+
+    The match may start inside the sentence ("order is subject-...") and end in it ("VERB
+    Examples"), so the first slot is also tried by its last words and the last slot by its first.
+    """
+    slots = _TEMPLATE_SPLIT.split(template)
     roles = []
+    first = 0
     for i, slot in enumerate(slots):
         words = slot.split()
-        # the match may start inside the sentence ("order is subject-...") and end in it ("VERB Examples")
         variants = [slot, " ".join(words[-2:]), words[-1]] if i == 0 else (
             [slot, " ".join(words[:2]), words[0]] if i == len(slots) - 1 else [slot])
-        role = next((r for v in variants for r, pat in _SLOT_ROLE if pat.search(v)), None)
-        if role in {"S", "O", "V"}:
-            roles.append(role)
+        hit = next(((r, v) for v in variants for r, pat in _SLOT_ROLE if pat.search(v)), None)
+        if i == 0 and hit:
+            first = len(slot) - len(hit[1])
+        if hit and hit[0] in {"S", "O", "V"}:
+            roles.append(hit[0])
     order = "".join(roles)
-    return order if sorted(order) == sorted("SOV") else None
+    return (order if sorted(order) == sorted("SOV") else None), first
 
 
 # Position of a role relative to the verb: "the object NPs (direct and indirect) follow the verb".
@@ -307,8 +313,9 @@ class WordOrderFamily:
                     cues.append(Cue(orders[order], w, sent, "statement", m.group(0)))
                     found.add(order)
             for m in _TEMPLATE.finditer(text) if context else ():
-                order = _template_order(m.group(0))
-                if order in orders and order not in found and _LIST_INTRO.search(text, max(0, m.start() - 20), m.start()):
+                order, first = _template_order(m.group(0))
+                start = m.start() + first
+                if order in orders and order not in found and _LIST_INTRO.search(text, max(0, start - 20), start):
                     cues.append(Cue(orders[order], base * strength_at(m.start(), m.end()), sent, "statement", m.group(0)))
                     found.add(order)
             for position, pat in VERB_POSITION.items():
