@@ -448,6 +448,10 @@ def test_verb_last_phrasings_and_slot_templates() -> None:
     assert clf.classify(ORDER, sp("The default word order is Topic/Subject - Time - Verb - Locative.")).abstained
 
 
+def test_flexible_word_order_is_a_freedom_claim() -> None:
+    assert clf.classify(ORDER, sp("Coptic is a language with relatively flexible word order.")).value == "No dominant order"
+
+
 def test_ocr_y_for_v_in_order_formulas() -> None:
     assert clf.classify(ORDER, sp("The unmarked order of constituents in verbal clauses is SOY.")).value == "SOV"
     # read as an order, "SOY" lets the alternation of two orders be seen

@@ -51,7 +51,7 @@ NO_DOMINANT = re.compile(
     r"|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"
     r"|(?:word|constituent) order (?:(?:in|of) (?-i:[A-Z])[\w'’-]+ )?(?:is|seems|appears to be|remains) (?:(?!not\b)\w+ ){0,2}?"
     r"(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"
-    r"|(?:relatively |fairly |quite |rather |very |extremely )?free (?:word|constituent|clause|clausal|phrasal) order"
+    r"|(?:relatively |fairly |quite |rather |very |extremely )?(?:free|flexible) (?:word|constituent|clause|clausal|phrasal) order"
     r"|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"
     r"|order (?:of (?:the )?(?:major )?constituents )?is (?:(?!not\b)\w+ ){0,2}?(?:free|flexible|pragmatically)"
     r"|(?:word|constituent) order (?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
