@@ -239,6 +239,24 @@ def test_question_particle_initial() -> None:
     assert "Clause-initial question particle" in held
 
 
+def test_more_ways_of_placing_a_polar_marker() -> None:
+    held = _held("Polar questions are usually marked by the particle xay, which occurs as the first element in the clause.",
+                 "Polar questions are marked by the particle xay, which occurs as the first element.")
+    assert "Clause-initial question particle" in held and "Clause-final question particle" not in held
+    held = _held("Polar questions are marked by the markers =ua and =uai, cliticised to the right end of the question.",
+                 "Yes/no questions are formed with the clitic =ua at the right end of the clause.")
+    assert "Clause-final question particle" in held
+    held = _held("Polar questions are created by means of the second position clitic =tipa.",
+                 "Yes-no questions take the second position clitic =tipa.")
+    assert "Clause-medial question particle" in held
+
+
+def test_verb_suffix_cited_in_a_polar_question_is_verb_morphology() -> None:
+    held = _held("Warao marks yes/no questions with the sentence-final verb suffix -ra 'INTERROG'.",
+                 "Polar questions are explicit, with a finite verb in the interrogative form.")
+    assert "Interrogative verb morphology" in held
+
+
 def test_question_particle_second_position_is_medial() -> None:
     held = _held("Polar questions are marked by the question clitic =ma, which occurs in second position "
                  "after the first constituent.", "The yes-no question enclitic attaches to the first word.")

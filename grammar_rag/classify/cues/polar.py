@@ -27,20 +27,24 @@ POLAR_CONTEXT = re.compile(
 CONTENT_ONLY = re.compile(r"\b(content|wh-|information|question[- ]word|interrogative (?:pronoun|word)s?)\b", re.I)
 PARTICLE = re.compile(
     r"\b(?:question|interrogative|polar|yes[-/ ]no|dubitative|QUES|Q)[- ](?:particle|marker|clitic|enclitic|proclitic|"
-    r"morpheme|word|element)s?\b|\bparticles?\b",
+    r"morpheme|word|element)s?\b|\bparticles?\b|"
+    # a clitic cited with its boundary: "the second position clitic =tipa", "the markers =ua and =uai"
+    r"\b(?:(?:en|pro)?clitics?|morphemes?|markers?) =\w",
     re.I,
 )
 POSITIONS = {
     "final": re.compile(
         r"\b(?:(?:sentence|clause|utterance|phrase)[- ]final(?:ly)?|final position|in final|"
         r"at the (?:very )?end of (?:the |a )?(?:sentence|clause|utterance|question)|end of the (?:sentence|clause)|"
-        r"(?:occurs?|appears?|comes?|placed) (?:\w+ ){0,2}?(?:last|finally))\b",
+        r"(?:occurs?|appears?|comes?|placed) (?:\w+ ){0,2}?(?:last|finally)|"
+        r"(?:right|rightmost) (?:end|edge) of (?:the |a )?(?:sentence|clause|utterance|question)|right[- ]edge)\b",
         re.I,
     ),
     "initial": re.compile(
         r"\b(?:(?:sentence|clause|utterance)[- ]initial(?:ly)?|initial position|"
         r"at the (?:very )?(?:beginning|start) of (?:the |a )?(?:sentence|clause|utterance|question)|"
-        r"(?:introduces?|introduced by|begins? with|precedes?) (?:the |a )?(?:sentence|clause|question))\b",
+        r"(?:introduces?|introduced by|begins? with|precedes?) (?:the |a )?(?:sentence|clause|question)|"
+        r"(?:occurs?|appears?|comes?|stands?|placed) as the first (?:element|word|constituent))\b",
         re.I,
     ),
     "medial": re.compile(
@@ -86,7 +90,10 @@ VERB_MORPH = re.compile(
     r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|prefix|affix|infix|mood|verb form|verbal form|inflection|"
     r"paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
     r"interrogative (?:\w+ )?(?:suffix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
-    r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b",
+    r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b|"
+    # "marks yes/no questions with the sentence-final verb suffix -ra", "a finite verb in the interrogative form"
+    r"\bverb(?:al)? (?:suffix|prefix|affix)\w* [-–—]\w|\bverbs? in (?:the|an) interrogative form\b|"
+    r"\binterrogative forms? of the verb\b",
     re.I,
 )
 Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
