@@ -158,6 +158,15 @@ def test_free_negative_particle() -> None:
     assert pred.value == "0"
 
 
+def test_kind_of_negator_named_at_a_distance() -> None:
+    assert clf.classify(NEG, sp("Negation is marked by the particle maiv 'not', placed immediately before verbs.")
+                        ).value == "0"
+    assert clf.classify(NEG, sp("Alternatively, negation can also be expressed by the verbal suffix -kan 'NEG'.",
+                                "The optional negative marker is the verb suffix -ni.")).value == "1"
+    # a word derived from the verb is affixation, not a free adverb
+    assert clf.classify(NEG, sp("Negative circumstance is expressed by the derived adverb.")).abstained
+
+
 def test_counting_case_suffixes_in_glosses() -> None:
     text = ("(1) yara-ngu wanga-ERG gunga-LOC 'the man on the rock' "
             "(2) bayi-DAT yugu-ABL 'from the tree' (3) nyalnga-INS ngulu-GEN 'with the child's' "
