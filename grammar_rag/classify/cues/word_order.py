@@ -99,7 +99,9 @@ _CLAUSE_BREAK = re.compile(r"[,;:]")
 # A template of four or more slots, the roles among other elements: "the unmarked word order is
 # subject-oblique-indirect object-direct object-verb", "SUBJECT – ADJUNCT - OBJECT - VERB".
 _SLOT = r"[A-Za-z][\w/()]*(?: [A-Za-z][\w()]*){0,2}"
-_TEMPLATE = re.compile(_SLOT + r"(?:\s*(?:[-–—‒~]{1,2}|\+)\s*" + _SLOT + r"){3,7}")
+_TEMPLATE = re.compile(r"(?<![\w/()])" + _SLOT + r"(?:\s*(?:[-–—‒~]{1,2}|\+)\s*" + _SLOT + r"){3,7}")
+# cheap test first (the template search is slow on long sentences): a role word before a separator
+_TEMPLATE_HINT = re.compile(r"(?i:subj\w*|obj\w*|verb|predicate|pred)\s*(?:[-–—‒~]{1,2}|\+)\s*[A-Za-z]")
 _TEMPLATE_SPLIT = re.compile(r"\s*(?:[-–—‒~]{1,2}|\+)\s*")
 _SLOT_ROLE = (
     ("X", re.compile(r"^(?:indirect|second|oblique|dative)\b", re.I)),
@@ -312,7 +314,7 @@ class WordOrderFamily:
                     w = base * (strength_at(m.start(), m.end()) if context or not listed else 0.2)
                     cues.append(Cue(orders[order], w, sent, "statement", m.group(0)))
                     found.add(order)
-            for m in _TEMPLATE.finditer(text) if context else ():
+            for m in _TEMPLATE.finditer(text) if context and _TEMPLATE_HINT.search(text) else ():
                 order, first = _template_order(m.group(0))
                 start = m.start() + first
                 if order in orders and order not in found and _LIST_INTRO.search(text, max(0, start - 20), start):
