@@ -308,6 +308,18 @@ def test_tone_words_describing_intonation_or_tonal_polarity_are_not_question_ton
     assert pred.abstained or "Tone" not in pred.values
 
 
+def test_attitude_tone_polar_opposition_and_inverted_question_marks_are_not_evidence() -> None:
+    pred = clf.classify(POLAR, sp("In such a context, the polar-alternative question is likely to have an impatient, "
+                                  "hectoring, or petulant tone.",
+                                  "A polar question asked in a polite tone of voice expects a positive answer.",
+                                  "Nouns and verbs represent a polar opposition with a high tone on the stem."))
+    assert pred.abstained or "Tone" not in pred.values
+    pred = clf.classify(POLAR, sp("The falling question intonation is indicated by the inverted question mark in "
+                                  "this study of polar questions.",
+                                  "Polar questions are written with an inverted question mark."))
+    assert pred.abstained or "Interrogative word order" not in pred.values
+
+
 def test_same_intonation_as_declaratives_is_not_interrogative_intonation() -> None:
     held = _held("Polar questions have the same intonation as a declarative sentence.",
                  "Yes-no questions, like declarative sentences, display rising-falling intonation.",

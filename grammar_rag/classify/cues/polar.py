@@ -73,9 +73,14 @@ SAME_INTONATION = re.compile(
 # development half: grammars describe question tones in many ways).
 TONE = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final|extra[- ]high|floating) tones?|tonal(?:ly)?|tone)\b", re.I)
 # "polar tone" (a tone opposite to its neighbour's) and "polarity" are phonology, not polar questions.
-_PHONOLOGY_POLAR = re.compile(r"\bpolar(?:ity)? tones?\b|\btonal polarity\b|\bpolarity\b", re.I)
+_PHONOLOGY_POLAR = re.compile(r"\bpolar(?:ity)? tones?\b|\btonal polarity\b|\bpolarity\b|"
+                              r"\bpolar (?:opposition|opposites?|contrasts?)\b", re.I)
 # Prosodic units ("tone unit", "tone group") are intonation terms, not lexical/grammatical tone.
-TONE_UNIT = re.compile(r"\btone[- ](?:units?|groups?)\b", re.I)
+TONE_UNIT = re.compile(r"\btone[- ](?:units?|groups?)\b|"
+                       # the speaker's attitude, not pitch: "an impatient, hectoring, or petulant tone"
+                       r"\b(?:impatient|hectoring|petulant|polite|rude|friendly|angry|sarcastic|ironic|irritated|"
+                       r"pleading|gentle|harsh|formal|informal|respectful|conversational)(?:,? (?:or |and )?\w+){0,3} "
+                       r"tone\b|\btone of voice\b", re.I)
 # A tone carried by a particle or ending ("the enclitic has high tone") describes that morpheme;
 # the question is then marked by the morpheme, not by tone.
 TONE_BEARER = re.compile(r"\b(?:particles?|(?:en)?clitics?|suffix(?:es)?|prefix(?:es)?|morphemes?|endings?|markers?)\b", re.I)
@@ -85,6 +90,8 @@ WORD_ORDER = re.compile(
     r"fronting of the (?:verb|auxiliary|predicate))\b",
     re.I,
 )
+# "the inverted question mark '¿'", "inverted commas": names of punctuation, not word order
+_PUNCTUATION_NAMES = re.compile(r"\binverted (?:question|exclamation) marks?|\binverted commas\b", re.I)
 NO_CHANGE = re.compile(r"\b(?:no (?:change|inversion)|same (?:word )?order|unchanged|not (?:change|inverted|altered)|identical)\b", re.I)
 VERB_MORPH = re.compile(
     r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|prefix|affix|infix|mood|verb form|verbal form|inflection|"
@@ -216,7 +223,7 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             # syllable carries high tone" describes the intonation
             described = TONE_BEARER.search(near) or INTONATION.search(text)
             cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", m.group(0)))
-        m = WORD_ORDER.search(text)
+        m = WORD_ORDER.search(_PUNCTUATION_NAMES.sub(" ", text))
         if m and not NO_CHANGE.search(text) and not negated_before(text, m.start(), 25):
             cues.append(Cue("word_order", w, sent, "statement", m.group(0)))
         m = VERB_MORPH.search(text)
