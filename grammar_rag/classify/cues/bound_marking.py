@@ -67,8 +67,11 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
     # "negation is marked by the particle maiv", "negation can also be expressed by the verbal suffix
     # -kan", "the optional negative marker is the verb suffix -ή": the marker's kind named at a distance
     # (not "expressed by the derived adverb": a word derived from the verb is affixation)
-    by_kind = (topic_re + r"\s+(?:\w+\s+){0,3}?(?:marked|expressed|indicated|formed|realized|realised|encoded|signalled) "
-               r"(?:\w+ ){0,2}?by (?:(?!derived\b)\w+ ){0,3}?{kind}|" + topic_re + r" (?:marker|morpheme|form)s? (?:is|are) (?:\w+ ){0,3}?{kind}")
+    def by_kind(kind: str) -> str:
+        return (topic_re + r"\s+(?:\w+\s+){0,3}?(?:marked|expressed|indicated|formed|realized|realised|encoded|signalled) "
+                r"(?:\w+ ){0,2}?by (?:(?!derived\b)\w+ ){0,3}?" + kind + r"|"
+                + topic_re + r" (?:marker|morpheme|form)s? (?:is|are) (?:\w+ ){0,3}?" + kind)
+
     bound_prose = re.compile(
         r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS + r"|" + BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re
         + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
@@ -80,7 +83,7 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         # "the future negative is formed by the addition of -illa to the verb stem"
         + r"|" + topic_re + r" (?:\w+ ){0,4}?(?:is|are) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"
         + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|adding|attached|attaching|clitici[sz]ed|affixed) "
-        r"(?:\S+\s+){0,4}?to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb|predicate)|" + by_kind.replace("{kind}", BOUND_WORDS) + ")",
+        r"(?:\S+\s+){0,4}?to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb|predicate)|" + by_kind(BOUND_WORDS) + ")",
         re.I,
     )
     free_prose = re.compile(
@@ -88,7 +91,7 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         + r"|" + topic_re + r"(?<!ed) (?:verb|word|adverb)s?\b"  # not "a negated verb"
         # placed relative to the subject or object: a bound morpheme cannot move around arguments
         + r"|" + topic_re + r"\w*\s+(?:\S+\s+){0,8}?(?:before|after|precedes?|follows?|preceding|following)\s+"
-        r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b|" + by_kind.replace("{kind}", FREE_WORDS) + ")",
+        r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b|" + by_kind(FREE_WORDS) + ")",
         re.I,
     )
     return bound_gloss, free_gloss, bound_prose, free_prose, inflected_word

@@ -99,10 +99,11 @@ _CLAUSE_BREAK = re.compile(r"[,;:]")
 # A template of four or more slots, the roles among other elements: "the unmarked word order is
 # subject-oblique-indirect object-direct object-verb", "SUBJECT – ADJUNCT - OBJECT - VERB".
 _SLOT = r"[A-Za-z][\w/()]*(?: [A-Za-z][\w()]*){0,2}"
-_TEMPLATE = re.compile(r"(?<![\w/()])" + _SLOT + r"(?:\s*(?:[-–—‒~]{1,2}|\+)\s*" + _SLOT + r"){3,7}")
+_SLOT_SEP = r"\s*(?:[-–—‒~]{1,2}|\+)\s*"  # dashes (OCR may double them) or "+"
+_TEMPLATE = re.compile(r"(?<![\w/()])" + _SLOT + r"(?:" + _SLOT_SEP + _SLOT + r"){3,7}")
 # cheap test first (the template search is slow on long sentences): a role word before a separator
-_TEMPLATE_HINT = re.compile(r"(?i:subj\w*|obj\w*|verb|predicate|pred)\s*(?:[-–—‒~]{1,2}|\+)\s*[A-Za-z]")
-_TEMPLATE_SPLIT = re.compile(r"\s*(?:[-–—‒~]{1,2}|\+)\s*")
+_TEMPLATE_HINT = re.compile(r"(?i:subj\w*|obj\w*|verb|predicate|pred)" + _SLOT_SEP + r"[A-Za-z]")
+_TEMPLATE_SPLIT = re.compile(_SLOT_SEP)
 _SLOT_ROLE = (
     ("X", re.compile(r"^(?:indirect|second|oblique|dative)\b", re.I)),
     ("S", re.compile(r"^(?:(?:topic/)?subj(?:ect)?|S|A|agent|actor)$", re.I)),
@@ -268,7 +269,6 @@ class WordOrderFamily:
         ndo = no_dominant_value(ctx.feature)
         spelled = _spelled_patterns(list(orders))
         cues: list[Cue] = []
-        mentioned_per_sentence: list[tuple[Sentence, set[str]]] = []
         for sent in sentences:
             if not _PREFILTER.search(sent.text) or sent.is_gloss:
                 continue
@@ -361,8 +361,6 @@ class WordOrderFamily:
                     if found and (_CONCEDED_AFTER.match(text, m.end()) or _CONCEDED_BEFORE.search(text, 0, m.start())):
                         w *= 0.5  # "order is relatively free, but the least-marked pattern is verb-final"
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
-            if found:
-                mentioned_per_sentence.append((sent, found))
             if ndo and len(found) >= 2:
                 m = ALTERNATION.search(text)
                 if m and not negated_before(text, m.start()):
