@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from grammar_rag.classify import make_classifier
 from grammar_rag.classify.cues import select_family
-from grammar_rag.classify.statements import is_table_of_contents, looks_like_gloss, split_sentences
+from grammar_rag.classify.statements import (
+    is_table_of_contents,
+    looks_like_gloss,
+    negated_before,
+    split_sentences,
+)
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue, Passage, ScoredPassage
 
 ORDER = Feature(
@@ -266,6 +271,24 @@ def test_verb_suffix_cited_in_a_polar_question_is_verb_morphology() -> None:
     assert "Interrogative verb morphology" in held
 
 
+def test_interrogative_mode_ending_and_suffixing_to_the_verb_are_verb_morphology() -> None:
+    for sentences in (
+        ("The declarative and interrogative modes are formed by suffixes.",
+         "Yes-no questions use the interrogative mode of the verb."),
+        ("Polar questions take the interrogative ending -pnikka.",
+         "The interrogative ending marks yes-no questions."),
+        ("Questioning involves the obligatory suffixing of the verbal interrogative marker -ra.",
+         "In polar questions the marker is suffixed to the auxiliary."),
+        ("Interrogative -ni can only be suffixed to a finite verb in yes-no questions.",
+         "Polar questions are marked with -ni attached to the verb."),
+    ):
+        assert "Interrogative verb morphology" in _held(*sentences), sentences
+    # a question marker cited with a hyphen may be a clitic on any constituent: not verb morphology
+    held = _held("Question marker -e is an utterance-final clitic occurring in yes/no questions.",
+                 "Polar questions end with the question marker -e.")
+    assert "Interrogative verb morphology" not in held
+
+
 def test_question_particle_second_position_is_medial() -> None:
     held = _held("Polar questions are marked by the question clitic =ma, which occurs in second position "
                  "after the first constituent.", "The yes-no question enclitic attaches to the first word.")
@@ -325,6 +348,19 @@ def test_same_intonation_as_declaratives_is_not_interrogative_intonation() -> No
                  "Yes-no questions, like declarative sentences, display rising-falling intonation.",
                  "Polar questions are marked by the question particle ba at the end of the clause.")
     assert "Interrogative intonation only" not in held and "Clause-final question particle" in held
+    held = _held("The intonation of yes-no questions is identical to that of statements.",
+                 "The typical intonation pattern for questions is not normally distinct from that of statements.",
+                 "Polar questions are marked by the question particle ba at the end of the clause.")
+    assert "Interrogative intonation only" not in held and "Clause-final question particle" in held
+
+
+def test_yes_no_is_the_name_of_a_question_type_not_a_negator() -> None:
+    assert not negated_before("Yes-no questions take the interrogative suffix", 36)
+    assert not negated_before("yes or no questions take the interrogative suffix", 38)
+    assert negated_before("There is no interrogative suffix", 12)
+    held = _held("Yes-no questions take the interrogative suffix -ka on the verb.",
+                 "Yes/no questions are marked by the interrogative suffix -ka.")
+    assert "Interrogative verb morphology" in held
 
 
 def test_abstains_on_empty_and_irrelevant_evidence() -> None:
@@ -381,6 +417,9 @@ def test_index_and_contents_lines_are_not_evidence() -> None:
     assert is_table_of_contents(index) and is_table_of_contents(contents)
     assert is_table_of_contents("2.6 Stress and Intonation 40 2.6.1 Stress Pattern 41 Word Stress 2.6.2 Phrase Stress 43 "
                                 "2.6.3 Intonation Pattern 43 Pitch Patterns in Phrases 44")
+    # deep section numbers (seven levels) still mark a contents line
+    assert is_table_of_contents("1.1.1.2 Interrogative sentences 1.1.1.2.1 Yes-no questions 1.1.1.2.1.1 Neutral "
+                                "1.1.1.2.2.2.5 Intonation nucleus 1.1.1.2.2.2.6 Other possibilities")
     # tone digits in an interlinear example are not page numbers
     assert not is_table_of_contents("ba4 3 zo4 sa3 ka2 ta3 friend-COM neighbour-COM all-3PL come-NEG-FIN")
     assert not is_table_of_contents("Negation is marked by the suffix -ka (see 4.2.1 and 4.3), as in (12) and (13).")

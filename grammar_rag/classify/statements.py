@@ -41,7 +41,8 @@ MEDIUM_MARKERS = re.compile(
 )
 # Cues that the statement is about another language, a hypothesis being rejected, or a citation.
 NEGATORS = re.compile(
-    r"\b(not|no|never|neither|nor|rather than|instead of|contrary to|unlike|isn't|aren't|"
+    # "no" in the name "yes-no question" / "yes or no question" negates nothing
+    r"\b(not|(?<!yes-)(?<!yes/)(?<!yes–)(?<!yes )(?<!yes or )no|never|neither|nor|rather than|instead of|contrary to|unlike|isn't|aren't|"
     r"doesn't|don't|cannot|can't|lack(?:s|ing)?|absence of|without)\b",
     re.I,
 )
@@ -126,7 +127,7 @@ _TOC = re.compile(r"(?:\.\s?){6,}|(?:…\s*){2,}")
 # Back-of-book index entries ("negation, 211, 265, 388-94") and section lists ("8.1 Adverbs 8.1.1 ..."):
 # a term beside page numbers is a pointer, not a claim ("un- (negative prefix) 4.2.6").
 _PAGE_REF = re.compile(r"[,;]\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s?ff?\.?)?(?=\s|,|;|$)")
-_SECTION_REF = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,2}){1,3}[a-z]{0,3}(?![\w.])")
+_SECTION_REF = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d{1,2}){1,6}[a-z]{0,3}(?![\w.])")  # up to 1.1.1.2.2.2.5
 _FOUR_DIGITS = re.compile(r"\d\D*\d\D*\d\D*\d")
 _BARE_NUMBER = re.compile(r"(?<![\w.(,;-])\d{1,4}(?![\w.)])")
 

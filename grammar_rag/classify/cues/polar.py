@@ -66,7 +66,11 @@ INTONATION_ONLY = re.compile(
 SAME_INTONATION = re.compile(
     r"\b(?:same|identical|similar) (?:\w+ ){0,3}?(?:intonation|pitch|contour)\w* (?:\w+ ){0,3}?(?:as|to|like) "
     r"(?:\w+ ){0,3}?(?:declarative|statement|non-interrogative)|"
-    r"\blike (?:\w+ ){0,2}?(?:declarative|statement)s?\b[^.]{0,120}?\bintonation",
+    r"\blike (?:\w+ ){0,2}?(?:declarative|statement)s?\b[^.]{0,120}?\bintonation|"
+    # "The intonation of yes-no questions is identical to that of statements", "is not normally
+    # distinct from that of statements"
+    r"\b(?:intonation|pitch|contour)\w* (?:[\w/-]+ ){0,6}?(?:is|are) (?:\w+ ){0,2}?(?:(?:identical|similar|the same) (?:to|as)|"
+    r"not (?:\w+ )?(?:distinct|different) from) (?:that|those) of (?:\w+ ){0,2}?(?:declarative|statement|non-interrogative)",
     re.I,
 )
 # "tone" near polar-question vocabulary (a narrower "question tone" pattern did worse on the
@@ -94,13 +98,17 @@ WORD_ORDER = re.compile(
 _PUNCTUATION_NAMES = re.compile(r"\binverted (?:question|exclamation) marks?|\binverted commas\b", re.I)
 NO_CHANGE = re.compile(r"\b(?:no (?:change|inversion)|same (?:word )?order|unchanged|not (?:change|inverted|altered)|identical)\b", re.I)
 VERB_MORPH = re.compile(
-    r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|prefix|affix|infix|mood|verb form|verbal form|inflection|"
+    r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|prefix|affix|infix|mood|mode|ending|verb form|verbal form|inflection|"
     r"paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
     r"interrogative (?:\w+ )?(?:suffix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
     r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b|"
     # "marks yes/no questions with the sentence-final verb suffix -ra", "a finite verb in the interrogative form"
     r"\bverb(?:al)? (?:suffix|prefix|affix)\w* [-–—]\w|\bverbs? in (?:the|an) interrogative form\b|"
-    r"\binterrogative forms? of the verb\b",
+    r"\binterrogative forms? of the verb\b|"
+    # an interrogative morpheme said to belong to the verb ("the verbal interrogative marker -ra",
+    # "can only be suffixed to a finite verb"); a "question marker -e" alone may be a clitic
+    r"\bverbal (?:interrogative|question) (?:markers?|morphemes?)\b|"
+    r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?(?:verbs?|auxiliar(?:y|ies))\b",
     re.I,
 )
 Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
