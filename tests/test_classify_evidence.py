@@ -147,6 +147,23 @@ def test_negative_formed_by_adding_to_the_verb_stem() -> None:
                                 "Negative verbal adjectives are formed by adding -aatta to the verb-stem.")).value == "1"
 
 
+def test_more_wordings_of_a_bound_negator() -> None:
+    for sentences in (
+        ("The negative of any verb may be formed by adding the suffix -abe- directly to the theme.",
+         "The negative of a verb may be formed by adding -abe-."),
+        ("A finite verb is negated by placing high tone on its first syllable and suffixing -ne.",
+         "Verbal predicates are negated with the clitic sequence ket=ne."),
+        ("The morpheme -ne is suffixed to the verbs of negative sentences.",
+         "It is suffixed to the verbs in negative clauses."),
+        ("In main clauses negation appears on the verb, signalled with the prefix e-.",
+         "If the predicate is verbal, the negated verb takes the suffix -i."),
+    ):
+        assert clf.classify(NEG, sp(*sentences)).value == "1", sentences
+    # negated with a particle stays free
+    assert clf.classify(NEG, sp("Verbs are negated with the particle ba.",
+                                "The negative particle ba follows the verb.")).value == "0"
+
+
 def test_bound_marking_wins_beside_a_more_frequent_particle() -> None:
     # "can be marked by an affix": a described negative suffix suffices even where particles dominate
     pred = clf.classify(NEG, sp("Negation is marked by the negative suffix -tan on the verb.",

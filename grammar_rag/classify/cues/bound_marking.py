@@ -81,7 +81,14 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         # a negative conjugation / paradigm / stem of the verb is morphology, not a separate word
         + r"|" + topic_re + r" (?:verb(?:al)? )?(?:conjugations?|paradigms?|inflections?|stems?|verb forms?)\b"
         # "the future negative is formed by the addition of -illa to the verb stem"
-        + r"|" + topic_re + r" (?:\w+ ){0,4}?(?:is|are) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"
+        + r"|" + topic_re + r" (?:\w+ ){0,4}?(?:is|are|be) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"
+        # "a finite verb is negated by placing high tone on its first syllable and suffixing -ne",
+        # "verbal predicates are negated with the clitic sequence ket=ne"
+        + r"|" + topic_re + r" (?:by|with) (?:\S+ ){0,8}?(?:suffixing|prefixing|affixing|(?:an? |the )?(?:\w+ )?" + BOUND_WORDS + r")"
+        # "negation appears on the verb", "the negated verb takes the suffix -i"
+        + r"|" + topic_re + r" (?:appears|is marked|is expressed|is shown) on the (?:verb|predicate)"
+        + r"|" + topic_re + r" (?:verb|predicate)s? (?:\w+ ){0,2}?(?:takes?|bears?|carries?|receives?) (?:an? |the )?(?:\w+ )?"
+        + BOUND_WORDS
         + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|adding|attached|attaching|clitici[sz]ed|affixed) "
         r"(?:\S+\s+){0,4}?to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb|predicate)|" + by_kind(BOUND_WORDS) + ")",
         re.I,
