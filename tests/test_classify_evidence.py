@@ -251,6 +251,19 @@ def test_three_repeated_case_labels_are_counted() -> None:
     assert pred.value == "4 cases"
 
 
+def test_cases_listed_after_case_markers_are_counted() -> None:
+    pred = clf.classify(CASES, sp(
+        "The case markers are -ak 'Ergative', -atl 'Dative', -an 'Locative' and -kate 'Genitive'."))
+    # ERG, DAT, LOC, GEN + the unmarked absolutive
+    assert pred.value == "5 cases"
+    pred = clf.classify(CASES, sp(
+        "Nouns are inflected for number and case (Ergative, Dative, Locative, Genitive)."))
+    assert pred.value == "5 cases"
+    # names not introduced as the language's cases are not counted
+    pred = clf.classify(CASES, sp("The ergative, dative, locative and genitive are discussed in other languages."))
+    assert pred.abstained
+
+
 def _held(*texts: str) -> set[str]:
     pred = clf.classify(POLAR, sp(*texts))
     assert not pred.abstained

@@ -103,6 +103,15 @@ _NAME_ALT = "(?:" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + ")"
 _NAMED_CASES = re.compile(
     r"\b(?:" + _NAME_ALT + r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*/\s*))*" + _NAME_ALT + r"[- ]cases?\b", re.I
 )
+# A list of the cases introduced as such: "the case markers are -ak 'Ergative', -atl 'Dative' ...",
+# "one of the following case markers: locative -ta, instrumental -na", "nouns are inflected for
+# number and case (Absolutive, Ergative, Genitive, ...)": the names that follow are cases.
+_CASE_LIST_INTRO = re.compile(
+    r"\bcase[- ](?:markers?|suffix(?:es)?|endings?|affix(?:es)?|inflections?|clitics?|forms?)\b"
+    r"(?:\s+\w+){0,4}?\s*(?::|\bare\b|\binclude\b)|"
+    r"\b(?:inflect\w*|marked) for (?:\w+ ){0,3}?case\s*[(:]",
+    re.I,
+)
 # "in two cases" means instances: a count statement must also talk about morphology.
 _COUNT_CONTEXT = re.compile(
     r"\b(system|systems|marking|markers?|suffix(?:es)?|endings?|inflect\w*|distinguish\w*|nouns?|"
@@ -276,7 +285,9 @@ class CountFamily:
                     if case not in labels_seen or labels_seen[case].weight < base:
                         labels_seen[case] = cue
                 if not sent.is_gloss and "case" in sent.lower and not _PRONOUN_ONLY.search(text):
-                    for m in (n for span in _NAMED_CASES.finditer(text) for n in _CASE_NAMES.finditer(span.group(0))):
+                    listed_after = [text[m.end() : m.end() + 250] for m in _CASE_LIST_INTRO.finditer(text)]
+                    spans = [span.group(0) for span in _NAMED_CASES.finditer(text)] + listed_after
+                    for m in (n for span in spans for n in _CASE_NAMES.finditer(span)):
                         case = NAME_TO_CASE[m.group(1).lower()]
                         cue = Cue("", base * 0.8, sent, "statement", m.group(0))
                         label_hits[case] = label_hits.get(case, 0) + 2  # named as a case: trusted
