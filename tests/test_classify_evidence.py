@@ -262,6 +262,13 @@ def test_cases_listed_after_case_markers_are_counted() -> None:
     # names not introduced as the language's cases are not counted
     pred = clf.classify(CASES, sp("The ergative, dative, locative and genitive are discussed in other languages."))
     assert pred.abstained
+    # the list ends with its parenthesis or clause; a hyphenated name is one case; remarks in
+    # parentheses name no case
+    pred = clf.classify(CASES, sp(
+        "Nouns are inflected for case (Ergative, Dative-Locative, Genitive) in the Amazonian manner of "
+        "the comitative, allative, ablative and instrumental languages.",
+        "The case markers are: ergative -ak, genitive -kate (with dative overtones), ergative-absolutive -n."))
+    assert pred.value == "4 cases"
 
 
 def _held(*texts: str) -> set[str]:

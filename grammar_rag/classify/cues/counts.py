@@ -285,9 +285,9 @@ class CountFamily:
                     if case not in labels_seen or labels_seen[case].weight < base:
                         labels_seen[case] = cue
                 if not sent.is_gloss and "case" in sent.lower and not _PRONOUN_ONLY.search(text):
-                    listed_after = [text[m.end() : m.end() + 250] for m in _CASE_LIST_INTRO.finditer(text)]
+                    listed_after = [_listed_after(text, m) for m in _CASE_LIST_INTRO.finditer(text)]
                     spans = [span.group(0) for span in _NAMED_CASES.finditer(text)] + listed_after
-                    for m in (n for span in spans for n in _CASE_NAMES.finditer(span)):
+                    for m in (n for span in spans for n in _CASE_NAMES.finditer(_one_per_compound(span))):
                         case = NAME_TO_CASE[m.group(1).lower()]
                         cue = Cue("", base * 0.8, sent, "statement", m.group(0))
                         label_hits[case] = label_hits.get(case, 0) + 2  # named as a case: trusted
@@ -346,6 +346,32 @@ class CountFamily:
         confidence = round(min(0.8, 0.15 * len(cases)) * min(1.0, strength), 3)
         return Decision(value, confidence=confidence, cues=supporting(evidence, value, 6),
                         scores={value: strength}, reasoning=why + ".")
+
+
+def _listed_after(text: str, intro: re.Match[str]) -> str:
+    """The list a case-list intro opens: up to its closing parenthesis if it opened one, else to the
+    end of the clause, without parenthetical remarks ("instrumental (with comitative overtones)")."""
+    rest = text[intro.end() : intro.end() + 250]
+    if intro.group(0).rstrip().endswith("("):
+        return rest.split(")", 1)[0]
+    return re.sub(r"\([^)]*\)", " ", re.split(r"[;.]\s", rest, maxsplit=1)[0])
+
+
+_COMPOUND_NAME = re.compile(r"\b(" + _NAME_ALT + r")-(" + _NAME_ALT + r")\b", re.I)
+_UNMARKED_PARTNER = {"absolutive": "ergative", "nominative": "accusative"}
+
+
+def _one_per_compound(text: str) -> str:
+    """A hyphenated case name is one case ("the dative-locative", "benefactive-causal"); in an
+    alignment name ("nominative-accusative", "absolutive-ergative") the marked case is kept, since
+    it implies its unmarked partner (see ``_with_unmarked``)."""
+
+    def keep(m: re.Match[str]) -> str:
+        first, second = m.group(1), m.group(2)
+        partner = _UNMARKED_PARTNER.get(first.lower())
+        return second if partner == NAME_TO_CASE[second.lower()] else first
+
+    return _COMPOUND_NAME.sub(keep, text)
 
 
 def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[str, Cue]:
