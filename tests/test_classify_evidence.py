@@ -159,6 +159,11 @@ def test_more_wordings_of_a_bound_negator() -> None:
          "If the predicate is verbal, the negated verb takes the suffix -i."),
     ):
         assert clf.classify(NEG, sp(*sentences)).value == "1", sentences
+    # "postfix" is an older name for a suffix
+    assert clf.classify(NEG, sp("(16) -aha 'not', negative postfix, used only with the semelfactive.",
+                                "The negative postfixes follow the verb stem.")).value == "1"
+    assert "Interrogative verb morphology" in _held("Yes-no questions take the interrogative postfix -n.",
+                                                    "Polar questions are marked by the interrogative postfix.")
     # negated with a particle stays free
     assert clf.classify(NEG, sp("Verbs are negated with the particle ba.",
                                 "The negative particle ba follows the verb.")).value == "0"

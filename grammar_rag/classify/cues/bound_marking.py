@@ -35,7 +35,7 @@ TOPICS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (r"definite", ("DEF",), r"definite\w*"),
     (r"interrogat|polar|question", ("Q", "INT", "INTERR", "QUES", "QM"), r"interrogative|question"),
 )
-BOUND_WORDS = r"(?:suffix\w*|prefix\w*|infix\w*|circumfix\w*|affix\w*|clitic\w*|enclitic\w*|proclitic\w*|bound)"
+BOUND_WORDS = r"(?:suffix\w*|postfix\w*|postf\.|prefix\w*|infix\w*|circumfix\w*|affix\w*|clitic\w*|enclitic\w*|proclitic\w*|bound)"
 FREE_WORDS = r"(?:particles?|auxiliar(?:y|ies)|adverbs?|separate words?|free (?:morphemes?|forms?|words?)|independent words?)"
 _TOC = re.compile(r"(?:\.\s?){5,}|…{2,}")
 # "a preceding -e verb ablauts to -a before the negating particle", "in negative verb forms, stress

@@ -98,9 +98,9 @@ WORD_ORDER = re.compile(
 _PUNCTUATION_NAMES = re.compile(r"\binverted (?:question|exclamation) marks?|\binverted commas\b", re.I)
 NO_CHANGE = re.compile(r"\b(?:no (?:change|inversion)|same (?:word )?order|unchanged|not (?:change|inverted|altered)|identical)\b", re.I)
 VERB_MORPH = re.compile(
-    r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|prefix|affix|infix|mood|mode|ending|verb form|verbal form|inflection|"
+    r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|postfix|prefix|affix|infix|mood|mode|ending|verb form|verbal form|inflection|"
     r"paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
-    r"interrogative (?:\w+ )?(?:suffix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
+    r"interrogative (?:\w+ )?(?:suffix|postfix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
     r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b|"
     # "marks yes/no questions with the sentence-final verb suffix -ra", "a finite verb in the interrogative form"
     r"\bverb(?:al)? (?:suffix|prefix|affix)\w* [-–—]\w|\bverbs? in (?:the|an) interrogative form\b|"
