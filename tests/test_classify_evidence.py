@@ -307,6 +307,18 @@ def test_more_ways_of_placing_a_polar_marker() -> None:
     assert "Clause-medial question particle" in held
 
 
+def test_particle_positions_written_without_hyphen_or_with_the_question_type() -> None:
+    held = _held("The interrogative marker ka generally occurs at the beginning of a yes/no question.",
+                 "Yes/no questions have the interrogative marker in the beginning of the clause.")
+    assert "Clause-initial question particle" in held
+    held = _held("Note that the position of the question particle (always sentencefinal) is the same in all "
+                 "types of yes-no questions.", "Polar questions take the question particle ba.")
+    assert "Clause-final question particle" in held
+    held = _held("The polar question marker is appended like an enclitic to the first word of a clause.",
+                 "Yes-no questions take the question enclitic =qa.")
+    assert "Clause-medial question particle" in held
+
+
 def test_verb_suffix_cited_in_a_polar_question_is_verb_morphology() -> None:
     held = _held("Warao marks yes/no questions with the sentence-final verb suffix -ra 'INTERROG'.",
                  "Polar questions are explicit, with a finite verb in the interrogative form.")

@@ -34,15 +34,17 @@ PARTICLE = re.compile(
 )
 POSITIONS = {
     "final": re.compile(
-        r"\b(?:(?:sentence|clause|utterance|phrase)[- ]final(?:ly)?|final position|in final|"
-        r"at the (?:very )?end of (?:the |a )?(?:sentence|clause|utterance|question)|end of the (?:sentence|clause)|"
+        r"\b(?:(?:sentence|clause|utterance|phrase)[- ]?final(?:ly)?|final position|in final|"
+        r"at the (?:very )?end of (?:the |a )?(?:yes[-/ ]no |polar )?(?:sentence|clause|utterance|question)|"
+        r"end of the (?:sentence|clause)|"
         r"(?:occurs?|appears?|comes?|placed) (?:\w+ ){0,2}?(?:last|finally)|"
         r"(?:right|rightmost) (?:end|edge) of (?:the |a )?(?:sentence|clause|utterance|question)|right[- ]edge)\b",
         re.I,
     ),
     "initial": re.compile(
-        r"\b(?:(?:sentence|clause|utterance)[- ]initial(?:ly)?|initial position|"
-        r"at the (?:very )?(?:beginning|start) of (?:the |a )?(?:sentence|clause|utterance|question)|"
+        r"\b(?:(?:sentence|clause|utterance)[- ]?initial(?:ly)?|initial position|"
+        r"(?:at|in) the (?:very )?(?:beginning|start) of (?:the |a )?(?:yes[-/ ]no |polar )?"
+        r"(?:sentence|clause|utterance|question)|"
         r"(?:introduces?|introduced by|begins? with|precedes?) (?:the |a )?(?:sentence|clause|question)|"
         r"(?:occurs?|appears?|comes?|stands?|placed) as the first (?:element|word|constituent))\b",
         re.I,
@@ -51,7 +53,9 @@ POSITIONS = {
         r"\b(?:second[- ]position|wackernagel|after the first (?:word|constituent|element|phrase)|"
         r"(?:clause|sentence)[- ]medial(?:ly)?|"
         r"(?:follows?|attach\w* to|after|encliticized to|cliticized to) (?:the |any )?(?:questioned|focused|focus|queried|"
-        r"first) (?:constituent|element|word|phrase)|(?:follows?|after) any constituent)\b",
+        r"first) (?:constituent|element|word|phrase)|(?:follows?|after) any constituent|"
+        # "appended like an enclitic to the first word of a clause"
+        r"(?:appended|attached|added) (?:\w+ ){0,3}?to the first (?:word|constituent|element|phrase))\b",
         re.I,
     ),
 }
