@@ -97,6 +97,8 @@ def test_no_dominant_order() -> None:
     pred = clf.classify(ORDER, sp("There is no dominant word order; order is determined by pragmatic factors."))
     assert pred.value == "No dominant order"
     assert clf.classify(ORDER, sp("The language has a relatively free word order.")).value == "No dominant order"
+    assert clf.classify(ORDER, sp("Constituent order in Korafe verbal clauses is governed by pragmatic "
+                                  "constraints.")).value == "No dominant order"
 
 
 def test_negated_order_mention_does_not_count_for_it() -> None:

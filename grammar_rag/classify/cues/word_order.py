@@ -54,7 +54,7 @@ NO_DOMINANT = re.compile(
     r"|(?:relatively |fairly |quite |rather |very |extremely )?(?:free|flexible) (?:word|constituent|clause|clausal|phrasal) order"
     r"|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"
     r"|order (?:of (?:the )?(?:major )?constituents )?is (?:(?!not\b)\w+ ){0,2}?(?:free|flexible|pragmatically)"
-    r"|(?:word|constituent) order (?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
+    r"|(?:word|constituent) order (?:in (?:\w+ ){1,4}?)?(?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
     r"(?:pragmatic|discourse|information)"
     r"|(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)"
     r"|(?:appear|occur|come|be placed|be arranged|be ordered) in any order"
