@@ -414,6 +414,8 @@ def test_yes_no_is_the_name_of_a_question_type_not_a_negator() -> None:
     assert not negated_before("Yes-no questions take the interrogative suffix", 36)
     assert not negated_before("yes or no questions take the interrogative suffix", 38)
     assert negated_before("There is no interrogative suffix", 12)
+    assert not negated_before("the negative postfix (no. 18 below) is", 36)
+    assert not negated_before("SOV is found not only in main clauses", 0 + len("SOV is found not only in main "))
     held = _held("Yes-no questions take the interrogative suffix -ka on the verb.",
                  "Yes/no questions are marked by the interrogative suffix -ka.")
     assert "Interrogative verb morphology" in held

@@ -41,8 +41,8 @@ MEDIUM_MARKERS = re.compile(
 )
 # Cues that the statement is about another language, a hypothesis being rejected, or a citation.
 NEGATORS = re.compile(
-    # "no" in the name "yes-no question" / "yes or no question" negates nothing
-    r"\b(not|(?<!yes-)(?<!yes/)(?<!yes–)(?<!yes )(?<!yes or )no|never|neither|nor|rather than|instead of|contrary to|unlike|isn't|aren't|"
+    # "no" in the name "yes-no question" / "yes or no question", "no. 18" (number) or "not only" negates nothing
+    r"\b(not(?! only\b)|(?<!yes-)(?<!yes/)(?<!yes–)(?<!yes )(?<!yes or )no(?!\.\s*\d)|never|neither|nor|rather than|instead of|contrary to|unlike|isn't|aren't|"
     r"doesn't|don't|cannot|can't|lack(?:s|ing)?|absence of|without)\b",
     re.I,
 )
