@@ -17,7 +17,7 @@ from grammar_rag.classify.aggregate import Decision
 from grammar_rag.classify.base import CLASSIFIERS
 from grammar_rag.classify.cues import CueContext, select_family
 from grammar_rag.classify.statements import iter_sentences
-from grammar_rag.ingest.respace import RESPACE_FILES
+from grammar_rag.ingest.ocr_repair import REPAIR_FILES
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Prediction, ScoredPassage
 from grammar_rag.versioning import files_digest
 
@@ -26,7 +26,7 @@ def _source_version() -> str:
     """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
     here = Path(__file__).resolve().parent
     rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name != "llm_classifier.py"]
-    return "evidence-" + files_digest([*rules, *RESPACE_FILES])
+    return "evidence-" + files_digest([*rules, *REPAIR_FILES])
 
 
 VERSION = _source_version()

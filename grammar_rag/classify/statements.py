@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from grammar_rag.ingest.respace import respace
+from grammar_rag.ingest.ocr_repair import repair
 from grammar_rag.types import ScoredPassage
 
 # Sentence boundaries: ., ! or ? followed by space + capital/quote/bracket, or blank lines.
@@ -96,8 +96,8 @@ def split_sentences(text: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _split_cached(text: str) -> tuple[str, ...]:
     """Passages recur across configurations (BM25 order, reranked): split each text once."""
-    # letter-spaced OCR ("t h e o r d e r") is re-segmented first, or no word-level cue can match it
-    parts = _SENT_SPLIT.split(respace(text or ""))
+    # letter-spaced or word-doubled OCR is repaired first, or no word-level cue can match it
+    parts = _SENT_SPLIT.split(repair(text or ""))
     out: list[str] = []
     for part in parts:
         part = normalise_space(part)

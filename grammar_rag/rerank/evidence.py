@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from grammar_rag.ingest.respace import respace
+from grammar_rag.ingest.ocr_repair import repair
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.lexical import bm25_scores
 from grammar_rag.rerank.text import (
@@ -190,8 +190,8 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
     q = as_query(query)
     # idioms blanked first: "in order to", "in this case" would otherwise count as topic mentions
     # for every cue below (LOGO NDCG@20 on the rerankers benchmark: 0.8813 -> 0.8908)
-    # letter-spaced OCR re-segmented first ("t h e o r d e r"), as the classifier reads it
-    texts = [normalise_space(strip_idioms(respace(p.text))) for p in passages]
+    # letter-spaced or word-doubled OCR repaired first, as the classifier reads it
+    texts = [normalise_space(strip_idioms(repair(p.text))) for p in passages]
     bm = bm25_scores(q.text, texts)
     bm_max = max(bm) if bm and max(bm) > 0 else 1.0
     lang_names = guess_language_names(texts)

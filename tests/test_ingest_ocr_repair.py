@@ -1,4 +1,4 @@
-"""Repair of letter-spaced OCR text (grammar_rag.ingest.respace) and its use by the classifier."""
+"""Repair of letter-spaced and word-doubled OCR text (grammar_rag.ingest.ocr_repair) and its use."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from pathlib import Path
 
 from grammar_rag.classify import make_classifier
 from grammar_rag.features import get_catalogue
-from grammar_rag.ingest.respace import (
+from grammar_rag.ingest.ocr_repair import (
     build_vocabulary,
     is_letter_spaced,
+    is_word_doubled,
     load_vocabulary,
+    repair,
     respace,
+    undouble,
     write_vocabulary,
 )
 from grammar_rag.types import Passage, ScoredPassage
@@ -52,3 +55,17 @@ def test_vocabulary_is_built_from_html_and_round_trips(tmp_path: Path) -> None:
     out = write_vocabulary(counts, tmp_path / "words.tsv.gz")
     assert load_vocabulary(out) == counts
     assert len(load_vocabulary()) > 5000  # the bundled vocabulary ships with the package
+
+
+def test_word_doubled_text_is_undoubled_and_reduplication_is_kept() -> None:
+    doubled = ("However, However, in in pragmatically pragmatically neutral neutral circumstances, circumstances,\n"
+               "circumstances there there is is a a strong strong tendency tendency to to order order AOV AOV")
+    assert is_word_doubled(doubled)
+    assert undouble(doubled) == ("However, in pragmatically neutral circumstances, there is a strong tendency "
+                                 "to order AOV")
+    prose = "The wali wali form is reduplicated in this language and means 'many many people'."
+    assert not is_word_doubled(prose) and repair(prose) == prose
+    clf = make_classifier("evidence")
+    order = get_catalogue().get("WALS 81A")
+    pred = clf.classify(order, [ScoredPassage(Passage("g", "g:0", doubled, page_start="5"), 1.0, 1)])
+    assert pred.value == "SOV" and "a strong tendency to order AOV" in pred.evidence[0].quote

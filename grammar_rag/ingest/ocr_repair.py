@@ -1,15 +1,19 @@
-"""Repair letter-spaced OCR ("t h e l o c a t i v e c a s e" -> "the locative case").
+"""Repair two OCR layouts that defeat word-level reading: letter-spaced and word-doubled text.
 
-About one in twenty of the benchmark's scanned grammars came out of OCR with a space between
-every letter, so no word-level cue (order formulas, "case", "negative suffix") can match them.
-Single spaces then separate both letters and words, so the word boundaries are lost; they are
-recovered the way a reader does, from a vocabulary: each run of alphabetic tokens is joined and
-re-segmented into the most probable sequence of words (unigram Viterbi). Only text that is
-letter-spaced (a large share of single-letter tokens) is touched, so normal prose never changes.
+*Letter-spaced* ("t h e l o c a t i v e c a s e" -> "the locative case"): about one in twenty of
+the benchmark's scanned grammars came out of OCR with a space between every letter, so no
+word-level cue (order formulas, "case", "negative suffix") can match them. Single spaces then
+separate both letters and words, so the word boundaries are lost; they are recovered the way a
+reader does, from a vocabulary: each run of short tokens is joined and re-segmented into the most
+probable sequence of words (unigram Viterbi). The vocabulary (``grammar_rag/data/english_words.tsv.gz``:
+word, count) is built from the chapter texts of WALS Online (CC-BY-4.0), linguistic English, the
+register of grammars. Rebuild it with ``python -m grammar_rag.ingest.ocr_repair --wals-chapters DIR``.
 
-The vocabulary (``grammar_rag/data/english_words.tsv.gz``: word, count) is built from the chapter
-texts of WALS Online (CC-BY-4.0): linguistic English, the register of grammars. Rebuild it with
-``python -m grammar_rag.ingest.respace --wals-chapters DIR``.
+*Word-doubled* ("Word Word order order also also plays plays"): two overlaid text layers of a PDF
+give every word twice; the repeated token is dropped.
+
+Only text that shows the layout throughout (a large share of single-letter or repeated tokens) is
+touched, so ordinary prose, and reduplication in the language's own words, never change.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "english_words.tsv.gz"
+MIN_REPEATED_SHARE = 0.3  # share of tokens repeating the one before that marks word-doubled text
 # what the repair depends on, for the version hashes that key reranking and prediction caches
-RESPACE_FILES = (Path(__file__).resolve(), VOCABULARY_PATH)
+REPAIR_FILES = (Path(__file__).resolve(), VOCABULARY_PATH)
 MIN_SINGLE_LETTER_SHARE = 0.3  # share of single-letter tokens that marks letter-spaced text
 MIN_TOKENS = 8
 MAX_WORD = 20
@@ -38,6 +44,38 @@ _UNKNOWN_BASE, _UNKNOWN_PER_CHAR = 18.0, 6.0  # cost of an out-of-vocabulary str
 _SHORT_RUN = re.compile(r"(?<!\S)[A-Za-z]{1,3}(?:[ \t]+[A-Za-z]{1,3})+(?!\S)")
 MIN_RUN_SINGLE_SHARE = 0.5
 _WORD = re.compile(r"[A-Za-z]+")
+
+
+def repair(text: str) -> str:
+    """``text`` with word doubling undone and letter-spaced runs re-segmented (else unchanged)."""
+    return respace(undouble(text))
+
+
+def _bare(token: str) -> str:
+    return "".join(ch for ch in token.lower() if ch.isalnum())
+
+
+def is_word_doubled(text: str) -> bool:
+    """Whether ``text`` gives most words twice in a row ("order order also also")."""
+    tokens = text.split()
+    if len(tokens) < MIN_TOKENS:
+        return False
+    repeated = sum(1 for a, b in pairwise(tokens) if _bare(a) and _bare(a) == _bare(b))
+    return repeated >= MIN_REPEATED_SHARE * len(tokens)
+
+
+def undouble(text: str) -> str:
+    """Drop each token that repeats the one before it, in word-doubled text only. The doubling runs
+    across line breaks ("Encoding\\nEncoding grammatical\\ngrammatical"), so such text comes back
+    as one line."""
+    if not is_word_doubled(text):
+        return text
+    kept: list[str] = []
+    for token in text.split():
+        if kept and _bare(token) and _bare(token) == _bare(kept[-1]):
+            continue
+        kept.append(token)
+    return " ".join(kept)
 
 
 def is_letter_spaced(text: str) -> bool:
@@ -120,7 +158,7 @@ def write_vocabulary(counts: dict[str, int], path: Path = VOCABULARY_PATH) -> Pa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Rebuild the vocabulary used to repair letter-spaced OCR.")
+    parser = argparse.ArgumentParser(description="Rebuild the vocabulary used to repair letter-spaced OCR text.")
     parser.add_argument("--wals-chapters", required=True, type=Path,
                         help="folder of WALS chapter HTML files (shared/data/wals/chapters)")
     parser.add_argument("--out", type=Path, default=VOCABULARY_PATH)
