@@ -27,11 +27,11 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 
 VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "english_words.tsv.gz"
 MIN_REPEATED_SHARE = 0.3  # share of tokens repeating the one before that marks word-doubled text
+_DOUBLING_SAMPLE = 4000
 # what the repair depends on, for the version hashes that key reranking and prediction caches
 REPAIR_FILES = (Path(__file__).resolve(), VOCABULARY_PATH)
 MIN_SINGLE_LETTER_SHARE = 0.3  # share of single-letter tokens that marks letter-spaced text
@@ -46,8 +46,12 @@ MIN_RUN_SINGLE_SHARE = 0.5
 _WORD = re.compile(r"[A-Za-z]+")
 
 
+@lru_cache(maxsize=32768)
 def repair(text: str) -> str:
-    """``text`` with word doubling undone and letter-spaced runs re-segmented (else unchanged)."""
+    """``text`` with word doubling undone and letter-spaced runs re-segmented (else unchanged).
+
+    Cached: the reranker and the classifier read the same passages for every feature and
+    configuration, and checking a text costs a pass over its tokens."""
     return respace(undouble(text))
 
 
@@ -56,12 +60,13 @@ def _bare(token: str) -> str:
 
 
 def is_word_doubled(text: str) -> bool:
-    """Whether ``text`` gives most words twice in a row ("order order also also")."""
-    tokens = text.split()
+    """Whether ``text`` gives most words twice in a row ("order order also also"). A text layer is
+    doubled throughout, so its first few thousand characters decide (some "paragraphs" are whole
+    tables of contents; reading every token of every passage cost seconds per benchmark pass)."""
+    tokens = text[:_DOUBLING_SAMPLE].split()
     if len(tokens) < MIN_TOKENS:
         return False
-    repeated = sum(1 for a, b in pairwise(tokens) if _bare(a) and _bare(a) == _bare(b))
-    return repeated >= MIN_REPEATED_SHARE * len(tokens)
+    return sum(map(str.__eq__, tokens, tokens[1:])) >= MIN_REPEATED_SHARE * len(tokens)
 
 
 def undouble(text: str) -> str:
