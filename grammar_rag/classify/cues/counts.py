@@ -64,6 +64,8 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
 LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in labels}
 NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
 CORE_CASES = {case for case, (_, _, core) in CASES.items() if core}
+# The marked core case of each alignment and the unmarked one it implies (WALS 49A counts both).
+_UNMARKED_OF = {"ergative": "absolutive", "accusative": "nominative"}
 
 # Labels that glossers also use for verbal categories (applicative benefactive, purposive clauses,
 # causal converbs): counted only when the prose calls them cases.
@@ -358,7 +360,6 @@ def _listed_after(text: str, intro: re.Match[str]) -> str:
 
 
 _COMPOUND_NAME = re.compile(r"\b(" + _NAME_ALT + r")-(" + _NAME_ALT + r")\b", re.I)
-_UNMARKED_PARTNER = {"absolutive": "ergative", "nominative": "accusative"}
 
 
 def _one_per_compound(text: str) -> str:
@@ -368,8 +369,8 @@ def _one_per_compound(text: str) -> str:
 
     def keep(m: re.Match[str]) -> str:
         first, second = m.group(1), m.group(2)
-        partner = _UNMARKED_PARTNER.get(first.lower())
-        return second if partner == NAME_TO_CASE[second.lower()] else first
+        marked = NAME_TO_CASE[second.lower()]
+        return second if _UNMARKED_OF.get(marked) == NAME_TO_CASE[first.lower()] else first
 
     return _COMPOUND_NAME.sub(keep, text)
 
@@ -380,20 +381,16 @@ def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[s
     out = {c: cue for c, cue in labels_seen.items() if label_hits.get(c, 0) >= 2}
     # Overt absolutive/nominative without ergative/accusative is usually something else
     # (Uto-Aztecan 'absolutive' noun suffix, verb agreement); the unmarked one is implied instead.
-    if "ergative" not in out:
-        out.pop("absolutive", None)
-    if "accusative" not in out:
-        out.pop("nominative", None)
+    for marked, unmarked in _UNMARKED_OF.items():
+        if marked not in out:
+            out.pop(unmarked, None)
     return out
 
 
 def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
     """Unmarked core cases count (WALS 49A): ergative implies an absolutive, accusative a nominative."""
     cases = set(labels)
-    if "ergative" in cases:
-        cases.add("absolutive")
-    if "accusative" in cases:
-        cases.add("nominative")
+    cases |= {_UNMARKED_OF[c] for c in cases & _UNMARKED_OF.keys()}
     if "oblique" in cases and cases - CORE_CASES - {"oblique"}:
         # beside named oblique cases (dative, locative...), "oblique" is their cover term, not one more case
         cases.discard("oblique")
@@ -402,6 +399,6 @@ def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
 
 def _count(labels: dict[str, Cue]) -> int:
     cases = _with_unmarked(labels)
-    if len(cases) == 1 and not (cases & {"ergative", "accusative"}):
+    if len(cases) == 1 and not (cases & _UNMARKED_OF.keys()):
         return 2  # one overt case contrasts with the unmarked form
     return len(cases)
