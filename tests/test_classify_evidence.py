@@ -449,6 +449,21 @@ def test_two_equally_asserted_orders_mean_no_dominant_order() -> None:
     assert "equally" in pred.reasoning
 
 
+def test_order_stated_as_basic_is_not_tied_by_orders_only_said_to_occur() -> None:
+    # the rival piles up weight from several mentions, none of which calls it basic: contested at
+    # most, not two equally basic orders
+    pred = clf.classify(ORDER, sp("The basic word order is SVO.",
+                                  "There are two other constituent orders that frequently occur in transitive "
+                                  "clauses: OVS and SOV.",
+                                  "This can result in either OVS order or SOV order.",
+                                  "OVS order is found when the object is topical."))
+    assert pred.value != "No dominant order"
+    assert "equally" not in pred.reasoning
+    # a rival that is itself called basic still ties
+    assert clf.classify(ORDER, sp("The basic word order is SVO.", "The normal order is OVS.")).value == (
+        "No dominant order")
+
+
 def test_prediction_shape_has_evidence_with_pages() -> None:
     pred = clf.classify(ORDER, sp("Kinds of nouns.", "The dominant order is SVO in declarative clauses."),
                         grammar=None)

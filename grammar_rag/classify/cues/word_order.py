@@ -269,6 +269,7 @@ class WordOrderFamily:
         ndo = no_dominant_value(ctx.feature)
         spelled = _spelled_patterns(list(orders))
         cues: list[Cue] = []
+        asserted: set[str] = set()  # orders some sentence states as the basic one, unweakened
         for sent in sentences:
             if not _PREFILTER.search(sent.text) or sent.is_gloss:
                 continue
@@ -289,6 +290,11 @@ class WordOrderFamily:
                 other = _OTHER_ORDERS.search(text, 0, start)  # "two other orders occur: OVS and SOV"
                 return strength * (0.5 if weakened(local) or other else 1.0)
 
+            def add(value: str, weight: float, note: str, strength: float) -> None:
+                cues.append(Cue(value, weight, sent, "statement", note))
+                if strength >= 1.0 and value != ndo:
+                    asserted.add(value)
+
             context = bool(ORDER_CONTEXT.search(text))
             found: set[str] = set()
             for m in _ORDER_ABBR.finditer(text):
@@ -299,10 +305,10 @@ class WordOrderFamily:
                     if ndo:
                         cues.append(Cue(ndo, 0.3 * base, sent, "statement", f"not {m.group(1)}"))
                     continue
-                w = base * (strength_at(m.start(), m.end()) if context else 0.2)
+                strength = strength_at(m.start(), m.end()) if context else 0.2
                 if _TYPE_PLURAL.match(text, m.end()):
-                    w *= 0.3  # "consistent with SVO languages" names a type, not this language's order
-                cues.append(Cue(orders[order], w, sent, "statement", m.group(1)))
+                    strength *= 0.3  # "consistent with SVO languages" names a type, not this language's order
+                add(orders[order], base * strength, m.group(1), strength)
                 found.add(order)
             for order, pat in spelled.items():
                 for m in pat.finditer(text):
@@ -311,14 +317,15 @@ class WordOrderFamily:
                     listed = bool(_LISTED.search(m.group(0)))
                     if listed and not _LIST_INTRO.search(text, max(0, m.start() - 20), m.start()):
                         continue  # "in terms of the subject, object, and verb" lists the roles, not an order
-                    w = base * (strength_at(m.start(), m.end()) if context or not listed else 0.2)
-                    cues.append(Cue(orders[order], w, sent, "statement", m.group(0)))
+                    strength = strength_at(m.start(), m.end()) if context or not listed else 0.2
+                    add(orders[order], base * strength, m.group(0), strength)
                     found.add(order)
             for m in _TEMPLATE.finditer(text) if context and _TEMPLATE_HINT.search(text) else ():
                 order, first = _template_order(m.group(0))
                 start = m.start() + first
                 if order in orders and order not in found and _LIST_INTRO.search(text, max(0, start - 20), start):
-                    cues.append(Cue(orders[order], base * strength_at(m.start(), m.end()), sent, "statement", m.group(0)))
+                    strength = strength_at(m.start(), m.end())
+                    add(orders[order], base * strength, m.group(0), strength)
                     found.add(order)
             for position, pat in VERB_POSITION.items():
                 target = _default_for_position(list(orders), position)
@@ -328,8 +335,8 @@ class WordOrderFamily:
                     if negated_before(text, m.start()):
                         continue
                     factor = 0.8 if position == "final" else 0.5
-                    w = base * strength_at(m.start(), m.end()) * factor
-                    cues.append(Cue(orders[target], w, sent, "statement", m.group(0)))
+                    strength = strength_at(m.start(), m.end())
+                    add(orders[target], base * strength * factor, m.group(0), strength)
                     found.add(target)
             relation: dict[str, tuple[bool, re.Match[str]]] = {}
             for role, pat in ROLE_VERB.items():
@@ -344,8 +351,8 @@ class WordOrderFamily:
                     order, factor, start = _default_for_position(list(orders), "final" if o_before else "medial"), 0.5, om.start()
                 if order in orders:
                     # "with an auxiliary verb the object occurs before the main verb" (S Aux O V): one construction
-                    w = base * strength_at(start, om.end()) * factor * (0.5 if _AUXILIARY.search(text) else 1.0)
-                    cues.append(Cue(orders[order], w, sent, "statement", text[start : om.end()]))
+                    strength = strength_at(start, om.end()) * (0.5 if _AUXILIARY.search(text) else 1.0)
+                    add(orders[order], base * strength * factor, text[start : om.end()], strength)
                     found.add(order)
             if ndo:
                 # "the order is quite free, since modifiers can be added to the NP": phrase-internal
@@ -366,9 +373,9 @@ class WordOrderFamily:
                 if m and not negated_before(text, m.start()):
                     cues.append(Cue(ndo, base * 0.8, sent, "statement", m.group(0)))
 
-        return self._decide(cues, ndo)
+        return self._decide(cues, ndo, asserted)
 
-    def _decide(self, cues: list[Cue], ndo: str | None) -> Decision:
+    def _decide(self, cues: list[Cue], ndo: str | None, asserted: set[str]) -> Decision:
         decision = vote(cues, min_support=self.min_support, min_ratio=self.min_ratio)
         if not ndo or not decision.scores:
             return decision
@@ -386,7 +393,9 @@ class WordOrderFamily:
                 f"order ({ranked[0][0] if ranked else '-'}: {top:.2f}).",
             )
         # WALS 81A: two orders asserted about equally strongly means no order is dominant.
-        if len(ranked) >= 2 and ranked[1][1] >= self.two_orders_ratio * top and ranked[1][1] >= self.min_support:
+        # An order stated as the basic one is not outweighed by a rival only mentioned as possible.
+        rival_asserted = ranked[1][0] in asserted or ranked[0][0] not in asserted if len(ranked) >= 2 else False
+        if rival_asserted and ranked[1][1] >= self.two_orders_ratio * top and ranked[1][1] >= self.min_support:
             return Decision(
                 ndo, confidence=0.4, scores=scores,
                 cues=supporting(cues, ranked[0][0], 3) + supporting(cues, ranked[1][0], 2),
