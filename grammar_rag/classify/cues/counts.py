@@ -146,7 +146,7 @@ _LOCAL_NO_CASE = re.compile(r"\b(?:" + "|".join(sorted(CORE_CASES | {"oblique"})
                             r"(?<!\w)(?:sg|pl|du)\.|\b[123](?:sg|pl|du|p)\b|"
                             r"\b(?:singular|plural|dual) (?:forms?|suffix(?:es)?|endings?)\b", re.I)
 NO_CASE = re.compile(
-    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s(?! of\b))(?! (?:is|are) present)|"
+    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)|"
     r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
     # the analysis that rules case out: "analysed as postpositions, not case markers"
     r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"
