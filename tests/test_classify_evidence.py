@@ -215,6 +215,25 @@ def test_explicit_case_count_statement() -> None:
     assert clf.classify(CASES, sp("Nouns distinguish eight cases in the singular.")).value == "8-9 cases"
     assert clf.classify(CASES, sp("The language has no morphological case marking on nouns.")).value == (
         "No morphological case-marking")
+    # a count modifying a noun, plural or not
+    assert clf.classify(CASES, sp("Nominal suffixes include five types of plurative and eight case endings.")
+                        ).value == "8-9 cases"
+    assert clf.classify(CASES, sp("Nouns take nine morphological cases.")).value == "8-9 cases"
+
+
+def test_numbers_that_do_not_count_the_case_system() -> None:
+    for text in (
+        # a footnote mark and OCR noise before "case"
+        "The {imi} marker might be construed to mark NPs as having the ergative 30 case, if we examined them.",
+        "Both the passive subject and the passive agent receive 09 case marking, which normally indicates nominative case.",
+        # markers stacked on one word
+        "In (16), the noun root ino- 'animal(s)' takes two case suffixes.",
+        "In the case of the comitative, two case markers may occur on a single noun stem.",
+        # the pronouns' cases (WALS 49A counts those of nouns)
+        "The pronoun system distinguishes three persons, two numbers, and six cases (possessive, subject, object, "
+        "dative, reflexive, prepositional).",
+    ):
+        assert clf.classify(CASES, sp(text)).abstained, text
 
 
 def test_case_as_instance_is_not_a_count() -> None:

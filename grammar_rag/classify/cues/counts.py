@@ -24,7 +24,7 @@ NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
 }
-_NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
+_NUM = r"([1-9]\d?|" + "|".join(NUMBER_WORDS) + r")"
 
 # Leipzig-style case abbreviations and prose names -> canonical case. Core (grammatical) cases are
 # flagged: a system without any of them is "borderline" in WALS 49A's sense.
@@ -92,9 +92,12 @@ _SUBSET_ADJ = re.compile(r"\b(?:oblique|peripheral|local|spatial|semantic|adverb
 def _stated_pattern(stem: str) -> re.Pattern[str]:
     """'eight cases', 'a six-case system', '9 morphological cases', 'seven or eight cases'."""
     num = _NUM[1:-1]
+    # a count takes the plural ("eight cases") or modifies a noun ("a six-case system", "eight case
+    # endings"); in "the ergative 30 case" the number is a footnote mark
     return re.compile(
         r"(?<![\w.])(" + num + r")(?:\s*(?:-|–|or|to)\s*(?:" + num + r"))?(?![\w.])[- ](?:" + _COUNT_ADJ
-        + r"[- ]){0,2}" + stem + r"s?\b",
+        + r"[- ]){0,2}(?:" + stem + r"s\b|(?<=-)" + stem + r"\b|" + stem + r"(?=[- ](?:system|inventory|paradigm|language|endings?|suffix(?:es)?|markers?|forms?|inflections?|affix(?:es)?|"
+        r"categor(?:y|ies)|distinctions?|relations?|clitics?|postpositions?)\b))",
         re.I,
     )
 _CASE_NAME_CONTEXT = re.compile(r"\b(case|cases|suffix|suffixes|postposition|clitic|marker|marking|enclitic)\b", re.I)
@@ -124,8 +127,13 @@ _COUNT_CONTEXT = re.compile(
 # ("when two case suffixes occur within a word" counts suffixes in one word, not the system)
 _INSTANCE_BEFORE = re.compile(r"\b(?:(?:in|these|those|the|both|such)\s+(?:only\s+|just\s+|all\s+|other\s+)?|"
                               r"(?:when|whenever|if|where)\s+(?:only\s+)?)$", re.I)
+# One word stacking markers: "the noun root takes two case suffixes" (but "nouns take nine cases").
+_STACKED_BEFORE = re.compile(r"\b(?:takes?|taking|carr(?:y|ies|ying)|bears?|bearing)\s+(?:only\s+)?$", re.I)
 _INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?:the|a|an|this|these|its|such)\b|(?:\w+\s+){0,2}(?:discussed|mentioned|above|below|"
-                             r"cited|recorded|attested|noted|where|in which))", re.I)
+                             r"cited|recorded|attested|noted|where|in which)|"
+                             # "two case markers may occur on a single noun stem": stacking, not the system
+                             r"(?:\w+\s+){0,3}?(?:may\s+|can\s+)?(?:co-?occur|occur|appear|stack)\w*\s+(?:\w+\s+){0,2}?"
+                             r"(?:on|in|within)\s+(?:a|the|one)\s+(?:single\s+)?(?:noun|stem|word|root))", re.I)
 # a case count must sit in a sentence about case morphology, not merely near "forms" or "suffix"
 _CASE_GRAMMAR = re.compile(
     r"\b(?:case[- ](?:system|suffix\w*|markers?|marking|endings?|inflection|paradigms?|forms?|categor\w*|relations?)|"
@@ -260,10 +268,12 @@ class CountFamily:
                         _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
                     if n is None or n < 2 or n > 40 or not (listed or _COUNT_CONTEXT.search(text)):
                         continue
-                    if not listed and (_INSTANCE_BEFORE.search(text[: m.start()]) or _INSTANCE_AFTER.search(text[m.end() :])):
-                        continue  # "in these two cases"
-                    if is_case and not _CASE_GRAMMAR.search(text):
-                        continue
+                    stacked = not m.group(0).lower().endswith("s") and _STACKED_BEFORE.search(text[: m.start()])
+                    if not listed and (_INSTANCE_BEFORE.search(text[: m.start()]) or _INSTANCE_AFTER.search(text[m.end() :])
+                                       or stacked):
+                        continue  # "in these two cases", "takes two case suffixes"
+                    if is_case and (not _CASE_GRAMMAR.search(text) or _PRONOUN_ONLY.search(text)):
+                        continue  # WALS 49A counts the cases of nouns: "the pronoun system ... six cases"
                     w = base * max(statement_strength(text), 0.7)
                     if is_case and _SUBSET_ADJ.search(m.group(0)):
                         subsets.append((n, Cue("", w, sent, "statement", m.group(0))))
