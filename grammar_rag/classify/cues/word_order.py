@@ -290,7 +290,7 @@ class WordOrderFamily:
                 other = _OTHER_ORDERS.search(text, 0, start)  # "two other orders occur: OVS and SOV"
                 return strength * (0.5 if weakened(local) or other else 1.0)
 
-            def add(value: str, weight: float, note: str, strength: float) -> None:
+            def add(value: str, weight: float, note: str, strength: float, sent: Sentence = sent) -> None:
                 cues.append(Cue(value, weight, sent, "statement", note))
                 if strength >= 1.0 and value != ndo:
                     asserted.add(value)
