@@ -396,6 +396,15 @@ def test_q_gloss_in_a_content_question_is_not_polar_evidence() -> None:
     held = _held("(12) hasan come Q 'Did Hasan come?' (13) arinda eat Q 'Did Arinda eat?'",
                  "(14) ali go Q 'Did Ali go?'")
     assert "Clause-final question particle" in held
+    # a reporting frame inside the quote, or an unquoted translation, is still a content question
+    held = _held("(43) ana m-awe kak m-apo mi-yo 3P 3U-say meat 3U-be PRESTT-INT 'They ask: \"Where is the meat?\"'",
+                 "(6) Qangvaq tange-llru-si-ken? when.PST see-PST-INT-1sg.2sg. When did I see you?",
+                 "(7) Kina tai-sqe-llru-aten? who come-ask-INT.3sg.2sg. Who asked you to come?",
+                 "Polar questions are distinguished from statements only by a rising intonation.")
+    assert held == {"Interrogative intonation only"}
+    assert "Interrogative verb morphology" in _held("(6) tange-llru-si-ken see-PST-INT-1sg.2sg. Did I see you?",
+                                                    "(7) tai-llru-aten come-PST-INT.2sg. Did you come?",
+                                                    "(8) nere-llru-aten eat-PST-INT.2sg. Did you eat?")
 
 
 def test_tone_words_describing_intonation_or_tonal_polarity_are_not_question_tone() -> None:

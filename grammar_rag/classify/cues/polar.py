@@ -123,13 +123,20 @@ GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?
 # The free translation of a content question ("... who Q 'Who did Hasan give money to?'"): its Q
 # morpheme marks a content question, which says nothing about polar questions.
 _OPEN_QUOTE = re.compile(r"[‘'\"“]")
-_WH_TRANSLATION = re.compile(r"[‘'\"“]\s*(?:who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_WH = r"(?:who|whom|whose|what|which|where|when|why|how)\b"
+# the wh-word may follow a short reporting frame inside the translation: "‘They ask: “Where is ...?”’"
+_WH_TRANSLATION = re.compile(r"[‘'\"“]\s*(?:[^‘'\"“”’:]{1,30}:\s*[‘'\"“]?\s*)?" + _WH, re.I)
+# an unquoted translation right after the gloss line: "come-A'.ask-INT.3sg.2sg. Who asked you to come?"
+_WH_UNQUOTED = re.compile(r"[^‘'\"“?]{0,60}?\s(?:Who|Whom|Whose|What|Which|Where|When|Why|How)\b[^‘'\"“.!?]{0,100}\?")
 
 
 def _content_question_gloss(text: str, end: int) -> bool:
-    """Whether the first free translation after ``end`` (within 120 characters) is a wh-question."""
+    """Whether the free translation after ``end`` (quoted within 120 characters, or unquoted right
+    after the gloss) is a wh-question."""
     m = _OPEN_QUOTE.search(text, end, end + 120)
-    return bool(m and _WH_TRANSLATION.match(text, m.start()))
+    if m and _WH_TRANSLATION.match(text, m.start()):
+        return True
+    return bool(_WH_UNQUOTED.match(text, end))
 
 
 _PREFILTER = re.compile(r"(?i:polar|yes|interrog|question|asking)|(?<![A-Za-z])" + Q_LABELS + r"(?![a-z])")
