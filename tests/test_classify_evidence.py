@@ -388,6 +388,16 @@ def test_intonation_only() -> None:
     assert held == {"Interrogative intonation only"}
 
 
+def test_intonation_denied_or_shared_is_not_intonation_only() -> None:
+    for text in ("Though questions are not expressed by means of intonation alone, the question clitic -e is realised "
+                 "with a salient, large rising or falling pitch movement.",
+                 "Intonationally, all types of question behave in the same way as other clauses, that is there is a "
+                 "fall in pitch towards the end of the clause.",
+                 "All questions are marked, not only by syntactic and lexical means, but also by a distinctive rising "
+                 "intonation."):
+        assert "Interrogative intonation only" not in clf.classify(POLAR, sp(text)).values, text
+
+
 def test_q_gloss_in_a_content_question_is_not_polar_evidence() -> None:
     held = _held("(12) hasan who Q 'Who did Hasan give money to?' (13) arinda what Q 'What did Arinda fix?'",
                  "(14) ali where Q 'Where did Ali go?'",

@@ -61,7 +61,7 @@ POSITIONS = {
 }
 INTONATION = re.compile(r"\bintonation\w*\b", re.I)
 INTONATION_ONLY = re.compile(
-    r"\b(?:only|solely|merely|simply|purely|alone|exclusively|just)\b|\bidentical\b|\bsame\b|\bno (?:formal|other|overt|morphological|segmental)\b|"
+    r"\b(?<!not )(?:only|solely|merely|simply|purely|alone|exclusively|just)\b|\bidentical\b|\bsame\b|\bno (?:formal|other|overt|morphological|segmental)\b|"
     r"\bwithout (?:any )?(?:particle|marker|morpholog)|\bdiffer\w* (?:\w+ ){0,4}only\b|\brising\b|\bdistinguish\w* (?:\w+ ){0,4}by\b",
     re.I,
 )
@@ -74,7 +74,12 @@ SAME_INTONATION = re.compile(
     # "The intonation of yes-no questions is identical to that of statements", "is not normally
     # distinct from that of statements"
     r"\b(?:intonation|pitch|contour)\w* (?:[\w/-]+ ){0,6}?(?:is|are) (?:\w+ ){0,2}?(?:(?:identical|similar|the same) (?:to|as)|"
-    r"not (?:\w+ )?(?:distinct|different) from) (?:that|those) of (?:\w+ ){0,2}?(?:declarative|statement|non-interrogative)",
+    r"not (?:\w+ )?(?:distinct|different) from) (?:that|those) of (?:\w+ ){0,2}?(?:declarative|statement|non-interrogative)|"
+    # "Intonationally, all types of question behave in the same way as other clauses"
+    r"\bintonationally\b[^.]{0,60}?\b(?:same|identical|similar)\b (?:\w+ ){0,2}?(?:as|to|like) (?:\w+ ){0,2}?"
+    r"(?:declaratives?|statements?|other clauses|non-interrogatives?)|"
+    # "questions are not expressed by means of intonation alone": intonation-only is denied
+    r"\bnot (?:\w+ ){0,4}?(?:by|through|with|via) (?:means of )?(?:\w+ ){0,2}?intonation\w* (?:alone|only)\b",
     re.I,
 )
 # "tone" near polar-question vocabulary (a narrower "question tone" pattern did worse on the
@@ -232,7 +237,8 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
                 cues.append(Cue("final", 0.3 * w, sent, "statement", PARTICLE.search(text).group(0)))
         m = INTONATION.search(text)
         if m and not negated_before(text, m.start(), 25) and not SAME_INTONATION.search(text):
-            only = INTONATION_ONLY.search(text)
+            # "marked not only by syntactic means but also by a rising intonation": not intonation alone
+            only = None if re.search(r"\bnot only\b", text, re.I) else INTONATION_ONLY.search(text)
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
                             (only.group(0) + " … " if only else "") + m.group(0)))
         m = TONE.search(TONE_UNIT.sub(lambda u: " " * len(u.group(0)), text))
