@@ -388,6 +388,13 @@ def test_intonation_only() -> None:
     assert held == {"Interrogative intonation only"}
 
 
+def test_question_words_are_wh_words_not_particles() -> None:
+    pred = clf.classify(POLAR, sp("A common similarity of these question words is that they all occur sentence-finally.",
+                                  "The question word teina 'when' occurs at the end of the clause in polar and content "
+                                  "questions alike."))
+    assert "Clause-final question particle" not in pred.values
+
+
 def test_intonation_denied_or_shared_is_not_intonation_only() -> None:
     for text in ("Though questions are not expressed by means of intonation alone, the question clitic -e is realised "
                  "with a salient, large rising or falling pitch movement.",

@@ -27,7 +27,9 @@ POLAR_CONTEXT = re.compile(
 CONTENT_ONLY = re.compile(r"\b(content|wh-|information|question[- ]word|interrogative (?:pronoun|word)s?)\b", re.I)
 PARTICLE = re.compile(
     r"\b(?:question|interrogative|polar|yes[-/ ]no|dubitative|QUES|Q)[- ](?:particle|marker|clitic|enclitic|proclitic|"
-    r"morpheme|word|element)s?\b|\bparticles?\b|"
+    # not "question word": in 478 uses across the shared grammars it is nearly always a wh-word
+    # ("the question word teina 'when'"), only rarely an older name for a particle
+    r"morpheme|element)s?\b|\bparticles?\b|"
     # a clitic cited with its boundary: "the second position clitic =tipa", "the markers =ua and =uai"
     r"\b(?:(?:en|pro)?clitics?|morphemes?|markers?) =\w",
     re.I,
