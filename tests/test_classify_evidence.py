@@ -147,6 +147,10 @@ def test_negative_formed_by_adding_to_the_verb_stem() -> None:
                                 "The negative paradigm of the verb differs from the positive one.")).value == "1"
     assert clf.classify(NEG, sp("The future negative is formed by the addition of -illa to the verb stem.",
                                 "Negative verbal adjectives are formed by adding -aatta to the verb-stem.")).value == "1"
+    # "the negative verb form" is the verb's own negative form, not a negator verb (free marking)
+    pred = clf.classify(NEG, sp("The negative verb forms of the second conjugation are irregular.",
+                                "In negative verb stems the final vowel is lengthened."))
+    assert "free 0.00" in pred.reasoning
 
 
 def test_more_wordings_of_a_bound_negator() -> None:

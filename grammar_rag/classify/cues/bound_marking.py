@@ -95,7 +95,8 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
     )
     free_prose = re.compile(
         r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
-        + r"|" + topic_re + r"(?<!ed) (?:verb|word|adverb)s?\b"  # not "a negated verb"
+        # not "a negated verb", nor "the negative verb form/stem/phrase" (the verb's own negative form)
+        + r"|" + topic_re + r"(?<!ed) (?:verb|word|adverb)s?\b(?! (?:forms?|stems?|phrases?|paradigms?|inflections?)\b)"
         # placed relative to the subject or object: a bound morpheme cannot move around arguments
         + r"|" + topic_re + r"\w*\s+(?:\S+\s+){0,8}?(?:before|after|precedes?|follows?|preceding|following)\s+"
         r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b|" + by_kind(FREE_WORDS) + ")",
