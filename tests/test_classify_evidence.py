@@ -486,6 +486,14 @@ def test_abstains_on_contradictory_statements() -> None:
     assert {e.supports for e in pred.evidence} == {"8-9 cases", "3 cases"}
 
 
+def test_alternative_orders_beside_a_preferred_one_are_not_an_alternation() -> None:
+    pred = clf.classify(ORDER, sp("The basic order is SOV.", "Alternative orders, such as OSV and VOS, follow a "
+                                  "preferentiality scale."))
+    assert pred.value == "SOV"
+    # "least preferred" is the opposite of a basic-order marker
+    assert clf.classify(ORDER, sp("The least preferred order is VOS.")).value != "VOS"
+
+
 def test_orders_presented_as_alternatives_mean_no_dominant_order() -> None:
     assert clf.classify(ORDER, sp("The word order of the Lokai dialect is partly SVO, partly SOV.")).value == (
         "No dominant order")

@@ -28,7 +28,8 @@ _ORDER_FORMULA = re.compile(r"(?=.*V)(?!.*(.).*\1)[SAOPVX]{3}")
 # Words that mark an author's statement as the description of the *basic* pattern.
 STRONG_MARKERS = re.compile(
     # not after "non-": "the non-canonical order (AOV)" describes a marked order, not the basic one
-    r"(?<!non-)(?<!non)\b(basic|dominant|unmarked|least[- ]marked|neutral|canonical|default|normal|typical|standard|"
+    # nor after "least": "least preferred VOS" is the opposite of a basic order
+    r"(?<!non-)(?<!non)(?<!least )(?<!least-)\b(basic|dominant|unmarked|least[- ]marked|neutral|canonical|default|normal|typical|standard|"
     r"primary|preferred|pragmatically neutral|most common|most frequent|predominant(?:ly)?|"
     r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed|"
     # "in a simple non-emphasized sentence the subject precedes the verb": the neutral clause
@@ -185,7 +186,7 @@ WEAKENERS = re.compile(
     r"\b(residual|marginal(?:ly)?|rare(?:ly)?|(?<!least-)(?<!least )marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
     r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
     r"clauses)|focus|topicali[sz]\w*|(?<!non-)(?<!non)(?<!un)emphatic|inversion|inverted|fronted|fronting|"
-    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual))\b",
+    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|least[- ](?:preferred|common|frequent|usual|typical))\b",
     re.I,
 )
 

@@ -160,7 +160,8 @@ _RELATIONS = {  # (subject before verb?, object before verb?) -> order
 # Two orders presented as alternatives ("partly SVO, partly SOV", "SVO occurs in frequent variation
 # with SOV", "transitive clauses (SOV/SVO)"): WALS codes two equally usual orders as no dominant order.
 ALTERNATION = re.compile(
-    r"\b(?:partly|in (?:\w+ )?variation with|alternat\w*|varies|vary|either|interchangeabl\w*)\b|"
+    # "alternates with", not "alternative orders" (the marked ones beside the basic order)
+    r"\b(?:partly|in (?:\w+ )?variation with|alternat(?!ive)\w*|varies|vary|either|interchangeabl\w*)\b|"
     r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])",
     re.I,
 )
