@@ -223,6 +223,9 @@ def test_explicit_case_count_statement() -> None:
     assert clf.classify(CASES, sp("Nominal suffixes include five types of plurative and eight case endings.")
                         ).value == "8-9 cases"
     assert clf.classify(CASES, sp("Nouns take nine morphological cases.")).value == "8-9 cases"
+    # a system described as two classes of cases is their sum
+    assert clf.classify(CASES, sp("The inflectional case system includes two grammatical cases and ten semantic "
+                                  "cases.")).value == "10 or more cases"
 
 
 def test_numbers_that_do_not_count_the_case_system() -> None:

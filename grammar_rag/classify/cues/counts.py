@@ -86,6 +86,7 @@ _PRONOUN_ONLY = re.compile(r"^(?!.*\b(?:nouns?|nominals?|NPs?|noun phrases?)\b).
 # Punctuation opening an enumeration after a count ("five cases: ..."; \x96/\x97 are cp1252 dashes).
 _ENUMERATION = re.compile(r"\s*[:—–(\x96\x97]")
 # Counts of one class of cases ("five oblique cases", "seven local cases") leave the core cases out.
+_CORE_ADJ = re.compile(r"\b(?:grammatical|core|syntactic|structural)\b", re.I)
 _SUBSET_ADJ = re.compile(r"\b(?:oblique|peripheral|local|spatial|semantic|adverbial|concrete)\b", re.I)
 
 
@@ -261,6 +262,7 @@ class CountFamily:
                 continue
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
             if has_stem and not sent.is_gloss:
+                counted: list[tuple[int, re.Match[str], float]] = []
                 for m in stated.finditer(text):
                     n = _as_int(m.group(1))
                     # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
@@ -274,7 +276,18 @@ class CountFamily:
                         continue  # "in these two cases", "takes two case suffixes"
                     if is_case and (not _CASE_GRAMMAR.search(text) or _PRONOUN_ONLY.search(text)):
                         continue  # WALS 49A counts the cases of nouns: "the pronoun system ... six cases"
-                    w = base * max(statement_strength(text), 0.7)
+                    counted.append((n, m, base * max(statement_strength(text), 0.7)))
+                core_part = [c for c in counted if _CORE_ADJ.search(c[1].group(0))]
+                subset_part = [c for c in counted if is_case and _SUBSET_ADJ.search(c[1].group(0))]
+                if core_part and subset_part:
+                    # "two grammatical cases and ten semantic cases": the system is the sum
+                    total = sum(n for n, _, _ in core_part + subset_part)
+                    value = bin_for(total, bins)
+                    note = " + ".join(m.group(0) for _, m, _ in core_part + subset_part)
+                    if value:
+                        cues.append(Cue(value, max(w for _, _, w in counted), sent, "statement", note))
+                    counted = []
+                for n, m, w in counted:
                     if is_case and _SUBSET_ADJ.search(m.group(0)):
                         subsets.append((n, Cue("", w, sent, "statement", m.group(0))))
                         continue  # "five oblique cases": the core cases come on top (see below)
