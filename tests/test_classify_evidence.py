@@ -395,6 +395,14 @@ def test_intonation_only() -> None:
     assert held == {"Interrogative intonation only"}
 
 
+def test_interrogative_suffix_said_to_go_on_the_verb() -> None:
+    for text in ("Of the morphemes in this position, verbs in imperative clauses and questions can only be suffixed "
+                 "with imperative -a or interrogative -ha, respectively.",
+                 "Negative questions are formed by adding the negative -tan and interrogative -ha to the verb."):
+        assert "Interrogative verb morphology" in clf.classify(POLAR, sp(text, text.replace("questions", "polar questions"))
+                                                               ).values, text
+
+
 def test_question_words_are_wh_words_not_particles() -> None:
     pred = clf.classify(POLAR, sp("A common similarity of these question words is that they all occur sentence-finally.",
                                   "The question word teina 'when' occurs at the end of the clause in polar and content "

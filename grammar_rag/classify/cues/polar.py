@@ -119,7 +119,10 @@ VERB_MORPH = re.compile(
     # an interrogative morpheme said to belong to the verb ("the verbal interrogative marker -ra",
     # "can only be suffixed to a finite verb"); a "question marker -e" alone may be a clitic
     r"\bverbal (?:interrogative|question) (?:markers?|morphemes?)\b|"
-    r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?(?:verbs?|auxiliar(?:y|ies))\b",
+    r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?(?:verbs?|auxiliar(?:y|ies))\b|"
+    # "verbs in questions can only be suffixed with ... interrogative -ha", "adding the interrogative -ha to the verb"
+    r"\bverbs?\b[^.]{0,60}?\b(?:suffixed|prefixed|affixed|inflected) with\b[^.]{0,40}?\binterrogative [-–]\w|"
+    r"\badd(?:ing|ed|s)?\b[^.]{0,40}?\binterrogative [-–]\w[^.]{0,30}?\bto the verb\b",
     re.I,
 )
 Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
