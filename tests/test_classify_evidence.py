@@ -163,6 +163,8 @@ def test_more_wordings_of_a_bound_negator() -> None:
          "It is suffixed to the verbs in negative clauses."),
         ("In main clauses negation appears on the verb, signalled with the prefix e-.",
          "If the predicate is verbal, the negated verb takes the suffix -i."),
+        ("Negation is formally marked only on the verb, regardless of its semantic scope.",
+         "In chaining, negation is usually marked only on the main verb."),
     ):
         assert clf.classify(NEG, sp(*sentences)).value == "1", sentences
     # "postfix" is an older name for a suffix

@@ -86,7 +86,10 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
         # "verbal predicates are negated with the clitic sequence ket=ne"
         + r"|" + topic_re + r" (?:by|with) (?:\S+ ){0,8}?(?:suffixing|prefixing|affixing|(?:an? |the )?(?:\w+ )?" + BOUND_WORDS + r")"
         # "negation appears on the verb", "the negated verb takes the suffix -i"
-        + r"|" + topic_re + r" (?:appears|is marked|is expressed|is shown) on the (?:verb|predicate)"
+        # "negation appears on the verb", "negation is formally marked only on the verb", "is encoded in the main verb"
+        + r"|" + topic_re + r" (?:appears|(?:is|are) (?:\w+ ){0,2}?(?:marked|expressed|shown|encoded|realized|realised)) "
+        r"(?:\w+ ){0,2}?(?:on|in) the (?:main |finite |lexical )?(?:verb|predicate)s?\b(?! phrase)"
+        + r"|\bmorphological negation\b"
         + r"|" + topic_re + r" (?:verb|predicate)s? (?:\w+ ){0,2}?(?:takes?|bears?|carries?|receives?) (?:an? |the )?(?:\w+ )?"
         + BOUND_WORDS
         + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|adding|attached|attaching|clitici[sz]ed|affixed) "
