@@ -86,8 +86,12 @@ _PRONOUN_ONLY = re.compile(r"^(?!.*\b(?:nouns?|nominals?|NPs?|noun phrases?)\b).
 # Punctuation opening an enumeration after a count ("five cases: ..."; \x96/\x97 are cp1252 dashes).
 _ENUMERATION = re.compile(r"\s*[:—–(\x96\x97]")
 # Counts of one class of cases ("five oblique cases", "seven local cases") leave the core cases out.
-_CORE_ADJ = re.compile(r"\b(?:grammatical|core|syntactic|structural)\b", re.I)
 _SUBSET_ADJ = re.compile(r"\b(?:oblique|peripheral|local|spatial|semantic|adverbial|concrete)\b", re.I)
+# ... which a count of the core class supplies: "two grammatical cases and ten semantic cases".
+_CORE_ADJ = re.compile(r"\b(?:grammatical|core|syntactic|structural)\b", re.I)
+# A singular "case" after a count must modify a noun: "eight case endings", "a six-case system".
+_CASE_NOUN = (r"(?:system|inventory|paradigm|language|endings?|suffix(?:es)?|markers?|forms?|inflections?|"
+              r"affix(?:es)?|categor(?:y|ies)|distinctions?|relations?|clitics?|postpositions?)\b")
 
 
 def _stated_pattern(stem: str) -> re.Pattern[str]:
@@ -97,8 +101,7 @@ def _stated_pattern(stem: str) -> re.Pattern[str]:
     # endings"); in "the ergative 30 case" the number is a footnote mark
     return re.compile(
         r"(?<![\w.])(" + num + r")(?:\s*(?:-|–|or|to)\s*(?:" + num + r"))?(?![\w.])[- ](?:" + _COUNT_ADJ
-        + r"[- ]){0,2}(?:" + stem + r"s\b|(?<=-)" + stem + r"\b|" + stem + r"(?=[- ](?:system|inventory|paradigm|language|endings?|suffix(?:es)?|markers?|forms?|inflections?|affix(?:es)?|"
-        r"categor(?:y|ies)|distinctions?|relations?|clitics?|postpositions?)\b))",
+        + r"[- ]){0,2}(?:" + stem + r"s\b|(?<=-)" + stem + r"\b|" + stem + r"(?=[- ]" + _CASE_NOUN + r"))",
         re.I,
     )
 _CASE_NAME_CONTEXT = re.compile(r"\b(case|cases|suffix|suffixes|postposition|clitic|marker|marking|enclitic)\b", re.I)
@@ -155,7 +158,9 @@ _LOCAL_NO_CASE = re.compile(r"\b(?:" + "|".join(sorted(CORE_CASES | {"oblique"})
                             r"(?<!\w)(?:sg|pl|du)\.|\b[123](?:sg|pl|du|p)\b|"
                             r"\b(?:singular|plural|dual) (?:forms?|suffix(?:es)?|endings?)\b", re.I)
 NO_CASE = re.compile(
-    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)|"
+    # "no cases of/where/that ..." means "never"
+    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|"
+    r"s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)|"
     r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
     # the analysis that rules case out: "analysed as postpositions, not case markers"
     r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"

@@ -63,7 +63,8 @@ POSITIONS = {
 }
 INTONATION = re.compile(r"\bintonation\w*\b", re.I)
 INTONATION_ONLY = re.compile(
-    r"\b(?<!not )(?:only|solely|merely|simply|purely|alone|exclusively|just)\b|\bidentical\b|\bsame\b|\bno (?:formal|other|overt|morphological|segmental)\b|"
+    r"\b(?<!not )(?:only|solely|merely|simply|purely|alone|exclusively|just)\b|\bidentical\b|\bsame\b|"
+    r"\bno (?:formal|other|overt|morphological|segmental)\b|"
     r"\bwithout (?:any )?(?:particle|marker|morpholog)|\bdiffer\w* (?:\w+ ){0,4}only\b|\brising\b|\bdistinguish\w* (?:\w+ ){0,4}by\b",
     re.I,
 )
