@@ -153,6 +153,16 @@ def test_negative_formed_by_adding_to_the_verb_stem() -> None:
     assert "free 0.00" in pred.reasoning
 
 
+def test_bound_negation_of_other_clause_types_is_not_standard_negation() -> None:
+    # GB107 asks about standard negation (declarative main clauses)
+    pred = clf.classify(NEG, sp("The negative imperative suffixes -aar and -ara complete a negative imperative construction.",
+                                "Any subordinate clause has to be negated with this suffix.",
+                                "Declarative clauses are negated with the negative particle ba."))
+    assert pred.value != "1"
+    # a bound negator of declarative clauses still counts
+    assert clf.classify(NEG, sp("Declarative main clauses are negated with the suffix -ka.")).value == "1"
+
+
 def test_more_wordings_of_a_bound_negator() -> None:
     for sentences in (
         ("The negative of any verb may be formed by adding the suffix -abe- directly to the theme.",

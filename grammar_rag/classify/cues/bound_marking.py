@@ -42,6 +42,10 @@ _TOC = re.compile(r"(?:\.\s?){5,}|…{2,}")
 # shifts": a modification of the verb itself, which features like GB107 count with affixes.
 MODIFICATION = re.compile(r"\b(?:ablaut\w*|apophony|stem (?:change|alternation)s?|(?:vowel|tone|tonal|stress|accent) "
                           r"(?:change|shift|alternation)s?|(?:stress|tone|accent) shifts?)\b", re.I)
+# Clause types other than the declarative main clause of standard negation.
+_NON_STANDARD = re.compile(r"\b(?:imperatives?|prohibitives?|hortatives?|subordinate|dependent clauses?|relative clauses?|"
+                           r"non-?finite|nominali[sz]\w*)\b", re.I)
+_STANDARD = re.compile(r"\b(?:declarative|indicative|main clauses?|standard|finite verbs?|all verbs)\b", re.I)
 ASKS_BOUND = re.compile(r"affix|clitic|suffix|prefix|bound|modification of the verb|verbal morphology|inflect", re.I)
 
 
@@ -153,7 +157,10 @@ class BoundMarkingFamily:
             if not sent.is_gloss:
                 m = bound_prose.search(text)
                 if m:
-                    cues.append(Cue(yes, base, sent, "statement", m.group(0)))
+                    # "the negative imperative suffix", "any subordinate clause is negated with this suffix":
+                    # another construction than the standard (declarative main clause) one
+                    other_clause = _NON_STANDARD.search(text) and not _STANDARD.search(text)
+                    cues.append(Cue(yes, base * (0.3 if other_clause else 1.0), sent, "statement", m.group(0)))
                 m = free_prose.search(text)
                 if m:
                     cues.append(Cue(no, base * 0.8, sent, "statement", m.group(0)))
