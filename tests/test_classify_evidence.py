@@ -410,9 +410,16 @@ def test_intonation_only() -> None:
 def test_interrogative_suffix_said_to_go_on_the_verb() -> None:
     for text in ("Of the morphemes in this position, verbs in imperative clauses and questions can only be suffixed "
                  "with imperative -a or interrogative -ha, respectively.",
-                 "Negative questions are formed by adding the negative -tan and interrogative -ha to the verb."):
+                 "Questions are formed by adding the interrogative -ha to the verb."):
         assert "Interrogative verb morphology" in clf.classify(POLAR, sp(text, text.replace("questions", "polar questions"))
                                                                ).values, text
+
+
+def test_marking_of_special_question_types_counts_little() -> None:
+    pred = clf.classify(POLAR, sp("Indirect polar questions are marked by the conditional suffix -ta on the verb.",
+                                  "Tag questions end in the clause-final particle ne.",
+                                  "Echo questions always take the sentence-final question particle ne."))
+    assert not {"Interrogative verb morphology", "Clause-final question particle"} & set(pred.values)
 
 
 def test_question_words_are_wh_words_not_particles() -> None:

@@ -150,6 +150,12 @@ def _content_question_gloss(text: str, end: int) -> bool:
     return bool(_WH_UNQUOTED.match(text, end))
 
 
+# Question types other than the ordinary polar question: their marking is not the strategy asked for.
+_SPECIAL_QUESTION = re.compile(r"\b(?:indirect|embedded|subordinate|tag|echo|rhetorical|alternative|negative|leading|"
+                               r"confirmation|biased) (?:yes[-/ ]no |polar |interrogative )?(?:questions?|interrogatives?)\b",
+                               re.I)
+_ORDINARY_QUESTION = re.compile(r"\b(?:ordinary|simple|neutral|basic|plain|direct|all|main[- ]clause) (?:yes[-/ ]no |polar )?"
+                                r"questions?\b", re.I)
 _PREFILTER = re.compile(r"(?i:polar|yes|interrog|question|asking)|(?<![A-Za-z])" + Q_LABELS + r"(?![a-z])")
 
 # A strategy must also reach this share of the best-supported one: grammars describe their main
@@ -230,6 +236,8 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         if CONTENT_ONLY.search(text) and not polar_specific:
             base *= 0.4
         w = base * (1.0 if polar_specific else 0.6)
+        if _SPECIAL_QUESTION.search(text) and not _ORDINARY_QUESTION.search(text):
+            w *= 0.3  # "indirect polar questions are marked by the conditional suffix": not how questions are asked
         if PARTICLE.search(text):
             placed = False
             for pos, pat in POSITIONS.items():
