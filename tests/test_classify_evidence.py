@@ -516,14 +516,6 @@ def test_abstains_on_contradictory_statements() -> None:
     assert {e.supports for e in pred.evidence} == {"8-9 cases", "3 cases"}
 
 
-def test_order_of_dependent_clauses_is_not_the_dominant_order() -> None:
-    for text in ("Subordinate clauses are almost always verb-final.",
-                 "In dependent clauses the constituent order appears to be rigid, verb-final."):
-        assert clf.classify(ORDER, sp(text)).abstained, text
-    # said of main clauses too, it counts
-    assert clf.classify(ORDER, sp("Main and subordinate clauses are always verb-final.")).value == "SOV"
-
-
 def test_alternative_orders_beside_a_preferred_one_are_not_an_alternation() -> None:
     pred = clf.classify(ORDER, sp("The basic order is SOV.", "Alternative orders, such as OSV and VOS, follow a "
                                   "preferentiality scale."))

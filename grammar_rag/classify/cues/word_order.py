@@ -96,11 +96,6 @@ _ORDER_ABBR = re.compile(
     r"(?<![A-Za-z])([SAOPVX]{3}|[SO]{2}Y|[SO]Y[SO]|Y[SO]{2}|[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
 )
 _CLAUSE_BREAK = re.compile(r"[,;:]")
-# An order stated for dependent clauses only says nothing about the dominant (main-clause) order.
-_DEPENDENT_ONLY = re.compile(r"\b(?:subordinate|dependent|relative|embedded|complement|adverbial|nominali[sz]ed|"
-                             r"non-?finite) clauses?\b", re.I)
-_MAIN_CLAUSE = re.compile(r"\b(?:main|independent|matrix|declarative|basic|simple|all)(?: and \w+)? (?:clauses?|sentences?)\b",
-                          re.I)
 # A template of four or more slots, the roles among other elements: "the unmarked word order is
 # subject-oblique-indirect object-direct object-verb", "SUBJECT – ADJUNCT - OBJECT - VERB".
 _SLOT = r"[A-Za-z][\w/()]*(?: [A-Za-z][\w()]*){0,2}"
@@ -293,8 +288,6 @@ class WordOrderFamily:
                     left = max(left, cut.end()) if cut else left
                 local = text[left : end + 25]
                 strength = 1.0 if TYPE_CLAIM.search(local) else statement_strength(local)
-                if _DEPENDENT_ONLY.search(text, max(0, start - 100), end + 25) and not _MAIN_CLAUSE.search(text):
-                    strength *= 0.3  # "subordinate clauses are almost always verb-final": not the main clause
                 other = _OTHER_ORDERS.search(text, 0, start)  # "two other orders occur: OVS and SOV"
                 return strength * (0.5 if weakened(local) or other else 1.0)
 
