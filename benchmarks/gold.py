@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -93,21 +94,21 @@ def normalise_81a(raw: str) -> str | None:
     raw = (raw or "").strip()
     if not raw:
         return "No dominant order"
-    for v in VALUES["WALS 81A"]:
-        if v.lower() == raw.lower():
-            return v
-    if raw.lower() == NOT_MENTIONED:
-        return "Not mentioned in the grammar"
-    log.warning("unrecognised WALS 81A gold %r", raw)
+    match = _match(raw, [*VALUES["WALS 81A"], "Not mentioned in the grammar"])
+    if match:
+        return match
+    log.warning("unrecognised WALS 81A gold %r (kept as is: no prediction can match it)", raw)
     return raw
 
 
 def normalise_gb107(raw: str) -> str | None:
     raw = (raw or "").strip()
-    if raw.lower() == NOT_MENTIONED:
+    if _key(raw) == _key(NOT_MENTIONED):
         return "0"
-    if raw in {"0", "1"}:
-        return raw
+    if raw in {"0", "1", "0.0", "1.0"}:
+        return raw[0]
+    if raw:
+        log.warning("unrecognised GB 107 gold %r: grammar left out of GB 107", raw)
     return None
 
 
@@ -116,14 +117,14 @@ def normalise_polar(raw: str) -> dict[str, int] | None:
     if not raw:
         return None  # not annotated
     labels = dict.fromkeys(POLAR_STRATEGIES, 0)
-    if raw.lower() == NOT_MENTIONED:
+    if _key(raw) == _key(NOT_MENTIONED):
         return labels
     for part in raw.split(","):
         name = part.strip()
         if not name:
             continue
-        name = POLAR_ALIASES.get(name.lower(), name)
-        match = next((s for s in POLAR_STRATEGIES if s.lower() == name.lower()), None)
+        alias = _match(name, list(POLAR_ALIASES))
+        match = _match(POLAR_ALIASES[alias] if alias else name, POLAR_STRATEGIES)
         if match is None:
             log.warning("unrecognised polar-question gold strategy %r", name)
             continue
@@ -133,10 +134,21 @@ def normalise_polar(raw: str) -> dict[str, int] | None:
 
 def normalise_49a(raw: str) -> str | None:
     raw = (raw or "").strip()
-    for v in VALUES["WALS 49A"]:
-        if v.lower() == raw.lower():
-            return v
-    return None
+    match = _match(raw, VALUES["WALS 49A"])
+    if match is None and raw:
+        log.warning("unrecognised WALS 49A gold %r: grammar left out of WALS 49A", raw)
+    return match
+
+
+def _key(text: str) -> str:
+    """Comparison key of a label: case, spaces, hyphens and punctuation do not matter
+    ("No morphological case marking" is "No morphological case-marking")."""
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def _match(raw: str, options: list[str]) -> str | None:
+    key = _key(raw)
+    return next((v for v in options if _key(v) == key), None) if key else None
 
 
 def load_gold(root: Path) -> dict[str, dict[str, GoldItem]]:

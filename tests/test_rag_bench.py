@@ -35,6 +35,22 @@ def test_gold_rules() -> None:
     assert G.score_value("vso", G.VALUES["WALS 81A"]) == "VSO"
 
 
+def test_gold_spelling_variants_are_recognised(caplog: pytest.LogCaptureFixture) -> None:
+    """A held-back annotation file may spell a label differently (case, hyphens, spaces): the grammar
+    must still be scored, and a label that matches nothing must be reported, not silently dropped."""
+    assert G.normalise_49a("No morphological case marking") == "No morphological case-marking"
+    assert G.normalise_49a(" 6 - 7 cases ") == "6-7 cases"
+    assert G.normalise_81a("No dominant  order") == "No dominant order"
+    assert G.normalise_81a("not mentioned in the grammar.") == "Not mentioned in the grammar"
+    assert G.normalise_gb107("1.0") == "1" and G.normalise_gb107("Not mentioned in the grammar.") == "0"
+    polar = G.normalise_polar("interrogative intonation only, second-position question particle")
+    assert polar is not None and polar["Clause-medial question particle"] == 1 and sum(polar.values()) == 2
+    with caplog.at_level("WARNING"):
+        assert G.normalise_49a("eleven cases") is None
+        assert G.normalise_gb107("maybe") is None
+    assert "eleven cases" in caplog.text and "maybe" in caplog.text
+
+
 @pytest.fixture()
 def tiny_dir(tmp_path: Path) -> Path:
     root = tmp_path / "rag_on_grammars"
