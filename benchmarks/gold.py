@@ -25,6 +25,7 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TextIO
 
 from grammar_rag.errors import DataDirError
 from grammar_rag.types import Feature, FeatureValue
@@ -169,7 +170,7 @@ def load_gold(root: Path) -> dict[str, dict[str, GoldItem]]:
         log.warning("%s not found: WALS 81A, GB 107 and polar questions are skipped", main)
     if cases.exists():
         with cases.open(newline="", encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
+            for row in _rows(fh):
                 key = (row.get("Filename") or "").strip()
                 label = normalise_49a(row.get("Value", ""))
                 if key and label:
@@ -180,9 +181,17 @@ def load_gold(root: Path) -> dict[str, dict[str, GoldItem]]:
     return out
 
 
+def _rows(fh: TextIO) -> csv.DictReader[str]:
+    """Rows keyed by column names with surrounding spaces removed (" Filename" is "Filename")."""
+    reader = csv.DictReader(fh)
+    if reader.fieldnames is not None:
+        reader.fieldnames = [name.strip() for name in reader.fieldnames]
+    return reader
+
+
 def _read_main(path: Path, out: dict[str, dict[str, GoldItem]]) -> None:
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+        reader = _rows(fh)
         header = list(reader.fieldnames or [])
         c81, c107, c116 = (_find_column(header, p) for p in ("WALS 81A", "GB107", "WALS 116A"))
         for row in reader:

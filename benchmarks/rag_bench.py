@@ -45,7 +45,8 @@ from benchmarks.gold import (
     without_guideline,
 )
 from grammar_rag.config import cache_dir, data_dir, sub_dir
-from grammar_rag.errors import DataDirError, GrammarRagError
+from grammar_rag.errors import DataDirError, GrammarRagError, IngestError
+from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows
 from grammar_rag.types import Feature, Grammar, Passage, Prediction, ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -66,19 +67,16 @@ def parse_pages(cell: str) -> tuple[str | None, str | None]:
 
 
 def load_paragraphs(path: Path, grammar_id: str, folder: str) -> list[Passage]:
-    """The paper's paragraph CSV (``Paragraph``, ``Page number``) in BM25 order."""
-    out: list[Passage] = []
+    """The paper's paragraph CSV (``Paragraph``, ``Page number``) in BM25 order, every row kept
+    (the row index is the BM25 rank, so nothing is merged or dropped)."""
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or "Paragraph" not in reader.fieldnames:
-                raise DataDirError(f"{path}: expected columns 'Paragraph', 'Page number'")
-            for i, row in enumerate(reader):
-                start, end = parse_pages(row.get("Page number", ""))
-                out.append(Passage(grammar_id, f"{grammar_id}:{folder}:{i}", row["Paragraph"] or "",
-                                   page_start=start, page_end=end, order=i))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows = list(iter_paragraph_rows(path))
+    except (OSError, IngestError) as exc:
         raise DataDirError(f"cannot read paragraph file {path}: {exc}") from exc
+    out: list[Passage] = []
+    for i, (text, page_raw) in enumerate(rows):
+        start, end = parse_pages(page_raw)
+        out.append(Passage(grammar_id, f"{grammar_id}:{folder}:{i}", text or "", page_start=start, page_end=end, order=i))
     return out
 
 

@@ -94,6 +94,18 @@ def test_load_gold_applies_rules(tiny_dir: Path) -> None:
     assert gold["WALS 49A"]["beta1990sketch"].label == "No morphological case-marking"
 
 
+def test_annotation_headers_with_padding(tiny_dir: Path) -> None:
+    """Column names padded with spaces (as some spreadsheet exports write them) still match."""
+    for name in ("annotated_benchmark.csv", "annotated_benchmark_number_of_cases.csv"):
+        path = tiny_dir / "rag_on_grammars" / name
+        header, *rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
+        write_csv(path, [f" {col} " for col in header], rows)
+    gold = G.load_gold(tiny_dir / "rag_on_grammars")
+    assert gold["WALS 81A"]["alpha2000grammar"].label == "SOV"
+    assert gold["WALS 49A"]["beta1990sketch"].label == "No morphological case-marking"
+    assert len(gold["GB 107"]) == 4
+
+
 def test_either_annotation_file_alone_is_enough(tiny_dir: Path) -> None:
     root = tiny_dir / "rag_on_grammars"
     (root / "annotated_benchmark.csv").unlink()  # a split with number-of-cases annotations only
@@ -173,3 +185,19 @@ def test_cached_reranked_order_serves_any_k(tmp_path: Path) -> None:
     fresh = rag_bench.Reranking.load(None)
     fresh.cache_path = reranking.cache_path  # read back from the cache file
     assert [p.passage.passage_id for p in fresh.top(feature, passages, 8)] == [p.passage.passage_id for p in top8]
+
+
+def test_paragraph_files_as_spreadsheet_tools_save_them(tmp_path: Path) -> None:
+    """A held-back paragraph file saved with a byte-order mark, padded column names and a paragraph
+    over csv's 128 KiB field limit must load with every row in order, not stop the benchmark."""
+    path = tmp_path / "g.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([" Paragraph", "Page number "])
+        writer.writerows([["x " * 100_000, "[3]"], ["", "[4]"], ["The basic order is SOV.", "[5, 6]"]])
+    passages = rag_bench.load_paragraphs(path, "g", "WALS_81A")
+    assert [p.passage_id for p in passages] == ["g:WALS_81A:0", "g:WALS_81A:1", "g:WALS_81A:2"]
+    assert passages[2].text == "The basic order is SOV." and (passages[2].page_start, passages[2].page_end) == ("5", "6")
+    path.write_text("Text,Page\nabc,1\n", encoding="utf-8")
+    with pytest.raises(G.DataDirError, match="no 'Paragraph' column"):
+        rag_bench.load_paragraphs(path, "g", "WALS_81A")

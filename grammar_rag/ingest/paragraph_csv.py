@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +84,12 @@ class _GrammarRows:
     total: int = 0
 
 
-def _read_csv(path: Path, into: _GrammarRows) -> None:
+def iter_paragraph_rows(path: Path) -> Iterator[tuple[str, str]]:
+    """``(paragraph text, raw page cell)`` for every data row of one paragraph CSV, in file order.
+
+    Tolerates what spreadsheet tools do to these files (a byte-order mark, spaces around column
+    names, a missing page column, paragraphs longer than csv's 128 KiB field limit); raises
+    :class:`IngestError` naming the file for anything that is not such a CSV."""
     _raise_field_limit()
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -102,20 +108,23 @@ def _read_csv(path: Path, into: _GrammarRows) -> None:
             for row in reader:
                 if len(row) <= text_col:
                     continue
-                text = row[text_col]
-                if not text.strip():
-                    continue
                 page_raw = row[page_col] if page_col is not None and len(row) > page_col else ""
-                start, end = parse_pages(page_raw)
-                into.total += 1
-                norm = normalise_text(text)
-                key = (norm, page_raw.replace(" ", ""))
-                if key not in into.rows:
-                    into.rows[key] = (text, start, end, len(into.rows))
+                yield row[text_col], page_raw
     except UnicodeDecodeError as exc:
         raise IngestError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
     except csv.Error as exc:
         raise IngestError(f"{path}: malformed CSV ({exc}).") from exc
+
+
+def _read_csv(path: Path, into: _GrammarRows) -> None:
+    for text, page_raw in iter_paragraph_rows(path):
+        if not text.strip():
+            continue
+        start, end = parse_pages(page_raw)
+        into.total += 1
+        key = (normalise_text(text), page_raw.replace(" ", ""))
+        if key not in into.rows:
+            into.rows[key] = (text, start, end, len(into.rows))
     into.files.append(path)
 
 
