@@ -237,6 +237,17 @@ class Item:
     half: str  # "even" | "odd": parity of the grammar's index in the sorted list of that feature
 
 
+def _readable(path: Path, grammar_id: str, folder: str) -> bool:
+    """Checked before any prediction, so one broken file is reported (and its grammar skipped like a
+    missing one) instead of stopping a long run halfway."""
+    try:
+        load_paragraphs(path, grammar_id, folder)
+    except DataDirError as exc:
+        log.error("skipping %s: %s", grammar_id, exc)
+        return False
+    return True
+
+
 def plan(gold: dict[str, dict[str, GoldItem]], root: Path, features: list[str], configs: list[str],
          limit: int | None, baseline_ok: bool) -> tuple[list[Item], dict[str, int]]:
     items: list[Item] = []
@@ -245,9 +256,10 @@ def plan(gold: dict[str, dict[str, GoldItem]], root: Path, features: list[str], 
         folder = root / "paragraphs" / PARAGRAPH_FOLDERS[feature]
         keys = sorted(gold[feature])
         present = [k for k in keys if (folder / f"{k}.csv").exists()]
+        if len(present) < len(keys):
+            log.warning("%s: %d annotated grammars have no paragraph file in %s", feature, len(keys) - len(present), folder)
+        present = [k for k in present if _readable(folder / f"{k}.csv", k, folder.name)]
         missing[feature] = len(keys) - len(present)
-        if missing[feature]:
-            log.warning("%s: %d annotated grammars have no paragraph file in %s", feature, missing[feature], folder)
         if limit:
             present = present[:limit]
         for config in configs:
@@ -540,7 +552,7 @@ def run(args: argparse.Namespace) -> int:
         + ("; the evidence classifier itself uses guideline words only in its generic value-term family, so for "
            "these four features wikipedia+CoT equals wikipedia and reranker+CoT differs only through retrieval"
            if model_free else ""),
-        "grammars without paragraph file (skipped)": ", ".join(f"{k}: {v}" for k, v in missing.items()),
+        "grammars without a readable paragraph file (skipped)": ", ".join(f"{k}: {v}" for k, v in missing.items()),
         "predictions": f"{len(preds)} ({abstained} abstentions)",
         "time this run": f"{elapsed:.1f} s wall for {len(items)} items ({n_new} computed, the rest from the "
         f"cache {cache.path.name})",

@@ -153,6 +153,20 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     assert cache.read_text().count("\n") == lines
 
 
+def test_unreadable_paragraph_file_is_skipped_and_reported(tiny_dir: Path, tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    bad = tiny_dir / "rag_on_grammars" / "paragraphs" / "WALS_81A" / "beta1990sketch.csv"
+    bad.write_bytes(b"Paragraph,Page number\n\xff\xfe broken bytes,[1]\n")
+    out = tmp_path / "r.json"
+    with caplog.at_level("ERROR"):
+        assert cli_main(["bench", "rag", "--data-dir", str(tiny_dir), "--out", str(out), "--configs", "wikipedia",
+                         "--cache", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
+    assert "beta1990sketch" in caplog.text and "not UTF-8" in caplog.text
+    res = json.loads(out.read_text())
+    assert res["WALS 81A"]["wikipedia"]["n"] == 3 and res["GB 107"]["wikipedia"]["n"] == 4
+    assert "WALS 81A: 1" in out.with_suffix(".md").read_text()
+
+
 def test_limited_run_is_marked_as_a_subset(tiny_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "sub.json"
     assert cli_main(["bench", "rag", "--data-dir", str(tiny_dir), "--out", str(out), "--limit", "1",
