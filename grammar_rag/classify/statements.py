@@ -186,7 +186,10 @@ WEAKENERS = re.compile(
     r"\b(residual|marginal(?:ly)?|rare(?:ly)?|(?<!least-)(?<!least )marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
     r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
     r"clauses)|focus|topicali[sz]\w*|(?<!non-)(?<!non)(?<!un)emphatic|inversion|inverted|fronted|fronting|"
-    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|least[- ](?:preferred|common|frequent|usual|typical))\b",
+    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|least[- ](?:preferred|common|frequent|usual|typical)|"
+    # "the circumstances in which subject and object occur before the verb": a special condition
+    # (not "in cases where both arguments are expressed", WALS's own condition for the basic order)
+    r"circumstances (?:in which|under which|where)|conditions under which)\b",
     re.I,
 )
 

@@ -154,6 +154,8 @@ def _role_relation(role: str) -> re.Pattern[str]:
 # with the subject's position stated too, the whole order follows.
 ROLE_VERB = {"S": _role_relation(r"(?:grammatical )?subjects?"), "O": _role_relation(r"(?:direct )?objects?")}
 _AUXILIARY = re.compile(r"\bauxiliar(?:y|ies)\b", re.I)
+# "incorporated object nouns precede the verb": part of the verb word, not a clause constituent
+_INCORPORATED = re.compile(r"\bincorporat\w*\s+(?:\w+\s+)?$", re.I)
 _RELATIONS = {  # (subject before verb?, object before verb?) -> order
     (True, False): "SVO", (True, True): "SOV", (False, False): "VSO", (False, True): "OVS",
 }
@@ -341,7 +343,10 @@ class WordOrderFamily:
                     found.add(target)
             relation: dict[str, tuple[bool, re.Match[str]]] = {}
             for role, pat in ROLE_VERB.items():
-                m = pat.search(text)
+                matches = [m for m in pat.finditer(text) if not _INCORPORATED.search(text, max(0, m.start() - 20), m.start())]
+                if len({m.group(1) is not None for m in matches}) > 1:
+                    continue  # "in 14% ... precedes the verb, in 40% ... follows the verb": a comparison
+                m = matches[0] if matches else None
                 if m and not negated_before(text, m.start()):
                     relation[role] = (m.group(1) is not None, m)
             if "O" in relation:
