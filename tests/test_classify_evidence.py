@@ -361,6 +361,22 @@ def test_particle_positions_written_without_hyphen_or_with_the_question_type() -
     assert "Clause-medial question particle" in held
 
 
+def test_question_introduced_by_a_complementizer_or_clitic_has_an_initial_marker() -> None:
+    held = _held("When these questions serve as main clauses, they are either introduced by the complementizer kao "
+                 "(glossed Q) or else distinguished from statements merely by question intonation.",
+                 "Yes-no questions may be introduced by the complementizer kao.")
+    assert "Clause-initial question particle" in held
+    held = _held("Polarity questions may have the same structure as declarative clauses, but the question may be "
+                 "introduced by the positional clitic co.", "Yes-no questions are introduced by the clitic co.")
+    assert "Clause-initial question particle" in held
+    # denied, or a wh-word (not a particle) that introduces content questions
+    assert "Clause-initial question particle" not in _held(
+        "Constituent questions usually are not introduced by kao, but yes-no questions end in the particle ba.",
+        "Polar questions take the sentence-final particle ba.")
+    assert "Clause-initial question particle" not in _held(
+        "Content questions are introduced by a question word.", "Polar questions take the sentence-final particle ba.")
+
+
 def test_verb_suffix_cited_in_a_polar_question_is_verb_morphology() -> None:
     held = _held("Warao marks yes/no questions with the sentence-final verb suffix -ra 'INTERROG'.",
                  "Polar questions are explicit, with a finite verb in the interrogative form.")

@@ -34,6 +34,14 @@ PARTICLE = re.compile(
     r"\b(?:(?:en|pro)?clitics?|morphemes?|markers?) =\w",
     re.I,
 )
+# "(yes-no) questions are introduced by the complementizer kåo / the positional clitic co / a question
+# particle": a marker that opens the question is a clause-initial particle, whatever the grammar calls
+# it (not "introduced by a question word": a wh-word)
+_INTRODUCED_BY_MARKER = re.compile(
+    r"\bintroduced by (?:the |an? )?(?!question[- ]word|interrogative (?:word|pronoun))(?:[\w-]+ ){0,2}?"
+    r"(?:particles?|(?:pro)?clitics?|complementi[sz]ers?|markers?|morphemes?)\b",
+    re.I,
+)
 POSITIONS = {
     "final": re.compile(
         r"\b(?:(?:sentence|clause|utterance|phrase)[- ]?final(?:ly)?|final position|in final|"
@@ -238,10 +246,14 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         w = base * (1.0 if polar_specific else 0.6)
         if _SPECIAL_QUESTION.search(text) and not _ORDINARY_QUESTION.search(text):
             w *= 0.3  # "indirect polar questions are marked by the conditional suffix": not how questions are asked
+        intro = _INTRODUCED_BY_MARKER.search(text)
+        introduced = intro is not None and not negated_before(text, intro.start(), 30)
+        if intro is not None and introduced:
+            cues.append(Cue("initial", w, sent, "statement", intro.group(0)))
         if PARTICLE.search(text):
-            placed = False
+            placed = introduced
             for pos, pat in POSITIONS.items():
-                m = pat.search(text)
+                m = pat.search(text) if not (introduced and pos == "initial") else None
                 if m and not negated_before(text, m.start(), 20):
                     cues.append(Cue(pos, w, sent, "statement", m.group(0)))
                     placed = True
