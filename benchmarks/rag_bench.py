@@ -235,6 +235,17 @@ class Item:
     config: str
     gold: GoldItem
     half: str  # "even" | "odd": parity of the grammar's index in the sorted list of that feature
+    inputs: str = ""  # digest of what the classifier reads (paragraph file, or the language name for baseline)
+
+    @property
+    def cache_grammar(self) -> str:
+        """The grammar as the prediction cache knows it: its id *and* its input, so a changed or
+        replaced paragraph file under the same bibkey is predicted afresh, never served stale."""
+        return f"{self.gold.grammar_id}@{self.inputs}" if self.inputs else self.gold.grammar_id
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()[:12]
 
 
 def _readable(path: Path, grammar_id: str, folder: str) -> bool:
@@ -262,6 +273,7 @@ def plan(gold: dict[str, dict[str, GoldItem]], root: Path, features: list[str], 
         missing[feature] = len(keys) - len(present)
         if limit:
             present = present[:limit]
+        digests = {k: _digest((folder / f"{k}.csv").read_bytes()) for k in present}
         for config in configs:
             if config == "baseline" and not baseline_ok:
                 continue
@@ -269,7 +281,8 @@ def plan(gold: dict[str, dict[str, GoldItem]], root: Path, features: list[str], 
                 g = gold[feature][key]
                 if config == "baseline" and feature == "WALS 81A" and g.label == "Not mentioned in the grammar":
                     continue
-                items.append(Item(feature, config, g, "even" if i % 2 == 0 else "odd"))
+                inputs = _digest(g.language.encode()) if config == "baseline" else digests[key]
+                items.append(Item(feature, config, g, "even" if i % 2 == 0 else "odd", inputs))
     return items, missing
 
 
@@ -286,7 +299,7 @@ def predict_all(items: list[Item], classifier: Any, root: Path, cache: Predictio
     out: dict[tuple[str, str, str], Prediction] = {}
     todo: list[Item] = []
     for it in items:
-        pred = cache.get(cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id))
+        pred = cache.get(cache.key(fingerprint, it.feature, it.config, it.cache_grammar))
         if pred is None:
             todo.append(it)
         else:
@@ -319,7 +332,7 @@ def predict_all(items: list[Item], classifier: Any, root: Path, cache: Predictio
         preds = classifier.classify_many(work)
         rows = []
         for it, pred in zip(batch, preds, strict=True):
-            key = cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id)
+            key = cache.key(fingerprint, it.feature, it.config, it.cache_grammar)
             rows.append((key, pred))
             out[(it.feature, it.config, it.gold.grammar_id)] = pred
         cache.put_many(rows, (time.perf_counter() - started) / max(len(batch), 1))
@@ -524,7 +537,7 @@ def run(args: argparse.Namespace) -> int:
     if args.fresh:
         cache._rows = {k: v for k, v in cache._rows.items() if not k.startswith(fingerprint)}
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    n_new = sum(1 for it in items if cache.get(cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id)) is None)
+    n_new = sum(1 for it in items if cache.get(cache.key(fingerprint, it.feature, it.config, it.cache_grammar)) is None)
     t0 = time.perf_counter()
     preds = predict_all(items, classifier, root, cache, fingerprint, reranking, features, args.batch_size, progress)
     elapsed = time.perf_counter() - t0
@@ -556,7 +569,7 @@ def run(args: argparse.Namespace) -> int:
         "predictions": f"{len(preds)} ({abstained} abstentions)",
         "time this run": f"{elapsed:.1f} s wall for {len(items)} items ({n_new} computed, the rest from the "
         f"cache {cache.path.name})",
-        "compute time of all predictions": f"{sum(cache.seconds(cache.key(fingerprint, it.feature, it.config, it.gold.grammar_id)) for it in items):.1f} s wall "
+        "compute time of all predictions": f"{sum(cache.seconds(cache.key(fingerprint, it.feature, it.config, it.cache_grammar)) for it in items):.1f} s wall "
         "(summed over the cached predictions as they were computed: reranking + classification; reranked orders are "
         "cached separately, so a rerun after a classifier change costs classification only)",
         "halves": "even/odd = parity of the grammar's index in the sorted bibkey list of each feature",

@@ -167,6 +167,24 @@ def test_unreadable_paragraph_file_is_skipped_and_reported(tiny_dir: Path, tmp_p
     assert "WALS 81A: 1" in out.with_suffix(".md").read_text()
 
 
+def test_changed_paragraph_file_is_predicted_afresh(tiny_dir: Path, tmp_path: Path) -> None:
+    """The prediction cache is keyed by the paragraph file's content, not only the bibkey: a grammar
+    whose file is replaced (same name, new text) must not be served its old, cached answer."""
+    out, cache = tmp_path / "r.json", tmp_path / "c.jsonl"
+    argv = ["bench", "rag", "--data-dir", str(tiny_dir), "--out", str(out), "--configs", "wikipedia",
+            "--features", "WALS 81A", "--cache", str(cache), "--no-progress"]
+
+    def alpha() -> str:
+        assert cli_main(argv) == 0
+        rows = csv.DictReader(out.with_suffix(".predictions.csv").open())
+        return next(r["prediction"] for r in rows if r["grammar"] == "alpha2000grammar")
+
+    assert alpha() == "SOV"
+    write_csv(tiny_dir / "rag_on_grammars" / "paragraphs" / "WALS_81A" / "alpha2000grammar.csv",
+              ["Paragraph", "Page number"], [["The basic word order is VSO.", "[12]"]])
+    assert alpha() == "VSO"
+
+
 def test_limited_run_is_marked_as_a_subset(tiny_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "sub.json"
     assert cli_main(["bench", "rag", "--data-dir", str(tiny_dir), "--out", str(out), "--limit", "1",
