@@ -268,20 +268,25 @@ class CountFamily:
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
             if has_stem and not sent.is_gloss:
                 counted: list[tuple[int, re.Match[str], float]] = []
+                # sentence-level properties, read once per sentence (not once per number in it)
+                count_context = bool(_COUNT_CONTEXT.search(text))
+                noun_system = not is_case or (bool(_CASE_GRAMMAR.search(text)) and not _PRONOUN_ONLY.search(text))
+                strength = max(statement_strength(text), 0.7)
                 for m in stated.finditer(text):
                     n = _as_int(m.group(1))
                     # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
                     listed = is_case and bool(_ENUMERATION.match(text, m.end())) and len(
                         _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
-                    if n is None or n < 2 or n > 40 or not (listed or _COUNT_CONTEXT.search(text)):
+                    if n is None or n < 2 or n > 40 or not (listed or count_context):
                         continue
-                    stacked = not m.group(0).lower().endswith("s") and _STACKED_BEFORE.search(text[: m.start()])
-                    if not listed and (_INSTANCE_BEFORE.search(text[: m.start()]) or _INSTANCE_AFTER.search(text[m.end() :])
+                    before, after = text[max(0, m.start() - 80) : m.start()], text[m.end() : m.end() + 200]
+                    stacked = not m.group(0).lower().endswith("s") and _STACKED_BEFORE.search(before)
+                    if not listed and (_INSTANCE_BEFORE.search(before) or _INSTANCE_AFTER.search(after)
                                        or stacked):
                         continue  # "in these two cases", "takes two case suffixes"
-                    if is_case and (not _CASE_GRAMMAR.search(text) or _PRONOUN_ONLY.search(text)):
+                    if not noun_system:
                         continue  # WALS 49A counts the cases of nouns: "the pronoun system ... six cases"
-                    counted.append((n, m, base * max(statement_strength(text), 0.7)))
+                    counted.append((n, m, base * strength))
                 core_part = [c for c in counted if _CORE_ADJ.search(c[1].group(0))]
                 subset_part = [c for c in counted if is_case and _SUBSET_ADJ.search(c[1].group(0))]
                 if core_part and subset_part:

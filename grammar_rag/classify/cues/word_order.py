@@ -178,6 +178,9 @@ _CLAUSE_ORDER = re.compile(r"(?:word|\b(?:constituents?|clausal|clause|sentence|
 # Freedom conceded before an order is asserted: "relatively free, but the unmarked order is SOV",
 # "although word order is free, SOV is by far the most common".
 _CONCEDED_AFTER = re.compile(r"[^.;]{0,40}?\b(?:but|though|although|yet|however)\b", re.I)
+# How far back a clause-level qualifier ("although", "other orders") is looked for. Bounded so that a
+# run-together page without sentence punctuation costs linear, not quadratic, time.
+_LOOK_BACK = 600
 _CONCEDED_BEFORE = re.compile(r"\b(?:although|though|while|whilst|even if|despite)\b", re.I)
 # Orders listed after "other orders" are the alternatives to the basic one, however frequent.
 _OTHER_ORDERS = re.compile(r"\b(?:other|alternative|additional) (?:\w+ ){0,2}?orders?\b", re.I)
@@ -290,7 +293,8 @@ class WordOrderFamily:
                     left = max(left, cut.end()) if cut else left
                 local = text[left : end + 25]
                 strength = 1.0 if TYPE_CLAIM.search(local) else statement_strength(local)
-                other = _OTHER_ORDERS.search(text, 0, start)  # "two other orders occur: OVS and SOV"
+                # "two other orders occur: OVS and SOV" (a bounded look-back: sentences can be very long)
+                other = _OTHER_ORDERS.search(text, max(0, start - _LOOK_BACK), start)
                 return strength * (0.5 if weakened(local) or other else 1.0)
 
             def add(value: str, weight: float, note: str, strength: float, sent: Sentence = sent) -> None:
@@ -371,7 +375,7 @@ class WordOrderFamily:
                     w = base * max(strength_at(m.start(), m.end()), 0.8) * phrasal
                     if not _CLAUSE_ORDER.search(text[max(0, m.start() - 40) : m.end()]):
                         w *= 0.3  # "their relative order is free", "no fixed order": order of what?
-                    if found and (_CONCEDED_AFTER.match(text, m.end()) or _CONCEDED_BEFORE.search(text, 0, m.start())):
+                    if found and (_CONCEDED_AFTER.match(text, m.end()) or _CONCEDED_BEFORE.search(text, max(0, m.start() - _LOOK_BACK), m.start())):
                         w *= 0.5  # "order is relatively free, but the least-marked pattern is verb-final"
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
             if ndo and len(found) >= 2:
