@@ -486,6 +486,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reranker", default=None, help="reranker name for the 'reranker' configs (default: the default reranker)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N grammars per feature (smoke runs)")
     parser.add_argument("--cache", help="prediction cache JSONL (default: <cache dir>/rag_bench/<backend>.jsonl)")
+    parser.add_argument("--paper-results", metavar="FILE",
+                        help="the paper's numbers to report beside ours (default: paper_results.json in the data "
+                             "directory; a held-back split may ship without it)")
     parser.add_argument("--fresh", action="store_true", help="ignore cached predictions (they are overwritten)")
     parser.add_argument("--batch-size", type=int, default=16, help="items per classify_many call")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -510,6 +513,9 @@ def run(args: argparse.Namespace) -> int:
     root = sub_dir(data_dir(args.data_dir), "rag_on_grammars")
     if not (root / "paragraphs").is_dir():
         raise DataDirError(f"{root} has no paragraphs/ directory (expected paragraphs/<FEATURE>/<bibkey>.csv)")
+    paper_path = Path(args.paper_results) if args.paper_results else root / "paper_results.json"
+    if args.paper_results and not paper_path.is_file():  # checked before minutes of predictions, not after
+        raise DataDirError(f"--paper-results {paper_path}: no such file")
     out = Path(args.out or f"benchmarks/results/rag_{args.backend}.json")
     stem = out.with_suffix("")
     classifier = make_classifier(args.backend, **_options(args.option))
@@ -550,9 +556,11 @@ def run(args: argparse.Namespace) -> int:
                                                     "f1_weighted": None, "n": 0, "note": NOT_APPLICABLE}
     results = {f: {c: results[f][c] for c in CONFIGS if c in results.get(f, {})} for f in args.features if f in results}
     paper = {}
-    paper_path = root / "paper_results.json"
     if paper_path.exists():
         paper = json.loads(paper_path.read_text(encoding="utf-8"))
+    else:
+        log.warning("%s not found: the report has no paper column (pass --paper-results FILE, e.g. "
+                    "../shared/data/rag_on_grammars/paper_results.json)", paper_path)
     abstained = sum(1 for p in preds.values() if p.abstained)
     meta = {
         "backend": args.backend,

@@ -192,6 +192,19 @@ def test_limited_run_is_marked_as_a_subset(tiny_dir: Path, tmp_path: Path) -> No
     assert "> **SUBSET**: only the first 1 grammars per feature" in out.with_suffix(".md").read_text()
 
 
+def test_split_without_paper_results_takes_them_from_elsewhere(tiny_dir: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    paper = tmp_path / "paper.json"
+    (tiny_dir / "rag_on_grammars" / "paper_results.json").rename(paper)
+    out = tmp_path / "r.json"
+    base = ["bench", "rag", "--data-dir", str(tiny_dir), "--out", str(out), "--configs", "reranker",
+            "--features", "WALS 81A", "--cache", str(tmp_path / "c.jsonl"), "--no-progress"]
+    assert cli_main([*base, "--paper-results", str(tmp_path / "missing.json")]) == 2
+    assert "missing.json" in capsys.readouterr().err and not out.exists()  # refused before predicting
+    assert cli_main([*base, "--paper-results", str(paper)]) == 0
+    assert "0.7000" in out.with_suffix(".md").read_text()
+
+
 def test_bench_reports_bad_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty").mkdir()
     assert cli_main(["bench", "rag", "--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "x.json")]) == 2
