@@ -175,12 +175,12 @@ _CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|
 # six orders"); a bare "their relative order is free" may be about two objects or two adverbials.
 _CLAUSE_ORDER = re.compile(r"(?:word|\b(?:constituents?|clausal|clause|sentence|basic|dominant|canonical|"
                            r"configurational|orders|any|subject|object|verb))\b", re.I)  # "YurakaréWord order": OCR glue
-# Freedom conceded before an order is asserted: "relatively free, but the unmarked order is SOV",
-# "although word order is free, SOV is by far the most common".
-_CONCEDED_AFTER = re.compile(r"[^.;]{0,40}?\b(?:but|though|although|yet|however)\b", re.I)
 # How far back a clause-level qualifier ("although", "other orders") is looked for. Bounded so that a
 # run-together page without sentence punctuation costs linear, not quadratic, time.
 _LOOK_BACK = 600
+# Freedom conceded before an order is asserted: "relatively free, but the unmarked order is SOV",
+# "although word order is free, SOV is by far the most common".
+_CONCEDED_AFTER = re.compile(r"[^.;]{0,40}?\b(?:but|though|although|yet|however)\b", re.I)
 _CONCEDED_BEFORE = re.compile(r"\b(?:although|though|while|whilst|even if|despite)\b", re.I)
 # Orders listed after "other orders" are the alternatives to the basic one, however frequent.
 _OTHER_ORDERS = re.compile(r"\b(?:other|alternative|additional) (?:\w+ ){0,2}?orders?\b", re.I)
