@@ -195,6 +195,14 @@ def test_bound_marking_wins_beside_a_more_frequent_particle() -> None:
     assert pred.value == "1"
 
 
+def test_archaic_marker_is_not_standard_negation() -> None:
+    # an archaic or obsolete form is not how negation is marked today: it barely counts
+    assert clf.classify(NEG, sp("A minor and probably archaic negative auxiliary also carries the negative low tone.")
+                        ).abstained
+    assert clf.classify(NEG, sp("An obsolete negative particle ma is found in old texts.")).abstained
+    assert clf.classify(NEG, sp("The negative particle ma is found in all texts.")).value == "0"
+
+
 def test_free_negative_particle() -> None:
     pred = clf.classify(NEG, sp(
         "Standard negation is expressed by the negative particle ba, which follows the verb phrase.",
@@ -694,6 +702,12 @@ def test_role_positions_that_are_not_the_basic_clause_order() -> None:
                             "constituents occur before the verb.")["SOV"]
     plain = _order_scores("Subject, object and postpositional constituents occur before the verb.")["SOV"]
     assert special <= 0.5 * plain
+
+
+def test_denied_implications_and_earlier_stages_are_not_the_order() -> None:
+    # "it does not mean that ... SVO": the whole complement is denied, however far the order is from "not"
+    assert "SVO" not in _order_scores("Nevertheless, it does not mean that the language has a strictly "
+                                      "grammaticalised Subject-Verb-Object (SVO) pattern as a basic constituent order.")
 
 
 def test_spelled_out_orders_written_as_lists() -> None:

@@ -173,11 +173,23 @@ def statement_strength(text: str) -> float:
     return 0.35
 
 
+# "it does not mean that the language has a strictly grammaticalised SVO pattern": the whole
+# complement is denied, however far the claim is from the negator
+_DENIED_IMPLICATION = re.compile(
+    r"\b(?:does|do|did|need|would|will|should|must) not (?:necessarily )?(?:mean|imply|entail|indicate|suggest)\b|"
+    r"\bit is not (?:the case|true) that\b",
+    re.I,
+)
+
+
 def negated_before(text: str, start: int, window: int = 40) -> bool:
     """Whether a negator occurs shortly before ``start`` (same clause): 'not an SVO language'."""
     left = text[max(0, start - window) : start]
     left = re.split(r"[;:,]|\bbut\b|\bwhile\b|\bwhereas\b", left)[-1]
-    return bool(NEGATORS.search(left))
+    if NEGATORS.search(left):
+        return True
+    far = re.split(r";|\bbut\b|\bwhereas\b|\bhowever\b", text[max(0, start - 150) : start])[-1]
+    return bool(_DENIED_IMPLICATION.search(far))
 
 
 # Bibliography entries and citations: "Watson, R.L. 1997 OV Order in Ma'di." carry no claim.
@@ -187,6 +199,7 @@ WEAKENERS = re.compile(
     r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
     r"clauses)|focus|topicali[sz]\w*|(?<!non-)(?<!non)(?<!un)emphatic|inversion|inverted|fronted|fronting|"
     r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|least[- ](?:preferred|common|frequent|usual|typical)|"
+    r"archaic|obsolete|obsolescent|"
     # "the circumstances in which subject and object occur before the verb": a special condition
     # (not "in cases where both arguments are expressed", WALS's own condition for the basic order)
     r"circumstances (?:in which|under which|where)|conditions under which)\b",

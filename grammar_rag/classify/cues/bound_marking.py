@@ -46,6 +46,8 @@ MODIFICATION = re.compile(r"\b(?:ablaut\w*|apophony|stem (?:change|alternation)s
 _NON_STANDARD = re.compile(r"\b(?:imperatives?|prohibitives?|hortatives?|subordinate|dependent clauses?|relative clauses?|"
                            r"non-?finite|nominali[sz]\w*)\b", re.I)
 _STANDARD = re.compile(r"\b(?:declarative|indicative|main clauses?|standard|finite verbs?|all verbs)\b", re.I)
+# "a minor and probably archaic negative auxiliary": not how the marking is done today
+_OUT_OF_USE = re.compile(r"\b(?:archaic|obsolete|obsolescent)\b", re.I)
 ASKS_BOUND = re.compile(r"affix|clitic|suffix|prefix|bound|modification of the verb|verbal morphology|inflect", re.I)
 
 
@@ -147,6 +149,7 @@ class BoundMarkingFamily:
             if _TOC.search(text):  # table-of-contents / index lines name topics, they describe nothing
                 continue
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+            base *= 0.1 if _OUT_OF_USE.search(text) else 1.0
             n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
             if n_bound > 0:
                 cues.append(Cue(yes, base * min(1.0, 0.6 * n_bound), sent, "gloss", bound_gloss.search(text).group(0)))
