@@ -710,6 +710,17 @@ def test_denied_implications_and_earlier_stages_are_not_the_order() -> None:
                                       "grammaticalised Subject-Verb-Object (SVO) pattern as a basic constituent order.")
 
 
+def test_hypothetical_orders_are_weak() -> None:
+    # a conditional or an expectation describes a possible language, not this one
+    hypothetical = _order_scores("If a language were to change its word order from SOV to SVO, it would be expected that "
+                                 "there would be some residues of the former structure.")
+    plain = _order_scores("The language changed its word order from SOV to SVO, and there are some residues of the "
+                          "former structure.")
+    assert hypothetical.get("SOV", 0.0) <= 0.5 * plain["SOV"]
+    expected = _order_scores("Kayne would lead us to predict that the surface SOV word order is derived by movement.")
+    assert expected.get("SOV", 0.0) <= 0.5 * _order_scores("The surface SOV word order is derived by movement.")["SOV"]
+
+
 def test_spelled_out_orders_written_as_lists() -> None:
     assert clf.classify(ORDER, sp("The normal word order in Kuna is subject + object + predicate.")).value == "SOV"
     assert clf.classify(ORDER, sp("The normal word order of the sentence is subject, object and verb.")).value == "SOV"

@@ -200,6 +200,9 @@ WEAKENERS = re.compile(
     r"clauses)|focus|topicali[sz]\w*|(?<!non-)(?<!non)(?<!un)emphatic|inversion|inverted|fronted|fronting|"
     r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|least[- ](?:preferred|common|frequent|usual|typical)|"
     r"archaic|obsolete|obsolescent|"
+    # a possible language, not this one: "if a language were to change from SOV to SVO, ...",
+    # "Kayne would lead us to predict that ... SOV", "one might expect"
+    r"if (?:\w+ ){0,4}?(?:were|would)|would be expected|(?:might|would|could) (?:\w+ ){0,3}?(?:expect|predict)\w*|"
     # "the circumstances in which subject and object occur before the verb": a special condition
     # (not "in cases where both arguments are expressed", WALS's own condition for the basic order)
     r"circumstances (?:in which|under which|where)|conditions under which)\b",
