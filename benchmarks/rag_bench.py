@@ -248,32 +248,41 @@ def _digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()[:12]
 
 
-def _readable(path: Path, grammar_id: str, folder: str) -> bool:
-    """Checked before any prediction, so one broken file is reported (and its grammar skipped like a
+def _inputs_digest(passages: list[Passage]) -> str:
+    """Digest of what the classifier reads from one paragraph file (texts and pages, in order)."""
+    return _digest("\x00".join(f"{p.page_start}|{p.page_end}|{p.text}" for p in passages).encode())
+
+
+def _load_checked(path: Path, grammar_id: str, folder: str) -> list[Passage] | None:
+    """Read before any prediction, so one broken file is reported (and its grammar skipped like a
     missing one) instead of stopping a long run halfway."""
     try:
-        load_paragraphs(path, grammar_id, folder)
+        return load_paragraphs(path, grammar_id, folder)
     except DataDirError as exc:
         log.error("skipping %s: %s", grammar_id, exc)
-        return False
-    return True
+        return None
+
+
+Paragraphs = dict[tuple[str, str], list[Passage]]  # (paragraph folder, bibkey) -> paragraphs in BM25 order
 
 
 def plan(gold: dict[str, dict[str, GoldItem]], root: Path, features: list[str], configs: list[str],
-         limit: int | None, baseline_ok: bool) -> tuple[list[Item], dict[str, int]]:
+         limit: int | None, baseline_ok: bool) -> tuple[list[Item], dict[str, int], Paragraphs]:
+    """Items to predict, grammars skipped per feature, and the paragraphs they read (each file read once)."""
     items: list[Item] = []
     missing: dict[str, int] = {}
+    paragraphs: Paragraphs = {}
     for feature in features:
         folder = root / "paragraphs" / PARAGRAPH_FOLDERS[feature]
         keys = sorted(gold[feature])
         present = [k for k in keys if (folder / f"{k}.csv").exists()]
         if len(present) < len(keys):
             log.warning("%s: %d annotated grammars have no paragraph file in %s", feature, len(keys) - len(present), folder)
-        present = [k for k in present if _readable(folder / f"{k}.csv", k, folder.name)]
-        missing[feature] = len(keys) - len(present)
-        if limit:
-            present = present[:limit]
-        digests = {k: _digest((folder / f"{k}.csv").read_bytes()) for k in present}
+        loaded = {k: ps for k in present if (ps := _load_checked(folder / f"{k}.csv", k, folder.name)) is not None}
+        missing[feature] = len(keys) - len(loaded)
+        present = list(loaded)[:limit] if limit else list(loaded)
+        paragraphs.update(((folder.name, k), loaded[k]) for k in present)
+        digests = {k: _inputs_digest(loaded[k]) for k in present}
         for config in configs:
             if config == "baseline" and not baseline_ok:
                 continue
@@ -283,7 +292,7 @@ def plan(gold: dict[str, dict[str, GoldItem]], root: Path, features: list[str], 
                     continue
                 inputs = _digest(g.language.encode()) if config == "baseline" else digests[key]
                 items.append(Item(feature, config, g, "even" if i % 2 == 0 else "odd", inputs))
-    return items, missing
+    return items, missing, paragraphs
 
 
 def _batches(items: list[Item], size: int) -> Iterator[list[Item]]:
@@ -291,7 +300,7 @@ def _batches(items: list[Item], size: int) -> Iterator[list[Item]]:
         yield items[i : i + size]
 
 
-def predict_all(items: list[Item], classifier: Any, root: Path, cache: PredictionCache, fingerprint: str,
+def predict_all(items: list[Item], classifier: Any, paragraphs: Paragraphs, cache: PredictionCache, fingerprint: str,
                 reranking: Reranking, features: dict[str, Feature], batch_size: int,
                 progress: bool) -> dict[tuple[str, str, str], Prediction]:
     from tqdm import tqdm
@@ -306,7 +315,6 @@ def predict_all(items: list[Item], classifier: Any, root: Path, cache: Predictio
             out[(it.feature, it.config, it.gold.grammar_id)] = pred
     if len(todo) < len(items):
         log.info("%d of %d predictions come from the cache %s", len(items) - len(todo), len(items), cache.path)
-    paragraphs: dict[tuple[str, str], list[Passage]] = {}
     bar = tqdm(total=len(todo), desc="rag bench", unit="pred", disable=not progress, file=sys.stderr)
     for batch in _batches(todo, batch_size):
         started = time.perf_counter()
@@ -320,10 +328,7 @@ def predict_all(items: list[Item], classifier: Any, root: Path, cache: Predictio
             if it.config == "baseline":
                 passages: list[ScoredPassage] = []
             else:
-                folder = PARAGRAPH_FOLDERS[it.feature]
-                if (folder, gid) not in paragraphs:
-                    paragraphs[(folder, gid)] = load_paragraphs(root / "paragraphs" / folder / f"{gid}.csv", gid, folder)
-                raw = paragraphs[(folder, gid)]
+                raw = paragraphs[(PARAGRAPH_FOLDERS[it.feature], gid)]
                 if it.config.startswith("reranker"):
                     passages = reranking.top(feature, raw, RERANK_TOP_K)
                 else:
@@ -533,7 +538,7 @@ def run(args: argparse.Namespace) -> int:
         log.warning("feature catalogue unavailable (%s): no guideline text, '+CoT' equals the plain config", exc)
     features = {k: benchmark_feature(k, catalogue) for k in args.features}
     gold = load_gold(root)
-    items, missing = plan(gold, root, args.features, args.configs, args.limit, baseline_ok=not model_free)
+    items, missing, paragraphs = plan(gold, root, args.features, args.configs, args.limit, baseline_ok=not model_free)
     version = getattr(classifier, "version", "") or getattr(classifier, "prompt_version", "")
     fingerprint = hashlib.sha1(
         json.dumps([args.backend, version, sorted(_options(args.option).items()), reranking.name, reranking.version,
@@ -545,7 +550,7 @@ def run(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     n_new = sum(1 for it in items if cache.get(cache.key(fingerprint, it.feature, it.config, it.cache_grammar)) is None)
     t0 = time.perf_counter()
-    preds = predict_all(items, classifier, root, cache, fingerprint, reranking, features, args.batch_size, progress)
+    preds = predict_all(items, classifier, paragraphs, cache, fingerprint, reranking, features, args.batch_size, progress)
     elapsed = time.perf_counter() - t0
 
     results, conf, rows = score(items, preds)

@@ -247,13 +247,14 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         if _SPECIAL_QUESTION.search(text) and not _ORDINARY_QUESTION.search(text):
             w *= 0.3  # "indirect polar questions are marked by the conditional suffix": not how questions are asked
         intro = _INTRODUCED_BY_MARKER.search(text)
-        introduced = intro is not None and not negated_before(text, intro.start(), 30)
-        if intro is not None and introduced:
+        if intro and negated_before(text, intro.start(), 30):
+            intro = None
+        if intro:
             cues.append(Cue("initial", w, sent, "statement", intro.group(0)))
         if PARTICLE.search(text):
-            placed = introduced
+            placed = intro is not None
             for pos, pat in POSITIONS.items():
-                m = pat.search(text) if not (introduced and pos == "initial") else None
+                m = None if intro and pos == "initial" else pat.search(text)
                 if m and not negated_before(text, m.start(), 20):
                     cues.append(Cue(pos, w, sent, "statement", m.group(0)))
                     placed = True
