@@ -11,13 +11,14 @@ import csv
 import hashlib
 import sqlite3
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from grammar_rag.errors import BackendError, GrammarRagError
 from grammar_rag.extract.cldf_export import export_dataset, parameter_id, source_reference, validate_cldf
-from grammar_rag.extract.compare import compare_predictions, format_report, reference_names
+from grammar_rag.extract.compare import FeatureAgreement, compare_predictions, format_report, reference_names
 from grammar_rag.extract.languages import LanguageInfo, LanguageResolver, cldf_id
 from grammar_rag.extract.runner import missing_pairs, run_extraction
 from grammar_rag.extract.store import ResultStore, RunConfig, select_config
@@ -239,11 +240,16 @@ def test_compare_agreement_and_disagreements() -> None:
     assert (stats["WALS 81A"].n_predictions, stats["WALS 81A"].n_with_reference) == (3, 2)
     assert (stats["WALS 81A"].n_agree, stats["WALS 81A"].agreement) == (1, 0.5)
     assert stats["GB107"].agreement is None
+    # two different reference values: a constant answer would agree with one of the two
+    assert stats["WALS 81A"].majority_baseline == 0.5 and stats["GB107"].majority_baseline is None
+    assert stats["WALS 81A"].to_dict()["majority_baseline"] == 0.5
+    skewed = FeatureAgreement("WALS 116A", reference_counts=Counter({"question particle": 3, "intonation only": 1}))
+    assert skewed.majority_baseline == 0.75 and skewed.to_dict()["majority_value"] == "question particle"
     [dis] = report.disagreements
     assert (dis.grammar_id, dis.predicted, dis.reference) == ("heath2008grammar", jamsay_81.value, other.lower())
     assert dis.evidence[0]["pages"] == jamsay_81.evidence[0].pages
     text = format_report(report)
-    assert "heath2008grammar" in text and "50.0%" in text
+    assert "heath2008grammar" in text and "50.0%" in text and "majority" in text
     assert reference_names(["A", FeatureValue("x", "B")]) == frozenset({"a", "b"})
 
 

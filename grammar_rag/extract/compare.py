@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,15 @@ class FeatureAgreement:
     n_with_reference: int = 0
     n_abstained_with_reference: int = 0
     n_agree: int = 0
+    # reference values of the compared pairs: what always answering the commonest one would score
+    reference_counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def majority_baseline(self) -> float | None:
+        """Agreement of a constant answer (the commonest reference value among the compared pairs):
+        the floor an agreement rate has to beat to say anything about the grammars."""
+        total = sum(self.reference_counts.values())
+        return max(self.reference_counts.values()) / total if total else None
 
     @property
     def n_compared(self) -> int:
@@ -51,6 +60,8 @@ class FeatureAgreement:
             "n_compared": self.n_compared,
             "n_agree": self.n_agree,
             "agreement": None if self.agreement is None else round(self.agreement, 4),
+            "majority_baseline": None if self.majority_baseline is None else round(self.majority_baseline, 4),
+            "majority_value": self.reference_counts.most_common(1)[0][0] if self.reference_counts else None,
         }
 
 
@@ -152,6 +163,7 @@ def compare_predictions(
         if is_missing(pred):
             stats.n_abstained_with_reference += 1
             continue
+        stats.reference_counts[", ".join(sorted(ref))] += 1
         if predicted_names(pred, features.get(pred.feature_id)) == ref:
             stats.n_agree += 1
             continue
@@ -177,12 +189,16 @@ def compare_predictions(
 def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
     """Plain-text table for the terminal."""
     lines = [f"Agreement with {report.reference} (abstentions excluded from 'compared'):"]
-    lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'compared':>10}{'agree':>8}{'rate':>8}")
+    lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'compared':>10}{'agree':>8}{'rate':>8}"
+                 f"{'majority':>10}")
     for f in report.features:
         rate = "-" if f.agreement is None else f"{f.agreement:.1%}"
+        floor = "-" if f.majority_baseline is None else f"{f.majority_baseline:.1%}"
         lines.append(
             f"{f.feature_id:<14}{f.n_predictions:>10}{f.n_with_reference:>10}{f.n_compared:>10}{f.n_agree:>8}{rate:>8}"
+            f"{floor:>10}"
         )
+    lines.append("(majority: agreement of always answering the commonest reference value among the compared grammars)")
     by_feature: dict[str, int] = defaultdict(int)
     for d in report.disagreements:
         by_feature[d.feature_id] += 1

@@ -9,16 +9,20 @@ from __future__ import annotations
 from grammar_rag.classify.cues.base import CueContext, CueFamily
 from grammar_rag.classify.cues.bound_marking import BoundMarkingFamily
 from grammar_rag.classify.cues.counts import CountFamily
+from grammar_rag.classify.cues.marker_type import MarkerTypeFamily
 from grammar_rag.classify.cues.polar import PolarStrategyFamily
+from grammar_rag.classify.cues.polar_type import PolarTypeFamily
 from grammar_rag.classify.cues.value_terms import ValueTermFamily
 from grammar_rag.classify.cues.word_order import WordOrderFamily
 from grammar_rag.types import Feature
 
 FAMILIES: tuple[CueFamily, ...] = (
     PolarStrategyFamily(),
+    PolarTypeFamily(),
     WordOrderFamily(),
     CountFamily(),
     BoundMarkingFamily(),
+    MarkerTypeFamily(),
     ValueTermFamily(),
 )
 

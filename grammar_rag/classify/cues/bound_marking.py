@@ -119,6 +119,49 @@ def _hint(prose: str) -> re.Pattern[str]:
     return re.compile(prose, re.I)
 
 
+def marking_cues(sentences: list[Sentence], feature: Feature, bound: str, free: str) -> list[Cue]:
+    """Cues for bound (value ``bound``) and free (value ``free``) marking of the feature's topic.
+
+    A cue's ``note`` is the matched text, so callers can tell a particle from an auxiliary.
+    """
+    topic = topic_for(feature)
+    assert topic is not None
+    labels, prose = topic
+    bound_gloss, free_gloss, bound_prose, free_prose, inflected_word = _patterns(labels, prose)
+    topic_hint = _hint(prose)
+    asks_modification = "modification" in feature_text(feature).lower()
+    cues: list[Cue] = []
+    for sent in sentences:
+        text = sent.text
+        if not any(lab in text for lab in labels) and not topic_hint.search(text):
+            continue
+        if _TOC.search(text):  # table-of-contents / index lines name topics, they describe nothing
+            continue
+        base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+        base *= 0.1 if _OUT_OF_USE.search(text) else 1.0
+        n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
+        if n_bound > 0:
+            cues.append(Cue(bound, base * min(1.0, 0.6 * n_bound), sent, "gloss", bound_gloss.search(text).group(0)))
+        if sent.is_gloss or n_bound:
+            n_free = len(free_gloss.findall(text))
+            if n_free:
+                cues.append(Cue(free, base * min(1.0, 0.5 * n_free), sent, "gloss", f"free {labels[0]}"))
+        if not sent.is_gloss:
+            m = bound_prose.search(text)
+            if m:
+                # "the negative imperative suffix", "any subordinate clause is negated with this suffix":
+                # another construction than the standard (declarative main clause) one
+                other_clause = _NON_STANDARD.search(text) and not _STANDARD.search(text)
+                cues.append(Cue(bound, base * (0.3 if other_clause else 1.0), sent, "statement", m.group(0)))
+            m = free_prose.search(text)
+            if m:
+                cues.append(Cue(free, base * 0.8, sent, "statement", m.group(0)))
+            m = MODIFICATION.search(text) if asks_modification and "verb" in sent.lower else None
+            if m:
+                cues.append(Cue(bound, base * 0.8, sent, "statement", m.group(0)))
+    return cues
+
+
 class BoundMarkingFamily:
     """Thresholds: ``bound_min`` support for 1; 0 needs ``free_min`` free support and bound below
     ``ratio`` x free. Bound wins ties because the question asks whether bound marking is *possible*."""
@@ -134,42 +177,8 @@ class BoundMarkingFamily:
         return is_binary(feature) and bool(ASKS_BOUND.search(feature_text(feature))) and topic_for(feature) is not None
 
     def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
-        topic = topic_for(ctx.feature)
-        assert topic is not None
-        labels, prose = topic
         yes, no = positive_value(ctx.feature), negative_value(ctx.feature)
-        bound_gloss, free_gloss, bound_prose, free_prose, inflected_word = _patterns(labels, prose)
-        topic_hint = _hint(prose)
-        asks_modification = "modification" in feature_text(ctx.feature).lower()
-        cues: list[Cue] = []
-        for sent in sentences:
-            text = sent.text
-            if not any(lab in text for lab in labels) and not topic_hint.search(text):
-                continue
-            if _TOC.search(text):  # table-of-contents / index lines name topics, they describe nothing
-                continue
-            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
-            base *= 0.1 if _OUT_OF_USE.search(text) else 1.0
-            n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
-            if n_bound > 0:
-                cues.append(Cue(yes, base * min(1.0, 0.6 * n_bound), sent, "gloss", bound_gloss.search(text).group(0)))
-            if sent.is_gloss or n_bound:
-                n_free = len(free_gloss.findall(text))
-                if n_free:
-                    cues.append(Cue(no, base * min(1.0, 0.5 * n_free), sent, "gloss", f"free {labels[0]}"))
-            if not sent.is_gloss:
-                m = bound_prose.search(text)
-                if m:
-                    # "the negative imperative suffix", "any subordinate clause is negated with this suffix":
-                    # another construction than the standard (declarative main clause) one
-                    other_clause = _NON_STANDARD.search(text) and not _STANDARD.search(text)
-                    cues.append(Cue(yes, base * (0.3 if other_clause else 1.0), sent, "statement", m.group(0)))
-                m = free_prose.search(text)
-                if m:
-                    cues.append(Cue(no, base * 0.8, sent, "statement", m.group(0)))
-                m = MODIFICATION.search(text) if asks_modification and "verb" in sent.lower else None
-                if m:
-                    cues.append(Cue(yes, base * 0.8, sent, "statement", m.group(0)))
+        cues = marking_cues(sentences, ctx.feature, yes, no)
         scores = tally(cues)
         b, f = scores.get(yes, 0.0), scores.get(no, 0.0)
         summary = f"bound {b:.2f} vs free {f:.2f}"

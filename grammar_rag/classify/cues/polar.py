@@ -188,6 +188,17 @@ THRESHOLDS = {
 }
 
 
+def held_strategies(scores: dict[str, float]) -> set[str]:
+    """The strategies whose score passes their threshold and is not dwarfed by a competitor's."""
+    held = set()
+    for strat in STRATEGIES:
+        score = scores.get(strat, 0.0)
+        best = max((scores.get(g, 0.0) for g in RELATIVE_GROUPS[strat]), default=0.0)
+        if score >= THRESHOLDS[strat] and score >= RELATIVE["min_share"] * best:
+            held.add(strat)
+    return held
+
+
 def strategy_of(feature: Feature) -> str | None:
     """Which strategy a binary polar-question feature (or composite component) is about."""
     text = feature_text(feature)
@@ -302,12 +313,11 @@ class PolarStrategyFamily:
             held: list[str] = []
             evidence: list[Cue] = []
             notes = []
+            holding = held_strategies(scores)
             for comp in feature.components:
                 strat = strategy_of(comp)
                 score = scores.get(strat or "", 0.0)
-                group = RELATIVE_GROUPS.get(strat or "", ())
-                best = max((scores.get(g, 0.0) for g in group), default=0.0)
-                if strat and score >= THRESHOLDS[strat] and score >= RELATIVE["min_share"] * best:
+                if strat in holding:
                     held.append(comp.name)
                     evidence.extend(Cue(comp.name, c.weight, c.sentence, c.kind, c.note)
                                     for c in supporting(cues, strat, 2))

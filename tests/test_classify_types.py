@@ -1,0 +1,103 @@
+"""Single-label typologies read from strategy / marking cues: WALS 116A and 92A (polar questions),
+WALS 112A (negative morphemes). Before these families, all three fell to the generic value-term
+reader, which matched value names such as "Final" anywhere in a question paragraph."""
+
+from __future__ import annotations
+
+import pytest
+
+from grammar_rag.classify import make_classifier
+from grammar_rag.classify.cues import select_family
+from grammar_rag.features import get_catalogue
+from grammar_rag.types import Feature, Passage, ScoredPassage
+
+clf = make_classifier("evidence", use_query_terms=False)
+
+
+@pytest.fixture(scope="module")
+def catalogue():  # type: ignore[no-untyped-def]
+    return get_catalogue()
+
+
+def _feature(catalogue, feature_id: str) -> Feature:  # type: ignore[no-untyped-def]
+    feature = catalogue.get(feature_id)
+    assert feature is not None, feature_id
+    return feature
+
+
+def sp(*texts: str) -> list[ScoredPassage]:
+    return [ScoredPassage(Passage("g", f"g:{i}", t, page_start=str(100 + i)), 1.0 / (i + 1), i + 1)
+            for i, t in enumerate(texts)]
+
+
+def test_families_are_chosen_from_the_catalogue_entry(catalogue) -> None:  # type: ignore[no-untyped-def]
+    assert select_family(_feature(catalogue, "WALS 116A")).name == "polar-type"
+    assert select_family(_feature(catalogue, "WALS 92A")).name == "polar-type"
+    assert select_family(_feature(catalogue, "WALS 112A")).name == "marker-type"
+    # neighbours keep their families: the composite, Grambank's binary features, content questions
+    assert select_family(_feature(catalogue, "WALS 116A*")).name == "polar-strategies"
+    assert select_family(_feature(catalogue, "GB107")).name == "bound-marking"
+    assert select_family(_feature(catalogue, "WALS 93A")).name not in {"polar-type", "marker-type"}
+
+
+PARTICLE_FINAL = ("Polar questions are formed with the question particle ka, which occurs in sentence-final position.",
+                  "Yes-no questions take the particle ka at the end of the sentence.")
+VERB_SUFFIX = ("Polar questions are marked by the interrogative suffix -na on the verb.",
+               "Yes-no questions take the interrogative suffix -na, attached to the finite verb.")
+INTONATION = ("Polar questions differ from statements only by rising intonation.",
+              "Yes-no questions are marked by intonation alone, with no particle.")
+
+
+def test_wals_116a_type(catalogue) -> None:  # type: ignore[no-untyped-def]
+    f = _feature(catalogue, "WALS 116A")
+    assert clf.classify(f, sp(*PARTICLE_FINAL)).value == "Question particle"
+    assert clf.classify(f, sp(*VERB_SUFFIX)).value == "Interrogative verb morphology"
+    mixed = (VERB_SUFFIX[0], PARTICLE_FINAL[0], VERB_SUFFIX[1], PARTICLE_FINAL[1])
+    assert clf.classify(f, sp(*mixed)).value == "Mixture of previous two types"
+    # a verb suffix far weaker than the particle evidence is not a second strategy (composite's rule)
+    assert clf.classify(f, sp(*PARTICLE_FINAL, *VERB_SUFFIX)).value == "Question particle"
+    pred = clf.classify(f, sp(*INTONATION))
+    assert pred.value == "Interrogative intonation only" and pred.evidence and pred.evidence[0].pages
+    # intonation is the type only when nothing else is found (WALS: a minority device decides)
+    assert clf.classify(f, sp(*PARTICLE_FINAL, *INTONATION)).value == "Question particle"
+    inverted = ("Polar questions are formed by subject-verb inversion.",
+                "In yes-no questions the verb is fronted: inversion of subject and verb marks the question.")
+    assert clf.classify(f, sp(*inverted)).value == "Interrogative word order"
+    assert clf.classify(f, sp("Nouns take the plural suffix -ta.")).abstained
+
+
+def test_wals_92a_particle_position(catalogue) -> None:  # type: ignore[no-untyped-def]
+    f = _feature(catalogue, "WALS 92A")
+    assert clf.classify(f, sp(*PARTICLE_FINAL)).value == "Final"
+    initial = ("Polar questions are formed with the question particle ba in sentence-initial position.",
+               "The yes-no question particle ba occurs at the beginning of the sentence.")
+    assert clf.classify(f, sp(*initial)).value == "Initial"
+    assert clf.classify(f, sp(*initial, *PARTICLE_FINAL)).value == "In either of two positions"
+    second = ("Polar questions are marked by the question particle =ti in second position.",
+              "The yes-no question clitic =ti occurs in second position, after the first constituent.")
+    assert clf.classify(f, sp(*second)).value == "Second position"
+    # questions described, but with no particle
+    assert clf.classify(f, sp(*INTONATION)).value == "No question particle"
+    assert clf.classify(f, sp(*VERB_SUFFIX)).value == "No question particle"
+
+
+def test_wals_112a_negative_morphemes(catalogue) -> None:  # type: ignore[no-untyped-def]
+    f = _feature(catalogue, "WALS 112A")
+    suffix = ("Negation is marked by the negative suffix -tan on the verb.", "The negative suffix -tan follows the tense suffix.")
+    particle = ("Standard negation is expressed by the negative particle ba, which follows the verb phrase.",
+                "The negative particle ba is a separate word.")
+    auxiliary = ("Negation is expressed by a negative auxiliary verb which inflects for person.",
+                 "The negative auxiliary e- carries the subject agreement; the main verb is a participle.")
+    assert clf.classify(f, sp(*suffix)).value == "Negative affix"
+    assert clf.classify(f, sp(*particle)).value == "Negative particle"
+    assert clf.classify(f, sp(*auxiliary)).value == "Negative auxiliary verb"
+    both = clf.classify(f, sp(*suffix, *particle, *particle))
+    # both solidly described: which is standard negation is not settled, so no "variation" guess
+    assert both.abstained and "Both bound and free" in both.reasoning and both.evidence
+    two_part = ("Sentence negation is expressed by the use of two particles, mana and -chu.",
+                "Negation is discontinuous: ne precedes the verb and pas follows it.")
+    assert clf.classify(f, sp(*two_part)).value == "Double negation"
+    # two alternative negators are not a two-part negation
+    alternatives = ("Only two negative markers function in the aspect system, with different paradigms.",
+                    "The negative particle inzi is used in the perfective; it is a separate word.")
+    assert clf.classify(f, sp(*alternatives)).value == "Negative particle"
