@@ -66,8 +66,11 @@ def test_families_are_chosen_by_feature_shape() -> None:
     assert select_family(NEG).name == "bound-marking"
     assert select_family(CASES).name == "count"
     assert select_family(POLAR).name == "polar-strategies"
-    other = Feature("X1", "WALS", "Adjective position", "Where is the adjective?",
-                    (FeatureValue("a", "Adjective-Noun"), FeatureValue("b", "Noun-Adjective")))
+    pair = Feature("X1", "WALS", "Adjective position", "Where is the adjective?",
+                   (FeatureValue("a", "Adjective-Noun"), FeatureValue("b", "Noun-Adjective")))
+    assert select_family(pair).name == "pair-order"
+    other = Feature("X2", "WALS", "Adpositions", "Does the language have prepositions or postpositions?",
+                    (FeatureValue("a", "Postpositions"), FeatureValue("b", "Prepositions")))
     assert select_family(other).name == "value-terms"
 
 

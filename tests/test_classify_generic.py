@@ -41,15 +41,15 @@ def test_every_tenth_catalogue_feature_gets_a_closed_set_answer() -> None:
 
 
 def test_generic_value_term_family_for_a_feature_without_extractor() -> None:
-    feature = Feature("X87", "WALS", "Order of Adjective and Noun", "What is the order of adjective and noun?",
-                      (FeatureValue("a", "Adjective-Noun"), FeatureValue("b", "Noun-Adjective"),
-                       FeatureValue("c", "No dominant order")))
+    feature = Feature("X85", "WALS", "Order of Adposition and Noun Phrase", "Prepositions or postpositions?",
+                      (FeatureValue("a", "Postpositions"), FeatureValue("b", "Prepositions"),
+                       FeatureValue("c", "No adpositions")))
     assert select_family(feature).name == "value-terms"
     clf = make_classifier("evidence", use_query_terms=False)
-    passages = [ScoredPassage(Passage("g", "g:0", "The basic order within the noun phrase is Noun-Adjective.",
+    passages = [ScoredPassage(Passage("g", "g:0", "Spatial relations are always expressed by postpositions.",
                                       page_start="7"), 1.0, 1)]
     pred = clf.classify(feature, passages)
-    assert pred.value == "Noun-Adjective" and pred.evidence[0].pages == "7"
+    assert pred.value == "Postpositions" and pred.evidence[0].pages == "7"
 
 
 def test_generic_binary_presence_and_absence() -> None:

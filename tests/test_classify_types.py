@@ -101,3 +101,40 @@ def test_wals_112a_negative_morphemes(catalogue) -> None:  # type: ignore[no-unt
     alternatives = ("Only two negative markers function in the aspect system, with different paradigms.",
                     "The negative particle inzi is used in the perfective; it is a separate word.")
     assert clf.classify(f, sp(*alternatives)).value == "Negative particle"
+
+
+def test_pair_order_features_read_prose_statements(catalogue) -> None:  # type: ignore[no-untyped-def]
+    adj = _feature(catalogue, "WALS 87A")
+    assert select_family(adj).name == "pair-order"
+    pred = clf.classify(adj, sp("Adjectives follow the noun they modify.", "The attributive adjective always comes after the head noun."))
+    assert pred.value == "Noun-Adjective" and {e.pages for e in pred.evidence} == {"100", "101"}
+    assert clf.classify(adj, sp("In the noun phrase, adjectives usually precede the noun.")).value == "Adjective-Noun"
+    assert clf.classify(adj, sp("The noun is normally followed by its adjectives.")).value == "Noun-Adjective"
+    assert clf.classify(adj, sp("Prenominal adjectives are the rule.")).value == "Adjective-Noun"
+    assert clf.classify(adj, sp("The basic order is NAdj.")).value == "Noun-Adjective"
+    # negated, and both orders with neither preferred
+    assert clf.classify(adj, sp("Adjectives never precede the noun.")).value != "Adjective-Noun"
+    assert clf.classify(adj, sp("Adjectives may precede or follow the noun.")).value == "No dominant order"
+    # a preference beats "may precede or follow"
+    assert clf.classify(adj, sp("Adjectives normally follow the noun.", "Adjectives follow the noun in neutral speech.",
+                                "Adjectives may precede or follow the noun.")).value == "Noun-Adjective"
+    gen = _feature(catalogue, "WALS 86A")
+    assert clf.classify(gen, sp("The possessor precedes the possessed noun.")).value == "Genitive-Noun"
+    rel = _feature(catalogue, "WALS 90A")
+    assert clf.classify(rel, sp("Relative clauses follow their head noun.")).value == "Noun-Relative clause"
+    # Grambank's numbered codes are read from their descriptions ("1" = "Num-N")
+    num = _feature(catalogue, "GB024")
+    assert select_family(num).name == "pair-order"
+    assert clf.classify(num, sp("Numerals follow the noun they quantify.")).value == "2"
+    assert clf.classify(num, sp("Numerals can precede or follow the noun.")).value == "3"
+    assert clf.classify(adj, sp("Nouns take the plural suffix -ta.")).abstained
+
+
+def test_pair_order_discounts_generalisations_and_other_topics(catalogue) -> None:  # type: ignore[no-untyped-def]
+    adj = _feature(catalogue, "WALS 87A")
+    # a statement about languages in general is outweighed by one about this language
+    assert clf.classify(adj, sp("In verb-final languages, adjectives normally precede the noun.",
+                                "Adjectives always follow the noun.")).value == "Noun-Adjective"
+    # "may precede or follow" something other than the noun, and "in any order" among modifiers
+    assert clf.classify(adj, sp("The adjective may precede or follow its complement.")).abstained
+    assert clf.classify(adj, sp("Adjectives can occur in any order with respect to each other, before the verb.")).abstained

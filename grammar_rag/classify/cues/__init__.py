@@ -10,6 +10,7 @@ from grammar_rag.classify.cues.base import CueContext, CueFamily
 from grammar_rag.classify.cues.bound_marking import BoundMarkingFamily
 from grammar_rag.classify.cues.counts import CountFamily
 from grammar_rag.classify.cues.marker_type import MarkerTypeFamily
+from grammar_rag.classify.cues.pair_order import PairOrderFamily
 from grammar_rag.classify.cues.polar import PolarStrategyFamily
 from grammar_rag.classify.cues.polar_type import PolarTypeFamily
 from grammar_rag.classify.cues.value_terms import ValueTermFamily
@@ -23,6 +24,7 @@ FAMILIES: tuple[CueFamily, ...] = (
     CountFamily(),
     BoundMarkingFamily(),
     MarkerTypeFamily(),
+    PairOrderFamily(),
     ValueTermFamily(),
 )
 

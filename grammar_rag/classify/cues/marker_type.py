@@ -9,7 +9,9 @@ auxiliaries or negative verbs more than of particles); "variation" when both are
 and neither is less than half the other; "double negation" only when a sentence describes two
 simultaneous markers (discontinuous, bipartite, circumfixal, "ne ... pas"-like). Anything in between
 is an abstention that shows both sides' evidence. "Negative word, unclear if verb or particle"
-needs morphological judgement the passages rarely state; it is never chosen.
+needs morphological judgement the passages rarely state; it is never chosen. Clitics count with
+affixes, as in GB107 (a negator cited as "=nin" is bound); WALS may code a phrasal clitic that
+attaches to hosts of any class as a particle, so such languages can disagree with WALS.
 """
 
 from __future__ import annotations

@@ -1,0 +1,195 @@
+"""Order of two elements (WALS 86A-90A-like: "Adjective-Noun" / "Noun-Adjective" / "No dominant order").
+
+The two elements are read off the value names: a feature qualifies when two of its values name the
+same pair in both orders ("Genitive-Noun", "Noun-Genitive"). Grammars state such orders in prose far
+more often than with the value names themselves: "adjectives follow the noun they modify", "the
+possessor precedes the possessed noun", "the head noun is followed by the relative clause",
+"prenominal demonstratives", "numerals come after the noun", or with the abbreviations of the value
+descriptions ("NAdj", "GenN"). Each statement is weighted like the other families' (retrieval rank,
+assertion strength, a weakener such as "sometimes" or "marked", negation, statements about other
+languages or languages in general, conditions such as "when numerals follow the noun, ...").
+"May precede or follow the noun" is evidence for the value meaning no dominant order ("in any
+order" is not: it is as often about the clause, or about several modifiers among themselves).
+Values outside the pair ("Only internally-headed relative clauses", "Demonstrative prefix",
+"Correlative") are left to the reader's judgement: this family never chooses them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from grammar_rag.classify.aggregate import Cue, Decision, vote
+from grammar_rag.classify.cues.base import CueContext, is_binary
+from grammar_rag.classify.statements import (
+    Sentence,
+    about_other_language,
+    negated_before,
+    rank_weight,
+    statement_strength,
+    weakened,
+)
+from grammar_rag.types import Feature, FeatureValue
+
+# The words grammars use for an element besides the value's own name (typological usage, not any
+# one grammar's): a genitive is a possessor, a noun is the head of its phrase.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "genitive": ("possessor", "possessive noun", "possessor noun"),
+    "noun": ("head noun", "head", "possessed noun", "possessum", "possessed", "nominal head"),
+    "adjective": ("attributive adjective", "modifying adjective"),
+    "relative clause": ("relatives", "relative construction"),
+    "numeral": ("number word", "cardinal numeral", "cardinal"),
+    "demonstrative": ("demonstrative adjective", "demonstrative determiner"),
+}
+_BEFORE = r"(?:precedes?|preceding|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?before|before)"
+_AFTER = r"(?:follows?|following|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?after|after)"
+_EITHER = r"(?:(?:precede|come before|occur before|appear before) or (?:follow|come after|occur after|appear after)|" \
+          r"(?:follow|come after|occur after|appear after) or (?:precede|come before|occur before|appear before)|" \
+          r"(?:before|after) or (?:before|after))"
+_NEGATED_INSIDE = re.compile(r"\b(?:not|never|cannot|can't|don't|doesn't)\b", re.I)
+# Statements about languages in general ("in verb-final languages, adjectives normally precede the
+# noun") and conditions ("when numerals follow the noun, they are ... appositional") are weak.
+_GENERAL = re.compile(r"\blanguages\b|cross-?linguistic\w*|typolog\w*|universal\w*", re.I)
+_CONDITION = re.compile(r"\b(?:when|whenever|if)\s+(?:\w+\s+){0,3}$", re.I)
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: str  # the element named first in the "first-second" value
+    second: str
+    first_second: str  # value names
+    second_first: str
+    no_dominant: str | None
+    abbreviations: dict[str, str]  # "AdjN" -> value name, from the value descriptions
+
+
+def _words(element: str) -> str:
+    """A regex for an element, its plural and its synonyms."""
+    names = (element, *SYNONYMS.get(element, ()))
+    alts = sorted({re.escape(n) + r"(?:s|es)?" for n in names}, key=len, reverse=True)
+    return r"(?:" + "|".join(alts) + r")"
+
+
+# Grambank writes its order values as numbered codes described by abbreviations ("1" = "Num-N").
+ABBREVIATED = {"n": "noun", "num": "numeral", "dem": "demonstrative", "anm": "adjective", "adj": "adjective",
+               "gen": "genitive", "rel": "relative clause", "possessor": "genitive", "possessed": "noun"}
+
+
+def _label(value: FeatureValue) -> str:
+    """The text naming a value's order: its name, or for a numbered code its description."""
+    return value.description.strip(" .") if value.name.strip().isdigit() else value.name
+
+
+def pair_of(feature: Feature) -> Pair | None:
+    """The two elements whose order the feature asks about, if its values name them both ways round."""
+    splits = {}
+    for v in feature.values:
+        parts = [p.strip().lower() for p in re.split(r"\s*-\s*", _label(v))]
+        parts = [ABBREVIATED.get(p, p) for p in parts]
+        if len(parts) == 2 and all(re.fullmatch(r"[a-z ]{3,30}", p) for p in parts) and parts[0] != parts[1]:
+            splits[tuple(parts)] = v.name
+    for (a, b), name in splits.items():
+        if (b, a) in splits:
+            no_dom = next((v.name for v in feature.values
+                           if re.search(r"no dominant|mixed|^both\b", _label(v), re.I)), None)
+            abbreviations = {}
+            for v in feature.values:
+                for abbr in re.findall(r"\(([A-Z][A-Za-z]{1,8})\)", v.description):
+                    abbreviations[abbr] = v.name
+            return Pair(a, b, name, splits[(b, a)], no_dom, abbreviations)
+    return None
+
+
+@lru_cache(maxsize=32)
+def _patterns(first: str, second: str) -> tuple[tuple[re.Pattern[str], bool], ...]:
+    """(pattern, says first-before-second) for active, passive and adjective ("prenominal") forms."""
+    a, b = _words(first), _words(second)
+    # up to five words, or a comma-delimited aside, between the element and its verb: "adjectives of
+    # class I generally follow", "adjectives, when occurring in a modifying function, precede"
+    gap = r"(?:\s*,[^,.;]{1,80},)?\s+(?:[\w'’‘-]+\s+){0,5}?"
+    article = r"(?:the |a |an |its |their )?(?:[\w'’-]+ )?"
+    out: list[tuple[re.Pattern[str], bool]] = []
+    for x, y, x_first in ((a, b, True), (b, a, False)):
+        out.append((re.compile(r"\b" + x + gap + _BEFORE + r"\s+" + article + y + r"\b", re.I), x_first))
+        out.append((re.compile(r"\b" + x + gap + _AFTER + r"\s+" + article + y + r"\b", re.I), not x_first))
+        # "the noun is normally followed by its adjectives", "an adjective followed by a head noun"
+        out.append((re.compile(r"\b" + x + r"\s+(?:(?:is|are)\s+)?(?:\w+\s+){0,2}?followed by\s+" + article + y + r"\b", re.I),
+                    x_first))
+        out.append((re.compile(r"\b" + x + r"\s+(?:(?:is|are)\s+)?(?:\w+\s+){0,2}?preceded by\s+" + article + y + r"\b", re.I),
+                    not x_first))
+        # "noun-adjective order", "the order noun + adjective"
+        # "noun-adjective order", "adjective + noun word order", "the order is Noun Adjective(s) Numeral"
+        out.append((re.compile(r"\b" + x + r"\s*[-–+]\s*" + y + r"\s+(?:word |constituent )?(?:order|sequence|pattern)\b|"
+                               r"\border (?:\w+ ){0,4}?(?:is|:) (?:the )?" + x + r"(?:\(s\))?(?:\s*[-–+]\s*|\s+)" + y + r"\b",
+                               re.I), x_first))
+    if second == "noun" or first == "noun":
+        other = _words(first if second == "noun" else second)
+        other_first = second == "noun"  # "prenominal X" means X before the noun
+        out.append((re.compile(r"\bpre-?nominal(?:ly)?\s+(?:\w+\s+){0,1}?" + other + r"\b|\b" + other
+                               + r"\s+(?:\w+\s+){0,3}?pre-?nominal(?:ly)?\b", re.I), other_first))
+        out.append((re.compile(r"\bpost-?nominal(?:ly)?\s+(?:\w+\s+){0,1}?" + other + r"\b|\b" + other
+                               + r"\s+(?:\w+\s+){0,3}?post-?nominal(?:ly)?\b", re.I), not other_first))
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _either(first: str, second: str) -> re.Pattern[str]:
+    """"adjectives may precede or follow the noun": the other element must be what is preceded or
+    followed ("may precede or follow its complement" is about something else)."""
+    a, b = _words(first), _words(second)
+    tail = r"\s+(?:the |its |their |a |an )?(?:[\w'’-]+ )?"
+    return re.compile(r"\b(?:" + a + r"\s+(?:[\w'’-]+\s+){0,5}?(?:may|can|could)\s+(?:\w+\s+){0,2}?" + _EITHER + tail + b + r"|"
+                      + b + r"\s+(?:[\w'’-]+\s+){0,5}?(?:may|can|could)\s+(?:\w+\s+){0,2}?" + _EITHER + tail + a + r")\b",
+                      re.I)
+
+
+class PairOrderFamily:
+    """Dominant order of two elements from prose statements (value names read both ways round)."""
+
+    name = "pair-order"
+
+    def applies(self, feature: Feature) -> bool:
+        return not feature.multi_label and not is_binary(feature) and pair_of(feature) is not None
+
+    def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
+        pair = pair_of(ctx.feature)
+        assert pair is not None
+        patterns = _patterns(pair.first, pair.second)
+        either = _either(pair.first, pair.second)
+        abbreviation = re.compile(r"\b(" + "|".join(map(re.escape, pair.abbreviations)) + r")\b") if pair.abbreviations else None
+        mentions = re.compile("|".join([_words(pair.first), _words(pair.second), "nominal", *map(re.escape, pair.abbreviations)]),
+                              re.I)
+        cues: list[Cue] = []
+        for sent in sentences:
+            text = sent.text
+            if sent.is_gloss or not mentions.search(text):
+                continue
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) or _GENERAL.search(text) else 1.0)
+            strength = statement_strength(text) * (0.4 if weakened(text) else 1.0)
+            found: set[str] = set()
+            both = either.search(text)
+            for pattern, first_before in patterns:
+                for m in pattern.finditer(text):
+                    if negated_before(text, m.start(), 25) or _NEGATED_INSIDE.search(m.group(0)):
+                        continue  # "adjectives never precede the noun", "not before the noun"
+                    if both and m.start() < both.end() and both.start() < m.end():
+                        continue  # "may precede or follow the noun" names neither order alone
+                    value = pair.first_second if first_before else pair.second_first
+                    if value not in found:
+                        found.add(value)
+                        condition = 0.4 if _CONDITION.search(text[max(0, m.start() - 40) : m.start()]) else 1.0
+                        cues.append(Cue(value, base * max(strength, 0.5) * condition, sent, "statement", m.group(0)))
+            if abbreviation is not None:
+                for m in abbreviation.finditer(text):
+                    value = pair.abbreviations[m.group(1)]
+                    if value not in found and not negated_before(text, m.start(), 25):
+                        found.add(value)
+                        cues.append(Cue(value, base * max(strength, 0.5), sent, "statement", m.group(0)))
+            if pair.no_dominant:
+                m = both
+                if m and not negated_before(text, m.start(), 25):
+                    # "may precede or follow" says both occur; it names no dominant order only if
+                    # nothing else in the passages prefers one of them
+                    cues.append(Cue(pair.no_dominant, base * 0.5, sent, "statement", m.group(0)))
+        return vote(cues, min_support=0.5, min_ratio=1.5)
