@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grammar_rag.errors import DataDirError
+from grammar_rag.errors import DataDirError, IngestError
 from grammar_rag.features import get_catalogue
+from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows, raise_csv_field_limit
 from grammar_rag.types import Feature, Passage
 
 log = logging.getLogger(__name__)
@@ -73,16 +74,31 @@ def find_rag_dir(data_dir: str | Path) -> Path | None:
     return None
 
 
+def _dict_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a benchmark CSV keyed by stripped column names, tolerating what spreadsheet tools
+    write (a byte-order mark, padded names, fields over csv's 128 KiB limit); errors name the file."""
+    raise_csv_field_limit()
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            names = [h.strip() for h in next(reader, [])]
+            return [dict(zip(names, row, strict=False)) for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataDirError(f"cannot read {path}: {exc}") from exc
+
+
 def _looks_like_rerank_csv(path: Path) -> bool:
-    with path.open(newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), [])
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            header = [h.strip() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
     return "Paragraph" in header and "Relevance Score" in header
 
 
 def load_rerank_case(path: Path) -> RerankCase:
     """Read one ``rerankers_benchmark/<grammar>.csv``, passages sorted by ``BM25 Rank``."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = _dict_rows(path)
     missing = {"Paragraph", "Relevance Score", "BM25 Rank"} - set(rows[0] if rows else {})
     if missing:
         raise DataDirError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
@@ -113,13 +129,14 @@ def load_paragraphs(path: Path) -> list[tuple[Passage, set[int]]]:
     """``paragraphs/<FEATURE>/<bibkey>.csv`` -> passages in file (BM25) order with their pages."""
     from benchmarks.metrics import parse_pages
 
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    try:
+        rows = list(iter_paragraph_rows(path))
+    except (OSError, IngestError) as exc:
+        raise DataDirError(f"cannot read paragraph file {path}: {exc}") from exc
     out = []
-    for i, r in enumerate(rows):
-        pages = parse_pages(r.get("Page number", ""))
-        start, end = _page_numbers(r.get("Page number", ""))
-        out.append((Passage(path.stem, f"{path.stem}:{i}", r.get("Paragraph", ""), start, end, order=i), pages))
+    for i, (text, page_raw) in enumerate(rows):
+        start, end = _page_numbers(page_raw)
+        out.append((Passage(path.stem, f"{path.stem}:{i}", text, start, end, order=i), parse_pages(page_raw)))
     return out
 
 
@@ -130,10 +147,8 @@ def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[
     path = rag_dir / csv_name
     if not path.exists():
         return {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
     out = {}
-    for r in rows:
+    for r in _dict_rows(path):
         key = (r.get("Filename") or "").strip()
         pages = parse_pages(r.get(column, ""))
         if key and pages:

@@ -169,3 +169,28 @@ def test_grammar_page_offset_pools_the_feature_folders(tmp_path: Path) -> None:
     write("GB_107", [("Nouns take suffixes. 41", 50)])  # the same paragraph as in WALS_49A votes once
     assert grammar_page_offset(tmp_path, "g") == 9
     assert grammar_page_offset(tmp_path, "missing") == 0
+
+
+def test_benchmark_files_saved_by_spreadsheet_tools_are_read(tmp_path: Path) -> None:
+    """A byte-order mark and padded column names (as Excel writes them) used to make the
+    ``Paragraph`` / ``Filename`` columns unreadable: empty passages and no gold pages."""
+    from benchmarks.retrieval_data import load_gold_pages, load_paragraphs, load_rerank_case
+
+    def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        return path
+
+    case = load_rerank_case(write(tmp_path / "rb" / "g.csv", [" Paragraph", "Page number ", "BM25 Rank", "Relevance Score"],
+                                  [["Verbs come last.", "[12]", "2", "5"], ["Nouns take suffixes.", "[3]", "1", "0"]]))
+    assert [p.text for p in case.passages] == ["Nouns take suffixes.", "Verbs come last."]
+    assert case.passages[1].page_start == "12" and case.relevance == [0.0, 5.0]
+    long_text = "x " * 70_000  # over csv's default 128 KiB field limit once repeated
+    paras = load_paragraphs(write(tmp_path / "paragraphs" / "WALS_81A" / "g.csv", ["Paragraph ", " Page number"],
+                                  [["The basic order is SOV.", "[41, 42]"], [long_text * 2, "[43]"]]))
+    assert paras[0][0].text == "The basic order is SOV." and paras[0][1] == {41, 42} and len(paras) == 2
+    write(tmp_path / "annotated_benchmark.csv", [" Filename", "WALS 81A: Pages "], [["g", "41"]])
+    assert load_gold_pages(tmp_path, "annotated_benchmark.csv", "WALS 81A: Pages") == {"g": {41}}

@@ -55,7 +55,8 @@ _METADATA_COLUMNS: dict[str, dict[str, str]] = {
 _PAGE_NUMBER = re.compile(r"-?\d+")
 
 
-def _raise_field_limit() -> None:
+def raise_csv_field_limit() -> None:
+    """Lift csv's 128 KiB field limit as far as the platform allows (idempotent)."""
     # Some paragraphs (whole tables of contents) exceed csv's 128 KiB default field limit.
     limit = sys.maxsize
     while True:
@@ -90,7 +91,7 @@ def iter_paragraph_rows(path: Path) -> Iterator[tuple[str, str]]:
     Tolerates what spreadsheet tools do to these files (a byte-order mark, spaces around column
     names, a missing page column, paragraphs longer than csv's 128 KiB field limit); raises
     :class:`IngestError` naming the file for anything that is not such a CSV."""
-    _raise_field_limit()
+    raise_csv_field_limit()
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
