@@ -180,7 +180,7 @@ def printed_page_offset(items: Sequence[tuple[Passage, set[int]]], lowest: int =
     most paragraphs agree on. Returns offset 0 when no offset wins by ``margin`` over the best
     rival more than 3 pages away with ``min_votes`` behind it. Only paragraph text and PDF pages are read.
     """
-    votes: Counter[int] = Counter()
+    votes: Counter[int] = Counter()  # offset -> summed vote (a paragraph on n pages votes 1/n each)
     for passage, pages in items:
         if not pages:
             continue

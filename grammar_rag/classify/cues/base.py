@@ -8,12 +8,13 @@ tried in order; :class:`~grammar_rag.classify.cues.value_terms.ValueTermFamily` 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from grammar_rag.classify.aggregate import Decision
 from grammar_rag.classify.statements import Sentence
-from grammar_rag.types import Feature
+from grammar_rag.types import Feature, FeatureValue
 
 BINARY_VALUE_SETS = (
     {"0", "1"},
@@ -68,3 +69,14 @@ def feature_text(feature: Feature) -> str:
 def word_re(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     alts = sorted({re.escape(w) for w in words if w}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.I) if alts else re.compile(r"(?!x)x")
+
+
+def value_kinds(feature: Feature, kind_of: Callable[[FeatureValue], str | None]) -> dict[str, str]:
+    """What each value claims (``kind_of`` reads its name/description) -> the first value claiming it:
+    how the typology families map their cues onto a feature's closed set."""
+    out: dict[str, str] = {}
+    for v in feature.values:
+        kind = kind_of(v)
+        if kind and kind not in out:
+            out[kind] = v.name
+    return out

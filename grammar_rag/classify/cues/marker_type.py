@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, is_binary
+from grammar_rag.classify.cues.base import CueContext, is_binary, value_kinds
 from grammar_rag.classify.cues.bound_marking import marking_cues, topic_for
 from grammar_rag.classify.statements import Sentence, negated_before, rank_weight
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue
@@ -58,12 +58,7 @@ def value_kind(value: FeatureValue) -> str | None:
 
 
 def _kinds(feature: Feature) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for v in feature.values:
-        kind = value_kind(v)
-        if kind and kind not in out:
-            out[kind] = v.name
-    return out
+    return value_kinds(feature, value_kind)
 
 
 class MarkerTypeFamily:

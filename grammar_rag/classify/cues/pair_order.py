@@ -186,10 +186,8 @@ class PairOrderFamily:
                     if value not in found and not negated_before(text, m.start(), 25):
                         found.add(value)
                         cues.append(Cue(value, base * max(strength, 0.5), sent, "statement", m.group(0)))
-            if pair.no_dominant:
-                m = both
-                if m and not negated_before(text, m.start(), 25):
-                    # "may precede or follow" says both occur; it names no dominant order only if
-                    # nothing else in the passages prefers one of them
-                    cues.append(Cue(pair.no_dominant, base * 0.5, sent, "statement", m.group(0)))
+            if pair.no_dominant and both and not negated_before(text, both.start(), 25):
+                # "may precede or follow" says both occur; it names no dominant order only if
+                # nothing else in the passages prefers one of them
+                cues.append(Cue(pair.no_dominant, base * 0.5, sent, "statement", both.group(0)))
         return vote(cues, min_support=0.5, min_ratio=1.5)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary
+from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, value_kinds
 from grammar_rag.classify.cues.polar import extract, held_strategies
 from grammar_rag.classify.statements import Sentence
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue
@@ -61,12 +61,7 @@ def value_kind(value: FeatureValue, particle_feature: bool) -> str | None:
 
 def _kinds(feature: Feature) -> dict[str, str]:
     particle_feature = "particle" in feature_text(feature)
-    out = {}
-    for v in feature.values:
-        kind = value_kind(v, particle_feature)
-        if kind and kind not in out:
-            out[kind] = v.name
-    return out
+    return value_kinds(feature, lambda v: value_kind(v, particle_feature))
 
 
 class PolarTypeFamily:
@@ -91,7 +86,7 @@ class PolarTypeFamily:
             f"{k} {v:.2f}" for k, v in sorted(scores.items(), key=lambda kv: -kv[1])) + ")"
         chosen, strategies = self._choose(kinds, held, particles, scores, cues)
         if chosen is None:
-            return Decision(NOT_ENOUGH_INFO, 0.0, supporting(cues, max(scores, key=scores.get), 3), scores,
+            return Decision(NOT_ENOUGH_INFO, 0.0, supporting(cues, max(scores, key=lambda k: scores[k]), 3), scores,
                             f"No value of this feature fits the evidence; {summary}.")
         evidence = [Cue(chosen, c.weight, c.sentence, c.kind, c.note) for s in strategies for c in supporting(cues, s, 3)]
         support = sum(scores.get(s, 0.0) for s in strategies)
@@ -118,7 +113,7 @@ class PolarTypeFamily:
             return None, []
         if "no_particle" in kinds and held:
             return kinds["no_particle"], sorted(held)
-        devices = sorted((s for s in ("verb_morph", "word_order") if s in held), key=lambda s: -scores.get(s, 0.0))
+        devices: list[str] = sorted((s for s in ("verb_morph", "word_order") if s in held), key=lambda s: -scores.get(s, 0.0))
         if devices:
             return (kinds[devices[0]], devices[:1]) if devices[0] in kinds else (None, [])
         if "intonation" in held and "intonation" in kinds and "tone" not in held:
