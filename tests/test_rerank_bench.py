@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from bench_support import write_csv
 
 from benchmarks import retrieval_bench
 from benchmarks.metrics import ndcg_at_k
@@ -177,12 +178,7 @@ def test_benchmark_files_saved_by_spreadsheet_tools_are_read(tmp_path: Path) -> 
     from benchmarks.retrieval_data import load_gold_pages, load_paragraphs, load_rerank_case
 
     def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            w.writerows(rows)
-        return path
+        return write_csv(path, header, rows, encoding="utf-8-sig")
 
     case = load_rerank_case(write(tmp_path / "rb" / "g.csv", [" Paragraph", "Page number ", "BM25 Rank", "Relevance Score"],
                                   [["Verbs come last.", "[12]", "2", "5"], ["Nouns take suffixes.", "[3]", "1", "0"]]))
