@@ -1,8 +1,10 @@
-"""What every benchmark script shares: its ``main`` wrapper and the atomic write of its reports."""
+"""What every benchmark script shares: its ``main`` wrapper, the atomic write of its reports, and the
+reading of the benchmark's annotation CSVs."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
 import os
 import sys
@@ -11,7 +13,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.errors import DataDirError
+from grammar_rag.ingest.paragraph_csv import raise_csv_field_limit
+
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """(column names, rows keyed by them) of a benchmark CSV, tolerating what spreadsheet tools write:
+    a byte-order mark, spaces around names (" Filename" is "Filename"), fields over csv's 128 KiB
+    limit; a short row's missing cells are "". Unreadable files raise :class:`DataDirError` naming them."""
+    raise_csv_field_limit()
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            names = [h.strip() for h in next(reader, [])]
+            rows = [{n: row[i] if i < len(row) else "" for i, n in enumerate(names)} for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataDirError(f"cannot read {path}: {exc}") from exc
+    return names, rows
 
 
 def bench_main(

@@ -20,13 +20,12 @@ to a classifier: gold is read only to score.
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
 
+from benchmarks.common import read_csv_rows
 from grammar_rag.errors import DataDirError
 from grammar_rag.types import Feature, FeatureValue
 
@@ -169,45 +168,34 @@ def load_gold(root: Path) -> dict[str, dict[str, GoldItem]]:
     else:
         log.warning("%s not found: WALS 81A, GB 107 and polar questions are skipped", main)
     if cases.exists():
-        with cases.open(newline="", encoding="utf-8-sig") as fh:
-            for row in _rows(fh):
-                key = (row.get("Filename") or "").strip()
-                label = normalise_49a(row.get("Value", ""))
-                if key and label:
-                    out["WALS 49A"][key] = GoldItem(key, (row.get("Language") or "").strip(), label=label,
-                                                     raw=row.get("Value", ""))
+        for row in read_csv_rows(cases)[1]:
+            key = (row.get("Filename") or "").strip()
+            label = normalise_49a(row.get("Value", ""))
+            if key and label:
+                out["WALS 49A"][key] = GoldItem(key, (row.get("Language") or "").strip(), label=label,
+                                                 raw=row.get("Value", ""))
     else:
         log.warning("%s not found: WALS 49A is skipped", cases)
     return out
 
 
-def _rows(fh: TextIO) -> csv.DictReader[str]:
-    """Rows keyed by column names with surrounding spaces removed (" Filename" is "Filename")."""
-    reader = csv.DictReader(fh)
-    if reader.fieldnames is not None:
-        reader.fieldnames = [name.strip() for name in reader.fieldnames]
-    return reader
-
-
 def _read_main(path: Path, out: dict[str, dict[str, GoldItem]]) -> None:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = _rows(fh)
-        header = list(reader.fieldnames or [])
-        c81, c107, c116 = (_find_column(header, p) for p in ("WALS 81A", "GB107", "WALS 116A"))
-        for row in reader:
-            key = (row.get("Filename") or "").strip()
-            if not key:
-                continue
-            lang = (row.get("Name") or "").strip()
-            label = normalise_81a(row[c81])
-            if label:
-                out["WALS 81A"][key] = GoldItem(key, lang, label=label, raw=row[c81])
-            label = normalise_gb107(row[c107])
-            if label is not None:
-                out["GB 107"][key] = GoldItem(key, lang, label=label, raw=row[c107])
-            labels = normalise_polar(row[c116])
-            if labels is not None:
-                out["polar questions"][key] = GoldItem(key, lang, labels=labels, raw=row[c116])
+    header, rows = read_csv_rows(path)
+    c81, c107, c116 = (_find_column(header, p) for p in ("WALS 81A", "GB107", "WALS 116A"))
+    for row in rows:
+        key = (row.get("Filename") or "").strip()
+        if not key:
+            continue
+        lang = (row.get("Name") or "").strip()
+        label = normalise_81a(row[c81])
+        if label:
+            out["WALS 81A"][key] = GoldItem(key, lang, label=label, raw=row[c81])
+        label = normalise_gb107(row[c107])
+        if label is not None:
+            out["GB 107"][key] = GoldItem(key, lang, label=label, raw=row[c107])
+        labels = normalise_polar(row[c116])
+        if labels is not None:
+            out["polar questions"][key] = GoldItem(key, lang, labels=labels, raw=row[c116])
 
 
 def score_value(prediction: str | None, choices: list[str]) -> str:

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.common import read_csv_rows
 from grammar_rag.errors import DataDirError, IngestError
 from grammar_rag.features import get_catalogue
-from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows, raise_csv_field_limit
+from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows
 from grammar_rag.types import Feature, Passage
 
 log = logging.getLogger(__name__)
@@ -74,19 +75,6 @@ def find_rag_dir(data_dir: str | Path) -> Path | None:
     return None
 
 
-def _dict_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a benchmark CSV keyed by stripped column names, tolerating what spreadsheet tools
-    write (a byte-order mark, padded names, fields over csv's 128 KiB limit); errors name the file."""
-    raise_csv_field_limit()
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            names = [h.strip() for h in next(reader, [])]
-            return [dict(zip(names, row, strict=False)) for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataDirError(f"cannot read {path}: {exc}") from exc
-
-
 def _looks_like_rerank_csv(path: Path) -> bool:
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -98,7 +86,7 @@ def _looks_like_rerank_csv(path: Path) -> bool:
 
 def load_rerank_case(path: Path) -> RerankCase:
     """Read one ``rerankers_benchmark/<grammar>.csv``, passages sorted by ``BM25 Rank``."""
-    rows = _dict_rows(path)
+    _, rows = read_csv_rows(path)
     missing = {"Paragraph", "Relevance Score", "BM25 Rank"} - set(rows[0] if rows else {})
     if missing:
         raise DataDirError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
@@ -148,7 +136,7 @@ def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[
     if not path.exists():
         return {}
     out = {}
-    for r in _dict_rows(path):
+    for r in read_csv_rows(path)[1]:
         key = (r.get("Filename") or "").strip()
         pages = parse_pages(r.get(column, ""))
         if key and pages:
@@ -180,7 +168,7 @@ def printed_page_offset(items: Sequence[tuple[Passage, set[int]]], lowest: int =
     most paragraphs agree on. Returns offset 0 when no offset wins by ``margin`` over the best
     rival more than 3 pages away with ``min_votes`` behind it. Only paragraph text and PDF pages are read.
     """
-    votes: Counter[int] = Counter()  # offset -> summed vote (a paragraph on n pages votes 1/n each)
+    votes: Counter[int] = Counter()
     for passage, pages in items:
         if not pages:
             continue

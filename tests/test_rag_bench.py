@@ -246,3 +246,12 @@ def test_paragraph_files_as_spreadsheet_tools_save_them(tmp_path: Path) -> None:
     path.write_text("Text,Page\nabc,1\n", encoding="utf-8")
     with pytest.raises(G.DataDirError, match="no 'Paragraph' column"):
         rag_bench.load_paragraphs(path, "g", "WALS_81A")
+
+
+def test_unreadable_annotation_file_is_named(tmp_path: Path) -> None:
+    # a file that is not UTF-8 text: a clear error naming it, not a UnicodeDecodeError traceback
+    (tmp_path / "annotated_benchmark.csv").write_bytes(b"Filename,WALS 81A\n\xff\xfe\x00broken\n")
+    from grammar_rag.errors import DataDirError
+
+    with pytest.raises(DataDirError, match=r"annotated_benchmark\.csv"):
+        G.load_gold(tmp_path)
