@@ -138,6 +138,7 @@ class Reranking:
             position = {p.passage_id: i for i, p in enumerate(passages)}
             orders[key] = [position[sp.passage.passage_id] for sp in ranked]
             if self.cache_path is not None:
+                self.cache_path.parent.mkdir(parents=True, exist_ok=True)
                 with self.cache_path.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"key": key, "order": orders[key]}) + "\n")
         n = len(passages)
@@ -300,6 +301,23 @@ def _batches(items: list[Item], size: int) -> Iterator[list[Item]]:
         yield items[i : i + size]
 
 
+def item_inputs(it: Item, features: dict[str, Feature], paragraphs: Paragraphs, reranking: Reranking
+                ) -> tuple[Feature, list[ScoredPassage], Grammar]:
+    """What the classifier reads for one item: the feature (guideline only for +CoT), the passages
+    of its configuration (none for baseline, BM25 order for wikipedia, the reranked top 20) and the grammar."""
+    gid = it.gold.grammar_id
+    feature = features[it.feature]
+    if not it.config.endswith("+CoT"):
+        feature = without_guideline(feature)
+    grammar = Grammar(id=gid, language=it.gold.language)
+    if it.config == "baseline":
+        return feature, [], grammar
+    raw = paragraphs[(PARAGRAPH_FOLDERS[it.feature], gid)]
+    if it.config.startswith("reranker"):
+        return feature, reranking.top(feature, raw, RERANK_TOP_K), grammar
+    return feature, bm25_order(raw), grammar
+
+
 def predict_all(items: list[Item], classifier: Any, paragraphs: Paragraphs, cache: PredictionCache, fingerprint: str,
                 reranking: Reranking, features: dict[str, Feature], batch_size: int,
                 progress: bool) -> dict[tuple[str, str, str], Prediction]:
@@ -318,23 +336,7 @@ def predict_all(items: list[Item], classifier: Any, paragraphs: Paragraphs, cach
     bar = tqdm(total=len(todo), desc="rag bench", unit="pred", disable=not progress, file=sys.stderr)
     for batch in _batches(todo, batch_size):
         started = time.perf_counter()
-        work = []
-        for it in batch:
-            gid = it.gold.grammar_id
-            feature = features[it.feature]
-            if not it.config.endswith("+CoT"):
-                feature = without_guideline(feature)
-            grammar = Grammar(id=gid, language=it.gold.language)
-            if it.config == "baseline":
-                passages: list[ScoredPassage] = []
-            else:
-                raw = paragraphs[(PARAGRAPH_FOLDERS[it.feature], gid)]
-                if it.config.startswith("reranker"):
-                    passages = reranking.top(feature, raw, RERANK_TOP_K)
-                else:
-                    passages = bm25_order(raw)
-            work.append((feature, passages, grammar))
-        preds = classifier.classify_many(work)
+        preds = classifier.classify_many([item_inputs(it, features, paragraphs, reranking) for it in batch])
         rows = []
         for it, pred in zip(batch, preds, strict=True):
             key = cache.key(fingerprint, it.feature, it.config, it.cache_grammar)

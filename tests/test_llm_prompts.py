@@ -161,6 +161,65 @@ def test_budget_too_small_for_instructions_is_a_clear_error(catalogue) -> None:
         build_prompt(catalogue.get("WALS 81A"), _passages(["x"]), budget=TokenBudget(max_prompt_tokens=100))
 
 
+def test_budget_counts_each_text_once_across_a_batch(catalogue) -> None:
+    """A batch repeats the same guideline and the same passages across grammars and configurations;
+    with a real tokenizer every count is an encode, so each distinct text must be encoded once (the
+    full vLLM benchmark spent 4 minutes of GPU time re-encoding the same guidelines)."""
+    calls: dict[str, int] = {}
+
+    def count(text: str) -> int:
+        calls[text] = calls.get(text, 0) + 1
+        return len(text.split())
+
+    budget = TokenBudget(1500, count=count)
+    feature = catalogue.get("WALS 81A")  # its guideline is longer than a third of the budget: it is cut
+    passages = _passages([f"Passage {i}. " + "word " * 200 for i in range(1, 11)])
+    first = build_prompt(feature, passages, language="Testish", budget=budget)
+    for lang in ("Otherish", "Thirdish"):
+        build_prompt(feature, passages, language=lang, budget=budget)
+    assert "guideline-truncated" in first.flags and "evidence-truncated" in first.flags
+    assert calls and max(calls.values()) == 1
+    plain = build_prompt(feature, passages, language="Testish", budget=TokenBudget(1500, count=lambda s: len(s.split())))
+    assert plain.text == first.text  # memoised counting changes nothing in the prompt
+
+
+def _bisect_cut(count, text: str, max_tokens: int, marker: str = " [...]") -> tuple[int, int]:
+    """The plain bisection over characters (the cut, and how many prefixes it encoded)."""
+    lo, hi, probes = 0, len(text), 0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        probes += 1
+        lo, hi = (mid, hi) if count(text[:mid] + marker) <= max_tokens else (lo, mid - 1)
+    return lo, probes
+
+
+def test_budget_truncate_starts_from_the_proportional_guess() -> None:
+    """Same cut as a plain bisection over characters, in far fewer encodes of the prefix."""
+    import random
+
+    rng = random.Random(7)
+    ours, plain = 0, 0
+    words = ["a", "gloss", "morpheme", "NEG=", "interrogative", "clause-final", "(3)", "verb"]
+    for trial in range(40):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(50, 1500)))
+        for count in (lambda s: len(s.split()), approx_tokens):
+            limit = max(count(text) * rng.randint(5, 95) // 100, 5)
+            probes: list[str] = []
+
+            def counting(s: str, count=count, probes=probes) -> int:
+                probes.append(s)
+                return count(s)
+
+            cut = TokenBudget(10**6, count=counting).truncate(text, limit)
+            lo, n_plain = _bisect_cut(count, text, limit)
+            expected = text[:lo]
+            if expected.rfind(" ") > lo * 0.8:
+                expected = expected[: expected.rfind(" ")]
+            assert cut == expected.rstrip() + " [...]", (trial, limit)
+            ours, plain = ours + len(probes) - 1, plain + n_plain  # - 1: the whole text's count
+    assert ours < 0.7 * plain, (ours, plain)
+
+
 def test_budget_truncate_respects_real_counter() -> None:
     budget = TokenBudget(100, count=lambda s: len(s.split()))
     cut = budget.truncate("one two three four five six", 4)

@@ -255,3 +255,26 @@ def test_unreadable_annotation_file_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(DataDirError, match=r"annotated_benchmark\.csv"):
         G.load_gold(tmp_path)
+
+
+def test_python_dash_m_grammar_rag_is_the_cli() -> None:
+    """An offline GPU server gets the checkout on PYTHONPATH, not an installed console script."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "grammar_rag", "bench", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "rag" in done.stdout and "prompts" in done.stdout
+
+
+def test_prompt_build_bench_compares_memoised_and_plain_budgets(tiny_dir: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAMMAR_RAG_CACHE_DIR", str(tmp_path / "cache"))  # no stale reranked orders
+    out = tmp_path / "prompt_build.json"
+    assert cli_main(["bench", "prompts", "--data-dir", str(tiny_dir), "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    plain, memo = report["runs"]["plain"], report["runs"]["memoised"]
+    assert plain["prompts"] == memo["prompts"] > 0
+    assert 0 < memo["encodes"] < plain["encodes"]  # the same texts are not encoded twice
+    assert report["identical_prompts"] == f"{memo['prompts']} of {memo['prompts']}"

@@ -15,6 +15,7 @@ BENCHMARKS = {
     "retrieval": ("benchmarks.retrieval_bench", "NDCG@k / Recall@k of every query x reranker on rerankers_benchmark/"),
     "rag": ("benchmarks.rag_bench", "feature classification F1 (paper Table 4 configurations)"),
     "translate": ("benchmarks.translate_bench", "chrF / chrF++ of Kalamang<->English translation"),
+    "prompts": ("benchmarks.prompt_build", "build every bench-rag prompt with a real tokenizer: memoised token budget vs plain"),
     "llm-latency": ("benchmarks.llm_latency", "seconds per prompt of an LLM backend: label likelihood vs generation"),
     "transfer": ("benchmarks.wals_transfer", "81A / GB107 on grammars outside their benchmark, scored against WALS (seen vs unseen)"),
     "extract": ("benchmarks.extract_bench", "batch extraction: grammars x features wall time, RSS, CLDF validity, SIGKILL resume"),

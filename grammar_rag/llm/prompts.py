@@ -213,7 +213,6 @@ def build_prompt(
         guideline = f"Guidelines for coding this feature:\n{cut}" if cut else ""
     finale = _options_block(feature, choices, options.mode, cite=bool(ranked))
 
-    fixed = "\n\n".join(x for x in (task, guideline, finale) if x)
     shown: list[ScoredPassage] = []
     body = ""
     if ranked:
@@ -222,7 +221,7 @@ def build_prompt(
             f"The following numbered passages come from a descriptive grammar of {lang}{source}, most "
             "relevant first. Base your answer on them."
         )
-        available = budget.available(fixed + "\n\n" + intro + "\n\n")
+        available = budget.available(intro, task, guideline, finale)  # block separators: fit_blocks
         if available < 0:
             raise BackendError(
                 f"the instructions for {feature.id} alone need more than the prompt budget of "
@@ -236,7 +235,7 @@ def build_prompt(
         shown = ranked[: len(kept)]
         if kept:
             body = intro + "\n\n" + "\n\n".join(kept)
-    elif budget.available(fixed) < 0:
+    elif budget.available(task, guideline, finale) < 0:
         raise BackendError(
             f"the instructions for {feature.id} alone need more than the prompt budget of "
             f"{budget.max_prompt_tokens} tokens"
