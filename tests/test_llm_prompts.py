@@ -213,11 +213,34 @@ def test_budget_truncate_starts_from_the_proportional_guess() -> None:
             cut = TokenBudget(10**6, count=counting).truncate(text, limit)
             lo, n_plain = _bisect_cut(count, text, limit)
             expected = text[:lo]
-            if expected.rfind(" ") > lo * 0.8:
+            if lo < len(text) and text[lo] != " " and expected.rfind(" ") > lo * 0.8:  # mid-word only
                 expected = expected[: expected.rfind(" ")]
             assert cut == expected.rstrip() + " [...]", (trial, limit)
             ours, plain = ours + len(probes) - 1, plain + n_plain  # - 1: the whole text's count
     assert ours < 0.7 * plain, (ours, plain)
+
+
+def test_budget_cuts_at_the_tokenizer_boundary_with_one_check() -> None:
+    """With token end offsets (what a fast tokenizer reports), a cut costs one encode of the prefix."""
+    import random
+
+    def ends(text: str) -> list[int]:
+        return [m.end() for m in re.finditer(r"\S+", text)]
+
+    rng = random.Random(3)
+    for _ in range(30):
+        text = " ".join(rng.choice(["a", "gloss", "NEG=", "interrogative"]) for _ in range(rng.randint(20, 900)))
+        limit = max(len(text.split()) * rng.randint(5, 95) // 100, 3)
+        prefixes: list[str] = []
+
+        def count(s: str, prefixes=prefixes, text=text) -> int:
+            if s not in (text, " [...]") and s.endswith(" [...]"):
+                prefixes.append(s)
+            return len(s.split())
+
+        cut = TokenBudget(10**6, count=count, token_ends=ends).truncate(text, limit)
+        plain = TokenBudget(10**6, count=lambda s: len(s.split())).truncate(text, limit)
+        assert cut == plain and len(prefixes) == 1
 
 
 def test_budget_truncate_respects_real_counter() -> None:

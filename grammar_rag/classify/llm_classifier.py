@@ -135,7 +135,7 @@ class LLMClassifier:
         limit = explicit or getattr(inner, "preferred_prompt_tokens", None) or DEFAULT_MAX_PROMPT_TOKENS
         if context:
             limit = min(limit, int(context) - self.max_tokens)
-        return TokenBudget(max(limit, 256), count)
+        return TokenBudget(max(limit, 256), count, token_ends=getattr(inner, "token_ends", None))
 
     # -- public API ------------------------------------------------------------------------------
     def classify(

@@ -15,7 +15,8 @@ class LLMBackend(Protocol):
     Failures raise :class:`grammar_rag.errors.BackendError` naming the endpoint/model.
 
     Optional capabilities, looked up with ``getattr`` by the classifier: ``count_tokens(text)``
-    (the model's tokenizer, for the prompt budget), ``context_tokens`` (context window),
+    (the model's tokenizer, for the prompt budget), ``token_ends(text)`` (end offset of each token,
+    or None: lets the budget cut a passage with one encode), ``context_tokens`` (context window),
     ``score_choices(prompts, choices, system=None) -> list[dict[choice, logprob]]`` (label
     likelihood), ``default_mode`` ("reason" or "choice"), ``preferred_prompt_tokens`` (a budget
     smaller than the context window, for slow CPU models), ``cache_params`` (extra cache-key parts).

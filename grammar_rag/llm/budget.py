@@ -71,6 +71,9 @@ class TokenBudget:
     max_prompt_tokens: int = DEFAULT_MAX_PROMPT_TOKENS
     count: Callable[[str], int] = approx_tokens
     overhead_tokens: int = 48  # chat template, separators, system prompt framing
+    # end offset (characters) of each token of a text, when the tokenizer reports offsets: a cut
+    # then lands on the right token with one check instead of a search (None: not available)
+    token_ends: Callable[[str], list[int] | None] | None = None
     _counts: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _cuts: dict[tuple[str, int, str], str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -115,17 +118,24 @@ class TokenBudget:
         lo = self._cut_length(text, max_tokens, marker)
         cut = text[:lo]
         space = cut.rfind(" ")
-        if space > lo * 0.8:
+        if lo < len(text) and not text[lo].isspace() and space > lo * 0.8:  # mid-word: back to a space
             cut = cut[:space]
         return cut.rstrip() + marker if cut else ""
 
     def _cut_length(self, text: str, max_tokens: int, marker: str) -> int:
         """Characters of ``text`` that fit ``max_tokens`` with ``marker`` appended."""
-        return _longest_fitting_prefix(
-            lambda n: self.count(text[:n] + marker) <= max_tokens,  # prefixes rarely repeat: no memo
-            len(text),
-            guess=len(text) * max_tokens // self.tokens(text),
-        )
+        def fits(n: int) -> bool:
+            return self.count(text[:n] + marker) <= max_tokens  # prefixes rarely repeat: no memo
+
+        guess = len(text) * max_tokens // self.tokens(text)
+        ends = self.token_ends(text) if self.token_ends is not None else None
+        if ends:
+            keep = min(max_tokens - self.tokens(marker), len(ends))
+            if keep > 0:
+                if fits(ends[keep - 1]):  # one check: the marker could merge with the last token
+                    return ends[keep - 1]
+                guess = ends[keep - 1]
+        return _longest_fitting_prefix(fits, len(text), guess=guess)
 
     def fit_blocks(
         self, blocks: list[str], available: int, separator: str = "\n\n"

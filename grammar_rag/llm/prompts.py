@@ -42,7 +42,7 @@ from grammar_rag.types import NOT_ENOUGH_INFO, Feature, Grammar, ScoredPassage
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "appE-1"
+PROMPT_VERSION = "appE-2"  # 2: cuts on token offsets, whole words kept (session 10)
 """Recorded in every Prediction; bump whenever prompt text or parsing changes (it keys the cache too)."""
 
 SYSTEM_PROMPT = (

@@ -114,7 +114,8 @@ class VLLMBackend:
             self.llm = self.vllm.LLM(**kwargs)
         except Exception as exc:  # vLLM raises many types (OOM, bad model id, no GPU)
             raise BackendError(f"vLLM could not load model '{model}': {type(exc).__name__}: {exc}") from exc
-        self._tokenizer = None
+        self._tokenizer: Any = None
+        self._offsets_unavailable = False
         self.cache_params = {"chat": chat, "max_model_len": max_model_len}
 
     @property
@@ -128,6 +129,21 @@ class VLLMBackend:
         if self._tokenizer is None:
             self._tokenizer = self.llm.get_tokenizer()
         return len(self._tokenizer.encode(text))
+
+    def token_ends(self, text: str) -> list[int] | None:
+        """End offset (characters) of each token of ``text``, from a fast tokenizer's offset mapping;
+        None when the tokenizer cannot report offsets (the budget then searches for its cuts)."""
+        if self._offsets_unavailable:
+            return None
+        if self._tokenizer is None:
+            self._tokenizer = self.llm.get_tokenizer()
+        try:
+            mapping = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            return [int(end) for _, end in mapping]
+        except Exception as exc:  # slow tokenizers raise NotImplementedError, others TypeError/KeyError
+            log.info("tokenizer of %s reports no offsets (%s): prompt cuts use a search", self.model, exc)
+            self._offsets_unavailable = True
+            return None
 
     def sampling_params(self, choices: list[str] | None, max_tokens: int, temperature: float) -> Any:
         """``SamplingParams`` with closed-set decoding in whichever spelling this vLLM has."""
