@@ -86,3 +86,25 @@ def page_hit_at_k(ranked_pages: Sequence[Iterable[int]], gold: set[int], k: int)
 def mean(values: Iterable[float]) -> float:
     vals = list(values)
     return sum(vals) / len(vals) if vals else 0.0
+
+
+def bootstrap_mean_interval(scores: Sequence[float], resamples: int = 2000, level: float = 0.95,
+                            seed: int = 0) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the mean of per-grammar ``scores`` (resampling grammars).
+
+    Micro-F1 of a single-label feature is the mean of per-grammar 0/1 correctness, and the polar
+    composite's mean micro-F1 over its strategies is the mean of each grammar's share of strategies
+    right, so one function serves both. Why report it: with 50-110 grammars per feature, one
+    grammar moves micro-F1 by 0.01-0.02, and a difference from the paper's figure inside the
+    interval is not evidence of being better or worse. Seeded, so a report is reproducible.
+    """
+    import numpy as np
+
+    values = np.asarray(scores, dtype=float)
+    if values.size == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, size=(resamples, values.size))].mean(axis=1)
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return round(float(low), 4), round(float(high), 4)

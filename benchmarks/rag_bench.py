@@ -12,7 +12,8 @@ the classifier). Gold rules: see :mod:`benchmarks.gold`. Works on any directory 
 Predictions are appended to a JSONL cache as they are made, so an interrupted run resumes where it
 stopped and a rerun only scores. Outputs beside ``--out``: ``.md`` (table beside the paper's),
 ``.predictions.csv`` (per grammar, with evidence pages), ``.confusion.json``, ``.halves.json``
-(scores on the even/odd halves of the sorted grammar list: the generalisation check).
+(scores on the even/odd halves of the sorted grammar list: the generalisation check) and
+``.ci.json`` (95% bootstrap intervals of micro-F1 over grammars, beside the paper's figure).
 """
 
 from __future__ import annotations
@@ -380,8 +381,9 @@ def score(items: list[Item], preds: dict[tuple[str, str, str], Prediction], half
                 for s in POLAR_STRATEGIES:
                     per[s][0].append(str(it.gold.labels[s]))
                     per[s][1].append("1" if s in held else "0")
+                right = sum(per[s][0][-1] == per[s][1][-1] for s in POLAR_STRATEGIES) / len(POLAR_STRATEGIES)
                 rows.append(_row(it, pred, ", ".join(s for s in POLAR_STRATEGIES if it.gold.labels[s]),
-                                 ", ".join(s for s in POLAR_STRATEGIES if s in held)))
+                                 ", ".join(s for s in POLAR_STRATEGIES if s in held), right))
             res[config] = {s.lower(): metrics(*per[s]) for s in POLAR_STRATEGIES}
             cf[config] = {s.lower(): confusion(*per[s], ["0", "1"]) for s in POLAR_STRATEGIES}
             continue
@@ -398,15 +400,45 @@ def score(items: list[Item], preds: dict[tuple[str, str, str], Prediction], half
     return results, conf, rows
 
 
-def _row(it: Item, pred: Prediction, gold: str, scored: str) -> dict[str, Any]:
+def _row(it: Item, pred: Prediction, gold: str, scored: str, right: float | None = None) -> dict[str, Any]:
+    """One grammar's line of the predictions CSV; ``right`` is the share of its scored labels that
+    are right (1/0 for a single-label feature, k/7 for the polar strategies)."""
     return {
         "feature": it.feature, "config": it.config, "grammar": it.gold.grammar_id, "half": it.half,
         "gold": gold, "prediction": pred.value, "scored_as": scored, "abstained": pred.abstained,
-        "correct": gold == scored, "confidence": pred.confidence,
+        "correct": gold == scored, "right": float(gold == scored) if right is None else round(right, 4),
+        "confidence": pred.confidence,
         "evidence_pages": "; ".join(e.pages or "?" for e in pred.evidence),
         "evidence_passages": "; ".join(e.passage_id for e in pred.evidence),
         "reasoning": pred.reasoning[:300],
     }
+
+
+def intervals(rows: list[dict[str, Any]], paper: dict[str, Any]) -> dict[str, Any]:
+    """95% bootstrap intervals (over grammars) of micro-F1 per feature and config (for the polar
+    questions, of the mean micro-F1 over the seven strategies), beside the paper's figure and
+    whether it lies inside."""
+    from benchmarks.metrics import bootstrap_mean_interval
+
+    grouped: dict[str, dict[str, list[float]]] = {}
+    for row in rows:
+        grouped.setdefault(row["feature"], {}).setdefault(row["config"], []).append(row["right"])
+    pf = paper.get("rag_benchmark_f1", {})
+    out: dict[str, Any] = {}
+    for feature, by_config in grouped.items():
+        for config, rights in by_config.items():
+            if feature == "polar questions":
+                ps = [pf.get(PAPER_POLAR_KEY, {}).get(s.lower(), {}).get(config, [None])[0] for s in POLAR_STRATEGIES]
+                theirs = round(sum(ps) / len(ps), 4) if all(x is not None for x in ps) else None
+            else:
+                theirs = pf.get(feature, {}).get(config, [None])[0]
+            low_high = bootstrap_mean_interval(rights)
+            out.setdefault(feature, {})[config] = {
+                "f1_micro": round(sum(rights) / len(rights), 4), "ci95": list(low_high) if low_high else None,
+                "n": len(rights), "paper": theirs,
+                "paper_inside": None if theirs is None or low_high is None else low_high[0] <= theirs <= low_high[1],
+            }
+    return out
 
 
 def _csv_text(rows: list[dict[str, Any]]) -> str:
@@ -424,7 +456,8 @@ def _fmt(x: Any) -> str:
     return "—" if x is None else f"{x:.4f}" if isinstance(x, float) else str(x)
 
 
-def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, Any], meta: dict[str, Any]) -> str:
+def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, Any], meta: dict[str, Any],
+             cis: dict[str, Any] | None = None) -> str:
     lines = [f"# RAG benchmark — backend `{meta['backend']}`", ""]
     if meta.get("subset"):
         lines += [f"> **SUBSET**: {meta['subset']}. Not comparable with the paper's figures.", ""]
@@ -477,6 +510,20 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
         else:
             table(feature, by_config, pf.get(feature, {}),
                   halves.get("even", {}).get(feature, {}), halves.get("odd", {}).get(feature, {}))
+    if cis:
+        lines.extend(["## Uncertainty: 95% bootstrap intervals of micro-F1 (2,000 resamples of the grammars)", "",
+                      "Polar questions: the mean micro-F1 over the seven strategies. A paper figure inside the "
+                      "interval is not distinguishable from ours on this many grammars.", "",
+                      "| feature | config | micro | 95% interval | n | paper | paper inside |", "|---|---|---|---|---|---|---|"])
+        for feature, by_config in cis.items():
+            for config in CONFIGS:
+                c = by_config.get(config)
+                if c is None:
+                    continue
+                ci = "—" if c["ci95"] is None else f"{c['ci95'][0]:.4f}–{c['ci95'][1]:.4f}"
+                inside = "—" if c["paper_inside"] is None else ("yes" if c["paper_inside"] else "no")
+                lines.append(f"| {feature} | {config} | {_fmt(c['f1_micro'])} | {ci} | {c['n']} | {_fmt(c['paper'])} | {inside} |")
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -593,8 +640,10 @@ def run(args: argparse.Namespace) -> int:
     write_report(stem.with_suffix(".halves.json"), json.dumps(halves, indent=2, ensure_ascii=False) + "\n")
     write_report(stem.with_suffix(".confusion.json"), json.dumps(conf, indent=2, ensure_ascii=False) + "\n")
     write_report(Path(f"{stem}.predictions.csv"), _csv_text(rows))
-    write_report(stem.with_suffix(".md"), markdown(results, halves, paper, meta))
-    print(f"wrote {out} (+ .md, .predictions.csv, .confusion.json, .halves.json); {len(preds)} predictions "
+    cis = intervals(rows, paper)
+    write_report(stem.with_suffix(".ci.json"), json.dumps(cis, indent=2, ensure_ascii=False) + "\n")
+    write_report(stem.with_suffix(".md"), markdown(results, halves, paper, meta, cis))
+    print(f"wrote {out} (+ .md, .predictions.csv, .confusion.json, .halves.json, .ci.json); {len(preds)} predictions "
           f"in {elapsed:.1f} s")
     for feature, by_config in results.items():
         for config, m in by_config.items():

@@ -7,7 +7,15 @@ import math
 
 import pytest
 
-from benchmarks.metrics import mean, ndcg_at_k, ndcg_curve, page_hit_at_k, parse_pages, recall_at_k
+from benchmarks.metrics import (
+    bootstrap_mean_interval,
+    mean,
+    ndcg_at_k,
+    ndcg_curve,
+    page_hit_at_k,
+    parse_pages,
+    recall_at_k,
+)
 
 
 def test_ndcg_hand_computed_linear_gain() -> None:
@@ -71,3 +79,15 @@ def test_reproduces_published_bm25_ndcg_column(shared_data) -> None:
         at20.append(ndcg_at_k(rel, 20))
     if len(files) == 10:
         assert mean(at20) == pytest.approx(0.7327, abs=5e-5)
+
+
+def test_bootstrap_interval_of_a_mean() -> None:
+    right = [1.0] * 74 + [0.0] * 26  # micro-F1 0.74 on 100 grammars
+    low, high = bootstrap_mean_interval(right)
+    # the normal approximation gives 0.74 +- 1.96 * sqrt(0.74 * 0.26 / 100) = 0.654 .. 0.826
+    assert low == pytest.approx(0.654, abs=0.02) and high == pytest.approx(0.826, abs=0.02)
+    assert bootstrap_mean_interval(right) == (low, high)  # seeded: reproducible
+    narrow = bootstrap_mean_interval(right * 10)  # ten times the grammars: about a third as wide
+    assert narrow is not None and (narrow[1] - narrow[0]) < 0.45 * (high - low)
+    assert bootstrap_mean_interval([1.0, 1.0, 1.0]) == (1.0, 1.0)
+    assert bootstrap_mean_interval([]) is None

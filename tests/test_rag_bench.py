@@ -147,6 +147,14 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     assert conf["WALS 81A"]["wikipedia"]["rows"] == "gold"
     halves = json.loads((tmp_path / "res" / "rag_evidence.halves.json").read_text())
     assert halves["even"]["WALS 81A"]["wikipedia"]["n"] == 2
+    # bootstrap intervals: around the measured micro-F1, the polar one over the strategies' mean
+    cis = json.loads((tmp_path / "res" / "rag_evidence.ci.json").read_text())
+    c81 = cis["WALS 81A"]["wikipedia"]
+    assert c81["f1_micro"] == pytest.approx(m["f1_micro"]) and c81["n"] == 4
+    assert 0.0 <= c81["ci95"][0] <= c81["f1_micro"] <= c81["ci95"][1] <= 1.0 and c81["ci95"][0] < c81["ci95"][1]
+    polar_mean = sum(v["f1_micro"] for v in polar.values()) / len(polar)
+    assert cis["polar questions"]["reranker"]["f1_micro"] == pytest.approx(polar_mean, abs=1e-4)
+    assert "95% bootstrap intervals" in md
     # resume: everything is cached now, the rerun adds no line to the cache
     lines = cache.read_text().count("\n")
     assert cli_main(argv) == 0
