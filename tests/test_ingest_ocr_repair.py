@@ -69,19 +69,3 @@ def test_word_doubled_text_is_undoubled_and_reduplication_is_kept() -> None:
     order = get_catalogue().get("WALS 81A")
     pred = clf.classify(order, [ScoredPassage(Passage("g", "g:0", doubled, page_start="5"), 1.0, 1)])
     assert pred.value == "SOV" and "a strong tendency to order AOV" in pred.evidence[0].quote
-
-
-def test_partly_spaced_typescript_joins_fragments_without_cutting_long_tokens() -> None:
-    # typewritten scans are spaced only in places: long fragments ("arry", "Mono") are joined with
-    # the short ones around them; a soft hyphen left inside a word is dropped
-    spaced = ("Mono s y l l ab i c words c arry primary s t re s s , and the fol lowing ex\xadamp l e s "
-              "are t y p i c a l of the con s t ruc t i on")
-    assert is_letter_spaced(spaced)
-    fixed = respace(spaced)
-    for word in ("Monosyllabic", "carry", "stress", "following", "examples", "typical", "construction"):
-        assert word in fixed.split(), (word, fixed)
-    assert "words" in fixed.split() and "primary" in fixed.split()  # whole words stay apart
-    # a long token the vocabulary lacks is still never cut, and prose words are not glued together
-    mixed = "g i v e h e r e j u s t a n illustrative e x a m p l e of it in the text"
-    out = respace(mixed).split()
-    assert "illustrative" in out and out[-5:] == ["of", "it", "in", "the", "text"]

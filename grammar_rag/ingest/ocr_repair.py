@@ -5,10 +5,7 @@ the benchmark's scanned grammars came out of OCR with a space between every lett
 word-level cue (order formulas, "case", "negative suffix") can match them. Single spaces then
 separate both letters and words, so the word boundaries are lost; they are recovered the way a
 reader does, from a vocabulary: each run of short tokens is joined and re-segmented into the most
-probable sequence of words (unigram Viterbi). Typewritten scans are often spaced only in places
-("Mono s y l l ab i c words c arry primary s t re s s"): a longer token is never cut (a word the
-vocabulary lacks must survive), but it may be joined with the fragments around it, so the run is
-segmented at the spaces and inside its short tokens only. The vocabulary (``grammar_rag/data/english_words.tsv.gz``:
+probable sequence of words (unigram Viterbi). The vocabulary (``grammar_rag/data/english_words.tsv.gz``:
 word, count) is built from the chapter texts of WALS Online (CC-BY-4.0), linguistic English, the
 register of grammars. Rebuild it with ``python -m grammar_rag.ingest.ocr_repair --wals-chapters DIR``.
 
@@ -41,13 +38,11 @@ MIN_SINGLE_LETTER_SHARE = 0.3  # share of single-letter tokens that marks letter
 MIN_TOKENS = 8
 MAX_WORD = 20
 _UNKNOWN_BASE, _UNKNOWN_PER_CHAR = 18.0, 6.0  # cost of an out-of-vocabulary stretch (nats)
-# Runs of alphabetic tokens within one line (interlinear lines stay apart): "t h e", "n o te d",
-# "Mono s y l l ab i c". Only tokens of up to SHORT_TOKEN letters may be cut inside; a longer one is
-# kept whole (a word the vocabulary lacks, "illustrative", must not be cut up) but may be joined
-# with its neighbours ("c arry" -> "carry").
-_RUN = re.compile(r"(?<!\S)[A-Za-z]+(?:[ \t]+[A-Za-z]+)+(?!\S)")
-SHORT_TOKEN = 3
-_SOFT_HYPHEN = "\xad"  # invisible; OCR leaves it inside words ("ex\xadamp l e s")
+# Runs of short alphabetic tokens within one line (interlinear lines stay apart): "t h e", "n o te d",
+# "w ith". Longer words end a run and are kept as they are: a word the vocabulary lacks
+# ("illustrative") must not be cut up.
+_SHORT_RUN = re.compile(r"(?<!\S)[A-Za-z]{1,3}(?:[ \t]+[A-Za-z]{1,3})+(?!\S)")
+MIN_RUN_SINGLE_SHARE = 0.5
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -101,43 +96,33 @@ def respace(text: str) -> str:
     """``text`` with letter-spaced runs re-segmented into words; other text is returned unchanged."""
     if not is_letter_spaced(text):
         return text
-    return _RUN.sub(_respace_run, text.replace(_SOFT_HYPHEN, ""))
+    return _SHORT_RUN.sub(_respace_run, text)
 
 
 def _respace_run(match: re.Match[str]) -> str:
     tokens = match.group(0).split()
-    if all(len(t) > SHORT_TOKEN for t in tokens):
-        return match.group(0)  # whole words only: nothing was spaced apart here
-    return " ".join(_segment(tuple(tokens)))
+    if sum(1 for t in tokens if len(t) == 1) < MIN_RUN_SINGLE_SHARE * len(tokens):
+        return match.group(0)  # "is in the" in ordinary prose inside a spaced passage
+    return " ".join(_segment("".join(tokens)))
 
 
 @lru_cache(maxsize=4096)
-def _segment(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Most probable split of the joined ``tokens`` into vocabulary words (case kept), cutting only
-    between tokens and inside short ones. Ordinary words stay apart ("is in the": three known words
-    cost less than one unknown "isinthe")."""
+def _segment(letters: str) -> tuple[str, ...]:
+    """Most probable split of ``letters`` into vocabulary words (case kept from the input)."""
     costs = _costs()
-    letters = "".join(tokens)
     low = letters.lower()
-    cuts = [0]  # positions where a word may start or end
-    for token in tokens:
-        start = cuts[-1]
-        cuts.extend(range(start + 1, start + len(token) + 1) if len(token) <= SHORT_TOKEN else [start + len(token)])
-    best = {0: 0.0}
-    back: dict[int, int] = {}
-    for k in range(1, len(cuts)):
-        j = cuts[k]
-        best[j] = math.inf
-        for i in reversed(cuts[:k]):
-            if j - i > MAX_WORD and j in back:
-                break  # a longer word is never more probable (one unknown token may exceed it)
+    n = len(low)
+    best = [0.0] + [math.inf] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(max(0, j - MAX_WORD), j):
             cost = costs.get(low[i:j])
             if cost is None:
                 cost = _UNKNOWN_BASE + _UNKNOWN_PER_CHAR * (j - i)
             if best[i] + cost < best[j]:
                 best[j], back[j] = best[i] + cost, i
     words: list[str] = []
-    j = len(letters)
+    j = n
     while j > 0:
         words.append(letters[back[j] : j])
         j = back[j]
