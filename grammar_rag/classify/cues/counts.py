@@ -11,7 +11,6 @@ marks concrete relations (locative, instrumental...) "exclusively borderline".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
@@ -31,23 +30,19 @@ _NUM = r"([1-9]\d?|" + "|".join(NUMBER_WORDS) + r")"
 # flagged: a system without any of them is "borderline" in WALS 49A's sense.
 CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     # canonical: (gloss labels, prose names, core?)
-    # traditional and Latin-form names are aliases of the Leipzig ones ("objective case", the Eskimo
-    # grammars' "relative", "modalis", "vialis", "terminalis", "localis"), so a case is counted once
-    "nominative": (("NOM",), ("nominative", "subjective"), True),
-    "accusative": (("ACC",), ("accusative", "objective"), True),
+    "nominative": (("NOM",), ("nominative",), True),
+    "accusative": (("ACC",), ("accusative",), True),
     "ergative": (("ERG",), ("ergative",), True),
     "absolutive": (("ABS",), ("absolutive",), True),
     "dative": (("DAT",), ("dative",), True),
-    "genitive": (("GEN",), ("genitive", "possessive"), True),
-    "relative": ((), ("relative",), True),  # Eskimo-Aleut ergative-genitive
-    "partitive": ((), ("partitive",), True),
+    "genitive": (("GEN",), ("genitive",), True),
     "oblique": (("OBL",), ("oblique",), False),
-    "locative": (("LOC",), ("locative", "localis"), False),
+    "locative": (("LOC",), ("locative",), False),
     "ablative": (("ABL",), ("ablative",), False),
-    "allative": (("ALL",), ("allative", "terminalis"), False),
-    "instrumental": (("INS", "INST", "INSTR"), ("instrumental", "modalis"), False),
-    "comitative": (("COM", "COMIT"), ("comitative", "sociative", "associative"), False),
-    "perlative": (("PERL", "PER"), ("perlative", "vialis", "prosecutive"), False),
+    "allative": (("ALL",), ("allative",), False),
+    "instrumental": (("INS", "INST", "INSTR"), ("instrumental",), False),
+    "comitative": (("COM", "COMIT"), ("comitative",), False),
+    "perlative": (("PERL", "PER"), ("perlative",), False),
     "elative": (("ELA", "EL"), ("elative",), False),
     "illative": (("ILL",), ("illative",), False),
     "inessive": (("INE", "INESS"), ("inessive",), False),
@@ -65,16 +60,12 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "lative": (("LAT",), ("lative",), False),
     "causal": (("CAUSAL",), ("causal",), False),
     "proprietive": (("PROP",), ("proprietive",), False),
-    "equative": ((), ("equative", "similative"), False),
-    "directional": ((), ("directional", "directive"), False),
-    "temporal": ((), ("temporal",), False),
-    "predicative": ((), ("predicative",), False),
 }
 LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in labels}
 NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
 CORE_CASES = {case for case, (_, _, core) in CASES.items() if core}
 # The marked core case of each alignment and the unmarked one it implies (WALS 49A counts both).
-_UNMARKED_OF = {"ergative": "absolutive", "accusative": "nominative", "relative": "absolutive"}
+_UNMARKED_OF = {"ergative": "absolutive", "accusative": "nominative"}
 
 # Labels that glossers also use for verbal categories (applicative benefactive, purposive clauses,
 # causal converbs): counted only when the prose calls them cases.
@@ -114,10 +105,6 @@ def _stated_pattern(stem: str) -> re.Pattern[str]:
         re.I,
     )
 _CASE_NAME_CONTEXT = re.compile(r"\b(case|cases|suffix|suffixes|postposition|clitic|marker|marking|enclitic)\b", re.I)
-# A case name that modifies a clause, pronoun or word class names that, not a case ("relative
-# clauses", "temporal clauses", "possessive pronouns", "locative nouns").
-_NOT_A_CASE_AFTER = re.compile(r"[- ](?:clauses?|pronouns?|constructions?|nouns?|verbs?|adverbs?|particles?|"
-                               r"phrases?|prefix(?:es)?|adjectives?|nominali[sz]\w*)\b", re.I)
 _CASE_NAMES = re.compile(r"\b(" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + r")\b", re.I)
 _NAME_ALT = "(?:" + "|".join(sorted(NAME_TO_CASE, key=len, reverse=True)) + ")"
 # A case name used *as* a case: "the ergative case", "dative-case suffix", "ergative, dative and
@@ -335,7 +322,7 @@ class CountFamily:
                 if not sent.is_gloss and "case" in sent.lower and not _PRONOUN_ONLY.search(text):
                     listed_after = [_listed_after(text, m) for m in _CASE_LIST_INTRO.finditer(text)]
                     spans = [span.group(0) for span in _NAMED_CASES.finditer(text)] + listed_after
-                    for m in (n for span in spans for n in _case_names(span)):
+                    for m in (n for span in spans for n in _CASE_NAMES.finditer(_one_per_compound(span))):
                         case = NAME_TO_CASE[m.group(1).lower()]
                         cue = Cue("", base * 0.8, sent, "statement", m.group(0))
                         label_hits[case] = label_hits.get(case, 0) + 2  # named as a case: trusted
@@ -405,13 +392,6 @@ def _listed_after(text: str, intro: re.Match[str]) -> str:
     return re.sub(r"\([^)]*\)", " ", re.split(r"[;.]\s", rest, maxsplit=1)[0])
 
 
-def _case_names(span: str) -> Iterator[re.Match[str]]:
-    """Case names in a span that names cases, one per hyphenated compound, without names that
-    modify a clause or word class ("case markers occur on ... relative clauses")."""
-    span = _one_per_compound(span)
-    return (m for m in _CASE_NAMES.finditer(span) if not _NOT_A_CASE_AFTER.match(span, m.end()))
-
-
 _COMPOUND_NAME = re.compile(r"\b(" + _NAME_ALT + r")-(" + _NAME_ALT + r")\b", re.I)
 
 
@@ -434,8 +414,8 @@ def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[s
     out = {c: cue for c, cue in labels_seen.items() if label_hits.get(c, 0) >= 2}
     # Overt absolutive/nominative without ergative/accusative is usually something else
     # (Uto-Aztecan 'absolutive' noun suffix, verb agreement); the unmarked one is implied instead.
-    for unmarked in set(_UNMARKED_OF.values()):
-        if not any(_UNMARKED_OF[m] == unmarked for m in out if m in _UNMARKED_OF):
+    for marked, unmarked in _UNMARKED_OF.items():
+        if marked not in out:
             out.pop(unmarked, None)
     return out
 
