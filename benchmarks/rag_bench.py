@@ -417,26 +417,31 @@ def _row(it: Item, pred: Prediction, gold: str, scored: str, right: float | None
 def intervals(rows: list[dict[str, Any]], paper: dict[str, Any]) -> dict[str, Any]:
     """95% bootstrap intervals (over grammars) of micro-F1 per feature and config (for the polar
     questions, of the mean micro-F1 over the seven strategies), beside the paper's figure and
-    whether it lies inside."""
+    whether it lies inside; the same for the even and odd halves, the generalisation check."""
     from benchmarks.metrics import bootstrap_mean_interval
 
-    grouped: dict[str, dict[str, list[float]]] = {}
+    def summary(rights: list[float]) -> dict[str, Any]:
+        low_high = bootstrap_mean_interval(rights)
+        return {"f1_micro": round(sum(rights) / len(rights), 4) if rights else None,
+                "ci95": list(low_high) if low_high else None, "n": len(rights)}
+
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in rows:
-        grouped.setdefault(row["feature"], {}).setdefault(row["config"], []).append(row["right"])
+        grouped.setdefault(row["feature"], {}).setdefault(row["config"], []).append(row)
     pf = paper.get("rag_benchmark_f1", {})
     out: dict[str, Any] = {}
     for feature, by_config in grouped.items():
-        for config, rights in by_config.items():
+        for config, group in by_config.items():
             if feature == "polar questions":
                 ps = [pf.get(PAPER_POLAR_KEY, {}).get(s.lower(), {}).get(config, [None])[0] for s in POLAR_STRATEGIES]
                 theirs = round(sum(ps) / len(ps), 4) if all(x is not None for x in ps) else None
             else:
                 theirs = pf.get(feature, {}).get(config, [None])[0]
-            low_high = bootstrap_mean_interval(rights)
+            whole = summary([r["right"] for r in group])
+            ci = whole["ci95"]
             out.setdefault(feature, {})[config] = {
-                "f1_micro": round(sum(rights) / len(rights), 4), "ci95": list(low_high) if low_high else None,
-                "n": len(rights), "paper": theirs,
-                "paper_inside": None if theirs is None or low_high is None else low_high[0] <= theirs <= low_high[1],
+                **whole, "paper": theirs, "paper_inside": None if theirs is None or ci is None else ci[0] <= theirs <= ci[1],
+                **{half: summary([r["right"] for r in group if r["half"] == half]) for half in ("even", "odd")},
             }
     return out
 
@@ -514,15 +519,21 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
         lines.extend(["## Uncertainty: 95% bootstrap intervals of micro-F1 (2,000 resamples of the grammars)", "",
                       "Polar questions: the mean micro-F1 over the seven strategies. A paper figure inside the "
                       "interval is not distinguishable from ours on this many grammars.", "",
-                      "| feature | config | micro | 95% interval | n | paper | paper inside |", "|---|---|---|---|---|---|---|"])
+                      "| feature | config | micro | 95% interval | n | paper | paper inside | odd micro | odd 95% interval "
+                      "| odd n |", "|---|---|---|---|---|---|---|---|---|---|"])
+
+        def span(c: dict[str, Any]) -> str:
+            return "—" if c.get("ci95") is None else f"{c['ci95'][0]:.4f}–{c['ci95'][1]:.4f}"
+
         for feature, by_config in cis.items():
             for config in CONFIGS:
                 c = by_config.get(config)
                 if c is None:
                     continue
-                ci = "—" if c["ci95"] is None else f"{c['ci95'][0]:.4f}–{c['ci95'][1]:.4f}"
                 inside = "—" if c["paper_inside"] is None else ("yes" if c["paper_inside"] else "no")
-                lines.append(f"| {feature} | {config} | {_fmt(c['f1_micro'])} | {ci} | {c['n']} | {_fmt(c['paper'])} | {inside} |")
+                odd = c.get("odd", {})
+                lines.append(f"| {feature} | {config} | {_fmt(c['f1_micro'])} | {span(c)} | {c['n']} | {_fmt(c['paper'])} | "
+                             f"{inside} | {_fmt(odd.get('f1_micro'))} | {span(odd)} | {odd.get('n', 0)} |")
         lines.append("")
     return "\n".join(lines) + "\n"
 

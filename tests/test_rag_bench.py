@@ -155,6 +155,8 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     polar_mean = sum(v["f1_micro"] for v in polar.values()) / len(polar)
     assert cis["polar questions"]["reranker"]["f1_micro"] == pytest.approx(polar_mean, abs=1e-4)
     assert "95% bootstrap intervals" in md
+    assert c81["even"]["n"] == 2 and c81["odd"]["n"] == 2  # halves, as in .halves.json
+    assert c81["odd"]["f1_micro"] == pytest.approx(halves["odd"]["WALS 81A"]["wikipedia"]["f1_micro"])
     # resume: everything is cached now, the rerun adds no line to the cache
     lines = cache.read_text().count("\n")
     assert cli_main(argv) == 0
