@@ -41,7 +41,7 @@ from grammar_rag.config import cache_dir, data_dir, sub_dir
 from grammar_rag.llm.budget import TokenBudget
 from grammar_rag.llm.llamacpp_compat import smollm2_gguf_path
 from grammar_rag.llm.prompts import PromptOptions, build_prompts
-from grammar_rag.llm.vllm_backend import gguf_side_folder
+from grammar_rag.llm.vllm_backend import gguf_side_folder, offset_ends
 
 CONTEXT_TOKENS = 8192
 REPLY_TOKENS = 768  # the llm classifier's reply budget in reason mode
@@ -105,8 +105,7 @@ def run(args: argparse.Namespace) -> int:
         def token_ends(text: str) -> list[int]:
             nonlocal encodes
             encodes += 1
-            mapping = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-            return [int(end) for _, end in mapping]
+            return offset_ends(tokenizer, text)
 
         budget = cls(limit, count) if cls is PlainBudget else cls(limit, count, token_ends=token_ends)
         started, cpu = time.perf_counter(), time.process_time()

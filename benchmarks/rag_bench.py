@@ -414,6 +414,15 @@ def _row(it: Item, pred: Prediction, gold: str, scored: str, right: float | None
     }
 
 
+def paper_micro(paper_f1: dict[str, Any], feature: str, config: str) -> float | None:
+    """The paper's micro-F1 for one feature and config (``paper_results.json``'s ``rag_benchmark_f1``);
+    for the polar questions the mean over the seven strategies, None when any is missing."""
+    if feature != "polar questions":
+        return paper_f1.get(feature, {}).get(config, [None])[0]
+    ps = [paper_f1.get(PAPER_POLAR_KEY, {}).get(s.lower(), {}).get(config, [None])[0] for s in POLAR_STRATEGIES]
+    return round(sum(ps) / len(ps), 4) if all(x is not None for x in ps) else None
+
+
 def intervals(rows: list[dict[str, Any]], paper: dict[str, Any]) -> dict[str, Any]:
     """95% bootstrap intervals (over grammars) of micro-F1 per feature and config (for the polar
     questions, of the mean micro-F1 over the seven strategies), beside the paper's figure and
@@ -432,11 +441,7 @@ def intervals(rows: list[dict[str, Any]], paper: dict[str, Any]) -> dict[str, An
     out: dict[str, Any] = {}
     for feature, by_config in grouped.items():
         for config, group in by_config.items():
-            if feature == "polar questions":
-                ps = [pf.get(PAPER_POLAR_KEY, {}).get(s.lower(), {}).get(config, [None])[0] for s in POLAR_STRATEGIES]
-                theirs = round(sum(ps) / len(ps), 4) if all(x is not None for x in ps) else None
-            else:
-                theirs = pf.get(feature, {}).get(config, [None])[0]
+            theirs = paper_micro(pf, feature, config)
             whole = summary([r["right"] for r in group])
             ci = whole["ci95"]
             out.setdefault(feature, {})[config] = {
@@ -507,8 +512,7 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
                 lines.extend(["## polar questions — mean micro-F1 over the seven strategies", "",
                               "| config | ours | paper | even | odd |", "|---|---|---|---|---|"])
                 for c, m in means.items():
-                    ps = [pf.get(PAPER_POLAR_KEY, {}).get(s.lower(), {}).get(c, [None])[0] for s in POLAR_STRATEGIES]
-                    pm = sum(ps) / len(ps) if all(x is not None for x in ps) else None
+                    pm = paper_micro(pf, feature, c)
                     e, o = (mean_micro(halves.get(h, {}).get(feature, {}).get(c, {})) for h in ("even", "odd"))
                     lines.append(f"| {c} | {_fmt(m)} | {_fmt(pm)} | {_fmt(e)} | {_fmt(o)} |")
                 lines.append("")

@@ -77,6 +77,13 @@ def gguf_side_folder(path: Path) -> Path:
     return folder
 
 
+def offset_ends(tokenizer: Any, text: str) -> list[int]:
+    """End offset (characters) of each token of ``text``, from a Hugging Face fast tokenizer's
+    offset mapping (a slow tokenizer raises)."""
+    mapping = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    return [int(end) for _, end in mapping]
+
+
 class VLLMBackend:
     """Wraps ``vllm.LLM``; every ``generate`` call is one batched engine call."""
 
@@ -139,8 +146,7 @@ class VLLMBackend:
         if self._offsets_unavailable:
             return None
         try:
-            mapping = self._get_tokenizer()(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-            return [int(end) for _, end in mapping]
+            return offset_ends(self._get_tokenizer(), text)
         except Exception as exc:  # slow tokenizers raise NotImplementedError, others TypeError/KeyError
             log.info("tokenizer of %s reports no offsets (%s): prompt cuts use a search", self.model, exc)
             self._offsets_unavailable = True
