@@ -228,13 +228,17 @@ def corpus_tab(state: dict[str, Any] | None) -> None:
     iso = cols[1].text_input("ISO 639-3", key="up_iso", max_chars=3)
     glottocode = cols[2].text_input("Glottocode", key="up_glottocode", max_chars=8)
     title = cols[3].text_input("Title", key="up_title")
-    if st.button("Index this grammar", key="up_go", disabled=upload is None):
+    if st.button("Index this grammar", key="up_go", disabled=upload is None) and upload is not None:
         bar = st.progress(0.0, text="Starting…")
-        with shown_errors(f"Indexing {upload.name if upload else 'the upload'}"):
+
+        def progress(frac: float, msg: str) -> None:
+            bar.progress(min(max(frac, 0.0), 1.0), text=msg)
+
+        with shown_errors(f"Indexing {upload.name}"):
             added = logic.ingest_upload(
                 state["index"], upload.name, upload.getvalue(),
                 metadata={"language": language, "iso639_3": iso, "glottocode": glottocode, "title": title},
-                progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
+                progress=progress,
             )
             get_answer.clear()
             # rerun so the sidebar lists the new grammar; the message survives the rerun

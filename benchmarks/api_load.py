@@ -176,11 +176,15 @@ def _run_mode(op: Any, mode: Any, url: str, examples: int, deadline: float, labe
 def _fuzz(url: str, examples: int, max_seconds: float) -> dict[str, Any]:
     import schemathesis
     from schemathesis import GenerationMode
+    from schemathesis.core.result import Err
 
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
     deadline = time.monotonic() + max_seconds
     report: dict[str, Any] = {"operations": {}, "server_errors": [], "cases": 0, "timed_out": False}
     for result in schema.get_all_operations():
+        if isinstance(result, Err):  # an operation the schema describes invalidly: a finding, not a crash
+            report["server_errors"].append({"operation": "?", "schema_error": str(result.err())})
+            continue
         op = result.ok()
         label = f"{op.method.upper()} {op.path}"
         counts: dict[str, int] = {}

@@ -23,6 +23,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def run(target: Path) -> dict[str, object]:
     texts = _texts()
     ref = np.load(target / "ref_fp32_cpu.npy")
 
-    def one(device: str, precision: str | None, n: int, reps: int = 2) -> dict[str, object]:
+    def one(device: str, precision: str | None, n: int, reps: int = 2) -> dict[str, Any]:
         e = embed.SentenceTransformerEmbedder(str(target / "minilm-fp16"), device=device, precision=precision)
         e.encode(texts[:256])  # warm-up (CUDA context, kernels)
         best = float("inf")

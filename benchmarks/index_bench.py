@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 
             name, dim, seconds = embedder.name, embedder.dim, 0.0
 
-            def encode(self, texts, is_query=False, batch_size=64, show_progress=False):  # type: ignore[no-untyped-def]
+            def encode(self, texts, is_query=False, batch_size=64, show_progress=False):
                 start = time.perf_counter()
                 try:
                     return embedder.encode(texts, is_query=is_query, batch_size=batch_size, show_progress=show_progress)
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
 
         timed = _TimedEmbedder()
         t1 = time.perf_counter()
-        index = GrammarIndex.create(index_dir, args.model, embedder=timed)  # type: ignore[arg-type]
+        index = GrammarIndex.create(index_dir, args.model, embedder=timed)
         index.add_many(items, show_progress=sys.stderr.isatty())
         index_s = time.perf_counter() - t1
         build_cpu_s = time.process_time() - cpu0

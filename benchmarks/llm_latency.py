@@ -18,34 +18,27 @@ the neighbours, CPU time measures the work.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import bench_main, write_report
+from benchmarks.rag_bench import bm25_order, load_paragraphs
 from grammar_rag.config import data_dir, sub_dir
 from grammar_rag.llm.budget import TokenBudget
 from grammar_rag.llm.prompts import SYSTEM_PROMPT, PromptOptions, build_prompt, build_prompts
-from grammar_rag.types import Grammar, Passage, ScoredPassage
+from grammar_rag.types import Grammar, ScoredPassage
 
 
 def _paragraphs(path: Path, grammar_id: str) -> list[ScoredPassage]:
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return [
-        ScoredPassage(
-            Passage(grammar_id, f"{grammar_id}:{i}", r["Paragraph"], page_start=r.get("Page number") or None),
-            0.0,
-            i,
-        )
-        for i, r in enumerate(rows, start=1)
-    ]
+    """The paragraph file in BM25 order, read exactly as ``bench rag`` reads it."""
+    return bm25_order(load_paragraphs(path, grammar_id, path.parent.name))
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, float]:
@@ -73,13 +66,13 @@ def run(args: argparse.Namespace) -> int:
         tokens.append(backend.count_tokens(prompt.text))
         backend.llm.reset()
         rows["label likelihood"].append(
-            _timed(lambda p=prompt: backend.score_choices([p.text], p.choices, system=SYSTEM_PROMPT))
+            _timed(partial(backend.score_choices, [prompt.text], prompt.choices, system=SYSTEM_PROMPT))
         )
         backend.llm.reset()
         reason = PromptOptions(use_guideline=False, mode="reason")
         rp = build_prompt(gb107, _paragraphs(path, g.id), grammar=g, options=reason, budget=budget)
         rows["greedy generation"].append(
-            _timed(lambda p=rp: backend.generate([p.text], max_tokens=args.gen_tokens, system=SYSTEM_PROMPT))
+            _timed(partial(backend.generate, [rp.text], max_tokens=args.gen_tokens, system=SYSTEM_PROMPT))
         )
     polar_rows: dict[str, tuple[float, float]] = {}
     path = sorted((root / "paragraphs" / "WALS_116A").glob("*.csv"))[0]

@@ -84,9 +84,7 @@ def run(args: argparse.Namespace) -> int:
     root = sub_dir(data_dir(args.data_dir), "rag_on_grammars")
     catalogue = get_catalogue()
     features = {k: benchmark_feature(k, catalogue) for k in ("WALS 81A", "GB 107", "WALS 49A", "polar questions")}
-    reranking = Reranking.load(None)
-    if reranking.available:  # reuse the reranked orders of earlier `bench rag` runs
-        reranking.cache_path = cache_dir() / "rag_bench" / f"rerank-{reranking.name}.jsonl"
+    reranking = Reranking.load(None, cache_dir() / "rag_bench")  # reuse the orders of earlier `bench rag` runs
     items, _, paragraphs = plan(load_gold(root), root, list(features), list(CONFIGS), args.limit, baseline_ok=True)
     inputs = [item_inputs(it, features, paragraphs, reranking) for it in items]
     tokenizer = smollm2_tokenizer()

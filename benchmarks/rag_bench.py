@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import sys
 import time
 import warnings
@@ -47,7 +46,7 @@ from benchmarks.gold import (
 )
 from grammar_rag.config import cache_dir, data_dir, sub_dir
 from grammar_rag.errors import DataDirError, GrammarRagError, IngestError
-from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows
+from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows, parse_pages
 from grammar_rag.types import Feature, Grammar, Passage, Prediction, ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -59,14 +58,6 @@ NOT_APPLICABLE = "not applicable: a model-free classifier has nothing to read wi
 
 
 # ---------------------------------------------------------------- passages
-def parse_pages(cell: str) -> tuple[str | None, str | None]:
-    nums = re.findall(r"\d+", cell or "")
-    if not nums:
-        return None, None
-    ints = sorted(int(n) for n in nums)
-    return str(ints[0]), str(ints[-1])
-
-
 def load_paragraphs(path: Path, grammar_id: str, folder: str) -> list[Passage]:
     """The paper's paragraph CSV (``Paragraph``, ``Page number``) in BM25 order, every row kept
     (the row index is the BM25 rank, so nothing is merged or dropped)."""
@@ -101,13 +92,15 @@ class Reranking:
     _orders: dict[str, list[int]] | None = None
 
     @classmethod
-    def load(cls, requested: str | None) -> Reranking:
+    def load(cls, requested: str | None, cache_dir: Path | None = None) -> Reranking:
+        """``requested`` (default: the default reranker); orders cached in ``cache_dir/rerank-<name>.jsonl``."""
         try:
             from grammar_rag import rerank as rr
 
             rr.rerank  # noqa: B018 - probe the API
             name = requested or rr.DEFAULT_RERANKER
-            return cls(name, True, version=rr.RERANK_VERSION)
+            path = cache_dir / f"rerank-{name}.jsonl" if cache_dir is not None else None
+            return cls(name, True, cache_path=path, version=rr.RERANK_VERSION)
         except (ImportError, AttributeError) as exc:
             log.warning("no reranker available (%s): the 'reranker' configurations use BM25 order", exc)
             return cls("BM25 order (grammar_rag.rerank.rerank unavailable)", False)
@@ -117,6 +110,7 @@ class Reranking:
             return bm25_order(passages)[:k]
         from grammar_rag import rerank as rr
 
+        query: rr.FeatureQuery | str
         try:
             query = rr.build_query(feature)
         except Exception as exc:  # a feature the query builder does not know: fall back to its name
@@ -589,13 +583,11 @@ def run(args: argparse.Namespace) -> int:
     stem = out.with_suffix("")
     classifier = make_classifier(args.backend, **_options(args.option))
     model_free = bool(getattr(classifier, "model_free", False))
-    reranking = Reranking.load(args.reranker)
     cache_file = Path(args.cache) if args.cache else cache_dir() / "rag_bench" / f"{args.backend}.jsonl"
-    if reranking.available:
-        reranking.cache_path = cache_file.with_name(f"rerank-{reranking.name}.jsonl")
+    reranking = Reranking.load(args.reranker, cache_file.parent)
     catalogue = None
     try:
-        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
+        from grammar_rag.features import get_catalogue
 
         catalogue = get_catalogue()
     except Exception as exc:

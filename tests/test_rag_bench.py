@@ -230,15 +230,15 @@ def test_cached_reranked_order_serves_any_k(tmp_path: Path) -> None:
     texts = [f"Paragraph {i} about clitics and stress." for i in range(8)]
     texts[5] = "The basic constituent order is SOV: the verb comes last in the clause."
     passages = [Passage("g", f"g:{i}", t, page_start=str(i)) for i, t in enumerate(texts)]
-    reranking = rag_bench.Reranking.load(None)
-    reranking.cache_path = tmp_path / "orders.jsonl"
+    reranking = rag_bench.Reranking.load(None, tmp_path)
+    assert reranking.cache_path == tmp_path / f"rerank-{reranking.name}.jsonl"
     top3 = reranking.top(feature, passages, 3)
     top8 = reranking.top(feature, passages, 8)
     assert len(top3) == 3 and len(top8) == 8
     assert [p.passage.passage_id for p in top8[:3]] == [p.passage.passage_id for p in top3]
     assert top8[0].passage.passage_id == "g:5"
-    fresh = rag_bench.Reranking.load(None)
-    fresh.cache_path = reranking.cache_path  # read back from the cache file
+    assert reranking.cache_path.is_file()
+    fresh = rag_bench.Reranking.load(None, tmp_path)  # reads the orders back from the cache file
     assert [p.passage.passage_id for p in fresh.top(feature, passages, 8)] == [p.passage.passage_id for p in top8]
 
 

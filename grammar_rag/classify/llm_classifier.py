@@ -29,7 +29,7 @@ import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from tqdm import tqdm
 
@@ -111,7 +111,7 @@ class LLMClassifier:
         self.backend: LLMBackend = (
             CachedBackend(backend, namespace=PROMPT_VERSION) if settings.cache else backend
         )
-        self.mode: Mode = mode or getattr(unwrap(backend), "default_mode", "reason")
+        self.mode: Mode = cast(Mode, mode or getattr(unwrap(backend), "default_mode", "reason"))
         self.options = PromptOptions(
             use_guideline=use_guideline,
             mode=self.mode,

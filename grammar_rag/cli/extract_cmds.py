@@ -108,13 +108,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     index = open_index(args.index)
     grammars = select_grammars(index, args.grammars)
     features = select_features(args.features, args.data_dir)
-    predictor = PipelinePredictor(
+    local = PipelinePredictor(
         index, args.backend, retrieval=make_retrieval_config(args.mode, args.k), prompt_version=args.prompt_version
     )
-    config = predictor.run_config
+    config = local.run_config
     batch, concurrency = default_parallelism(args.backend)
+    predictor: PipelinePredictor | ProcessPoolPredictor = local
     if args.workers > 1:
-        predictor = ProcessPoolPredictor(predictor, str(args.index), args.workers)
+        predictor = ProcessPoolPredictor(local, str(args.index), args.workers)
         concurrency = args.workers
     save_inputs(out, grammars, features)
     print(f"run configuration: {config.describe()}", flush=True)

@@ -158,7 +158,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     index = GrammarIndex.open(args.index, verify=args.verify)
     info = index.info()
-    grammars = [
+    grammars: list[dict[str, Any]] = [
         {"id": g.id, "language": g.language, "iso639_3": g.iso639_3, "passages": index.passage_count(g.id),
          "title": g.title}
         for g in index.grammars()

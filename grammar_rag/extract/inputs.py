@@ -27,7 +27,7 @@ def open_index(path: str | os.PathLike[str]) -> Any:
 
     if not Path(path).exists():
         raise GrammarRagError(f"Index directory {path} does not exist (build one with `grammar-rag ingest`).")
-    return GrammarIndex.open(path)
+    return GrammarIndex.open(Path(path))
 
 
 def split_ids(text: str) -> list[str]:

@@ -37,7 +37,7 @@ class DenseIndex:
         if len(self.vectors):
             cpu_index.add(self.vectors)
         self.on_gpu = False
-        self._index = cpu_index
+        self._index: faiss.Index = cpu_index
         if use_gpu is None:
             use_gpu = faiss_gpu_count() > 0
         if use_gpu:
@@ -71,7 +71,8 @@ class DenseIndex:
             top = np.argsort(-sims, kind="stable")[:k]
             return (top + lo).astype(np.int64), sims[top].astype(np.float32)
         else:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))
+            # faiss's SWIG stubs do not declare SearchParameters' keyword fields
+            params = faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))  # type: ignore[call-arg]
             scores, ids = self._cpu_index.search(query, k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)

@@ -109,12 +109,13 @@ class SentenceTransformerEmbedder:
         allow_download = os.environ.get("GRAMMAR_RAG_ALLOW_DOWNLOAD") == "1"
         if device is None:
             device = _default_device()
-        kwargs: dict[str, object] = {"device": device}
-        if not is_local and not allow_download:
-            kwargs["local_files_only"] = True
         try:
             with _quiet_transformers():
-                self._model = SentenceTransformer(str(path if is_local else model), **kwargs)
+                self._model = SentenceTransformer(
+                    str(path if is_local else model),
+                    device=device,
+                    local_files_only=not is_local and not allow_download,
+                )
         except Exception as exc:
             raise IndexStoreError(
                 f"Could not load embedding model '{model}' offline ({type(exc).__name__}: {exc}). "
@@ -124,7 +125,10 @@ class SentenceTransformerEmbedder:
             ) from exc
         self.name = name or str(model)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        dim = get_dim()
+        if dim is None:
+            raise IndexStoreError(f"embedding model '{model}' does not report its vector dimension")
+        self.dim = int(dim)
         is_e5 = bool(re.search(r"(^|[/_-])e5([_-]|$)", self.name.lower()))
         self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
         self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")

@@ -19,7 +19,7 @@ Ranking = Sequence[tuple[K, float]]  # (key, score), best first
 RRF_C = 60
 
 
-def rrf(rankings: Sequence[Ranking], c: int = RRF_C, weights: Sequence[float] | None = None) -> list[tuple[K, float]]:
+def rrf(rankings: Sequence[Ranking[K]], c: int = RRF_C, weights: Sequence[float] | None = None) -> list[tuple[K, float]]:
     """Reciprocal-rank fusion of ``rankings`` (each best first); returns (key, fused score) best first."""
     weights = weights or [1.0] * len(rankings)
     fused: dict[K, float] = {}
@@ -31,7 +31,7 @@ def rrf(rankings: Sequence[Ranking], c: int = RRF_C, weights: Sequence[float] | 
     return sorted(fused.items(), key=lambda kv: (-kv[1], first_seen[kv[0]]))
 
 
-def _minmax(ranking: Ranking) -> dict[K, float]:
+def _minmax(ranking: Ranking[K]) -> dict[K, float]:
     if not ranking:
         return {}
     scores = [s for _, s in ranking]
@@ -41,7 +41,7 @@ def _minmax(ranking: Ranking) -> dict[K, float]:
     return {k: (s - lo) / (hi - lo) for k, s in ranking}
 
 
-def weighted(rankings: Sequence[Ranking], weights: Sequence[float] | None = None) -> list[tuple[K, float]]:
+def weighted(rankings: Sequence[Ranking[K]], weights: Sequence[float] | None = None) -> list[tuple[K, float]]:
     """Weighted sum of min-max-normalised scores (a key missing from a list contributes 0 there)."""
     weights = weights or [1.0 / len(rankings)] * len(rankings)
     fused: dict[K, float] = {}

@@ -52,7 +52,7 @@ _METADATA_COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 
-_PAGE_NUMBER = re.compile(r"-?\d+")
+_PAGE_NUMBER = re.compile(r"\d+")  # "12-13" is a range: no negative pages
 
 
 def raise_csv_field_limit() -> None:
@@ -68,7 +68,8 @@ def raise_csv_field_limit() -> None:
 
 
 def parse_pages(value: str) -> tuple[str | None, str | None]:
-    """``"[98]"`` -> ("98", "98"); ``"[12, 13]"`` -> ("12", "13"); anything else -> (None, None)."""
+    """``"[98]"`` -> ("98", "98"); ``"[12, 13]"`` and ``"12-13"`` -> ("12", "13"); a cell without digits
+    ("[xii]", front matter) -> kept as written; empty -> (None, None)."""
     numbers = [int(n) for n in _PAGE_NUMBER.findall(value or "")]
     if not numbers:
         text = (value or "").strip().strip("[]").strip()

@@ -23,7 +23,11 @@ class LLMBackend(Protocol):
     """
 
     name: str
-    model: str
+
+    @property
+    def model(self) -> str:
+        """The model answering (read-only: an HTTP backend may ask its server which one it serves)."""
+        ...
 
     def generate(
         self,

@@ -105,7 +105,8 @@ class LocalLlamaBackend:
         return ids if len(ids) == 1 else [self._eos_id]
 
     def _prompt_tokens(self, prompt: str, system: str | None) -> list[int]:
-        messages = ([{"role": "system", "content": system}] if system else []) + [
+        # llama-cpp types messages as its own TypedDicts; these plain dicts have exactly their keys
+        messages: list[Any] = ([{"role": "system", "content": system}] if system else []) + [
             {"role": "user", "content": prompt}
         ]
         if self._formatter is not None:

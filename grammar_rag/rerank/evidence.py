@@ -277,9 +277,10 @@ def _add_page_context(passages: Sequence[Passage], rows: list[dict[str, float]])
     strength = [r["value_topic"] for r in rows]
     for i, row in enumerate(rows):
         best = 0.0
-        if pages[i] is not None:
+        page = pages[i]
+        if page is not None:
             for j, pj in enumerate(pages):
-                if j != i and pj is not None and abs(pj - pages[i]) <= 1:
+                if j != i and pj is not None and abs(pj - page) <= 1:
                     best = max(best, strength[j])
         row["page_context"] = best
 

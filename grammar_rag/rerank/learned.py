@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class LinearRanker:
     weights: list[float]
     mean: list[float]
     scale: list[float]
-    meta: dict[str, object] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
         z = (matrix - np.asarray(self.mean)) / np.asarray(self.scale)
@@ -97,7 +98,7 @@ def fit_pairwise(
     relevances: Sequence[Sequence[float]],
     features: Sequence[str],
     c: float = 0.05,
-    meta: dict[str, object] | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> LinearRanker:
     """Fit a pairwise logistic ranker on several candidate lists (one per grammar).
 

@@ -138,7 +138,7 @@ def _doc_freqs(docs: tuple[str, ...]) -> tuple[dict[str, int], int]:
 def _catalogue_background() -> tuple[str, ...]:
     """Guidelines of the whole catalogue (for IDF), or () when the catalogue is unavailable."""
     try:
-        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
+        from grammar_rag.features import get_catalogue
 
         return tuple(f.guideline for f in get_catalogue().all() if f.guideline)
     except Exception:  # catalogue not built / not installed: fall back to per-guideline IDF
@@ -326,7 +326,7 @@ def _is_binary(feature: Feature) -> bool:
 def _question_word_df() -> tuple[dict[str, int], int]:
     """How many catalogue questions use each word (to spot generic words like "verb")."""
     try:
-        from grammar_rag.features import get_catalogue  # type: ignore[attr-defined]
+        from grammar_rag.features import get_catalogue
 
         questions = [f.question or f.name for f in get_catalogue().all()]
     except Exception:
@@ -366,8 +366,7 @@ def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
     if feature.components:
         out = {}
         for comp in feature.components:
-            terms = [*_variants(comp.name), *_specific_chunks(comp.question)]
-            out[comp.name] = _dedupe(terms)
+            out[comp.name] = _dedupe([*_variants(comp.name), *_specific_chunks(comp.question)])
         return out
     if _is_binary(feature):
         out = {}

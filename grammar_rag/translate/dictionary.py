@@ -196,10 +196,10 @@ class Dictionary:
             return WordAnalysis(word, stem, entries, affixes, "full-form", gloss)
         found = self._strip(word, depth=3)
         if found is not None:
-            stem, affixes = found
-            entries = self._lexical(stem)
-            gloss = "" if entries else self.full_forms.get(stem, "")
-            return WordAnalysis(word, stem, tuple(entries), tuple(affixes), "affix", gloss)
+            stem, stripped = found
+            lexical = self._lexical(stem)
+            gloss = "" if lexical else self.full_forms.get(stem, "")
+            return WordAnalysis(word, stem, tuple(lexical), tuple(stripped), "affix", gloss)
         return WordAnalysis(word, word)
 
     def _strip(self, word: str, depth: int) -> tuple[str, list[str]] | None:

@@ -19,13 +19,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from grammar_rag.errors import DataDirError
 from grammar_rag.translate.langid import Lexicons, pick_english
 from grammar_rag.translate.text import ENGLISH_STOPWORDS, english_stem, normalise_sentence, words
+
+if TYPE_CHECKING:
+    from grammar_rag.index.embed import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +210,7 @@ class ExampleIndex:
     examples: list[Example]
     side: str
     tokenizer: Callable[[str], list[str]]
-    embedder: object | None = None
+    embedder: Embedder | None = None
     rrf_k: int = 60
     _bm25: BM25 = field(init=False, repr=False)
     _vectors: np.ndarray | None = field(default=None, init=False, repr=False)
@@ -222,15 +225,14 @@ class ExampleIndex:
             return []
         bm = self._bm25.scores(self.tokenizer(query))
         dense = np.zeros_like(bm)
-        if self._vectors is not None:
+        if self._vectors is not None and self.embedder is not None:
             q = np.asarray(self.embedder.encode([query], is_query=True), dtype=np.float32)[0]
             dense = self._vectors @ q
         fused = np.zeros_like(bm)
         for scores, present in ((bm, bm > 0), (dense, self._vectors is not None)):
             if not np.any(present):
                 continue
-            order = np.argsort(-scores, kind="stable")[:candidates]
-            for rank, i in enumerate(order):
+            for rank, i in enumerate(np.argsort(-scores, kind="stable")[:candidates]):
                 if scores[i] > 0:
                     fused[i] += 1.0 / (self.rrf_k + rank + 1)
         order: list[int] = []

@@ -38,8 +38,8 @@ def english_score(text: str, lexicons: Lexicons | None = None) -> float:
     toks = words(text)
     if not toks:
         return 0.0
-    eng = sum(t in _ENGLISH for t in toks)
-    may = sum(t in _MALAY for t in toks)
+    eng: float = sum(t in _ENGLISH for t in toks)
+    may: float = sum(t in _MALAY for t in toks)
     if lexicons is not None:
         eng += 0.1 * sum(t in lexicons.english for t in toks)
         may += 0.1 * sum(t in lexicons.other for t in toks)

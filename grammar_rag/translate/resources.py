@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grammar_rag.config import CORPORA_DIR
 from grammar_rag.config import data_dir as resolve_data_dir
@@ -34,6 +35,9 @@ from grammar_rag.translate.languages import LanguageInfo, resolve_language
 from grammar_rag.translate.text import words
 from grammar_rag.types import Passage
 
+if TYPE_CHECKING:
+    from grammar_rag.index.embed import Embedder
+
 log = logging.getLogger(__name__)
 
 
@@ -43,7 +47,7 @@ class LanguageResources:
     dictionary: Dictionary
     examples: list[Example]
     passages: list[Passage]
-    embedder: object | None = None
+    embedder: Embedder | None = None
     sources: dict[str, str] = field(default_factory=dict)  # what was loaded from where (for reports)
     _indexes: dict[str, ExampleIndex] = field(default_factory=dict, repr=False)
     _passage_bm25: BM25 | None = field(default=None, repr=False)
@@ -54,7 +58,7 @@ class LanguageResources:
         glossed = [e for e in self.examples if e.segmented and e.gloss]
         seg_words = [w for e in glossed for w in e.segmented.split()]
         self.dictionary.learn_affixes(seg_words)
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         for e in glossed:
             ws, gs = e.segmented.split(), e.gloss.split()
             if len(ws) == len(gs):
@@ -175,7 +179,7 @@ def build_resources(
     examples_csv: str | Path | None = None,
     grammar_dir: str | Path | None = None,
     exclude: Iterable[Example] = (),
-    embedder: object | str | None = "default",
+    embedder: Embedder | str | None = "default",
 ) -> LanguageResources:
     """Load (uncached) resources; ``exclude`` removes those sentences and all normalised duplicates.
 
@@ -243,8 +247,8 @@ def normalise_text(text: str) -> str:
     return normalise_sentence(text)
 
 
-def _make_embedder(spec: object | str | None) -> object | None:
-    if spec is None or not isinstance(spec, str):
+def _make_embedder(spec: Embedder | str | None) -> Embedder | None:
+    if not isinstance(spec, str):
         return spec
     try:
         from grammar_rag.index.embed import get_embedder
@@ -265,7 +269,7 @@ def load_resources(
     data_dir: str | Path | None = None,
     examples_csv: str | Path | None = None,
     grammar_dir: str | Path | None = None,
-    embedder: object | str | None = "default",
+    embedder: Embedder | str | None = "default",
 ) -> LanguageResources:
     """Cached :func:`build_resources` (one per language/data/embedder), for the CLI and the API."""
     key = (resolve_language(language).code, str(data_dir or ""), str(examples_csv or ""), str(grammar_dir or ""), str(embedder))

@@ -140,8 +140,9 @@ def marking_cues(sentences: list[Sentence], feature: Feature, bound: str, free: 
         base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
         base *= 0.1 if _OUT_OF_USE.search(text) else 1.0
         n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
-        if n_bound > 0:
-            cues.append(Cue(bound, base * min(1.0, 0.6 * n_bound), sent, "gloss", bound_gloss.search(text).group(0)))
+        first_bound = bound_gloss.search(text)
+        if n_bound > 0 and first_bound:
+            cues.append(Cue(bound, base * min(1.0, 0.6 * n_bound), sent, "gloss", first_bound.group(0)))
         if sent.is_gloss or n_bound:
             n_free = len(free_gloss.findall(text))
             if n_free:

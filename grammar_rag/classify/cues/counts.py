@@ -310,7 +310,7 @@ class CountFamily:
                     for m in NO_CASE.finditer(plain) if is_case else ():
                         if _LOCAL_NO_CASE.search(plain):
                             continue  # "marked like subjects, with the nominative form or no case marking"
-                        value = other if core_only else zero
+                        value = other if core_only and other else zero
                         cues.append(Cue(value, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
             if is_case:
                 for m in _ATTACHED.finditer(text) if has_join else ():
@@ -332,11 +332,11 @@ class CountFamily:
         labels_seen = _attested(labels_seen, label_hits)
         if subsets:
             # a count of the oblique/local cases plus the core cases attested (with their unmarked partner)
-            core = len(_with_unmarked(labels_seen) & CORE_CASES)
+            n_core = len(_with_unmarked(labels_seen) & CORE_CASES)
             for n, cue in subsets:
-                value = bin_for(n + core, bins)
+                value = bin_for(n + n_core, bins)
                 if value:
-                    cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {core} core"))
+                    cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {n_core} core"))
         stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
         if stated_decision.value == zero and len(labels_seen) >= self.min_labels:
             # several distinct case labels glossed on nouns contradict "no case": that remark was

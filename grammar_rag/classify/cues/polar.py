@@ -262,36 +262,37 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             intro = None
         if intro:
             cues.append(Cue("initial", w, sent, "statement", intro.group(0)))
-        if PARTICLE.search(text):
+        particle = PARTICLE.search(text)
+        if particle:
             placed = intro is not None
             for pos, pat in POSITIONS.items():
-                m = None if intro and pos == "initial" else pat.search(text)
-                if m and not negated_before(text, m.start(), 20):
-                    cues.append(Cue(pos, w, sent, "statement", m.group(0)))
+                at = None if intro and pos == "initial" else pat.search(text)
+                if at and not negated_before(text, at.start(), 20):
+                    cues.append(Cue(pos, w, sent, "statement", at.group(0)))
                     placed = True
             if re.search(r"(?:follows?|after) any constituent", text, re.I):
                 cues.append(Cue("final", w, sent, "statement", "follows any constituent"))
-            if not placed and re.search(r"question|interrogative|polar|yes", PARTICLE.search(text).group(0), re.I):
-                cues.append(Cue("final", 0.3 * w, sent, "statement", PARTICLE.search(text).group(0)))
-        m = INTONATION.search(text)
-        if m and not negated_before(text, m.start(), 25) and not SAME_INTONATION.search(text):
+            if not placed and re.search(r"question|interrogative|polar|yes", particle.group(0), re.I):
+                cues.append(Cue("final", 0.3 * w, sent, "statement", particle.group(0)))
+        intonation = INTONATION.search(text)
+        if intonation and not negated_before(text, intonation.start(), 25) and not SAME_INTONATION.search(text):
             # "marked not only by syntactic means but also by a rising intonation": not intonation alone
             only = None if re.search(r"\bnot only\b", text, re.I) else INTONATION_ONLY.search(text)
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
-                            (only.group(0) + " … " if only else "") + m.group(0)))
-        m = TONE.search(TONE_UNIT.sub(lambda u: " " * len(u.group(0)), text))
-        if m and not negated_before(text, m.start(), 25):
-            near = text[max(0, m.start() - 60) : m.end() + 60]
+                            (only.group(0) + " … " if only else "") + intonation.group(0)))
+        tone = TONE.search(TONE_UNIT.sub(lambda u: " " * len(u.group(0)), text))
+        if tone and not negated_before(text, tone.start(), 25):
+            near = text[max(0, tone.start() - 60) : tone.end() + 60]
             # "a particle with high tone" describes the particle; "an intonation pattern: the last
             # syllable carries high tone" describes the intonation
             described = TONE_BEARER.search(near) or INTONATION.search(text)
-            cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", m.group(0)))
-        m = WORD_ORDER.search(_PUNCTUATION_NAMES.sub(" ", text))
-        if m and not NO_CHANGE.search(text) and not negated_before(text, m.start(), 25):
-            cues.append(Cue("word_order", w, sent, "statement", m.group(0)))
-        m = VERB_MORPH.search(text)
-        if m and not negated_before(text, m.start(), 25):
-            cues.append(Cue("verb_morph", w, sent, "statement", m.group(0)))
+            cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", tone.group(0)))
+        order = WORD_ORDER.search(_PUNCTUATION_NAMES.sub(" ", text))
+        if order and not NO_CHANGE.search(text) and not negated_before(text, order.start(), 25):
+            cues.append(Cue("word_order", w, sent, "statement", order.group(0)))
+        morph = VERB_MORPH.search(text)
+        if morph and not negated_before(text, morph.start(), 25):
+            cues.append(Cue("verb_morph", w, sent, "statement", morph.group(0)))
     return cues
 
 

@@ -350,9 +350,9 @@ class WordOrderFamily:
                 matches = [m for m in pat.finditer(text) if not _INCORPORATED.search(text, max(0, m.start() - 20), m.start())]
                 if len({m.group(1) is not None for m in matches}) > 1:
                     continue  # "in 14% ... precedes the verb, in 40% ... follows the verb": a comparison
-                m = matches[0] if matches else None
-                if m and not negated_before(text, m.start()):
-                    relation[role] = (m.group(1) is not None, m)
+                role_match = matches[0] if matches else None
+                if role_match and not negated_before(text, role_match.start()):
+                    relation[role] = (role_match.group(1) is not None, role_match)
             if "O" in relation:
                 o_before, om = relation["O"]
                 if "S" in relation:
@@ -379,9 +379,9 @@ class WordOrderFamily:
                         w *= 0.5  # "order is relatively free, but the least-marked pattern is verb-final"
                     cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
             if ndo and len(found) >= 2:
-                m = ALTERNATION.search(text)
-                if m and not negated_before(text, m.start()):
-                    cues.append(Cue(ndo, base * 0.8, sent, "statement", m.group(0)))
+                alternation = ALTERNATION.search(text)
+                if alternation and not negated_before(text, alternation.start()):
+                    cues.append(Cue(ndo, base * 0.8, sent, "statement", alternation.group(0)))
 
         return self._decide(cues, ndo, asserted)
 
