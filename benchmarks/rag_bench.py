@@ -417,6 +417,25 @@ def paper_micro(paper_f1: dict[str, Any], feature: str, config: str) -> float | 
     return round(sum(ps) / len(ps), 4) if all(x is not None for x in ps) else None
 
 
+def constant_answer(feature: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The best constant answer on these grammars and its micro-F1: the floor a classifier must
+    clear to show it read anything (a near-constant LLM scores about this). Gold is read here only
+    to score, as everywhere in this module. Single-label features: the commonest gold value in the
+    paper's closed set (ties go to the earlier option; "Not mentioned" can never be answered).
+    Polar questions: each strategy's majority (absent on a tie), the mean over the seven."""
+    if not rows:
+        return None
+    if feature == "polar questions":
+        held = [{s.strip() for s in str(r["gold"]).split(",")} for r in rows]
+        shares = [sum(s in h for h in held) / len(rows) for s in POLAR_STRATEGIES]
+        present = [s for s, share in zip(POLAR_STRATEGIES, shares, strict=True) if share > 0.5]
+        return {"answer": ", ".join(present) or "none of the seven",
+                "f1_micro": round(sum(max(x, 1 - x) for x in shares) / len(shares), 4)}
+    golds = [r["gold"] for r in rows]
+    best = max(VALUES[feature], key=lambda v: (golds.count(v), -VALUES[feature].index(v)))
+    return {"answer": best, "f1_micro": round(golds.count(best) / len(rows), 4)}
+
+
 def intervals(rows: list[dict[str, Any]], paper: dict[str, Any]) -> dict[str, Any]:
     """95% bootstrap intervals (over grammars) of micro-F1 per feature and config (for the polar
     questions, of the mean micro-F1 over the seven strategies), beside the paper's figure and
@@ -440,6 +459,7 @@ def intervals(rows: list[dict[str, Any]], paper: dict[str, Any]) -> dict[str, An
             ci = whole["ci95"]
             out.setdefault(feature, {})[config] = {
                 **whole, "paper": theirs, "paper_inside": None if theirs is None or ci is None else ci[0] <= theirs <= ci[1],
+                "constant": constant_answer(feature, group),
                 **{half: summary([r["right"] for r in group if r["half"] == half]) for half in ("even", "odd")},
             }
     return out
@@ -516,9 +536,11 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
     if cis:
         lines.extend(["## Uncertainty: 95% bootstrap intervals of micro-F1 (2,000 resamples of the grammars)", "",
                       "Polar questions: the mean micro-F1 over the seven strategies. A paper figure inside the "
-                      "interval is not distinguishable from ours on this many grammars.", "",
-                      "| feature | config | micro | 95% interval | n | paper | paper inside | odd micro | odd 95% interval "
-                      "| odd n |", "|---|---|---|---|---|---|---|---|---|---|"])
+                      "interval is not distinguishable from ours on this many grammars. *Best constant answer*: "
+                      "the micro-F1 of always giving the commonest gold answer on these grammars (polar: each "
+                      "strategy's majority), the floor for having read anything.", "",
+                      "| feature | config | micro | 95% interval | n | paper | paper inside | best constant answer "
+                      "| odd micro | odd 95% interval | odd n |", "|---|---|---|---|---|---|---|---|---|---|---|"])
 
         def span(c: dict[str, Any]) -> str:
             return "—" if c.get("ci95") is None else f"{c['ci95'][0]:.4f}–{c['ci95'][1]:.4f}"
@@ -530,8 +552,10 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
                     continue
                 inside = "—" if c["paper_inside"] is None else ("yes" if c["paper_inside"] else "no")
                 odd = c.get("odd", {})
+                const = c.get("constant")
+                const_text = "—" if not const else f"{const['answer']}: {const['f1_micro']:.4f}"
                 lines.append(f"| {feature} | {config} | {_fmt(c['f1_micro'])} | {span(c)} | {c['n']} | {_fmt(c['paper'])} | "
-                             f"{inside} | {_fmt(odd.get('f1_micro'))} | {span(odd)} | {odd.get('n', 0)} |")
+                             f"{inside} | {const_text} | {_fmt(odd.get('f1_micro'))} | {span(odd)} | {odd.get('n', 0)} |")
         lines.append("")
     return "\n".join(lines) + "\n"
 

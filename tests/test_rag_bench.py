@@ -155,6 +155,10 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     polar_mean = sum(v["f1_micro"] for v in polar.values()) / len(polar)
     assert cis["polar questions"]["reranker"]["f1_micro"] == pytest.approx(polar_mean, abs=1e-4)
     assert "95% bootstrap intervals" in md
+    # the best constant answer beside ours: 81A gold SOV, SVO, No dominant order, Not mentioned ->
+    # any one order is right once (the paper's first option wins the tie); "Not mentioned" never
+    assert c81["constant"] == {"answer": "SOV", "f1_micro": 0.25}
+    assert "best constant answer" in md and "SOV: 0.2500" in md
     assert c81["even"]["n"] == 2 and c81["odd"]["n"] == 2  # halves, as in .halves.json
     assert c81["odd"]["f1_micro"] == pytest.approx(halves["odd"]["WALS 81A"]["wikipedia"]["f1_micro"])
     # resume: everything is cached now, the rerun adds no line to the cache
@@ -219,6 +223,21 @@ def test_bench_reports_bad_data_dir(tmp_path: Path, capsys: pytest.CaptureFixtur
     (tmp_path / "empty").mkdir()
     assert cli_main(["bench", "rag", "--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "x.json")]) == 2
     assert "rag_on_grammars" in capsys.readouterr().err
+
+
+def test_constant_answer_baseline() -> None:
+    rows = [{"gold": g} for g in ("1", "0", "1", "1")]
+    assert rag_bench.constant_answer("GB 107", rows) == {"answer": "1", "f1_micro": 0.75}
+    rows = [{"gold": g} for g in ("2 cases", "No morphological case-marking", "2 cases")]
+    assert rag_bench.constant_answer("WALS 49A", rows) == {"answer": "2 cases", "f1_micro": 0.6667}
+    # polar: each strategy's majority (absent unless most grammars have it), mean over the seven
+    rows = [{"gold": "Interrogative intonation only, Tone"}, {"gold": "Interrogative intonation only"},
+            {"gold": "Clause-final question particle"}, {"gold": ""}]
+    base = rag_bench.constant_answer("polar questions", rows)
+    # intonation 2 of 4 (a tie: "absent", right 2 of 4), final particle and tone 1 of 4 (absent:
+    # right 3 of 4), the four others never (right 4 of 4)
+    assert base == {"answer": "none of the seven", "f1_micro": round((0.5 + 0.75 + 0.75 + 4) / 7, 4)}
+    assert rag_bench.constant_answer("GB 107", []) is None
 
 
 def test_cached_reranked_order_serves_any_k(tmp_path: Path) -> None:
