@@ -148,7 +148,7 @@ def test_ingest_upload_adds_a_text_grammar(index_dir: Path, tmp_path: Path) -> N
 
 # ------------------------------------------------------------------------------------ AppTest
 @pytest.fixture()
-def app_test(index_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def app_test(index_dir: Path, monkeypatch: pytest.MonkeyPatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv(logic.APP_INDEX_ENV, str(index_dir))
@@ -158,7 +158,7 @@ def app_test(index_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[
     return at
 
 
-def test_page_shows_the_answer_with_evidence(app_test) -> None:  # type: ignore[no-untyped-def]
+def test_page_shows_the_answer_with_evidence(app_test) -> None:
     at = app_test
     assert at.text_input(key="index_path").value.endswith("index")
     grammar_box = at.selectbox(key="grammar")
@@ -182,14 +182,14 @@ def test_page_shows_the_answer_with_evidence(app_test) -> None:  # type: ignore[
     assert any("WALS" in b for b in badges)  # Jamsay has a WALS 81A value: agree/disagree badge
 
 
-def test_page_shows_errors_not_tracebacks(app_test, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_page_shows_errors_not_tracebacks(app_test, tmp_path: Path) -> None:
     at = app_test
     at.text_input(key="index_path").set_value(str(tmp_path / "no-index-here")).run()
     assert not at.exception, at.exception
     assert any("does not exist" in e.value for e in at.error)
 
 
-def test_translate_tab_reports_empty_input(app_test) -> None:  # type: ignore[no-untyped-def]
+def test_translate_tab_reports_empty_input(app_test) -> None:
     at = app_test
     at.text_area(key="tr_text").set_value("   ")
     at.button(key="tr_go").click().run()

@@ -94,7 +94,7 @@ def app_url() -> Iterator[str]:
         stop_process(proc)
 
 
-def _select(page, label: str, text: str, option: str) -> None:  # type: ignore[no-untyped-def]
+def _select(page, label: str, text: str, option: str | re.Pattern[str]) -> None:
     """Pick ``option`` in the Streamlit selectbox labelled ``label`` by typing ``text`` into it."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
     box.locator("input").click()
@@ -118,7 +118,7 @@ def _chromium_page(profile: Path, **launch: Any) -> Iterator[Any]:
             context.close()
 
 
-def _open_index(page, url: str, index: Path) -> None:  # type: ignore[no-untyped-def]
+def _open_index(page, url: str, index: Path) -> None:
     """Load the app and point its "Index folder" field at ``index``."""
     page.goto(url)
     field = page.get_by_role("textbox", name="Index folder")
@@ -127,7 +127,9 @@ def _open_index(page, url: str, index: Path) -> None:  # type: ignore[no-untyped
     field.press("Enter")
 
 
-def _answer_after_selection(page, url: str, feature_query: str, feature_option: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _answer_after_selection(
+    page, url: str, feature_query: str, feature_option: str | re.Pattern[str]
+) -> dict[str, float]:
     t0 = time.perf_counter()
     page.goto(url)
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Feature").wait_for(timeout=120_000)

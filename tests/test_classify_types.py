@@ -15,11 +15,11 @@ clf = make_classifier("evidence", use_query_terms=False)
 
 
 @pytest.fixture(scope="module")
-def catalogue():  # type: ignore[no-untyped-def]
+def catalogue():
     return get_catalogue()
 
 
-def _feature(catalogue, feature_id: str) -> Feature:  # type: ignore[no-untyped-def]
+def _feature(catalogue, feature_id: str) -> Feature:
     feature = catalogue.get(feature_id)
     assert feature is not None, feature_id
     return feature
@@ -30,7 +30,7 @@ def sp(*texts: str) -> list[ScoredPassage]:
             for i, t in enumerate(texts)]
 
 
-def test_families_are_chosen_from_the_catalogue_entry(catalogue) -> None:  # type: ignore[no-untyped-def]
+def test_families_are_chosen_from_the_catalogue_entry(catalogue) -> None:
     assert select_family(_feature(catalogue, "WALS 116A")).name == "polar-type"
     assert select_family(_feature(catalogue, "WALS 92A")).name == "polar-type"
     assert select_family(_feature(catalogue, "WALS 112A")).name == "marker-type"
@@ -48,7 +48,7 @@ INTONATION = ("Polar questions differ from statements only by rising intonation.
               "Yes-no questions are marked by intonation alone, with no particle.")
 
 
-def test_wals_116a_type(catalogue) -> None:  # type: ignore[no-untyped-def]
+def test_wals_116a_type(catalogue) -> None:
     f = _feature(catalogue, "WALS 116A")
     assert clf.classify(f, sp(*PARTICLE_FINAL)).value == "Question particle"
     assert clf.classify(f, sp(*VERB_SUFFIX)).value == "Interrogative verb morphology"
@@ -66,7 +66,7 @@ def test_wals_116a_type(catalogue) -> None:  # type: ignore[no-untyped-def]
     assert clf.classify(f, sp("Nouns take the plural suffix -ta.")).abstained
 
 
-def test_wals_92a_particle_position(catalogue) -> None:  # type: ignore[no-untyped-def]
+def test_wals_92a_particle_position(catalogue) -> None:
     f = _feature(catalogue, "WALS 92A")
     assert clf.classify(f, sp(*PARTICLE_FINAL)).value == "Final"
     initial = ("Polar questions are formed with the question particle ba in sentence-initial position.",
@@ -81,7 +81,7 @@ def test_wals_92a_particle_position(catalogue) -> None:  # type: ignore[no-untyp
     assert clf.classify(f, sp(*VERB_SUFFIX)).value == "No question particle"
 
 
-def test_wals_112a_negative_morphemes(catalogue) -> None:  # type: ignore[no-untyped-def]
+def test_wals_112a_negative_morphemes(catalogue) -> None:
     f = _feature(catalogue, "WALS 112A")
     suffix = ("Negation is marked by the negative suffix -tan on the verb.", "The negative suffix -tan follows the tense suffix.")
     particle = ("Standard negation is expressed by the negative particle ba, which follows the verb phrase.",
@@ -103,7 +103,7 @@ def test_wals_112a_negative_morphemes(catalogue) -> None:  # type: ignore[no-unt
     assert clf.classify(f, sp(*alternatives)).value == "Negative particle"
 
 
-def test_pair_order_features_read_prose_statements(catalogue) -> None:  # type: ignore[no-untyped-def]
+def test_pair_order_features_read_prose_statements(catalogue) -> None:
     adj = _feature(catalogue, "WALS 87A")
     assert select_family(adj).name == "pair-order"
     pred = clf.classify(adj, sp("Adjectives follow the noun they modify.", "The attributive adjective always comes after the head noun."))
@@ -130,7 +130,7 @@ def test_pair_order_features_read_prose_statements(catalogue) -> None:  # type: 
     assert clf.classify(adj, sp("Nouns take the plural suffix -ta.")).abstained
 
 
-def test_pair_order_discounts_generalisations_and_other_topics(catalogue) -> None:  # type: ignore[no-untyped-def]
+def test_pair_order_discounts_generalisations_and_other_topics(catalogue) -> None:
     adj = _feature(catalogue, "WALS 87A")
     # a statement about languages in general is outweighed by one about this language
     assert clf.classify(adj, sp("In verb-final languages, adjectives normally precede the noun.",

@@ -73,6 +73,7 @@ def test_resume_after_sigkill_matches_uninterrupted_run(
     try:
         while stored_count(db) < 3:
             if proc.poll() is not None:
+                assert proc.stderr is not None
                 pytest.fail(f"extract ended before it could be killed: {proc.stderr.read().decode()[-2000:]}")
             if time.monotonic() > deadline:
                 pytest.fail("extract stored no pairs within 240 s")

@@ -233,7 +233,7 @@ def test_compare_agreement_and_disagreements() -> None:
     table = {("spp", "WALS 81A"): supyire_81.value, ("djm", "WALS 81A"): FeatureValue("81A-9", other)}
 
     def reference(info: LanguageInfo, feature_id: str) -> object:
-        return table.get((info.iso639_3, feature_id))
+        return table.get((info.iso639_3 or "", feature_id))
 
     report = compare_predictions(preds, {g.id: g for g in GRAMMARS}, {f.id: f for f in FEATURES}, reference)
     stats = {f.feature_id: f for f in report.features}

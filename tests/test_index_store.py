@@ -228,7 +228,7 @@ class _FailingEmbedder:
 def test_failed_add_leaves_index_exactly_as_before(index: GrammarIndex) -> None:
     before = _snapshot(index.directory)
     manifest_before = (index.directory / "manifest.json").read_bytes()
-    index._embedder = _FailingEmbedder()  # type: ignore[assignment]
+    index._embedder = _FailingEmbedder()
     with pytest.raises(RuntimeError, match="bus"):
         index.add(GAMMA.grammar, GAMMA.passages, show_progress=False)
     bad = make_grammar("delta", "Delta", "del", ["ok"])

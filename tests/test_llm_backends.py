@@ -26,6 +26,7 @@ from grammar_rag.llm.cache import CachedBackend, ResponseCache
 from grammar_rag.llm.config import LLMSettings
 from grammar_rag.llm.fake import FakeBackend
 from grammar_rag.llm.openai_compat import OpenAICompatBackend, gbnf_choice_grammar
+from grammar_rag.llm.vllm_backend import VLLMBackend
 from grammar_rag.types import NOT_ENOUGH_INFO, Grammar, Passage, Prediction, ScoredPassage
 
 # -- a scripted OpenAI-compatible server -------------------------------------------------------
@@ -253,6 +254,7 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         3,
     )
     be = BACKENDS.create("openai")
+    assert isinstance(be, OpenAICompatBackend)
     assert be.base_url == "http://example.invalid:9/v1" and be.model == "m1" and be.concurrency == 3
 
 
@@ -290,10 +292,10 @@ def test_cache_key_includes_model_and_choices(tmp_path: Path) -> None:
 # -- vLLM adapter against the documented API shape ---------------------------------------------
 
 
-def _stub_vllm(new_api: bool = True) -> tuple[types.ModuleType, types.ModuleType, dict[str, Any]]:
+def _stub_vllm(new_api: bool = True) -> tuple[Any, Any, dict[str, Any]]:
     seen: dict[str, Any] = {"chat": [], "generate": []}
-    vllm = types.ModuleType("vllm")
-    sp_mod = types.ModuleType("vllm.sampling_params")
+    vllm: Any = types.ModuleType("vllm")
+    sp_mod: Any = types.ModuleType("vllm.sampling_params")
 
     class SamplingParams:
         def __init__(self, **kw: Any) -> None:
@@ -344,6 +346,7 @@ def test_vllm_adapter_batches_with_structured_outputs(monkeypatch: pytest.Monkey
     be = BACKENDS.create(
         "vllm", model="Qwen/Qwen2.5-7B-Instruct", tensor_parallel_size=2, max_model_len=16384
     )
+    assert isinstance(be, VLLMBackend)
     assert seen["init"]["model"] == "Qwen/Qwen2.5-7B-Instruct" and seen["init"]["tensor_parallel_size"] == 2
     assert seen["init"]["max_model_len"] == 16384
     out = be.generate(["p1", "p2", "p3"], choices=["1", "0"], system="sys", temperature=0.0)
@@ -480,6 +483,7 @@ def test_documented_vllm_benchmark_options_reach_the_engine(
         max_prompt_tokens=24000,
         batch_size=1024,
     )
+    assert isinstance(clf, LLMClassifier)
     assert seen["init"]["max_model_len"] == 32768 and clf.budget.max_prompt_tokens == 24000
     items = [(catalogue.get(f), _passages(), GRAMMAR) for f in ("WALS 81A", "GB107", "WALS 116A*")] * 3
     preds = clf.classify_many(items)
@@ -504,6 +508,7 @@ def test_cli_llm_options_reach_the_backend(serve) -> None:
     )
     settings = settings_from_args(args)
     clf = make_classifier("openai", **settings.backend_options())
+    assert isinstance(clf, LLMClassifier) and isinstance(clf.inner, OpenAICompatBackend)
     assert (
         clf.label == "openai:m7" and clf.inner.concurrency == 2 and not isinstance(clf.backend, CachedBackend)
     )
@@ -553,7 +558,7 @@ def test_vllm_tokenizer_offsets_reach_the_prompt_budget(monkeypatch: pytest.Monk
     class SlowTokenizer(WordTokenizer):
         calls = 0
 
-        def __call__(self, text: str, **kw: Any):
+        def __call__(self, text: str, add_special_tokens: bool = True, return_offsets_mapping: bool = False):
             SlowTokenizer.calls += 1
             raise NotImplementedError("return_offset_mapping is not available when using Python tokenizers")
 
@@ -562,7 +567,7 @@ def test_vllm_tokenizer_offsets_reach_the_prompt_budget(monkeypatch: pytest.Monk
     for tokenizer, expected in ((WordTokenizer(), [5, 11, 16]), (SlowTokenizer(), None)):
         monkeypatch.setattr(vllm.LLM, "get_tokenizer", lambda self, t=tokenizer: t)
         clf = make_classifier("vllm", model="m", cache=False)
-        assert clf.budget.token_ends is not None
+        assert isinstance(clf, LLMClassifier) and clf.budget.token_ends is not None
         assert clf.budget.token_ends("alpha gamma beta") == expected
         assert clf.budget.truncate("one two three four five six", 4) == "one two three [...]"
     assert SlowTokenizer.calls == 1  # not asked again after the first refusal

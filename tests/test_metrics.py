@@ -83,7 +83,9 @@ def test_reproduces_published_bm25_ndcg_column(shared_data) -> None:
 
 def test_bootstrap_interval_of_a_mean() -> None:
     right = [1.0] * 74 + [0.0] * 26  # micro-F1 0.74 on 100 grammars
-    low, high = bootstrap_mean_interval(right)
+    interval = bootstrap_mean_interval(right)
+    assert interval is not None
+    low, high = interval
     # the normal approximation gives 0.74 +- 1.96 * sqrt(0.74 * 0.26 / 100) = 0.654 .. 0.826
     assert low == pytest.approx(0.654, abs=0.02) and high == pytest.approx(0.826, abs=0.02)
     assert bootstrap_mean_interval(right) == (low, high)  # seeded: reproducible

@@ -228,7 +228,7 @@ def test_fit_pairwise_learns_the_informative_feature(tmp_path) -> None:
         m = rng.normal(size=(30, 2))
         rels.append(np.clip(np.round(2 * m[:, 0] + 2), 0, 5))  # feature 0 drives relevance
         mats.append(m)
-    model = fit_pairwise(mats, rels, ["signal", "noise"], c=1.0, meta={"trained_on": ["a"]})
+    model = fit_pairwise(mats, [r.tolist() for r in rels], ["signal", "noise"], c=1.0, meta={"trained_on": ["a"]})
     assert model.weights[0] > 5 * abs(model.weights[1])
     path = tmp_path / "w.json"
     model.save(path)

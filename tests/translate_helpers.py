@@ -7,6 +7,7 @@ every retrieval and adaptation step can be checked exactly.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 ENTRIES = [
@@ -89,7 +90,7 @@ def write_tiny_kalamang(root: Path) -> Path:
     return root
 
 
-def write_examples_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
+def write_examples_csv(path: Path, rows: Sequence[tuple[str, ...]]) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["ID", "Language_ID", "Primary_Text", "Analyzed_Word", "Gloss", "Translated_Text",

@@ -7,12 +7,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from grammar_rag.registry import Registry
 from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
 
 log = logging.getLogger(__name__)
+
+# one (grammar, feature) question: the feature, its retrieved passages, the grammar (for its language name)
+ClassifyItem = tuple[Feature, list[ScoredPassage], Grammar | None]
 
 
 class Classifier(Protocol):
@@ -24,9 +28,7 @@ class Classifier(Protocol):
         """Value from ``feature``'s closed set (or NOT_ENOUGH_INFO) with evidence from ``passages``."""
         ...
 
-    def classify_many(
-        self, items: list[tuple[Feature, list[ScoredPassage], Grammar | None]]
-    ) -> list[Prediction]:
+    def classify_many(self, items: Sequence[ClassifyItem]) -> list[Prediction]:
         """Batched form (LLM backends batch prompts); default implementations loop."""
         ...
 

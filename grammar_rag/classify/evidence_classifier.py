@@ -10,11 +10,12 @@ here knows about particular grammars or benchmark labels.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from grammar_rag.classify.aggregate import Decision
-from grammar_rag.classify.base import CLASSIFIERS
+from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
 from grammar_rag.classify.cues import CueContext, select_family
 from grammar_rag.classify.statements import iter_sentences
 from grammar_rag.ingest.ocr_repair import REPAIR_FILES
@@ -78,9 +79,7 @@ class EvidenceClassifier:
         )
         return self._prediction(feature, grammar_id, family.name, decision)
 
-    def classify_many(
-        self, items: list[tuple[Feature, list[ScoredPassage], Grammar | None]]
-    ) -> list[Prediction]:
+    def classify_many(self, items: Sequence[ClassifyItem]) -> list[Prediction]:
         return [self.classify(f, p, g) for f, p, g in items]
 
     def _prediction(self, feature: Feature, grammar_id: str, family: str, decision: Decision) -> Prediction:

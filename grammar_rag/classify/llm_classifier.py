@@ -27,13 +27,13 @@ from __future__ import annotations
 import logging
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from tqdm import tqdm
 
-from grammar_rag.classify.base import CLASSIFIERS
+from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
 from grammar_rag.llm.base import BACKENDS, LLMBackend, supports_scoring, unwrap
 from grammar_rag.llm.budget import DEFAULT_MAX_PROMPT_TOKENS, TokenBudget, approx_tokens
 from grammar_rag.llm.cache import CachedBackend
@@ -52,7 +52,6 @@ from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Predi
 
 log = logging.getLogger(__name__)
 
-Item = tuple[Feature, list[ScoredPassage], Grammar | None]
 DEFAULT_REPLY_TOKENS = 768
 CHOICE_REPLY_TOKENS = 64
 _POSITIVE = {"1", "yes", "present", "true"}
@@ -143,7 +142,7 @@ class LLMClassifier:
     ) -> Prediction:
         return self.classify_many([(feature, passages, grammar)])[0]
 
-    def classify_many(self, items: list[Item]) -> list[Prediction]:
+    def classify_many(self, items: Sequence[ClassifyItem]) -> list[Prediction]:
         built: list[list[BuiltPrompt]] = [
             build_prompts(f, ps, grammar=g, options=self.options, budget=self.budget) for f, ps, g in items
         ]

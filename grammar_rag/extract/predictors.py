@@ -118,9 +118,7 @@ class PipelinePredictor:
 
     def __call__(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
         """Retrieve per pair, then classify the whole batch in one ``classify_many`` call."""
-        items: list[tuple[Feature, list[ScoredPassage], Grammar | None]] = [
-            (f, self.passages_for(g, f), g) for g, f in pairs
-        ]
+        items = [(f, self.passages_for(g, f), g) for g, f in pairs]
         predictions = list(self.classifier.classify_many(items)) if len(items) > 1 else [
             self.classifier.classify(*items[0])
         ]
