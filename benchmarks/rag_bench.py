@@ -92,14 +92,14 @@ class Reranking:
     _orders: dict[str, list[int]] | None = None
 
     @classmethod
-    def load(cls, requested: str | None, cache_dir: Path | None = None) -> Reranking:
-        """``requested`` (default: the default reranker); orders cached in ``cache_dir/rerank-<name>.jsonl``."""
+    def load(cls, requested: str | None, orders_dir: Path | None = None) -> Reranking:
+        """``requested`` (default: the default reranker); orders cached in ``orders_dir/rerank-<name>.jsonl``."""
         try:
             from grammar_rag import rerank as rr
 
             rr.rerank  # noqa: B018 - probe the API
             name = requested or rr.DEFAULT_RERANKER
-            path = cache_dir / f"rerank-{name}.jsonl" if cache_dir is not None else None
+            path = orders_dir / f"rerank-{name}.jsonl" if orders_dir is not None else None
             return cls(name, True, cache_path=path, version=rr.RERANK_VERSION)
         except (ImportError, AttributeError) as exc:
             log.warning("no reranker available (%s): the 'reranker' configurations use BM25 order", exc)
