@@ -485,7 +485,7 @@ def markdown(results: dict[str, Any], halves: dict[str, Any], paper: dict[str, A
     lines = [f"# RAG benchmark — backend `{meta['backend']}`", ""]
     if meta.get("subset"):
         lines += [f"> **SUBSET**: {meta['subset']}. Not comparable with the paper's figures.", ""]
-    lines += [f"- {k}: {v}" for k, v in meta.items() if k not in ("backend", "subset")]
+    lines += [f"- {k}: {v}" for k, v in meta.items() if k not in ("backend", "subset") and v is not None]
     lines += ["", "F1 micro / macro / weighted; *paper* = GPT-4o (Table 4, 148 grammars). "
               "`n` = grammars scored here. Abstentions count as the first option of the paper's list.", ""]
 
@@ -652,12 +652,15 @@ def run(args: argparse.Namespace) -> int:
         "subset": f"only the first {args.limit} grammars per feature (`--limit {args.limit}`)" if args.limit else "",
         "classifier version": version or "?",
         "data": str(root),
-        "reranker": reranking.name + f" (top {RERANK_TOP_K} of the 50 BM25 paragraphs)",
-        "+CoT": ("guideline text from the feature catalogue (it also enters the reranker's query, so "
-                 "reranker+CoT reads a different top 20)" if catalogue else "no catalogue: identical to plain")
-        + ("; the evidence classifier itself uses guideline words only in its generic value-term family, so for "
-           "these four features wikipedia+CoT equals wikipedia and reranker+CoT differs only through retrieval"
-           if model_free else ""),
+        # only what this run's configurations used: a baseline-only report names no reranker
+        "reranker": reranking.name + f" (top {RERANK_TOP_K} of the 50 BM25 paragraphs)"
+        if any(c.startswith("reranker") for c in args.configs) else None,
+        "+CoT": (("guideline text from the feature catalogue (it also enters the reranker's query, so "
+                  "reranker+CoT reads a different top 20)" if catalogue else "no catalogue: identical to plain")
+                 + ("; the evidence classifier itself uses guideline words only in its generic value-term family, "
+                    "so for these four features wikipedia+CoT equals wikipedia and reranker+CoT differs only "
+                    "through retrieval" if model_free else ""))
+        if any(c.endswith("+CoT") for c in args.configs) else None,
         "grammars without a readable paragraph file (skipped)": ", ".join(f"{k}: {v}" for k, v in missing.items()),
         "predictions": f"{len(preds)} ({abstained} abstentions)",
         "time this run": f"{elapsed:.1f} s wall for {len(items)} items ({n_new} computed, the rest from the "

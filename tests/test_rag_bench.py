@@ -206,6 +206,20 @@ def test_limited_run_is_marked_as_a_subset(tiny_dir: Path, tmp_path: Path) -> No
     assert "> **SUBSET**: only the first 1 grammars per feature" in out.with_suffix(".md").read_text()
 
 
+def test_report_header_names_only_what_the_run_used(tiny_dir: Path, tmp_path: Path) -> None:
+    """A run of configurations without reranking or guideline text must not describe a reranker or
+    +CoT in its header (a reader would take the figures for reranked ones)."""
+    out = tmp_path / "plain.json"
+    base = ["bench", "rag", "--data-dir", str(tiny_dir), "--out", str(out), "--features", "WALS 81A",
+            "--cache", str(tmp_path / "c.jsonl"), "--no-progress"]
+    assert cli_main([*base, "--configs", "wikipedia"]) == 0
+    header = out.with_suffix(".md").read_text().split("## ")[0]
+    assert "- reranker:" not in header and "- +CoT:" not in header
+    assert cli_main([*base, "--configs", "wikipedia", "reranker+CoT"]) == 0
+    header = out.with_suffix(".md").read_text().split("## ")[0]
+    assert "- reranker: " in header and "- +CoT: guideline text" in header
+
+
 def test_split_without_paper_results_takes_them_from_elsewhere(tiny_dir: Path, tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     paper = tmp_path / "paper.json"
