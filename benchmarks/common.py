@@ -68,6 +68,18 @@ def bench_entry(doc: str | None, add_arguments: Callable[[argparse.ArgumentParse
         return 2
 
 
+def add_progress_argument(parser: argparse.ArgumentParser, what: str = "progress bars") -> None:
+    """``--progress`` / ``--no-progress``, the same on every benchmark; read it with ``wants_progress``."""
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"{what} (default: when stderr is a terminal)")
+
+
+def wants_progress(args: argparse.Namespace) -> bool:
+    """The ``--progress`` choice, or, when neither flag was given, whether stderr is a terminal
+    (a bar in a redirected log is noise; an interactive run of minutes wants one)."""
+    return sys.stderr.isatty() if args.progress is None else bool(args.progress)
+
+
 def write_report(path: Path, text: str) -> None:
     """Write a report atomically (temp file + os.replace), readable by others as the umask allows."""
     path.parent.mkdir(parents=True, exist_ok=True)

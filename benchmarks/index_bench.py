@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import bench_main, write_report
+from benchmarks.common import add_progress_argument, bench_main, wants_progress, write_report
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="build the index here and keep it (default: a temp dir, deleted afterwards)")
     parser.add_argument("--repeats", type=int, default=5, help="timed passes over the 50 queries")
     parser.add_argument("--limit-grammars", type=int, default=0, help="only the first N grammars (smoke runs)")
+    add_progress_argument(parser, "progress bar of the index build")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -184,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
         timed = _TimedEmbedder()
         t1 = time.perf_counter()
         index = GrammarIndex.create(index_dir, args.model, embedder=timed)
-        index.add_many(items, show_progress=sys.stderr.isatty())
+        index.add_many(items, show_progress=wants_progress(args))
         index_s = time.perf_counter() - t1
         build_cpu_s = time.process_time() - cpu0
         index_bytes = index.size_bytes()

@@ -51,7 +51,7 @@ def recall_at_k(ranked_binary: Sequence[float], k: int) -> float:
 _RANGE_RE = re.compile(r"(\d+)\s*[-–—]\s*(\d+)|(\d+)")
 
 
-def parse_pages(text: object) -> set[int]:
+def page_set(text: object) -> set[int]:
     """Page numbers in "238", "376-397", "42-53, 56-58" or "[75, 76]" forms (empty for NaN/blank).
 
     A range whose end is shorter than its start ("182-7", "61-62") is read the book-index way:

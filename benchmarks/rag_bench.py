@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_entry, write_report
+from benchmarks.common import add_progress_argument, bench_entry, wants_progress, write_report
 from benchmarks.gold import (
     FEATURE_KEYS,
     PARAGRAPH_FOLDERS,
@@ -580,8 +580,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=16, help="items per classify_many call")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="classifier/backend option, repeatable (e.g. --option model=qwen2.5-7b)")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar (default: when stderr is a terminal)")
+    add_progress_argument(parser, "progress bar")
 
 
 def _options(pairs: list[str]) -> dict[str, Any]:
@@ -627,7 +626,7 @@ def run(args: argparse.Namespace) -> int:
     cache = PredictionCache(cache_file)
     if args.fresh:
         cache._rows = {k: v for k, v in cache._rows.items() if not k.startswith(fingerprint)}
-    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = wants_progress(args)
     n_new = sum(1 for it in items if cache.get(cache.key(fingerprint, it.feature, it.config, it.cache_grammar)) is None)
     t0 = time.perf_counter()
     preds = predict_all(items, classifier, paragraphs, cache, fingerprint, reranking, features, args.batch_size, progress)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from benchmarks.common import LOG_FORMAT, bench_main, write_report
+from benchmarks.common import LOG_FORMAT, add_progress_argument, bench_main, wants_progress, write_report
 from benchmarks.metrics import mean, ndcg_at_k, page_hit_at_k, recall_at_k
 from benchmarks.retrieval_data import (
     PAGE_HIT_FEATURES,
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-hit-rerankers", default="bm25,evidence,learned",
                         help="rerankers scored by page hit (the default reranker is always added)")
     parser.add_argument("--max-grammars", type=int, default=0, help="page hit: at most N grammars per feature")
-    parser.add_argument("--progress", action="store_true", help="show progress bars")
+    add_progress_argument(parser)
 
 
 # --- rerankers benchmark -----------------------------------------------------------------------
@@ -348,7 +348,7 @@ def run(args: argparse.Namespace) -> int:
         rerankers.append(DEFAULT_RERANKER)
     if "bm25" not in rerankers:
         rerankers.insert(0, "bm25")
-    configs = run_rerank_benchmark(cases, styles, rerankers, data_dir, args.progress)
+    configs = run_rerank_benchmark(cases, styles, rerankers, data_dir, wants_progress(args))
     bm25 = configs[f"{styles[0]}/bm25"]["ndcg@20"]
     best = max(configs, key=lambda n: float(configs[n]["ndcg@20"]))
     report: dict[str, Any] = {
@@ -378,7 +378,7 @@ def run(args: argparse.Namespace) -> int:
                 ph_rerankers.insert(0, "bm25")
             report["page_hit_style"] = DEFAULT_QUERY_STYLE
             report["page_hit"] = run_page_hit(rag_dir, ph_rerankers, DEFAULT_QUERY_STYLE, data_dir,
-                                              args.max_grammars, args.progress)
+                                              args.max_grammars, wants_progress(args))
     out = Path(args.out)
     write_report(out, json.dumps(report, indent=1))
     write_report(Path(args.md) if args.md else out.with_suffix(".md"), render_markdown(report))

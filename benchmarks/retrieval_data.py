@@ -18,8 +18,7 @@ from pathlib import Path
 from benchmarks.common import read_csv_rows
 from grammar_rag.errors import DataDirError, IngestError
 from grammar_rag.features import get_catalogue
-from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows
-from grammar_rag.ingest.paragraph_csv import parse_pages as page_range
+from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows, parse_pages
 from grammar_rag.types import Feature, Passage
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ def load_rerank_case(path: Path) -> RerankCase:
     grammar = path.stem
     passages, rel, binary = [], [], []
     for i, r in enumerate(rows):
-        start, end = page_range(r.get("Page number", ""))
+        start, end = parse_pages(r.get("Page number", ""))
         passages.append(
             Passage(grammar_id=grammar, passage_id=f"{grammar}:{i}", text=r["Paragraph"], page_start=start,
                     page_end=end, order=i)
@@ -108,7 +107,7 @@ def load_rerank_cases(data_dir: str | Path) -> list[RerankCase]:
 
 def load_paragraphs(path: Path) -> list[tuple[Passage, set[int]]]:
     """``paragraphs/<FEATURE>/<bibkey>.csv`` -> passages in file (BM25) order with their pages."""
-    from benchmarks.metrics import parse_pages
+    from benchmarks.metrics import page_set
 
     try:
         rows = list(iter_paragraph_rows(path))
@@ -116,14 +115,14 @@ def load_paragraphs(path: Path) -> list[tuple[Passage, set[int]]]:
         raise DataDirError(f"cannot read paragraph file {path}: {exc}") from exc
     out = []
     for i, (text, page_raw) in enumerate(rows):
-        start, end = page_range(page_raw)
-        out.append((Passage(path.stem, f"{path.stem}:{i}", text, start, end, order=i), parse_pages(page_raw)))
+        start, end = parse_pages(page_raw)
+        out.append((Passage(path.stem, f"{path.stem}:{i}", text, start, end, order=i), page_set(page_raw)))
     return out
 
 
 def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[int]]:
     """bibkey (``Filename``) -> gold pages of one feature; grammars without pages are left out."""
-    from benchmarks.metrics import parse_pages
+    from benchmarks.metrics import page_set
 
     path = rag_dir / csv_name
     if not path.exists():
@@ -131,7 +130,7 @@ def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[
     out = {}
     for r in read_csv_rows(path)[1]:
         key = (r.get("Filename") or "").strip()
-        pages = parse_pages(r.get(column, ""))
+        pages = page_set(r.get(column, ""))
         if key and pages:
             out[key] = pages
     return out

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_main, write_report
+from benchmarks.common import add_progress_argument, bench_main, wants_progress, write_report
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(all-MiniLM-L6-v2; embeds the whole pool first, minutes on a small CPU); "
                         "'none' = BM25 only (default: keeps the model-free run well under 5 minutes)")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N selected sentences")
-    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    add_progress_argument(parser, "progress bar")
 
 
 def _select(examples: list[Any], split: str, modulus: int) -> list[Any]:
@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         "kgv", data_dir=lang_dir, examples_csv=pool_csv if pool_csv.exists() else None, exclude=tests, embedder=embedder
     )
     log.info("pool: %d examples after exclusion; %d test sentences", len(resources.examples), len(tests))
-    result = evaluate(tests, resources, args.backend, progress=args.progress)
+    result = evaluate(tests, resources, args.backend, progress=wants_progress(args))
     report: dict[str, Any] = {
         "benchmark": "translate",
         "chrf": result["chrf"],

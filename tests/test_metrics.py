@@ -13,7 +13,7 @@ from benchmarks.metrics import (
     ndcg_at_k,
     ndcg_curve,
     page_hit_at_k,
-    parse_pages,
+    page_set,
     recall_at_k,
 )
 
@@ -43,13 +43,13 @@ def test_recall_at_k() -> None:
     assert recall_at_k([0, 0], 2) == 0.0
 
 
-def test_parse_pages_forms() -> None:
-    assert parse_pages("238") == {238}
-    assert parse_pages("376-397") == set(range(376, 398))
-    assert parse_pages("42-53, 56-58") == set(range(42, 54)) | {56, 57, 58}
-    assert parse_pages("[75, 76]") == {75, 76}
-    assert parse_pages("182-7") == set(range(182, 188))
-    assert parse_pages("") == set() and parse_pages(None) == set() and parse_pages("nan") == set()
+def test_page_set_forms() -> None:
+    assert page_set("238") == {238}
+    assert page_set("376-397") == set(range(376, 398))
+    assert page_set("42-53, 56-58") == set(range(42, 54)) | {56, 57, 58}
+    assert page_set("[75, 76]") == {75, 76}
+    assert page_set("182-7") == set(range(182, 188))
+    assert page_set("") == set() and page_set(None) == set() and page_set("nan") == set()
 
 
 def test_page_hit() -> None:
