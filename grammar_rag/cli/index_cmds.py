@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from grammar_rag.errors import GrammarRagError
+from grammar_rag.errors import GrammarRagError, IngestError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Ingest grammar sources into a persistent BM25 + dense index (created if absent). Each "
             "grammar becomes its own shard: adding grammars never rebuilds the others. If anything "
-            "fails (unreadable file, no text layer, ...) the index is left exactly as it was."
+            "fails (unreadable file, no text layer, ...) the index is left exactly as it was, unless "
+            "--keep-going: then the readable sources are indexed, the others listed, and the exit "
+            "status is 1."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -42,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="leave grammars already in the index alone (resume an interrupted batch)")
     p.add_argument("--compact", action="store_true",
                    help="afterwards merge all whole-corpus BM25 segments into one (exact corpus statistics)")
+    p.add_argument("--keep-going", action="store_true",
+                   help="skip unreadable sources (a corrupt PDF, a scan without text layer), index the rest, "
+                        "list what was skipped and exit with status 1")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=cmd_ingest)
 
@@ -95,16 +100,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if missing:
         raise GrammarRagError(f"{missing[0]}: no such file or directory")
     show = not args.no_progress and sys.stderr.isatty()
-    # read every source first: a bad file fails the run before anything is written
+    # read every source first: a bad file fails the run before anything is written (or, with
+    # --keep-going, is set aside and named at the end)
     batches: list[list[Any]] = []
+    skipped_sources: list[tuple[Path, IngestError]] = []
+    on_error = (lambda path, exc: skipped_sources.append((path, exc))) if args.keep_going else None
     for raw in args.paths:
-        items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta)
+        try:
+            items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
+        except IngestError as exc:
+            if on_error is None:
+                raise
+            on_error(Path(raw), exc)
+            continue
         print(f"read {raw}: {len(items)} grammar(s), {sum(len(g.passages) for g in items)} passages",
               file=sys.stderr)
         if items:
             batches.append(items)
+    for path, error in skipped_sources:
+        # ingesters name the file in their errors; name it here only when one did not
+        print(f"skipped: {error}" if str(path) in str(error) else f"skipped {path}: {error}", file=sys.stderr)
     if not batches:
-        raise GrammarRagError("Nothing to index: the given paths yielded no grammars.")
+        raise GrammarRagError("Nothing to index: the given paths yielded no grammars"
+                              + (f" ({len(skipped_sources)} unreadable source(s) skipped)." if skipped_sources else "."))
     index = GrammarIndex.open_or_create(args.index, args.model)
     added = skipped = 0
     # then one commit per PATH: an interrupted multi-file run keeps the files already embedded,
@@ -118,6 +136,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"indexed {added} grammar(s) into {index.directory}"
           + (f" ({skipped} already present, skipped)" if skipped else "")
           + f"; index now holds {len(index)} grammars, {index.num_passages} passages")
+    if skipped_sources:
+        print(f"{len(skipped_sources)} source(s) skipped as unreadable (listed above); fix or remove them and "
+              "re-run with --skip-existing", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
@@ -41,12 +42,15 @@ def ingest_path(
     format: str | None = None,
     chunking: ChunkingConfig = DEFAULT_CHUNKING,
     metadata: dict[str, object] | None = None,
+    on_error: Callable[[Path, IngestError], None] | None = None,
 ) -> list[IngestedGrammar]:
     """Ingest one source. ``format=None`` detects it (see :func:`detect_format`).
 
     Returns one :class:`IngestedGrammar` per grammar found (a paragraph-CSV tree yields many).
     ``metadata`` overrides guessed :class:`~grammar_rag.types.Grammar` fields (id, language,
-    iso639_3, glottocode, title, author, year, license).
+    iso639_3, glottocode, title, author, year, license). In a folder of separate grammar files one
+    unreadable file fails the whole folder, unless ``on_error`` is given: then that file is handed
+    to it and skipped (a shelf of 100 PDFs with one corrupt scan still yields 99 grammars).
     """
     path = Path(path)
     if not path.exists():
@@ -58,7 +62,7 @@ def ingest_path(
             files = sorted(f for f in path.iterdir() if f.is_file() and f.suffix.lower() in FILE_SUFFIXES)
             if not files:
                 raise
-            return _ingest_files(path, files, chunking, metadata)
+            return _ingest_files(path, files, chunking, metadata, on_error)
     else:
         fmt = format or detect_format(path)
     if fmt not in INGESTERS.names():
@@ -78,15 +82,27 @@ def ingest_path(
 
 
 def _ingest_files(
-    folder: Path, files: list[Path], chunking: ChunkingConfig, metadata: dict[str, object] | None
+    folder: Path,
+    files: list[Path],
+    chunking: ChunkingConfig,
+    metadata: dict[str, object] | None,
+    on_error: Callable[[Path, IngestError], None] | None = None,
 ) -> list[IngestedGrammar]:
-    """A folder of separate grammar files (PDFs, text...): one grammar per file, all or nothing."""
+    """A folder of separate grammar files (PDFs, text...): one grammar per file, all or nothing
+    unless ``on_error`` takes the unreadable ones."""
     if metadata and "id" in metadata and len(files) > 1:
         raise IngestError(f"{folder}: holds {len(files)} grammar files; metadata 'id' can only name one.")
     out: list[IngestedGrammar] = []
     seen: dict[str, Path] = {}
     for file in files:
-        for ingested in ingest_path(file, chunking=chunking, metadata=metadata):
+        try:
+            found = ingest_path(file, chunking=chunking, metadata=metadata)
+        except IngestError as exc:
+            if on_error is None:
+                raise
+            on_error(file, exc)
+            continue
+        for ingested in found:
             gid = ingested.grammar.id
             if gid in seen:
                 raise IngestError(f"{file}: grammar id '{gid}' already used by {seen[gid]}; rename one file.")
