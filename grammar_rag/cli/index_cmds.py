@@ -106,13 +106,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     skipped_sources: list[tuple[Path, IngestError]] = []
     on_error = (lambda path, exc: skipped_sources.append((path, exc))) if args.keep_going else None
     for raw in args.paths:
-        try:
-            items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
-        except IngestError as exc:
-            if on_error is None:
-                raise
-            on_error(Path(raw), exc)
-            continue
+        items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
+        if skipped_sources and skipped_sources[-1][0] == Path(raw):
+            continue  # the source itself was unreadable: named with the others below
         print(f"read {raw}: {len(items)} grammar(s), {sum(len(g.passages) for g in items)} passages",
               file=sys.stderr)
         if items:

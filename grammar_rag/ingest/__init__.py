@@ -48,11 +48,27 @@ def ingest_path(
 
     Returns one :class:`IngestedGrammar` per grammar found (a paragraph-CSV tree yields many).
     ``metadata`` overrides guessed :class:`~grammar_rag.types.Grammar` fields (id, language,
-    iso639_3, glottocode, title, author, year, license). In a folder of separate grammar files one
-    unreadable file fails the whole folder, unless ``on_error`` is given: then that file is handed
-    to it and skipped (a shelf of 100 PDFs with one corrupt scan still yields 99 grammars).
+    iso639_3, glottocode, title, author, year, license). An unreadable source raises
+    :class:`IngestError`; in a folder of separate grammar files one unreadable file fails the whole
+    folder. With ``on_error`` every unreadable source (the one given, or a file inside such a folder)
+    is handed to it and skipped instead: a shelf of 100 PDFs with one corrupt scan yields 99 grammars.
     """
-    path = Path(path)
+    try:
+        return _ingest_source(Path(path), format, chunking, metadata, on_error)
+    except IngestError as exc:
+        if on_error is None:
+            raise
+        on_error(Path(path), exc)
+        return []
+
+
+def _ingest_source(
+    path: Path,
+    format: str | None,
+    chunking: ChunkingConfig,
+    metadata: dict[str, object] | None,
+    on_error: Callable[[Path, IngestError], None] | None,
+) -> list[IngestedGrammar]:
     if not path.exists():
         raise IngestError(f"{path}: no such file or directory.")
     if format is None and path.is_dir():
@@ -86,7 +102,7 @@ def _ingest_files(
     files: list[Path],
     chunking: ChunkingConfig,
     metadata: dict[str, object] | None,
-    on_error: Callable[[Path, IngestError], None] | None = None,
+    on_error: Callable[[Path, IngestError], None] | None,
 ) -> list[IngestedGrammar]:
     """A folder of separate grammar files (PDFs, text...): one grammar per file, all or nothing
     unless ``on_error`` takes the unreadable ones."""
@@ -95,14 +111,7 @@ def _ingest_files(
     out: list[IngestedGrammar] = []
     seen: dict[str, Path] = {}
     for file in files:
-        try:
-            found = ingest_path(file, chunking=chunking, metadata=metadata)
-        except IngestError as exc:
-            if on_error is None:
-                raise
-            on_error(file, exc)
-            continue
-        for ingested in found:
+        for ingested in ingest_path(file, chunking=chunking, metadata=metadata, on_error=on_error):
             gid = ingested.grammar.id
             if gid in seen:
                 raise IngestError(f"{file}: grammar id '{gid}' already used by {seen[gid]}; rename one file.")
