@@ -7,6 +7,7 @@ raises :class:`GrammarRagError` with a message the page shows as-is.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import logging
@@ -15,12 +16,24 @@ import re
 import shutil
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grammar_rag import pipeline
+from grammar_rag.classify import make_classifier as create_classifier
+from grammar_rag.config import cache_dir
+from grammar_rag.corpus import load_bundled
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.features.languages import LanguageResolver
+from grammar_rag.features.reference import is_missing, predicted_names, wals_reference
+from grammar_rag.features.values import grambank_values
+from grammar_rag.index import GrammarIndex
+from grammar_rag.ingest import ingest_path
+from grammar_rag.llm import BACKENDS
+from grammar_rag.translate import load_resources, translate
 from grammar_rag.types import Feature, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
@@ -36,21 +49,15 @@ Progress = Callable[[float, str], None]
 # ------------------------------------------------------------------------------------ index
 def default_index_dir() -> Path:
     """Where the bundled Kalamang corpus is indexed on first use (per user, reused afterwards)."""
-    from grammar_rag.config import cache_dir
-
     return cache_dir() / "indexes" / f"bundled-{BUNDLED_CORPUS}"
 
 
 def _index_class() -> Any:
-    from grammar_rag.index import GrammarIndex
-
     return GrammarIndex
 
 
 def _bundled_grammars() -> list[Any]:
     """``IngestedGrammar`` objects of the bundled corpus (grammar + passages)."""
-    from grammar_rag.corpus import load_bundled
-
     return [load_bundled(BUNDLED_CORPUS)]
 
 
@@ -180,24 +187,19 @@ def highlight(text: str, terms: Sequence[str]) -> str:
     return pattern.sub(lambda m: f"<mark>{m.group(1)}</mark>", escaped)
 
 
-def _retrieval(mode: str, k: int) -> Any:
-    from grammar_rag.extract.predictors import make_retrieval_config
-
-    return make_retrieval_config(mode, k)
+def _retrieval(mode: str, k: int) -> pipeline.RetrievalConfig:
+    """The pipeline's default retrieval with the sidebar's first-stage mode and passage count."""
+    return dataclasses.replace(pipeline.RetrievalConfig(), mode=mode, top_k=k)
 
 
 def make_classifier(backend: str) -> Any:
     """The classifier for ``backend`` (the app caches it: LLM backends load models)."""
-    from grammar_rag.classify import make_classifier as make
-
-    return make(backend)
+    return create_classifier(backend)
 
 
 def classify_pair(
     index: Any, grammar: Grammar, feature: Feature, *, mode: str, k: int, backend: str, classifier: Any = None
 ) -> Prediction:
-    from grammar_rag import pipeline
-
     return pipeline.classify(
         grammar, feature, index=index, backend=backend, retrieval=_retrieval(mode, k), classifier=classifier
     )
@@ -205,8 +207,6 @@ def classify_pair(
 
 @functools.lru_cache(maxsize=2)
 def _grambank_table(cldf_dir: str) -> dict[str, dict[str, Any]]:
-    from grammar_rag.features.values import grambank_values
-
     return grambank_values(cldf_dir)
 
 
@@ -215,9 +215,6 @@ def reference_value(grammar: Grammar, feature: Feature, data_dir: str | None = N
 
     Display only: computed after the prediction and never passed to it.
     """
-    from grammar_rag.extract.compare import wals_reference
-    from grammar_rag.extract.languages import LanguageResolver
-
     info = LanguageResolver(data_dir).resolve(grammar)
     if feature.database == "WALS":
         value = wals_reference(data_dir)(info, feature.id)
@@ -241,9 +238,6 @@ def build_answer(
     elapsed_s: float = 0.0,
 ) -> AnswerView:
     """Turn a prediction into what the answer pane shows (pure: no index, no model)."""
-    from grammar_rag.extract.cldf_export import is_missing
-    from grammar_rag.extract.compare import predicted_names
-
     terms = highlight_terms(feature, prediction)
     evidence = [
         EvidenceView(
@@ -297,9 +291,7 @@ def answer(
 def backend_options() -> list[str]:
     """"evidence" (model-free) first, then the LLM backends that are registered."""
     names = ["evidence"]
-    try:
-        from grammar_rag.llm import BACKENDS
-
+    try:  # listing the backends imports their modules: one that cannot load is left out
         names += [n for n in BACKENDS.names() if n not in names]
     except (ImportError, GrammarRagError) as exc:
         logger.info("LLM backends unavailable: %s", exc)
@@ -325,8 +317,6 @@ def ingest_upload(
     The upload is written to a private temp folder (never next to the index), so a failed ingest
     leaves nothing behind and the index untouched.
     """
-    from grammar_rag.ingest import ingest_path
-
     report = progress or (lambda _f, _m: None)
     if not data:
         raise GrammarRagError(f"{filename} is empty.")
@@ -335,8 +325,6 @@ def ingest_upload(
         path = Path(tmp) / safe_name
         path.write_bytes(data)
         if safe_name.lower().endswith(".zip"):
-            import zipfile
-
             report(0.1, "Unpacking the archive")
             target = Path(tmp) / "source"
             try:
@@ -365,8 +353,6 @@ TRANSLATION_DIRECTIONS = {"Kalamang → English": ("kgv", "eng"), "English → K
 
 
 def run_translation(text: str, direction: str, backend: str | None = None, resources: Any = None) -> Any:
-    from grammar_rag.translate import translate
-
     if direction not in TRANSLATION_DIRECTIONS:
         raise GrammarRagError(f"Unknown direction {direction!r}.")
     source, target = TRANSLATION_DIRECTIONS[direction]
@@ -380,8 +366,6 @@ def translation_resources(warm: bool = True) -> Any:
     The example index is built lazily on the first translation per direction (tens of seconds on
     a busy CPU); doing it while the app shows its loading spinner keeps each click fast.
     """
-    from grammar_rag.translate import load_resources
-
     resources = load_resources("kgv")
     if warm and hasattr(resources, "example_index"):
         for side in ("text", "translation"):

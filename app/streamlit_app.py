@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts only 
 
 from app import logic  # noqa: E402
 from grammar_rag.errors import GrammarRagError  # noqa: E402
+from grammar_rag.features import get_catalogue as load_catalogue  # noqa: E402
 
 logger = logging.getLogger("grammar_rag.app")
 
@@ -51,9 +52,7 @@ def get_index(path: str) -> Any:
 
 @st.cache_resource(show_spinner="Loading the feature catalogue…")
 def get_catalogue() -> Any:
-    from grammar_rag.features import get_catalogue as load
-
-    return load()
+    return load_catalogue()
 
 
 @st.cache_resource(show_spinner="Loading the Kalamang dictionary and indexing its example sentences (once)…")

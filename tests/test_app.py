@@ -198,7 +198,7 @@ def test_translate_tab_reports_empty_input(app_test) -> None:
 
 
 def test_app_command_serves_loopback_headless(tmp_path: Path) -> None:
-    from grammar_rag.cli.extract_cmds import app_command, app_env
+    from grammar_rag.cli.app import app_command, app_env
 
     cmd = app_command(8765)
     assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4].endswith("app/streamlit_app.py")

@@ -18,10 +18,12 @@ import pytest
 
 from grammar_rag.errors import BackendError, GrammarRagError
 from grammar_rag.extract.cldf_export import export_dataset, parameter_id, source_reference, validate_cldf
-from grammar_rag.extract.compare import FeatureAgreement, compare_predictions, format_report, reference_names
-from grammar_rag.extract.languages import LanguageInfo, LanguageResolver, cldf_id
+from grammar_rag.extract.compare import FeatureAgreement, compare_predictions, format_report
 from grammar_rag.extract.runner import missing_pairs, run_extraction
 from grammar_rag.extract.store import ResultStore, RunConfig, select_config
+from grammar_rag.features.cldf import cldf_id
+from grammar_rag.features.languages import LanguageInfo, LanguageResolver
+from grammar_rag.features.reference import reference_names
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, FeatureValue, Grammar, Prediction
 
 FEATURES = [

@@ -498,15 +498,15 @@ def test_documented_vllm_benchmark_options_reach_the_engine(
 def test_cli_llm_options_reach_the_backend(serve) -> None:
     import argparse
 
-    from grammar_rag.llm.config import add_cli_arguments, settings_from_args
+    from grammar_rag.cli.options import add_llm_options, llm_settings
 
     srv = serve(lambda path, body, n: (200, chat("Conclusion: SOV"), {}))
     parser = argparse.ArgumentParser()
-    add_cli_arguments(parser)
+    add_llm_options(parser)
     args = parser.parse_args(
         ["--llm-base-url", srv.url, "--llm-model", "m7", "--llm-concurrency", "2", "--no-llm-cache"]
     )
-    settings = settings_from_args(args)
+    settings = llm_settings(args)
     clf = make_classifier("openai", **settings.backend_options())
     assert isinstance(clf, LLMClassifier) and isinstance(clf.inner, OpenAICompatBackend)
     assert (

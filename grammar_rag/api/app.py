@@ -14,10 +14,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from typing import TYPE_CHECKING, Any
 
 import grammar_rag
 from grammar_rag.api.limits import Saturated, TimedOut, WorkLimiter
@@ -39,6 +36,17 @@ from grammar_rag.errors import (
     UnknownFeatureError,
     UnknownLanguageError,
 )
+from grammar_rag.features import get_catalogue
+from grammar_rag.features.catalogue import normalise_database
+from grammar_rag.index import GrammarIndex
+from grammar_rag.llm import BACKENDS
+from grammar_rag.pipeline import classify, resolve_feature
+from grammar_rag.translate import LANGUAGES, MODEL_FREE_NAMES, load_resources, translate
+from grammar_rag.translate.languages import resolve_pair
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +115,10 @@ class AppState:
             raise ServiceUnavailable("No grammar index loaded: start the server with --index DIR to use /classify.")
         with self._lock:
             if self._index is None:
-                from grammar_rag.index import GrammarIndex
-
                 self._index = GrammarIndex.open(self.index_dir)
             return self._index
 
     def resources(self, language: str) -> Any:
-        from grammar_rag.translate import load_resources
-
         with self._lock:
             if language not in self._resources:
                 self._resources[language] = load_resources(language, data_dir=self.data_dir, embedder=self.embedder)
@@ -122,8 +126,6 @@ class AppState:
 
     def llm(self, name: str | None) -> Any:
         """The backend to use: request's name, else the server's; None means model-free."""
-        from grammar_rag.translate import MODEL_FREE_NAMES
-
         chosen = name if name is not None else self.backend
         if chosen is None or (isinstance(chosen, str) and chosen.lower() in MODEL_FREE_NAMES):
             return None
@@ -131,8 +133,6 @@ class AppState:
             return chosen
         with self._lock:
             if chosen not in self._backends:
-                from grammar_rag.llm import BACKENDS
-
                 self._backends[chosen] = BACKENDS.create(chosen)
             return self._backends[chosen]
 
@@ -156,6 +156,11 @@ def create_app(
     benchmarks). ``warm``: load translation resources (and the index) at start-up, so the first
     request is not slow.
     """
+    # FastAPI (starlette, its OpenAPI models) takes longer to import than the rest of the package:
+    # only a server needs it, not every `grammar-rag` command, whose parser imports this module
+    from fastapi import FastAPI, Query, Request
+    from fastapi.responses import JSONResponse
+
     state = AppState(index_dir, backend, data_dir, translate_resources, embedder)
     limiter = WorkLimiter(max_concurrency, max_queue, timeout_s)
 
@@ -199,8 +204,6 @@ def create_app(
 
     @app.get("/health", response_model=HealthResponse, summary="liveness and configuration")
     async def health() -> HealthResponse:
-        from grammar_rag.translate import LANGUAGES
-
         grammars = None
         if state._index is not None:
             grammars = len(state._index.grammars())
@@ -219,9 +222,6 @@ def create_app(
 
     @app.post("/translate", response_model=TranslateResponse, responses=ERRORS, summary="translate a sentence")
     async def translate_endpoint(body: TranslateRequest) -> Any:
-        from grammar_rag.translate import translate
-        from grammar_rag.translate.languages import resolve_pair
-
         src, tgt = resolve_pair(body.source, body.target)  # 400 before any work is queued
         object_lang = tgt if src.code == "eng" else src
 
@@ -235,8 +235,6 @@ def create_app(
     @app.post("/classify", response_model=ClassifyResponse, responses=ERRORS, summary="classify a feature for a grammar")
     async def classify_endpoint(body: ClassifyRequest) -> Any:
         def work() -> dict[str, Any]:
-            from grammar_rag.pipeline import classify, resolve_feature
-
             feature = resolve_feature(body.feature)  # 404 for unknown features, before the index is touched
             index = state.index()
             name = body.backend or (state.backend if isinstance(state.backend, str) else None) or "evidence"
@@ -253,9 +251,6 @@ def create_app(
         limit: int = Query(default=50, ge=1, le=1000),
     ) -> Any:
         def work() -> list[dict[str, Any]]:
-            from grammar_rag.features import get_catalogue
-            from grammar_rag.features.catalogue import normalise_database
-
             try:
                 normalise_database(database)
             except UnknownFeatureError as exc:  # a bad filter value is a bad request, not a missing feature
@@ -269,8 +264,6 @@ def create_app(
     @app.get("/features/{feature_id}", response_model=FeatureDetail, responses=ERRORS, summary="one feature")
     async def feature(feature_id: str) -> Any:
         def work() -> dict[str, Any]:
-            from grammar_rag.features import get_catalogue
-
             return get_catalogue().get(feature_id).to_dict()
 
         return await run(work)

@@ -1,27 +1,50 @@
-"""The ``grammar-rag`` command line: one entry point, one sub-command module per job.
+"""The ``grammar-rag`` command line: one entry point, one module per command group.
 
-Each module in ``COMMAND_MODULES`` exposes ``register(subparsers)`` which adds its sub-commands
-and sets ``func`` on them. ``func(args)`` returns an exit code. Errors derived from
-:class:`GrammarRagError` are printed as one clear line (exit 2), never a traceback.
+Each module is named for what users type (``grammar-rag serve`` -> :mod:`grammar_rag.cli.serve`)
+and exposes ``register(subparsers)``, which adds its sub-commands and sets ``func`` on them;
+options several commands share are declared once in :mod:`grammar_rag.cli.options`.
+``func(args)`` returns an exit code. Errors derived from :class:`GrammarRagError` are printed as
+one clear line (exit 2), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 
+from grammar_rag.cli import (
+    app,
+    bench_cmds,
+    classify,
+    compare,
+    corpus,
+    export,
+    extract,
+    features,
+    info,
+    ingest,
+    search,
+    serve,
+    translate,
+)
 from grammar_rag.errors import GrammarRagError
 
+# this order is the order of `grammar-rag --help`
 COMMAND_MODULES = (
-    "grammar_rag.cli.index_cmds",  # ingest, search, info
-    "grammar_rag.cli.corpus_cmds",  # corpus fetch|install|list
-    "grammar_rag.cli.feature_cmds",  # features, feature
-    "grammar_rag.cli.classify_cmds",  # classify
-    "grammar_rag.cli.translate_cmds",  # translate, serve
-    "grammar_rag.cli.extract_cmds",  # extract, compare, app
-    "grammar_rag.cli.bench_cmds",  # bench index|retrieval|rag|translate
+    ingest,
+    search,
+    info,
+    corpus,  # corpus fetch|install|list|build
+    features,  # features, feature, language
+    classify,
+    translate,
+    serve,
+    extract,
+    export,
+    compare,
+    app,
+    bench_cmds,  # bench index|retrieval|rag|translate|...
 )
 
 
@@ -36,13 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a part not installed (optional extra) must not break the rest
-            if exc.name and exc.name.startswith("grammar_rag.cli"):
-                continue
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

@@ -22,8 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grammar_rag.extract.languages import LanguageInfo, LanguageResolver, cldf_id
 from grammar_rag.extract.store import RunConfig
+from grammar_rag.features.cldf import cldf_id
+from grammar_rag.features.languages import LanguageInfo, LanguageResolver
+from grammar_rag.features.reference import is_missing
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
@@ -71,11 +73,6 @@ class ExportReport:
             "valid": self.valid,
             "messages": self.messages,
         }
-
-
-def is_missing(prediction: Prediction) -> bool:
-    """Abstained, or a multi-label answer naming no value: exported as CLDF's unknown ("?")."""
-    return prediction.abstained or not prediction.value.strip()
 
 
 def parameter_id(feature_id: str) -> str:

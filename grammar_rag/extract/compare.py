@@ -9,20 +9,15 @@ after prediction — never an input to it.
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from grammar_rag.errors import GrammarRagError
-from grammar_rag.extract.cldf_export import is_missing
-from grammar_rag.extract.languages import LanguageInfo, LanguageResolver
+from grammar_rag.features.languages import LanguageInfo, LanguageResolver
+from grammar_rag.features.reference import ReferenceFn, is_missing, predicted_names, reference_names
 from grammar_rag.types import Feature, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
-
-ReferenceFn = Callable[[LanguageInfo, str], Any]
 
 
 @dataclass
@@ -92,48 +87,6 @@ class ComparisonReport:
             "features": [f.to_dict() for f in self.features],
             "disagreements": [d.to_dict() for d in self.disagreements],
         }
-
-
-def reference_names(value: Any) -> frozenset[str] | None:
-    """Normalise what ``wals_value`` returns (a name, a FeatureValue, a list of them) to a name set."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        items: Iterable[Any] = [value]
-    elif isinstance(value, Iterable) and not isinstance(value, Mapping):
-        items = list(value)
-    else:
-        items = [value]
-    names = set()
-    for item in items:
-        name = getattr(item, "name", None) or (item.get("name") if isinstance(item, Mapping) else None)
-        names.add(str(name if name is not None else item).strip().lower())
-    return frozenset(n for n in names if n)
-
-
-def predicted_names(prediction: Prediction, feature: Feature | None) -> frozenset[str]:
-    if (feature is not None and feature.multi_label) or prediction.values:
-        return frozenset(v.strip().lower() for v in prediction.values)
-    return frozenset({prediction.value.strip().lower()})
-
-
-def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceFn:
-    """A reference lookup backed by :func:`grammar_rag.features.wals_value`."""
-    from grammar_rag.features import wals_value
-
-    def lookup(info: LanguageInfo, feature_id: str) -> Any:
-        for key in (info.glottocode, info.iso639_3, info.name):
-            if not key:
-                continue
-            try:
-                value = wals_value(key, feature_id, data_dir=data_dir)
-            except (GrammarRagError, KeyError, LookupError):
-                continue
-            if value is not None:
-                return value
-        return None
-
-    return lookup
 
 
 def compare_predictions(

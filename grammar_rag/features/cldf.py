@@ -26,6 +26,12 @@ from grammar_rag.errors import DataDirError
 log = logging.getLogger(__name__)
 
 DATASETS = ("wals", "grambank", "glottolog")
+_ID_RE = re.compile(r"[^A-Za-z0-9_\-]+")
+
+
+def cldf_id(text: str) -> str:
+    """A CLDF-valid identifier (``[A-Za-z0-9_-]+``) derived from ``text``."""
+    return _ID_RE.sub("_", text.replace("*", "_composite")).strip("_") or "x"
 
 # CLDF component name -> default file name
 _COMPONENT_FILES = {

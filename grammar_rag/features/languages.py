@@ -6,6 +6,12 @@ them and, on failure, lists close names. Dialects are kept (WALS and grammars so
 at a dialect's Glottocode) and map to their language through ``language_glottocode``.
 The table comes from ``glottolog/languages.csv`` in a data dir, else from the compact copy
 bundled in ``grammar_rag/data/languages.csv.gz``.
+
+:class:`LanguageResolver` answers the question exports, comparisons and the app ask of a
+grammar: which language (Glottocode, ISO 639-3, macroarea) does it describe? A grammar may carry
+its codes already (the ingester fills them from the corpus metadata); otherwise the table is
+asked. Both are metadata about *which language* a grammar describes, never a feature value, so
+using them cannot leak gold labels into predictions.
 """
 
 from __future__ import annotations
@@ -14,21 +20,28 @@ import csv
 import difflib
 import gzip
 import io
+import logging
 import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grammar_rag.config import BUNDLED_DATA_DIR
-from grammar_rag.errors import UnknownLanguageError
+from grammar_rag.errors import GrammarRagError, UnknownLanguageError
 from grammar_rag.features.bundle import DataRootCache, write_gzip_atomic
-from grammar_rag.features.cldf import find_datasets, read_table, require_table
+from grammar_rag.features.cldf import cldf_id, find_datasets, read_table, require_table
+from grammar_rag.types import Grammar
+
+logger = logging.getLogger(__name__)
 
 BUNDLED_LANGUAGES = BUNDLED_DATA_DIR / "languages.csv.gz"
 _COLUMNS = ("glottocode", "iso639_3", "name", "family", "macroarea", "level", "language_glottocode")
 _GLOTTOCODE_RE = re.compile(r"^[a-z0-9]{4}\d{4}$")
+_ISO_IN_TEXT_RE = re.compile(r"\b[a-z]{3}\b")
+_GLOTTOCODE_IN_TEXT_RE = re.compile(r"\b[a-z0-9]{4}[0-9]{4}\b")
 
 
 @dataclass(frozen=True)
@@ -205,3 +218,74 @@ def get_languages(data_dir: str | os.PathLike[str] | None = None) -> LanguageTab
 def _load_languages(root: Path | None) -> LanguageTable:
     found = find_datasets(root) if root is not None else {}
     return load_glottolog(found["glottolog"]) if "glottolog" in found else load_bundled_languages()
+
+
+@dataclass(frozen=True)
+class LanguageInfo:
+    """What a CLDF LanguageTable row needs about the language one grammar describes."""
+
+    id: str  # Glottocode where known, else an id derived from the grammar
+    name: str
+    glottocode: str | None = None
+    iso639_3: str | None = None
+    macroarea: str | None = None
+
+
+class LanguageResolver:
+    """Resolves grammars to :class:`LanguageInfo`, looking languages up once each."""
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
+        self._data_dir = data_dir
+        self._languages: Any = None
+        self._tried = False
+
+    def _table(self) -> Any:
+        if not self._tried:
+            self._tried = True
+            try:
+                self._languages = get_languages(self._data_dir)
+            except (ImportError, GrammarRagError, OSError) as exc:
+                logger.info("no language table available (%s); using grammar metadata only", exc)
+        return self._languages
+
+    def lookup(self, key: str | None) -> Any:
+        """The features module's Language for a Glottocode/ISO/name, or None."""
+        table = self._table()
+        if table is None or not key:
+            return None
+        try:
+            return table.lookup(key)
+        except (GrammarRagError, KeyError, LookupError):
+            return None
+
+    def resolve(self, grammar: Grammar) -> LanguageInfo:
+        # Metadata sometimes lists several codes ("bhq, khc" for a grammar of two varieties):
+        # CLDF wants one, so the first well-formed code is kept and each is tried for the lookup.
+        isos = _ISO_IN_TEXT_RE.findall((grammar.iso639_3 or "").lower())
+        glottos = _GLOTTOCODE_IN_TEXT_RE.findall((grammar.glottocode or "").lower())
+        glottocode = glottos[0] if glottos else None
+        iso = isos[0] if isos else None
+        name = grammar.language
+        language = None
+        for key in (*glottos, *isos):
+            language = self.lookup(key)
+            if language is not None:
+                break
+        if language is None and not (glottos or isos) and name:
+            language = self.lookup(name)
+        macroarea = None
+        if language is not None:
+            glottocode = glottocode or _attr(language, "glottocode")
+            iso = iso or _attr(language, "iso639_3", "iso", "iso639p3code")
+            name = name or _attr(language, "name") or ""
+            macroarea = _attr(language, "macroarea")
+        lang_id = glottocode or cldf_id(f"lang-{iso or grammar.id}")
+        return LanguageInfo(lang_id, name or grammar.id, glottocode, iso, macroarea)
+
+
+def _attr(obj: Any, *names: str) -> str | None:
+    for name in names:
+        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+        if value:
+            return str(value)
+    return None

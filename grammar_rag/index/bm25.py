@@ -14,15 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import numpy as np
 
 log = logging.getLogger(__name__)
-
-# bm25s sets its own logger to DEBUG at import, which floods any application using
-# logging.basicConfig with "Building index from tokens"; give it the usual WARNING threshold.
-if logging.getLogger("bm25s").level == logging.DEBUG:
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 EMPTY_MARKER = "empty.json"  # written instead of a bm25s index when no passage has any term
 
@@ -41,6 +35,18 @@ class BM25Params:
         return cls(method=data.get("method", "lucene"), k1=float(data.get("k1", 1.5)), b=float(data.get("b", 0.75)))
 
 
+def _bm25s() -> Any:
+    """bm25s, imported on first use: it brings scipy.sparse along, and every ``grammar-rag`` command
+    (``--help`` too) imports this module through its parser, most of them never scoring a query."""
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG at import, which floods any application using
+    # logging.basicConfig with "Building index from tokens"; give it the usual WARNING threshold.
+    if logging.getLogger("bm25s").level == logging.DEBUG:
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class BM25Shard:
     """Immutable BM25 over ``num_docs`` passages; scores a tokenised query against all of them."""
 
@@ -53,7 +59,7 @@ class BM25Shard:
         params = params or BM25Params()
         if not any(corpus_tokens):
             return cls(None, len(corpus_tokens))
-        retriever = bm25s.BM25(method=params.method, k1=params.k1, b=params.b)
+        retriever = _bm25s().BM25(method=params.method, k1=params.k1, b=params.b)
         retriever.index(corpus_tokens, show_progress=False)
         return cls(retriever, len(corpus_tokens))
 
@@ -69,7 +75,7 @@ class BM25Shard:
         marker = directory / EMPTY_MARKER
         if marker.exists():
             return cls(None, int(json.loads(marker.read_text(encoding="utf-8"))["num_docs"]))
-        retriever = bm25s.BM25.load(str(directory), show_progress=False)
+        retriever = _bm25s().BM25.load(str(directory), show_progress=False)
         return cls(retriever, int(retriever.scores["num_docs"]))
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:

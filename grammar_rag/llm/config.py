@@ -1,7 +1,8 @@
 """Backend settings from explicit options, then the environment, then defaults.
 
 One place decides where an endpoint, a model name or a key comes from, so the CLI, the benchmark,
-the HTTP API and the tests all resolve them the same way:
+the HTTP API and the tests all resolve them the same way (the command-line options that override
+them are declared in :mod:`grammar_rag.cli.options`):
 
 =============================  =====================================================
 ``GRAMMAR_RAG_LLM_BASE_URL``   OpenAI-compatible endpoint (``http://127.0.0.1:8000/v1``)
@@ -16,7 +17,6 @@ the HTTP API and the tests all resolve them the same way:
 
 from __future__ import annotations
 
-import argparse
 import os
 from dataclasses import dataclass, fields
 from typing import Any
@@ -26,7 +26,7 @@ DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_CONCURRENCY = 8
 DEFAULT_MAX_RETRIES = 4
 
-_ENV = {
+ENV_VARS = {
     "base_url": "GRAMMAR_RAG_LLM_BASE_URL",
     "model": "GRAMMAR_RAG_LLM_MODEL",
     "api_key": "GRAMMAR_RAG_LLM_API_KEY",
@@ -60,7 +60,7 @@ class LLMSettings:
             if explicit is not None:
                 values[f.name] = explicit
                 continue
-            raw = os.environ.get(_ENV.get(f.name, ""), "")
+            raw = os.environ.get(ENV_VARS.get(f.name, ""), "")
             if f.name == "api_key" and not raw:
                 raw = os.environ.get("OPENAI_API_KEY", "")
             if raw:
@@ -80,27 +80,3 @@ def _coerce(name: str, raw: str) -> Any:
     if name == "cache":
         return raw.strip().lower() not in ("0", "false", "no", "off")
     return raw
-
-
-def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by every command that talks to an LLM (``classify``, ``bench rag``, ``extract``)."""
-    group = parser.add_argument_group("LLM backend (openai / vllm / local)")
-    group.add_argument("--llm-base-url", help=f"OpenAI-compatible endpoint [${_ENV['base_url']}]")
-    group.add_argument("--llm-model", help=f"model name [${_ENV['model']}]")
-    group.add_argument("--llm-api-key", help=f"API key [${_ENV['api_key']} or $OPENAI_API_KEY]")
-    group.add_argument("--llm-timeout", type=float, help="seconds per request")
-    group.add_argument("--llm-concurrency", type=int, help="parallel requests for a batch")
-    group.add_argument("--max-prompt-tokens", type=int, help="prompt token budget (evidence is cut to fit)")
-    group.add_argument("--no-llm-cache", action="store_true", help="do not read or write the response cache")
-
-
-def settings_from_args(args: argparse.Namespace) -> LLMSettings:
-    return LLMSettings.resolve(
-        base_url=getattr(args, "llm_base_url", None),
-        model=getattr(args, "llm_model", None),
-        api_key=getattr(args, "llm_api_key", None),
-        timeout=getattr(args, "llm_timeout", None),
-        concurrency=getattr(args, "llm_concurrency", None),
-        max_prompt_tokens=getattr(args, "max_prompt_tokens", None),
-        cache=False if getattr(args, "no_llm_cache", False) else None,
-    )

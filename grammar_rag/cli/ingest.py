@@ -1,15 +1,21 @@
-"""``grammar-rag ingest | search | info``: build, query and describe a persistent grammar index."""
+"""``grammar-rag ingest``: read grammar sources and add them to a persistent index.
+
+Every source is read before anything is written, so a bad file fails the run with the index left
+as it was (or, with ``--keep-going``, is set aside and named at the end); then one commit per
+PATH, so an interrupted multi-file run keeps what was embedded and ``--skip-existing`` resumes it.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.cli.options import add_index, add_progress, wants_progress
 from grammar_rag.errors import GrammarRagError, IngestError
+from grammar_rag.index import GrammarIndex
+from grammar_rag.ingest import ChunkingConfig, ingest_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="grammar files or directories")
-    p.add_argument("--index", required=True, metavar="DIR", help="index directory (created if absent)")
+    add_index(p, help="index directory (created if absent)")
     p.add_argument("--format", default=None,
                    help="source format (pdf, latex, text, paragraph-csv); guessed from the path if omitted")
     p.add_argument("--chunking", choices=("paragraph", "window"), default="paragraph",
@@ -47,32 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keep-going", action="store_true",
                    help="skip unreadable sources (a corrupt PDF, a scan without text layer), index the rest, "
                         "list what was skipped and exit with status 1")
-    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_progress(p)
     p.set_defaults(func=cmd_ingest)
-
-    s = sub.add_parser(
-        "search",
-        help="search an index; prints rank, grammar, page/section, score and passage",
-        description="Rank passages for a query over the whole index or within one grammar or language.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    s.add_argument("query", help='the query, e.g. "order of subject, object and verb"')
-    s.add_argument("--index", required=True, metavar="DIR", help="index directory")
-    s.add_argument("--grammar", default=None, metavar="ID",
-                   help="restrict to one grammar: its id, language name, ISO 639-3 code or Glottocode")
-    s.add_argument("-k", type=int, default=10, help="number of passages")
-    s.add_argument("--mode", choices=("bm25", "dense", "hybrid"), default="bm25", help="retrieval mode")
-    s.add_argument("--fusion", choices=("rrf", "weighted"), default="rrf", help="hybrid fusion method")
-    s.add_argument("--max-chars", type=int, default=500, help="truncate printed passages (0 = full text)")
-    s.add_argument("--json", action="store_true", help="print JSON lines instead of text")
-    s.set_defaults(func=cmd_search)
-
-    i = sub.add_parser("info", help="describe an index: model, grammars, passages, size",
-                       description="Print an index's manifest summary and its grammars.")
-    i.add_argument("--index", required=True, metavar="DIR", help="index directory")
-    i.add_argument("--verify", action="store_true", help="also check every file's sha256 against the manifest")
-    i.add_argument("--json", action="store_true", help="print JSON")
-    i.set_defaults(func=cmd_info)
 
 
 def _parse_meta(items: list[str]) -> dict[str, object] | None:
@@ -86,20 +68,13 @@ def _parse_meta(items: list[str]) -> dict[str, object] | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    try:
-        from grammar_rag.ingest import ingest_path
-        from grammar_rag.ingest.base import ChunkingConfig
-    except ImportError as exc:
-        raise GrammarRagError(f"Ingestion is not available in this installation ({exc}).") from exc
-    from grammar_rag.index import GrammarIndex
-
     chunking = ChunkingConfig(mode=args.chunking, window_tokens=args.window_tokens,
                               overlap_tokens=args.overlap_tokens)
     meta = _parse_meta(args.meta)
     missing = [raw for raw in args.paths if not Path(raw).exists()]
     if missing:
         raise GrammarRagError(f"{missing[0]}: no such file or directory")
-    show = not args.no_progress and sys.stderr.isatty()
+    show = wants_progress(args)
     # read every source first: a bad file fails the run before anything is written (or, with
     # --keep-going, is set aside and named at the end)
     batches: list[list[Any]] = []
@@ -137,68 +112,3 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               "re-run with --skip-existing", file=sys.stderr)
         return 1
     return 0
-
-
-def _location(passage: Any) -> str:
-    parts = []
-    if passage.pages:
-        parts.append(("pp. " if "-" in passage.pages else "p. ") + passage.pages)
-    if passage.section:
-        parts.append("§ " + " > ".join(passage.section))
-    return "; ".join(parts) or "-"
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    from grammar_rag.index import GrammarIndex
-
-    index = GrammarIndex.open(args.index)
-    results = index.retrieve(args.query, grammar=args.grammar, k=args.k, mode=args.mode, fusion=args.fusion)
-    if args.json:
-        for sp in results.passages:
-            print(json.dumps({"rank": sp.rank, "score": sp.score, **sp.passage.to_dict()}, ensure_ascii=False))
-        return 0
-    if not results.passages:
-        print(f"no passages matched {args.query!r}" + (f" in {results.grammar_id}" if results.grammar_id else ""))
-        return 0
-    for sp in results.passages:
-        p = sp.passage
-        print(f"{sp.rank:>3}. {p.grammar_id}  [{_location(p)}]  score={sp.score:.4f}")
-        text = " ".join(p.text.split())
-        if args.max_chars and len(text) > args.max_chars:
-            text = text[: args.max_chars - 1].rstrip() + "…"
-        print(textwrap.indent(textwrap.fill(text, width=100), "     "))
-    print(f"({len(results)} passages, {results.mode}, {results.elapsed_ms:.1f} ms)", file=sys.stderr)
-    return 0
-
-
-def cmd_info(args: argparse.Namespace) -> int:
-    from grammar_rag.index import GrammarIndex
-
-    index = GrammarIndex.open(args.index, verify=args.verify)
-    info = index.info()
-    grammars: list[dict[str, Any]] = [
-        {"id": g.id, "language": g.language, "iso639_3": g.iso639_3, "passages": index.passage_count(g.id),
-         "title": g.title}
-        for g in index.grammars()
-    ]
-    if args.json:
-        print(json.dumps({**info, "grammar_list": grammars}, ensure_ascii=False, indent=1))
-        return 0
-    emb = info["embedding"]
-    print(f"index      {info['index']}")
-    print(f"model      {emb['model']} ({emb['dim']}-d, {emb['dtype']}, L2-normalised)")
-    tok = info["tokenizer"]
-    print(f"tokenizer  {tok['normalization']}, casefold={tok['casefold']}, stopwords={tok['stopwords']}, "
-          f"stemmer={tok['stemmer']}, gloss markers {tok['gloss_markers']!r}")
-    print(f"contents   {info['grammars']} grammars, {info['passages']} passages, {info['segments']} BM25 segment(s), "
-          f"{info['bytes'] / 1e6:.1f} MB")
-    print(f"created    {info['created']}   updated {info['updated']}")
-    if args.verify:
-        print("verified   every file matches its sha256 in the manifest")
-    if grammars:
-        print()
-        print(f"{'grammar':<40} {'language':<20} {'iso':<4} {'passages':>8}")
-        for g in grammars:
-            print(f"{g['id']:<40} {(g['language'] or '-')[:20]:<20} {(g['iso639_3'] or '-'):<4} {g['passages']:>8}")
-    return 0
-

@@ -6,7 +6,17 @@ import argparse
 import json
 import textwrap
 
-from grammar_rag.llm.config import add_cli_arguments, settings_from_args
+from grammar_rag.classify import make_classifier
+from grammar_rag.cli.options import (
+    add_classifier_backend,
+    add_index,
+    add_json,
+    add_llm_options,
+    add_retrieval_mode,
+    llm_settings,
+)
+from grammar_rag.index import GrammarIndex
+from grammar_rag.pipeline import RetrievalConfig, classify
 from grammar_rag.types import Prediction
 
 EPILOG = """examples:
@@ -14,7 +24,6 @@ EPILOG = """examples:
   grammar-rag classify --index idx/ --grammar Kalamang --feature GB107 --backend openai --json
   grammar-rag classify --index idx/ --grammar kgv --feature "WALS 116A*" -k 10 --reranker none
 """
-
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,17 +38,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--index", required=True, help="index directory (built with 'grammar-rag ingest')")
+    add_index(p)
     p.add_argument("--grammar", required=True, help="grammar id, language name or ISO 639-3 code in the index")
     p.add_argument("--feature", required=True, help="feature id or name, e.g. 81A, 'WALS 81A', GB107, 'WALS 116A*'")
-    p.add_argument("--backend", default="evidence",
-                   help="'evidence' (model-free, default) or an LLM backend: openai, vllm, local, ...")
+    add_classifier_backend(p)
     p.add_argument("-k", "--top-k", type=int, default=20, help="passages given to the classifier (default 20)")
     p.add_argument("--candidates", type=int, default=50, help="first-stage BM25 candidates (default 50)")
-    p.add_argument("--mode", default="bm25", choices=("bm25", "dense", "hybrid"), help="first-stage retrieval")
+    add_retrieval_mode(p, default="bm25", help="first-stage retrieval")
     p.add_argument("--reranker", default=None, help="reranker name (default: the default reranker; 'none' keeps order)")
-    p.add_argument("--json", action="store_true", help="print the Prediction as JSON")
-    add_cli_arguments(p)
+    add_json(p, help="print the Prediction as JSON")
+    add_llm_options(p)
     p.set_defaults(func=run)
 
 
@@ -65,13 +73,9 @@ def format_prediction(pred: Prediction, width: int = 100) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.classify import make_classifier
-    from grammar_rag.index import GrammarIndex
-    from grammar_rag.pipeline import RetrievalConfig, classify
-
     index = GrammarIndex.open(args.index)
     retrieval = RetrievalConfig(candidates=args.candidates, top_k=args.top_k, mode=args.mode, reranker=args.reranker)
-    options = {} if args.backend == "evidence" else settings_from_args(args).backend_options()
+    options = {} if args.backend == "evidence" else llm_settings(args).backend_options()
     classifier = make_classifier(args.backend, **options)
     pred = classify(args.grammar, args.feature, index=index, backend=args.backend, retrieval=retrieval,
                     classifier=classifier)

@@ -1,7 +1,8 @@
 """``grammar-rag features`` (list / search the catalogue) and ``grammar-rag feature ID`` (show one).
 
-Also ``grammar-rag language NAME`` to look a language up in Glottolog. These print; the library
-modules they call only log.
+Also ``grammar-rag language NAME`` to look a language up in Glottolog: the three read the same
+catalogue and language tables, and share ``--data-dir``. These print; the library modules they
+call only log.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import shutil
 import textwrap
 
+from grammar_rag.cli.options import add_data_dir, add_json
 from grammar_rag.features import get_catalogue, get_languages, grambank_value, wals_value
 from grammar_rag.features.guidelines import excerpt
 from grammar_rag.types import Feature
@@ -145,8 +147,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", "-s", metavar="TEXT", help="words to look for (e.g. 'negation', 'question particle')")
     p.add_argument("--database", "-d", choices=["wals", "grambank", "composite"], help="only this database")
     p.add_argument("--limit", "-n", type=int, default=None, help="show at most N features (search default: 25)")
-    p.add_argument("--json", action="store_true", help="print JSON (without guidelines)")
-    p.add_argument("--data-dir", help=data_help)
+    add_json(p, help="print JSON (without guidelines)")
+    add_data_dir(p, help=data_help)
     p.set_defaults(func=cmd_features)
 
     p = sub.add_parser(
@@ -160,8 +162,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--language", "-l", help="also show this language's WALS/Grambank value (reference only)")
     p.add_argument("--grambank", metavar="DIR",
                    help="full Grambank CLDF dataset for --language (default: $GRAMMAR_RAG_GRAMBANK_DIR)")
-    p.add_argument("--json", action="store_true", help="print the feature as JSON")
-    p.add_argument("--data-dir", help=data_help)
+    add_json(p, help="print the feature as JSON")
+    add_data_dir(p, help=data_help)
     p.set_defaults(func=cmd_feature)
 
     p = sub.add_parser(
@@ -170,5 +172,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Show Glottolog metadata (Glottocode, ISO 639-3, family, macroarea) for a language.",
     )
     p.add_argument("name", help="Glottocode, ISO 639-3 code or language name")
-    p.add_argument("--data-dir", help=data_help)
+    add_data_dir(p, help=data_help)
     p.set_defaults(func=cmd_language)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from grammar_rag import corpus
+from grammar_rag.cli.options import add_data_dir, add_progress
+from grammar_rag.config import data_dir as resolve_data_dir
 from grammar_rag.errors import GrammarRagError
 
 CORPORA = ("rag-on-grammars",)
@@ -53,8 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ls = csub.add_parser("list", help="show bundled and installed corpora",
                          description="List the bundled corpora and, with --data-dir, the installed paper data.")
-    ls.add_argument("--data-dir", default=None, metavar="DIR",
-                    help="data directory to inspect (default: $GRAMMAR_RAG_DATA_DIR if set)")
+    add_data_dir(ls, help="data directory to inspect (default: $GRAMMAR_RAG_DATA_DIR if set)")
     ls.set_defaults(func=cmd_list)
 
     b = csub.add_parser(
@@ -76,18 +78,16 @@ def _add_install_arguments(
 ) -> None:
     """What ``fetch`` and ``install`` share: both run :func:`cmd_fetch` (``--from`` = install offline)."""
     parser.add_argument("corpus", choices=CORPORA, help="which corpus")
-    parser.add_argument("--data-dir", required=True, metavar="DIR", help="data directory to install into")
+    add_data_dir(parser, required=True, help="data directory to install into")
     parser.add_argument("--from", dest="source", required=source_required, default=None, metavar="LOCAL_DIR",
                         help=source_help)
     parser.add_argument("--allow-changed", action="store_true", help=allow_changed_help)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_progress(parser, "progress bar")
     parser.set_defaults(func=cmd_fetch)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from grammar_rag import corpus
-
-    progress = False if args.no_progress else None
+    progress = args.progress
     data_dir = Path(args.data_dir).expanduser()
     if args.source:
         report = corpus.install_from(Path(args.source), data_dir, allow_changed=args.allow_changed, progress=progress)
@@ -106,9 +106,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from grammar_rag import corpus
-    from grammar_rag.config import data_dir as resolve_data_dir
-
     data_dir = resolve_data_dir(args.data_dir, required=False)
     rows = corpus.list_corpora(data_dir)
     if not rows:
@@ -122,8 +119,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from grammar_rag import corpus
-
     source = Path(args.source)
     if not source.exists():
         raise GrammarRagError(f"{source}: no such directory")
