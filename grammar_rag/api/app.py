@@ -91,8 +91,10 @@ class AppState:
         self.embedder = embedder
         self._index: Any = None
         self._resources: dict[str, Any] = {}
-        if translate_resources is not None:
-            self._resources[translate_resources.language.code] = translate_resources
+        preloaded = translate_resources if isinstance(translate_resources, (list, tuple)) else [translate_resources]
+        for res in preloaded:  # one LanguageResources or several (one per language pack)
+            if res is not None:
+                self._resources[res.language.code] = res
         self._backends: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -119,6 +121,21 @@ class AppState:
             if language not in self._resources:
                 self._resources[language] = load_resources(language, data_dir=self.data_dir, embedder=self.embedder)
             return self._resources[language]
+
+    def pair(self, source: str, target: str) -> tuple[Any, Any]:
+        """(source, target) languages: a preloaded pack by any of its names, else the pack store."""
+        from grammar_rag.translate.languages import resolve_pair
+
+        for res in self._resources.values():
+            pack = res.language.pack
+            if pack is not None and {source.strip().lower(), target.strip().lower()} & pack.names():
+                return resolve_pair(source, target, pack=pack)
+        return resolve_pair(source, target)
+
+    def languages(self) -> list[str]:
+        from grammar_rag.translate import available_languages
+
+        return sorted(set(available_languages()) | set(self._resources) | {"eng"})
 
     def llm(self, name: str | None) -> Any:
         """The backend to use: request's name, else the server's; None means model-free."""
@@ -199,8 +216,6 @@ def create_app(
 
     @app.get("/health", response_model=HealthResponse, summary="liveness and configuration")
     async def health() -> HealthResponse:
-        from grammar_rag.translate import LANGUAGES
-
         grammars = None
         if state._index is not None:
             grammars = len(state._index.grammars())
@@ -210,7 +225,7 @@ def create_app(
             backend=state.backend_name,
             index=str(state.index_dir) if state.index_dir else None,
             grammars=grammars,
-            translate_languages=sorted(LANGUAGES),
+            translate_languages=state.languages(),
             in_flight=limiter.in_flight,
             max_concurrency=limiter.max_concurrency,
             max_queue=limiter.max_queue,
@@ -220,9 +235,8 @@ def create_app(
     @app.post("/translate", response_model=TranslateResponse, responses=ERRORS, summary="translate a sentence")
     async def translate_endpoint(body: TranslateRequest) -> Any:
         from grammar_rag.translate import translate
-        from grammar_rag.translate.languages import resolve_pair
 
-        src, tgt = resolve_pair(body.source, body.target)  # 400 before any work is queued
+        src, tgt = state.pair(body.source, body.target)  # 400 before any work is queued
         object_lang = tgt if src.code == "eng" else src
 
         def work() -> dict[str, Any]:

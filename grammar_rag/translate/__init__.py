@@ -1,6 +1,7 @@
-"""Grammar-and-dictionary RAG translation (MTOB setting: Kalamang <-> English).
+"""Grammar-and-dictionary RAG translation between English and any language with a language pack.
 
-``translate(text, source="kgv", target="eng")`` gathers three kinds of context — dictionary entries
+One path: pack (:mod:`.packs`) -> resources (:mod:`.resources`, loaded once and cached) -> context
+-> prompt or model-free answer. ``translate(text, source="kgv", target="eng")`` gathers three kinds of context — dictionary entries
 for the input's words (clitic/affix aware), the most similar parallel example sentences, and grammar
 passages about the constructions present — and hands them to an LLM backend with a prompt asking for
 the translation only. With no backend the model-free fallback adapts the closest example's
@@ -19,7 +20,7 @@ from grammar_rag.translate.examples import ScoredExample
 from grammar_rag.translate.fallback import METHOD as FALLBACK_METHOD
 from grammar_rag.translate.fallback import FallbackConfig, WordTranslator, model_free_translate
 from grammar_rag.translate.grammar_context import grammar_passages
-from grammar_rag.translate.languages import LANGUAGES, resolve_pair
+from grammar_rag.translate.languages import available_languages, resolve_pair
 from grammar_rag.translate.prompt import PROMPT_VERSION, SYSTEM, build_prompt, parse_reply
 from grammar_rag.translate.resources import LanguageResources, build_resources, load_resources
 from grammar_rag.translate.text import ENGLISH_STOPWORDS, english_stem, words
@@ -32,11 +33,11 @@ MAX_TEXT_CHARS = 2000
 
 __all__ = [
     "FALLBACK_METHOD",
-    "LANGUAGES",
     "MAX_TEXT_CHARS",
     "MODEL_FREE_NAMES",
     "LanguageResources",
     "Translation",
+    "available_languages",
     "build_resources",
     "load_resources",
     "translate",
@@ -156,7 +157,7 @@ def translate(
         raise GrammarRagError("Nothing to translate: the text is empty.")
     if len(text) > MAX_TEXT_CHARS:
         raise GrammarRagError(f"Text is {len(text)} characters long; the limit is {MAX_TEXT_CHARS}.")
-    src, tgt = resolve_pair(source, target)
+    src, tgt = resolve_pair(source, target, pack=resources.language.pack if resources is not None else None)
     object_lang = tgt if src.code == "eng" else src
     if resources is None:
         resources = load_resources(object_lang.code, data_dir=data_dir)
@@ -169,7 +170,8 @@ def translate(
         output, note = model_free_translate(text, examples, translator, fallback_config or FallbackConfig())
         return Translation(text, output, src.code, tgt.code, FALLBACK_METHOD, analyses, examples, passages, note)
     prompt = build_prompt(
-        text, src.name, tgt.name, analyses, examples[:k_examples], passages, object_language_is_source=src.code != "eng"
+        text, src.name, tgt.name, analyses, examples[:k_examples], passages, object_language_is_source=src.code != "eng",
+        abbreviations=resources.language.pack.abbreviations if resources.language.pack else None,
     )
     try:
         replies = llm.generate([prompt], max_tokens=max_tokens, temperature=0.0, system=SYSTEM)
@@ -179,7 +181,7 @@ def translate(
         raise BackendError(f"LLM backend '{getattr(llm, 'name', llm)}' failed: {exc}") from exc
     if not replies:
         raise BackendError(f"LLM backend '{getattr(llm, 'name', llm)}' returned no reply.")
-    output = parse_reply(replies[0])
+    output = parse_reply(replies[0], (src.name, tgt.name))
     name = getattr(llm, "name", type(llm).__name__)
     return Translation(
         text, output, src.code, tgt.code, f"llm:{name}", analyses, examples, passages,
