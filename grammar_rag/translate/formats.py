@@ -33,7 +33,7 @@ from grammar_rag.translate.text import words
 _HEADWORD_NAMES = {"headword", "lemma", "word", "form", "lexeme", "entry", "lx", "vernacular", "source", "term", "wordform"}
 _POS_NAMES = {"pos", "partofspeech", "ps", "category", "class", "wordclass", "cat", "type", "grammaticalcategory"}
 _DEF_NAMES = {"definition", "gloss", "meaning", "english", "translation", "sense", "description", "de", "ge", "en", "eng", "senses", "glosses", "translatedtext", "target"}
-_ID_NAMES = {"id", "no", "number", "nr", "sentenceid", "exampleid", "ref", "key", "n"}
+_ID_NAMES = {"id", "no", "number", "nr", "sentenceid", "exampleid", "ref", "key"}
 _TEXT_NAMES = {"text", "sentence", "primarytext", "source", "original", "vernacular", "transcription", "native", "form", "tx"}
 _GLOSS_NAMES = {"gloss", "glosses", "interlinear", "ge", "morphemegloss"}
 _SEGMENTED_NAMES = {"segmented", "analyzedword", "morphemes", "mb", "analysis", "segmentation"}
