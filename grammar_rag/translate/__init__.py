@@ -11,6 +11,7 @@ translation word by word and says so in ``method``.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,15 +113,26 @@ def analyse_words(text: str, source: str, resources: LanguageResources) -> list[
 def gather_context(
     text: str, source: str, resources: LanguageResources, k_examples: int = 8, k_passages: int = 3
 ) -> tuple[list[WordAnalysis], list[ScoredExample], list[ScoredPassage]]:
+    """Dictionary analyses, retrieved examples and grammar passages for ``text`` (one pass).
+
+    The grammar query names the constructions involved: the dictionary senses of the input's
+    affixes, and the gloss categories of the closest examples (``bird-PL`` -> "plural" when the
+    pack lists its abbreviations), so English input also reaches the grammar's description.
+    """
     analyses = analyse_words(text, source, resources)
     side = "translation" if source == "eng" else "text"
     examples = resources.example_index(side).search(text, k=k_examples)
-    affix_terms: list[str] = []
+    terms: list[str] = []
     for a in analyses:
         for affix in a.affixes:
             for e in resources.dictionary.affix_entries(affix):
-                affix_terms.extend(words(e.description))
-    passages = grammar_passages(resources, text, source, analyses, affix_terms, k=k_passages)
+                terms.extend(words(e.description))
+    abbreviations = resources.language.pack.abbreviations if resources.language.pack else {}
+    for scored in examples[:3]:
+        for tok in re.split(r"[=\-.\s:]", scored.example.gloss):
+            if tok.isupper() and len(tok) > 1:
+                terms.extend(words(abbreviations.get(tok, tok)))
+    passages = grammar_passages(resources, text, source, analyses, terms, k=k_passages)
     return analyses, examples, passages
 
 

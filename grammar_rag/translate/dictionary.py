@@ -14,7 +14,6 @@ import csv
 import gzip
 import io
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path

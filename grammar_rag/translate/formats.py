@@ -344,7 +344,9 @@ def _sentence_table(path: Path, numbered: list[tuple[int, list[str]]], kind: str
                     "(the language and its English translation), optionally an id column.")
     out: list[Example] = []
     for n, (line, row) in enumerate(body, start=1):
-        cell = lambda i: (row[i] if i is not None and i < len(row) else "")  # noqa: E731
+        def cell(i: int | None, row: list[str] = row) -> str:
+            return row[i] if i is not None and i < len(row) else ""
+
         text_, english = cell(src), cell(eng)
         if not text_ and not english:
             continue

@@ -47,6 +47,17 @@ def _clean_translation(line: str) -> str:
     return line.strip(_QUOTES + " ").strip()
 
 
+def is_example_passage(passage: Passage) -> bool:
+    """Typed "example" by ingestion, or (for sources whose ingester does not type them yet, such as
+    plain OCR text) a passage shaped like one: a numbered first line followed by a gloss line."""
+    if passage.kind == "example":
+        return True
+    lines = [ln.strip() for ln in passage.text.splitlines() if ln.strip()]
+    if len(lines) < 3 or not _NUMBER_RE.match(lines[0]):
+        return False
+    return looks_like_gloss(lines[1], _NUMBER_RE.sub("", lines[0]))
+
+
 def examples_from_passages(passages: Iterable[Passage], min_english: float = 0.0) -> list[Example]:
     """(text, gloss, English translation) pairs from the grammar's "example" passages.
 
@@ -55,7 +66,7 @@ def examples_from_passages(passages: Iterable[Passage], min_english: float = 0.0
     """
     out: list[Example] = []
     for p in passages:
-        if p.kind != "example":
+        if not is_example_passage(p):
             continue
         lines = [ln.strip() for ln in p.text.splitlines() if ln.strip()]
         n = 0

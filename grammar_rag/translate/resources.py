@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from grammar_rag.errors import DataDirError
 from grammar_rag.translate.dictionary import Dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
-from grammar_rag.translate.grammar_examples import examples_from_passages
+from grammar_rag.translate.grammar_examples import examples_from_passages, is_example_passage
 from grammar_rag.translate.languages import LanguageInfo, resolve_language
 from grammar_rag.translate.packs import LanguagePack, PackStore, load_content
 from grammar_rag.translate.text import words
@@ -159,7 +159,7 @@ def build_resources(
         sources["examples"] = str(examples_csv)
     grammar_examples = examples_from_passages(content.passages)
     examples = merge_examples(examples, grammar_examples)
-    passages = [p for p in content.passages if p.kind == "prose"]
+    passages = [p for p in content.passages if p.kind == "prose" and not is_example_passage(p)]
     if not passages:
         log.warning("no grammar passages found for %s: grammar context will be empty", info.name)
 
