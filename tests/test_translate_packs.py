@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from translate_helpers import write_tiny_kalamang
 
+from app import logic
 from grammar_rag.api import create_app
 from grammar_rag.cli import main
 from grammar_rag.translate import build_resources, translate
@@ -138,6 +139,11 @@ def test_new_pack_translates_both_ways_cli_and_api(tmp_path: Path, monkeypatch: 
     assert {a["word"]: a["affixes"] for a in out["dictionary"]}[zub.split()[1].lower()] == ["=ko"]
     assert main(["translate", eng, "--from", "eng", "--to", "zub", "--embedder", "none"]) == 0
     assert "tabuko kelu" in capsys.readouterr().out.splitlines()[0].lower()
+    # the app offers the new pack beside Kalamang, in both directions
+    directions = logic.translation_directions()
+    assert directions["Zubi → English"] == ("zub", "eng") and directions["English → Kalamang"] == ("eng", "kgv")
+    res = logic.translation_resources(warm=False, language=logic.direction_language("English → Zubi"), embedder=None)
+    assert "not see the dogs" in logic.run_translation(zub, "Zubi → English", resources=res).translation.lower()
     # the API with two packs loaded: the new one and (a tiny) Kalamang
     kgv = build_resources("kgv", data_dir=write_tiny_kalamang(tmp_path / "kgv"), embedder=None)
     zubi = build_resources("zub", embedder=None)
