@@ -90,7 +90,7 @@ def evaluate(
     """Scores of the system and both baselines on ``tests`` (both directions)."""
     from tqdm.auto import tqdm
 
-    from grammar_rag.translate import MODEL_FREE_NAMES, translate
+    from grammar_rag.translate import MODEL_FREE_NAMES, translate_many
     from grammar_rag.translate.fallback import WordTranslator, word_by_word
 
     llm: Any = None  # one backend object for the whole run (a local model loads once)
@@ -101,9 +101,9 @@ def evaluate(
 
     result: dict[str, Any] = {"chrf": {}, "chrf++": {}, "baselines": {"copy-input": {"chrf": {}, "chrf++": {}},
                                                                        "word-by-word": {"chrf": {}, "chrf++": {}}}}
-    from grammar_rag.translate.resources import _banned_keys, passage_leaks
+    from grammar_rag.translate.resources import banned_keys, is_banned, passage_leaks
 
-    banned_all = _banned_keys(tests)
+    banned_all = banned_keys(tests)
     samples: dict[str, list[dict[str, str]]] = {}
     leaks = 0
     methods: set[str] = set()
@@ -112,12 +112,13 @@ def evaluate(
         inputs = [t.text if src == code else t.translation for t in tests]
         refs = [t.translation if src == code else t.text for t in tests]
         banned = [set(t.keys()) for t in tests]
-        sys_out, wbw_out = [], []
         translator = WordTranslator(resources, src)
-        for text, ban in tqdm(list(zip(inputs, banned, strict=True)), desc=key, disable=not progress):
-            tr = translate(text, source=src, target=tgt, backend=llm, resources=resources)
+        # one call per direction: an LLM backend gets every prompt at once (vLLM batches them)
+        done = translate_many(inputs, source=src, target=tgt, backend=llm, resources=resources)
+        sys_out, wbw_out = [], []
+        for tr, text, ban in tqdm(list(zip(done, inputs, banned, strict=True)), desc=key, disable=not progress):
             methods.add(tr.method)
-            leaks += sum(1 for e in tr.examples if set(e.example.keys()) & ban)
+            leaks += sum(1 for e in tr.examples if set(e.example.keys()) & ban or is_banned(e.example, banned_all))
             leaks += sum(1 for sp in tr.grammar if passage_leaks(sp.passage, banned_all))
             sys_out.append(tr.translation)
             wbw_out.append(word_by_word(text, translator))

@@ -161,6 +161,18 @@ def test_llm_path_builds_prompt_and_parses_reply(resources) -> None:
     assert "translation only" in prompt
 
 
+def test_translate_many_sends_one_batch(resources) -> None:
+    from grammar_rag.llm.fake import FakeBackend
+    from grammar_rag.translate import translate_many
+
+    fake = FakeBackend(replies={"Translate the following English sentence": "Mu sorat muap."})
+    texts = ["They eat fish.", "I eat rice.", "He goes to the house."]
+    out = translate_many(texts, source="eng", target="kgv", backend=fake, resources=resources)
+    assert len(fake.calls) == 1 and len(fake.calls[0]["prompts"]) == 3  # one generate call for the batch
+    assert [t.text for t in out] == texts and all(t.translation == "Mu sorat muap." for t in out)
+    assert all(f"English: {t}" in p for t, p in zip(texts, fake.calls[0]["prompts"], strict=True))
+
+
 class _Broken:
     name = "broken"
     model = "none"

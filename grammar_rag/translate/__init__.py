@@ -42,6 +42,7 @@ __all__ = [
     "build_resources",
     "load_resources",
     "translate",
+    "translate_many",
 ]
 
 
@@ -159,43 +160,73 @@ def translate(
     max_tokens: int = 128,
     fallback_config: FallbackConfig | None = None,
 ) -> Translation:
-    """Translate ``text`` from ``source`` to ``target`` (ISO code or name; one side English).
+    """Translate ``text`` from ``source`` to ``target`` (pack code or name; one side English).
 
     ``backend``: None / "model-free" -> the labelled model-free fallback; a backend name registered in
     :data:`grammar_rag.llm.BACKENDS` or an object with ``generate`` -> that LLM. Backend failures raise
     :class:`BackendError` (the API turns them into 502/503), never a silent fallback.
     """
-    if not text or not text.strip():
-        raise GrammarRagError("Nothing to translate: the text is empty.")
-    if len(text) > MAX_TEXT_CHARS:
-        raise GrammarRagError(f"Text is {len(text)} characters long; the limit is {MAX_TEXT_CHARS}.")
+    return translate_many(
+        [text], source=source, target=target, backend=backend, resources=resources, data_dir=data_dir,
+        k_examples=k_examples, k_passages=k_passages, max_tokens=max_tokens, fallback_config=fallback_config,
+    )[0]
+
+
+def translate_many(
+    texts: list[str],
+    *,
+    source: str,
+    target: str,
+    backend: Any = None,
+    resources: LanguageResources | None = None,
+    data_dir: str | None = None,
+    k_examples: int = 8,
+    k_passages: int = 3,
+    max_tokens: int = 128,
+    fallback_config: FallbackConfig | None = None,
+) -> list[Translation]:
+    """:func:`translate` for many sentences of one direction: one pack, one resources load, and for an
+    LLM backend one ``generate`` call with every prompt (vLLM batches them; HTTP backends send them
+    with bounded concurrency)."""
+    for text in texts:
+        if not text or not text.strip():
+            raise GrammarRagError("Nothing to translate: the text is empty.")
+        if len(text) > MAX_TEXT_CHARS:
+            raise GrammarRagError(f"Text is {len(text)} characters long; the limit is {MAX_TEXT_CHARS}.")
     src, tgt = resolve_pair(source, target, pack=resources.language.pack if resources is not None else None)
     object_lang = tgt if src.code == "eng" else src
     if resources is None:
         resources = load_resources(object_lang.code, data_dir=data_dir)
     elif resources.language.code != object_lang.code:
         raise GrammarRagError(f"Resources are for {resources.language.name}, not {object_lang.name}.")
-    analyses, examples, passages = gather_context(text, src.code, resources, k_examples, k_passages)
+    contexts = [gather_context(text, src.code, resources, k_examples, k_passages) for text in texts]
     llm = _backend(backend)
     if llm is None:
         translator = WordTranslator(resources, src.code)
-        output, note = model_free_translate(text, examples, translator, fallback_config or FallbackConfig())
-        return Translation(text, output, src.code, tgt.code, FALLBACK_METHOD, analyses, examples, passages, note)
-    prompt = build_prompt(
-        text, src.name, tgt.name, analyses, examples[:k_examples], passages, object_language_is_source=src.code != "eng",
-        abbreviations=resources.language.pack.abbreviations if resources.language.pack else None,
-    )
+        out: list[Translation] = []
+        for text, (analyses, examples, passages) in zip(texts, contexts, strict=True):
+            output, note = model_free_translate(text, examples, translator, fallback_config or FallbackConfig())
+            out.append(Translation(text, output, src.code, tgt.code, FALLBACK_METHOD, analyses, examples, passages, note))
+        return out
+    abbreviations = resources.language.pack.abbreviations if resources.language.pack else None
+    prompts = [
+        build_prompt(text, src.name, tgt.name, analyses, examples[:k_examples], passages,
+                     object_language_is_source=src.code != "eng", abbreviations=abbreviations)
+        for text, (analyses, examples, passages) in zip(texts, contexts, strict=True)
+    ]
     try:
-        replies = llm.generate([prompt], max_tokens=max_tokens, temperature=0.0, system=SYSTEM)
+        replies = llm.generate(prompts, max_tokens=max_tokens, temperature=0.0, system=SYSTEM)
     except GrammarRagError:
         raise
     except Exception as exc:  # any client error becomes a BackendError naming the backend
         raise BackendError(f"LLM backend '{getattr(llm, 'name', llm)}' failed: {exc}") from exc
-    if not replies:
-        raise BackendError(f"LLM backend '{getattr(llm, 'name', llm)}' returned no reply.")
-    output = parse_reply(replies[0], (src.name, tgt.name))
+    if len(replies) != len(prompts):
+        raise BackendError(f"LLM backend '{getattr(llm, 'name', llm)}' returned {len(replies)} replies for {len(prompts)} prompts.")
     name = getattr(llm, "name", type(llm).__name__)
-    return Translation(
-        text, output, src.code, tgt.code, f"llm:{name}", analyses, examples, passages,
-        "LLM translation from dictionary + examples + grammar context", prompt,
-    )
+    return [
+        Translation(
+            text, parse_reply(reply, (src.name, tgt.name)), src.code, tgt.code, f"llm:{name}", analyses, examples,
+            passages, "LLM translation from dictionary + examples + grammar context", prompt,
+        )
+        for text, (analyses, examples, passages), prompt, reply in zip(texts, contexts, prompts, replies, strict=True)
+    ]

@@ -184,7 +184,9 @@ class Dictionary:
     def _analyse(self, word: str) -> WordAnalysis:
         exact = self._lexical(word)
         if exact:
-            return WordAnalysis(word, word, tuple(exact), (), "exact")
+            # a variant spelling or script (Cyrillic beside Latin) stands for its entry's headword
+            stem = word if any(e.form == word for e in exact) else exact[0].form
+            return WordAnalysis(word, stem, tuple(exact), (), "exact")
         if word in self.full_forms:
             gloss = self.full_forms[word]
             stem, affixes = _split_segmented(self.segmentations.get(word, word))

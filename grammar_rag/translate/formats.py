@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,16 @@ def _englishness(values: list[str]) -> float:
     return sum(english_score(v) for v in values if v) / max(1, len(values)) + 0.01 * len(toks) / max(1, len(values))
 
 
+def _script(values: list[str]) -> str:
+    """The writing system most values of a column start in ("LATIN", "CYRILLIC", ...; "" if none)."""
+    counts: Counter[str] = Counter()
+    for v in values:
+        ch = next((c for c in v if c.isalpha()), "")
+        if ch:
+            counts[unicodedata.name(ch, "?").split()[0]] += 1
+    return counts.most_common(1)[0][0] if counts else ""
+
+
 def _looks_like_pos(values: list[str]) -> bool:
     filled = [v for v in values if v]
     if not filled:
@@ -200,6 +211,8 @@ def _dictionary_table(path: Path, numbered: list[tuple[int, list[str]]], kind: s
     if hw is None or definition is None:
         raise _fail(path, numbered[0][0], f"{kind} with {width} column(s): expected a headword column and a definition "
                     "column (e.g. 'headword<TAB>pos<TAB>definition').")
+    head_script = _script(columns[hw])
+    variant_cols = [i for i in free if i != hw and _script(columns[i]) not in ("", head_script)]
     entries: list[DictEntry] = []
     for n, (line, row) in enumerate(body, start=1):
         head = row[hw] if hw < len(row) else ""
@@ -209,7 +222,8 @@ def _dictionary_table(path: Path, numbered: list[tuple[int, list[str]]], kind: s
         if not sense:
             raise _fail(path, line, f"entry '{head}' has no definition (column {definition + 1}); expected a gloss.")
         eid = (row[id_col] if id_col is not None and id_col < len(row) else "") or f"e{n}"
-        entries.append(DictEntry(eid, head, (row[pos] if pos is not None and pos < len(row) else ""), _senses(sense)))
+        variants = tuple(row[i] for i in variant_cols if i < len(row) and row[i])
+        entries.append(DictEntry(eid, head, (row[pos] if pos is not None and pos < len(row) else ""), _senses(sense), variants))
     if not entries:
         raise _fail(path, None, "no entries found; expected rows with a headword and a definition.")
     return DictionaryData(entries, kind.lower())

@@ -64,9 +64,13 @@ class LanguageResources:
         out: list[str] = []
         for w in words(text.replace("=", "").replace("-", "")):
             out.append(w)
-            stem = self.dictionary.analyse(w).stem
-            if stem != w:
-                out.append("stem:" + stem)
+            analysis = self.dictionary.analyse(w)
+            if analysis.stem == w:
+                continue
+            if analysis.method in ("exact", "orthography"):
+                out.append(analysis.stem)  # the same word in the pool's spelling or script
+            else:
+                out.append("stem:" + analysis.stem)
         return out
 
     def example_index(self, side: str) -> ExampleIndex:
@@ -95,7 +99,7 @@ class LanguageResources:
         self.passage_bm25()
 
 
-def _banned_keys(excluded: list[Example]) -> tuple[set[str], set[str], set[str]]:
+def banned_keys(excluded: list[Example]) -> tuple[set[str], set[str], set[str]]:
     texts = {k for e in excluded for k in [e.keys()[0], normalise_text(e.text)] if k}
     trans = {k for e in excluded for k in [e.keys()[1]] if k}
     return {e.id for e in excluded}, texts, trans
@@ -165,7 +169,7 @@ def build_resources(
 
     excluded = list(exclude)
     if excluded:
-        banned = _banned_keys(excluded)
+        banned = banned_keys(excluded)
         before = len(examples)
         examples = [e for e in examples if not is_banned(e, banned)]
         n_pass = len(passages)
