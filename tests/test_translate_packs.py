@@ -154,3 +154,39 @@ def test_new_pack_translates_both_ways_cli_and_api(tmp_path: Path, monkeypatch: 
         assert r.status_code == 200 and held_out[1][0].split()[1].lower() in r.json()["translation"].lower()
         r = client.post("/translate", json={"text": "Mu sorat koraru.", "source": "kgv", "target": "eng"})
         assert r.status_code == 200 and r.json()["translation"]
+
+
+def test_test_sentences_leave_every_source(tmp_path: Path) -> None:
+    """A held-out sentence quoted in the grammar's prose, repeated as a grammar example and (with other
+    punctuation) among the pack's sentences is gone from all three; the others stay."""
+    from grammar_rag.translate.examples import Example
+    from grammar_rag.translate.text import normalise_sentence
+
+    files = write_zubi(tmp_path / "in")
+    zub, eng = SENTENCES[0]
+    files["grammar"].write_text(
+        files["grammar"].read_text(encoding="utf-8")
+        + f"\n3 Word order\n\nA typical clause is {zub.lower().rstrip('.')} which means '{eng}' in English.\n\n"
+        + f"(2) {zub.lower().rstrip('.').replace('ko ', '-ko ')}\n    1SG dog-PL eat\n    '{eng}'\n",
+        encoding="utf-8")
+    store = PackStore(tmp_path / "packs")
+    store.add("zub", name="Zubi", grammar=files["grammar"], dictionary=files["dictionary"], examples=files["examples"])
+    test = [Example("held", zub.upper().rstrip("."), eng.rstrip(".") + "!")]  # a normalised duplicate
+    full = build_resources("zub", store=store, embedder=None)
+    res = build_resources("zub", store=store, embedder=None, exclude=test)
+    key, tkey = normalise_sentence(zub), normalise_sentence(eng)
+    assert any(normalise_sentence(e.text) == key for e in full.examples)
+    assert any(tkey in normalise_sentence(p.text) for p in full.passages)  # the prose quoted it
+    assert all(normalise_sentence(e.text) != key and normalise_sentence(e.translation) != tkey for e in res.examples)
+    assert all(tkey not in normalise_sentence(p.text) for p in res.passages)
+    assert len(res.examples) == len(full.examples) - 1 and len(res.passages) == len(full.passages) - 1
+    tr = translate(eng, source="eng", target="zub", resources=res)
+    assert tr.examples and all(normalise_sentence(s.example.text) != key for s in tr.examples)
+
+
+def test_glottolog_lookup_keeps_working_beside_pack_actions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["language", "Rapa Nui", "--data-dir", "/nonexistent/data"]) == 2  # options after the name
+    assert "/nonexistent/data" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["language", "add", "xx"])  # --name and --dictionary are required
+    assert "--name" in capsys.readouterr().err
