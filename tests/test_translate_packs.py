@@ -190,3 +190,35 @@ def test_glottolog_lookup_keeps_working_beside_pack_actions(capsys: pytest.Captu
     with pytest.raises(SystemExit):
         main(["language", "add", "xx"])  # --name and --dictionary are required
     assert "--name" in capsys.readouterr().err
+
+
+CYR = str.maketrans({"a": "а", "b": "б", "d": "д", "e": "е", "g": "г", "i": "и", "k": "к", "l": "л", "m": "м",
+                     "n": "н", "o": "о", "p": "п", "r": "р", "s": "с", "t": "т", "u": "у", "w": "в", "č": "ч"})
+EXTRA = [a + b + c for a in ("ta", "ri", "no", "ču", "pe") for b in ("ka", "mi", "lo") for c in ("", "s", "n", "d")]
+
+
+def _cyr(word: str) -> str:
+    return word.translate(CYR)
+
+
+def test_transliteration_learned_from_variant_headwords(tmp_path: Path) -> None:
+    from grammar_rag.translate.morphology import Transliterator
+
+    heads = [w for w, _p, _g in LEXICON] + EXTRA
+    tr = Transliterator.learn([(_cyr(h), h) for h in heads])
+    assert tr is not None and tr.source_script == "CYRILLIC"
+    assert tr(_cyr("mesiko")) == "mesiko" and tr(_cyr("čulon")) == "čulon"  # words it never saw
+    assert tr("tabu") == "tabu"  # the headwords' own script is left alone
+    # a pack whose TSV dictionary has a Cyrillic column reads Cyrillic input in the pool's spelling
+    files = write_zubi(tmp_path / "in")
+    files["dictionary"].write_text(
+        "lemma\tcat\tmeaning\tcyrillic\n" + "".join(f"{w}\t{p}\t{g}\t{_cyr(w)}\n" for w, p, g in LEXICON)
+        + "".join(f"{w}\tn\tthing {i}\t{_cyr(w)}\n" for i, w in enumerate(EXTRA)), encoding="utf-8")
+    store = PackStore(tmp_path / "packs")
+    pack = store.add("zub", name="Zubi", dictionary=files["dictionary"], examples=files["examples"])
+    assert pack.counts["transliteration_chunks"] > 10
+    res = build_resources("zub", store=store, embedder=None)
+    zub, _eng = SENTENCES[5]
+    latin = translate(zub, source="zub", target="eng", resources=res).translation
+    cyrillic = translate(_cyr(zub.lower()), source="zub", target="eng", resources=res).translation
+    assert cyrillic.lower() == latin.lower() and res.dictionary.analyse(_cyr("mesiko")).method == "transliterated"

@@ -14,7 +14,7 @@ import csv
 import gzip
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +130,7 @@ class Dictionary:
     full_forms: dict[str, str] = field(default_factory=dict)  # surface word -> word-aligned gloss
     segmentations: dict[str, str] = field(default_factory=dict)  # surface word -> "sor=at"
     other_words: frozenset[str] = frozenset()  # words of the senses' second (Indonesian) translation
+    transliterate: Callable[[str], str] | None = None  # another script -> the headwords' (learned per pack)
     _by_form: dict[str, list[DictEntry]] = field(default_factory=dict, repr=False)
     _by_loose: dict[str, list[DictEntry]] = field(default_factory=dict, repr=False)
     _english: dict[str, list[tuple[int, DictEntry]]] = field(default_factory=dict, repr=False)
@@ -198,6 +199,12 @@ class Dictionary:
             lexical = self._lexical(stem)
             gloss = "" if lexical else self.full_forms.get(stem, "")
             return WordAnalysis(word, stem, tuple(lexical), tuple(stripped), "affix", gloss)
+        if self.transliterate is not None:
+            spelled = self.transliterate(word)
+            if spelled and spelled != word:  # a word in the pack's other script, read in the headwords'
+                found = self.analyse(spelled)
+                return WordAnalysis(word, found.stem, found.entries, found.affixes, "transliterated",
+                                    found.full_form_gloss)
         loose = [e for e in self._by_loose.get(loose_key(word), ()) if not e.is_affix]
         if loose:  # only when the exact spelling finds nothing: diacritics/glottals written differently
             return WordAnalysis(word, loose[0].form, tuple(loose), (), "orthography")

@@ -17,6 +17,7 @@ Latin) reach their entry through the dictionary's variant forms.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -122,3 +123,126 @@ def learn_affixes(
         return tuple(sorted(keep, key=lambda a: (-len(a), a)))
 
     return pick(hs, ss, rs), pick(hp, sp, rp)
+
+
+def script_of(word: str) -> str:
+    """The writing system of a word's first letter ("LATIN", "CYRILLIC", ...; "" without letters)."""
+    ch = next((c for c in word if c.isalpha()), "")
+    return unicodedata.name(ch, "?").split()[0] if ch else ""
+
+
+class Transliterator:
+    """A character-chunk transliteration learned from (other-script, headword) pairs, e.g. the
+    Cyrillic variants of a dictionary's Latin headwords.
+
+    Hard EM over monotone alignments: each step aligns every pair with the current chunk scores
+    (1-2 source characters to 0-3 target characters) and recounts the aligned chunk pairs. Words of
+    the other script that the dictionary does not list can then be read in the pool's spelling.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = (), iterations: int = 3) -> None:
+        self.pairs = [(strict_key(a), strict_key(b)) for a, b in pairs if a and b]
+        self.source_script = Counter(script_of(a) for a, _ in self.pairs).most_common(1)[0][0] if self.pairs else ""
+        self.table: dict[str, tuple[str, float]] = {}
+        self._logp: dict[tuple[str, str], float] = {}
+        for _ in range(iterations if self.pairs else 0):
+            self._step()
+
+    def to_dict(self) -> dict[str, object]:
+        """What a pack stores: learned once at ``language add``, not at every load."""
+        return {"script": self.source_script, "table": {s: [t, round(lp, 4)] for s, (t, lp) in sorted(self.table.items())}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Transliterator:
+        tr = cls()
+        tr.source_script = str(data.get("script") or "")
+        table = data.get("table")
+        if isinstance(table, dict):
+            tr.table = {str(s): (str(v[0]), float(v[1])) for s, v in table.items()}
+        return tr
+
+    @classmethod
+    def learn(cls, pairs: Iterable[tuple[str, str]], min_pairs: int = 50, max_pairs: int = 1500) -> Transliterator | None:
+        """From (variant, headword) pairs in different scripts; None when there are too few."""
+        usable = sorted({(a, b) for a, b in pairs if script_of(a) and script_of(b) and script_of(a) != script_of(b)})
+        if len(usable) < min_pairs:
+            return None
+        step = max(1, len(usable) // max_pairs)  # an even, deterministic sample keeps learning to seconds
+        return cls(usable[::step][:max_pairs])
+
+    def _score(self, src: str, tgt: str) -> float:
+        if self._logp:
+            return self._logp.get((src, tgt), -12.0)
+        # first pass: prefer one character for one character, then chunks of equal length
+        return -1.0 * (abs(len(src) - len(tgt)) + 1)
+
+    def _align(self, a: str, b: str) -> list[tuple[str, str]] | None:
+        n, m = len(a), len(b)
+        best: dict[tuple[int, int], tuple[float, tuple[int, int], tuple[str, str]]] = {(0, 0): (0.0, (0, 0), ("", ""))}
+        for i in range(n + 1):
+            for j in range(m + 1):
+                if (i, j) not in best:
+                    continue
+                base = best[(i, j)][0]
+                for di in (1, 2):
+                    if i + di > n:
+                        continue
+                    for dj in (0, 1, 2, 3):
+                        if j + dj > m:
+                            continue
+                        s, t = a[i:i + di], b[j:j + dj]
+                        score = base + self._score(s, t) - 0.5
+                        key = (i + di, j + dj)
+                        if key not in best or score > best[key][0]:
+                            best[key] = (score, (i, j), (s, t))
+        if (n, m) not in best:
+            return None
+        out: list[tuple[str, str]] = []
+        at = (n, m)
+        while at != (0, 0):
+            _score, prev, chunk = best[at]
+            out.append(chunk)
+            at = prev
+        return out[::-1]
+
+    def _step(self) -> None:
+        counts: Counter[tuple[str, str]] = Counter()
+        for a, b in self.pairs:
+            if len(a) > 20 or len(b) > 24:
+                continue
+            for chunk in self._align(a, b) or ():
+                counts[chunk] += 1
+                s, t = chunk
+                if len(s) == len(t) == 2:  # "ка" -> "ka" also teaches "к" -> "k" and "а" -> "a"
+                    counts[(s[0], t[0])] += 1
+                    counts[(s[1], t[1])] += 1
+        totals: Counter[str] = Counter()
+        for (s, _t), c in counts.items():
+            totals[s] += c
+        self._logp = {(s, t): math.log(c / totals[s]) for (s, t), c in counts.items()}
+        table: dict[str, tuple[str, float]] = {}
+        for (s, t), lp in self._logp.items():
+            if s not in table or lp > table[s][1]:
+                table[s] = (t, lp)
+        self.table = table
+
+    def __call__(self, word: str) -> str:
+        """``word`` in the target spelling (unchanged when it is not in the source script)."""
+        w = strict_key(word)
+        if not self.table or script_of(w) != self.source_script:
+            return w
+        # best segmentation into known chunks (two-character chunks win when they are known)
+        best: list[tuple[float, str]] = [(0.0, "")] + [(-1e9, "")] * len(w)
+        for i in range(len(w)):
+            score, text = best[i]
+            if score <= -1e9:
+                continue
+            for di in (1, 2):
+                chunk = w[i:i + di]
+                if len(chunk) < di:
+                    continue
+                t, lp = self.table.get(chunk, (chunk, -12.0))
+                cand = score + lp - 0.5
+                if cand > best[i + di][0]:
+                    best[i + di] = (cand, text + t)
+        return best[len(w)][1]

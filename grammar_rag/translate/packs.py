@@ -71,6 +71,7 @@ class LanguagePack:
     sources: dict[str, str] = field(default_factory=dict)  # the files it was built from
     abbreviations: dict[str, str] = field(default_factory=dict)  # gloss abbreviation -> meaning
     orthography: str = ""  # free-text notes (shown in prompts)
+    transliteration: dict[str, Any] = field(default_factory=dict)  # learned other-script reading
 
     def names(self) -> set[str]:
         return {self.code.lower(), self.name.lower(), *(a.lower() for a in self.aliases),
@@ -81,7 +82,8 @@ class LanguagePack:
             "format": PACK_FORMAT, "code": self.code, "name": self.name, "glottocode": self.glottocode,
             "aliases": list(self.aliases), "builtin": self.builtin, "formats": self.formats,
             "counts": self.counts, "sources": self.sources, "abbreviations": self.abbreviations,
-            "orthography": self.orthography, "directory": str(self.directory) if self.directory else None,
+            "orthography": self.orthography, "transliteration": self.transliteration,
+            "directory": str(self.directory) if self.directory else None,
         }
 
     @classmethod
@@ -92,6 +94,7 @@ class LanguagePack:
             formats=dict(data.get("formats") or {}), counts=dict(data.get("counts") or {}),
             sources=dict(data.get("sources") or {}), abbreviations=dict(data.get("abbreviations") or {}),
             orthography=str(data.get("orthography") or ""),
+            transliteration=dict(data.get("transliteration") or {}),
         )
 
 
@@ -303,8 +306,13 @@ class PackStore:
             counts["grammar_passages"] = len(ingested.passages)
             counts["grammar_examples"] = sum(p.kind == "example" for p in ingested.passages)
             sources["grammar"] = str(grammar)
+        from grammar_rag.translate.morphology import Transliterator
+
+        translit = Transliterator.learn((v, e.headword) for e in dict_data.entries for v in e.variants)
+        if translit is not None:
+            counts["transliteration_chunks"] = len(translit.table)
         pack = LanguagePack(code, name.strip(), glottocode.strip(), tuple(a for a in aliases if a), None, False,
-                            formats, counts, sources, abbr, ortho)
+                            formats, counts, sources, abbr, ortho, translit.to_dict() if translit else {})
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{code}.", dir=self.root))
         try:

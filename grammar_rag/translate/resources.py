@@ -24,6 +24,7 @@ from grammar_rag.translate.dictionary import Dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
 from grammar_rag.translate.grammar_examples import examples_from_passages, is_example_passage
 from grammar_rag.translate.languages import LanguageInfo, resolve_language
+from grammar_rag.translate.morphology import Transliterator
 from grammar_rag.translate.packs import LanguagePack, PackStore, load_content
 from grammar_rag.translate.text import words
 from grammar_rag.types import Passage
@@ -67,7 +68,7 @@ class LanguageResources:
             analysis = self.dictionary.analyse(w)
             if analysis.stem == w:
                 continue
-            if analysis.method in ("exact", "orthography"):
+            if analysis.method in ("exact", "orthography", "transliterated"):
                 out.append(analysis.stem)  # the same word in the pool's spelling or script
             else:
                 out.append("stem:" + analysis.stem)
@@ -156,7 +157,8 @@ def build_resources(
         info = LanguageInfo(pack.code, pack.name, pack.aliases, pack)
     content = load_content(pack, data_dir)
     sources = dict(content.sources)
-    dictionary = Dictionary(list(content.entries), other_words=content.other_words)
+    transliterate = Transliterator.from_dict(pack.transliteration) if pack.transliteration else None
+    dictionary = Dictionary(list(content.entries), other_words=content.other_words, transliterate=transliterate)
     examples = list(content.examples)
     if examples_csv:
         examples = read_examples_csv(Path(examples_csv), dictionary.lexicons())
