@@ -202,9 +202,8 @@ class Dictionary:
         if self.transliterate is not None:
             spelled = self.transliterate(word)
             if spelled and spelled != word:  # a word in the pack's other script, read in the headwords'
-                found = self.analyse(spelled)
-                return WordAnalysis(word, found.stem, found.entries, found.affixes, "transliterated",
-                                    found.full_form_gloss)
+                read = self.analyse(spelled)
+                return WordAnalysis(word, read.stem, read.entries, read.affixes, "transliterated", read.full_form_gloss)
         loose = [e for e in self._by_loose.get(loose_key(word), ()) if not e.is_affix]
         if loose:  # only when the exact spelling finds nothing: diacritics/glottals written differently
             return WordAnalysis(word, loose[0].form, tuple(loose), (), "orthography")
