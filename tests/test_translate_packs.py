@@ -156,6 +156,25 @@ def test_new_pack_translates_both_ways_cli_and_api(tmp_path: Path, monkeypatch: 
         assert r.status_code == 200 and r.json()["translation"]
 
 
+def test_prompt_is_built_from_the_pack(tmp_path: Path) -> None:
+    from grammar_rag.llm.fake import FakeBackend
+
+    files = write_zubi(tmp_path / "in")
+    abbr = tmp_path / "in" / "abbr.txt"
+    abbr.write_text("PL: plural\nNEG: negative\n", encoding="utf-8")
+    store = PackStore(tmp_path / "packs")
+    store.add("zub", name="Zubi", grammar=files["grammar"], dictionary=files["dictionary"], examples=files["examples"],
+              abbreviations=abbr, orthography="Long vowels are written double; ' is a glottal stop.")
+    res = build_resources("zub", store=store, embedder=None)
+    fake = FakeBackend(replies={"Zubi": "sumo galako"})
+    tr = translate("The birds go.", source="eng", target="zub", backend=fake, resources=res)
+    prompt = tr.prompt or ""
+    assert tr.translation == "sumo galako" and "between English and Zubi" in prompt
+    assert "gala [n]: bird" in prompt and "gloss: go bird-PL" in prompt and "- PL: plural" in prompt
+    assert "Orthography notes: Long vowels are written double" in prompt and "suffix -ko" in prompt
+    assert "NEG: negative" not in prompt  # only the abbreviations the shown glosses use
+
+
 def test_test_sentences_leave_every_source(tmp_path: Path) -> None:
     """A held-out sentence quoted in the grammar's prose, repeated as a grammar example and (with other
     punctuation) among the pack's sentences is gone from all three; the others stay."""

@@ -208,10 +208,11 @@ def translate_many(
             output, note = model_free_translate(text, examples, translator, fallback_config or FallbackConfig())
             out.append(Translation(text, output, src.code, tgt.code, FALLBACK_METHOD, analyses, examples, passages, note))
         return out
-    abbreviations = resources.language.pack.abbreviations if resources.language.pack else None
+    pack = resources.language.pack
     prompts = [
         build_prompt(text, src.name, tgt.name, analyses, examples[:k_examples], passages,
-                     object_language_is_source=src.code != "eng", abbreviations=abbreviations)
+                     object_language_is_source=src.code != "eng", abbreviations=pack.abbreviations if pack else None,
+                     orthography=pack.orthography if pack else "")
         for text, (analyses, examples, passages) in zip(texts, contexts, strict=True)
     ]
     try:

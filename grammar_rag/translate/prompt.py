@@ -28,6 +28,7 @@ def build_prompt(
     object_language_is_source: bool,
     max_passage_chars: int = 700,
     abbreviations: dict[str, str] | None = None,
+    orthography: str = "",
 ) -> str:
     """The prompt for one sentence, built from one pack's material: the language's name, its
     dictionary entries for the input's words, retrieved examples with their glosses (and the gloss
@@ -63,6 +64,9 @@ def build_prompt(
     used = _used_abbreviations(examples, analyses, abbreviations or {})
     if used:
         lines += ["", "Gloss abbreviations:"] + [f"- {k}: {v}" for k, v in used]
+    if orthography.strip():
+        notes = " ".join(orthography.split())
+        lines += ["", "Orthography notes: " + (notes[:max_passage_chars].rsplit(" ", 1)[0] + " ..." if len(notes) > max_passage_chars else notes)]
     if passages:
         lines += ["", "Grammar excerpts:"]
         for sp in passages:
