@@ -16,6 +16,7 @@ user can fix the file instead of guessing.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -118,6 +119,12 @@ def _number_rows(text: str, delim: str) -> list[tuple[int, list[str]]]:
         if any(c.strip() for c in row):
             out.append((reader.line_num, [c.strip() for c in row]))
     return out
+
+
+def _auto_id(text: str, translation: str) -> str:
+    """An id for a sentence given without one: from its content, so ids of different files never
+    collide (exclusion by id must not remove an unrelated sentence that happens to share a row number)."""
+    return "s" + hashlib.sha1(f"{text}\t{translation}".encode()).hexdigest()[:12]
 
 
 def _englishness(values: list[str]) -> float:
@@ -305,7 +312,7 @@ def _sentence_blocks(path: Path, text: str) -> list[Example]:
         if len(english) != 1 or len(others) != 1 or not english[0] or not others[0]:
             raise _fail(path, start, "expected a block of one 'English: ...' line and one '<Language>: ...' line "
                         "(optional 'Gloss:' and 'ID:'), blocks separated by blank lines.")
-        out.append(Example(ident or f"s{len(out) + 1}", others[0], english[0], "pack",
+        out.append(Example(ident or _auto_id(others[0], english[0]), others[0], english[0], "pack",
                            segmented=others[0] if gloss else "", gloss=gloss))
         block.clear()
 
@@ -357,7 +364,7 @@ def _sentence_table(path: Path, numbered: list[tuple[int, list[str]]], kind: str
         raise _fail(path, numbered[0][0], f"{kind} with {width} column(s): expected two sentence columns "
                     "(the language and its English translation), optionally an id column.")
     out: list[Example] = []
-    for n, (line, row) in enumerate(body, start=1):
+    for line, row in body:
         def cell(i: int | None, row: list[str] = row) -> str:
             return row[i] if i is not None and i < len(row) else ""
 
@@ -367,7 +374,7 @@ def _sentence_table(path: Path, numbered: list[tuple[int, list[str]]], kind: str
         if not text_ or not english:
             raise _fail(path, line, f"a sentence without its translation; expected both column {src + 1} and column {eng + 1}.")
         gloss = cell(gloss_col)
-        out.append(Example(cell(id_col) or f"s{n}", text_, english, "pack", segmented=cell(seg_col) or (text_ if gloss else ""), gloss=gloss))
+        out.append(Example(cell(id_col) or _auto_id(text_, english), text_, english, "pack", segmented=cell(seg_col) or (text_ if gloss else ""), gloss=gloss))
     if not out:
         raise _fail(path, None, "no sentence pairs found.")
     return out
