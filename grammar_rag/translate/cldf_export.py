@@ -11,14 +11,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from pycldf import Dictionary
+
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.translate.packs import LanguagePack, load_content
 
 
 def export_pack(pack: LanguagePack, out: str | Path, data_dir: str | Path | None = None) -> Path:
     """Write ``pack`` to ``out`` as a validated CLDF Dictionary; returns the metadata file."""
-    from pycldf import Dictionary
-
     content = load_content(pack, data_dir)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

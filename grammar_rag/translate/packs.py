@@ -17,6 +17,10 @@ Stored layout (``<packs dir>/<code>/``)::
 The bundled Kalamang is a *built-in* pack: the same :class:`LanguagePack`, whose files are the
 bundled dictionary and corpus (or the fuller Dictionaria copy under the data directory). A stored
 pack with the same code takes precedence, so a user can replace it.
+
+The ingestion and index packages are imported where a grammar is read: importing the translator
+(every CLI start, the API) must not load the PDF/LaTeX readers; ``resources`` is imported late
+because it imports this module.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -36,9 +41,11 @@ from typing import Any
 from grammar_rag.config import CORPORA_DIR
 from grammar_rag.config import data_dir as resolve_data_dir
 from grammar_rag.errors import GrammarRagError, UnknownLanguageError
-from grammar_rag.translate.dictionary import DictEntry
-from grammar_rag.translate.examples import Example
+from grammar_rag.translate.dictionary import DictEntry, Dictionary, load_dictionary_entries
+from grammar_rag.translate.examples import Example, read_examples_csv
 from grammar_rag.translate.formats import PackFormatError, read_dictionary, read_sentences
+from grammar_rag.translate.langid import Lexicons
+from grammar_rag.translate.morphology import Transliterator
 from grammar_rag.types import Passage
 
 log = logging.getLogger(__name__)
@@ -122,10 +129,6 @@ BUILTIN_PACKS = (KALAMANG,)
 
 def _builtin_content(pack: LanguagePack, data_dir: str | Path | None) -> PackContent:
     """Kalamang: the data directory's full Dictionaria copy when present, else the bundled files."""
-    from grammar_rag.translate.dictionary import load_dictionary_entries
-    from grammar_rag.translate.examples import read_examples_csv
-    from grammar_rag.translate.langid import Lexicons
-
     corpus = "kalamang"
     root = resolve_data_dir(data_dir, required=False)
     lang_dir = (root / corpus if (root / corpus).is_dir() else root) if root else None
@@ -136,8 +139,6 @@ def _builtin_content(pack: LanguagePack, data_dir: str | Path | None) -> PackCon
     sources["dictionary"] = str(dict_dir)
     examples: list[Example] = []
     if full is not None and (full / "examples.csv").exists():
-        from grammar_rag.translate.dictionary import Dictionary
-
         lexicons: Lexicons = Dictionary(entries, other_words=other).lexicons()
         examples = read_examples_csv(full / "examples.csv", lexicons)
         sources["examples"] = str(full / "examples.csv")
@@ -201,8 +202,6 @@ def load_content(pack: LanguagePack, data_dir: str | Path | None = None) -> Pack
 
 def _read_abbreviations(path: Path) -> dict[str, str]:
     """``ABBR<TAB>meaning`` or ``ABBR: meaning`` / ``ABBR = meaning`` lines."""
-    import re
-
     out: dict[str, str] = {}
     text = path.read_text(encoding="utf-8-sig") if path.exists() else None
     if text is None:
@@ -283,8 +282,6 @@ class PackStore:
         if not name.strip():
             raise GrammarRagError("A pack needs a --name (the language's name).")
         dict_data = read_dictionary(dictionary)
-        from grammar_rag.translate.dictionary import Dictionary
-
         lexicons = Dictionary(dict_data.entries, other_words=dict_data.other_words).lexicons()
         sent_data = read_sentences(examples, lexicons) if examples else None
         if sent_data is not None and not sent_data.examples:
@@ -306,8 +303,6 @@ class PackStore:
             counts["grammar_passages"] = len(ingested.passages)
             counts["grammar_examples"] = sum(p.kind == "example" for p in ingested.passages)
             sources["grammar"] = str(grammar)
-        from grammar_rag.translate.morphology import Transliterator
-
         translit = Transliterator.learn((v, e.headword) for e in dict_data.entries for v in e.variants)
         if translit is not None:
             counts["transliteration_chunks"] = len(translit.table)
