@@ -33,7 +33,7 @@ from grammar_rag.features.values import grambank_values
 from grammar_rag.index import GrammarIndex
 from grammar_rag.ingest import ingest_path
 from grammar_rag.llm import BACKENDS
-from grammar_rag.translate import load_resources, translate
+from grammar_rag.translate import available_languages, load_resources, translate
 from grammar_rag.types import Feature, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
@@ -349,24 +349,42 @@ def ingest_upload(
 
 
 # ------------------------------------------------------------------------------------ translation
+def translation_directions() -> dict[str, tuple[str, str]]:
+    """"Kalamang → English", "English → Kalamang", ... for every language pack (built-in and added)."""
+    out: dict[str, tuple[str, str]] = {}
+    for code, info in available_languages().items():
+        if code == "eng":
+            continue
+        out[f"{info.name} → English"] = (code, "eng")
+        out[f"English → {info.name}"] = ("eng", code)
+    return out
+
+
 TRANSLATION_DIRECTIONS = {"Kalamang → English": ("kgv", "eng"), "English → Kalamang": ("eng", "kgv")}
 
 
 def run_translation(text: str, direction: str, backend: str | None = None, resources: Any = None) -> Any:
-    if direction not in TRANSLATION_DIRECTIONS:
+    directions = {**TRANSLATION_DIRECTIONS, **translation_directions()}
+    if direction not in directions:
         raise GrammarRagError(f"Unknown direction {direction!r}.")
-    source, target = TRANSLATION_DIRECTIONS[direction]
+    source, target = directions[direction]
     chosen = None if backend in (None, "", "evidence", "model-free") else backend
     return translate(text, source=source, target=target, backend=chosen, resources=resources)
 
 
-def translation_resources(warm: bool = True) -> Any:
-    """Kalamang resources for the Translate tab; ``warm`` embeds the example sentences now.
+def direction_language(direction: str) -> str:
+    """The pack code on the non-English side of a direction."""
+    source, target = {**TRANSLATION_DIRECTIONS, **translation_directions()}[direction]
+    return target if source == "eng" else source
+
+
+def translation_resources(warm: bool = True, language: str = "kgv", embedder: Any = "default") -> Any:
+    """One pack's resources for the Translate tab; ``warm`` embeds the example sentences now.
 
     The example index is built lazily on the first translation per direction (tens of seconds on
     a busy CPU); doing it while the app shows its loading spinner keeps each click fast.
     """
-    resources = load_resources("kgv")
+    resources = load_resources(language, embedder=embedder)
     if warm and hasattr(resources, "example_index"):
         for side in ("text", "translation"):
             resources.example_index(side)

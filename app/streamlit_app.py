@@ -55,9 +55,9 @@ def get_catalogue() -> Any:
     return load_catalogue()
 
 
-@st.cache_resource(show_spinner="Loading the Kalamang dictionary and indexing its example sentences (once)…")
-def get_translation_resources() -> Any:
-    return logic.translation_resources()
+@st.cache_resource(show_spinner="Loading the language pack and indexing its example sentences (once)…")
+def get_translation_resources(language: str = "kgv") -> Any:
+    return logic.translation_resources(language=language)
 
 
 @st.cache_resource(show_spinner="Loading the classifier…")
@@ -188,8 +188,9 @@ def classify_tab(state: dict[str, Any] | None) -> None:
 
 
 def translate_tab() -> None:
-    st.write("Translate between Kalamang and English with the bundled dictionary, examples and grammar.")
-    direction = st.radio("Direction", list(logic.TRANSLATION_DIRECTIONS), horizontal=True, key="tr_direction")
+    st.write("Translate between English and any language with a language pack (the bundled Kalamang, or one "
+             "added with `grammar-rag language add`), with its dictionary, examples and grammar.")
+    direction = st.selectbox("Direction", list(logic.translation_directions()), key="tr_direction")
     text = st.text_area("Text", key="tr_text", max_chars=2000)
     backend = st.selectbox("Translator", ["model-free", *[b for b in logic.backend_options() if b != "evidence"]],
                            key="tr_backend")
@@ -198,7 +199,7 @@ def translate_tab() -> None:
             st.error("Translation: Nothing to translate: the text is empty.")
             return
         with shown_errors("Translation"):
-            resources = get_translation_resources()
+            resources = get_translation_resources(logic.direction_language(direction))
             result = logic.run_translation(text, direction, backend, resources=resources)
             st.markdown(f"**Translation** ({result.method})")
             st.success(result.translation or "(empty)")

@@ -127,14 +127,15 @@ def test_classify_over_an_index(tmp_path: Path, resources) -> None:
 
     index_dir = tmp_path / "index"
     index = GrammarIndex.create(index_dir, embedding_model="hashing")
-    index.add(Grammar(id="kalamang", language="Kalamang", iso639_3="kgv"), resources.passages)
+    gid = resources.passages[0].grammar_id  # the ingested grammar's id
+    index.add(Grammar(id=gid, language="Kalamang", iso639_3="kgv"), resources.passages)
     with TestClient(create_app(index_dir, translate_resources=resources)) as c:
         r = c.post("/classify", json={"grammar": "atlantean", "feature": "81A"})
         assert r.status_code == 404 and "atlantean" in r.json()["detail"]
         r = c.post("/classify", json={"grammar": "kgv", "feature": "GB107", "backend": "evidence"})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert body["feature_id"] == "GB107" and body["grammar_id"] == "kalamang" and body["value"]
+        assert body["feature_id"] == "GB107" and body["grammar_id"] == gid and body["value"]
         assert c.get("/health").json()["grammars"] == 1
 
 

@@ -41,7 +41,7 @@ from grammar_rag.features.catalogue import normalise_database
 from grammar_rag.index import GrammarIndex
 from grammar_rag.llm import BACKENDS
 from grammar_rag.pipeline import classify, resolve_feature
-from grammar_rag.translate import LANGUAGES, MODEL_FREE_NAMES, load_resources, translate
+from grammar_rag.translate import MODEL_FREE_NAMES, available_languages, load_resources, translate
 from grammar_rag.translate.languages import resolve_pair
 
 if TYPE_CHECKING:
@@ -99,8 +99,10 @@ class AppState:
         self.embedder = embedder
         self._index: Any = None
         self._resources: dict[str, Any] = {}
-        if translate_resources is not None:
-            self._resources[translate_resources.language.code] = translate_resources
+        preloaded = translate_resources if isinstance(translate_resources, (list, tuple)) else [translate_resources]
+        for res in preloaded:  # one LanguageResources or several (one per language pack)
+            if res is not None:
+                self._resources[res.language.code] = res
         self._backends: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -123,6 +125,18 @@ class AppState:
             if language not in self._resources:
                 self._resources[language] = load_resources(language, data_dir=self.data_dir, embedder=self.embedder)
             return self._resources[language]
+
+    def pair(self, source: str, target: str) -> tuple[Any, Any]:
+        """(source, target) languages: a preloaded pack by any of its names, else the pack store."""
+
+        for res in self._resources.values():
+            pack = res.language.pack
+            if pack is not None and {source.strip().lower(), target.strip().lower()} & pack.names():
+                return resolve_pair(source, target, pack=pack)
+        return resolve_pair(source, target)
+
+    def languages(self) -> list[str]:
+        return sorted(set(available_languages()) | set(self._resources) | {"eng"})
 
     def llm(self, name: str | None) -> Any:
         """The backend to use: request's name, else the server's; None means model-free."""
@@ -213,7 +227,7 @@ def create_app(
             backend=state.backend_name,
             index=str(state.index_dir) if state.index_dir else None,
             grammars=grammars,
-            translate_languages=sorted(LANGUAGES),
+            translate_languages=state.languages(),
             in_flight=limiter.in_flight,
             max_concurrency=limiter.max_concurrency,
             max_queue=limiter.max_queue,
@@ -222,7 +236,7 @@ def create_app(
 
     @app.post("/translate", response_model=TranslateResponse, responses=ERRORS, summary="translate a sentence")
     async def translate_endpoint(body: TranslateRequest) -> Any:
-        src, tgt = resolve_pair(body.source, body.target)  # 400 before any work is queued
+        src, tgt = state.pair(body.source, body.target)  # 400 before any work is queued
         object_lang = tgt if src.code == "eng" else src
 
         def work() -> dict[str, Any]:

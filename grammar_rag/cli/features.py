@@ -13,6 +13,7 @@ import os
 import shutil
 import textwrap
 
+from grammar_rag.cli.language import PACK_ACTIONS, run
 from grammar_rag.cli.options import add_data_dir, add_json
 from grammar_rag.features import get_catalogue, get_languages, grambank_value, wals_value
 from grammar_rag.features.guidelines import excerpt
@@ -121,6 +122,12 @@ def _print_reference_value(args: argparse.Namespace, feature: Feature) -> None:
 
 
 def cmd_language(args: argparse.Namespace) -> int:
+    if args.name in PACK_ACTIONS:  # language add|list|show|remove|export: translation packs
+        return run([args.name, *args.rest])
+    if args.rest:  # options written after the name ("language 'Rapa Nui' --data-dir X")
+        extra = argparse.ArgumentParser(prog="grammar-rag language NAME")
+        extra.add_argument("--data-dir")
+        args.data_dir = extra.parse_args(args.rest).data_dir or args.data_dir
     lang = get_languages(args.data_dir).lookup(args.name)
     rows = [
         ("Name", lang.name),
@@ -168,9 +175,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "language",
-        help="look up a language in Glottolog (Glottocode, ISO 639-3 or name)",
-        description="Show Glottolog metadata (Glottocode, ISO 639-3, family, macroarea) for a language.",
+        help="look up a language in Glottolog; 'language add|list|show|remove|export' manage translation packs",
+        description="Show Glottolog metadata (Glottocode, ISO 639-3, family, macroarea) for a language. "
+        "With add, list, show, remove or export as NAME: manage language packs for translation "
+        "(see 'grammar-rag language add --help').",
     )
-    p.add_argument("name", help="Glottocode, ISO 639-3 code or language name")
+    p.add_argument("name", help="Glottocode, ISO 639-3 code or language name; or add|list|show|remove|export")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     add_data_dir(p, help=data_help)
     p.set_defaults(func=cmd_language)

@@ -14,13 +14,13 @@ import csv
 import gzip
 import io
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grammar_rag.errors import DataDirError
 from grammar_rag.translate.langid import Lexicons
+from grammar_rag.translate.morphology import learn_affixes, loose_key, strict_key
 from grammar_rag.translate.text import english_stem, nfc, words
 
 GRAMMATICAL_POS = frozenset({"Grammatical marker", "Classifier", "Particle"})
@@ -36,6 +36,7 @@ class DictEntry:
     headword: str
     pos: str = ""
     senses: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()  # the same word in another script or spelling (e.g. Cyrillic)
 
     @property
     def is_affix(self) -> bool:
@@ -44,7 +45,7 @@ class DictEntry:
     @property
     def form(self) -> str:
         """Headword without boundary marks, lower-cased."""
-        return nfc(self.headword).strip("=-").lower()
+        return strict_key(self.headword.strip().strip("=-"))
 
     @property
     def gloss(self) -> str:
@@ -64,7 +65,18 @@ class DictEntry:
         return "; ".join(self.senses)
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "headword": self.headword, "pos": self.pos, "senses": list(self.senses)}
+        out: dict[str, object] = {"id": self.id, "headword": self.headword, "pos": self.pos, "senses": list(self.senses)}
+        if self.variants:
+            out["variants"] = list(self.variants)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> DictEntry:
+        senses = data.get("senses") or ()
+        variants = data.get("variants") or ()
+        return cls(str(data["id"]), str(data["headword"]), str(data.get("pos") or ""),
+                   tuple(str(s) for s in senses) if isinstance(senses, (list, tuple)) else (),
+                   tuple(str(v) for v in variants) if isinstance(variants, (list, tuple)) else ())
 
 
 @dataclass(frozen=True)
@@ -118,53 +130,38 @@ class Dictionary:
     full_forms: dict[str, str] = field(default_factory=dict)  # surface word -> word-aligned gloss
     segmentations: dict[str, str] = field(default_factory=dict)  # surface word -> "sor=at"
     other_words: frozenset[str] = frozenset()  # words of the senses' second (Indonesian) translation
+    transliterate: Callable[[str], str] | None = None  # another script -> the headwords' (learned per pack)
     _by_form: dict[str, list[DictEntry]] = field(default_factory=dict, repr=False)
+    _by_loose: dict[str, list[DictEntry]] = field(default_factory=dict, repr=False)
     _english: dict[str, list[tuple[int, DictEntry]]] = field(default_factory=dict, repr=False)
     _cache: dict[str, WordAnalysis] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for entry in self.entries:
-            if entry.form:
-                self._by_form.setdefault(entry.form, []).append(entry)
+            for form in {entry.form, *(strict_key(v.strip().strip("=-")) for v in entry.variants)}:
+                if form:
+                    self._by_form.setdefault(form, []).append(entry)
+                    self._by_loose.setdefault(loose_key(form), []).append(entry)
         if not self.suffixes and not self.prefixes:
             self.learn_affixes([])
 
     # ---- affix learning -------------------------------------------------------------------------
-    def learn_affixes(self, segmented_words: Iterable[str], min_count: int = 2) -> None:
-        """Collect suffixes/prefixes from boundary-marked headwords and segmented example words.
-
-        ``segmented_words`` are words such as ``sor=at`` or ``an-ahutak``: the material after the
-        first boundary is a suffix chain (``=at``), before the last boundary a prefix chain. Example
-        affixes need ``min_count`` attestations, so one-off segmentation noise is ignored.
-        """
-        suffixes: Counter[str] = Counter()
-        prefixes: Counter[str] = Counter()
-        for entry in self.entries:
-            hw = nfc(entry.headword).lower().strip()
-            if hw[:1] in "=-" and len(hw) > 1:
-                suffixes[hw[1:].strip("=-")] += min_count
-            elif hw[-1:] in "=-" and len(hw) > 1:
-                prefixes[hw[:-1].strip("=-")] += min_count
-        for word in segmented_words:
-            pieces = re.split(r"[=\-]", nfc(word).lower())
-            if len(pieces) < 2:
-                continue
-            stem_index = max(range(len(pieces)), key=lambda i: len(pieces[i]))
-            for i, piece in enumerate(pieces):
-                if not piece.replace("'", "").isalpha():
-                    continue
-                if i > stem_index:
-                    suffixes[piece] += 1
-                elif i < stem_index:
-                    prefixes[piece] += 1
-        self.suffixes = tuple(sorted((s for s, c in suffixes.items() if c >= min_count and s), key=lambda s: (-len(s), s)))
-        self.prefixes = tuple(sorted((p for p, c in prefixes.items() if c >= min_count and p), key=lambda p: (-len(p), p)))
+    def learn_affixes(
+        self, segmented_words: Iterable[str], min_count: int = 2, surface_words: Iterable[str] = ()
+    ) -> None:
+        """Learn this language's suffixes/prefixes (see :mod:`grammar_rag.translate.morphology`):
+        from boundary-marked headwords, segmented example words (``sor=at``: after the longest
+        piece a suffix chain, before it a prefix chain; ``min_count`` attestations) and unsegmented
+        ``surface_words`` that are a headword plus a recurring remainder."""
+        self.suffixes, self.prefixes = learn_affixes(
+            (e.headword for e in self.entries), segmented_words, surface_words, min_count=min_count
+        )
         self._cache.clear()
 
     def add_full_forms(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Register (segmented word, gloss) pairs from glossed examples under their surface form."""
         for segmented, gloss in pairs:
-            surface = re.sub(r"[=\-]", "", nfc(segmented).lower())
+            surface = strict_key(segmented)
             if surface and gloss and surface not in self.full_forms:
                 self.full_forms[surface] = gloss
                 self.segmentations[surface] = nfc(segmented).lower()
@@ -172,10 +169,10 @@ class Dictionary:
 
     # ---- Kalamang -> entries --------------------------------------------------------------------
     def lookup(self, form: str) -> list[DictEntry]:
-        return list(self._by_form.get(nfc(form).lower(), ()))
+        return list(self._by_form.get(strict_key(form), ()))
 
     def analyse(self, word: str) -> WordAnalysis:
-        word = nfc(word).lower()
+        word = strict_key(word)
         cached = self._cache.get(word)
         if cached is None:
             cached = self._analyse(word)
@@ -188,7 +185,9 @@ class Dictionary:
     def _analyse(self, word: str) -> WordAnalysis:
         exact = self._lexical(word)
         if exact:
-            return WordAnalysis(word, word, tuple(exact), (), "exact")
+            # a variant spelling or script (Cyrillic beside Latin) stands for its entry's headword
+            stem = word if any(e.form == word for e in exact) else exact[0].form
+            return WordAnalysis(word, stem, tuple(exact), (), "exact")
         if word in self.full_forms:
             gloss = self.full_forms[word]
             stem, affixes = _split_segmented(self.segmentations.get(word, word))
@@ -200,6 +199,14 @@ class Dictionary:
             lexical = self._lexical(stem)
             gloss = "" if lexical else self.full_forms.get(stem, "")
             return WordAnalysis(word, stem, tuple(lexical), tuple(stripped), "affix", gloss)
+        if self.transliterate is not None:
+            spelled = self.transliterate(word)
+            if spelled and spelled != word:  # a word in the pack's other script, read in the headwords'
+                read = self.analyse(spelled)
+                return WordAnalysis(word, read.stem, read.entries, read.affixes, "transliterated", read.full_form_gloss)
+        loose = [e for e in self._by_loose.get(loose_key(word), ()) if not e.is_affix]
+        if loose:  # only when the exact spelling finds nothing: diacritics/glottals written differently
+            return WordAnalysis(word, loose[0].form, tuple(loose), (), "orthography")
         return WordAnalysis(word, word)
 
     def _strip(self, word: str, depth: int) -> tuple[str, list[str]] | None:
@@ -310,8 +317,13 @@ def _open_table(directory: Path, name: str) -> io.TextIOBase:
     raise DataDirError(f"{directory} has neither {name} nor {name}.gz (a Dictionaria CLDF dictionary).")
 
 
-def load_dictionary(directory: Path) -> Dictionary:
-    """Read a Dictionaria CLDF dictionary (``entries.csv`` + ``senses.csv``, optionally gzipped)."""
+# Entry columns holding the headword in another script or spelling (Dictionaria datasets).
+VARIANT_COLUMNS = ("Cyrillic", "original_script", "Orthography")
+
+
+def load_dictionary_entries(directory: Path) -> tuple[list[DictEntry], frozenset[str]]:
+    """Entries of a Dictionaria CLDF dictionary (``entries.csv`` + ``senses.csv``, optionally gzipped),
+    and the words of the senses' second-language translations (to tell English apart)."""
     senses: dict[str, list[str]] = {}
     other_words: set[str] = set()
     with _open_table(directory, "senses.csv") as fh:
@@ -326,14 +338,25 @@ def load_dictionary(directory: Path) -> Dictionary:
             headword = (row.get("Headword") or "").strip()
             if not headword:
                 continue
+            variants = tuple(
+                v.strip() for col in VARIANT_COLUMNS for v in re.split(r"[;,]", row.get(col) or "")
+                if v.strip() and v.strip() != headword
+            )
             entries.append(
                 DictEntry(
                     id=row["ID"],
                     headword=headword,
                     pos=(row.get("Part_Of_Speech") or "").strip(),
                     senses=tuple(senses.get(row["ID"], ())),
+                    variants=variants,
                 )
             )
     if not entries:
         raise DataDirError(f"{directory / 'entries.csv'} holds no entries.")
+    return entries, frozenset(other_words)
+
+
+def load_dictionary(directory: Path) -> Dictionary:
+    """A :class:`Dictionary` from a Dictionaria CLDF dictionary directory."""
+    entries, other_words = load_dictionary_entries(directory)
     return Dictionary(entries, other_words=frozenset(other_words))

@@ -1,49 +1,56 @@
 """Which languages the translator knows, and how users may name them.
 
-Translation needs a dictionary, example sentences and a grammar, so the set is small and explicit;
-an unknown name raises :class:`UnknownLanguageError` listing what is available.
+English is the pivot; every other language is a language pack (:mod:`grammar_rag.translate.packs`):
+the built-in Kalamang or one a user added with ``grammar-rag language add``. An unknown name raises
+:class:`UnknownLanguageError` listing the packs that are available.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
-from grammar_rag.errors import GrammarRagError, UnknownLanguageError
+from grammar_rag.errors import GrammarRagError
+from grammar_rag.translate.packs import ENGLISH_CODES, LanguagePack, PackStore
 
 
 @dataclass(frozen=True)
 class LanguageInfo:
-    code: str  # ISO 639-3
+    code: str  # the pack code (ISO 639-3 where there is one)
     name: str
     aliases: tuple[str, ...] = ()
-    corpus: str | None = None  # bundled corpus name (for the object language), None for English
+    pack: LanguagePack | None = None  # None for English
 
 
-LANGUAGES = {
-    "kgv": LanguageInfo("kgv", "Kalamang", ("kalamang", "kara1499", "kgv"), corpus="kalamang"),
-    "eng": LanguageInfo("eng", "English", ("english", "en", "eng", "stan1293")),
-}
+ENGLISH = LanguageInfo("eng", "English", ("english", "en", "eng", "stan1293"))
 
 
-def resolve_language(name: str) -> LanguageInfo:
+def _info(pack: LanguagePack) -> LanguageInfo:
+    return LanguageInfo(pack.code, pack.name, pack.aliases, pack)
+
+
+def available_languages(store: PackStore | None = None) -> dict[str, LanguageInfo]:
+    """English plus every pack (stored and built-in), by code."""
+    packs = (store or PackStore()).all()
+    return {"eng": ENGLISH, **{p.code: _info(p) for p in packs}}
+
+
+def resolve_language(name: str, store: PackStore | None = None, pack: LanguagePack | None = None) -> LanguageInfo:
+    """English, ``pack`` when ``name`` is one of its names, else a pack of ``store`` (default store)."""
     key = (name or "").strip().lower()
-    for info in LANGUAGES.values():
-        if key == info.code or key in info.aliases or key == info.name.lower():
-            return info
-    names = [f"{i.code} ({i.name})" for i in LANGUAGES.values()]
-    close = difflib.get_close_matches(key, [a for i in LANGUAGES.values() for a in (i.code, *i.aliases)], n=2)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise UnknownLanguageError(f"Unknown language '{name}'. Available: {', '.join(names)}.{hint}")
+    if key in ENGLISH_CODES:
+        return ENGLISH
+    if pack is not None and key in pack.names():
+        return _info(pack)
+    return _info((store or PackStore()).get(key))
 
 
-def resolve_pair(source: str, target: str) -> tuple[LanguageInfo, LanguageInfo]:
-    """(source, target); exactly one side must be English, the other a language with resources."""
-    src, tgt = resolve_language(source), resolve_language(target)
+def resolve_pair(
+    source: str, target: str, store: PackStore | None = None, pack: LanguagePack | None = None
+) -> tuple[LanguageInfo, LanguageInfo]:
+    """(source, target); exactly one side must be English, the other a language with a pack."""
+    src, tgt = resolve_language(source, store, pack), resolve_language(target, store, pack)
     if src.code == tgt.code:
         raise GrammarRagError(f"Source and target language are both '{src.code}'; nothing to translate.")
     if "eng" not in (src.code, tgt.code):
-        raise GrammarRagError(
-            f"Translation pairs must include English; got {src.code} -> {tgt.code}."
-        )
+        raise GrammarRagError(f"Translation pairs must include English; got {src.code} -> {tgt.code}.")
     return src, tgt

@@ -13,7 +13,7 @@ from grammar_rag.translate.dictionary import WordAnalysis
 from grammar_rag.translate.examples import ScoredExample
 from grammar_rag.types import ScoredPassage
 
-PROMPT_VERSION = "translate-v1"
+PROMPT_VERSION = "translate-v2"
 SYSTEM = "You are an expert linguist and translator. Answer with the translation only."
 
 
@@ -27,7 +27,12 @@ def build_prompt(
     *,
     object_language_is_source: bool,
     max_passage_chars: int = 700,
+    abbreviations: dict[str, str] | None = None,
+    orthography: str = "",
 ) -> str:
+    """The prompt for one sentence, built from one pack's material: the language's name, its
+    dictionary entries for the input's words, retrieved examples with their glosses (and the gloss
+    abbreviations they use, when the pack lists them) and grammar excerpts about the constructions."""
     lines: list[str] = [
         f"You are translating between {source_name} and {target_name}, using a dictionary, example "
         "sentences and excerpts from a descriptive grammar.",
@@ -56,6 +61,12 @@ def build_prompt(
         lines.append(f"  English: {ex.translation}")
     if not examples:
         lines.append("- (none found)")
+    used = _used_abbreviations(examples, analyses, abbreviations or {})
+    if used:
+        lines += ["", "Gloss abbreviations:"] + [f"- {k}: {v}" for k, v in used]
+    if orthography.strip():
+        notes = " ".join(orthography.split())
+        lines += ["", "Orthography notes: " + (notes[:max_passage_chars].rsplit(" ", 1)[0] + " ..." if len(notes) > max_passage_chars else notes)]
     if passages:
         lines += ["", "Grammar excerpts:"]
         for sp in passages:
@@ -74,16 +85,32 @@ def build_prompt(
     return "\n".join(lines)
 
 
-_PREFIX_RE = re.compile(r"^\s*(?:translation|english|kalamang|answer)\s*:\s*", re.I)
+def _used_abbreviations(
+    examples: list[ScoredExample], analyses: list[WordAnalysis], abbreviations: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The pack's gloss abbreviations that occur in the glosses shown, in order of first use."""
+    if not abbreviations:
+        return []
+    glosses = [s.example.gloss for s in examples] + [a.full_form_gloss for a in analyses]
+    out: dict[str, str] = {}
+    for gloss in glosses:
+        for tok in re.split(r"[=\-.\s:]", gloss or ""):
+            if tok in abbreviations and tok not in out:
+                out[tok] = abbreviations[tok]
+    return list(out.items())
 
 
-def parse_reply(reply: str) -> str:
-    """The translation from an LLM reply: first non-empty line, wrappers and quotes removed."""
+def parse_reply(reply: str, names: tuple[str, ...] = ()) -> str:
+    """The translation from an LLM reply: first non-empty line, wrappers and quotes removed.
+
+    ``names``: the languages of the pair, whose "Name:" label a model may echo before its answer."""
+    labels = ["translation", "english", "answer", *(re.escape(n.lower()) for n in names if n)]
+    prefix = re.compile(r"^\s*(?:" + "|".join(labels) + r")\s*:\s*", re.I)
     text = (reply or "").strip()
     for line in text.splitlines():
-        line = _PREFIX_RE.sub("", line.strip())
+        line = prefix.sub("", line.strip())
         if line:
             text = line
             break
-    text = _PREFIX_RE.sub("", text)
+    text = prefix.sub("", text)
     return text.strip().strip("\"'“”‘’`").strip()
