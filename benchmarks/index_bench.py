@@ -81,8 +81,7 @@ def _read_paragraph_csvs(paragraphs: Path) -> list[Any]:
     """Fallback when grammar_rag.ingest is unavailable: read the CSVs directly (deduplicated)."""
     import pandas as pd
 
-    from grammar_rag.ingest.base import IngestedGrammar
-    from grammar_rag.types import Grammar, Passage
+    from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
     by_grammar: dict[str, dict[str, Passage]] = {}
     for csv_path in sorted(paragraphs.glob("*/*.csv")):

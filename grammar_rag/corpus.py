@@ -34,7 +34,10 @@ from typing import Any
 
 from grammar_rag.config import BUNDLED_DATA_DIR, CORPORA_DIR
 from grammar_rag.errors import DataDirError, GrammarRagError
-from grammar_rag.ingest.base import DEFAULT_CHUNKING, ChunkingConfig, IngestedGrammar
+from grammar_rag.ingest import ingest_path
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, ChunkingConfig
+from grammar_rag.ingest.processed import load_processed, passages_file
+from grammar_rag.types import IngestedGrammar
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +68,6 @@ def bundled_names(corpora_dir: Path = CORPORA_DIR) -> list[str]:
 
 def load_bundled(name: str = "kalamang", corpora_dir: Path = CORPORA_DIR) -> IngestedGrammar:
     """The processed passages of a bundled grammar (works offline, without ../shared)."""
-    from grammar_rag.ingest.processed import load_processed, passages_file
-
     folder = corpora_dir / name
     if passages_file(folder) is None:
         available = ", ".join(bundled_names(corpora_dir)) or "none"
@@ -109,8 +110,6 @@ def build_bundled_latex(
     chunking: ChunkingConfig = DEFAULT_CHUNKING,
 ) -> IngestedGrammar:
     """Rebuild a bundled corpus from LaTeX (default: Kalamang into ``corpora/kalamang``)."""
-    from grammar_rag.ingest import ingest_path
-
     [ingested] = ingest_path(tex_dir, format="latex", chunking=chunking, metadata=metadata or KALAMANG_METADATA)
     write_bundled(ingested, out_dir or CORPORA_DIR / "kalamang")
     return ingested

@@ -92,6 +92,18 @@ class Passage:
         return _from_dict(cls, data)
 
 
+@dataclass
+class IngestedGrammar:
+    """One grammar with its passages, as an ingester yields it and the index takes it.
+
+    It lives here, with the other types every stage shares, because both ``ingest`` (which makes
+    it) and ``index`` (which stores it) speak it, and the index must not import the ingesters.
+    """
+
+    grammar: Grammar
+    passages: list[Passage] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ScoredPassage:
     """A passage with the score and rank one retriever/reranker gave it (rank is 1-based)."""

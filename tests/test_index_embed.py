@@ -9,9 +9,13 @@ import pytest
 
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.index import GrammarIndex, get_embedder
-from grammar_rag.index.embed import SentenceTransformerEmbedder, canonical_name, minilm_model_dir
-from grammar_rag.ingest.base import IngestedGrammar
-from grammar_rag.types import Grammar, Passage
+from grammar_rag.index.embed import (
+    SentenceTransformerEmbedder,
+    _apply_precision,
+    canonical_name,
+    minilm_model_dir,
+)
+from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 PASSAGES = [
     "The basic order of constituents is subject, object, verb.",
@@ -84,8 +88,6 @@ def test_index_with_real_minilm_dense_search(tmp_path: Path) -> None:
 def test_fp32_is_enforced_on_a_half_precision_model() -> None:
     # transformers >= 5 keeps a checkpoint's stored dtype; asking for fp32 must cast it back
     import torch
-
-    from grammar_rag.index.embed import _apply_precision
 
     model = torch.nn.Linear(4, 4).to(torch.float16)
     assert _apply_precision(model, "cpu", "fp32") == "fp32"

@@ -8,8 +8,8 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from grammar_rag.index import GrammarIndex
-from grammar_rag.ingest.base import IngestedGrammar
-from grammar_rag.types import Grammar, Passage
+from grammar_rag.index.llamaindex import GrammarIndexRetriever
+from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 
 def test_llamaindex_retriever_returns_nodes_with_provenance(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_llamaindex_retriever_returns_nodes_with_provenance(tmp_path: Path) -> N
         items.append(IngestedGrammar(Grammar(id=gid, language=gid.title()), passages))
     idx.add_many(items, show_progress=False)
 
-    retriever = idx.as_llamaindex_retriever(grammar="kala", k=2, mode="hybrid")
+    retriever = GrammarIndexRetriever(idx, grammar="kala", k=2, mode="hybrid")
     assert isinstance(retriever, BaseRetriever)
     nodes = retriever.retrieve("order of object and verb")
     assert nodes and all(isinstance(n, NodeWithScore) and isinstance(n.node, TextNode) for n in nodes)
@@ -38,5 +38,5 @@ def test_llamaindex_retriever_returns_nodes_with_provenance(tmp_path: Path) -> N
     assert top.score is not None and top.score > 0
     assert {n.node.metadata["grammar_id"] for n in nodes} == {"kala"}
 
-    whole = idx.as_llamaindex_retriever(k=4, mode="bm25").retrieve(QueryBundle("verb-initial"))
+    whole = GrammarIndexRetriever(idx, k=4, mode="bm25").retrieve(QueryBundle("verb-initial"))
     assert whole[0].node.id_ == "other:0"

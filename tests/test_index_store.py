@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 from grammar_rag.errors import IndexStoreError
-from grammar_rag.index import GrammarIndex, GrammarNotFoundError, RetrievalResults
-from grammar_rag.ingest.base import IngestedGrammar
-from grammar_rag.types import Grammar, Passage
+from grammar_rag.index import GrammarIndex, GrammarNotFoundError, RetrievalResults, transaction
+from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 EMB = "hashing-64"
 
@@ -243,14 +242,12 @@ def test_failed_add_leaves_index_exactly_as_before(index: GrammarIndex) -> None:
 
 
 def test_interrupted_commit_is_rolled_back(index: GrammarIndex, monkeypatch: pytest.MonkeyPatch) -> None:
-    import grammar_rag.index.store as store
-
     manifest_before = (index.directory / "manifest.json").read_bytes()
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "write_manifest", boom)
+    monkeypatch.setattr(transaction, "write_manifest", boom)
     with pytest.raises(OSError, match="disk full"):
         index.add(GAMMA.grammar, GAMMA.passages, show_progress=False)
     monkeypatch.undo()

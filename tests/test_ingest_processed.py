@@ -11,9 +11,8 @@ from grammar_rag.config import CORPORA_DIR
 from grammar_rag.corpus import load_bundled, write_bundled
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest import ingest_path
-from grammar_rag.ingest.base import IngestedGrammar
 from grammar_rag.ingest.detect import detect_format
-from grammar_rag.types import Grammar, Passage
+from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 
 def test_bundled_corpus_folder_is_detected_and_ingested_unchanged() -> None:

@@ -1,15 +1,24 @@
-"""A persisted bm25s index over a fixed list of tokenised passages.
+"""BM25, in one place: persisted bm25s shards for the index, and an exact scorer for candidate lists.
 
 bm25s cannot add documents to an existing index, so the store never asks it to: each grammar has
 its own BM25 shard (grammar-restricted search uses that grammar's own term statistics, as the
 paper ran BM25 per grammar), and whole-corpus search runs over *segments* (the grammars added
 together), each an immutable BM25 shard whose top hits are merged.
+
+:func:`okapi_scores` scores a short list of documents known only at query time (a reranker's
+candidates, with statistics from the candidates themselves). There bm25s's precomputed sparse
+matrix buys nothing, so it is the textbook formula in float64 (Lucene's IDF; ``k1`` and ``b`` are
+the caller's, and the rerankers keep their own ``k1=1.2``). Both use the same IDF variant, but they
+are not interchangeable: bm25s ("lucene") drops the constant ``(k1 + 1)`` factor and works in
+float32, so swapping one for the other would move scores and tie orders.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,3 +118,32 @@ def top_k_positive(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort((positive, -scores[positive]))
     chosen = positive[order]
     return chosen, scores[chosen].astype(np.float32)
+
+
+def okapi_scores(query_tokens: list[str], docs: list[list[str]], *, k1: float, b: float) -> list[float]:
+    """Okapi BM25 of a tokenised query against each tokenised document, IDF from ``docs`` themselves.
+
+    ``idf = log(1 + (n - df + 0.5) / (df + 0.5))`` (Lucene's, never negative); a query term that
+    occurs twice counts twice. Documents and query must be tokenised the same way by the caller.
+    """
+    if not docs:
+        return []
+    n = len(docs)
+    avgdl = sum(len(d) for d in docs) / n or 1.0
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(set(d))
+    q_terms = Counter(query_tokens)
+    scores = []
+    for d in docs:
+        tf = Counter(d)
+        dl = len(d)
+        s = 0.0
+        for term, qtf in q_terms.items():
+            f = tf.get(term, 0)
+            if not f:
+                continue
+            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            s += qtf * idf * f * (k1 + 1) / (f + k1 * (1 - b + b * dl / avgdl))
+        scores.append(s)
+    return scores

@@ -19,8 +19,12 @@ Ranking = Sequence[tuple[K, float]]  # (key, score), best first
 RRF_C = 60
 
 
-def rrf(rankings: Sequence[Ranking[K]], c: int = RRF_C, weights: Sequence[float] | None = None) -> list[tuple[K, float]]:
-    """Reciprocal-rank fusion of ``rankings`` (each best first); returns (key, fused score) best first."""
+def rrf(rankings: Sequence[Ranking[K]], c: float = RRF_C, weights: Sequence[float] | None = None) -> list[tuple[K, float]]:
+    """Reciprocal-rank fusion of ``rankings`` (each best first); returns (key, fused score) best first.
+
+    ``sum weight / (c + rank)`` with 1-based ranks; only the order of each ranking counts, never its
+    scores. The one RRF of the project: hybrid retrieval and the fusion rerankers both call it.
+    """
     weights = weights or [1.0] * len(rankings)
     fused: dict[K, float] = {}
     first_seen: dict[K, int] = {}

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text, passage_id
 from grammar_rag.ingest.detect import FILE_SUFFIXES, detect_format
+from grammar_rag.types import IngestedGrammar
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ __all__ = [
     "INGESTERS",
     "ChunkingConfig",
     "IngestError",
-    "IngestedGrammar",
     "Ingester",
     "Unit",
     "detect_format",

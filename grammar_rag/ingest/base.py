@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 from grammar_rag.registry import Registry
-from grammar_rag.types import Grammar, Passage
+from grammar_rag.types import IngestedGrammar
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,6 @@ class ChunkingConfig:
 
 
 DEFAULT_CHUNKING = ChunkingConfig()  # shared immutable default for function signatures
-
-
-@dataclass
-class IngestedGrammar:
-    grammar: Grammar
-    passages: list[Passage] = field(default_factory=list)
 
 
 class Ingester(Protocol):

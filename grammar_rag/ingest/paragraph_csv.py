@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text
 from grammar_rag.ingest.metadata import fill_language_codes
-from grammar_rag.types import Grammar
+from grammar_rag.types import Grammar, IngestedGrammar
 
 logger = logging.getLogger(__name__)
 

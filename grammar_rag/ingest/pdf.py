@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.metadata import build_grammar, slugify
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
+from grammar_rag.types import IngestedGrammar
 
 logger = logging.getLogger(__name__)
 

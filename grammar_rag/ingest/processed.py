@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
-from grammar_rag.types import Grammar, Passage
+from grammar_rag.ingest.base import INGESTERS, ChunkingConfig, Ingester
+from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 GRAMMAR_FILE = "grammar.json"
 PASSAGE_FILES = ("passages.jsonl.gz", "passages.jsonl")

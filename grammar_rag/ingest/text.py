@@ -13,11 +13,11 @@ import re
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.metadata import build_grammar, slugify
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
-from grammar_rag.types import PassageKind
+from grammar_rag.types import IngestedGrammar, PassageKind
 
 logger = logging.getLogger(__name__)
 

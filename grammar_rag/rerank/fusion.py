@@ -1,26 +1,18 @@
 """Fusion of rankings: reciprocal rank fusion (RRF) of the BM25 order and a dense bi-encoder.
 
 RRF (Cormack et al. 2009) needs no score calibration between lexical and dense scorers, which
-is why it is the usual hybrid baseline; k = 60 is the customary constant.
+is why it is the usual hybrid baseline; k = 60 is the customary constant. The fusion itself is
+:func:`grammar_rag.index.fusion.rrf`, the same one hybrid retrieval uses; this module only feeds it
+the orders of member rerankers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from grammar_rag.index.fusion import rrf
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, Reranker, as_query, ranked
 from grammar_rag.types import Passage, ScoredPassage
-
-
-def rrf_scores(rankings: Sequence[Sequence[int]], n: int, k: float = 60.0,
-               weights: Sequence[float] | None = None) -> list[float]:
-    """RRF score per item index 0..n-1; each ranking lists item indices best first."""
-    weights = weights or [1.0] * len(rankings)
-    scores = [0.0] * n
-    for ranking, w in zip(rankings, weights, strict=True):
-        for pos, idx in enumerate(ranking):
-            scores[idx] += w / (k + pos + 1)
-    return scores
 
 
 class FusionReranker:
@@ -38,8 +30,9 @@ class FusionReranker:
         rankings = []
         for member in self.members:
             reranker: Reranker = RERANKERS.create(member)
-            rankings.append([index[id(sp.passage)] for sp in reranker.rerank(q, passages)])
-        return ranked(passages, rrf_scores(rankings, len(passages), self.k))
+            rankings.append([(index[id(sp.passage)], sp.score) for sp in reranker.rerank(q, passages)])
+        fused = dict(rrf(rankings, c=self.k))
+        return ranked(passages, [fused.get(i, 0.0) for i in range(len(passages))])
 
 
 @RERANKERS.register("fusion", help="reciprocal rank fusion of BM25 order and MiniLM similarity")

@@ -8,38 +8,20 @@ query, e.g. the paper's Wikipedia summary), which is also a feature of the learn
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-
+from grammar_rag.index.bm25 import okapi_scores
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.text import tokens
 from grammar_rag.types import Passage, ScoredPassage
 
 
 def bm25_scores(query_text: str, texts: list[str], k1: float = 1.2, b: float = 0.75) -> list[float]:
-    """Okapi BM25 of ``query_text`` against each of ``texts``, IDF from ``texts`` themselves."""
+    """BM25 of ``query_text`` against each of ``texts``, IDF from ``texts`` themselves.
+
+    The scoring is :func:`grammar_rag.index.bm25.okapi_scores`; this only tokenises with the
+    reranker's tokeniser (not the index's) and keeps the rerankers' ``k1=1.2``.
+    """
     docs = [tokens(t) for t in texts]
-    if not docs:
-        return []
-    n = len(docs)
-    avgdl = sum(len(d) for d in docs) / n or 1.0
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(set(d))
-    q_terms = Counter(tokens(query_text))
-    scores = []
-    for d in docs:
-        tf = Counter(d)
-        dl = len(d)
-        s = 0.0
-        for term, qtf in q_terms.items():
-            f = tf.get(term, 0)
-            if not f:
-                continue
-            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
-            s += qtf * idf * f * (k1 + 1) / (f + k1 * (1 - b + b * dl / avgdl))
-        scores.append(s)
-    return scores
+    return okapi_scores(tokens(query_text), docs, k1=k1, b=b)
 
 
 class KeepOrderReranker:

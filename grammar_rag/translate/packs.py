@@ -356,7 +356,7 @@ def _forget_cached(code: str) -> None:
 def _ingest_grammar(src: str | Path, code: str, name: str, glottocode: str, index_dir: str | Path | None) -> Any:
     """The grammar as passages: an ingestible source (PDF, LaTeX, text...) or ``index:ID`` of an index."""
     from grammar_rag.ingest import ingest_path
-    from grammar_rag.ingest.base import IngestedGrammar
+    from grammar_rag.types import IngestedGrammar
 
     text = str(src)
     if text.startswith("index:"):
