@@ -33,6 +33,9 @@ class Grammar:
     source_path: str | None = None
     source_format: str | None = None  # "pdf" | "latex" | "text" | "markdown" | "paragraph-csv"
     license: str | None = None
+    # how sure the language fields are: 1.0 when the caller gave a code, a resolver's score for a
+    # name read from the title (< 0.8 means ingest warned and named the fix), None if unknown
+    language_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -195,7 +195,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import csv
 
-    from grammar_rag.extract.compare import compare_predictions, format_report, wals_reference
+    from grammar_rag.extract.compare import (
+        compare_predictions,
+        explain_missing,
+        format_report,
+        wals_reference,
+    )
     from grammar_rag.extract.inputs import load_inputs, write_json
     from grammar_rag.extract.languages import LanguageResolver
 
@@ -205,7 +210,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         predictions = store.predictions(config)
     grammars, features = load_inputs(results)
     report = compare_predictions(
-        predictions, grammars, features, wals_reference(args.data_dir), resolver=LanguageResolver(args.data_dir)
+        predictions, grammars, features, wals_reference(args.data_dir), resolver=LanguageResolver(args.data_dir),
+        explain=explain_missing(args.data_dir),
     )
     print(format_report(report, max_disagreements=args.show))
     payload = report.to_dict()

@@ -13,6 +13,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from grammar_rag.errors import GrammarRagError
@@ -23,6 +24,7 @@ from grammar_rag.types import Feature, Grammar, Prediction
 logger = logging.getLogger(__name__)
 
 ReferenceFn = Callable[[LanguageInfo, str], Any]
+ExplainFn = Callable[[LanguageInfo, Sequence[str]], str]
 
 
 @dataclass
@@ -85,10 +87,13 @@ class ComparisonReport:
     features: list[FeatureAgreement]
     disagreements: list[Disagreement]
     reference: str = "WALS"
+    # why some predictions have no reference ("no WALS reference for language X (glottocode ...)")
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "reference": self.reference,
+            "notes": list(self.notes),
             "features": [f.to_dict() for f in self.features],
             "disagreements": [d.to_dict() for d in self.disagreements],
         }
@@ -117,9 +122,25 @@ def predicted_names(prediction: Prediction, feature: Feature | None) -> frozense
     return frozenset({prediction.value.strip().lower()})
 
 
+def _grambank_dir(data_dir: str | os.PathLike[str] | None) -> Path | None:
+    """A full Grambank CLDF (with values.csv) in the data dir, if there is one."""
+    from grammar_rag.features.cldf import find_datasets, resolve_data_root, table_path
+
+    try:
+        root = resolve_data_root(data_dir)
+        found = find_datasets(root) if root is not None else {}
+    except GrammarRagError:
+        return None
+    gb = found.get("grambank")
+    return gb if gb is not None and table_path(gb, "values.csv") is not None else None
+
+
 def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceFn:
-    """A reference lookup backed by :func:`grammar_rag.features.wals_value`."""
-    from grammar_rag.features import wals_value
+    """A reference lookup: WALS (bundled) for WALS features, Grambank for Grambank features where the
+    data dir holds the full Grambank CLDF (values.csv)."""
+    from grammar_rag.features import grambank_value, wals_value
+
+    grambank = _grambank_dir(data_dir)
 
     def lookup(info: LanguageInfo, feature_id: str) -> Any:
         for key in (info.glottocode, info.iso639_3, info.name):
@@ -127,6 +148,8 @@ def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceF
                 continue
             try:
                 value = wals_value(key, feature_id, data_dir=data_dir)
+                if value is None and grambank is not None:
+                    value = grambank_value(key, feature_id, grambank, data_dir=data_dir)
             except (GrammarRagError, KeyError, LookupError):
                 continue
             if value is not None:
@@ -134,6 +157,51 @@ def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceF
         return None
 
     return lookup
+
+
+def explain_missing(data_dir: str | os.PathLike[str] | None = None) -> ExplainFn:
+    """Why a language has no reference for some features, in words a user can act on."""
+    from grammar_rag.features import get_catalogue, get_languages
+    from grammar_rag.features.values import get_wals_values
+
+    grambank = _grambank_dir(data_dir)
+
+    def explain(info: LanguageInfo, feature_ids: Sequence[str]) -> str:
+        codes = ", ".join(f"{k} {v}" for k, v in (("glottocode", info.glottocode), ("ISO", info.iso639_3)) if v)
+        who = f"language {info.name or '?'} ({codes or 'no glottocode'})"
+        if not info.glottocode and not info.iso639_3:
+            return (f"no reference for {who}: the grammar has no glottocode; re-ingest it with "
+                    "--meta glottocode=<code>")
+        databases: Counter[str] = Counter()
+        for fid in feature_ids:
+            try:
+                databases[get_catalogue(data_dir).get(fid).database] += 1
+            except GrammarRagError:
+                databases["unknown"] += 1
+        parts = []
+        if databases.get("WALS"):
+            try:
+                known = get_wals_values(data_dir).candidates(info.glottocode or info.iso639_3 or "",
+                                                             get_languages(data_dir))
+            except GrammarRagError:
+                known = []
+            if not known:
+                parts.append(f"no WALS reference for {who}: WALS does not code this language")
+            else:
+                names = ", ".join(sorted({f"{w.name} [{w.wals_code}]" for w in known}))
+                parts.append(f"WALS codes {who} as {names}, but not for {databases['WALS']} of these feature(s)")
+        if databases.get("Grambank"):
+            parts.append(
+                f"no Grambank reference for {who}: "
+                + ("Grambank does not code it for these features" if grambank is not None else
+                   "no Grambank values table (pass --data-dir with the full Grambank CLDF, values.csv)")
+            )
+        others = sum(n for db, n in databases.items() if db not in ("WALS", "Grambank"))
+        if others:
+            parts.append(f"{others} feature(s) from no reference database (composite or local)")
+        return "; ".join(parts) or f"no reference for {who}"
+
+    return explain
 
 
 def compare_predictions(
@@ -144,12 +212,15 @@ def compare_predictions(
     *,
     resolver: LanguageResolver | None = None,
     reference_name: str = "WALS",
+    explain: ExplainFn | None = None,
 ) -> ComparisonReport:
-    """Agreement per feature and every disagreement with its evidence."""
+    """Agreement per feature and every disagreement with its evidence; with ``explain``, a note per
+    grammar saying why some of its predictions had no reference value to compare with."""
     resolver = resolver or LanguageResolver()
     per_feature: dict[str, FeatureAgreement] = {}
     disagreements: list[Disagreement] = []
     infos: dict[str, LanguageInfo] = {}
+    unreferenced: dict[str, list[str]] = defaultdict(list)
     for pred in sorted(predictions, key=lambda p: (p.feature_id, p.grammar_id)):
         stats = per_feature.setdefault(pred.feature_id, FeatureAgreement(pred.feature_id))
         stats.n_predictions += 1
@@ -158,6 +229,7 @@ def compare_predictions(
         info = infos[pred.grammar_id]
         ref = reference_names(reference(info, pred.feature_id))
         if not ref:
+            unreferenced[pred.grammar_id].append(pred.feature_id)
             continue
         stats.n_with_reference += 1
         if is_missing(pred):
@@ -183,12 +255,16 @@ def compare_predictions(
             )
         )
     disagreements.sort(key=lambda d: (d.feature_id, -d.confidence, d.grammar_id))
-    return ComparisonReport(sorted(per_feature.values(), key=lambda f: f.feature_id), disagreements, reference_name)
+    notes = [f"{gid}: {explain(infos[gid], fids)}" for gid, fids in sorted(unreferenced.items())] if explain else []
+    return ComparisonReport(sorted(per_feature.values(), key=lambda f: f.feature_id), disagreements, reference_name,
+                            notes)
 
 
 def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
     """Plain-text table for the terminal."""
     lines = [f"Agreement with {report.reference} (abstentions excluded from 'compared'):"]
+    if report.notes:
+        lines[:0] = [*(f"note: {n}" for n in report.notes), ""]
     lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'compared':>10}{'agree':>8}{'rate':>8}"
                  f"{'majority':>10}")
     for f in report.features:

@@ -22,6 +22,7 @@ from pathlib import Path
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
+from grammar_rag.ingest.language_guess import guess_language
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
     read_arg,
@@ -31,7 +32,13 @@ from grammar_rag.ingest.latex_render import (
     resolve_refs,
     strip_comments,
 )
-from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.ingest.metadata import (
+    build_grammar,
+    caller_names_language,
+    derive_id,
+    language_fields,
+    source_name,
+)
 from grammar_rag.types import PassageKind
 
 logger = logging.getLogger(__name__)
@@ -520,19 +527,29 @@ def _split_top_level(s: str, sep: str) -> list[str]:
     return parts
 
 
-def _metadata_from_source(root_file: Path, source: str) -> dict[str, object]:
-    """Title/author from ``\\title``/``\\author``; year and licence from a README beside it."""
+def _metadata_from_source(root_file: Path, source: str, fallback_id: str, guess: bool = True) -> dict[str, object]:
+    """Title/author from ``\\title``/``\\booktitle``/``\\author``; year and licence from a README
+    beside it; the language from the titles (and any Glottocode the source states)."""
     r = InlineRenderer()
     guessed: dict[str, object] = {}
-    for key in ("title", "author"):
+    titles: list[str] = []
+    for key in ("title", "booktitle", "BackTitle", "subtitle", "author"):
         m = re.search(r"\\" + key + r"\s*(?:\[[^\]]*\])?\s*\{", source)
         if m:
             content, _ = read_group(source, m.end() - 1)
-            guessed[key] = " ".join(r.render(content).split())
+            value = " ".join(r.render(content).split())
+            if key == "author":
+                guessed["author"] = value
+            elif value:
+                titles.append(value)
+    if titles:
+        guessed["title"] = titles[0]
     readme = next((p for p in (root_file.parent / "README.md", root_file.parent / "README") if p.is_file()), None)
     if readme:
         text = readme.read_text(encoding="utf-8", errors="replace")
-        m = re.search(r"(?:Publication Date|Year)\s*:\s*(\d{4})", text)
+        m = re.search(r"(?:Publication Date|Year)\s*:\s*(\d{4})", text) or re.search(
+            r"Copyright\s*:?\s*(?:\(c\)|©)?\s*(\d{4})", text, re.I
+        )
         if m:
             guessed["year"] = int(m.group(1))
         low = text.lower()
@@ -544,18 +561,14 @@ def _metadata_from_source(root_file: Path, source: str) -> dict[str, object]:
             m = re.search(r"Authors?\s*:\s*(.+)", text)
             if m:
                 guessed["author"] = m.group(1).strip()
-    title = str(guessed.get("title") or "")
-    m = re.search(r"grammar of (?:the )?([A-Z][\w'’-]+)", title)
-    if m:
-        guessed["language"] = m.group(1)
-    author = str(guessed.get("author") or "")
-    surname = author.split(",")[0].split(" and ")[0].strip().split(" ")[-1] if author else ""
-    if surname and guessed.get("year"):
-        word = str(guessed.get("language") or "")
-        if not word:
-            words = [w for w in re.findall(r"[A-Za-z]+", title) if w.lower() not in {"a", "an", "the", "of"}]
-            word = words[0] if words else ""
-        guessed["id"] = slugify(f"{surname}{guessed['year']}{word}").replace("-", "")
+        if not titles:
+            m = re.match(r"#\s*(.+)", text)
+            if m and not m.group(1).strip().isdigit():
+                titles.append(m.group(1).strip())
+                guessed["title"] = titles[0]
+    if guess:
+        guessed.update(language_fields(guess_language(titles, source), root_file))
+    guessed["id"] = derive_id(guessed.get("author"), guessed.get("year"), guessed.get("language"), fallback_id)
     return guessed
 
 
@@ -592,8 +605,7 @@ def ingest_latex(
     units = LatexConverter().convert(source)
     if not units:
         raise IngestError(f"{path}: no text found in the LaTeX source.")
-    guessed = _metadata_from_source(root_file, source)
-    guessed.setdefault("id", slugify(path.stem if path.is_file() else path.name))
+    guessed = _metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata))
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="latex")
     passages = make_passages(grammar.id, units, chunking)
     logger.info("%s: %d passages (latex)", path, len(passages))

@@ -24,8 +24,9 @@ from typing import Any
 
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
+from grammar_rag.ingest.book_meta import guess_pdf_metadata, pdf_document_info
 from grammar_rag.ingest.chunking import Unit, make_passages
-from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.ingest.metadata import build_grammar, caller_names_language, source_name
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
 
 logger = logging.getLogger(__name__)
@@ -425,6 +426,19 @@ def build_units(pages: list[PageText]) -> list[Unit]:
     return b.units
 
 
+def title_lines(pages: list[PageText]) -> list[str]:
+    """The largest-type text of each of the first pages (the title page's title), in order."""
+    out = []
+    for page in pages:
+        if not page.lines:
+            continue
+        top = max(ln.size for ln in page.lines)
+        text = " ".join(ln.text for ln in page.lines if ln.size >= top * 0.9)
+        if text and text not in out and len(text) < 200:
+            out.append(text)
+    return out
+
+
 # -- the ingester ------------------------------------------------------------------------------
 def extract_pages(path: Path) -> list[PageText]:
     try:
@@ -495,7 +509,11 @@ def ingest_pdf(
     units = build_units(pages)
     if not units:
         raise IngestError(f"{path}: no text left after removing running heads; needs OCR?")
-    grammar = build_grammar({"id": slugify(path.stem), "title": path.stem}, metadata, source_path=path, source_format="pdf")
+    guessed = guess_pdf_metadata(path, pdf_document_info(path), title_lines(pages[:5]),
+                                 "\n".join(ln.text for p in pages[: max(40, len(pages) // 4)] for ln in p.lines),
+                                 source_name(path), guess=not caller_names_language(metadata))
+    guessed.setdefault("title", path.stem)
+    grammar = build_grammar(guessed, metadata, source_path=path, source_format="pdf")
     passages = make_passages(grammar.id, units, chunking)
     logger.info("%s: %d pages, %d passages", path, len(pages), len(passages))
     return [IngestedGrammar(grammar, passages)]
