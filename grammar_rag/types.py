@@ -36,6 +36,7 @@ class Grammar:
     # how sure the language fields are: 1.0 when the caller gave a code, a resolver's score for a
     # name read from the title (< 0.8 means ingest warned and named the fix), None if unknown
     language_confidence: float | None = None
+    source_sha256: str | None = None  # content hash of the source, to recognise a re-ingest before parsing
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -202,3 +202,41 @@ def test_info_shows_the_resolved_language(tmp_path: Path, capsys: pytest.Capture
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
     assert "Rapa Nui" in rows["rapanui"] and "rapa1244" in rows["rapanui"] and "rap" in rows["rapanui"]
     assert "Zzyzxian?" in rows["mystery"]
+
+
+def test_reingest_recognised_by_content_before_parsing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from grammar_rag.cli import main
+
+    book = tmp_path / "rapanui.md"
+    book.write_text("# A grammar of Rapa Nui\n\nThe basic order is VSO.\n", encoding="utf-8")
+    index = tmp_path / "idx"
+    assert main(["ingest", str(book), "--index", str(index), "--model", "hashing-64", "--no-progress"]) == 0
+    copy = tmp_path / "copy" / "same-book.md"
+    copy.parent.mkdir()
+    copy.write_bytes(book.read_bytes())
+    import grammar_rag.ingest as ingest_pkg
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed a source already in the index")
+
+    monkeypatch.setattr(ingest_pkg, "ingest_path", no_parsing)
+    capsys.readouterr()
+    assert main(["ingest", str(copy), "--index", str(index), "--model", "hashing-64", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "already in index" in err and "as rapanui" in err and "--replace" in err and len(err.splitlines()) == 1
+    assert main(["ingest", str(copy), "--index", str(index), "--model", "hashing-64", "--no-progress",
+                 "--skip-existing"]) == 0
+    assert "already indexed as rapanui" in capsys.readouterr().err
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    from grammar_rag.ingest.progress import Progress
+
+    with caplog.at_level(logging.INFO, logger="grammar_rag.progress"):
+        progress = Progress("reading book.pdf", 30, every=0.0)  # pytest's stderr is no terminal
+        for _ in range(30):
+            progress.update()
+        progress.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "grammar_rag.progress"]
+    assert len(lines) >= 30 and lines[0].startswith("reading book.pdf: 1/30 pages")

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig,
 from grammar_rag.ingest.book_meta import guess_pdf_metadata, pdf_document_info
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.metadata import build_grammar, caller_names_language, source_name
+from grammar_rag.ingest.progress import Progress
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
 
 logger = logging.getLogger(__name__)
@@ -160,9 +163,21 @@ def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
     if span < width * 0.4:
         return None
     rows = _sorted_line_words(words)
-    spans = [[(w["x0"], w["x1"]) for w in row] for row in rows]
-    xs = [x_min + span * 0.3 + 1.0 * k for k in range(int(span * 0.4) + 1)]
-    scores = [sum(1 for row in spans if any(a < x < b for a, b in row)) for x in xs]
+    base = x_min + span * 0.3
+    n_pos = int(span * 0.4) + 1
+    xs = [base + 1.0 * k for k in range(n_pos)]
+    # rows straddling each position, per row as covered index ranges (a < base + k < b): linear in
+    # words, not positions x rows x words
+    scores = [0] * n_pos
+    for row in rows:
+        covered = bytearray(n_pos)
+        for w in row:
+            lo = max(0, math.floor(w["x0"] - base) + 1)
+            hi = min(n_pos, math.ceil(w["x1"] - base))
+            if lo < hi:
+                covered[lo:hi] = b"\x01" * (hi - lo)
+        if any(covered):
+            scores = [sc + c for sc, c in zip(scores, covered, strict=True)]
     best = min(scores)
     if best > 0.2 * len(rows):
         return None
@@ -441,6 +456,140 @@ def title_lines(pages: list[PageText]) -> list[str]:
 
 # -- the ingester ------------------------------------------------------------------------------
 def extract_pages(path: Path) -> list[PageText]:
+    """Every page's lines in reading order: pypdfium2's text page (fast, little memory), or
+    pdfplumber where pypdfium2 is not installed."""
+    try:
+        import pypdfium2  # noqa: F401  (a pdfplumber dependency, so normally present)
+    except ImportError:  # pragma: no cover - pdfplumber without pypdfium2
+        return _plumber_pages(path)
+    return list(iter_pdfium_pages(path))
+
+
+def _open_pdfium(path: Path) -> Any:
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        text = str(exc).lower()
+        if "password" in text:
+            raise IngestError(f"{path}: PDF is encrypted (password protected); decrypt it first.") from exc
+        raise IngestError(f"{path}: cannot open PDF ({exc}); the file is corrupt or not a PDF.") from exc
+
+
+_SPACES = frozenset(" \t\r\n\x00\ufeff")
+
+
+class _FontNames:
+    """Base font names by font handle, looked up once per font (a few dozen per book)."""
+
+    def __init__(self) -> None:
+        import ctypes
+
+        self._names: dict[int, str] = {}
+        self._buf = ctypes.create_string_buffer(256)
+        self._ctypes = ctypes
+
+    def of(self, raw: Any, textpage: Any, index: int) -> str:
+        obj = raw.FPDFText_GetTextObject(textpage, index)
+        font = raw.FPDFTextObj_GetFont(obj) if obj else None
+        key = self._ctypes.cast(font, self._ctypes.c_void_p).value if font else None
+        if key is None:
+            return ""
+        if key not in self._names:
+            n = raw.FPDFFont_GetBaseFontName(font, self._buf, 256)
+            self._names[key] = self._buf.value.decode("utf-8", "replace") if n else ""
+        return self._names[key]
+
+
+def pdfium_words(textpage: Any, height: float, fonts: _FontNames | None = None) -> list[dict[str, Any]]:
+    """Words of one page from pypdfium2's character stream, shaped like pdfplumber's words.
+
+    A word ends at a space or line break (pdfium's own or generated), a gap wider than a quarter
+    em, a jump back, or a change of size (a superscript footnote mark: ``_rows_to_lines`` re-joins
+    touching pieces without a space). Boxes are pdfium's loose boxes
+    (font ascent to descent), so every glyph of a line shares one top. pdfium marks a line-end
+    hyphen as U+0002 (U+FFFE in a text range); it is read as "-" for the de-hyphenation downstream.
+    """
+    import pypdfium2.raw as raw
+
+    fonts = fonts or _FontNames()
+    tp = textpage.raw
+    rect = raw.FS_RECTF()
+    words: list[dict[str, Any]] = []
+    chars: list[str] = []
+    x0 = x1 = top = bottom = size = 0.0
+    bold_name = ""
+
+    def close() -> None:
+        if chars:
+            words.append({"text": "".join(chars), "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                          "size": round(size, 2), "fontname": bold_name})
+            chars.clear()
+
+    n_chars = raw.FPDFText_CountChars(tp)
+    text = textpage.get_text_range(0, n_chars) if n_chars > 0 else ""
+    if len(text) != n_chars:  # characters outside the BMP: read them one by one
+        text = "".join(chr(raw.FPDFText_GetUnicode(tp, k)) for k in range(n_chars))
+    get_box, get_size, get_weight = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize, raw.FPDFText_GetFontWeight
+    for k, ch in enumerate(text):  # the hot loop of PDF ingestion: two pdfium calls per glyph
+        if ch in _SPACES:
+            close()
+            continue
+        if ch in "\x02\ufffe":  # pdfium's line-end hyphen (U+0002 per char, U+FFFE in a text range)
+            ch = "-"
+        get_box(tp, k, rect)
+        c_size = get_size(tp, k)
+        c_top = height - rect.top
+        if chars and (
+            abs(c_size - size) > 0.01 or abs(c_top - top) > c_size * 0.3 or rect.left - x1 > c_size * 0.25
+            or rect.left < x0 - 0.5
+        ):
+            close()
+        if not chars:
+            # weight once per word: a bold run inside a word stays one word (a line's boldness is
+            # what headings need)
+            x0, x1, top, bottom, size = rect.left, rect.right, c_top, height - rect.bottom, c_size
+            weight = get_weight(tp, k)
+            if weight >= 550:
+                bold_name = "bold"
+            elif weight < 0:  # no weight in the font descriptor: read the name ("Times-Bold")
+                bold_name = fonts.of(raw, tp, k)
+            else:
+                bold_name = ""
+        elif rect.right > x1:
+            x1 = rect.right
+        chars.append(ch)
+    close()
+    return words
+
+
+def iter_pdfium_pages(path: Path) -> Iterator[PageText]:
+    """Pages one at a time, each freed before the next is read (memory stays flat on 600 pages)."""
+    doc = _open_pdfium(path)
+    fonts = _FontNames()
+    progress = Progress(f"reading {path.name}", len(doc))
+    try:
+        for number in range(1, len(doc) + 1):
+            try:
+                page = doc[number - 1]
+                width, height = page.get_size()
+                textpage = page.get_textpage()
+                words = pdfium_words(textpage, height, fonts)
+                textpage.close()
+                page.close()
+            except Exception as exc:
+                raise IngestError(f"{path}: failed reading page {number} ({type(exc).__name__}: {exc}); "
+                                  "the file may be corrupt.") from exc
+            words = remove_line_numbers(words)
+            yield PageText(number, float(width), float(height), page_lines(words, float(width), float(height)))
+            progress.update()
+    finally:
+        progress.close()
+        doc.close()
+
+
+def _plumber_pages(path: Path) -> list[PageText]:
     try:
         import pdfplumber
         from pdfminer.pdfdocument import PDFPasswordIncorrect
