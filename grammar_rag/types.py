@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-PassageKind = Literal["prose", "example", "table", "heading", "other"]
+PassageKind = Literal["prose", "example", "table", "heading", "other", "front_matter", "back_matter"]
+# title pages, contents, abbreviation lists / references, indexes: stored (the abbreviation list
+# helps gloss reading) but left out of retrieval unless asked for
+MATTER_KINDS: frozenset[str] = frozenset({"front_matter", "back_matter"})
 
 
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:

@@ -231,7 +231,7 @@ def test_reingest_recognised_by_content_before_parsing(tmp_path: Path, capsys: p
 
 
 def test_progress_lines_when_stderr_is_not_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
-    from grammar_rag.ingest.progress import Progress
+    from grammar_rag.progress import Progress
 
     with caplog.at_level(logging.INFO, logger="grammar_rag.progress"):
         progress = Progress("reading book.pdf", 30, every=0.0)  # pytest's stderr is no terminal

@@ -29,8 +29,9 @@ from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig,
 from grammar_rag.ingest.book_meta import guess_pdf_metadata, pdf_document_info
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.metadata import build_grammar, caller_names_language, source_name
-from grammar_rag.ingest.progress import Progress
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
+from grammar_rag.progress import Progress
+from grammar_rag.types import PassageKind
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +316,40 @@ def _assign_labels(pages: list[PageText], candidates: list[tuple[int, str]]) -> 
                 pages[idx].label = str(idx + offset)  # folio suppressed (chapter openings)
 
 
+# -- front and back matter ----------------------------------------------------------------------
+_BACK_HEADING = re.compile(
+    r"^(?:[A-Z]?\d*\s*)?(?:references|bibliography|works\s+cited|(?:literature|references)\s+cited|literature|"
+    r"indexes|indices|index|(?:name|subject|author|language|languages|general|topic|person)\s+index)$",
+    re.I,
+)
+_TOC_LINE = re.compile(r"(?:(?:\.\s*){3,}|\s)(?:\d{1,4}|[ivxlc]{1,7})$", re.I)
+
+
+def page_zones(pages: list[PageText], body_size: float) -> list[str]:
+    """"front", "body" or "back" per page.
+
+    Front matter: pages before the first arabic printed page label (title pages, contents,
+    abbreviations, preface carry roman folios or none), and contents-like pages (most lines end in
+    a page number) in the first fifth (at least 30 pages) of the book. Back matter: from the first page in the second
+    half that opens with a references/bibliography/index heading (larger or bold type) to the end.
+    """
+    n = len(pages)
+    zones = ["body"] * n
+    first_arabic = next((i for i, p in enumerate(pages) if p.label and p.label.isdigit()), None)
+    if first_arabic is not None and first_arabic <= 0.5 * n:
+        zones[:first_arabic] = ["front"] * first_arabic
+    for i, page in enumerate(pages[: max(n // 5, min(n, 30))]):
+        lines = [ln for ln in page.lines if len(ln.text) > 3]
+        if len(lines) >= 5 and sum(bool(_TOC_LINE.search(ln.text)) for ln in lines) >= 0.6 * len(lines):
+            zones[i] = "front"
+    for i in range(n // 2, n):
+        head = pages[i].lines[:3]
+        if any(_BACK_HEADING.match(ln.text.strip()) and (ln.size >= body_size + 1.0 or ln.bold) for ln in head):
+            zones[i:] = ["back"] * (n - i)
+            break
+    return zones
+
+
 # -- paragraphs --------------------------------------------------------------------------------
 def _ends_paragraph(prev: Line, col_right: float) -> bool:
     return prev.x1 < col_right - max(20.0, prev.size * 3) and bool(_TERMINAL.search(prev.text))
@@ -331,6 +366,7 @@ class _Builder:
         self.buf: list[str] = []
         self.start_label: str | None = None
         self.end_label: str | None = None
+        self.kind: PassageKind = "prose"
 
     def add_text(self, text: str) -> None:
         if not self.buf:
@@ -365,7 +401,7 @@ class _Builder:
         if self.buf:
             text = " ".join(self.buf).strip()
             if text:
-                self.units.append(Unit(text, self.start_label, self.end_label, self.sections.path))
+                self.units.append(Unit(text, self.start_label, self.end_label, self.sections.path, self.kind))
         self.buf = []
 
     @property
@@ -399,8 +435,13 @@ def build_units(pages: list[PageText]) -> list[Unit]:
     ]
     typical_gap = statistics.median(gaps) if gaps else body_size * 0.3
     b = _Builder(vocab, body_size)
-    for page in pages:
+    zones = page_zones(pages, body_size)
+    for page, zone in zip(pages, zones, strict=True):
         label = page.label or str(page.number)
+        kind: PassageKind = "front_matter" if zone == "front" else "back_matter" if zone == "back" else "prose"
+        if kind != b.kind:
+            b.flush()
+            b.kind = kind
         by_col: dict[int, list[Line]] = {}
         for ln in page.lines:
             by_col.setdefault(ln.column, []).append(ln)

@@ -1,4 +1,4 @@
-"""Progress for long reads: a tqdm bar on a terminal, a log line every few seconds elsewhere.
+"""Progress for long work (reading a book, embedding its passages): a tqdm bar on a terminal, a log line every few seconds elsewhere.
 
 A 650-page book takes tens of seconds; under nohup, CI or a notebook there is no terminal for a
 bar, and silence for a minute looks like a hang. Lines go to the ``grammar_rag.progress`` logger,
@@ -39,6 +39,12 @@ class Progress:
         if self._log and now - self.last >= self.every:
             self.last = now
             logger.info("%s: %d/%d %ss, %.0fs", self.desc, self.done, self.total, self.unit, now - self.started)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._bar is not None:
