@@ -23,6 +23,7 @@ from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, IngestedGrammar, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.language_guess import guess_language
+from grammar_rag.ingest.latex_bib import Citations, bib_files, load_bib
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
     read_arg,
@@ -181,8 +182,8 @@ class _State:
 class LatexConverter:
     """Walks the expanded source and emits units; one instance per document."""
 
-    def __init__(self) -> None:
-        self.r = InlineRenderer()
+    def __init__(self, citations: Citations | None = None) -> None:
+        self.r = InlineRenderer(citations=citations)
         self.state = _State()
         self.units: list[tuple[str, tuple[str, ...], PassageKind]] = []
 
@@ -217,7 +218,9 @@ class LatexConverter:
         number = ""
         if not starred and name != "addchap" and (st.numbered or level > 1):
             st.counters[level] += 1
-            for deeper in range(level + 1, len(st.counters)):
+            # as in LaTeX's book class, a \part does not restart chapter numbers: chapters run
+            # on across parts (1-4 in Part I, 5-9 in Part II)
+            for deeper in range(max(level + 1, 2), len(st.counters)):
                 st.counters[deeper] = 0
             if level == 1:
                 st.example_no = st.table_no = st.figure_no = 0
@@ -602,7 +605,11 @@ def ingest_latex(
     """A LaTeX grammar: a ``.tex`` file, a directory with ``main.tex``, or a folder of chapter files."""
     path = Path(path)
     source, root_file = _read_source(path)
-    units = LatexConverter().convert(source)
+    citations = Citations(load_bib(bib_files(root_file.parent)))
+    units = LatexConverter(citations).convert(source)
+    if citations.unknown:
+        logger.info("%s: %d cited keys not in the book's .bib files (shown as author-year from the key, "
+                    "else '(reference)')", path, len(citations.unknown))
     if not units:
         raise IngestError(f"{path}: no text found in the LaTeX source.")
     guessed = _metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata))

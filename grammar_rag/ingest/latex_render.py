@@ -12,6 +12,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
+from grammar_rag.ingest.latex_bib import Citations
+
 REF_OPEN, REF_CLOSE = "\x00ref:", "\x00"
 
 # Macros removed together with their (braced) arguments: index entries, layout, labels.
@@ -56,9 +58,19 @@ SYMBOLS: dict[str, str] = {
     "zlast": "", "z": "", "ea": "", "ex": "", "item": "\n• ", "tabularnewline": "\n",
     "mid": "|", "leftmark": "", "rightmark": "",
 }
+# reference commands: text printed before/after the referenced number (LaTeX, cleveref, LSP)
+REF_PREFIX = {
+    "ref": ("", ""), "eqref": ("(", ")"), "autoref": ("", ""), "cref": ("", ""), "Cref": ("", ""),
+    "pageref": ("", ""), "tabref": ("Table ", ""), "figref": ("Figure ", ""), "sectref": ("§", ""),
+    "Sectref": ("§", ""), "chapref": ("Chapter ", ""), "Chapref": ("Chapter ", ""), "partref": ("Part ", ""),
+    "appref": ("Appendix ", ""), "REF": ("(", ")"), "exref": ("(", ")"), "mapref": ("Map ", ""),
+    "fnref": ("note ", ""), "nameref": ("", ""),
+}
+EXAMPLE_POINTERS = {"Next": "(next example)", "NNext": "(the example after next)", "Last": "(previous example)",
+                    "LLast": "(the example before the previous one)"}
 CITE = {
     "cite", "citet", "citep", "citealt", "citealp", "textcite", "parencite", "citeauthor",
-    "citeyear", "citeyearpar", "autocite", "citetitle", "footcite",
+    "citeyear", "citeyearpar", "autocite", "citetitle", "footcite", "Citet", "Textcite", "Citealt",
 }
 ACCENTS = {
     "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
@@ -174,8 +186,14 @@ def read_command(s: str, i: int) -> tuple[str, int]:
 class InlineRenderer:
     """Render inline LaTeX to text; ``\\ref`` becomes a placeholder resolved after numbering."""
 
-    def __init__(self, cite: Callable[[list[str], str | None], str] | None = None) -> None:
+    def __init__(
+        self,
+        cite: Callable[[list[str], str | None], str] | None = None,
+        citations: Citations | None = None,
+    ) -> None:
         self._cite = cite or (lambda keys, note: "(" + "; ".join(keys) + (f": {note}" if note else "") + ")")
+        # with the book's bibliography, citations read author-year ("Smith & Jones (2001)")
+        self._citations = citations
 
     def render(self, s: str) -> str:
         out: list[str] = []
@@ -281,16 +299,19 @@ class InlineRenderer:
             arg, j = read_arg(s, j)
             out.append(arg)
             return j
-        if name in ("ref", "eqref", "autoref", "cref", "Cref", "tabref", "figref", "sectref", "pageref"):
+        if name in REF_PREFIX:
             arg, j = read_arg(s, j)
             if name == "pageref":
                 out.append("(ref)")
             else:
-                prefix = {"tabref": "Table ", "figref": "Figure ", "sectref": "§"}.get(name, "")
-                out.append(prefix + REF_OPEN + arg.strip() + REF_CLOSE)
+                prefix, suffix = REF_PREFIX[name]
+                out.append(prefix + REF_OPEN + arg.strip() + REF_CLOSE + suffix)
+            return j
+        if name in EXAMPLE_POINTERS:  # langsci-gb4e \Next, \Last: the neighbouring example
+            out.append(EXAMPLE_POINTERS[name])
             return j
         if name in CITE or name == "cites":
-            return self._citation(s, j, out, multi=name == "cites")
+            return self._citation(s, j, out, multi=name == "cites", command=name)
         if name == "footnote":
             _, j = read_optional(s, j)
             arg, j = read_arg(s, j)
@@ -325,7 +346,7 @@ class InlineRenderer:
             k = skip_spaces(s, k, newlines=False)
         return j
 
-    def _citation(self, s: str, j: int, out: list[str], multi: bool) -> int:
+    def _citation(self, s: str, j: int, out: list[str], multi: bool, command: str = "cite") -> int:
         notes: list[str] = []
         keys: list[str] = []
         while True:
@@ -344,7 +365,11 @@ class InlineRenderer:
                     break
             else:
                 break
-        out.append(self._cite(keys, "; ".join(n for n in notes if n) or None))
+        note = "; ".join(n for n in notes if n) or None
+        if self._citations is not None:
+            out.append(self._citations.render(command, keys, note))
+        else:
+            out.append(self._cite(keys, note))
         return j
 
 
