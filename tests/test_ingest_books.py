@@ -93,3 +93,26 @@ def test_matter_is_stored_but_not_retrieved_by_default(tmp_path: Path) -> None:
     with_matter = index.retrieve("basic constituent order of clauses", k=50, include_matter=True)
     assert any(sp.passage.kind == "front_matter" for sp in with_matter.passages)
     assert any(sp.passage.kind == "back_matter" for sp in with_matter.passages)
+
+
+def test_footnote_marks_do_not_stick_to_words(tmp_path: Path) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    path = tmp_path / "notes.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _width, height = A4
+    y = height - 100
+    for line in BODY:
+        c.setFont("Helvetica", 10)
+        c.drawString(72, y, line)
+        y -= 13
+    text = "Relative clauses with a gap are rare."
+    c.setFont("Helvetica", 10)
+    c.drawString(72, y, text)
+    c.setFont("Helvetica", 6)
+    c.drawString(72 + stringWidth(text, "Helvetica", 10) + 0.3, y + 4, "4")
+    c.showPage()
+    c.save()
+    (item,) = ingest_path(path)
+    joined = " ".join(p.text for p in item.passages)
+    assert "are rare." in joined and "rare.4" not in joined

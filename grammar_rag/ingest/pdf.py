@@ -96,6 +96,7 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
     out = []
     for row in rows:
         size = max(float(w.get("size") or 10) for w in row)
+        row = _without_note_marks(row, size)
         parts = [row[0]["text"]]
         for prev, w in itertools.pairwise(row):
             # words split only by a font/size change (a superscript, a bold morpheme) touch
@@ -113,6 +114,27 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
             )
         )
     return out
+
+
+def _without_note_marks(row: list[dict[str, Any]], size: float) -> list[dict[str, Any]]:
+    """Drop superscript footnote marks: "rare.⁴" reads "rare.", not "rare.4".
+
+    A mark is a run of digits in smaller type, touching the word before it and raised above the
+    line's baseline. The note itself stays where the page prints it.
+    """
+    base = max((float(w["bottom"]) for w in row if float(w.get("size") or 10) >= size - 0.1), default=0.0)
+    keep = [row[0]]
+    for prev, w in itertools.pairwise(row):
+        w_size = float(w.get("size") or 10)
+        if (
+            w["text"].replace(",", "").isdigit()
+            and w_size <= size * 0.8
+            and w["x0"] - prev["x1"] < size * 0.12
+            and float(w["bottom"]) < base - size * 0.15
+        ):
+            continue
+        keep.append(w)
+    return keep
 
 
 def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
