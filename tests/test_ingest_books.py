@@ -116,3 +116,20 @@ def test_footnote_marks_do_not_stick_to_words(tmp_path: Path) -> None:
     (item,) = ingest_path(path)
     joined = " ".join(p.text for p in item.passages)
     assert "are rare." in joined and "rare.4" not in joined
+
+
+def test_passage_stats_count_short_matter_and_kinds() -> None:
+    from grammar_rag.ingest.quality import passage_stats
+    from grammar_rag.types import Passage
+
+    def p(text: str, kind: str = "prose", section: tuple[str, ...] = ("1 Intro",)) -> Passage:
+        return Passage(grammar_id="g", passage_id=f"g:{len(text)}{kind}", text=text, page_start="3",
+                       section=section, kind=kind)  # type: ignore[arg-type]
+
+    stats = passage_stats([p("x" * 50), p("y" * 150), p("z" * 300, "example"), p("1 Intro . . . 3", "front_matter"),
+                           p("Smith 2001. Title.", "back_matter", ())])
+    assert stats["passages"] == 5 and stats["retrievable"] == 3
+    assert stats["short_share"] == round(1 / 3, 4)
+    assert (stats["front_matter"], stats["back_matter"]) == (1, 1)
+    assert stats["kinds"] == {"back_matter": 1, "example": 1, "front_matter": 1, "prose": 2}
+    assert stats["with_section"] == 1.0
