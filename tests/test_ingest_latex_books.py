@@ -13,6 +13,10 @@ MAIN = r"""\documentclass{langscibook}
 \title{A grammar of Kalamang}
 \author{Eline Visser}
 \begin{document}
+\frontmatter
+\chapter*{Abbreviations}
+\textsc{sg} singular, \textsc{pl} plural, \textsc{erg} ergative case marker in the glosses of this book.
+\mainmatter
 \part{Preliminaries}
 \chapter{Introduction}\label{chap:intro}
 Intro text about the language and its speakers on the island.
@@ -84,3 +88,10 @@ def test_bib_names_lose_their_tex() -> None:
     entries = parse_bib(r"@book{k2007, author = {Kratochv{\'\i}l, Frantisek}, year = {2007}}" "\n"
                         r"@book{m2010, author = {Mu\~{n}oz, Ana and {van der Berg}, Helma}, year = {2010}}")
     assert entries == {"k2007": ("Kratochvíl", "2007"), "m2010": ("Muñoz & van der Berg", "2010")}
+
+
+def test_front_matter_typed_and_body_not(tmp_path: Path) -> None:
+    (item,) = ingest_path(_book(tmp_path / "book"))
+    abbreviations = [p for p in item.passages if "ergative case marker" in p.text]
+    assert abbreviations and all(p.kind == "front_matter" for p in abbreviations)
+    assert all(p.kind != "front_matter" for p in item.passages if "basic order" in p.text)

@@ -159,6 +159,7 @@ def find_example_end(s: str, start: int) -> tuple[int, int]:
 class _State:
     counters: list[int] = field(default_factory=lambda: [0] * 8)
     appendix: bool = False
+    matter: str = "body"  # "front" after \\frontmatter, "back" after \\backmatter
     numbered: bool = True
     stack: list[tuple[int, str]] = field(default_factory=list)
     current_number: str = ""
@@ -191,6 +192,8 @@ class LatexConverter:
     def _emit(self, text: str, kind: PassageKind = "prose") -> None:
         text = text.strip()
         if text:
+            if self.state.matter != "body":  # preface, abbreviations / back matter: stored, not retrieved
+                kind = "front_matter" if self.state.matter == "front" else "back_matter"
             self.units.append((text, self.state.path, kind))
 
     def _label_here(self, s: str, value: str) -> None:
@@ -450,6 +453,7 @@ class LatexConverter:
             elif m.group("matter"):
                 which = m.group("matter")
                 self.state.numbered = which in ("mainmatter", "appendix")
+                self.state.matter = {"frontmatter": "front", "backmatter": "back"}.get(which, "body")
                 if which == "appendix":
                     self.state.appendix = True
                     self.state.counters[1] = 0
