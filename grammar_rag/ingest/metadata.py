@@ -52,8 +52,8 @@ def fill_language_codes(values: dict[str, object], source: object = "") -> None:
         values.setdefault("glottocode", found.glottocode)
         return
     name = str(values.get("language") or "")
-    if not name:
-        return
+    if not name or values.get("language_confidence") is not None:
+        return  # nothing to resolve, or a guess from the book already tried (and said so)
     guess = resolve_name(name, table)
     if guess.glottocode is None:
         logger.warning("%s: cannot fill in codes for language %r: %s; pass --meta glottocode=<code> "
