@@ -10,6 +10,8 @@ from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.latex_bib import Citations, parse_bib
 
 MAIN = r"""\documentclass{langscibook}
+\newcommand{\refsec}[1]{\sectref{#1}}
+\newcommand{\refexrange}[2]{(\ref{#1}\textendash\ref{#2})}
 \title{A grammar of Kalamang}
 \author{Eline Visser}
 \begin{document}
@@ -25,10 +27,15 @@ Intro text about the language and its speakers on the island.
 \section{Word order}\label{sec:wo}
 The basic order is SOV \citep[12]{visser2022} and \citet{smith2001}; compare \citealt{lee2010grammar}
 and \cite{mystery}. See \sectref{sec:wo}, \chapref{chap:intro}, example \REF{ex:one} and \Next.
+The book's own aliases resolve too: \refsec{sec:wo}, \refexrange{ex:one}{ex:two}, \xxref{ex:one}{ex:two}.
 \ea\label{ex:one}
 \gll ma sarat\\
 3SG eat\\
 \glt `she eats'
+\ex\label{ex:two}
+\gll ma nan\\
+3SG drink\\
+\glt `she drinks'
 \z
 \end{document}
 """
@@ -70,6 +77,7 @@ def test_refs_and_citations_resolved(tmp_path: Path) -> None:
     assert "(Visser 2022: 12)" in text and "Smith & Jones (2001)" in text and "Lee 2010" in text
     assert "§2.1" in text and "Chapter 1" in text and "example (1)" in text and "(next example)" in text
     assert "(reference)" in text  # a key in no .bib and not shaped like one
+    assert "aliases resolve too: §2.1, (1–2), (1–2)." in text
     assert not re.search(r"\b(?:sec|chap|ex|tab|fig):\w", text), text
     assert not re.search(r"visser2022|smith2001|lee2010grammar|mystery", text), text
 

@@ -30,6 +30,7 @@ from grammar_rag.ingest.latex_render import (
     read_command,
     read_group,
     read_optional,
+    reference_aliases,
     resolve_refs,
     strip_comments,
 )
@@ -183,8 +184,8 @@ class _State:
 class LatexConverter:
     """Walks the expanded source and emits units; one instance per document."""
 
-    def __init__(self, citations: Citations | None = None) -> None:
-        self.r = InlineRenderer(citations=citations)
+    def __init__(self, citations: Citations | None = None, ref_macros: dict[str, tuple[int, str]] | None = None) -> None:
+        self.r = InlineRenderer(citations=citations, ref_macros=ref_macros)
         self.state = _State()
         self.units: list[tuple[str, tuple[str, ...], PassageKind]] = []
 
@@ -610,7 +611,7 @@ def ingest_latex(
     path = Path(path)
     source, root_file = _read_source(path)
     citations = Citations(load_bib(bib_files(root_file.parent)))
-    units = LatexConverter(citations).convert(source)
+    units = LatexConverter(citations, reference_aliases(source)).convert(source)
     if citations.unknown:
         logger.info("%s: %d cited keys not in the book's .bib files (shown as author-year from the key, "
                     "else '(reference)')", path, len(citations.unknown))

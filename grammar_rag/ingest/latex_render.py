@@ -9,6 +9,7 @@ the text of their braced arguments: losing a word is worse than keeping a stray 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -190,10 +191,13 @@ class InlineRenderer:
         self,
         cite: Callable[[list[str], str | None], str] | None = None,
         citations: Citations | None = None,
+        ref_macros: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         self._cite = cite or (lambda keys, note: "(" + "; ".join(keys) + (f": {note}" if note else "") + ")")
         # with the book's bibliography, citations read author-year ("Smith & Jones (2001)")
         self._citations = citations
+        # the book's own aliases of reference commands (\refex{#1} -> (\ref{#1})): name -> (args, body)
+        self._ref_macros = ref_macros or {}
 
     def render(self, s: str) -> str:
         out: list[str] = []
@@ -299,6 +303,18 @@ class InlineRenderer:
             arg, j = read_arg(s, j)
             out.append(arg)
             return j
+        if name in self._ref_macros:
+            n_args, body = self._ref_macros[name]
+            for k in range(1, n_args + 1):
+                arg, j = read_arg(s, j)
+                body = body.replace(f"#{k}", arg)
+            out.append(self.render(body))
+            return j
+        if name == "xxref":  # langsci-gb4e: a range of examples
+            first, j = read_arg(s, j)
+            last, j = read_arg(s, j)
+            out.append("(" + REF_OPEN + first.strip() + REF_CLOSE + "–" + REF_OPEN + last.strip() + REF_CLOSE + ")")
+            return j
         if name in REF_PREFIX:
             arg, j = read_arg(s, j)
             if name == "pageref":
@@ -371,6 +387,20 @@ class InlineRenderer:
         else:
             out.append(self._cite(keys, note))
         return j
+
+
+_NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*(?:\[(\d)\])?\s*\{")
+
+
+def reference_aliases(source: str) -> dict[str, tuple[int, str]]:
+    """A book's own ``\\newcommand`` aliases of reference commands (``\\refex``, ``\\refsec`` ...):
+    name -> (number of arguments, body), so ``\\refsec{sec:x}`` resolves like ``\\sectref{sec:x}``."""
+    out: dict[str, tuple[int, str]] = {}
+    for m in _NEWCOMMAND.finditer(source):
+        body, _ = read_group(source, m.end() - 1)
+        if re.search(r"\\(?:" + "|".join(REF_PREFIX) + r"|xxref)\b", body) and m.group(1) not in REF_PREFIX:
+            out.setdefault(m.group(1), (int(m.group(2) or 0), body))
+    return out
 
 
 def resolve_refs(text: str, labels: dict[str, str]) -> str:
