@@ -19,7 +19,7 @@ EVERY_S = 5.0
 class Progress:
     """Counts work done; shows a bar on a terminal, else logs a line at most every ``every`` s."""
 
-    def __init__(self, desc: str, total: int, unit: str = "page", every: float = EVERY_S, min_total: int = 20):
+    def __init__(self, desc: str, total: int, unit: str = "page", every: float = EVERY_S, min_total: int = 20) -> None:
         self.desc, self.total, self.unit, self.every = desc, total, unit, every
         self.done = 0
         self.started = self.last = time.monotonic()

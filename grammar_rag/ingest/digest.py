@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 _CHUNK = 1 << 20
 
@@ -27,7 +28,7 @@ def source_digest(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _feed(h: hashlib._Hash, file: Path) -> None:
+def _feed(h: Any, file: Path) -> None:  # a hashlib hash object
     with file.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
