@@ -112,7 +112,7 @@ def extract_book(item: Any, args: argparse.Namespace, majorities: dict[str, str]
     with tempfile.TemporaryDirectory(prefix="books-bench-") as tmp:
         index = GrammarIndex.create(Path(tmp) / "idx", args.model)
         index.add_many([item])
-        rows = []
+        rows: list[dict[str, Any]] = []
         for feature, ref in features:
             pred = classify(grammar, feature, index=index, backend=args.backend)
             answered = not is_missing(pred)
