@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-PassageKind = Literal["prose", "example", "table", "heading", "other"]
+PassageKind = Literal["prose", "example", "table", "heading", "other", "front_matter", "back_matter"]
+# title pages, contents, abbreviation lists / references, indexes: stored (the abbreviation list
+# helps gloss reading) but left out of retrieval unless asked for
+MATTER_KINDS: frozenset[str] = frozenset({"front_matter", "back_matter"})
 
 
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:
@@ -33,6 +36,10 @@ class Grammar:
     source_path: str | None = None
     source_format: str | None = None  # "pdf" | "latex" | "text" | "markdown" | "paragraph-csv"
     license: str | None = None
+    # how sure the language fields are: 1.0 when the caller gave a code, a resolver's score for a
+    # name read from the title (< 0.8 means ingest warned and named the fix), None if unknown
+    language_confidence: float | None = None
+    source_sha256: str | None = None  # content hash of the source, to recognise a re-ingest before parsing
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -114,9 +114,9 @@ def test_sections_numbered_from_structure(book: Path) -> None:
 def test_macros_rendered(book: Path) -> None:
     [g] = ingest_path(book)
     intro = next(p for p in g.passages if p.text.startswith("Testish is spoken"))
-    assert intro.text == "Testish is spoken on one island. See §2.2 and (doe2020) on plurals."
+    assert intro.text == "Testish is spoken on one island. See §2.2 and Doe (2020) on plurals."
     speakers = next(p for p in g.passages if "130 speakers" in p.text)
-    assert "(smith1999: 12)" in speakers.text and "(Footnote: Counted in 2019.)" in speakers.text
+    assert "(Smith 1999: 12)" in speakers.text and "(Footnote: Counted in 2019.)" in speakers.text
     plural = next(p for p in g.passages if p.text.startswith("Plural is marked"))
     assert "enclitic =ot, glossed PL; negation uses =nin (NEG)" in plural.text
     assert "See example (1) and Table 2.1." in plural.text

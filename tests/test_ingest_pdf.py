@@ -237,6 +237,10 @@ def test_words_to_lines_ligatures_and_touching_words() -> None:
         {"text": "ﬁnite", "x0": 10.0, "x1": 30.0, "top": 5.0, "bottom": 15.0, "size": 10.0, "fontname": "X-Regu"},
         {"text": "verb", "x0": 33.0, "x1": 50.0, "top": 5.0, "bottom": 15.0, "size": 10.0, "fontname": "X-Regu"},
         {"text": "1", "x0": 50.2, "x1": 53.0, "top": 4.0, "bottom": 10.0, "size": 6.0, "fontname": "X-Regu"},
+        {"text": "s", "x0": 20.0, "x1": 23.0, "top": 20.0, "bottom": 30.0, "size": 10.0, "fontname": "X-Bold"},
+        {"text": "ing", "x0": 23.05, "x1": 33.0, "top": 20.0, "bottom": 30.0, "size": 10.0, "fontname": "X-Regu"},
     ]
-    [line] = _rows_to_lines([row], 0)
-    assert line.text == "finite verb1" and not line.bold
+    first, second = _rows_to_lines([row[:3], row[3:]], 0)
+    # the raised small "1" is a footnote mark (dropped, not "verb1"); a touching bold "s" joins its word
+    assert first.text == "finite verb" and not first.bold
+    assert second.text == "sing"

@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # progress lines of long reads (a whole book) show at the default level when stderr is no terminal
+    logging.getLogger("grammar_rag.progress").setLevel(min(level, logging.INFO))
     if not getattr(args, "func", None):
         parser.print_help()
         return 1

@@ -18,6 +18,7 @@ BENCHMARKS = {
     "prompts": ("benchmarks.prompt_build", "build every bench-rag prompt with a real tokenizer: memoised token budget vs plain"),
     "llm-latency": ("benchmarks.llm_latency", "seconds per prompt of an LLM backend: label likelihood vs generation"),
     "transfer": ("benchmarks.wals_transfer", "81A / GB107 on grammars outside their benchmark, scored against WALS (seen vs unseen)"),
+    "books": ("benchmarks.books_bench", "whole books (PDF + LaTeX): language, passage quality, time/RSS, WALS extraction"),
     "extract": ("benchmarks.extract_bench", "batch extraction: grammars x features wall time, RSS, CLDF validity, SIGKILL resume"),
 }
 

@@ -13,7 +13,7 @@ from grammar_rag.cli.options import add_data_dir
 from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.extract.inputs import load_inputs, write_json
 from grammar_rag.features.languages import LanguageResolver
-from grammar_rag.features.reference import wals_reference
+from grammar_rag.features.reference import explain_missing, wals_reference
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         predictions = store.predictions(config)
     grammars, features = load_inputs(results)
     report = compare_predictions(
-        predictions, grammars, features, wals_reference(args.data_dir), resolver=LanguageResolver(args.data_dir)
+        predictions, grammars, features, wals_reference(args.data_dir), resolver=LanguageResolver(args.data_dir),
+        explain=explain_missing(args.data_dir),
     )
     print(format_report(report, max_disagreements=args.show))
     payload = report.to_dict()

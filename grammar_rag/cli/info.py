@@ -23,8 +23,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     index = GrammarIndex.open(args.index, verify=args.verify)
     info = index.info()
     grammars: list[dict[str, Any]] = [
-        {"id": g.id, "language": g.language, "iso639_3": g.iso639_3, "passages": index.passage_count(g.id),
-         "title": g.title}
+        {"id": g.id, "language": g.language, "iso639_3": g.iso639_3, "glottocode": g.glottocode,
+         "language_confidence": g.language_confidence, "passages": index.passage_count(g.id), "title": g.title}
         for g in index.grammars()
     ]
     if args.json:
@@ -43,7 +43,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         print("verified   every file matches its sha256 in the manifest")
     if grammars:
         print()
-        print(f"{'grammar':<40} {'language':<20} {'iso':<4} {'passages':>8}")
+        print(f"{'grammar':<40} {'language':<20} {'iso':<4} {'glottocode':<10} {'passages':>8}")
         for g in grammars:
-            print(f"{g['id']:<40} {(g['language'] or '-')[:20]:<20} {(g['iso639_3'] or '-'):<4} {g['passages']:>8}")
+            # a guessed language below the confidence ingest trusts is marked "?" (ingest said how to fix it)
+            unsure = "?" if g["language_confidence"] is not None and g["language_confidence"] < 0.8 else ""
+            print(f"{g['id']:<40} {((g['language'] or '-')[:19] + unsure):<20} {(g['iso639_3'] or '-'):<4} "
+                  f"{(g['glottocode'] or '-'):<10} {g['passages']:>8}")
     return 0

@@ -16,6 +16,7 @@ from grammar_rag.cli.options import add_index, add_progress, wants_progress
 from grammar_rag.errors import GrammarRagError, IngestError
 from grammar_rag.index import GrammarIndex
 from grammar_rag.ingest import ChunkingConfig, ingest_path
+from grammar_rag.ingest.digest import source_digest
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,6 +68,13 @@ def _parse_meta(items: list[str]) -> dict[str, object] | None:
     return meta or None
 
 
+def _indexed_digests(index_dir: Path) -> dict[str, str]:
+    """``{source sha256: grammar id}`` of an existing index (empty when there is none yet)."""
+    if not (index_dir / "manifest.json").is_file():
+        return {}
+    return {g.source_sha256: g.id for g in GrammarIndex.open(index_dir).grammars() if g.source_sha256}
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     chunking = ChunkingConfig(mode=args.chunking, window_tokens=args.window_tokens,
                               overlap_tokens=args.overlap_tokens)
@@ -80,7 +88,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     batches: list[list[Any]] = []
     skipped_sources: list[tuple[Path, IngestError]] = []
     on_error = (lambda path, exc: skipped_sources.append((path, exc))) if args.keep_going else None
+    known = _indexed_digests(Path(args.index)) if not args.replace else {}
+    already = 0
     for raw in args.paths:
+        if known and (gid := known.get(source_digest(raw))):
+            # recognised by content before parsing: a 650-page PDF costs a hash, not a minute
+            if not args.skip_existing:
+                raise GrammarRagError(f"{raw}: already in index {args.index} as {gid} (same content); pass "
+                                      "--replace to re-index it or --skip-existing to skip it")
+            print(f"skipped {raw}: already indexed as {gid} (same content)", file=sys.stderr)
+            already += 1
+            continue
         items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
         if skipped_sources and skipped_sources[-1][0] == Path(raw):
             continue  # the source itself was unreadable: named with the others below
@@ -91,6 +109,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for path, error in skipped_sources:
         # ingesters name the file in their errors; name it here only when one did not
         print(f"skipped: {error}" if str(path) in str(error) else f"skipped {path}: {error}", file=sys.stderr)
+    if not batches and already and not skipped_sources:
+        print(f"nothing new to index: {already} source(s) already in {args.index}")
+        return 0
     if not batches:
         raise GrammarRagError("Nothing to index: the given paths yielded no grammars"
                               + (f" ({len(skipped_sources)} unreadable source(s) skipped)." if skipped_sources else "."))

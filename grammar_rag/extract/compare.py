@@ -14,7 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from grammar_rag.features.languages import LanguageInfo, LanguageResolver
-from grammar_rag.features.reference import ReferenceFn, is_missing, predicted_names, reference_names
+from grammar_rag.features.reference import (
+    ExplainFn,
+    ReferenceFn,
+    is_missing,
+    predicted_names,
+    reference_names,
+)
 from grammar_rag.types import Feature, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
@@ -80,10 +86,13 @@ class ComparisonReport:
     features: list[FeatureAgreement]
     disagreements: list[Disagreement]
     reference: str = "WALS"
+    # why some predictions have no reference ("no WALS reference for language X (glottocode ...)")
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "reference": self.reference,
+            "notes": list(self.notes),
             "features": [f.to_dict() for f in self.features],
             "disagreements": [d.to_dict() for d in self.disagreements],
         }
@@ -97,12 +106,15 @@ def compare_predictions(
     *,
     resolver: LanguageResolver | None = None,
     reference_name: str = "WALS",
+    explain: ExplainFn | None = None,
 ) -> ComparisonReport:
-    """Agreement per feature and every disagreement with its evidence."""
+    """Agreement per feature and every disagreement with its evidence; with ``explain``, a note per
+    grammar saying why some of its predictions had no reference value to compare with."""
     resolver = resolver or LanguageResolver()
     per_feature: dict[str, FeatureAgreement] = {}
     disagreements: list[Disagreement] = []
     infos: dict[str, LanguageInfo] = {}
+    unreferenced: dict[str, list[str]] = defaultdict(list)
     for pred in sorted(predictions, key=lambda p: (p.feature_id, p.grammar_id)):
         stats = per_feature.setdefault(pred.feature_id, FeatureAgreement(pred.feature_id))
         stats.n_predictions += 1
@@ -111,6 +123,7 @@ def compare_predictions(
         info = infos[pred.grammar_id]
         ref = reference_names(reference(info, pred.feature_id))
         if not ref:
+            unreferenced[pred.grammar_id].append(pred.feature_id)
             continue
         stats.n_with_reference += 1
         if is_missing(pred):
@@ -136,12 +149,16 @@ def compare_predictions(
             )
         )
     disagreements.sort(key=lambda d: (d.feature_id, -d.confidence, d.grammar_id))
-    return ComparisonReport(sorted(per_feature.values(), key=lambda f: f.feature_id), disagreements, reference_name)
+    notes = [f"{gid}: {explain(infos[gid], fids)}" for gid, fids in sorted(unreferenced.items())] if explain else []
+    return ComparisonReport(sorted(per_feature.values(), key=lambda f: f.feature_id), disagreements, reference_name,
+                            notes)
 
 
 def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
     """Plain-text table for the terminal."""
     lines = [f"Agreement with {report.reference} (abstentions excluded from 'compared'):"]
+    if report.notes:
+        lines[:0] = [*(f"note: {n}" for n in report.notes), ""]
     lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'compared':>10}{'agree':>8}{'rate':>8}"
                  f"{'majority':>10}")
     for f in report.features:

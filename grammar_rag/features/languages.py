@@ -64,6 +64,21 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", stripped)
 
 
+def _squash(text: str) -> str:
+    """The folded name without spaces, hyphens and apostrophes: books write "Rapa Nui" where
+    Glottolog writes "Rapanui", "Sanzhi-Dargwa" where it writes "Sanzhi"."""
+    return re.sub(r"[\s'’ʼ`-]+", "", _fold(text))
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """One languoid a name (or part of one) denotes, and how it matched."""
+
+    language: Language
+    how: str  # "exact" | "squashed" | "words"
+    ambiguity: int  # how many languoids share this reading of the name (1 = unambiguous)
+
+
 class LanguageTable:
     """Glottolog languages and dialects, indexed by Glottocode, ISO 639-3 and name."""
 
@@ -71,12 +86,15 @@ class LanguageTable:
         self._by_code: dict[str, Language] = {}
         self._by_iso: dict[str, Language] = {}
         self._by_name: dict[str, list[Language]] = {}
+        self._by_squashed: dict[str, list[Language]] = {}
         for lang in languages:
             self._by_code[lang.glottocode] = lang
             if lang.iso639_3 and (lang.iso639_3 not in self._by_iso or lang.level == "language"):
                 self._by_iso.setdefault(lang.iso639_3, lang)
             self._by_name.setdefault(_fold(lang.name), []).append(lang)
-        for matches in self._by_name.values():  # languages before dialects, then ISO-coded first
+            self._by_squashed.setdefault(_squash(lang.name), []).append(lang)
+        # languages before dialects, then ISO-coded first
+        for matches in (*self._by_name.values(), *self._by_squashed.values()):
             matches.sort(key=lambda lg: (lg.level != "language", lg.iso639_3 is None))
 
     def __len__(self) -> int:
@@ -128,6 +146,9 @@ class LanguageTable:
         matches = self._by_name.get(key)
         if matches:
             return matches[0]
+        squashed = self._by_squashed.get(_squash(query))
+        if squashed:  # "Rapa Nui" for Glottolog's "Rapanui"
+            return squashed[0]
         partial = self._word_matches(key)
         if len(partial) == 1:
             return partial[0]
@@ -141,6 +162,30 @@ class LanguageTable:
         raise UnknownLanguageError(
             f"Unknown language '{query}': not a Glottolog Glottocode, ISO 639-3 code or name.{hint}"
         )
+
+    def match_name(self, name: str) -> list[NameMatch]:
+        """Every languoid ``name`` denotes as a whole, best reading first; no partial guesses.
+
+        An exact (case/accent-insensitive) name beats the same name written with or without
+        spaces and hyphens ("Rapa Nui" -> Rapanui), which beats a language whose name holds
+        ``name`` as whole words ("Supyire" -> "Supyire Senoufo"). Callers deciding how sure a
+        guess is read ``ambiguity``: one languoid per reading is a safe match, several are not.
+        """
+        key = _fold(name)
+        if len(key) < 3:
+            return []
+        exact = self._by_name.get(key, [])
+        if exact:
+            return self._as_matches(exact, "exact")
+        squashed = self._by_squashed.get(_squash(name), [])
+        if squashed:
+            return self._as_matches(squashed, "squashed")
+        return self._as_matches(self._word_matches(key), "words")
+
+    def _as_matches(self, langs: list[Language], how: str) -> list[NameMatch]:
+        # a language and its own dialects of the same name are one reading, not an ambiguity
+        distinct = {self.language_of(lg).glottocode for lg in langs}
+        return [NameMatch(lg, how, len(distinct)) for lg in langs]
 
     def _word_matches(self, key: str) -> list[Language]:
         """Languages (not dialects) whose name contains ``key`` as whole words

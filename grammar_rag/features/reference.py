@@ -1,4 +1,4 @@
-"""Reference values (WALS) next to predictions: for display and comparison only.
+"""Reference values (WALS; Grambank where its values table is given) next to predictions: for display and comparison only.
 
 The app's agree/disagree badge, the API and ``grammar-rag compare`` all ask the same two questions
 of a prediction: did it answer at all (:func:`is_missing`), and does its answer name the same
@@ -11,15 +11,20 @@ never an input to one.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from grammar_rag.errors import GrammarRagError
-from grammar_rag.features.languages import LanguageInfo
-from grammar_rag.features.values import wals_value
+from grammar_rag.features.catalogue import get_catalogue
+from grammar_rag.features.cldf import find_datasets, resolve_data_root, table_path
+from grammar_rag.features.languages import LanguageInfo, get_languages
+from grammar_rag.features.values import get_wals_values, grambank_value, wals_value
 from grammar_rag.types import Feature, Prediction
 
 ReferenceFn = Callable[[LanguageInfo, str], Any]
+ExplainFn = Callable[[LanguageInfo, Sequence[str]], str]
 
 
 def is_missing(prediction: Prediction) -> bool:
@@ -51,8 +56,23 @@ def predicted_names(prediction: Prediction, feature: Feature | None) -> frozense
     return frozenset({prediction.value.strip().lower()})
 
 
+def _grambank_dir(data_dir: str | os.PathLike[str] | None) -> Path | None:
+    """A full Grambank CLDF (with values.csv) in the data dir, if there is one."""
+
+    try:
+        root = resolve_data_root(data_dir)
+        found = find_datasets(root) if root is not None else {}
+    except GrammarRagError:
+        return None
+    gb = found.get("grambank")
+    return gb if gb is not None and table_path(gb, "values.csv") is not None else None
+
+
 def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceFn:
-    """A reference lookup backed by :func:`grammar_rag.features.wals_value`."""
+    """A reference lookup: WALS (bundled) for WALS features, Grambank for Grambank features where the
+    data dir holds the full Grambank CLDF (values.csv)."""
+
+    grambank = _grambank_dir(data_dir)
 
     def lookup(info: LanguageInfo, feature_id: str) -> Any:
         for key in (info.glottocode, info.iso639_3, info.name):
@@ -60,6 +80,8 @@ def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceF
                 continue
             try:
                 value = wals_value(key, feature_id, data_dir=data_dir)
+                if value is None and grambank is not None:
+                    value = grambank_value(key, feature_id, grambank, data_dir=data_dir)
             except (GrammarRagError, KeyError, LookupError):
                 continue
             if value is not None:
@@ -67,3 +89,46 @@ def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceF
         return None
 
     return lookup
+
+
+def explain_missing(data_dir: str | os.PathLike[str] | None = None) -> ExplainFn:
+    """Why a language has no reference for some features, in words a user can act on."""
+
+    grambank = _grambank_dir(data_dir)
+
+    def explain(info: LanguageInfo, feature_ids: Sequence[str]) -> str:
+        codes = ", ".join(f"{k} {v}" for k, v in (("glottocode", info.glottocode), ("ISO", info.iso639_3)) if v)
+        who = f"language {info.name or '?'} ({codes or 'no glottocode'})"
+        if not info.glottocode and not info.iso639_3:
+            return (f"no reference for {who}: the grammar has no glottocode; re-ingest it with "
+                    "--meta glottocode=<code>")
+        databases: Counter[str] = Counter()
+        for fid in feature_ids:
+            try:
+                databases[get_catalogue(data_dir).get(fid).database] += 1
+            except GrammarRagError:
+                databases["unknown"] += 1
+        parts = []
+        if databases.get("WALS"):
+            try:
+                known = get_wals_values(data_dir).candidates(info.glottocode or info.iso639_3 or "",
+                                                             get_languages(data_dir))
+            except GrammarRagError:
+                known = []
+            if not known:
+                parts.append(f"no WALS reference for {who}: WALS does not code this language")
+            else:
+                names = ", ".join(sorted({f"{w.name} [{w.wals_code}]" for w in known}))
+                parts.append(f"WALS codes {who} as {names}, but not for {databases['WALS']} of these feature(s)")
+        if databases.get("Grambank"):
+            parts.append(
+                f"no Grambank reference for {who}: "
+                + ("Grambank does not code it for these features" if grambank is not None else
+                   "no Grambank values table (pass --data-dir with the full Grambank CLDF, values.csv)")
+            )
+        others = sum(n for db, n in databases.items() if db not in ("WALS", "Grambank"))
+        if others:
+            parts.append(f"{others} feature(s) from no reference database (composite or local)")
+        return "; ".join(parts) or f"no reference for {who}"
+
+    return explain

@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ import numpy as np
 
 from grammar_rag.config import DEFAULT_EMBEDDING_MODEL
 from grammar_rag.errors import GrammarRagError, IndexStoreError
+from grammar_rag.progress import Progress
 from grammar_rag.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 def _progress(total: int, show: bool, desc: str):  # tqdm is optional at call sites
+    if not show and not sys.stderr.isatty():  # no bar: a log line every few seconds on long runs
+        return Progress(desc, total, unit="passage", min_total=2000)
     from tqdm.auto import tqdm
 
     return tqdm(total=total, disable=not show, desc=desc, unit="passage")

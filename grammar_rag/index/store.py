@@ -47,7 +47,8 @@ from grammar_rag.index.report import index_info, num_passages, size_bytes, verif
 from grammar_rag.index.shards import Key, ShardCache
 from grammar_rag.index.tokenize import Tokenizer, TokenizerConfig
 from grammar_rag.index.transaction import Commit, IndexWriter
-from grammar_rag.types import Grammar, IngestedGrammar, Passage, ScoredPassage
+from grammar_rag.types import MATTER_KINDS, Grammar, IngestedGrammar, Passage, ScoredPassage
+
 
 Mode = Literal["bm25", "dense", "hybrid"]
 MODES = ("bm25", "dense", "hybrid")
@@ -362,8 +363,12 @@ class GrammarIndex:
         *,
         weights: Sequence[float] | None = None,
         depth: int | None = None,
+        include_matter: bool = False,
     ) -> RetrievalResults:
         """Rank passages for ``query`` over the whole index or within one grammar/language.
+
+        Front and back matter (contents, abbreviation lists, references, indexes; see
+        ``MATTER_KINDS``) are stored but ranked only with ``include_matter``.
 
         ``hybrid`` takes the top ``depth`` (default ``max(50, 5k)``) of BM25 and dense and fuses
         them with ``fusion`` (``weights`` = [bm25, dense], default equal). Scores are BM25 scores,
@@ -375,7 +380,10 @@ class GrammarIndex:
             raise IndexStoreError(f"Unknown fusion '{fusion}': choose one of {', '.join(FUSERS)}.")
         started = time.perf_counter()
         gid = self.get_grammar(grammar).id if grammar is not None else None
-        k = max(int(k), 0)
+        k = want = max(int(k), 0)
+        if not include_matter:  # over-fetch by the matter in scope, then drop it
+            k += sum(1 for g in ([gid] if gid else list(self._entries))
+                     for p in self.passages(g) if p.kind in MATTER_KINDS)
         if not self._entries or k == 0:
             ranked: list[tuple[Key, float]] = []
         elif mode == "bm25":
@@ -386,10 +394,13 @@ class GrammarIndex:
             pool = depth or max(50, 5 * k)
             lists = [self._bm25_keys(query, gid, pool), self._dense_keys(query, gid, pool)]
             ranked = FUSERS[fusion](lists, weights=weights)[:k]
+        if not include_matter:
+            ranked = [(key, score) for key, score in ranked if self.passages(key[0])[key[1]].kind not in MATTER_KINDS]
         passages = [
             ScoredPassage(passage=self.passages(g)[i], score=score, rank=rank)
-            for rank, ((g, i), score) in enumerate(ranked, start=1)
+            for rank, ((g, i), score) in enumerate(ranked[:want], start=1)
         ]
+        k = want
         return RetrievalResults(
             query=query, mode=mode, passages=passages, grammar_id=gid, k=k,
             fusion=fusion if mode == "hybrid" else None, elapsed_ms=(time.perf_counter() - started) * 1000.0,

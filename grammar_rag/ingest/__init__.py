@@ -12,12 +12,14 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text, passage_id
 from grammar_rag.ingest.detect import FILE_SUFFIXES, detect_format
+from grammar_rag.ingest.digest import source_digest
 from grammar_rag.types import IngestedGrammar
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,8 @@ def _ingest_source(
     ingester = INGESTERS.create(fmt)
     started = time.perf_counter()
     result = ingester(path, chunking=chunking, metadata=metadata)
+    if len(result) == 1 and not result[0].grammar.source_sha256:  # one book from this source
+        result = [IngestedGrammar(replace(result[0].grammar, source_sha256=source_digest(path)), result[0].passages)]
     logger.info(
         "ingested %s as %s: %d grammar(s), %d passages in %.2fs",
         path,

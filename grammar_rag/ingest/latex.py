@@ -22,16 +22,25 @@ from pathlib import Path
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
+from grammar_rag.ingest.language_guess import guess_language
+from grammar_rag.ingest.latex_bib import Citations, bib_files, load_bib
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
     read_arg,
     read_command,
     read_group,
     read_optional,
+    reference_aliases,
     resolve_refs,
     strip_comments,
 )
-from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.ingest.metadata import (
+    build_grammar,
+    caller_names_language,
+    derive_id,
+    language_fields,
+    source_name,
+)
 from grammar_rag.types import IngestedGrammar, PassageKind
 
 logger = logging.getLogger(__name__)
@@ -151,6 +160,7 @@ def find_example_end(s: str, start: int) -> tuple[int, int]:
 class _State:
     counters: list[int] = field(default_factory=lambda: [0] * 8)
     appendix: bool = False
+    matter: str = "body"  # "front" after \\frontmatter, "back" after \\backmatter
     numbered: bool = True
     stack: list[tuple[int, str]] = field(default_factory=list)
     current_number: str = ""
@@ -174,8 +184,8 @@ class _State:
 class LatexConverter:
     """Walks the expanded source and emits units; one instance per document."""
 
-    def __init__(self) -> None:
-        self.r = InlineRenderer()
+    def __init__(self, citations: Citations | None = None, ref_macros: dict[str, tuple[int, str]] | None = None) -> None:
+        self.r = InlineRenderer(citations=citations, ref_macros=ref_macros)
         self.state = _State()
         self.units: list[tuple[str, tuple[str, ...], PassageKind]] = []
 
@@ -183,6 +193,8 @@ class LatexConverter:
     def _emit(self, text: str, kind: PassageKind = "prose") -> None:
         text = text.strip()
         if text:
+            if self.state.matter != "body":  # preface, abbreviations / back matter: stored, not retrieved
+                kind = "front_matter" if self.state.matter == "front" else "back_matter"
             self.units.append((text, self.state.path, kind))
 
     def _label_here(self, s: str, value: str) -> None:
@@ -210,7 +222,9 @@ class LatexConverter:
         number = ""
         if not starred and name != "addchap" and (st.numbered or level > 1):
             st.counters[level] += 1
-            for deeper in range(level + 1, len(st.counters)):
+            # as in LaTeX's book class, a \part does not restart chapter numbers: chapters run
+            # on across parts (1-4 in Part I, 5-9 in Part II)
+            for deeper in range(max(level + 1, 2), len(st.counters)):
                 st.counters[deeper] = 0
             if level == 1:
                 st.example_no = st.table_no = st.figure_no = 0
@@ -440,6 +454,7 @@ class LatexConverter:
             elif m.group("matter"):
                 which = m.group("matter")
                 self.state.numbered = which in ("mainmatter", "appendix")
+                self.state.matter = {"frontmatter": "front", "backmatter": "back"}.get(which, "body")
                 if which == "appendix":
                     self.state.appendix = True
                     self.state.counters[1] = 0
@@ -520,19 +535,29 @@ def _split_top_level(s: str, sep: str) -> list[str]:
     return parts
 
 
-def _metadata_from_source(root_file: Path, source: str) -> dict[str, object]:
-    """Title/author from ``\\title``/``\\author``; year and licence from a README beside it."""
+def _metadata_from_source(root_file: Path, source: str, fallback_id: str, guess: bool = True) -> dict[str, object]:
+    """Title/author from ``\\title``/``\\booktitle``/``\\author``; year and licence from a README
+    beside it; the language from the titles (and any Glottocode the source states)."""
     r = InlineRenderer()
     guessed: dict[str, object] = {}
-    for key in ("title", "author"):
+    titles: list[str] = []
+    for key in ("title", "booktitle", "BackTitle", "subtitle", "author"):
         m = re.search(r"\\" + key + r"\s*(?:\[[^\]]*\])?\s*\{", source)
         if m:
             content, _ = read_group(source, m.end() - 1)
-            guessed[key] = " ".join(r.render(content).split())
+            value = " ".join(r.render(content).split())
+            if key == "author":
+                guessed["author"] = value
+            elif value:
+                titles.append(value)
+    if titles:
+        guessed["title"] = titles[0]
     readme = next((p for p in (root_file.parent / "README.md", root_file.parent / "README") if p.is_file()), None)
     if readme:
         text = readme.read_text(encoding="utf-8", errors="replace")
-        m = re.search(r"(?:Publication Date|Year)\s*:\s*(\d{4})", text)
+        m = re.search(r"(?:Publication Date|Year)\s*:\s*(\d{4})", text) or re.search(
+            r"Copyright\s*:?\s*(?:\(c\)|©)?\s*(\d{4})", text, re.I
+        )
         if m:
             guessed["year"] = int(m.group(1))
         low = text.lower()
@@ -544,18 +569,14 @@ def _metadata_from_source(root_file: Path, source: str) -> dict[str, object]:
             m = re.search(r"Authors?\s*:\s*(.+)", text)
             if m:
                 guessed["author"] = m.group(1).strip()
-    title = str(guessed.get("title") or "")
-    m = re.search(r"grammar of (?:the )?([A-Z][\w'’-]+)", title)
-    if m:
-        guessed["language"] = m.group(1)
-    author = str(guessed.get("author") or "")
-    surname = author.split(",")[0].split(" and ")[0].strip().split(" ")[-1] if author else ""
-    if surname and guessed.get("year"):
-        word = str(guessed.get("language") or "")
-        if not word:
-            words = [w for w in re.findall(r"[A-Za-z]+", title) if w.lower() not in {"a", "an", "the", "of"}]
-            word = words[0] if words else ""
-        guessed["id"] = slugify(f"{surname}{guessed['year']}{word}").replace("-", "")
+        if not titles:
+            m = re.match(r"#\s*(.+)", text)
+            if m and not m.group(1).strip().isdigit():
+                titles.append(m.group(1).strip())
+                guessed["title"] = titles[0]
+    if guess:
+        guessed.update(language_fields(guess_language(titles, source), root_file))
+    guessed["id"] = derive_id(guessed.get("author"), guessed.get("year"), guessed.get("language"), fallback_id)
     return guessed
 
 
@@ -589,11 +610,14 @@ def ingest_latex(
     """A LaTeX grammar: a ``.tex`` file, a directory with ``main.tex``, or a folder of chapter files."""
     path = Path(path)
     source, root_file = _read_source(path)
-    units = LatexConverter().convert(source)
+    citations = Citations(load_bib(bib_files(root_file.parent)))
+    units = LatexConverter(citations, reference_aliases(source)).convert(source)
+    if citations.unknown:
+        logger.info("%s: %d cited keys not in the book's .bib files (shown as author-year from the key, "
+                    "else '(reference)')", path, len(citations.unknown))
     if not units:
         raise IngestError(f"{path}: no text found in the LaTeX source.")
-    guessed = _metadata_from_source(root_file, source)
-    guessed.setdefault("id", slugify(path.stem if path.is_file() else path.name))
+    guessed = _metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata))
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="latex")
     passages = make_passages(grammar.id, units, chunking)
     logger.info("%s: %d passages (latex)", path, len(passages))

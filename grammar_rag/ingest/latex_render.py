@@ -9,8 +9,11 @@ the text of their braced arguments: losing a word is worse than keeping a stray 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
+
+from grammar_rag.ingest.latex_bib import Citations
 
 REF_OPEN, REF_CLOSE = "\x00ref:", "\x00"
 
@@ -56,9 +59,19 @@ SYMBOLS: dict[str, str] = {
     "zlast": "", "z": "", "ea": "", "ex": "", "item": "\n• ", "tabularnewline": "\n",
     "mid": "|", "leftmark": "", "rightmark": "",
 }
+# reference commands: text printed before/after the referenced number (LaTeX, cleveref, LSP)
+REF_PREFIX = {
+    "ref": ("", ""), "eqref": ("(", ")"), "autoref": ("", ""), "cref": ("", ""), "Cref": ("", ""),
+    "pageref": ("", ""), "tabref": ("Table ", ""), "figref": ("Figure ", ""), "sectref": ("§", ""),
+    "Sectref": ("§", ""), "chapref": ("Chapter ", ""), "Chapref": ("Chapter ", ""), "partref": ("Part ", ""),
+    "appref": ("Appendix ", ""), "REF": ("(", ")"), "exref": ("(", ")"), "mapref": ("Map ", ""),
+    "fnref": ("note ", ""), "nameref": ("", ""),
+}
+EXAMPLE_POINTERS = {"Next": "(next example)", "NNext": "(the example after next)", "Last": "(previous example)",
+                    "LLast": "(the example before the previous one)"}
 CITE = {
     "cite", "citet", "citep", "citealt", "citealp", "textcite", "parencite", "citeauthor",
-    "citeyear", "citeyearpar", "autocite", "citetitle", "footcite",
+    "citeyear", "citeyearpar", "autocite", "citetitle", "footcite", "Citet", "Textcite", "Citealt",
 }
 ACCENTS = {
     "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
@@ -174,8 +187,17 @@ def read_command(s: str, i: int) -> tuple[str, int]:
 class InlineRenderer:
     """Render inline LaTeX to text; ``\\ref`` becomes a placeholder resolved after numbering."""
 
-    def __init__(self, cite: Callable[[list[str], str | None], str] | None = None) -> None:
+    def __init__(
+        self,
+        cite: Callable[[list[str], str | None], str] | None = None,
+        citations: Citations | None = None,
+        ref_macros: dict[str, tuple[int, str]] | None = None,
+    ) -> None:
         self._cite = cite or (lambda keys, note: "(" + "; ".join(keys) + (f": {note}" if note else "") + ")")
+        # with the book's bibliography, citations read author-year ("Smith & Jones (2001)")
+        self._citations = citations
+        # the book's own aliases of reference commands (\refex{#1} -> (\ref{#1})): name -> (args, body)
+        self._ref_macros = ref_macros or {}
 
     def render(self, s: str) -> str:
         out: list[str] = []
@@ -281,16 +303,31 @@ class InlineRenderer:
             arg, j = read_arg(s, j)
             out.append(arg)
             return j
-        if name in ("ref", "eqref", "autoref", "cref", "Cref", "tabref", "figref", "sectref", "pageref"):
+        if name in self._ref_macros:
+            n_args, body = self._ref_macros[name]
+            for k in range(1, n_args + 1):
+                arg, j = read_arg(s, j)
+                body = body.replace(f"#{k}", arg)
+            out.append(self.render(body))
+            return j
+        if name == "xxref":  # langsci-gb4e: a range of examples
+            first, j = read_arg(s, j)
+            last, j = read_arg(s, j)
+            out.append("(" + REF_OPEN + first.strip() + REF_CLOSE + "–" + REF_OPEN + last.strip() + REF_CLOSE + ")")
+            return j
+        if name in REF_PREFIX:
             arg, j = read_arg(s, j)
             if name == "pageref":
                 out.append("(ref)")
             else:
-                prefix = {"tabref": "Table ", "figref": "Figure ", "sectref": "§"}.get(name, "")
-                out.append(prefix + REF_OPEN + arg.strip() + REF_CLOSE)
+                prefix, suffix = REF_PREFIX[name]
+                out.append(prefix + REF_OPEN + arg.strip() + REF_CLOSE + suffix)
+            return j
+        if name in EXAMPLE_POINTERS:  # langsci-gb4e \Next, \Last: the neighbouring example
+            out.append(EXAMPLE_POINTERS[name])
             return j
         if name in CITE or name == "cites":
-            return self._citation(s, j, out, multi=name == "cites")
+            return self._citation(s, j, out, multi=name == "cites", command=name)
         if name == "footnote":
             _, j = read_optional(s, j)
             arg, j = read_arg(s, j)
@@ -325,7 +362,7 @@ class InlineRenderer:
             k = skip_spaces(s, k, newlines=False)
         return j
 
-    def _citation(self, s: str, j: int, out: list[str], multi: bool) -> int:
+    def _citation(self, s: str, j: int, out: list[str], multi: bool, command: str = "cite") -> int:
         notes: list[str] = []
         keys: list[str] = []
         while True:
@@ -344,8 +381,26 @@ class InlineRenderer:
                     break
             else:
                 break
-        out.append(self._cite(keys, "; ".join(n for n in notes if n) or None))
+        note = "; ".join(n for n in notes if n) or None
+        if self._citations is not None:
+            out.append(self._citations.render(command, keys, note))
+        else:
+            out.append(self._cite(keys, note))
         return j
+
+
+_NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*(?:\[(\d)\])?\s*\{")
+
+
+def reference_aliases(source: str) -> dict[str, tuple[int, str]]:
+    """A book's own ``\\newcommand`` aliases of reference commands (``\\refex``, ``\\refsec`` ...):
+    name -> (number of arguments, body), so ``\\refsec{sec:x}`` resolves like ``\\sectref{sec:x}``."""
+    out: dict[str, tuple[int, str]] = {}
+    for m in _NEWCOMMAND.finditer(source):
+        body, _ = read_group(source, m.end() - 1)
+        if re.search(r"\\(?:" + "|".join(REF_PREFIX) + r"|xxref)\b", body) and m.group(1) not in REF_PREFIX:
+            out.setdefault(m.group(1), (int(m.group(2) or 0), body))
+    return out
 
 
 def resolve_refs(text: str, labels: dict[str, str]) -> str:

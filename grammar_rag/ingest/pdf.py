@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
+from grammar_rag.ingest.book_meta import guess_pdf_metadata, pdf_document_info
 from grammar_rag.ingest.chunking import Unit, make_passages
-from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.ingest.metadata import build_grammar, caller_names_language, source_name
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
-from grammar_rag.types import IngestedGrammar
+from grammar_rag.progress import Progress
+from grammar_rag.types import IngestedGrammar, PassageKind
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +96,7 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
     out = []
     for row in rows:
         size = max(float(w.get("size") or 10) for w in row)
+        row = _without_note_marks(row, size)
         parts = [row[0]["text"]]
         for prev, w in itertools.pairwise(row):
             # words split only by a font/size change (a superscript, a bold morpheme) touch
@@ -109,6 +114,27 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
             )
         )
     return out
+
+
+def _without_note_marks(row: list[dict[str, Any]], size: float) -> list[dict[str, Any]]:
+    """Drop superscript footnote marks: "rare.⁴" reads "rare.", not "rare.4".
+
+    A mark is a run of digits in smaller type, touching the word before it and raised above the
+    line's baseline. The note itself stays where the page prints it.
+    """
+    base = max((float(w["bottom"]) for w in row if float(w.get("size") or 10) >= size - 0.1), default=0.0)
+    keep = [row[0]]
+    for prev, w in itertools.pairwise(row):
+        w_size = float(w.get("size") or 10)
+        if (
+            w["text"].replace(",", "").isdigit()
+            and w_size <= size * 0.8
+            and w["x0"] - prev["x1"] < size * 0.12
+            and float(w["bottom"]) < base - size * 0.15
+        ):
+            continue
+        keep.append(w)
+    return keep
 
 
 def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -160,9 +186,21 @@ def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
     if span < width * 0.4:
         return None
     rows = _sorted_line_words(words)
-    spans = [[(w["x0"], w["x1"]) for w in row] for row in rows]
-    xs = [x_min + span * 0.3 + 1.0 * k for k in range(int(span * 0.4) + 1)]
-    scores = [sum(1 for row in spans if any(a < x < b for a, b in row)) for x in xs]
+    base = x_min + span * 0.3
+    n_pos = int(span * 0.4) + 1
+    xs = [base + 1.0 * k for k in range(n_pos)]
+    # rows straddling each position, per row as covered index ranges (a < base + k < b): linear in
+    # words, not positions x rows x words
+    scores = [0] * n_pos
+    for row in rows:
+        covered = bytearray(n_pos)
+        for w in row:
+            lo = max(0, math.floor(w["x0"] - base) + 1)
+            hi = min(n_pos, math.ceil(w["x1"] - base))
+            if lo < hi:
+                covered[lo:hi] = b"\x01" * (hi - lo)
+        if any(covered):
+            scores = [sc + c for sc, c in zip(scores, covered, strict=True)]
     best = min(scores)
     if best > 0.2 * len(rows):
         return None
@@ -300,6 +338,40 @@ def _assign_labels(pages: list[PageText], candidates: list[tuple[int, str]]) -> 
                 pages[idx].label = str(idx + offset)  # folio suppressed (chapter openings)
 
 
+# -- front and back matter ----------------------------------------------------------------------
+_BACK_HEADING = re.compile(
+    r"^(?:[A-Z]?\d*\s*)?(?:references|bibliography|works\s+cited|(?:literature|references)\s+cited|literature|"
+    r"indexes|indices|index|(?:name|subject|author|language|languages|general|topic|person)\s+index)$",
+    re.I,
+)
+_TOC_LINE = re.compile(r"(?:(?:\.\s*){3,}|\s)(?:\d{1,4}|[ivxlc]{1,7})$", re.I)
+
+
+def page_zones(pages: list[PageText], body_size: float) -> list[str]:
+    """"front", "body" or "back" per page.
+
+    Front matter: pages before the first arabic printed page label (title pages, contents,
+    abbreviations, preface carry roman folios or none), and contents-like pages (most lines end in
+    a page number) in the first fifth (at least 30 pages) of the book. Back matter: from the first page in the second
+    half that opens with a references/bibliography/index heading (larger or bold type) to the end.
+    """
+    n = len(pages)
+    zones = ["body"] * n
+    first_arabic = next((i for i, p in enumerate(pages) if p.label and p.label.isdigit()), None)
+    if first_arabic is not None and first_arabic <= 0.5 * n:
+        zones[:first_arabic] = ["front"] * first_arabic
+    for i, page in enumerate(pages[: max(n // 5, min(n, 30))]):
+        lines = [ln for ln in page.lines if len(ln.text) > 3]
+        if len(lines) >= 5 and sum(bool(_TOC_LINE.search(ln.text)) for ln in lines) >= 0.6 * len(lines):
+            zones[i] = "front"
+    for i in range(n // 2, n):
+        head = pages[i].lines[:3]
+        if any(_BACK_HEADING.match(ln.text.strip()) and (ln.size >= body_size + 1.0 or ln.bold) for ln in head):
+            zones[i:] = ["back"] * (n - i)
+            break
+    return zones
+
+
 # -- paragraphs --------------------------------------------------------------------------------
 def _ends_paragraph(prev: Line, col_right: float) -> bool:
     return prev.x1 < col_right - max(20.0, prev.size * 3) and bool(_TERMINAL.search(prev.text))
@@ -316,6 +388,7 @@ class _Builder:
         self.buf: list[str] = []
         self.start_label: str | None = None
         self.end_label: str | None = None
+        self.kind: PassageKind = "prose"
 
     def add_text(self, text: str) -> None:
         if not self.buf:
@@ -350,7 +423,7 @@ class _Builder:
         if self.buf:
             text = " ".join(self.buf).strip()
             if text:
-                self.units.append(Unit(text, self.start_label, self.end_label, self.sections.path))
+                self.units.append(Unit(text, self.start_label, self.end_label, self.sections.path, self.kind))
         self.buf = []
 
     @property
@@ -384,8 +457,13 @@ def build_units(pages: list[PageText]) -> list[Unit]:
     ]
     typical_gap = statistics.median(gaps) if gaps else body_size * 0.3
     b = _Builder(vocab, body_size)
-    for page in pages:
+    zones = page_zones(pages, body_size)
+    for page, zone in zip(pages, zones, strict=True):
         label = page.label or str(page.number)
+        kind: PassageKind = "front_matter" if zone == "front" else "back_matter" if zone == "back" else "prose"
+        if kind != b.kind:
+            b.flush()
+            b.kind = kind
         by_col: dict[int, list[Line]] = {}
         for ln in page.lines:
             by_col.setdefault(ln.column, []).append(ln)
@@ -426,8 +504,155 @@ def build_units(pages: list[PageText]) -> list[Unit]:
     return b.units
 
 
+def title_lines(pages: list[PageText]) -> list[str]:
+    """The largest-type text of each of the first pages (the title page's title), in order."""
+    out = []
+    for page in pages:
+        if not page.lines:
+            continue
+        top = max(ln.size for ln in page.lines)
+        text = " ".join(ln.text for ln in page.lines if ln.size >= top * 0.9)
+        if text and text not in out and len(text) < 200:
+            out.append(text)
+    return out
+
+
 # -- the ingester ------------------------------------------------------------------------------
 def extract_pages(path: Path) -> list[PageText]:
+    """Every page's lines in reading order: pypdfium2's text page (fast, little memory), or
+    pdfplumber where pypdfium2 is not installed."""
+    try:
+        import pypdfium2  # noqa: F401  (a pdfplumber dependency, so normally present)
+    except ImportError:  # pragma: no cover - pdfplumber without pypdfium2
+        return _plumber_pages(path)
+    return list(iter_pdfium_pages(path))
+
+
+def _open_pdfium(path: Path) -> Any:
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        text = str(exc).lower()
+        if "password" in text:
+            raise IngestError(f"{path}: PDF is encrypted (password protected); decrypt it first.") from exc
+        raise IngestError(f"{path}: cannot open PDF ({exc}); the file is corrupt or not a PDF.") from exc
+
+
+_SPACES = frozenset(" \t\r\n\x00\ufeff")
+
+
+class _FontNames:
+    """Base font names by font handle, looked up once per font (a few dozen per book)."""
+
+    def __init__(self) -> None:
+        import ctypes
+
+        self._names: dict[int, str] = {}
+        self._buf = ctypes.create_string_buffer(256)
+        self._ctypes = ctypes
+
+    def of(self, raw: Any, textpage: Any, index: int) -> str:
+        obj = raw.FPDFText_GetTextObject(textpage, index)
+        font = raw.FPDFTextObj_GetFont(obj) if obj else None
+        key = self._ctypes.cast(font, self._ctypes.c_void_p).value if font else None
+        if key is None:
+            return ""
+        if key not in self._names:
+            n = raw.FPDFFont_GetBaseFontName(font, self._buf, 256)
+            self._names[key] = self._buf.value.decode("utf-8", "replace") if n else ""
+        return self._names[key]
+
+
+def pdfium_words(textpage: Any, height: float, fonts: _FontNames | None = None) -> list[dict[str, Any]]:
+    """Words of one page from pypdfium2's character stream, shaped like pdfplumber's words.
+
+    A word ends at a space or line break (pdfium's own or generated), a gap wider than a quarter
+    em, a jump back, or a change of size (a superscript footnote mark: ``_rows_to_lines`` re-joins
+    touching pieces without a space). Boxes are pdfium's loose boxes
+    (font ascent to descent), so every glyph of a line shares one top. pdfium marks a line-end
+    hyphen as U+0002 (U+FFFE in a text range); it is read as "-" for the de-hyphenation downstream.
+    """
+    import pypdfium2.raw as raw
+
+    fonts = fonts or _FontNames()
+    tp = textpage.raw
+    rect = raw.FS_RECTF()
+    words: list[dict[str, Any]] = []
+    chars: list[str] = []
+    x0 = x1 = top = bottom = size = 0.0
+    bold_name = ""
+
+    def close() -> None:
+        if chars:
+            words.append({"text": "".join(chars), "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                          "size": round(size, 2), "fontname": bold_name})
+            chars.clear()
+
+    n_chars = raw.FPDFText_CountChars(tp)
+    text = textpage.get_text_range(0, n_chars) if n_chars > 0 else ""
+    if len(text) != n_chars:  # characters outside the BMP: read them one by one
+        text = "".join(chr(raw.FPDFText_GetUnicode(tp, k)) for k in range(n_chars))
+    get_box, get_size, get_weight = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize, raw.FPDFText_GetFontWeight
+    for k, ch in enumerate(text):  # the hot loop of PDF ingestion: two pdfium calls per glyph
+        if ch in _SPACES:
+            close()
+            continue
+        if ch in "\x02\ufffe":  # pdfium's line-end hyphen (U+0002 per char, U+FFFE in a text range)
+            ch = "-"
+        get_box(tp, k, rect)
+        c_size = get_size(tp, k)
+        c_top = height - rect.top
+        if chars and (
+            abs(c_size - size) > 0.01 or abs(c_top - top) > c_size * 0.3 or rect.left - x1 > c_size * 0.25
+            or rect.left < x0 - 0.5
+        ):
+            close()
+        if not chars:
+            # weight once per word: a bold run inside a word stays one word (a line's boldness is
+            # what headings need)
+            x0, x1, top, bottom, size = rect.left, rect.right, c_top, height - rect.bottom, c_size
+            weight = get_weight(tp, k)
+            if weight >= 550:
+                bold_name = "bold"
+            elif weight < 0:  # no weight in the font descriptor: read the name ("Times-Bold")
+                bold_name = fonts.of(raw, tp, k)
+            else:
+                bold_name = ""
+        elif rect.right > x1:
+            x1 = rect.right
+        chars.append(ch)
+    close()
+    return words
+
+
+def iter_pdfium_pages(path: Path) -> Iterator[PageText]:
+    """Pages one at a time, each freed before the next is read (memory stays flat on 600 pages)."""
+    doc = _open_pdfium(path)
+    fonts = _FontNames()
+    progress = Progress(f"reading {path.name}", len(doc))
+    try:
+        for number in range(1, len(doc) + 1):
+            try:
+                page = doc[number - 1]
+                width, height = page.get_size()
+                textpage = page.get_textpage()
+                words = pdfium_words(textpage, height, fonts)
+                textpage.close()
+                page.close()
+            except Exception as exc:
+                raise IngestError(f"{path}: failed reading page {number} ({type(exc).__name__}: {exc}); "
+                                  "the file may be corrupt.") from exc
+            words = remove_line_numbers(words)
+            yield PageText(number, float(width), float(height), page_lines(words, float(width), float(height)))
+            progress.update()
+    finally:
+        progress.close()
+        doc.close()
+
+
+def _plumber_pages(path: Path) -> list[PageText]:
     try:
         import pdfplumber
         from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -496,7 +721,11 @@ def ingest_pdf(
     units = build_units(pages)
     if not units:
         raise IngestError(f"{path}: no text left after removing running heads; needs OCR?")
-    grammar = build_grammar({"id": slugify(path.stem), "title": path.stem}, metadata, source_path=path, source_format="pdf")
+    guessed = guess_pdf_metadata(path, pdf_document_info(path), title_lines(pages[:5]),
+                                 "\n".join(ln.text for p in pages[: max(40, len(pages) // 4)] for ln in p.lines),
+                                 source_name(path), guess=not caller_names_language(metadata))
+    guessed.setdefault("title", path.stem)
+    grammar = build_grammar(guessed, metadata, source_path=path, source_format="pdf")
     passages = make_passages(grammar.id, units, chunking)
     logger.info("%s: %d pages, %d passages", path, len(pages), len(passages))
     return [IngestedGrammar(grammar, passages)]

@@ -15,7 +15,8 @@ from pathlib import Path
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
-from grammar_rag.ingest.metadata import build_grammar, slugify
+from grammar_rag.ingest.language_guess import guess_language
+from grammar_rag.ingest.metadata import build_grammar, caller_names_language, language_fields, slugify
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
 from grammar_rag.types import IngestedGrammar, PassageKind
 
@@ -109,12 +110,16 @@ def _ingest(path: Path, chunking: ChunkingConfig, metadata: dict[str, object] | 
     if not units:
         raise IngestError(f"{path}: no text found (empty file?).")
     title = ""
+    first_lines = [ln.strip() for ln in text[:5000].splitlines() if ln.strip()][:5]
     if fmt == "markdown":
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        atx = _ATX.match(first)
+        atx = _ATX.match(first_lines[0] if first_lines else "")
         title = atx.group(2).strip() if atx else ""
+    guessed: dict[str, object] = {"id": slugify(path.stem), "title": title or path.stem}
+    if not caller_names_language(metadata):
+        titles = [t for t in (title, *first_lines, path.stem.replace("_", " ")) if t and len(t) < 200]
+        guessed.update(language_fields(guess_language(titles, text[: len(text) // 4 + 20000]), path))
     grammar = build_grammar(
-        {"id": slugify(path.stem), "title": title or path.stem},
+        guessed,
         metadata,
         source_path=path,
         source_format=fmt,

@@ -1,0 +1,205 @@
+"""Whole-book benchmark: every book in a folder, from its PDF and its LaTeX sources, as a user brings it.
+
+Per book and format: the language resolved from the book alone (scored against ``metadata.json``
+where present, never an input), ingestion quality (passage lengths, share under 100 characters,
+examples/tables typed, front/back matter stored), ingest time beside plain pypdfium2 text extraction
+of the same PDF in the same run (the ratio is the figure that survives a loaded machine), and peak
+RSS. With ``--extract`` (default) the book is indexed and every catalogue WALS feature with a WALS
+value for the resolved language is classified model-free: coverage, precision when answering, and
+the WALS majority-value baseline on the same answered features; PDF and LaTeX runs of one book are
+compared for agreement. WALS values are read only to score, after prediction.
+
+    grammar-rag bench books --books ../shared/data/books --out benchmarks/results/books.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import bench_entry, write_report
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--books", required=True, help="folder of book folders (each: a PDF and/or latex/)")
+    parser.add_argument("--out", default="benchmarks/results/books.json", help="JSON report path")
+    parser.add_argument("--formats", default="pdf,latex", help="comma-separated: pdf, latex")
+    parser.add_argument("--extract", action=argparse.BooleanOptionalAction, default=True,
+                        help="index each book and classify its WALS features (default: on)")
+    parser.add_argument("--model", default=None, help="embedding model for the per-book index (default: the default)")
+    parser.add_argument("--backend", default="evidence", help="classifier backend (default: model-free evidence)")
+    parser.add_argument("--max-features", type=int, default=None, help="at most this many features per book")
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def plain_extraction_s(pdf: Path) -> float:
+    """Seconds for pypdfium2's plain text of every page: the anchor ingest time is reported against."""
+    import pypdfium2 as pdfium
+
+    started = time.perf_counter()
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+            page.close()
+    finally:
+        doc.close()
+    return time.perf_counter() - started
+
+
+def sources(book: Path, formats: list[str]) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    pdfs = sorted(book.glob("*.pdf"))
+    if "pdf" in formats and pdfs:
+        out["pdf"] = pdfs[0]
+    if "latex" in formats and (book / "latex").is_dir():
+        out["latex"] = book / "latex"
+    return out
+
+
+def wals_majorities() -> dict[str, str]:
+    """The commonest WALS value number per parameter, over all WALS languages."""
+    from grammar_rag.features.values import get_wals_values
+
+    counts: dict[str, Counter[str]] = {}
+    for lang in get_wals_values().languages:
+        for pid, number in lang.values.items():
+            counts.setdefault(pid, Counter())[number] += 1
+    return {pid: c.most_common(1)[0][0] for pid, c in counts.items()}
+
+
+def extract_book(item: Any, args: argparse.Namespace, majorities: dict[str, str]) -> dict[str, Any]:
+    """Index one ingested book and classify every WALS feature WALS codes for its language."""
+    from grammar_rag.errors import GrammarRagError
+    from grammar_rag.extract.cldf_export import is_missing
+    from grammar_rag.extract.compare import predicted_names, reference_names
+    from grammar_rag.features import get_catalogue, wals_value
+    from grammar_rag.index import GrammarIndex
+    from grammar_rag.pipeline import classify
+
+    grammar = item.grammar
+    key = grammar.glottocode or grammar.iso639_3 or grammar.language
+    features = []
+    for feature in get_catalogue().all("WALS"):
+        for k in filter(None, (grammar.glottocode, grammar.iso639_3)):
+            try:
+                ref = wals_value(k, feature)
+            except GrammarRagError:
+                ref = None
+            if ref is not None:
+                features.append((feature, ref))
+                break
+    if args.max_features:
+        features = features[: args.max_features]
+    if not features:
+        return {"features": 0, "note": f"no WALS value for language {grammar.language} ({key})"}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="books-bench-") as tmp:
+        index = GrammarIndex.create(Path(tmp) / "idx", args.model)
+        index.add_many([item])
+        rows: list[dict[str, Any]] = []
+        for feature, ref in features:
+            pred = classify(grammar, feature, index=index, backend=args.backend)
+            answered = not is_missing(pred)
+            ref_names = reference_names(ref) or frozenset()
+            majority = majorities.get(feature.id.removeprefix("WALS "))
+            majority_name = next((v.name.strip().lower() for v in feature.values
+                                  if v.code == f"{feature.id.removeprefix('WALS ')}-{majority}"), None)
+            rows.append({
+                "feature": feature.id, "predicted": pred.value if answered else None,
+                "reference": ", ".join(sorted(ref_names)),
+                "correct": answered and predicted_names(pred, feature) == ref_names,
+                "majority_correct": majority_name is not None and frozenset({majority_name}) == ref_names,
+            })
+    answered_rows = [r for r in rows if r["predicted"] is not None]
+    n_ans = len(answered_rows)
+    return {
+        "features": len(rows),
+        "answered": n_ans,
+        "coverage": round(n_ans / len(rows), 4),
+        "precision_when_answering": round(sum(r["correct"] for r in answered_rows) / n_ans, 4) if n_ans else None,
+        "micro_accuracy": round(sum(r["correct"] for r in rows) / len(rows), 4),
+        "majority_baseline_on_answered": (round(sum(r["majority_correct"] for r in answered_rows) / n_ans, 4)
+                                          if n_ans else None),
+        "majority_baseline_all": round(sum(r["majority_correct"] for r in rows) / len(rows), 4),
+        "seconds": round(time.perf_counter() - started, 1),
+        "rows": rows,
+    }
+
+
+def agreement(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Share of features both runs answered on which they gave the same value."""
+    pa = {r["feature"]: r["predicted"] for r in a.get("rows", []) if r["predicted"] is not None}
+    pb = {r["feature"]: r["predicted"] for r in b.get("rows", []) if r["predicted"] is not None}
+    both = sorted(pa.keys() & pb.keys())
+    same = sum(pa[f] == pb[f] for f in both)
+    return {"both_answered": len(both), "same": same, "agreement": round(same / len(both), 4) if both else None}
+
+
+def run(args: argparse.Namespace) -> int:
+    from grammar_rag.errors import GrammarRagError
+    from grammar_rag.ingest import ingest_path
+    from grammar_rag.ingest.quality import passage_stats
+
+    root = Path(args.books)
+    if not root.is_dir():
+        raise GrammarRagError(f"--books {root}: not a folder; pass a folder of book folders.")
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    majorities = wals_majorities() if args.extract else {}
+    books: dict[str, Any] = {}
+    for book in sorted(p for p in root.iterdir() if p.is_dir()):
+        meta_path = book / "metadata.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        runs: dict[str, Any] = {}
+        for fmt, src in sources(book, formats).items():
+            entry: dict[str, Any] = {"source": str(src)}
+            if fmt == "pdf":
+                entry["plain_extraction_s"] = round(plain_extraction_s(src), 2)
+            started = time.perf_counter()
+            [item] = ingest_path(src)
+            entry["ingest_s"] = round(time.perf_counter() - started, 1)
+            if fmt == "pdf" and entry["plain_extraction_s"]:
+                entry["ingest_to_plain_ratio"] = round(entry["ingest_s"] / entry["plain_extraction_s"], 1)
+            g = item.grammar
+            entry["grammar"] = {"id": g.id, "language": g.language, "glottocode": g.glottocode,
+                                "iso639_3": g.iso639_3, "language_confidence": g.language_confidence}
+            if meta.get("glottocode"):  # scoring only: never passed to ingest
+                entry["glottocode_correct"] = g.glottocode == meta["glottocode"]
+            entry["quality"] = passage_stats(item.passages)
+            if args.extract:
+                entry["extraction"] = extract_book(item, args, majorities)
+            entry["peak_rss_mb_so_far"] = _peak_rss_mb()
+            runs[fmt] = entry
+            log.info("%s %s: %s", book.name, fmt, json.dumps({k: v for k, v in entry.items() if k != "extraction"}))
+        if "pdf" in runs and "latex" in runs and args.extract:
+            runs["pdf_latex_agreement"] = agreement(runs["pdf"].get("extraction", {}),
+                                                    runs["latex"].get("extraction", {}))
+        books[book.name] = runs
+    report = {"books": books, "peak_rss_mb": _peak_rss_mb(), "formats": formats, "backend": args.backend,
+              "model": args.model}
+    write_report(Path(args.out), json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"wrote {args.out}: {len(books)} book(s)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return bench_entry(__doc__, add_arguments, run, argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,247 @@
+"""Which language a whole grammar describes, read from what the book says about itself.
+
+Books name their language in the title ("A grammar of Rapa Nui", "Kalamang: a grammar",
+"The Hatam language", "Grammaire du wolof"), in PDF/LaTeX metadata, and sometimes state its
+Glottocode in the text ("Glottocode: sanz1248"). :func:`guess_language` reads those, resolves the
+name against the bundled Glottolog table and says how sure it is, so ingest can tell the user when
+a guess needs ``--meta glottocode=...``. Nothing here knows any particular book: names are
+resolved only through Glottolog, and a name Glottolog does not know stays unresolved.
+
+Resolution prefers the whole name over a part of it ("Rapa Nui" is Rapanui, never "Rapa"), and a
+part only when nothing longer matches; a part is trusted more when the rest of the name agrees
+with its classification ("Sanzhi Dargwa": Sanzhi, a variety of Southwestern Dargwa).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from grammar_rag.features.languages import Language, LanguageTable, NameMatch
+
+logger = logging.getLogger(__name__)
+
+CONFIDENT = 0.8  # below this, ingest warns and names the fix
+
+_GRAMMAR_NOUN = (
+    r"(?:grammar|grammatical\s+(?:sketch|description|overview)|description|sketch|phonology|morphology|"
+    r"syntax|dictionary|introduction|outline)"
+)
+_TITLE_PATTERNS = (
+    # "A (descriptive/reference) grammar of (the) X"
+    re.compile(rf"\b{_GRAMMAR_NOUN}\s+of\s+(?:the\s+)?(?P<name>.+)", re.I),
+    # "Grammaire (descriptive) du/de la/de l'/des X"
+    re.compile(r"\bgrammaire\s+(?:[\w-]+\s+)?(?:du|de\s+la|de\s+l['’]|des|de|d['’])\s*(?:langue\s+)?(?P<name>.+)", re.I),
+    # "Gramática (descriptiva) del/de la/da X"
+    re.compile(r"\bgram[aá]tica\s+(?:[\w-]+\s+)?(?:del|de\s+la|de|da|do)\s+(?:(?:lengua|l[ií]ngua|idioma)\s+)?"
+               r"(?P<name>.+)", re.I),
+    # "Grammatik des/der X"
+    re.compile(r"\bgrammatik\s+(?:[\w-]+\s+)?(?:des|der|von)\s+(?P<name>.+)", re.I),
+    # "X: a (descriptive) grammar", "X – a grammar sketch"
+    re.compile(r"^(?P<name>[^:–—]+?)\s*[:–—]\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
+               r"(?:grammar|description|sketch)\b", re.I),
+    # "The X language(s)"
+    re.compile(r"\bthe\s+(?P<name>[^:;,.]+?)\s+languages?\b", re.I),
+    # "X grammar", "X reference grammar"
+    re.compile(r"^(?P<name>[^:;,.]+?)\s+(?:(?:reference|descriptive)\s+)?grammar\b", re.I),
+)
+# where a language name inside a title ends
+_NAME_END = re.compile(
+    r"\s*(?:[:;,.!?/\[]|\s[-–—]\s|\b(?:as\s+spoken|spoken|with|in\s+the|in|from|and\s+its|including|"
+    r"volume|vol)\b).*$",
+    re.I,
+)
+_TRAILING = re.compile(r"\s+(?:language|languages|dialect|dialects|langue|lengua|sprache)$", re.I)
+_PAREN = re.compile(r"\(([^()]+)\)")
+_STATED_ISO = re.compile(r"\bISO(?:[\s-]*639(?:-3)?)?(?:\s+code)?\s*[:=]?\s*\[?([a-z]{3})\b")
+_STATED_GLOTTOCODE = re.compile(r"glotto(?:code|log)\b[\s:=]*(?:code\s*)?[:=]?\s*\(?([a-z]{4}\d{4})\b", re.I)
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """A resolved (or unresolved) language with how sure the guess is and why."""
+
+    name: str  # the language as the source writes it
+    glottocode: str | None = None
+    iso639_3: str | None = None
+    resolved_name: str | None = None  # Glottolog's name for ``glottocode``
+    confidence: float = 0.0  # 0..1; >= CONFIDENT needs no confirmation
+    reason: str = ""
+
+    @property
+    def confident(self) -> bool:
+        return self.glottocode is not None and self.confidence >= CONFIDENT
+
+
+def names_from_title(title: str) -> list[str]:
+    """Candidate language names in a book title, most explicit pattern first."""
+    text = " ".join((title or "").replace("\\\\", " ").split())
+    out: list[str] = []
+    for pattern in _TITLE_PATTERNS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        raw = m.group("name")
+        parens = [p.strip() for p in _PAREN.findall(raw)]
+        name = _clean_name(_PAREN.sub(" ", raw))
+        for cand in (name, *(_clean_name(p) for p in parens)):
+            if cand and cand not in out and len(cand.split()) <= 6 and any(c.isalpha() for c in cand):
+                out.append(cand)
+    return out
+
+
+def _clean_name(raw: str) -> str:
+    name = _NAME_END.sub("", " ".join(raw.split())).strip(" \"'‘’“”")
+    name = re.sub(r"^(?:the|an?|la|le|les|el|der|die|das)(?:\s+|$)", "", name, flags=re.I)
+    return _TRAILING.sub("", name).strip()
+
+
+def stated_glottocodes(text: str, table: LanguageTable) -> list[str]:
+    """Glottocodes the text states as such ("Glottocode: sanz1248"), most often stated first."""
+    counts = Counter(c.lower() for c in _STATED_GLOTTOCODE.findall(text or ""))
+    return [code for code, _ in counts.most_common() if table.get(code) is not None]
+
+
+def stated_iso_codes(text: str, table: LanguageTable) -> list[str]:
+    """ISO 639-3 codes the text states as such ("ISO dar", "ISO 639-3: kgv"), most often first."""
+    counts = Counter(_STATED_ISO.findall(text or ""))
+    return [code for code, _ in counts.most_common() if table.by_iso(code) is not None]
+
+
+def with_stated_iso(guess: LanguageGuess, table: LanguageTable, stated_iso: Iterable[str]) -> LanguageGuess:
+    """Fill the ISO code of a variety Glottolog gives none (a dialect, a subgroup member) from a code
+    the book states, when that code's language is of the same family: "Sanzhi ... (ISO dar)"."""
+    lang = table.get(guess.glottocode or "")
+    if lang is None or guess.iso639_3:
+        return guess
+    for code in stated_iso:
+        other = table.by_iso(code)
+        if other is not None and other.family and other.family == lang.family:
+            return LanguageGuess(guess.name, guess.glottocode, code, guess.resolved_name, guess.confidence,
+                                 guess.reason + f"; ISO {code} as the book states")
+    return guess
+
+
+def resolve_name(name: str, table: LanguageTable, stated: Iterable[str] = ()) -> LanguageGuess:
+    """The languoid ``name`` denotes, with a confidence; see the module docstring for the order."""
+    stated = list(stated)
+    guess = _resolve_whole(name, table) or _resolve_parts(name, table)
+    if guess is None:
+        return _from_stated(name, table, stated) or LanguageGuess(
+            name, reason=f"Glottolog has no language named {name!r}"
+        )
+    lang = table.get(guess.glottocode or "")
+    if lang is not None and stated:
+        family = {lang.glottocode, table.language_of(lang).glottocode}
+        if any(code in family or _language_code(table, code) in family for code in stated):
+            return _guess(name, table, table.get(stated[0]) if stated[0] in family else lang, 0.98,
+                          guess.reason + "; the book states its Glottocode")
+        if guess.confidence < CONFIDENT:
+            better = _from_stated(name, table, stated)
+            if better is not None and better.confidence >= guess.confidence:
+                return better
+    return guess
+
+
+def _language_code(table: LanguageTable, code: str) -> str | None:
+    lang = table.get(code)
+    return table.language_of(lang).glottocode if lang else None
+
+
+def _guess(name: str, table: LanguageTable, lang: Language | None, confidence: float, reason: str) -> LanguageGuess:
+    if lang is None:
+        return LanguageGuess(name, reason=reason)
+    iso = lang.iso639_3 or table.language_of(lang).iso639_3
+    return LanguageGuess(name, lang.glottocode, iso, lang.name, round(confidence, 2), reason)
+
+
+def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
+    matches = table.match_name(name)
+    if not matches:
+        return None
+    top = matches[0]
+    base = {"exact": 0.95, "squashed": 0.9, "words": 0.7}[top.how]
+    confidence = base if top.ambiguity == 1 else min(base, 0.9) / top.ambiguity
+    reason = {"exact": "Glottolog name", "squashed": "Glottolog name written without spaces/hyphens",
+              "words": "the only Glottolog language whose name contains it"}[top.how]
+    if top.ambiguity > 1:
+        reason = f"one of {top.ambiguity} Glottolog languages named so"
+    return _guess(name, table, top.language, confidence, reason)
+
+
+def _resolve_parts(name: str, table: LanguageTable) -> LanguageGuess | None:
+    """The longest run of words that is a Glottolog name; corroborated by the remaining words."""
+    words = name.split()
+    for n in range(len(words) - 1, 0, -1):
+        found: list[tuple[NameMatch, list[str]]] = []
+        for i in range(len(words) - n + 1):
+            span = " ".join(words[i : i + n])
+            rest = words[:i] + words[i + n :]
+            for m in table.match_name(span):
+                if m.how != "words":
+                    found.append((m, rest))
+        if not found:
+            continue
+        distinct = {table.language_of(m.language).glottocode for m, _ in found}
+        corroborated = [(m, rest) for m, rest in found if _corroborates(rest, m.language, table)]
+        if corroborated:
+            pick, _ = corroborated[0]
+            ambiguity = len({table.language_of(m.language).glottocode for m, _ in corroborated})
+            confidence = 0.85 / ambiguity
+            reason = (f"part of the name is Glottolog's {pick.language.name}, and the rest of the name "
+                      "agrees with its classification")
+        else:
+            pick = found[0][0]
+            confidence = 0.6 / len(distinct)
+            reason = f"only part of the name matches Glottolog ({pick.language.name})"
+        return _guess(name, table, pick.language, confidence, reason)
+    return None
+
+
+def _corroborates(rest: list[str], lang: Language, table: LanguageTable) -> bool:
+    """Whether the words left over name the languoid's language or family ("Dargwa" for Sanzhi)."""
+    if not rest:
+        return False
+    context = " ".join(filter(None, (table.language_of(lang).name, lang.family or ""))).lower()
+    return all(re.search(r"\b" + re.escape(w.lower()) + r"\b", context) for w in rest if len(w) > 2)
+
+
+def _from_stated(name: str, table: LanguageTable, stated: list[str]) -> LanguageGuess | None:
+    if not stated:
+        return None
+    lang = table.get(stated[0])
+    confidence = 0.75 if len(stated) == 1 else 0.6
+    if lang is not None and name and any(w.lower() in lang.name.lower() for w in name.split() if len(w) > 2):
+        confidence = 0.9  # the stated code's name shares a word with the title's
+    return _guess(name, table, lang, confidence, "the Glottocode the book states")
+
+
+def guess_language(titles: Iterable[str], text: str = "", table: LanguageTable | None = None) -> LanguageGuess | None:
+    """The best guess from the titles (first that yields a name wins ties) and codes in ``text``.
+
+    The first confidently resolved name wins (titles and their patterns are tried most explicit
+    first), else the most confident of the rest. Returns None when no title names a language and
+    the text states no Glottocode.
+    """
+    if table is None:
+        from grammar_rag.features import get_languages
+
+        table = get_languages()
+    stated = stated_glottocodes(text, table)
+    best: LanguageGuess | None = None
+    for title in titles:
+        for name in names_from_title(title):
+            guess = resolve_name(name, table, stated)
+            if guess.confident:  # the most explicit confident reading: a later one is a subtitle or a place
+                return with_stated_iso(guess, table, stated_iso_codes(text, table))
+            if best is None or guess.confidence > best.confidence:
+                best = guess
+    if best is None and stated:
+        best = _from_stated("", table, stated)
+        if best is not None:
+            best = LanguageGuess(best.resolved_name or "", best.glottocode, best.iso639_3, best.resolved_name,
+                                 best.confidence, best.reason)
+    return with_stated_iso(best, table, stated_iso_codes(text, table)) if best is not None else None

@@ -1,0 +1,54 @@
+"""``grammar-rag bench books`` on a tiny folder of books made here (a LaTeX tree and a PDF)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grammar_rag.cli import main
+
+reportlab = pytest.importorskip("reportlab")
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.pdfgen import canvas  # noqa: E402
+
+SENTENCES = [
+    "The basic constituent order is verb subject object in main clauses of Rapa Nui.",
+    "Polar questions are marked by intonation only; there is no question particle.",
+]
+
+
+def _book(folder: Path) -> None:
+    latex = folder / "latex"
+    latex.mkdir(parents=True)
+    body = "\n\n".join(SENTENCES * 3)
+    (latex / "main.tex").write_text(
+        "\\documentclass{book}\\title{A grammar of Rapa Nui}\\author{Paulus Kieviet}\\begin{document}\n"
+        f"\\chapter{{Syntax}}\n{body}\n\\end{{document}}\n", encoding="utf-8")
+    c = canvas.Canvas(str(folder / "book.pdf"), pagesize=A4)
+    c.setTitle("A grammar of Rapa Nui")
+    c.setAuthor("Paulus Kieviet")
+    _w, height = A4
+    c.setFont("Helvetica", 9)
+    for k, line in enumerate(SENTENCES * 3):
+        c.drawString(60, height - 100 - 14 * k, line)
+    c.showPage()
+    c.save()
+    (folder / "metadata.json").write_text(json.dumps({"glottocode": "rapa1244"}), encoding="utf-8")
+
+
+def test_bench_books_writes_a_report(tmp_path: Path) -> None:
+    _book(tmp_path / "books" / "kieviet")
+    out = tmp_path / "books.json"
+    assert main(["bench", "books", "--books", str(tmp_path / "books"), "--out", str(out),
+                 "--model", "hashing-64", "--max-features", "5"]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    runs = report["books"]["kieviet"]
+    assert set(runs) == {"pdf", "latex", "pdf_latex_agreement"}
+    for fmt in ("pdf", "latex"):
+        assert runs[fmt]["glottocode_correct"] is True
+        assert runs[fmt]["quality"]["passages"] > 0
+        assert runs[fmt]["extraction"]["features"] == 5
+    assert runs["pdf"]["plain_extraction_s"] >= 0 and "ingest_to_plain_ratio" in runs["pdf"]
+    assert report["peak_rss_mb"] > 0

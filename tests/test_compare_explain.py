@@ -1,0 +1,70 @@
+"""``compare`` says why a grammar has no reference value, instead of a silent "compared 0"."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from grammar_rag.extract.languages import LanguageResolver
+
+from grammar_rag.extract.compare import compare_predictions, explain_missing, format_report, wals_reference
+from grammar_rag.features import get_catalogue
+from grammar_rag.types import Grammar, Prediction
+
+SHARED_GRAMBANK = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "grambank"
+
+
+def _pred(grammar_id: str, feature_id: str, value: str) -> Prediction:
+    return Prediction(grammar_id=grammar_id, feature_id=feature_id, value=value, confidence=0.9)
+
+
+def _compare(grammars: list[Grammar], preds: list[Prediction], data_dir: Path | None = None) -> tuple[str, list[str]]:
+    features = {p.feature_id: get_catalogue(data_dir).get(p.feature_id) for p in preds}
+    report = compare_predictions(preds, {g.id: g for g in grammars}, features, wals_reference(data_dir),
+                                 resolver=LanguageResolver(data_dir), explain=explain_missing(data_dir))
+    return format_report(report), report.notes
+
+
+def test_language_wals_does_not_code_is_named_with_its_glottocode() -> None:
+    sanzhi = Grammar(id="forker2020sanzhi", language="Sanzhi Dargwa", glottocode="sanz1248")
+    text, notes = _compare([sanzhi], [_pred("forker2020sanzhi", "WALS 81A", "SOV")])
+    assert notes == ["forker2020sanzhi: no WALS reference for language Sanzhi Dargwa (glottocode sanz1248): "
+                     "WALS does not code this language"]
+    assert "note: forker2020sanzhi: no WALS reference" in text
+
+
+def test_grammar_without_codes_is_told_how_to_fix_it() -> None:
+    unknown = Grammar(id="x2020zzz", language="Zzyzxian")
+    _, notes = _compare([unknown], [_pred("x2020zzz", "WALS 81A", "SOV")])
+    assert len(notes) == 1 and "--meta glottocode=" in notes[0]
+
+
+def test_coded_language_without_the_feature_and_grambank_without_values() -> None:
+    rapanui = Grammar(id="k2017rapanui", language="Rapa Nui", glottocode="rapa1244", iso639_3="rap")
+    preds = [_pred("k2017rapanui", "WALS 81A", "VSO"), _pred("k2017rapanui", "GB107", "yes")]
+    _, notes = _compare([rapanui], preds)
+    # 81A is coded for Rapanui, so only the Grambank feature lacks a reference
+    assert len(notes) == 1
+    assert "no Grambank reference" in notes[0] and "values.csv" in notes[0]
+
+
+def test_grambank_reference_where_the_data_dir_has_values(tmp_path: Path) -> None:
+    if not SHARED_GRAMBANK.is_dir():
+        pytest.skip("shared Grambank catalogue copy not available")
+    gb = tmp_path / "grambank"
+    gb.mkdir()
+    for name in ("parameters.csv", "codes.csv", "languages.csv"):
+        shutil.copy(SHARED_GRAMBANK / name, gb / name)
+    (gb / "values.csv").write_text(
+        "ID,Language_ID,Parameter_ID,Value,Code_ID\nrapa1244-GB107,rapa1244,GB107,1,GB107-1\n", encoding="utf-8"
+    )
+    rapanui = Grammar(id="k2017rapanui", language="Rapa Nui", glottocode="rapa1244", iso639_3="rap")
+    feature = get_catalogue(tmp_path).get("GB107")
+    yes = next(v.name for v in feature.values if v.code == "GB107-1")
+    report = compare_predictions([_pred("k2017rapanui", "GB107", yes)], {rapanui.id: rapanui}, {feature.id: feature},
+                                 wals_reference(tmp_path), resolver=LanguageResolver(tmp_path),
+                                 explain=explain_missing(tmp_path))
+    (stats,) = report.features
+    assert (stats.n_with_reference, stats.n_agree) == (1, 1)
+    assert report.notes == []

@@ -1,0 +1,242 @@
+"""Which language a whole book describes: titles, PDF/LaTeX metadata, Glottolog resolution, ids.
+
+Fixtures are made here (reportlab PDFs, a small LaTeX tree, text files); names are resolved
+against the bundled Glottolog table, so no ../shared data is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from grammar_rag.features.languages import load_bundled_languages
+from grammar_rag.ingest import ingest_path
+from grammar_rag.ingest.language_guess import guess_language, names_from_title, resolve_name
+from grammar_rag.ingest.metadata import derive_id, source_name
+
+TABLE = load_bundled_languages()
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("A grammar of Rapa Nui", "Rapa Nui"),
+        ("A descriptive grammar of the Kalamang language", "Kalamang"),
+        ("Kalamang: a grammar", "Kalamang"),
+        ("The Hatam language", "Hatam"),
+        ("Grammaire du wolof", "wolof"),
+        ("Grammaire de la langue bambara", "bambara"),
+        ("Gramática del yagua", "yagua"),
+        ("A grammar of Mauwake (Papua New Guinea)", "Mauwake"),
+        ("Yuracaré grammar", "Yuracaré"),
+    ],
+)
+def test_title_patterns_name_the_language(title: str, name: str) -> None:
+    assert names_from_title(title)[0] == name
+
+
+def test_title_without_a_language_names_none() -> None:
+    assert names_from_title("Proceedings of the workshop") == []
+    assert names_from_title("A grammar") == []
+
+
+def test_full_name_beats_a_prefix() -> None:
+    """Rapa Nui is Glottolog's Rapanui (rapa1244), never Mangaia-Old Rapa (rapa1245)."""
+    guess = resolve_name("Rapa Nui", TABLE)
+    assert (guess.glottocode, guess.iso639_3) == ("rapa1244", "rap")
+    assert guess.confident
+
+
+def test_variety_name_corroborated_by_its_language() -> None:
+    """"Sanzhi Dargwa": Sanzhi is a dialect of Southwestern Dargwa, and the rest of the name agrees."""
+    guess = resolve_name("Sanzhi Dargwa", TABLE)
+    assert guess.glottocode == "sanz1248"
+    assert guess.confident
+
+
+def test_unknown_name_stays_unresolved_with_a_reason() -> None:
+    guess = resolve_name("Zzyzxian Qwerty", TABLE)
+    assert guess.glottocode is None and guess.confidence == 0.0
+    assert "Zzyzxian Qwerty" in guess.reason
+
+
+def test_stated_glottocode_confirms_or_fills_in() -> None:
+    confirmed = guess_language(["A grammar of Sanzhi Dargwa"], "Sanzhi (Glottocode: sanz1248) belongs to ...", TABLE)
+    assert confirmed is not None and confirmed.glottocode == "sanz1248" and confirmed.confidence >= 0.95
+    only_text = guess_language(["Fieldnotes"], "The language (Glottocode: kara1499) is spoken ...", TABLE)
+    assert only_text is not None and only_text.glottocode == "kara1499"
+    assert guess_language(["Fieldnotes"], "no codes here", TABLE) is None
+
+
+def test_ids_from_author_year_language_not_folder_names(tmp_path: Path) -> None:
+    assert derive_id("Paulus Kieviet", 2017, "Rapa Nui", "src124") == "kieviet2017rapanui"
+    assert derive_id("Forker, Diana", 2020, "Sanzhi Dargwa", "src") == "forker2020sanzhi"
+    assert derive_id("", None, "Rapa Nui", "visser-2022") == "visser-2022"
+    folder = tmp_path / "kieviet2017" / "src124"
+    folder.mkdir(parents=True)
+    assert source_name(folder) == "kieviet2017"
+
+
+# -- sources ----------------------------------------------------------------------------------
+def _latex_tree(root: Path, title: str, author: str = "Diana Forker") -> Path:
+    root.mkdir(parents=True)
+    (root / "main.tex").write_text(
+        "\\documentclass{book}\n"
+        f"% \\title{{A grammar of Commented Out}}\n\\title{{{title}}}\n\\author{{{author}}}\n"
+        "\\begin{document}\n\\chapter{Introduction}\\label{chap:intro}\n"
+        "The language described here has a rich case system and verb-final order in main clauses.\n"
+        "\\end{document}\n",
+        encoding="utf-8",
+    )
+    (root / "README.md").write_text("# x\n- Publication Date: 2020\n", encoding="utf-8")
+    return root
+
+
+def test_latex_language_and_id_from_title(tmp_path: Path) -> None:
+    src = _latex_tree(tmp_path / "book" / "src124", "A grammar of Sanzhi Dargwa")
+    (grammar_item,) = ingest_path(src)
+    g = grammar_item.grammar
+    assert g.glottocode == "sanz1248"
+    assert g.id == "forker2020sanzhi"
+    assert g.language == "Sanzhi Dargwa"
+    assert g.language_confidence is not None and g.language_confidence >= 0.8
+
+
+def test_meta_language_alone_fills_codes_and_overrides_the_title(tmp_path: Path) -> None:
+    src = _latex_tree(tmp_path / "book", "A grammar of Sanzhi Dargwa")
+    (item,) = ingest_path(src, metadata={"language": "Rapa Nui"})
+    assert (item.grammar.language, item.grammar.iso639_3, item.grammar.glottocode) == ("Rapa Nui", "rap", "rapa1244")
+
+
+def test_unresolvable_language_is_named_with_the_fix(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    src = _latex_tree(tmp_path / "book", "A grammar of Zzyzxian Qwerty")
+    with caplog.at_level(logging.WARNING):
+        (item,) = ingest_path(src)
+    assert item.grammar.glottocode is None
+    assert item.grammar.language_confidence == 0.0
+    assert "--meta glottocode=" in caplog.text and "Zzyzxian Qwerty" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        ingest_path(src, metadata={"language": "Zzyzxian Qwerty"})
+    assert "cannot fill in codes" in caplog.text and "--meta glottocode=" in caplog.text
+
+
+def test_text_grammar_language_from_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "wolof.txt"
+    path.write_text("Grammaire du wolof\n\nLe wolof est une langue du Sénégal; l'ordre est SVO.\n", encoding="utf-8")
+    (item,) = ingest_path(path)
+    assert (item.grammar.glottocode, item.grammar.iso639_3) == ("nucl1347", "wol")
+
+
+@pytest.mark.parametrize("imprint", ["Kieviet, Paulus. 2017. A grammar of Rapa Nui. Berlin: Language Science Press.",
+                                     "Paulus Kieviet. 2017. A grammar of Rapa Nui (Studies 12)."])
+def test_pdf_language_author_year_from_metadata_and_imprint(tmp_path: Path, imprint: str) -> None:
+    pytest.importorskip("reportlab")
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "src124.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("A grammar of Rapa Nui")
+    c.setAuthor("Paulus Kieviet")
+    _width, height = A4
+    c.setFont("Helvetica-Bold", 24)
+    c.drawString(72, height - 200, "A grammar of Rapa Nui")
+    c.showPage()
+    c.setFont("Helvetica", 10)
+    c.drawString(72, height - 230, "1. Other, Author. 2009. A grammar of Kalamang.")
+    c.drawString(72, height - 200, imprint)
+    c.showPage()
+    c.setFont("Helvetica", 10)
+    for k in range(5):
+        c.drawString(72, height - 200 - 14 * k, "The basic constituent order is verb subject object in this language.")
+    c.showPage()
+    c.save()
+    (item,) = ingest_path(path)
+    g = item.grammar
+    assert (g.glottocode, g.iso639_3) == ("rapa1244", "rap")
+    assert g.id == "kieviet2017rapanui"
+    assert g.year == 2017
+
+
+def test_pdf_title_page_names_the_language_without_metadata(tmp_path: Path) -> None:
+    pytest.importorskip("reportlab")
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _width, height = A4
+    c.setFont("Helvetica-Bold", 24)
+    c.drawString(72, height - 200, "Kalamang: a grammar")
+    c.showPage()
+    c.setFont("Helvetica", 10)
+    c.drawString(72, height - 200, "Kalamang has verb-final order and a rich set of postpositions.")
+    c.showPage()
+    c.save()
+    (item,) = ingest_path(path)
+    assert item.grammar.glottocode == "kara1499"
+
+
+def test_stated_iso_fills_a_variety_without_one() -> None:
+    """Glottolog gives Sanzhi (a dialect) no ISO code; the book's "ISO dar" (same family) fills it."""
+    guess = guess_language(["A grammar of Sanzhi Dargwa"], "Sanzhi Dargwa (ISO dar; Glottocode sanz1248)", TABLE)
+    assert guess is not None and (guess.glottocode, guess.iso639_3) == ("sanz1248", "dar")
+    unrelated = guess_language(["A grammar of Sanzhi Dargwa"], "compare Kalamang (ISO kgv)", TABLE)
+    assert unrelated is not None and unrelated.iso639_3 is None
+
+
+def test_info_shows_the_resolved_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grammar_rag.cli import main
+
+    (tmp_path / "rapanui.md").write_text("# A grammar of Rapa Nui\n\nThe basic order is VSO.\n", encoding="utf-8")
+    (tmp_path / "mystery.md").write_text("# A grammar of Zzyzxian\n\nThe basic order is SOV.\n", encoding="utf-8")
+    index = tmp_path / "idx"
+    for name in ("rapanui.md", "mystery.md"):
+        assert main(["ingest", str(tmp_path / name), "--index", str(index), "--model", "hashing-64",
+                     "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["info", "--index", str(index)]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert "Rapa Nui" in rows["rapanui"] and "rapa1244" in rows["rapanui"] and "rap" in rows["rapanui"]
+    assert "Zzyzxian?" in rows["mystery"]
+
+
+def test_reingest_recognised_by_content_before_parsing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from grammar_rag.cli import main
+
+    book = tmp_path / "rapanui.md"
+    book.write_text("# A grammar of Rapa Nui\n\nThe basic order is VSO.\n", encoding="utf-8")
+    index = tmp_path / "idx"
+    assert main(["ingest", str(book), "--index", str(index), "--model", "hashing-64", "--no-progress"]) == 0
+    copy = tmp_path / "copy" / "same-book.md"
+    copy.parent.mkdir()
+    copy.write_bytes(book.read_bytes())
+    import grammar_rag.ingest as ingest_pkg
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed a source already in the index")
+
+    monkeypatch.setattr(ingest_pkg, "ingest_path", no_parsing)
+    capsys.readouterr()
+    assert main(["ingest", str(copy), "--index", str(index), "--model", "hashing-64", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "already in index" in err and "as rapanui" in err and "--replace" in err and len(err.splitlines()) == 1
+    assert main(["ingest", str(copy), "--index", str(index), "--model", "hashing-64", "--no-progress",
+                 "--skip-existing"]) == 0
+    assert "already indexed as rapanui" in capsys.readouterr().err
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    from grammar_rag.progress import Progress
+
+    with caplog.at_level(logging.INFO, logger="grammar_rag.progress"):
+        progress = Progress("reading book.pdf", 30, every=0.0)  # pytest's stderr is no terminal
+        for _ in range(30):
+            progress.update()
+        progress.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "grammar_rag.progress"]
+    assert len(lines) >= 30 and lines[0].startswith("reading book.pdf: 1/30 pages")
