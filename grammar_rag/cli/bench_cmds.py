@@ -19,6 +19,7 @@ BENCHMARKS = {
     "llm-latency": ("benchmarks.llm_latency", "seconds per prompt of an LLM backend: label likelihood vs generation"),
     "transfer": ("benchmarks.wals_transfer", "81A / GB107 on grammars outside their benchmark, scored against WALS (seen vs unseen)"),
     "extract": ("benchmarks.extract_bench", "batch extraction: grammars x features wall time, RSS, CLDF validity, SIGKILL resume"),
+    "scale": ("benchmarks.scale_bench", "extract --engine local vs ray at equal CPUs, faults, 10,000-book projection"),
 }
 
 

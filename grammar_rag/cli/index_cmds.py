@@ -48,6 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip unreadable sources (a corrupt PDF, a scan without text layer), index the rest, "
                         "list what was skipped and exit with status 1")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="parse books here, or in parallel on a Ray cluster (pip install 'grammar-rag[ray]'); "
+                        "the index is written by this process either way")
+    p.add_argument("--address", default=None,
+                   help="--engine ray: cluster to attach to (auto, HOST:PORT, ray://HOST:PORT); default: a private one")
+    p.add_argument("--workers", type=int, default=None, help="--engine ray: CPUs of a private cluster")
     p.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser(
@@ -87,7 +93,6 @@ def _parse_meta(items: list[str]) -> dict[str, object] | None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     try:
-        from grammar_rag.ingest import ingest_path
         from grammar_rag.ingest.base import ChunkingConfig
     except ImportError as exc:
         raise GrammarRagError(f"Ingestion is not available in this installation ({exc}).") from exc
@@ -105,14 +110,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     batches: list[list[Any]] = []
     skipped_sources: list[tuple[Path, IngestError]] = []
     on_error = (lambda path, exc: skipped_sources.append((path, exc))) if args.keep_going else None
-    for raw in args.paths:
-        items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
-        if skipped_sources and skipped_sources[-1][0] == Path(raw):
-            continue  # the source itself was unreadable: named with the others below
-        print(f"read {raw}: {len(items)} grammar(s), {sum(len(g.passages) for g in items)} passages",
-              file=sys.stderr)
-        if items:
-            batches.append(items)
+    reader = _source_reader(args, chunking, meta, on_error)
+    try:
+        for raw in args.paths:
+            _read_source(raw, reader, args, chunking, meta, on_error, batches, skipped_sources)
+    finally:
+        if hasattr(reader, "close"):
+            reader.close()
     for path, error in skipped_sources:
         # ingesters name the file in their errors; name it here only when one did not
         print(f"skipped: {error}" if str(path) in str(error) else f"skipped {path}: {error}", file=sys.stderr)
@@ -137,6 +141,32 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               "re-run with --skip-existing", file=sys.stderr)
         return 1
     return 0
+
+
+def _source_reader(args: argparse.Namespace, chunking: Any, meta: Any, on_error: Any) -> Any:
+    """None (read serially in :func:`_read_source`) or a reader with every book already sent to Ray."""
+    if args.engine != "ray":
+        return None
+    from grammar_rag.ingest.parallel import RayIngestReader
+
+    return RayIngestReader([Path(raw) for raw in args.paths], format=args.format, chunking=chunking, metadata=meta,
+                           on_error=on_error, workers=args.workers or 0, address=args.address)
+
+
+def _read_source(raw: str, reader: Any, args: argparse.Namespace, chunking: Any, meta: Any, on_error: Any,
+                 batches: list[list[Any]], skipped_sources: list[tuple[Path, IngestError]]) -> None:
+    from grammar_rag.ingest import ingest_path
+
+    if reader is not None:
+        items = reader(Path(raw))
+    else:
+        items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
+    if skipped_sources and skipped_sources[-1][0] == Path(raw):
+        return  # the source itself was unreadable: named with the others below
+    print(f"read {raw}: {len(items)} grammar(s), {sum(len(g.passages) for g in items)} passages",
+          file=sys.stderr)
+    if items:
+        batches.append(items)
 
 
 def _location(passage: Any) -> str:
