@@ -49,3 +49,14 @@ def test_one_raising_pair_fails_alone_and_the_rest_is_committed(tmp_path: Path) 
         assert summary.failed == 1 and summary.computed_now == 4
         assert summary.failures == [("g2", "81A", "ValueError: unreadable page in g2")]
         assert store.done_pairs(config) == {(f"g{i}", "81A") for i in (0, 1, 3, 4)}
+
+
+def test_ingest_engine_ray_without_ray_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    book = tmp_path / "book.txt"
+    book.write_text("1 Intro\n\nTestish is spoken on an island.\n", encoding="utf-8")
+    code = main(["ingest", str(book), "--index", str(tmp_path / "idx"), "--engine", "ray"])
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(RAY_INSTALL_HINT)
+    assert not (tmp_path / "idx").exists()
