@@ -275,5 +275,9 @@ def _fault_run(base: list[str], work: Path, reference: Path) -> dict[str, Any]:
     }
 
 
+def main(argv: list[str] | None = None) -> int:
+    return bench_main(__doc__, add_arguments, run, argv)
+
+
 if __name__ == "__main__":
-    raise SystemExit(bench_main(__doc__, add_arguments, run))
+    raise SystemExit(main())
