@@ -193,7 +193,6 @@ def run(args: argparse.Namespace) -> int:
         for w in (int(x) for x in args.workers.split(",")):
             local_out = work / f"local-{w}"
             local = _run(cli_command(*base, "--out", str(local_out), "--engine", "local", "--workers", str(w)))
-            cpu_before = _children_cpu_s()  # the cluster's processes are our children: all their CPU counts
             cluster, start_s = _start_cluster(w)
             try:
                 ray_out = work / f"ray-{w}"
@@ -201,7 +200,6 @@ def run(args: argparse.Namespace) -> int:
                                           "--address", cluster.address))
             finally:
                 cluster.shutdown()
-            ray_cpu_s = _children_cpu_s() - cpu_before
             pairs = json.loads((local_out / "run.json").read_text())["run"]["total"]
             local_elapsed, ray_elapsed = _runner_elapsed(local_out), _runner_elapsed(ray_out)
             identical = (local_out / "cldf" / "values.csv").read_bytes() == (ray_out / "cldf" / "values.csv").read_bytes()
@@ -210,9 +208,8 @@ def run(args: argparse.Namespace) -> int:
                 "local": {"wall_s": local["wall_s"], "runner_s": local_elapsed, "cpu_s": local["cpu_s"],
                           "pairs_per_s": round(pairs / local_elapsed, 3)},
                 "ray": {"wall_s": remote["wall_s"], "runner_s": ray_elapsed, "pairs_per_s": round(pairs / ray_elapsed, 3),
-                        "cluster_nodes": w, "cluster_start_s": round(start_s, 1), "driver_cpu_s": remote["cpu_s"],
-                        "cpu_s_incl_cluster_start_and_shutdown": round(ray_cpu_s, 2)},
-                "overhead_ratio_cpu": round(ray_cpu_s / local["cpu_s"], 3),
+                        "cluster_nodes": w, "cluster_start_s": round(start_s, 1), "driver_cpu_s": remote["cpu_s"]},
+                # (no CPU ratio: Ray's worker processes are never reaped by us, so rusage misses them)
                 "overhead_ratio_wall": round(remote["wall_s"] / local["wall_s"], 3),
                 "overhead_ratio_runner": round(ray_elapsed / local_elapsed, 3),
                 "values_csv_byte_identical": identical,
@@ -226,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
             report["faults"] = _fault_run(base, work, reference)
             write_json(Path(args.out), report)
         best = report["runs"][-1]
-        ray_overhead = max(best["overhead_ratio_runner"], best["overhead_ratio_cpu"])
+        ray_overhead = best["overhead_ratio_runner"]
         cpu_s_per_pair = best["local"]["cpu_s"] / best["pairs"]  # CPU time: independent of other users' load
         report["prompt_size"] = _prompt_tokens(index_dir, args.features)
         report["projection"] = _projection(args, cpu_s_per_pair, report["prompt_size"], ray_overhead)
@@ -234,7 +231,6 @@ def run(args: argparse.Namespace) -> int:
             "values_csv_identical_all": all(r["values_csv_byte_identical"] for r in report["runs"]),
             "overhead_at_most_15pct_all_runner": all(r["overhead_ratio_runner"] <= 1.15 for r in report["runs"]),
             "overhead_at_most_15pct_all_wall": all(r["overhead_ratio_wall"] <= 1.15 for r in report["runs"]),
-            "overhead_at_most_15pct_all_cpu": all(r["overhead_ratio_cpu"] <= 1.15 for r in report["runs"]),
         }
         write_json(Path(args.out), report)
         print(json.dumps({"runs": report["runs"], "faults": report.get("faults"),
