@@ -95,14 +95,35 @@ class PairWorker:
         ]
 
 
+def worker_env() -> dict[str, str]:
+    """Environment the driver passes to its workers so they compute exactly what it would.
+
+    ``PYTHONHASHSEED`` when the driver fixed it (tie orders in ranking code follow it), and, when
+    grammar-rag runs from a source checkout rather than an installed package, that checkout on
+    ``PYTHONPATH`` (it is on the shared path, like the index) so workers import the same code.
+    """
+    import grammar_rag
+
+    env: dict[str, str] = {}
+    if "PYTHONHASHSEED" in os.environ:
+        env["PYTHONHASHSEED"] = os.environ["PYTHONHASHSEED"]
+    root = Path(grammar_rag.__file__).resolve().parents[1]
+    if "site-packages" not in root.parts and "dist-packages" not in root.parts:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    return env
+
+
 def connect(ray: Any, address: str | None, num_cpus: int) -> bool:
     """Attach to ``address`` or start a private loopback-only Ray; True when we started it."""
     if ray.is_initialized():
         return False
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
+    env = worker_env()
+    if env:
+        quiet["runtime_env"] = {"env_vars": env}
     if address:
         if address.startswith("ray://"):
-            ray.init(address=address, logging_level=logging.WARNING)
+            ray.init(address=address, logging_level=logging.WARNING, runtime_env=quiet.get("runtime_env"))
         else:
             extra = {"_node_ip_address": "127.0.0.1"} if is_loopback(address) else {}
             ray.init(address=address, **quiet, **extra)
