@@ -18,6 +18,7 @@ fi
 echo "install: torch (CPU build) ..."
 .venv/bin/pip install -q "torch==2.13.0"
 echo "install: grammar-rag and extras (llama-cpp-python compiles from source the first time: a few minutes) ..."
-.venv/bin/pip install -q -e ".[dev,app,llamacpp]"
+# ray: the optional cluster engine, installed here so CI runs its tests (they skip without it)
+.venv/bin/pip install -q -e ".[dev,app,llamacpp,ray]"
 echo "$want" > "$stamp"
 echo "install: done"

@@ -20,6 +20,7 @@ BENCHMARKS = {
     "transfer": ("benchmarks.wals_transfer", "81A / GB107 on grammars outside their benchmark, scored against WALS (seen vs unseen)"),
     "books": ("benchmarks.books_bench", "whole books (PDF + LaTeX): language, passage quality, time/RSS, WALS extraction"),
     "extract": ("benchmarks.extract_bench", "batch extraction: grammars x features wall time, RSS, CLDF validity, SIGKILL resume"),
+    "scale": ("benchmarks.scale_bench", "extract --engine local vs ray at equal CPUs, faults, 10,000-book projection"),
 }
 
 

@@ -21,13 +21,9 @@ from grammar_rag.cli.options import (
     add_progress,
     add_retrieval_mode,
 )
+from grammar_rag.extract.engines import EngineSpec, make_engine, require_ray
 from grammar_rag.extract.inputs import open_index, save_inputs, select_features, select_grammars, write_json
-from grammar_rag.extract.predictors import (
-    PipelinePredictor,
-    ProcessPoolPredictor,
-    default_parallelism,
-    make_retrieval_config,
-)
+from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
 from grammar_rag.extract.runner import run_extraction
 from grammar_rag.extract.store import STORE_FILENAME, ResultStore
 
@@ -64,8 +60,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--k", type=int, default=None, help="passages handed to the classifier")
     ex.add_argument("--batch-size", type=int, default=None, help="pairs per classifier call (default per backend)")
     ex.add_argument("--concurrency", type=int, default=None, help="calls in flight (default per backend)")
-    ex.add_argument("--workers", type=int, default=1,
-                    help="worker processes for CPU-bound backends such as evidence (default 1)")
+    ex.add_argument("--workers", type=int, default=None,
+                    help="local: worker processes for CPU-bound backends such as evidence (default 1); "
+                         "ray: actors (default: one per cluster CPU, or per GPU with --backend vllm)")
+    ex.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="where pairs run: this machine, or a Ray cluster (pip install 'grammar-rag[ray]')")
+    ex.add_argument("--address", default=None,
+                    help="--engine ray: cluster to attach to (auto, HOST:PORT or ray://HOST:PORT; default: "
+                         "start a private one on 127.0.0.1); the index must be at the same path on every node")
+    ex.add_argument("--max-in-flight", type=int, default=None,
+                    help="--engine ray: calls in flight across the cluster (e.g. requests to --backend openai)")
     ex.add_argument("--no-export", action="store_true", help="only fill the store; skip the CLDF/CSV export")
     add_progress(ex, "progress bar")
     add_data_dir(ex, help="data directory (catalogue, Glottolog) if not bundled")
@@ -73,6 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        require_ray(args.address)  # before loading anything: say how to install it, in one line
     out = Path(args.out)
     index = open_index(args.index)
     grammars = select_grammars(index, args.grammars)
@@ -82,27 +88,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
     )
     config = local.run_config
     batch, concurrency = default_parallelism(args.backend)
-    predictor: PipelinePredictor | ProcessPoolPredictor = local
-    if args.workers > 1:
-        predictor = ProcessPoolPredictor(local, str(args.index), args.workers)
-        concurrency = args.workers
+    spec = EngineSpec(
+        engine=args.engine, index_dir=str(args.index), backend=args.backend, retrieval=local.retrieval,
+        prompt_version=local.prompt_version, workers=args.workers or (0 if args.engine == "ray" else 1),
+        address=args.address, max_in_flight=args.max_in_flight,
+    )
     save_inputs(out, grammars, features)
     print(f"run configuration: {config.describe()}", flush=True)
-    with ResultStore(out / STORE_FILENAME) as store:
-        try:
-            summary = run_extraction(
-                store,
-                config,
-                grammars,
-                features,
-                predictor,
-                batch_size=args.batch_size or batch,
-                concurrency=args.concurrency or concurrency,
-                progress=args.progress,
-            )
-        finally:
-            if isinstance(predictor, ProcessPoolPredictor):
-                predictor.close()
+    with ResultStore(out / STORE_FILENAME) as store, make_engine(spec, local, concurrency) as engine:
+        summary = run_extraction(
+            store,
+            config,
+            grammars,
+            features,
+            engine,
+            batch_size=args.batch_size or batch,
+            concurrency=args.concurrency or engine.concurrency,
+            progress=args.progress,
+        )
         print(
             f"pairs: {summary.total}, done before: {summary.done_before}, computed now: {summary.computed_now}, "
             f"failed: {summary.failed} ({summary.elapsed_s:.1f} s)",

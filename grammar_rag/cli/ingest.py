@@ -17,6 +17,7 @@ from grammar_rag.errors import GrammarRagError, IngestError
 from grammar_rag.index import GrammarIndex
 from grammar_rag.ingest import ChunkingConfig, ingest_path
 from grammar_rag.ingest.digest import source_digest
+from grammar_rag.ingest.parallel import RayIngestReader
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip unreadable sources (a corrupt PDF, a scan without text layer), index the rest, "
                         "list what was skipped and exit with status 1")
     add_progress(p)
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="parse books here, or in parallel on a Ray cluster (pip install 'grammar-rag[ray]'); "
+                        "the index is written by this process either way")
+    p.add_argument("--address", default=None,
+                   help="--engine ray: cluster to attach to (auto, HOST:PORT, ray://HOST:PORT); default: a private one")
+    p.add_argument("--workers", type=int, default=None, help="--engine ray: CPUs of a private cluster")
     p.set_defaults(func=cmd_ingest)
 
 
@@ -90,6 +97,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     on_error = (lambda path, exc: skipped_sources.append((path, exc))) if args.keep_going else None
     known = _indexed_digests(Path(args.index)) if not args.replace else {}
     already = 0
+    fresh = []
     for raw in args.paths:
         if known and (gid := known.get(source_digest(raw))):
             # recognised by content before parsing: a 650-page PDF costs a hash, not a minute
@@ -99,13 +107,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"skipped {raw}: already indexed as {gid} (same content)", file=sys.stderr)
             already += 1
             continue
-        items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
-        if skipped_sources and skipped_sources[-1][0] == Path(raw):
-            continue  # the source itself was unreadable: named with the others below
-        print(f"read {raw}: {len(items)} grammar(s), {sum(len(g.passages) for g in items)} passages",
-              file=sys.stderr)
-        if items:
-            batches.append(items)
+        fresh.append(raw)
+    reader = _source_reader(args, fresh, chunking, meta, on_error)
+    try:
+        for raw in fresh:
+            _read_source(raw, reader, args, chunking, meta, on_error, batches, skipped_sources)
+    finally:
+        if reader is not None:
+            reader.close()
     for path, error in skipped_sources:
         # ingesters name the file in their errors; name it here only when one did not
         print(f"skipped: {error}" if str(path) in str(error) else f"skipped {path}: {error}", file=sys.stderr)
@@ -133,3 +142,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               "re-run with --skip-existing", file=sys.stderr)
         return 1
     return 0
+
+
+def _source_reader(args: argparse.Namespace, paths: list[str], chunking: Any, meta: Any, on_error: Any) -> Any:
+    """None (read serially in :func:`_read_source`) or a reader with every book already sent to Ray."""
+    if args.engine != "ray":
+        return None
+    return RayIngestReader([Path(raw) for raw in paths], format=args.format, chunking=chunking, metadata=meta,
+                           on_error=on_error, workers=args.workers or 0, address=args.address)
+
+
+def _read_source(raw: str, reader: Any, args: argparse.Namespace, chunking: Any, meta: Any, on_error: Any,
+                 batches: list[list[Any]], skipped_sources: list[tuple[Path, IngestError]]) -> None:
+    if reader is not None:
+        items = reader(Path(raw))
+    else:
+        items = ingest_path(Path(raw), format=args.format, chunking=chunking, metadata=meta, on_error=on_error)
+    if skipped_sources and skipped_sources[-1][0] == Path(raw):
+        return  # the source itself was unreadable: named with the others below
+    print(f"read {raw}: {len(items)} grammar(s), {sum(len(g.passages) for g in items)} passages",
+          file=sys.stderr)
+    if items:
+        batches.append(items)

@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from tqdm import tqdm
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.extract.engines import PairFailure, PairOutcome
 from grammar_rag.extract.store import ResultStore, RunConfig
-from grammar_rag.types import Feature, Grammar, Prediction
+from grammar_rag.types import Feature, Grammar
 
 logger = logging.getLogger(__name__)
 
 Pair = tuple[Grammar, Feature]
-PredictFn = Callable[[list[Pair]], list[Prediction]]
+# An engine may answer a pair with a PairFailure (that pair raised in a worker): recorded as failed.
+PredictFn = Callable[[list[Pair]], Sequence[PairOutcome]]
 
 
 @dataclass
@@ -76,9 +78,9 @@ def _batches(pairs: list[Pair], size: int) -> Iterator[list[Pair]]:
         yield pairs[start : start + max(1, size)]
 
 
-def _timed(predict: PredictFn, batch: list[Pair]) -> tuple[list[Prediction], float]:
+def _timed(predict: PredictFn, batch: list[Pair]) -> tuple[list[PairOutcome], float]:
     start = time.perf_counter()
-    predictions = predict(batch)
+    predictions = list(predict(batch))
     return predictions, time.perf_counter() - start
 
 
@@ -113,7 +115,7 @@ def run_extraction(
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(todo), desc="extract", unit="pair", disable=not show, dynamic_ncols=True)
 
-    def commit(batch: list[Pair], outcome: tuple[list[Prediction], float] | BaseException) -> None:
+    def commit(batch: list[Pair], outcome: tuple[list[PairOutcome], float] | BaseException) -> None:
         if isinstance(outcome, GrammarRagError):
             for grammar, feature in batch:
                 summary.failures.append((grammar.id, feature.id, str(outcome)))
@@ -130,6 +132,13 @@ def run_extraction(
             )
         per_pair = elapsed / max(1, len(batch))
         for (grammar, feature), prediction in zip(batch, predictions, strict=True):
+            if isinstance(prediction, PairFailure):
+                summary.failures.append((grammar.id, feature.id, prediction.error))
+                summary.failed += 1
+                logger.warning("pair (%s, %s) failed: %s; a rerun retries it", grammar.id, feature.id,
+                               prediction.error)
+                bar.update(1)
+                continue
             if (prediction.grammar_id, prediction.feature_id) != (grammar.id, feature.id):
                 raise GrammarRagError(
                     f"prediction for ({prediction.grammar_id}, {prediction.feature_id}) returned "
@@ -144,7 +153,7 @@ def run_extraction(
         if concurrency <= 1:
             for batch in batches:
                 try:
-                    outcome: tuple[list[Prediction], float] | BaseException = _timed(predict, batch)
+                    outcome: tuple[list[PairOutcome], float] | BaseException = _timed(predict, batch)
                 except GrammarRagError as exc:
                     outcome = exc
                 commit(batch, outcome)
@@ -167,11 +176,11 @@ def _run_concurrent(
     batches: Iterator[list[Pair]],
     predict: PredictFn,
     concurrency: int,
-    commit: Callable[[list[Pair], tuple[list[Prediction], float] | BaseException], None],
+    commit: Callable[[list[Pair], tuple[list[PairOutcome], float] | BaseException], None],
 ) -> None:
     """At most ``concurrency`` batches in flight; results committed here, in the calling thread."""
     executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="extract")
-    in_flight: dict[Future[tuple[list[Prediction], float]], list[Pair]] = {}
+    in_flight: dict[Future[tuple[list[PairOutcome], float]], list[Pair]] = {}
     try:
         for batch in batches:
             while len(in_flight) >= concurrency:
@@ -185,9 +194,9 @@ def _run_concurrent(
 
 
 def _drain(
-    in_flight: dict[Future[tuple[list[Prediction], float]], list[Pair]],
-    commit: Callable[[list[Pair], tuple[list[Prediction], float] | BaseException], None],
-    done: set[Future[tuple[list[Prediction], float]]],
+    in_flight: dict[Future[tuple[list[PairOutcome], float]], list[Pair]],
+    commit: Callable[[list[Pair], tuple[list[PairOutcome], float] | BaseException], None],
+    done: set[Future[tuple[list[PairOutcome], float]]],
 ) -> None:
     for future in done:
         batch = in_flight.pop(future)

@@ -49,7 +49,6 @@ from grammar_rag.index.tokenize import Tokenizer, TokenizerConfig
 from grammar_rag.index.transaction import Commit, IndexWriter
 from grammar_rag.types import MATTER_KINDS, Grammar, IngestedGrammar, Passage, ScoredPassage
 
-
 Mode = Literal["bm25", "dense", "hybrid"]
 MODES = ("bm25", "dense", "hybrid")
 
