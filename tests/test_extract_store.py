@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -22,6 +23,7 @@ from grammar_rag.extract.compare import FeatureAgreement, compare_predictions, f
 from grammar_rag.extract.languages import LanguageInfo, LanguageResolver, cldf_id
 from grammar_rag.extract.runner import missing_pairs, run_extraction
 from grammar_rag.extract.store import ResultStore, RunConfig, select_config
+from grammar_rag.index import GrammarIndex
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, FeatureValue, Grammar, Prediction
 
 FEATURES = [
@@ -258,7 +260,8 @@ def test_pipeline_run_config_changes_with_the_reranker_version(monkeypatch: pyte
     import grammar_rag.rerank as rerank
     from grammar_rag.extract.predictors import PipelinePredictor
 
-    predictor = PipelinePredictor(index=None, backend="evidence")
+    # the run configuration of BM25 retrieval never reads the index
+    predictor = PipelinePredictor(index=cast(GrammarIndex, None), backend="evidence")
     before = predictor.run_config
     assert before.settings["retrieval"]["reranker_version"] == rerank.RERANK_VERSION
     monkeypatch.setattr(rerank, "RERANK_VERSION", "rerank-0000000000")
