@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -46,11 +46,9 @@ from grammar_rag.evaluation.retrieval_data import (
 )
 from grammar_rag.evaluation.runner import LOG_FORMAT, add_progress_argument, bench_main, wants_progress
 from grammar_rag.rerank import DEFAULT_QUERY_STYLE, DEFAULT_RERANKER, RERANKERS, build_query
+from grammar_rag.rerank.base import Reranker
 from grammar_rag.rerank.dense import clear_cache
 from grammar_rag.rerank.learned import LearnedReranker, LinearRanker, feature_matrix, fit_pairwise
-
-if TYPE_CHECKING:
-    from grammar_rag.rerank.base import Reranker
 
 log = logging.getLogger(__name__)
 
