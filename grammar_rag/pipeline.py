@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from grammar_rag.classify import Classifier, make_classifier
 from grammar_rag.features import get_catalogue
 from grammar_rag.index import GrammarIndex
+from grammar_rag.index.store import Mode
 from grammar_rag.rerank import DEFAULT_RERANKER, FeatureQuery, build_query, rerank
 from grammar_rag.types import Feature, Grammar, Passage, Prediction, ScoredPassage
 
@@ -29,7 +30,7 @@ class RetrievalConfig:
 
     candidates: int = 50  # first-stage candidates within the grammar
     top_k: int = 20  # passages the classifier reads
-    mode: str = "bm25"  # first stage: "bm25" | "dense" | "hybrid" (GrammarIndex.retrieve)
+    mode: Mode = "bm25"  # first stage: "bm25" | "dense" | "hybrid" (GrammarIndex.retrieve)
     reranker: str | None = None  # None: the default reranker; "none": keep the first-stage order
     query_style: str = "catalogue"  # build_query style: "catalogue" | "term" | "description"
 

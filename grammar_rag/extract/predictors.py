@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from typing import Any
+from typing import Any, cast
 
 from grammar_rag import rerank
 from grammar_rag.classify import Classifier, make_classifier
 from grammar_rag.extract.inputs import open_index
 from grammar_rag.extract.store import RunConfig
 from grammar_rag.index import GrammarIndex
+from grammar_rag.index.store import Mode
 from grammar_rag.pipeline import RetrievalConfig, retrieve_passages
 from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
 
@@ -53,8 +54,9 @@ def make_retrieval_config(mode: str | None = None, k: int | None = None) -> Retr
     """The pipeline's default :class:`RetrievalConfig` with ``mode`` (first stage) and ``k`` (passages
     the classifier reads, ``top_k``) overridden when given."""
     config = RetrievalConfig()
-    if mode is not None:
-        config = dataclasses.replace(config, mode=mode)
+    if mode is not None:  # a name from the command line or the app; GrammarIndex.retrieve rejects an
+        # unknown one with the list of choices, as it always has
+        config = dataclasses.replace(config, mode=cast(Mode, mode))
     if k is not None:
         config = dataclasses.replace(config, top_k=k)
     return config
