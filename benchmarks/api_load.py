@@ -27,7 +27,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_main, write_report
+from grammar_rag.api import create_app
+from grammar_rag.corpus import load_bundled
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.runner import bench_main
+from grammar_rag.index import GrammarIndex
+from grammar_rag.translate import load_resources, translate
 
 log = logging.getLogger(__name__)
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "api_load.json"
@@ -115,9 +120,6 @@ def _percentile(values: list[float], q: float) -> float:
 def _small_index(directory: Path) -> Path | None:
     """An index of the bundled Kalamang grammar with the model-free hashing embedder."""
     try:
-        from grammar_rag.corpus import load_bundled
-        from grammar_rag.index import GrammarIndex
-
         ingested = load_bundled("kalamang")
         index = GrammarIndex.create(directory, embedding_model="hashing")
         index.add(ingested.grammar, ingested.passages)
@@ -198,9 +200,6 @@ def _fuzz(url: str, examples: int, max_seconds: float) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.api import create_app
-    from grammar_rag.translate import load_resources, translate
-
     started = time.perf_counter()
     resources = load_resources("kgv", data_dir=args.data_dir, embedder=None)
     resources.warm()

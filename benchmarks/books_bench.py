@@ -24,7 +24,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_entry, write_report
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.runner import bench_entry
 
 log = logging.getLogger(__name__)
 

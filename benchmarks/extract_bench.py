@@ -42,8 +42,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import LOG_FORMAT, bench_main
-from benchmarks.extract_subprocess import (
+from grammar_rag import pipeline
+from grammar_rag.classify import make_classifier
+from grammar_rag.config import data_dir as resolve_data_dir
+from grammar_rag.evaluation.extract_runs import (
     HASH_SEED,
     cli_command,
     read_csv,
@@ -51,6 +53,11 @@ from benchmarks.extract_subprocess import (
     stored_rows,
     subprocess_env,
 )
+from grammar_rag.evaluation.runner import LOG_FORMAT, bench_main
+from grammar_rag.extract.cldf_export import validate_cldf
+from grammar_rag.extract.inputs import open_index, select_features, write_json
+from grammar_rag.index import GrammarIndex
+from grammar_rag.ingest import ingest_path
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +128,6 @@ def _machine() -> dict[str, Any]:
 
 
 def _build_index(data_dir: Path, target: Path) -> dict[str, Any]:
-    from grammar_rag.index import GrammarIndex
-    from grammar_rag.ingest import ingest_path
-
     started = time.perf_counter()
     ingested = ingest_path(data_dir / "rag_on_grammars", format="paragraph-csv")
     index = GrammarIndex.create(target, "hashing")
@@ -136,10 +140,6 @@ def _build_index(data_dir: Path, target: Path) -> dict[str, Any]:
 
 def _plain_loop(index_dir: Path, grammars: list[str], features: str, backend: str) -> float:
     """The alternative: sequential ``pipeline.classify`` per pair, nothing stored."""
-    from grammar_rag import pipeline
-    from grammar_rag.classify import make_classifier
-    from grammar_rag.extract.inputs import open_index, select_features
-
     index = open_index(index_dir)
     feats = select_features(features)
     classifier = make_classifier(backend)
@@ -153,10 +153,6 @@ def _plain_loop(index_dir: Path, grammars: list[str], features: str, backend: st
 
 def _stage_profile(index_dir: Path, features: str, n_grammars: int = 2) -> dict[str, Any]:
     """Mean seconds per pair in each pipeline stage, on a few pairs (where the time goes)."""
-    from grammar_rag import pipeline
-    from grammar_rag.classify import make_classifier
-    from grammar_rag.extract.inputs import open_index, select_features
-
     index = open_index(index_dir)
     feats = select_features(features)
     classifier = make_classifier("evidence")
@@ -199,10 +195,6 @@ def _paper_f1(data_dir: Path) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------ run
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.config import data_dir as resolve_data_dir
-    from grammar_rag.extract.cldf_export import validate_cldf
-    from grammar_rag.extract.inputs import write_json
-
     data = resolve_data_dir(args.data_dir)
     assert data is not None
     tmp_ctx = tempfile.TemporaryDirectory(prefix="extract-bench-") if args.work is None else None
@@ -274,7 +266,6 @@ def run(args: argparse.Namespace) -> int:
         }
 
         # 3. the named alternative on a subset: plain pipeline loop vs the durable runner
-        from grammar_rag.extract.inputs import open_index
 
         subset = sorted(g.id for g in open_index(index_dir).grammars())[: args.alt_grammars]
         plain_s = _plain_loop(index_dir, subset, args.features, args.backend)

@@ -28,7 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import add_progress_argument, bench_main, wants_progress, write_report
+from grammar_rag.config import data_dir, sub_dir
+from grammar_rag.errors import DataDirError
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.runner import add_progress_argument, bench_main, wants_progress
+from grammar_rag.index import GrammarIndex, get_embedder
+from grammar_rag.ingest import ingest_path
+from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +87,6 @@ def _read_paragraph_csvs(paragraphs: Path) -> list[Any]:
     """Fallback when grammar_rag.ingest is unavailable: read the CSVs directly (deduplicated)."""
     import pandas as pd
 
-    from grammar_rag.types import Grammar, IngestedGrammar, Passage
-
     by_grammar: dict[str, dict[str, Passage]] = {}
     for csv_path in sorted(paragraphs.glob("*/*.csv")):
         gid = csv_path.stem
@@ -101,8 +105,6 @@ def _read_paragraph_csvs(paragraphs: Path) -> list[Any]:
 
 def load_corpus(paragraphs: Path) -> tuple[list[Any], str]:
     try:
-        from grammar_rag.ingest import ingest_path
-
         return ingest_path(paragraphs, format="paragraph-csv"), "grammar_rag.ingest.ingest_path"
     except ImportError as exc:
         log.warning("ingest_path unavailable (%s); reading the CSVs with pandas", exc)
@@ -140,15 +142,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rank_bm25 import BM25Okapi
 
-    from grammar_rag.config import data_dir, sub_dir
-    from grammar_rag.index import GrammarIndex, get_embedder
-
     root = data_dir(args.data_dir)
     assert root is not None
     paragraphs = sub_dir(root, "rag_on_grammars") / "paragraphs"
     if not paragraphs.is_dir():
-        from grammar_rag.errors import DataDirError
-
         raise DataDirError(f"{paragraphs} not found: --data-dir must contain rag_on_grammars/paragraphs/")
     report: dict[str, Any] = {"benchmark": "index", "machine": _machine(), "corpus": str(paragraphs),
                               "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}

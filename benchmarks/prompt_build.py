@@ -34,10 +34,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_entry, write_report
-from benchmarks.gold import benchmark_feature, load_gold
-from benchmarks.rag_bench import CONFIGS, Reranking, item_inputs, plan
 from grammar_rag.config import cache_dir, data_dir, sub_dir
+from grammar_rag.evaluation.gold import benchmark_feature, load_gold
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.rag import CONFIGS, item_inputs, plan
+from grammar_rag.evaluation.rerank_cache import Reranking
+from grammar_rag.evaluation.runner import bench_entry
+from grammar_rag.features import get_catalogue
 from grammar_rag.llm.budget import TokenBudget
 from grammar_rag.llm.llamacpp_compat import smollm2_gguf_path
 from grammar_rag.llm.prompts import PromptOptions, build_prompts
@@ -79,8 +82,6 @@ def smollm2_tokenizer() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.features import get_catalogue
-
     root = sub_dir(data_dir(args.data_dir), "rag_on_grammars")
     catalogue = get_catalogue()
     features = {k: benchmark_feature(k, catalogue) for k in ("WALS 81A", "GB 107", "WALS 49A", "polar questions")}

@@ -27,13 +27,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from benchmarks.common import LOG_FORMAT, add_progress_argument, bench_main, wants_progress, write_report
-from benchmarks.metrics import mean, ndcg_at_k, page_hit_at_k, recall_at_k
-from benchmarks.retrieval_data import (
+from grammar_rag.config import data_dir as resolve_data_dir
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.metrics import mean, ndcg_at_k, page_hit_at_k, recall_at_k
+from grammar_rag.evaluation.retrieval_data import (
     PAGE_HIT_FEATURES,
     RerankCase,
     find_rag_dir,
@@ -43,9 +44,11 @@ from benchmarks.retrieval_data import (
     load_paragraphs,
     load_rerank_cases,
 )
-
-if TYPE_CHECKING:
-    from grammar_rag.rerank.base import Reranker
+from grammar_rag.evaluation.runner import LOG_FORMAT, add_progress_argument, bench_main, wants_progress
+from grammar_rag.rerank import DEFAULT_QUERY_STYLE, DEFAULT_RERANKER, RERANKERS, build_query
+from grammar_rag.rerank.base import Reranker
+from grammar_rag.rerank.dense import clear_cache
+from grammar_rag.rerank.learned import LearnedReranker, LinearRanker, feature_matrix, fit_pairwise
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,6 @@ def _learned_factory(cases: Sequence[RerankCase], query) -> Callable[[str], Rera
     in-sample, so for those the model is refitted on the *other* grammars of this directory with
     the same features and regularisation (leave-one-grammar-out).
     """
-    from grammar_rag.rerank.learned import LearnedReranker, LinearRanker, feature_matrix, fit_pairwise
 
     shipped = LinearRanker.load()
     trained_on = set(shipped.meta.get("trained_on", []))
@@ -110,9 +112,6 @@ def score_config(cases: Sequence[RerankCase], query, reranker_name: str, cold: b
     ``cold`` empties the passage-embedding cache first, so dense rerankers are timed with encoding;
     later query styles of the same reranker reuse the passage embeddings (``cold_cache`` False).
     """
-    from grammar_rag.rerank import RERANKERS
-    from grammar_rag.rerank.dense import clear_cache
-
     if cold:
         clear_cache()
     if reranker_name == "learned":
@@ -160,7 +159,6 @@ def run_rerank_benchmark(cases: Sequence[RerankCase], styles: Sequence[str], rer
                          data_dir: str | None, progress: bool = False) -> dict[str, dict[str, Any]]:
     from tqdm.auto import tqdm
 
-    from grammar_rag.rerank import build_query
 
     feature = load_feature(RERANK_FEATURE)
     configs: dict[str, dict[str, Any]] = {}
@@ -182,7 +180,6 @@ def run_page_hit(rag_dir: Path, rerankers: Sequence[str], style: str, data_dir: 
     """Page hit@5/10/20 per feature for each reranker, plus BM25 order and the ceiling."""
     from tqdm.auto import tqdm
 
-    from grammar_rag.rerank import RERANKERS, build_query
 
     report: dict[str, Any] = {}
     instances = {name: RERANKERS.create(name) for name in rerankers}
@@ -314,7 +311,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["", "The table above compares gold pages as given (printed page numbers) with the paragraph files' "
                   "PDF page numbers. Most grammars' printed numbering is offset from the PDF's, so below each "
                   "grammar's offset (estimated from the running heads in its paragraphs, "
-                  "`benchmarks.retrieval_data.grammar_page_offset`) moves the gold pages onto PDF pages first:", "",
+                  "`grammar_rag.evaluation.retrieval_data.grammar_page_offset`) moves the gold pages onto PDF pages first:", "",
                   "| feature | grammars | with an offset | ceiling (any of 50) | reranker | hit@5 | hit@10 | hit@20 |",
                   "|---|---|---|---|---|---|---|---|"]
         for fid, r in page.items():
@@ -330,9 +327,6 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.config import data_dir as resolve_data_dir
-    from grammar_rag.rerank import DEFAULT_QUERY_STYLE, DEFAULT_RERANKER
-
     root = resolve_data_dir(args.data_dir)
     assert root is not None
     data_dir = str(root)

@@ -39,8 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_main
-from benchmarks.extract_subprocess import cli_command, stored_count, stored_rows, subprocess_env
+from grammar_rag.evaluation.extract_runs import cli_command, stored_count, stored_rows, subprocess_env
+from grammar_rag.evaluation.runner import bench_main
 
 log = logging.getLogger(__name__)
 

@@ -13,18 +13,17 @@ from __future__ import annotations
 import argparse
 import logging
 
-from benchmarks.metrics import mean, ndcg_at_k
-from benchmarks.retrieval_data import load_feature, load_rerank_cases
+from grammar_rag.config import data_dir as resolve
+from grammar_rag.evaluation.metrics import mean, ndcg_at_k
+from grammar_rag.evaluation.retrieval_data import load_feature, load_rerank_cases
+from grammar_rag.rerank import build_query
+from grammar_rag.rerank.learned import DEFAULT_FEATURES, MODEL_PATH, feature_matrix, fit_pairwise
 
 C_VALUE = 0.05
 QUERY_STYLE = "catalogue"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from grammar_rag.config import data_dir as resolve
-    from grammar_rag.rerank import build_query
-    from grammar_rag.rerank.learned import DEFAULT_FEATURES, MODEL_PATH, feature_matrix, fit_pairwise
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir")
     parser.add_argument("--out", default=str(MODEL_PATH))

@@ -26,7 +26,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import add_progress_argument, bench_main, wants_progress, write_report
+from grammar_rag.config import data_dir as resolve_data_dir
+from grammar_rag.errors import DataDirError
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.runner import add_progress_argument, bench_main, wants_progress
+from grammar_rag.llm import BACKENDS
+from grammar_rag.translate import MODEL_FREE_NAMES, translate_many
+from grammar_rag.translate.dictionary import load_dictionary
+from grammar_rag.translate.examples import read_examples_csv
+from grammar_rag.translate.fallback import WordTranslator, word_by_word
+from grammar_rag.translate.formats import read_sentences
+from grammar_rag.translate.packs import default_store, load_content
+from grammar_rag.translate.resources import banned_keys, build_resources, is_banned, passage_leaks
 
 log = logging.getLogger(__name__)
 
@@ -93,18 +104,12 @@ def evaluate(
     """Scores of the system and both baselines on ``tests`` (both directions)."""
     from tqdm.auto import tqdm
 
-    from grammar_rag.translate import MODEL_FREE_NAMES, translate_many
-    from grammar_rag.translate.fallback import WordTranslator, word_by_word
-
     llm: Any = None  # one backend object for the whole run (a local model loads once)
     if backend and backend.lower() not in MODEL_FREE_NAMES:
-        from grammar_rag.llm import BACKENDS
-
         llm = BACKENDS.create(backend)
 
     result: dict[str, Any] = {"chrf": {}, "chrf++": {}, "baselines": {"copy-input": {"chrf": {}, "chrf++": {}},
                                                                        "word-by-word": {"chrf": {}, "chrf++": {}}}}
-    from grammar_rag.translate.resources import banned_keys, is_banned, passage_leaks
 
     banned_all = banned_keys(tests)
     samples: dict[str, list[dict[str, str]]] = {}
@@ -184,11 +189,6 @@ def _markdown(report: dict[str, Any]) -> str:
 
 def run_pack(args: argparse.Namespace) -> int:
     """``--language CODE``: any pack, its own sentences split by hash or a ``--test`` file."""
-    from grammar_rag.errors import DataDirError
-    from grammar_rag.translate.formats import read_sentences
-    from grammar_rag.translate.packs import default_store, load_content
-    from grammar_rag.translate.resources import build_resources
-
     start = time.perf_counter()
     pack = default_store().get(args.language)
     split = args.split
@@ -252,12 +252,6 @@ def _write(args: argparse.Namespace, report: dict[str, Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "language", None) and args.language.lower() not in ("kgv", "kalamang", "kara1499"):
         return run_pack(args)
-    from grammar_rag.config import data_dir as resolve_data_dir
-    from grammar_rag.errors import DataDirError
-    from grammar_rag.translate.dictionary import load_dictionary
-    from grammar_rag.translate.examples import read_examples_csv
-    from grammar_rag.translate.resources import build_resources
-
     start = time.perf_counter()
     root = resolve_data_dir(getattr(args, "data_dir", None))
     lang_dir = root / "kalamang" if (root / "kalamang").is_dir() else root

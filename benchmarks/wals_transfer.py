@@ -34,11 +34,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import rag_bench
-from benchmarks.common import bench_entry, write_report
-from benchmarks.gold import VALUES, score_value
 from grammar_rag.config import cache_dir
 from grammar_rag.errors import DataDirError, GrammarRagError
+from grammar_rag.evaluation.gold import VALUES, score_value
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.runner import bench_entry, load_runner
+from grammar_rag.features import wals_value
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 def transfer_gold(root: Path, data_dir: Path | None) -> tuple[dict[str, dict[str, str]], dict[str, set[str]]]:
     """``({feature: {bibkey: WALS-derived gold}}, {feature: seen bibkeys})`` for grammars with a
     WALS_49A paragraph file whose language has a usable WALS value."""
-    from grammar_rag.features import wals_value
 
     needed = [root / "annotated_benchmark.csv", root / "annotated_benchmark_number_of_cases.csv",
               root / "paragraphs" / SOURCE_FOLDER]
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     build_data_dir(root, work / "data", gold)
     out = Path(args.out)
     raw = work / "rag.json"
-    status = rag_bench.main(["--data-dir", str(work / "data"), "--features", *MAIN_COLUMNS, "--configs", "reranker",
+    status = load_runner("rag").main(["--data-dir", str(work / "data"), "--features", *MAIN_COLUMNS, "--configs", "reranker",
                              "--out", str(raw), "--cache", str(work / "predictions.jsonl"), "--no-progress"])
     if status:
         return status

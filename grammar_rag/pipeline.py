@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from grammar_rag.classify import Classifier, make_classifier
+from grammar_rag.features import get_catalogue
+from grammar_rag.index import GrammarIndex
+from grammar_rag.index.store import Mode
+from grammar_rag.rerank import DEFAULT_RERANKER, FeatureQuery, build_query, rerank
 from grammar_rag.types import Feature, Grammar, Passage, Prediction, ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -27,7 +30,7 @@ class RetrievalConfig:
 
     candidates: int = 50  # first-stage candidates within the grammar
     top_k: int = 20  # passages the classifier reads
-    mode: str = "bm25"  # first stage: "bm25" | "dense" | "hybrid" (GrammarIndex.retrieve)
+    mode: Mode = "bm25"  # first stage: "bm25" | "dense" | "hybrid" (GrammarIndex.retrieve)
     reranker: str | None = None  # None: the default reranker; "none": keep the first-stage order
     query_style: str = "catalogue"  # build_query style: "catalogue" | "term" | "description"
 
@@ -36,35 +39,28 @@ def resolve_feature(feature: Feature | str) -> Feature:
     """A Feature, or a catalogue id/name ("81A", "WALS 81A", "GB107", "word order")."""
     if isinstance(feature, Feature):
         return feature
-    from grammar_rag.features import get_catalogue
-
     return get_catalogue().get(feature)
 
 
-def feature_query(feature: Feature, style: str = "catalogue") -> Any:
+def feature_query(feature: Feature, style: str = "catalogue") -> FeatureQuery:
     """The rerank module's FeatureQuery for ``feature`` in the given query style."""
-    from grammar_rag.rerank import build_query
-
     return build_query(feature, style=style)
 
 
-def rerank_passages(query: Any, passages: list[Passage], config: RetrievalConfig) -> list[ScoredPassage]:
+def rerank_passages(query: FeatureQuery, passages: list[Passage], config: RetrievalConfig) -> list[ScoredPassage]:
     """Rerank with the configured reranker, re-numbering ranks 1..top_k."""
     if config.reranker == NO_RERANK:
         ranked = [ScoredPassage(p, float(len(passages) - i), i + 1) for i, p in enumerate(passages)]
     else:
-        from grammar_rag.rerank import DEFAULT_RERANKER, rerank
-
         ranked = rerank(query, passages, name=config.reranker or DEFAULT_RERANKER, k=config.top_k)
     return [ScoredPassage(sp.passage, sp.score, i + 1) for i, sp in enumerate(ranked[: config.top_k])]
 
 
-def retrieve_passages(grammar: Grammar, feature: Feature, *, index: Any,
+def retrieve_passages(grammar: Grammar, feature: Feature, *, index: GrammarIndex,
                       retrieval: RetrievalConfig = RetrievalConfig()) -> list[ScoredPassage]:
     """The passages the classifier will read for (grammar, feature), best first."""
     query = feature_query(feature, retrieval.query_style)
-    text = getattr(query, "text", None) or str(query)
-    results = index.retrieve(text, grammar=grammar.id, k=retrieval.candidates, mode=retrieval.mode)
+    results = index.retrieve(query.text, grammar=grammar.id, k=retrieval.candidates, mode=retrieval.mode)
     candidates = [sp.passage for sp in results.passages]
     if not candidates:
         return []
@@ -75,7 +71,7 @@ def classify(
     grammar: Grammar | str,
     feature: Feature | str,
     *,
-    index: Any,
+    index: GrammarIndex,
     backend: str = "evidence",
     retrieval: RetrievalConfig = RetrievalConfig(),
     classifier: Classifier | None = None,

@@ -20,7 +20,7 @@ def test_progress_flags_are_the_same_everywhere(module: str) -> None:
 
 
 def test_wants_progress_follows_the_terminal_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
-    from benchmarks.common import wants_progress
+    from grammar_rag.evaluation.runner import wants_progress
 
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     assert wants_progress(argparse.Namespace(progress=None)) is True

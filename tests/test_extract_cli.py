@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 from extract_support import SMALL_GRAMMARS, small_index
 
-from benchmarks.extract_subprocess import cli_command, read_csv, stored_count, stored_rows, subprocess_env
 from grammar_rag.cli import main
+from grammar_rag.evaluation.extract_runs import (
+    cli_command,
+    read_csv,
+    stored_count,
+    stored_rows,
+    subprocess_env,
+)
 from grammar_rag.extract.cldf_export import validate_cldf
 
 # 3 grammars x the paper's 4 features = 12 pairs, committed one by one: a kill lands mid-run.

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -24,6 +25,7 @@ from grammar_rag.extract.store import ResultStore, RunConfig, select_config
 from grammar_rag.features.cldf import cldf_id
 from grammar_rag.features.languages import LanguageInfo, LanguageResolver
 from grammar_rag.features.reference import reference_names
+from grammar_rag.index import GrammarIndex
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, FeatureValue, Grammar, Prediction
 
 FEATURES = [
@@ -260,7 +262,8 @@ def test_pipeline_run_config_changes_with_the_reranker_version(monkeypatch: pyte
     import grammar_rag.rerank as rerank
     from grammar_rag.extract.predictors import PipelinePredictor
 
-    predictor = PipelinePredictor(index=None, backend="evidence")
+    # the run configuration of BM25 retrieval never reads the index
+    predictor = PipelinePredictor(index=cast(GrammarIndex, None), backend="evidence")
     before = predictor.run_config
     assert before.settings["retrieval"]["reranker_version"] == rerank.RERANK_VERSION
     monkeypatch.setattr(rerank, "RERANK_VERSION", "rerank-0000000000")

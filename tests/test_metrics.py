@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from benchmarks.metrics import (
+from grammar_rag.evaluation.metrics import (
     bootstrap_mean_interval,
     mean,
     ndcg_at_k,

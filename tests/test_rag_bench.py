@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from bench_support import write_csv
 
-from benchmarks import gold as G
-from benchmarks import rag_bench
 from grammar_rag.cli import main as cli_main
+from grammar_rag.evaluation import gold as G
+from grammar_rag.evaluation.paragraphs import load_paragraphs
+from grammar_rag.evaluation.rag import CONFIGS
+from grammar_rag.evaluation.rerank_cache import Reranking
+from grammar_rag.evaluation.scoring import constant_answer
 
 MAIN_HEADER = [
     "lgcode_iso3", "Name", "Link", "WALS 116A: Polar Questions", "WALS 116A: Pages",
@@ -124,7 +127,7 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     assert cli_main(argv) == 0
     res = json.loads(out.read_text())
     assert set(res) == {"WALS 81A", "GB 107", "WALS 49A", "polar questions"}
-    assert list(res["WALS 81A"]) == list(rag_bench.CONFIGS)
+    assert list(res["WALS 81A"]) == list(CONFIGS)
     assert res["WALS 81A"]["baseline"]["n"] == 0 and "not applicable" in res["WALS 81A"]["baseline"]["note"]
     m = res["WALS 81A"]["wikipedia"]
     assert m["n"] == 4 and set(m) >= {"accuracy", "f1_micro", "f1_macro", "f1_weighted"}
@@ -241,17 +244,17 @@ def test_bench_reports_bad_data_dir(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_constant_answer_baseline() -> None:
     rows = [{"gold": g} for g in ("1", "0", "1", "1")]
-    assert rag_bench.constant_answer("GB 107", rows) == {"answer": "1", "f1_micro": 0.75}
+    assert constant_answer("GB 107", rows) == {"answer": "1", "f1_micro": 0.75}
     rows = [{"gold": g} for g in ("2 cases", "No morphological case-marking", "2 cases")]
-    assert rag_bench.constant_answer("WALS 49A", rows) == {"answer": "2 cases", "f1_micro": 0.6667}
+    assert constant_answer("WALS 49A", rows) == {"answer": "2 cases", "f1_micro": 0.6667}
     # polar: each strategy's majority (absent unless most grammars have it), mean over the seven
     rows = [{"gold": "Interrogative intonation only, Tone"}, {"gold": "Interrogative intonation only"},
             {"gold": "Clause-final question particle"}, {"gold": ""}]
-    base = rag_bench.constant_answer("polar questions", rows)
+    base = constant_answer("polar questions", rows)
     # intonation 2 of 4 (a tie: "absent", right 2 of 4), final particle and tone 1 of 4 (absent:
     # right 3 of 4), the four others never (right 4 of 4)
     assert base == {"answer": "none of the seven", "f1_micro": round((0.5 + 0.75 + 0.75 + 4) / 7, 4)}
-    assert rag_bench.constant_answer("GB 107", []) is None
+    assert constant_answer("GB 107", []) is None
 
 
 def test_cached_reranked_order_serves_any_k(tmp_path: Path) -> None:
@@ -263,7 +266,7 @@ def test_cached_reranked_order_serves_any_k(tmp_path: Path) -> None:
     texts = [f"Paragraph {i} about clitics and stress." for i in range(8)]
     texts[5] = "The basic constituent order is SOV: the verb comes last in the clause."
     passages = [Passage("g", f"g:{i}", t, page_start=str(i)) for i, t in enumerate(texts)]
-    reranking = rag_bench.Reranking.load(None, tmp_path)
+    reranking = Reranking.load(None, tmp_path)
     assert reranking.cache_path == tmp_path / f"rerank-{reranking.name}.jsonl"
     top3 = reranking.top(feature, passages, 3)
     top8 = reranking.top(feature, passages, 8)
@@ -271,7 +274,7 @@ def test_cached_reranked_order_serves_any_k(tmp_path: Path) -> None:
     assert [p.passage.passage_id for p in top8[:3]] == [p.passage.passage_id for p in top3]
     assert top8[0].passage.passage_id == "g:5"
     assert reranking.cache_path.is_file()
-    fresh = rag_bench.Reranking.load(None, tmp_path)  # reads the orders back from the cache file
+    fresh = Reranking.load(None, tmp_path)  # reads the orders back from the cache file
     assert [p.passage.passage_id for p in fresh.top(feature, passages, 8)] == [p.passage.passage_id for p in top8]
 
 
@@ -283,12 +286,12 @@ def test_paragraph_files_as_spreadsheet_tools_save_them(tmp_path: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow([" Paragraph", "Page number "])
         writer.writerows([["x " * 100_000, "[3]"], ["", "[4]"], ["The basic order is SOV.", "[5, 6]"]])
-    passages = rag_bench.load_paragraphs(path, "g", "WALS_81A")
+    passages = load_paragraphs(path, "g", "WALS_81A")
     assert [p.passage_id for p in passages] == ["g:WALS_81A:0", "g:WALS_81A:1", "g:WALS_81A:2"]
     assert passages[2].text == "The basic order is SOV." and (passages[2].page_start, passages[2].page_end) == ("5", "6")
     path.write_text("Text,Page\nabc,1\n", encoding="utf-8")
     with pytest.raises(G.DataDirError, match="no 'Paragraph' column"):
-        rag_bench.load_paragraphs(path, "g", "WALS_81A")
+        load_paragraphs(path, "g", "WALS_81A")
 
 
 def test_unreadable_annotation_file_is_named(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def test_grambank_binary_value_terms() -> None:
 
 
 def test_catalogue_features_build_queries() -> None:
-    from benchmarks.retrieval_data import load_feature
+    from grammar_rag.evaluation.retrieval_data import load_feature
 
     try:
         features = [load_feature(f) for f in ("81A", "GB107", "49A", "WALS 116A*")]

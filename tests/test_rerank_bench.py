@@ -11,7 +11,7 @@ import pytest
 from bench_support import write_csv
 
 from benchmarks import retrieval_bench
-from benchmarks.metrics import ndcg_at_k
+from grammar_rag.evaluation.metrics import ndcg_at_k
 
 RELEVANT = "The basic constituent order of Tamu is SOV: the subject precedes the object and the verb is final."
 PASSAGES = [
@@ -110,8 +110,8 @@ def test_learned_is_scored_leave_one_grammar_out_on_its_training_grammars(
 
 
 def test_bench_accepts_the_benchmark_dir_itself_and_rejects_others(bench_dir: Path, tmp_path: Path) -> None:
-    from benchmarks.retrieval_data import find_rerank_dir
     from grammar_rag.errors import DataDirError
+    from grammar_rag.evaluation.retrieval_data import find_rerank_dir
 
     inner = bench_dir / "rag_on_grammars" / "rerankers_benchmark"
     assert find_rerank_dir(inner) == inner
@@ -122,7 +122,7 @@ def test_bench_accepts_the_benchmark_dir_itself_and_rejects_others(bench_dir: Pa
 
 def test_score_config_with_a_dense_reranker(bench_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Dense rerankers go through the same scoring path (model-free hashing embedder here)."""
-    from benchmarks.retrieval_data import load_rerank_cases
+    from grammar_rag.evaluation.retrieval_data import load_rerank_cases
     from grammar_rag.rerank import RERANKERS, build_query
     from grammar_rag.rerank.dense import DenseReranker
     from tests.test_rerank import WORD_ORDER
@@ -136,7 +136,7 @@ def test_score_config_with_a_dense_reranker(bench_dir: Path, monkeypatch: pytest
 
 
 def test_printed_page_offset_from_running_heads() -> None:
-    from benchmarks.retrieval_data import printed_page_offset
+    from grammar_rag.evaluation.retrieval_data import printed_page_offset
     from grammar_rag.types import Passage
 
     def para(pdf_page: int, text: str) -> tuple[Passage, set[int]]:
@@ -153,7 +153,7 @@ def test_printed_page_offset_from_running_heads() -> None:
 
 
 def test_grammar_page_offset_pools_the_feature_folders(tmp_path: Path) -> None:
-    from benchmarks.retrieval_data import grammar_page_offset
+    from grammar_rag.evaluation.retrieval_data import grammar_page_offset
 
     def write(folder: str, rows: list[tuple[str, int]]) -> None:
         d = tmp_path / "paragraphs" / folder
@@ -175,7 +175,7 @@ def test_grammar_page_offset_pools_the_feature_folders(tmp_path: Path) -> None:
 def test_benchmark_files_saved_by_spreadsheet_tools_are_read(tmp_path: Path) -> None:
     """A byte-order mark and padded column names (as Excel writes them) used to make the
     ``Paragraph`` / ``Filename`` columns unreadable: empty passages and no gold pages."""
-    from benchmarks.retrieval_data import load_gold_pages, load_paragraphs, load_rerank_case
+    from grammar_rag.evaluation.retrieval_data import load_gold_pages, load_paragraphs, load_rerank_case
 
     def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
         return write_csv(path, header, rows, encoding="utf-8-sig")

@@ -11,10 +11,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from typing import Any
+from typing import Any, cast
 
-from grammar_rag.errors import GrammarRagError
+from grammar_rag import rerank
+from grammar_rag.classify import Classifier, make_classifier
+from grammar_rag.extract.inputs import open_index
 from grammar_rag.extract.store import RunConfig
+from grammar_rag.index import GrammarIndex
+from grammar_rag.index.store import Mode
+from grammar_rag.pipeline import RetrievalConfig, retrieve_passages
 from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
 
 logger = logging.getLogger(__name__)
@@ -45,31 +50,16 @@ def prompt_version_of(classifier: Any) -> str:
     return ""
 
 
-def _settings_of(retrieval: Any) -> dict[str, Any]:
-    if retrieval is None:
-        return {}
-    if dataclasses.is_dataclass(retrieval) and not isinstance(retrieval, type):
-        return dataclasses.asdict(retrieval)
-    if hasattr(retrieval, "to_dict"):
-        return dict(retrieval.to_dict())
-    return dict(vars(retrieval))
-
-
-def make_retrieval_config(mode: str | None = None, k: int | None = None) -> Any:
-    """The pipeline's default ``RetrievalConfig`` with ``mode``/``k`` overridden when given."""
-    from grammar_rag import pipeline
-
-    config = pipeline.RetrievalConfig()
-    names = set(_settings_of(config))
-    changes: dict[str, Any] = {}
-    for value, candidates in ((mode, ("mode", "retrieval_mode")), (k, ("k", "top_k", "final_k"))):
-        if value is None:
-            continue
-        name = next((c for c in candidates if c in names), None)
-        if name is None:
-            raise GrammarRagError(f"The pipeline's RetrievalConfig has no {candidates[0]!r} setting.")
-        changes[name] = value
-    return dataclasses.replace(config, **changes) if changes else config
+def make_retrieval_config(mode: str | None = None, k: int | None = None) -> RetrievalConfig:
+    """The pipeline's default :class:`RetrievalConfig` with ``mode`` (first stage) and ``k`` (passages
+    the classifier reads, ``top_k``) overridden when given."""
+    config = RetrievalConfig()
+    if mode is not None:  # a name from the command line or the app; GrammarIndex.retrieve rejects an
+        # unknown one with the list of choices, as it always has
+        config = dataclasses.replace(config, mode=cast(Mode, mode))
+    if k is not None:
+        config = dataclasses.replace(config, top_k=k)
+    return config
 
 
 class PipelinePredictor:
@@ -77,44 +67,38 @@ class PipelinePredictor:
 
     def __init__(
         self,
-        index: Any,
+        index: GrammarIndex,
         backend: str = "evidence",
-        retrieval: Any = None,
+        retrieval: RetrievalConfig | None = None,
         prompt_version: str | None = None,
         **classifier_options: Any,
     ) -> None:
-        from grammar_rag import pipeline
-        from grammar_rag.classify import make_classifier
-
         self.index = index
         self.backend = backend
-        self.retrieval = retrieval if retrieval is not None else pipeline.RetrievalConfig()
-        self.classifier = make_classifier(backend, **classifier_options)
+        self.retrieval = retrieval if retrieval is not None else RetrievalConfig()
+        self.classifier: Classifier = make_classifier(backend, **classifier_options)
         self.prompt_version = prompt_version or prompt_version_of(self.classifier)
-        self._pipeline = pipeline
         self._options = classifier_options
 
     @property
     def run_config(self) -> RunConfig:
-        from grammar_rag.rerank import DEFAULT_RERANKER, RERANK_VERSION
-
-        settings: dict[str, Any] = {"retrieval": _settings_of(self.retrieval)}
-        if settings["retrieval"].get("reranker", "") is None:
+        settings: dict[str, Any] = {"retrieval": dataclasses.asdict(self.retrieval)}
+        if settings["retrieval"]["reranker"] is None:
             # "the default reranker" must be recorded by name: if the default changes, so does the hash
-            settings["retrieval"]["reranker"] = DEFAULT_RERANKER
-        if settings["retrieval"].get("reranker"):
-            # new query rules or weights rank other passages: their rows must not mix with the old
-            settings["retrieval"]["reranker_version"] = RERANK_VERSION
-        embedding = getattr(self.index, "embedding_model", None)
-        if isinstance(embedding, str) and settings["retrieval"].get("mode", "bm25") != "bm25":
-            settings["index_embedding_model"] = embedding
+            settings["retrieval"]["reranker"] = rerank.DEFAULT_RERANKER
+        if settings["retrieval"]["reranker"]:
+            # new query rules or weights rank other passages: their rows must not mix with the old.
+            # Read from the module at call time, so the recorded version is the one in force now.
+            settings["retrieval"]["reranker_version"] = rerank.RERANK_VERSION
+        if self.retrieval.mode != "bm25":  # dense or hybrid retrieval reads the index's vectors
+            settings["index_embedding_model"] = self.index.embedding_model
         if self._options:
             settings["classifier"] = {k: v for k, v in sorted(self._options.items())}
         return RunConfig(self.backend, self.prompt_version, settings)
 
     def passages_for(self, grammar: Grammar, feature: Feature) -> list[ScoredPassage]:
         """The pipeline's evidence passages for one pair (retrieval + reranking only)."""
-        return list(self._pipeline.retrieve_passages(grammar, feature, index=self.index, retrieval=self.retrieval))
+        return list(retrieve_passages(grammar, feature, index=self.index, retrieval=self.retrieval))
 
     def __call__(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
         """Retrieve per pair, then classify the whole batch in one ``classify_many`` call."""
@@ -164,11 +148,10 @@ def _die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init_worker(index_dir: str, backend: str, retrieval: Any, prompt_version: str, parent_pid: int) -> None:
+def _init_worker(index_dir: str, backend: str, retrieval: RetrievalConfig, prompt_version: str,
+                 parent_pid: int) -> None:
     """Runs once in each worker process: open the index and build the classifier there."""
     global _WORKER
-    from grammar_rag.extract.inputs import open_index
-
     _die_with_parent(parent_pid)
 
     _WORKER = PipelinePredictor(open_index(index_dir), backend, retrieval=retrieval, prompt_version=prompt_version)

@@ -1,6 +1,6 @@
 """Loading the paper's retrieval benchmark files (rerankers benchmark, RAG paragraphs, gold pages).
 
-Kept apart from ``retrieval_bench`` so the learned reranker's training script and the tests read
+Kept apart from the ``retrieval_bench`` runner so the learned reranker's training script and the tests read
 the data the same way. Only ``Paragraph``, ``Page number`` and ``BM25 Rank`` become passages;
 ``Relevance Score`` / ``Binary Relevance Score`` are returned separately as labels for scoring and
 for cross-validated training, and ``Annotation`` / ``Word order`` are never read.
@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import read_csv_rows
 from grammar_rag.errors import DataDirError, IngestError
+from grammar_rag.evaluation.io import read_csv_rows
+from grammar_rag.evaluation.metrics import page_set
 from grammar_rag.features import get_catalogue
 from grammar_rag.ingest.paragraph_csv import iter_paragraph_rows, parse_pages
 from grammar_rag.types import Feature, Passage
@@ -107,8 +108,6 @@ def load_rerank_cases(data_dir: str | Path) -> list[RerankCase]:
 
 def load_paragraphs(path: Path) -> list[tuple[Passage, set[int]]]:
     """``paragraphs/<FEATURE>/<bibkey>.csv`` -> passages in file (BM25) order with their pages."""
-    from benchmarks.metrics import page_set
-
     try:
         rows = list(iter_paragraph_rows(path))
     except (OSError, IngestError) as exc:
@@ -122,8 +121,6 @@ def load_paragraphs(path: Path) -> list[tuple[Passage, set[int]]]:
 
 def load_gold_pages(rag_dir: Path, csv_name: str, column: str) -> dict[str, set[int]]:
     """bibkey (``Filename``) -> gold pages of one feature; grammars without pages are left out."""
-    from benchmarks.metrics import page_set
-
     path = rag_dir / csv_name
     if not path.exists():
         return {}

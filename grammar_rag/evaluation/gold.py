@@ -25,8 +25,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from benchmarks.common import read_csv_rows
 from grammar_rag.errors import DataDirError
+from grammar_rag.evaluation.io import read_csv_rows
 from grammar_rag.types import Feature, FeatureValue
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Helpers for driving ``grammar-rag extract`` as a subprocess and reading what it stored.
 
-Shared by ``benchmarks.extract_bench`` and ``tests/test_extract_cli.py`` so that the benchmark
-and the kill/resume tests run the CLI the same way and compare stores by the same columns.
+Shared by the ``benchmarks.extract_bench`` runner and ``tests/test_extract_cli.py`` so that the
+benchmark and the kill/resume tests run the CLI the same way and compare stores by the same columns.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]  # the checkout (or site-packages) holding grammar_rag/
 HASH_SEED = "0"  # every run gets the same string-hash seed (see "hash_seed" in the bench report)
 
 

@@ -1,4 +1,4 @@
-"""Ranking metrics exactly as the paper computes them.
+"""Ranking and classification metrics exactly as the paper computes them.
 
 NDCG@k (Järvelin & Kekäläinen 2002) with *linear* gain (the graded relevance 0-5 itself, not
 2^rel - 1), discount log2(i + 1) for 1-based position i, and the ideal DCG taken over the same
@@ -8,13 +8,19 @@ published ``rerankers_benchmark/*.csv`` files to 1e-12 (checked by tests/test_me
 
 Recall@k is the share of the binary-relevant passages found in the top k; page hit@k asks whether
 any gold page lies among the pages of the top-k passages (the RAG benchmark only knows pages).
+
+Classification: accuracy and micro / macro / weighted F1 over the grammars of one feature and
+configuration (scikit-learn, ``zero_division=0``, rounded to 4 places as the paper reports them),
+the confusion matrix, and a percentile bootstrap interval of micro-F1 over grammars.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 def dcg(relevances: Sequence[float], k: int) -> float:
@@ -108,3 +114,36 @@ def bootstrap_mean_interval(scores: Sequence[float], resamples: int = 2000, leve
     tail = (1.0 - level) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     return round(float(low), 4), round(float(high), 4)
+
+
+def classification_metrics(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
+    """Accuracy and micro / macro / weighted F1 of one feature and configuration (all None for no items)."""
+    with warnings.catch_warnings():  # one-class subsets (small halves) are expected, not noteworthy
+        warnings.simplefilter("ignore", UserWarning)
+        return _classification_metrics(y_true, y_pred)
+
+
+def _classification_metrics(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    if not y_true:
+        return {"accuracy": None, "f1_micro": None, "f1_macro": None, "f1_weighted": None, "n": 0}
+    kw = {"zero_division": 0}
+    return {
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "f1_micro": round(float(f1_score(y_true, y_pred, average="micro", **kw)), 4),
+        "f1_macro": round(float(f1_score(y_true, y_pred, average="macro", **kw)), 4),
+        "f1_weighted": round(float(f1_score(y_true, y_pred, average="weighted", **kw)), 4),
+        "n": len(y_true),
+    }
+
+
+def confusion(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict[str, Any]:
+    """Confusion matrix (rows gold, columns predicted) over the ``labels`` that occur in either list."""
+    from sklearn.metrics import confusion_matrix
+
+    used = [lab for lab in labels if lab in set(y_true) | set(y_pred)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = confusion_matrix(y_true, y_pred, labels=used).tolist() if y_true else []
+    return {"labels": used, "matrix": matrix, "rows": "gold", "columns": "predicted"}
