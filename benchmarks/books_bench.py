@@ -87,9 +87,9 @@ def wals_majorities() -> dict[str, str]:
 def extract_book(item: Any, args: argparse.Namespace, majorities: dict[str, str]) -> dict[str, Any]:
     """Index one ingested book and classify every WALS feature WALS codes for its language."""
     from grammar_rag.errors import GrammarRagError
-    from grammar_rag.extract.cldf_export import is_missing
     from grammar_rag.extract.compare import predicted_names, reference_names
     from grammar_rag.features import get_catalogue, wals_value
+    from grammar_rag.features.reference import is_missing
     from grammar_rag.index import GrammarIndex
     from grammar_rag.pipeline import classify
 

@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from grammar_rag.extract.languages import LanguageResolver
 
-from grammar_rag.extract.compare import compare_predictions, explain_missing, format_report, wals_reference
+from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.features import get_catalogue
+from grammar_rag.features.languages import LanguageResolver
+from grammar_rag.features.reference import explain_missing, wals_reference
 from grammar_rag.types import Grammar, Prediction
 
 SHARED_GRAMBANK = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "grambank"
