@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -32,6 +33,8 @@ class Registry(Generic[T]):
         self.kind = kind
         self._autoload = autoload
         self._loaded = False
+        self._loading = False  # set while the loading thread imports (re-entry from those imports)
+        self._load_lock = threading.RLock()
         self._factories: dict[str, Callable[..., T]] = {}
         self._help: dict[str, str] = {}
 
@@ -44,10 +47,27 @@ class Registry(Generic[T]):
         return deco
 
     def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            for module in self._autoload:
-                importlib.import_module(module)
+        # Marked loaded only after every import finished, under a lock: a thread arriving while
+        # another is importing waits instead of seeing a half-filled registry ("Available: .").
+        # RLock: an autoloaded module that itself calls names()/create() re-enters harmlessly.
+        if self._loaded:
+            return
+        with self._load_lock:
+            if self._loaded or self._loading:
+                return
+            self._loading = True
+            failure: BaseException | None = None
+            try:
+                for module in self._autoload:
+                    try:
+                        importlib.import_module(module)
+                    except Exception as exc:  # an optional part not installed: load the others, then say so
+                        failure = failure or exc
+                self._loaded = True  # after the imports: the others then see every part that loaded
+            finally:
+                self._loading = False
+            if failure is not None:
+                raise failure
 
     def names(self) -> list[str]:
         self._load()

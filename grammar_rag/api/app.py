@@ -17,6 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grammar_rag
+from grammar_rag.api.guards import (
+    GUARD_RESPONSES,
+    GuardConfig,
+    IndexWatcher,
+    allowed_backends,
+    check_backend,
+    install,
+)
 from grammar_rag.api.limits import Saturated, TimedOut, WorkLimiter
 from grammar_rag.api.models import (
     ClassifyRequest,
@@ -56,6 +64,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     502: {"model": ErrorResponse, "description": "the LLM backend failed"},
     503: {"model": ErrorResponse, "description": "server busy, or a resource (index, data) is not available"},
     504: {"model": ErrorResponse, "description": "the request exceeded the per-request time limit"},
+    **GUARD_RESPONSES,
 }
 
 
@@ -105,6 +114,7 @@ class AppState:
                 self._resources[res.language.code] = res
         self._backends: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._watcher = IndexWatcher(self.index_dir / "manifest.json") if self.index_dir else None
 
     @property
     def backend_name(self) -> str:
@@ -116,7 +126,8 @@ class AppState:
         if self.index_dir is None:
             raise ServiceUnavailable("No grammar index loaded: start the server with --index DIR to use /classify.")
         with self._lock:
-            if self._index is None:
+            changed = self._watcher is not None and self._watcher.changed()  # grammars ingested since start
+            if self._index is None or changed:
                 self._index = GrammarIndex.open(self.index_dir)
             return self._index
 
@@ -162,6 +173,7 @@ def create_app(
     max_queue: int = 64,
     timeout_s: float = 30.0,
     warm: bool = False,
+    guards: GuardConfig | None = None,
 ) -> FastAPI:
     """Build the API.
 
@@ -199,6 +211,9 @@ def create_app(
     )
     app.state.grammar_rag = state
     app.state.limiter = limiter
+    guard = guards or GuardConfig()
+    install(app, guard)  # body limit, Unicode, token, Host, Retry-After (see grammar_rag.api.guards)
+    backends_allowed = allowed_backends(guard, backend)
 
     @app.exception_handler(GrammarRagError)
     async def _library_error(_: Request, exc: GrammarRagError) -> JSONResponse:
@@ -236,6 +251,7 @@ def create_app(
 
     @app.post("/translate", response_model=TranslateResponse, responses=ERRORS, summary="translate a sentence")
     async def translate_endpoint(body: TranslateRequest) -> Any:
+        check_backend(body.backend, backends_allowed)
         src, tgt = state.pair(body.source, body.target)  # 400 before any work is queued
         object_lang = tgt if src.code == "eng" else src
 
@@ -248,6 +264,7 @@ def create_app(
 
     @app.post("/classify", response_model=ClassifyResponse, responses=ERRORS, summary="classify a feature for a grammar")
     async def classify_endpoint(body: ClassifyRequest) -> Any:
+        check_backend(body.backend, backends_allowed)
         def work() -> dict[str, Any]:
             feature = resolve_feature(body.feature)  # 404 for unknown features, before the index is touched
             index = state.index()

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from grammar_rag.llm.deadline import deadline_scope
+
 T = TypeVar("T")
 
 
@@ -25,6 +27,11 @@ class Saturated(Exception):
 
 class TimedOut(Exception):
     """The work did not finish within the per-request limit."""
+
+
+def _within(deadline: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with deadline_scope(deadline - time.monotonic()):
+        return fn(*args, **kwargs)
 
 
 class WorkLimiter:
@@ -56,7 +63,9 @@ class WorkLimiter:
             self.pending -= 1
             raise TimedOut(f"request waited {self.timeout_s:.0f} s for a free worker") from None
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        # the request's deadline also bounds the LLM calls the worker makes: once the client has its
+        # 504 the worker's HTTP calls end too, and the worker is free again
+        future = loop.run_in_executor(self._executor, functools.partial(_within, deadline, fn, *args, **kwargs))
 
         def _release(_: object) -> None:
             self._sem.release()  # type: ignore[union-attr]

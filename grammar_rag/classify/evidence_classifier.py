@@ -17,6 +17,7 @@ from typing import Any
 from grammar_rag.classify.aggregate import Decision
 from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
 from grammar_rag.classify.cues import CueContext, select_family
+from grammar_rag.classify.meta_text import abstain_on_negations_only, describe_flags, screen
 from grammar_rag.classify.statements import iter_sentences
 from grammar_rag.ingest.ocr_repair import REPAIR_FILES
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Prediction, ScoredPassage
@@ -73,10 +74,12 @@ class EvidenceClassifier:
         family = select_family(feature)
         value_terms, topic_terms = _query_terms(feature) if self.use_query_terms else ({}, ())
         ctx = CueContext(feature, value_terms, topic_terms, guideline_terms(feature))
-        sentences = iter_sentences(passages)
+        sentences, flags = screen(iter_sentences(passages))  # instructions/verdicts/nonsense never count
         decision = family.decide(sentences, ctx) if sentences else Decision(
-            NOT_ENOUGH_INFO, reasoning="No passages were retrieved."
+            NOT_ENOUGH_INFO, reasoning="No passages were retrieved." if not flags else "No statement about the language."
         )
+        decision = abstain_on_negations_only(decision)
+        decision.reasoning += describe_flags(flags)
         return self._prediction(feature, grammar_id, family.name, decision)
 
     def classify_many(self, items: Sequence[ClassifyItem]) -> list[Prediction]:

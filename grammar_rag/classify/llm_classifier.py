@@ -34,6 +34,7 @@ from typing import Any, cast
 from tqdm import tqdm
 
 from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
+from grammar_rag.classify.meta_text import instruction_flags
 from grammar_rag.llm.base import BACKENDS, LLMBackend, supports_scoring, unwrap
 from grammar_rag.llm.budget import DEFAULT_MAX_PROMPT_TOKENS, TokenBudget, approx_tokens
 from grammar_rag.llm.cache import CachedBackend
@@ -258,6 +259,7 @@ class LLMClassifier:
         if value == NOT_ENOUGH_INFO:
             return _Answer(value, 0.0, a.reasoning, reply, flags=["abstained"])
         evidence = evidence_from_citations(a, p.passages, value, p.feature)
+        flags.extend(instruction_flags(p.passages))  # "passage-instructs:<id>": planted text was shown
         if a.cited and not p.passages:
             flags.append("citations-without-passages")
         confidence = 0.4 if "answer-from-followup" in flags else (0.7 if evidence else 0.5)

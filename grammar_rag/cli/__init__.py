@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 
 from grammar_rag.cli import (
@@ -28,7 +29,9 @@ from grammar_rag.cli import (
     serve,
     translate,
 )
+from grammar_rag.cli.errors import explain
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.locking import set_default_wait
 
 # this order is the order of `grammar-rag --help`
 COMMAND_MODULES = (
@@ -58,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="fail at once if another process is writing to the same index/results (default: wait)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -74,10 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    if args.no_wait:
+        set_default_wait(False)
     try:
         return int(args.func(args) or 0)
     except GrammarRagError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, MemoryError, sqlite3.DatabaseError) as exc:  # see grammar_rag.cli.errors
+        message = None if args.debug else explain(exc, args.command)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted (completed work was saved)", file=sys.stderr)

@@ -15,6 +15,7 @@ from grammar_rag.extract.cldf_export import ExportReport, export_dataset
 from grammar_rag.extract.inputs import load_inputs
 from grammar_rag.extract.store import STORE_FILENAME, ResultStore, RunConfig, select_config
 from grammar_rag.features.languages import LanguageResolver
+from grammar_rag.locking import directory_lock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +64,13 @@ def export_run(store: ResultStore, out: Path, config: RunConfig, data_dir: str |
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # one writer per results folder: a second run waits (or, with --no-wait, stops) and then
+    # finds the pairs the first one stored, so every pair is stored and counted exactly once
+    with directory_lock(Path(args.results), what="results folder"):
+        return _cmd_export(args)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
     store, config = open_selected(args)
     with store:
         result = export_run(store, Path(args.results), config, args.data_dir)

@@ -26,6 +26,7 @@ from grammar_rag.extract.inputs import open_index, save_inputs, select_features,
 from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
 from grammar_rag.extract.runner import run_extraction
 from grammar_rag.extract.store import STORE_FILENAME, ResultStore
+from grammar_rag.locking import directory_lock
 
 EXTRACT_DESCRIPTION = """\
 Classify every (grammar, feature) pair and export a CLDF StructureDataset + a flat CSV.
@@ -77,6 +78,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    # one writer per results folder: a second run waits (or, with --no-wait, stops) and then
+    # finds the pairs the first one stored, so every pair is stored and counted exactly once
+    with directory_lock(Path(args.out), what="results folder"):
+        return _cmd_extract(args)
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
     if args.engine == "ray":
         require_ray(args.address)  # before loading anything: say how to install it, in one line
     out = Path(args.out)

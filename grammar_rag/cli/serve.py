@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from grammar_rag.api import create_app
+from grammar_rag.api.guard_options import add_guard_arguments, guard_config
 from grammar_rag.cli.options import (
     add_data_dir,
     add_embedder,
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sv.add_argument("--max-concurrency", type=int, default=4, help="requests worked on at once")
     sv.add_argument("--max-queue", type=int, default=64, help="requests that may wait; beyond this: 503")
     sv.add_argument("--timeout", type=float, default=30.0, help="per-request time limit in seconds (504 after)")
+    add_guard_arguments(sv)
     sv.set_defaults(func=cmd_serve)
 
 
@@ -46,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_queue=args.max_queue,
         timeout_s=args.timeout,
         warm=True,
+        guards=guard_config(args),
     )
     import uvicorn  # the server's own start-up cost, paid only by `serve`
 

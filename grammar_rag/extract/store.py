@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -107,7 +108,9 @@ class ResultStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             if readonly:
-                self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
+                # a read-only folder cannot hold WAL's -shm file; nobody can be writing there either
+                frozen = "&immutable=1" if not os.access(self.path.parent, os.W_OK) else ""
+                self._conn = sqlite3.connect(f"file:{self.path}?mode=ro{frozen}", uri=True, timeout=30.0)
             else:
                 self._conn = sqlite3.connect(self.path, timeout=30.0)
                 self._conn.execute("PRAGMA journal_mode=WAL")

@@ -112,7 +112,14 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
             f"No index at {index_dir}: create one with `grammar-rag ingest FILE... --index {index_dir}`."
         )
     if not path.exists():
-        leftovers = [p.name for p in index_dir.iterdir()] if index_dir.is_dir() else []
+        leftovers = [p.name for p in index_dir.iterdir() if p.name != ".grammar-rag.lock"] if index_dir.is_dir() else []
+        if leftovers and not {"grammars", "segments"} & set(leftovers):
+            # a source folder or some other directory: never suggest deleting it
+            raise IndexStoreError(
+                f"{index_dir} is not a grammar-rag index (no {MANIFEST_NAME}; it contains "
+                f"{', '.join(sorted(leftovers)[:5])}): pass the directory you gave `grammar-rag ingest --index`, "
+                "or a new directory to create an index there."
+            )
         if leftovers:
             raise IndexStoreError(
                 f"{index_dir} is not a usable index: {MANIFEST_NAME} is missing (a half-written or "

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.index.lock import is_bookkeeping
 from grammar_rag.index.manifest import check_files
 
 
 def size_bytes(directory: Path) -> int:
-    """Bytes of every file under the index directory (shards, manifest, anything left beside them)."""
-    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    """Bytes of index content (not the lock file, nor staging folders of a write in progress)."""
+    return sum(p.stat().st_size for p in directory.rglob("*")
+               if p.is_file() and not is_bookkeeping(p.relative_to(directory).parts))
 
 
 def num_passages(manifest: dict[str, Any]) -> int:

@@ -41,6 +41,13 @@ from grammar_rag.index.bm25 import BM25Params, BM25Shard
 from grammar_rag.index.dense import DenseIndex
 from grammar_rag.index.embed import Embedder, canonical_name, get_embedder
 from grammar_rag.index.fusion import FUSERS
+from grammar_rag.index.lock import (
+    check_no_orphans,
+    ensure_writable,
+    index_write_lock,
+    is_bookkeeping,
+    try_clean_on_open,
+)
 from grammar_rag.index.manifest import MANIFEST_NAME, check_files, new_manifest, read_manifest, write_manifest
 from grammar_rag.index.names import resolve_grammar
 from grammar_rag.index.report import index_info, num_passages, size_bytes, verify_files
@@ -119,11 +126,21 @@ class GrammarIndex:
         model instance (e.g. on a chosen device); its ``name`` is what the manifest records.
         """
         directory = Path(directory).expanduser().resolve()
+        if directory.exists() and not directory.is_dir():
+            raise IndexStoreError(f"{directory} is a file, not a directory: choose a new --index directory.")
+        with index_write_lock(directory):  # two processes creating one index: the second opens it
+            return cls._create_locked(directory, embedding_model, tokenizer=tokenizer, bm25=bm25,
+                                      embedding_dtype=embedding_dtype, exist_ok=exist_ok, embedder=embedder)
+
+    @classmethod
+    def _create_locked(cls, directory: Path, embedding_model: str | None, *, tokenizer: TokenizerConfig | None,
+                       bm25: BM25Params | None, embedding_dtype: Literal["float32", "float16"], exist_ok: bool,
+                       embedder: Embedder | None) -> GrammarIndex:
         if (directory / MANIFEST_NAME).exists():
             if exist_ok:
                 return cls.open(directory, embedding_model, embedder=embedder)
             raise IndexStoreError(f"An index already exists at {directory}; open it instead (or choose another --index).")
-        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        if directory.exists() and any(not is_bookkeeping((p.name,)) for p in directory.iterdir()):
             raise IndexStoreError(
                 f"{directory} exists and is not an empty directory; refusing to create an index there "
                 "(choose a new --index directory)."
@@ -160,6 +177,7 @@ class GrammarIndex:
         """
         directory = Path(directory).expanduser().resolve()
         manifest = read_manifest(directory)
+        try_clean_on_open(directory)
         stored = manifest["embedding"]["model"]
         if embedding_model is None and embedder is not None:
             embedding_model = embedder.name
@@ -171,6 +189,8 @@ class GrammarIndex:
             )
         for entry in manifest["grammars"] + manifest["segments"]:
             check_files(directory, entry["dir"], entry["files"], checksum=verify)
+        if verify:
+            check_no_orphans(directory, manifest)
         if embedder is not None and int(embedder.dim) != int(manifest["embedding"]["dim"]):
             raise IndexStoreError(
                 f"Embedder '{embedder.name}' gives {embedder.dim}-d vectors; {directory} stores "
@@ -187,7 +207,7 @@ class GrammarIndex:
         directory = Path(directory).expanduser().resolve()
         if (directory / MANIFEST_NAME).exists():
             return cls.open(directory, embedding_model)
-        return cls.create(directory, embedding_model)
+        return cls.create(directory, embedding_model, exist_ok=True)  # exist_ok: a concurrent creator won
 
     def _reset_caches(self) -> None:
         self._shards.reset(self._manifest)
@@ -301,11 +321,18 @@ class GrammarIndex:
         last, so any error leaves the index as it was. Progress bars show when stderr is a
         terminal, or when ``show_progress=True``.
         """
+        ensure_writable(self.directory)  # before the embedding work, not after it
         with self._lock:
-            added, commit = self._writer.add(
+            prepared = self._writer.prepare(
                 self._manifest, items, embedder=lambda: self.embedder, replace=replace,
                 skip_existing=skip_existing, show_progress=show_progress, batch_size=batch_size,
             )
+            if prepared is None:
+                return []
+            with index_write_lock(self.directory):  # build on the manifest as it is on disk now, not at open
+                self._reload_manifest()
+                added, commit = self._writer.commit_prepared(self._manifest, prepared, replace=replace,
+                                                             skip_existing=skip_existing)
             if commit is not None:
                 self._adopt(commit)
             return added
@@ -313,15 +340,29 @@ class GrammarIndex:
     def remove(self, grammar_id: str | Grammar) -> None:
         """Remove one grammar (its shard is deleted; segments are masked, compacted by ``compact``)."""
         gid = self.get_grammar(grammar_id).id
-        with self._lock:
+        with self._lock, index_write_lock(self.directory):
+            self._reload_manifest()
+            if gid not in self._entries:
+                return  # another process removed it meanwhile
             self._adopt(self._writer.remove(self._manifest, gid))
 
     def compact(self, show_progress: bool | None = None) -> None:
         """Merge all BM25 segments into one (exact whole-corpus statistics; grammar shards untouched)."""
-        with self._lock:
+        with self._lock, index_write_lock(self.directory):
+            self._reload_manifest()
             commit = self._writer.compact(self._manifest, self.passages, show_progress)
             if commit is not None:
                 self._adopt(commit)
+
+    def _reload_manifest(self) -> None:
+        """Adopt the manifest on disk (another process may have committed since this one opened)."""
+        fresh = read_manifest(self.directory)
+        if fresh != self._manifest:
+            if fresh["embedding"]["model"] != self._manifest["embedding"]["model"]:
+                raise IndexStoreError(f"Index {self.directory} was rebuilt with another embedding model while "
+                                      "this process had it open; run the command again.")
+            self._manifest = fresh
+            self._reset_caches()
 
     # ------------------------------------------------------------------ retrieval
     def _bm25_keys(self, query: str, gid: str | None, k: int) -> list[tuple[Key, float]]:
@@ -410,6 +451,7 @@ class GrammarIndex:
         """Check every file's size and sha256 against the manifest (raises IndexStoreError)."""
         for rel_dir in verify_files(self.directory, self._manifest):
             self._shards.verified.add(rel_dir)
+        check_no_orphans(self.directory, self._manifest)
 
     def size_bytes(self) -> int:
         return size_bytes(self.directory)

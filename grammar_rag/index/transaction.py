@@ -102,6 +102,27 @@ def validate_batch(batch: list[tuple[Grammar, list[Passage]]], existing: Contain
 
 
 @dataclass(frozen=True)
+class PreparedBatch:
+    """Grammars validated, tokenised and embedded, ready to be written (rows of tokens/vectors in batch order)."""
+
+    batch: list[tuple[Grammar, list[Passage]]]
+    tokens: list[list[str]]
+    vectors: np.ndarray
+    show: bool
+
+    def subset(self, keep: set[str]) -> PreparedBatch:
+        """The grammars named in ``keep``, with their rows of tokens and vectors."""
+        rows: list[int] = []
+        start = 0
+        for grammar, passages in self.batch:
+            if grammar.id in keep:
+                rows.extend(range(start, start + len(passages)))
+            start += len(passages)
+        return PreparedBatch([b for b in self.batch if b[0].id in keep], [self.tokens[i] for i in rows],
+                             self.vectors[rows], self.show)
+
+
+@dataclass(frozen=True)
 class Commit:
     """What a committed write leaves: the manifest now on disk and the shard dirs it replaced in place."""
 
@@ -210,21 +231,20 @@ class IndexWriter:
         self.tokenizer = tokenizer
         self.bm25_params = bm25_params
 
-    def add(self, current: dict[str, Any], items: Iterable[Any], *, embedder: Callable[[], Embedder],
-            replace: bool, skip_existing: bool, show_progress: bool | None,
-            batch_size: int) -> tuple[list[str], Commit | None]:
-        """Index ``items`` (``IngestedGrammar``-like) as one new segment; returns the ids added and the commit.
+    def prepare(self, current: dict[str, Any], items: Iterable[Any], *, embedder: Callable[[], Embedder],
+                replace: bool, skip_existing: bool, show_progress: bool | None,
+                batch_size: int) -> PreparedBatch | None:
+        """Validate, tokenise and embed ``items`` (``IngestedGrammar``-like); ``None`` when nothing is left.
 
-        ``embedder`` is called only once the batch is valid and tokenised, so BM25-only failures
-        never load a model.
+        This is the expensive half of an add and needs no lock: it writes nothing. ``embedder`` is
+        called only once the batch is valid and tokenised, so BM25-only failures never load a model.
         """
         show = progress_default(show_progress)
         batch = [(it.grammar, list(it.passages)) for it in items]
         existing = {e["id"] for e in current["grammars"]}
         batch = validate_batch(batch, existing, self.directory, replace=replace, skip_existing=skip_existing)
         if not batch:
-            return [], None
-
+            return None
         all_passages = [p for _, ps in batch for p in ps]
         tokens = [self.tokenizer(p.text) for p in tqdm(all_passages, desc="tokenising", unit="passage", disable=not show)]
         dim = int(current["embedding"]["dim"])
@@ -233,6 +253,22 @@ class IndexWriter:
         )
         if vectors.shape != (len(all_passages), dim):
             raise IndexStoreError(f"Embedder returned shape {vectors.shape}, expected ({len(all_passages)}, {dim}).")
+        return PreparedBatch(batch, tokens, vectors, show)
+
+    def commit_prepared(self, current: dict[str, Any], prepared: PreparedBatch, *, replace: bool,
+                        skip_existing: bool) -> tuple[list[str], Commit | None]:
+        """Write a prepared batch as one new segment on top of ``current``; the caller holds the writer lock.
+
+        ``current`` is the manifest as it is on disk now: grammars another process committed since
+        :meth:`prepare` are validated again (refused, or dropped with ``skip_existing``).
+        """
+        existing = {e["id"] for e in current["grammars"]}
+        kept = validate_batch(prepared.batch, existing, self.directory, replace=replace, skip_existing=skip_existing)
+        if len(kept) != len(prepared.batch):  # another process added some of these meanwhile
+            prepared = prepared.subset({g.id for g, _ in kept})
+        if not prepared.batch:
+            return [], None
+        batch, tokens, vectors, show = prepared.batch, prepared.tokens, prepared.vectors, prepared.show
         dtype = np.float16 if current["embedding"].get("dtype") == "float16" else np.float32
 
         manifest = json.loads(json.dumps(current))

@@ -73,6 +73,8 @@ def _ingest_source(
 ) -> list[IngestedGrammar]:
     if not path.exists():
         raise IngestError(f"{path}: no such file or directory.")
+    if not path.is_dir() and not path.is_file():  # /dev/zero, a pipe: endless input, MemoryError
+        raise IngestError(f"{path} is not a regular file (a device, pipe or socket): pass a grammar file.")
     if format is None and path.is_dir():
         try:
             fmt = detect_format(path)

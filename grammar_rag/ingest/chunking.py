@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from grammar_rag.ingest.base import ChunkingConfig
+from grammar_rag.ingest.passage_cap import cap_units
 from grammar_rag.types import Passage, PassageKind
 
 
@@ -162,6 +163,7 @@ def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig
         chunks = _merge_short(cleaned, config.min_chars)
     else:  # pragma: no cover - Literal guards this for typed callers
         raise ValueError(f"unknown chunking mode {config.mode!r} (use 'paragraph' or 'window')")
+    chunks = cap_units(chunks, lambda u: u.text, source=grammar_id)  # no multi-megabyte passages
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for order, unit in enumerate(chunks):

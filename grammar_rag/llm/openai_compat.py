@@ -36,6 +36,7 @@ import httpx
 from grammar_rag.errors import BackendError
 from grammar_rag.llm.base import BACKENDS
 from grammar_rag.llm.config import LLMSettings
+from grammar_rag.llm.deadline import deadline_scope, deadline_transport, remaining
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,9 @@ class OpenAICompatBackend:
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers=headers,
-            limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency),
+            # every call gets one total deadline (connect + all reads): see grammar_rag.llm.deadline
+            transport=deadline_transport(limits=httpx.Limits(max_connections=self.concurrency,
+                                                             max_keepalive_connections=self.concurrency)),
         )
         if client is not None and api_key:
             self._client.headers.update(headers)
@@ -132,15 +135,24 @@ class OpenAICompatBackend:
             if retry_after:
                 with contextlib.suppress(ValueError):
                     delay = max(delay, min(float(retry_after), 60.0))
-        time.sleep(min(delay, MAX_BACKOFF_S))
+        left = remaining()
+        time.sleep(max(0.0, min(delay, MAX_BACKOFF_S, left if left is not None else MAX_BACKOFF_S)))
 
     def _request(self, method: str, url: str, payload: dict[str, Any] | None) -> dict[str, Any]:
         """One JSON request with retries; returns the parsed body or raises BackendError.
 
-        HTTP 400/404/422 raise :class:`_Rejected` (the caller may retry without a field).
+        The whole call, retries included, ends within ``timeout`` seconds (a trickling or silent
+        server is abandoned, and the dropped connection stops its work). HTTP 400/404/422 raise
+        :class:`_Rejected` (the caller may retry without a field).
         """
+        with deadline_scope(self.timeout):
+            return self._request_retrying(method, url, payload)
+
+    def _request_retrying(self, method: str, url: str, payload: dict[str, Any] | None) -> dict[str, Any]:
         last = ""
+        attempts = 0
         for attempt in range(self.max_retries + 1):
+            attempts += 1
             response: httpx.Response | None = None
             try:
                 response = self._client.request(method, url, json=payload)
@@ -170,10 +182,14 @@ class OpenAICompatBackend:
                 if response.status_code not in _RETRY_STATUS:
                     raise BackendError(f"{url} returned HTTP {response.status_code}: {detail}")
                 last = f"HTTP {response.status_code}: {detail}"
+            left = remaining()
+            if left is not None and left <= 0.05:
+                last += f"; the call's {self.timeout:g} s deadline has passed"
+                break
             if attempt < self.max_retries:
                 log.info("%s %s; retry %d/%d", url, last, attempt + 1, self.max_retries)
                 self._sleep(attempt, response)
-        raise BackendError(f"LLM endpoint {url} failed after {self.max_retries + 1} attempts: {last}")
+        raise BackendError(f"LLM endpoint {url} failed after {attempts} attempt{'s' if attempts != 1 else ''}: {last}")
 
     # -- completions ---------------------------------------------------------------------------
     def _payload(

@@ -16,6 +16,7 @@ import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
 from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.meta_text import NEGATION_KIND
 from grammar_rag.classify.statements import (
     Sentence,
     about_other_language,
@@ -310,7 +311,7 @@ class WordOrderFamily:
                     continue  # "*SVO" marks the order ungrammatical
                 if negated_before(text, m.start()):
                     if ndo:
-                        cues.append(Cue(ndo, 0.3 * base, sent, "statement", f"not {m.group(1)}"))
+                        cues.append(Cue(ndo, 0.3 * base, sent, NEGATION_KIND, f"not {m.group(1)}"))
                     continue
                 strength = strength_at(m.start(), m.end()) if context else 0.2
                 if _TYPE_PLURAL.match(text, m.end()):
