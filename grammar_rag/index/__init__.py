@@ -7,7 +7,7 @@
 
 from grammar_rag.index.embed import EMBEDDERS, Embedder, get_embedder
 from grammar_rag.index.store import GrammarIndex, GrammarNotFoundError, RetrievalResults
-from grammar_rag.index.tokenize import Tokenizer, TokenizerConfig
+from grammar_rag.text.tokens import Tokenizer, TokenizerConfig
 
 __all__ = [
     "EMBEDDERS",

@@ -52,7 +52,7 @@ from grammar_rag.index.manifest import (
     read_manifest,
     write_manifest,
 )
-from grammar_rag.index.tokenize import Tokenizer, TokenizerConfig
+from grammar_rag.text.tokens import Tokenizer, TokenizerConfig
 from grammar_rag.types import Grammar, Passage, ScoredPassage
 
 log = logging.getLogger(__name__)

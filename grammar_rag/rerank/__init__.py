@@ -18,9 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from grammar_rag.config import BUNDLED_DATA_DIR
-from grammar_rag.ingest.ocr_repair import REPAIR_FILES
+from grammar_rag.features import shape
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, Reranker, as_query, ranked
 from grammar_rag.rerank.queries import STYLES, build_query
+from grammar_rag.text import TEXT_FILES
 from grammar_rag.types import Passage, ScoredPassage
 from grammar_rag.versioning import files_digest
 
@@ -29,7 +30,8 @@ DEFAULT_QUERY_STYLE = "catalogue"
 # changes whenever a query builder, a cue or the shipped weights change: caches of reranked orders
 # (benchmarks, batch runs) key on it so they never serve an order the current code would not produce
 RERANK_VERSION = "rerank-" + files_digest(
-    [*Path(__file__).resolve().parent.glob("*.py"), BUNDLED_DATA_DIR / "rerank_learned.json", *REPAIR_FILES]
+    [*Path(__file__).resolve().parent.glob("*.py"), BUNDLED_DATA_DIR / "rerank_learned.json", *TEXT_FILES,
+     Path(shape.__file__).resolve()]
 )
 
 _instances: dict[str, Reranker] = {}

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
-from grammar_rag.rerank.text import tokens
+from grammar_rag.text.tokens import tokens
 from grammar_rag.types import Passage, ScoredPassage
 
 

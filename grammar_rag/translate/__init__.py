@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grammar_rag.errors import BackendError, GrammarRagError
+from grammar_rag.llm import BACKENDS
+from grammar_rag.text.tokens import TRANSLATION_STOPWORDS, english_stem, lower_words
 from grammar_rag.translate.dictionary import WordAnalysis
 from grammar_rag.translate.examples import ScoredExample
 from grammar_rag.translate.fallback import METHOD as FALLBACK_METHOD
@@ -22,7 +24,6 @@ from grammar_rag.translate.grammar_context import grammar_passages
 from grammar_rag.translate.languages import LANGUAGES, resolve_pair
 from grammar_rag.translate.prompt import PROMPT_VERSION, SYSTEM, build_prompt, parse_reply
 from grammar_rag.translate.resources import LanguageResources, build_resources, load_resources
-from grammar_rag.translate.text import ENGLISH_STOPWORDS, english_stem, words
 from grammar_rag.types import ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -94,12 +95,12 @@ def analyse_words(text: str, source: str, resources: LanguageResources) -> list[
     """Dictionary hits for each distinct word of the input (in order)."""
     out: list[WordAnalysis] = []
     seen: set[str] = set()
-    for w in words(text):
+    for w in lower_words(text):
         if w in seen:
             continue
         seen.add(w)
         if source == "eng":
-            if w in ENGLISH_STOPWORDS:
+            if w in TRANSLATION_STOPWORDS:
                 continue
             entries = resources.dictionary.english_lookup(w)
             out.append(WordAnalysis(w, english_stem(w), tuple(entries), (), "english-sense" if entries else "none"))
@@ -118,7 +119,7 @@ def gather_context(
     for a in analyses:
         for affix in a.affixes:
             for e in resources.dictionary.affix_entries(affix):
-                affix_terms.extend(words(e.description))
+                affix_terms.extend(lower_words(e.description))
     passages = grammar_passages(resources, text, source, analyses, affix_terms, k=k_passages)
     return analyses, examples, passages
 
@@ -127,8 +128,6 @@ def _backend(backend: Any) -> Any | None:
     if backend is None or (isinstance(backend, str) and backend.lower() in MODEL_FREE_NAMES):
         return None
     if isinstance(backend, str):
-        from grammar_rag.llm import BACKENDS
-
         return BACKENDS.create(backend)
     return backend
 

@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING
 
 from grammar_rag.config import CORPORA_DIR
 from grammar_rag.config import data_dir as resolve_data_dir
+from grammar_rag.corpus import load_bundled
 from grammar_rag.errors import DataDirError, GrammarRagError
+from grammar_rag.text.tokens import lower_words, normalise_sentence
 from grammar_rag.translate.dictionary import Dictionary, load_dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
 from grammar_rag.translate.grammar_source import parse_tex_dir
 from grammar_rag.translate.langid import english_score
 from grammar_rag.translate.languages import LanguageInfo, resolve_language
-from grammar_rag.translate.text import words
 from grammar_rag.types import Passage
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class LanguageResources:
     def kalamang_terms(self, text: str) -> list[str]:
         """Words plus their dictionary stems, so inflected forms meet their bare form."""
         out: list[str] = []
-        for w in words(text.replace("=", "").replace("-", "")):
+        for w in lower_words(text.replace("=", "").replace("-", "")):
             out.append(w)
             stem = self.dictionary.analyse(w).stem
             if stem != w:
@@ -115,8 +116,6 @@ def _find_tex_dir(candidates: Iterable[Path]) -> Path | None:
 
 def _bundled_grammar_passages(corpus: str) -> list[Passage]:
     """Passages of the bundled corpus; none (with a warning) when this checkout has no such corpus."""
-    from grammar_rag.corpus import load_bundled
-
     try:
         return load_bundled(corpus).passages
     except GrammarRagError as exc:  # grammar context is optional: dictionary + examples still translate
@@ -234,17 +233,11 @@ def build_resources(
         examples = [
             e for e in examples
             if e.id not in banned_ids and e.keys()[0] not in banned_text
-            and normalise_text(e.text) not in banned_text and e.keys()[1] not in banned_trans
+            and normalise_sentence(e.text) not in banned_text and e.keys()[1] not in banned_trans
         ]
         log.info("excluded %d of %d examples (test sentences and their duplicates)", before - len(examples), before)
 
     return LanguageResources(info, dictionary, examples, passages, _make_embedder(embedder), sources)
-
-
-def normalise_text(text: str) -> str:
-    from grammar_rag.translate.text import normalise_sentence
-
-    return normalise_sentence(text)
 
 
 def _make_embedder(spec: Embedder | str | None) -> Embedder | None:
