@@ -8,7 +8,7 @@ import pytest
 
 from grammar_rag.index.bm25 import okapi_scores
 from grammar_rag.rerank.lexical import bm25_scores
-from grammar_rag.rerank.text import tokens
+from grammar_rag.text.tokens import tokens
 
 
 def test_okapi_scores_follow_the_formula_by_hand() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grammar_rag.index.tokenize import Tokenizer, TokenizerConfig
+from grammar_rag.text.tokens import Tokenizer, TokenizerConfig
 
 
 @pytest.fixture(scope="module")

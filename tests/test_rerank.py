@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from grammar_rag.errors import GrammarRagError
 from grammar_rag.rerank import DEFAULT_RERANKER, RERANKERS, build_query, rerank
 from grammar_rag.rerank.dense import DenseReranker
 from grammar_rag.rerank.evidence import guess_language_names, passage_features
 from grammar_rag.rerank.learned import LearnedReranker, LinearRanker, feature_matrix, fit_pairwise
 from grammar_rag.rerank.queries import head_terms, question_core, value_terms
-from grammar_rag.rerank.text import strip_idioms
+from grammar_rag.text.phrases import strip_idioms
+from grammar_rag.text.tokens import same_word_family, stem
 from grammar_rag.types import Feature, FeatureValue, Passage
 
 WORD_ORDER = Feature(
@@ -195,8 +197,6 @@ def test_idioms_do_not_count_as_topic_mentions() -> None:
 
 
 def test_head_noun_family_counts_derived_words() -> None:
-    from grammar_rag.rerank.text import same_word_family, stem
-
     assert same_word_family(stem("negative"), stem("negation"))
     assert same_word_family(stem("negator"), stem("negation"))
     assert not same_word_family(stem("ordinal"), stem("order"))
@@ -215,8 +215,6 @@ def test_dense_reranker_plumbing_with_hashing_embedder() -> None:
 
 
 def test_unknown_reranker_names_alternatives() -> None:
-    from grammar_rag.errors import GrammarRagError
-
     with pytest.raises(GrammarRagError, match="evidence"):
         RERANKERS.create("evidance")
 

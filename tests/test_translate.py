@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from translate_helpers import EXAMPLES, write_examples_csv, write_tiny_kalamang
 
+from grammar_rag.cli import main
 from grammar_rag.errors import BackendError, GrammarRagError, UnknownLanguageError
+from grammar_rag.llm.fake import FakeBackend
+from grammar_rag.text.tokens import normalise_sentence
 from grammar_rag.translate import FALLBACK_METHOD, build_resources, translate
 from grammar_rag.translate.dictionary import DictEntry, Dictionary, lexical_part
 from grammar_rag.translate.examples import read_examples_csv
 from grammar_rag.translate.langid import pick_english
 from grammar_rag.translate.prompt import parse_reply
-from grammar_rag.translate.text import normalise_sentence
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +152,6 @@ def test_english_to_kalamang_fallback(resources) -> None:
 
 
 def test_llm_path_builds_prompt_and_parses_reply(resources) -> None:
-    from grammar_rag.llm.fake import FakeBackend
-
     fake = FakeBackend(replies={"Translate the following Kalamang sentence": 'Translation: "The dog bit me."\n\nBecause...'})
     tr = translate("Bal anat koraru.", source="kgv", target="eng", backend=fake, resources=resources)
     assert tr.method == "llm:fake" and tr.translation == "The dog bit me."
@@ -214,10 +215,6 @@ def test_tiny_examples_written_as_expected() -> None:
 
 
 def test_cli_translate_json_and_error(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import json
-
-    from grammar_rag.cli import main
-
     assert main(["translate", "Mu sorat koraru.", "--data-dir", str(data), "--embedder", "none", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["method"] == "model-free fallback" and out["translation"] and out["examples"]

@@ -178,8 +178,8 @@ def test_prompt_is_built_from_the_pack(tmp_path: Path) -> None:
 def test_test_sentences_leave_every_source(tmp_path: Path) -> None:
     """A held-out sentence quoted in the grammar's prose, repeated as a grammar example and (with other
     punctuation) among the pack's sentences is gone from all three; the others stay."""
+    from grammar_rag.text.tokens import normalise_sentence
     from grammar_rag.translate.examples import Example
-    from grammar_rag.translate.text import normalise_sentence
 
     files = write_zubi(tmp_path / "in")
     zub, eng = SENTENCES[0]

@@ -9,7 +9,6 @@ here knows about particular grammars or benchmark labels.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,10 @@ from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
 from grammar_rag.classify.cues import CueContext, select_family
 from grammar_rag.classify.meta_text import abstain_on_negations_only, describe_flags, screen
 from grammar_rag.classify.statements import iter_sentences
-from grammar_rag.ingest.ocr_repair import REPAIR_FILES
+from grammar_rag.features import shape
+from grammar_rag.rerank import build_query
+from grammar_rag.text import TEXT_FILES
+from grammar_rag.text.tokens import guideline_words
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Prediction, ScoredPassage
 from grammar_rag.versioning import files_digest
 
@@ -28,13 +30,11 @@ def _source_version() -> str:
     """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
     here = Path(__file__).resolve().parent
     rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name != "llm_classifier.py"]
-    return "evidence-" + files_digest([*rules, *REPAIR_FILES])
+    return "evidence-" + files_digest([*rules, *TEXT_FILES, Path(shape.__file__).resolve()])
 
 
 VERSION = _source_version()
-_GUIDELINE_STOP = set(
-    ["the", "a", "an", "of", "and", "or", "in", "on", "is", "are", "be", "by", "with", "for", "to", "as", "no", "not", "can", "there", "which", "that", "this", "its", "does", "do", "any", "other", "than", "language", "languages", "code", "coded", "coding", "feature", "value", "values", "example", "examples", "see", "if", "when", "also", "only", "it", "they", "we", "should", "may", "must", "such", "these", "those", "from", "at"]
-)
+
 
 
 def guideline_terms(feature: Feature, limit: int = 12) -> tuple[str, ...]:
@@ -42,16 +42,13 @@ def guideline_terms(feature: Feature, limit: int = 12) -> tuple[str, ...]:
     if not feature.guideline:
         return ()
     counts: dict[str, int] = {}
-    for word in re.findall(r"[a-z][a-z-]{3,}", feature.guideline.lower()):
-        if word not in _GUIDELINE_STOP:
-            counts[word] = counts.get(word, 0) + 1
+    for word in guideline_words(feature.guideline):
+        counts[word] = counts.get(word, 0) + 1
     return tuple(w for w, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:limit])
 
 
 def _query_terms(feature: Feature) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
     """Value/topic vocabulary from the query builder (the same one retrieval uses)."""
-    from grammar_rag.rerank import build_query
-
     query = build_query(feature)
     return dict(query.value_terms), tuple(query.topic_terms)
 

@@ -13,50 +13,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from grammar_rag.ingest.ocr_repair import repair
+from grammar_rag.text.lexicons import (
+    DENIED_IMPLICATION,
+    MEDIUM_MARKERS,
+    NEGATORS,
+    OTHER_LANGUAGE,
+    REFERENCE,
+    STRONG_MARKERS,
+    WEAKENERS,
+)
+from grammar_rag.text.ocr_repair import repair
+from grammar_rag.text.sentences import split_sentences as _split_sentences
 from grammar_rag.types import ScoredPassage
 
-# Sentence boundaries: ., ! or ? followed by space + capital/quote/bracket, or blank lines.
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]?[⁰¹²³⁴⁵⁶⁷⁸⁹]*\s+(?=[A-Z“\"'(\[])|\n\s*\n")  # "order.¹⁷ The": footnote mark
-_WS = re.compile(r"\s+")
 # A gloss abbreviation in Leipzig style: 2+ capitals/digits, possibly with dots (1SG, PST, NEG).
 _GLOSS_ABBR = re.compile(r"(?<![A-Za-z])(?:[123]?[A-Z]{2,}[A-Z0-9]*|[123](?:SG|PL|DU))(?![a-z])")
 _MORPH_JOIN = re.compile(r"\w[-=]\w")
 # three distinct role letters, one of them V: SVO, AOV, APV (an order formula, not a gloss label)
 _ORDER_FORMULA = re.compile(r"(?=.*V)(?!.*(.).*\1)[SAOPVX]{3}")
 
-# Words that mark an author's statement as the description of the *basic* pattern.
-STRONG_MARKERS = re.compile(
-    # not after "non-": "the non-canonical order (AOV)" describes a marked order, not the basic one
-    # nor after "least": "least preferred VOS" is the opposite of a basic order
-    r"(?<!non-)(?<!non)(?<!least )(?<!least-)\b(basic|dominant|unmarked|least[- ]marked|neutral|canonical|default|normal|typical|standard|"
-    r"primary|preferred|pragmatically neutral|most common|most frequent|predominant(?:ly)?|"
-    r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed|"
-    # "in a simple non-emphasized sentence the subject precedes the verb": the neutral clause
-    r"non-?emphati\w*|non-?emphasi[sz]ed|unemphatic)\b",
-    re.I,
-)
-MEDIUM_MARKERS = re.compile(
-    r"\b(generally|usually|mostly|mainly|largely|tends? to|typically|in general|commonly|"
-    r"frequently|primarily|essentially|overwhelmingly|by far)\b",
-    re.I,
-)
-# Cues that the statement is about another language, a hypothesis being rejected, or a citation.
-NEGATORS = re.compile(
-    # "no" in the name "yes-no question" / "yes or no question", "no. 18" (number) or "not only" negates nothing
-    r"\b(not(?! only\b)|(?<!yes-)(?<!yes/)(?<!yes–)(?<!yes )(?<!yes or )no(?!\.\s*\d)|never|neither|nor|rather than|instead of|contrary to|unlike|isn't|aren't|"
-    r"doesn't|don't|cannot|can't|lack(?:s|ing)?|absence of|without)\b",
-    re.I,
-)
-OTHER_LANGUAGE = re.compile(
-    r"\b(proto-|other languages|related languages|neighbou?ring|cross-linguistic|"
-    r"typolog(?:y|ical)|universals?|greenberg|dryer|in english|english has|unlike english|"
-    r"languages of the area|like english|"
-    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages)\b"
-    # "Qaqet, a language of East New Britain, has ...": another language introduced for comparison
-    r"|\b(?-i:[A-Z])[\w'’-]+, an? (?:[\w-]+ ){0,3}?language (?:of|spoken|from)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -85,31 +60,11 @@ def _lower(text: str) -> str:
     return text.lower()
 
 
-def normalise_space(text: str) -> str:
-    return _WS.sub(" ", text).strip()
-
-
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences; keeps interlinear lines together (they rarely end in '.')."""
-    return list(_split_cached(text or ""))
+    """Sentences of a passage as the cue extractors read them (see :mod:`grammar_rag.text.sentences`).
 
-
-@lru_cache(maxsize=8192)
-def _split_cached(text: str) -> tuple[str, ...]:
-    """Passages recur across configurations (BM25 order, reranked): split each text once."""
-    # letter-spaced or word-doubled OCR is repaired first, or no word-level cue can match it
-    parts = _SENT_SPLIT.split(repair(text or ""))
-    out: list[str] = []
-    for part in parts:
-        part = normalise_space(part)
-        if len(part) < 3:
-            continue
-        # Very long "sentences" are usually run-together examples: cut at example numbers.
-        if len(part) > 600:
-            out.extend(p.strip() for p in re.split(r"(?=\(\d{1,4}[a-z]?\))", part) if len(p.strip()) > 2)
-        else:
-            out.append(part)
-    return tuple(out)
+    Letter-spaced or word-doubled OCR is repaired first, or no word-level cue can match it."""
+    return _split_sentences(repair(text or ""))
 
 
 @lru_cache(maxsize=65536)
@@ -173,13 +128,7 @@ def statement_strength(text: str) -> float:
     return 0.35
 
 
-# "it does not mean that the language has a strictly grammaticalised SVO pattern": the whole
-# complement is denied, however far the claim is from the negator
-_DENIED_IMPLICATION = re.compile(
-    r"\b(?:does|do|did|need|would|will|should|must) not (?:necessarily )?(?:mean|imply|entail|indicate|suggest)\b|"
-    r"\bit is not (?:the case|true) that\b",
-    re.I,
-)
+
 
 
 def negated_before(text: str, start: int, window: int = 40) -> bool:
@@ -189,25 +138,10 @@ def negated_before(text: str, start: int, window: int = 40) -> bool:
     if NEGATORS.search(left):
         return True
     far = re.split(r";|\bbut\b|\bwhereas\b|\bhowever\b", text[max(0, start - 150) : start])[-1]
-    return bool(_DENIED_IMPLICATION.search(far))
+    return bool(DENIED_IMPLICATION.search(far))
 
 
-# Bibliography entries and citations: "Watson, R.L. 1997 OV Order in Ma'di." carry no claim.
-REFERENCE = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?[.:,]?\s+[A-Z][\w'’-]+(?:\s+[A-Z\w'’-]+){0,8}[.:]|\bpp?\.\s*\d|\bed(?:s)?\.\s|\bvol\.\s")
-WEAKENERS = re.compile(
-    r"\b(residual|marginal(?:ly)?|rare(?:ly)?|(?<!least-)(?<!least )marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
-    r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
-    r"clauses)|focus|topicali[sz]\w*|(?<!non-)(?<!non)(?<!un)emphatic|inversion|inverted|fronted|fronting|"
-    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|least[- ](?:preferred|common|frequent|usual|typical)|"
-    r"archaic|obsolete|obsolescent|"
-    # a possible language, not this one: "if a language were to change from SOV to SVO, ...",
-    # "Kayne would lead us to predict that ... SOV", "one might expect"
-    r"if (?:\w+ ){0,4}?(?:were|would)|would be expected|(?:might|would|could) (?:\w+ ){0,3}?(?:expect|predict)\w*|"
-    # "the circumstances in which subject and object occur before the verb": a special condition
-    # (not "in cases where both arguments are expressed", WALS's own condition for the basic order)
-    r"circumstances (?:in which|under which|where)|conditions under which)\b",
-    re.I,
-)
+
 
 
 @lru_cache(maxsize=65536)

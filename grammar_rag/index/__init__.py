@@ -13,7 +13,7 @@ tokeniser. ``llamaindex.py`` adapts an index to llama-index from outside
 from grammar_rag.index.embed import EMBEDDERS, Embedder, get_embedder
 from grammar_rag.index.names import GrammarNotFoundError
 from grammar_rag.index.store import GrammarIndex, RetrievalResults
-from grammar_rag.index.tokenize import Tokenizer, TokenizerConfig
+from grammar_rag.text.tokens import Tokenizer, TokenizerConfig
 
 __all__ = [
     "EMBEDDERS",

@@ -52,8 +52,8 @@ from grammar_rag.index.manifest import MANIFEST_NAME, check_files, new_manifest,
 from grammar_rag.index.names import resolve_grammar
 from grammar_rag.index.report import index_info, num_passages, size_bytes, verify_files
 from grammar_rag.index.shards import Key, ShardCache
-from grammar_rag.index.tokenize import Tokenizer, TokenizerConfig
 from grammar_rag.index.transaction import Commit, IndexWriter
+from grammar_rag.text.tokens import Tokenizer, TokenizerConfig
 from grammar_rag.types import MATTER_KINDS, Grammar, IngestedGrammar, Passage, ScoredPassage
 
 Mode = Literal["bm25", "dense", "hybrid"]

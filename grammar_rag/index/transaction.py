@@ -36,7 +36,7 @@ from grammar_rag.errors import IndexStoreError
 from grammar_rag.index.bm25 import BM25Params, BM25Shard
 from grammar_rag.index.embed import Embedder
 from grammar_rag.index.manifest import describe_files, now_iso, write_manifest
-from grammar_rag.index.tokenize import Tokenizer
+from grammar_rag.text.tokens import Tokenizer
 from grammar_rag.types import Grammar, Passage
 
 log = logging.getLogger(__name__)

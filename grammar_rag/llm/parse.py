@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from grammar_rag.text.sentences import quote_sentences
+from grammar_rag.text.tokens import ALNUM_WORD_RE, quote_words
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, ScoredPassage
 
 _CONCLUSION_RE = re.compile(r"conclusion\s*[*_]*\s*[:：\-–]", re.IGNORECASE)
@@ -22,35 +24,6 @@ _ABSTAIN_RE = re.compile(
 )
 _YES = {"yes", "present", "true", "y", "attested"}
 _NO = {"no", "absent", "false", "n", "not attested"}
-_WORD_RE = re.compile(r"[a-z0-9]+")
-_STOP = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "in",
-    "and",
-    "or",
-    "is",
-    "are",
-    "be",
-    "to",
-    "this",
-    "that",
-    "it",
-    "as",
-    "by",
-    "with",
-    "for",
-    "on",
-    "which",
-    "language",
-    "passage",
-    "passages",
-    "can",
-    "not",
-    "no",
-}
 
 
 @dataclass
@@ -122,7 +95,7 @@ def match_choice(text: str, choices: list[str], feature: Feature | None = None) 
     if len(named) > 1:
         return None
     if set(normed.values()) >= {"0", "1"}:
-        first = _WORD_RE.findall(seg)
+        first = ALNUM_WORD_RE.findall(seg)
         head = " ".join(first[:2])
         if first and (first[0] in _YES or head in _YES):
             return next(c for c, n in normed.items() if n == "1")
@@ -214,27 +187,22 @@ def parse_reply(
     return ParsedAnswer(None, reasoning, cited, "")
 
 
-_SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'‘“])|\n+")
 MAX_QUOTE_CHARS = 400
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD_RE.findall(text.lower()) if w not in _STOP and len(w) > 1}
 
 
 def best_sentence(passage_text: str, context: str) -> str:
     """The sentence of ``passage_text`` sharing most content words with ``context`` (verbatim)."""
-    sentences = [s.strip() for s in _SENT_RE.split(passage_text) if s and s.strip()]
+    sentences = [s.strip() for s in quote_sentences(passage_text) if s.strip()]
     if not sentences:
         return passage_text.strip()[:MAX_QUOTE_CHARS]
-    want = _content_words(context)
-    best = max(sentences, key=lambda s: (len(_content_words(s) & want), -abs(len(s) - 160)))
+    want = quote_words(context)
+    best = max(sentences, key=lambda s: (len(quote_words(s) & want), -abs(len(s) - 160)))
     return best if len(best) <= MAX_QUOTE_CHARS else best[: MAX_QUOTE_CHARS - 3].rstrip() + "..."
 
 
 def _citing_context(reasoning: str, number: int) -> str:
     """Sentences of the reasoning that cite passage ``number`` (what the model says it shows)."""
-    parts = [s for s in _SENT_RE.split(reasoning) if s and re.search(rf"\b{number}\b", s)]
+    parts = [s for s in quote_sentences(reasoning) if re.search(rf"\b{number}\b", s)]
     return " ".join(parts)
 
 

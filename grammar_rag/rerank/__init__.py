@@ -19,11 +19,12 @@ import inspect
 from pathlib import Path
 
 from grammar_rag.config import BUNDLED_DATA_DIR
+from grammar_rag.features import shape
 from grammar_rag.index import bm25 as index_bm25
 from grammar_rag.index import fusion as index_fusion
-from grammar_rag.ingest.ocr_repair import REPAIR_FILES
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, Reranker, as_query, ranked
 from grammar_rag.rerank.queries import STYLES, build_query
+from grammar_rag.text import TEXT_FILES
 from grammar_rag.types import Passage, ScoredPassage
 from grammar_rag.versioning import files_digest
 
@@ -33,8 +34,8 @@ DEFAULT_QUERY_STYLE = "catalogue"
 # (benchmarks, batch runs) key on it so they never serve an order the current code would not produce.
 # The BM25 scorer and the RRF the rerankers call live in grammar_rag.index, so those files count too.
 RERANK_VERSION = "rerank-" + files_digest(
-    [*Path(__file__).resolve().parent.glob("*.py"), BUNDLED_DATA_DIR / "rerank_learned.json", *REPAIR_FILES,
-     Path(inspect.getfile(index_bm25)), Path(inspect.getfile(index_fusion))]
+    [*Path(__file__).resolve().parent.glob("*.py"), BUNDLED_DATA_DIR / "rerank_learned.json", *TEXT_FILES,
+     Path(shape.__file__).resolve(), Path(inspect.getfile(index_bm25)), Path(inspect.getfile(index_fusion))]
 )
 
 _instances: dict[str, Reranker] = {}

@@ -23,37 +23,15 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from grammar_rag.ingest.ocr_repair import repair
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.lexical import bm25_scores
-from grammar_rag.rerank.text import (
-    STOPWORDS,
-    normalise_space,
-    phrase_pattern,
-    same_word_family,
-    stem,
-    strip_idioms,
-    terms_pattern,
-    tokens,
-)
+from grammar_rag.text.lexicons import ASSERT_CUES, HEDGE_CUES, OTHER_LANG_CUES
+from grammar_rag.text.ocr_repair import repair
+from grammar_rag.text.phrases import phrase_pattern, strip_idioms, terms_pattern
+from grammar_rag.text.sentences import clauses
+from grammar_rag.text.tokens import STOPWORDS, normalise_space, same_word_family, stem, tokens
 from grammar_rag.types import Passage, ScoredPassage
 
-ASSERT_CUES = re.compile(
-    r"\b(basic|dominant|predominant(?:ly)?|normal(?:ly)?|unmarked|canonical|neutral|usual(?:ly)?|typical(?:ly)?|"
-    r"preferred|default|rigid(?:ly)?|strict(?:ly)?|fixed|most (?:common|frequent)|commonest|"
-    r"(?:word|constituent|clause) order (?:is|in)|order is|the order|"
-    r"is an? [\w-]+ language|clearly|always|generally|primarily|mainly|characteri[sz]ed)\b",
-    re.IGNORECASE,
-)
-HEDGE_CUES = re.compile(
-    r"\b(may|might|perhaps|possibly|tentatively|arguably|seems?|appears? to|unclear|not clear|"
-    r"it is (?:not )?(?:easy|difficult|hard) to)\b",
-    re.IGNORECASE,
-)
-OTHER_LANG_CUES = re.compile(
-    r"\b(languages|cross-?linguistic(?:ally)?|typolog\w*|universals?|Greenberg|Dryer|Comrie|"
-    r"(?:other|related|neighbou?ring|many|most|some) languages|family|proto-?\w*|English|Spanish)\b"
-)
 TOC_DOTS = re.compile(r"(?:\.\s?){5,}|…{2,}|(?:\s\.){4,}")
 PAGE_RUN = re.compile(r"\b\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?){2,}")
 YEAR = re.compile(r"\b(1[89]\d\d|20[0-2]\d)[a-z]?\b")
@@ -98,10 +76,6 @@ FEATURE_NAMES = (
 )
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?;:])\s+(?=[A-Z(“\"'‘])|\n{2,}", text) if s.strip()]
-
-
 _CAP_WORD = re.compile(r"\b([A-Z][a-zà-ÿ’'ë̃ɛɔŋ-]{2,}(?:\s[A-Z][a-zà-ÿ’'-]{2,})?)\b")
 _COMMON_CAPS = frozenset(
     """the this these that there then they their in it its as an and but for from on of to with by at
@@ -125,7 +99,7 @@ def guess_language_names(texts: Sequence[str], max_names: int = 2) -> list[str]:
         # first-seen order, not a set: most_common breaks ties by insertion order, and set order
         # changes with each process's hash seed (the second name, and every cue using it, did too)
         found: dict[str, None] = {}
-        for sent in _sentences(normalise_space(t)):
+        for sent in clauses(normalise_space(t)):
             for m in _CAP_WORD.finditer(sent):
                 if m.start() == 0:
                     continue

@@ -27,9 +27,10 @@ import numpy as np
 
 from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import GrammarRagError
-from grammar_rag.ingest.ocr_repair import repair
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
+from grammar_rag.rerank.dense import dense_similarities
 from grammar_rag.rerank.evidence import FEATURE_NAMES, passage_features
+from grammar_rag.text.ocr_repair import repair
 from grammar_rag.types import Passage, ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,6 @@ def feature_matrix(query: FeatureQuery | str, passages: Sequence[Passage], featu
     cols = []
     for name in features:
         if name.startswith(DENSE_PREFIX):
-            from grammar_rag.rerank.dense import dense_similarities
-
             sims = dense_similarities(name[len(DENSE_PREFIX) :], q.text, [repair(p.text) for p in passages])
             sims = (sims - sims.mean()) / (sims.std() + 1e-6) if len(sims) else sims
             cols.append(np.asarray(sims, dtype=float))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from grammar_rag.index.bm25 import okapi_scores
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
-from grammar_rag.rerank.text import tokens
+from grammar_rag.text.tokens import tokens
 from grammar_rag.types import Passage, ScoredPassage
 
 

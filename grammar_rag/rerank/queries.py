@@ -25,8 +25,17 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 
+from grammar_rag.features import get_catalogue
+from grammar_rag.features.shape import (
+    NEGATIVE_VALUE_RE,
+    NUMBER_NAMES,
+    count_parse,
+    is_binary_by_label,
+    order_parse,
+    singular,
+)
 from grammar_rag.rerank.base import FeatureQuery
-from grammar_rag.rerank.text import STOPWORDS, normalise_space, stem, words
+from grammar_rag.text.tokens import STOPWORDS, normalise_space, stem, words
 from grammar_rag.types import Feature, FeatureValue
 
 STYLES = ("term", "description", "catalogue")
@@ -138,8 +147,6 @@ def _doc_freqs(docs: tuple[str, ...]) -> tuple[dict[str, int], int]:
 def _catalogue_background() -> tuple[str, ...]:
     """Guidelines of the whole catalogue (for IDF), or () when the catalogue is unavailable."""
     try:
-        from grammar_rag.features import get_catalogue
-
         return tuple(f.guideline for f in get_catalogue().all() if f.guideline)
     except Exception:  # catalogue not built / not installed: fall back to per-guideline IDF
         return ()
@@ -147,14 +154,6 @@ def _catalogue_background() -> tuple[str, ...]:
 
 # --- value-term generators -----------------------------------------------------------------
 
-NUMBER_WORDS = {
-    0: "zero", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
-    8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen",
-    15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty",
-}
-_ORDER_DESC_RE = re.compile(r"^\s*([A-Za-z]+(?:\s*[-–]\s*[A-Za-z]+)+)\s*\(([A-Z][A-Za-z]{1,5})\)")
-_COUNT_RE = re.compile(r"^\s*(\d+)\s*(?:[-–]\s*(\d+)|(or more))?\s+([A-Za-z][\w -]*)$")
-_NEGATIVE_VALUE_RE = re.compile(r"^\s*(no|none|lacking|absence of|without)\b", re.IGNORECASE)
 _ROLE_SYNONYMS = {"S": ("A",), "O": ("P",)}  # transitive subject = A, object = P (Comrie/Dixon)
 FREE_ORDER_PHRASES = (
     "free word order",
@@ -196,22 +195,6 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _order_parse(value: FeatureValue) -> tuple[list[str], str] | None:
-    """("Subject-object-verb (SOV)") -> (["subject", "object", "verb"], "SOV") when aligned."""
-    for text in (value.description, value.name):
-        m = _ORDER_DESC_RE.match(text or "")
-        if m:
-            parts = [p.strip().lower() for p in re.split(r"[-–]", m.group(1))]
-            abbrev = m.group(2)
-            if len(parts) == len(abbrev) or len(parts) == sum(1 for c in abbrev if c.isupper()):
-                return parts, abbrev
-    name = value.name.strip()
-    if re.fullmatch(r"[A-Z][a-z]*(?:-[A-Z]?[a-z]+)+", name):  # "Adjective-Noun"
-        parts = [p.lower() for p in name.split("-")]
-        return parts, ""
-    return None
-
-
 def _order_terms(value: FeatureValue, parts: list[str], abbrev: str) -> list[str]:
     terms = [*_variants(value.name)]
     if abbrev:
@@ -240,46 +223,24 @@ def _order_terms(value: FeatureValue, parts: list[str], abbrev: str) -> list[str
     return terms
 
 
-def _count_parse(value: FeatureValue) -> tuple[list[int], str, bool] | None:
-    m = _COUNT_RE.match(value.name)
-    if not m:
-        return None
-    lo = int(m.group(1))
-    hi = int(m.group(2)) if m.group(2) else lo
-    more = bool(m.group(3))
-    noun = m.group(4).strip().split()[0]
-    nums = list(range(lo, (lo + 5 if more else hi) + 1))
-    return nums, noun, more
-
-
-def _singular(noun: str) -> str:
-    if noun.endswith("ies"):
-        return noun[:-3] + "y"
-    if noun.endswith(("sses", "xes", "ches", "shes")):
-        return noun[:-2]
-    if noun.endswith("s") and not noun.endswith("ss"):
-        return noun[:-1]
-    return noun
-
-
 def _count_terms(nums: list[int], noun: str, more: bool) -> list[str]:
-    sing, plural = _singular(noun.lower()), noun.lower()
+    sing, plural = singular(noun.lower()), noun.lower()
     terms = []
     for n in nums:
-        for form in (str(n), NUMBER_WORDS.get(n, "")):
+        for form in (str(n), NUMBER_NAMES.get(n, "")):
             if form:
                 terms += [f"{form} {plural}", f"{form} {sing}"]
     if more:
         lo = nums[0]
-        terms += [f"{lo} or more {plural}", f"{NUMBER_WORDS.get(lo, lo)} or more {plural}",
-                  f"more than {NUMBER_WORDS.get(lo - 1, lo - 1)} {plural}"]
+        terms += [f"{lo} or more {plural}", f"{NUMBER_NAMES.get(lo, lo)} or more {plural}",
+                  f"more than {NUMBER_NAMES.get(lo - 1, lo - 1)} {plural}"]
     return terms
 
 
 def _negative_terms(value: FeatureValue, family_noun: str | None) -> list[str]:
     terms = [*_variants(value.name), *_variants(value.description)]
     if family_noun:
-        sing = _singular(family_noun)
+        sing = singular(family_noun)
         terms += [f"no {sing}", f"no {family_noun}", f"no {sing} marking", f"no morphological {sing}",
                   f"lacks {sing}", f"does not have {sing}", f"without {sing}"]
     return terms
@@ -315,19 +276,10 @@ def question_chunks(question: str) -> list[str]:
     return out
 
 
-def _is_binary(feature: Feature) -> bool:
-    labels = {(v.description or v.name).strip().lower() for v in feature.values}
-    return bool(feature.values) and labels <= {"absent", "present", "yes", "no", "0", "1", "?"} and len(
-        feature.values
-    ) <= 3
-
-
 @lru_cache(maxsize=1)
 def _question_word_df() -> tuple[dict[str, int], int]:
     """How many catalogue questions use each word (to spot generic words like "verb")."""
     try:
-        from grammar_rag.features import get_catalogue
-
         questions = [f.question or f.name for f in get_catalogue().all()]
     except Exception:
         return {}, 0
@@ -368,7 +320,7 @@ def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
         for comp in feature.components:
             out[comp.name] = _dedupe([*_variants(comp.name), *_specific_chunks(comp.question)])
         return out
-    if _is_binary(feature):
+    if is_binary_by_label(feature):
         out = {}
         for v in feature.values:
             label = (v.description or v.name).strip().lower()
@@ -377,8 +329,8 @@ def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
                 continue
             out[v.name] = _dedupe(_binary_terms(feature.question or feature.name, present))
         return out
-    parsed_orders = {v.name: _order_parse(v) for v in feature.values}
-    parsed_counts = {v.name: _count_parse(v) for v in feature.values}
+    parsed_orders = {v.name: order_parse(v) for v in feature.values}
+    parsed_counts = {v.name: count_parse(v) for v in feature.values}
     n_order = sum(1 for p in parsed_orders.values() if p)
     n_count = sum(1 for p in parsed_counts.values() if p)
     family_noun = next((p[1] for p in parsed_counts.values() if p), None) if n_count >= 2 else None
@@ -390,7 +342,7 @@ def value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
             terms += _order_terms(v, *order)
         elif n_count >= 2 and count:
             terms += [*_variants(v.name), *_variants(v.description), *_count_terms(*count)]
-        elif _NEGATIVE_VALUE_RE.match(v.name):
+        elif NEGATIVE_VALUE_RE.match(v.name):
             terms += _negative_terms(v, family_noun)
             if n_order >= 2:
                 terms += list(FREE_ORDER_PHRASES)
@@ -441,7 +393,7 @@ def topic_terms(feature: Feature, salient: Sequence[str] = ()) -> tuple[str, ...
     if 2 <= len(content) <= 3:
         terms.append(" ".join(content))
     terms += [c.name.lower() for c in feature.components]
-    if re.match(r"^\s*order\b", feature.name, re.IGNORECASE) or any(_order_parse(v) for v in feature.values):
+    if re.match(r"^\s*order\b", feature.name, re.IGNORECASE) or any(order_parse(v) for v in feature.values):
         terms += ["word order", "constituent order", "basic order", "precede", "follow", "position"]
     if feature.database == "Grambank":
         terms += _specific_chunks(feature.question or feature.name)
@@ -487,7 +439,7 @@ def _expanded_values(feature: Feature, vterms: dict[str, tuple[str, ...]]) -> li
         out.append(v.name)
         if v.description and v.description != v.name:
             out.append(v.description)
-        order = _order_parse(v)
+        order = order_parse(v)
         if order and order[1]:
             out.append(" ".join(order[0]))
     for comp in feature.components:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grammar_rag.errors import BackendError, GrammarRagError
+from grammar_rag.llm import BACKENDS
+from grammar_rag.text.tokens import TRANSLATION_STOPWORDS, english_stem, lower_words
 from grammar_rag.translate.dictionary import WordAnalysis
 from grammar_rag.translate.examples import ScoredExample
 from grammar_rag.translate.fallback import METHOD as FALLBACK_METHOD
@@ -24,7 +26,6 @@ from grammar_rag.translate.grammar_context import grammar_passages
 from grammar_rag.translate.languages import available_languages, resolve_pair
 from grammar_rag.translate.prompt import PROMPT_VERSION, SYSTEM, build_prompt, parse_reply
 from grammar_rag.translate.resources import LanguageResources, build_resources, load_resources
-from grammar_rag.translate.text import ENGLISH_STOPWORDS, english_stem, words
 from grammar_rag.types import ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -97,12 +98,12 @@ def analyse_words(text: str, source: str, resources: LanguageResources) -> list[
     """Dictionary hits for each distinct word of the input (in order)."""
     out: list[WordAnalysis] = []
     seen: set[str] = set()
-    for w in words(text):
+    for w in lower_words(text):
         if w in seen:
             continue
         seen.add(w)
         if source == "eng":
-            if w in ENGLISH_STOPWORDS:
+            if w in TRANSLATION_STOPWORDS:
                 continue
             entries = resources.dictionary.english_lookup(w)
             out.append(WordAnalysis(w, english_stem(w), tuple(entries), (), "english-sense" if entries else "none"))
@@ -127,12 +128,12 @@ def gather_context(
     for a in analyses:
         for affix in a.affixes:
             for e in resources.dictionary.affix_entries(affix):
-                terms.extend(words(e.description))
+                terms.extend(lower_words(e.description))
     abbreviations = resources.language.pack.abbreviations if resources.language.pack else {}
     for scored in examples[:3]:
         for tok in re.split(r"[=\-.\s:]", scored.example.gloss):
             if tok.isupper() and len(tok) > 1:
-                terms.extend(words(abbreviations.get(tok, tok)))
+                terms.extend(lower_words(abbreviations.get(tok, tok)))
     passages = grammar_passages(resources, text, source, analyses, terms, k=k_passages)
     return analyses, examples, passages
 
@@ -141,8 +142,6 @@ def _backend(backend: Any) -> Any | None:
     if backend is None or (isinstance(backend, str) and backend.lower() in MODEL_FREE_NAMES):
         return None
     if isinstance(backend, str):
-        from grammar_rag.llm import BACKENDS
-
         return BACKENDS.create(backend)
     return backend
 

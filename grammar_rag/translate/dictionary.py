@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grammar_rag.errors import DataDirError
+from grammar_rag.text.tokens import english_stem, lower_words, nfc
 from grammar_rag.translate.langid import Lexicons
 from grammar_rag.translate.morphology import learn_affixes, loose_key, strict_key
-from grammar_rag.translate.text import english_stem, nfc, words
 
 GRAMMATICAL_POS = frozenset({"Grammatical marker", "Classifier", "Particle"})
 _BRACKET_RE = re.compile(r"\[[^\]]*\]|\([^)]*\)")
@@ -254,7 +254,7 @@ class Dictionary:
 
     def lexicons(self) -> Lexicons:
         """English vs second-language vocabularies, for telling translation columns apart."""
-        english = {w for e in self.entries for sense in e.senses for w in words(_BRACKET_RE.sub("", sense))}
+        english = {w for e in self.entries for sense in e.senses for w in lower_words(_BRACKET_RE.sub("", sense))}
         return Lexicons(frozenset(english - self.other_words), frozenset(self.other_words - english))
 
     # ---- English -> entries ---------------------------------------------------------------------
@@ -266,7 +266,7 @@ class Dictionary:
             for sense in entry.senses:
                 for part in sense.split(";"):
                     plain = _BRACKET_RE.sub("", part).strip()
-                    toks = [t for t in words(plain) if t != "to"]
+                    toks = [t for t in lower_words(plain) if t != "to"]
                     if not toks:
                         continue
                     # a one-word sense ("garden") is a far better translation than a word inside a phrase
@@ -328,7 +328,7 @@ def load_dictionary_entries(directory: Path) -> tuple[list[DictEntry], frozenset
     other_words: set[str] = set()
     with _open_table(directory, "senses.csv") as fh:
         for row in csv.DictReader(fh):
-            other_words.update(words(_BRACKET_RE.sub("", row.get("alt_translation1") or "")))
+            other_words.update(lower_words(_BRACKET_RE.sub("", row.get("alt_translation1") or "")))
             desc = (row.get("Description") or "").strip()
             if desc:
                 senses.setdefault(row.get("Entry_ID", ""), []).append(desc)

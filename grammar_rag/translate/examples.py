@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from grammar_rag.config import cache_dir
 from grammar_rag.errors import DataDirError
+from grammar_rag.text.tokens import TRANSLATION_STOPWORDS, english_stem, lower_words, normalise_sentence
 from grammar_rag.translate.langid import Lexicons, pick_english
-from grammar_rag.translate.text import ENGLISH_STOPWORDS, english_stem, normalise_sentence, words
 
 if TYPE_CHECKING:
     from grammar_rag.index.embed import Embedder
@@ -153,8 +154,6 @@ def cached_embeddings(embedder: Any, texts: list[str]) -> np.ndarray:
     Embedding a few thousand example sentences takes minutes on a small CPU; a one-shot
     ``grammar-rag translate`` should pay that once, not on every call.
     """
-    from grammar_rag.config import cache_dir
-
     digest = hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:16]
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(getattr(embedder, "name", type(embedder).__name__)))
     path = cache_dir() / "translate" / f"{name}-{digest}.npy"
@@ -200,7 +199,7 @@ class BM25:
 
 
 def english_terms(text: str) -> list[str]:
-    return [english_stem(w) for w in words(text) if w not in ENGLISH_STOPWORDS]
+    return [english_stem(w) for w in lower_words(text) if w not in TRANSLATION_STOPWORDS]
 
 
 @dataclass

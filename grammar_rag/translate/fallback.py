@@ -12,16 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grammar_rag.text.tokens import TRANSLATION_STOPWORDS, cased_words, english_stem, lower_words
 from grammar_rag.translate.examples import Example, ScoredExample
 from grammar_rag.translate.resources import LanguageResources
-from grammar_rag.translate.text import (
-    ENGLISH_STOPWORDS,
-    cased_words,
-    detokenise,
-    english_stem,
-    match_surface,
-    words,
-)
+from grammar_rag.translate.surface import detokenise, match_surface
 
 METHOD = "model-free fallback"
 
@@ -41,7 +35,7 @@ class FallbackConfig:
 _TRANSLATABLE_FUNCTION_WORDS = frozenset(
     ["i", "you", "he", "she", "we", "they", "my", "your", "his", "her", "our", "this", "that", "here", "there", "what", "who", "where", "when", "why", "how", "not", "no"]
 )
-_SKIP_ENGLISH = ENGLISH_STOPWORDS - _TRANSLATABLE_FUNCTION_WORDS
+_SKIP_ENGLISH = TRANSLATION_STOPWORDS - _TRANSLATABLE_FUNCTION_WORDS
 
 
 class WordTranslator:
@@ -81,8 +75,8 @@ class WordTranslator:
     def negations(self, text: str) -> int:
         """Negated words in a source-language text (polarity check for adaptation)."""
         if self.source == "eng":
-            return sum(1 for w in words(text) if w.lower() in _ENGLISH_NEGATORS or w.lower().endswith("n't"))
-        return sum(1 for w in words(text) if self.dictionary.is_negated(w))
+            return sum(1 for w in lower_words(text) if w.lower() in _ENGLISH_NEGATORS or w.lower().endswith("n't"))
+        return sum(1 for w in lower_words(text) if self.dictionary.is_negated(w))
 
     def candidates(self, word: str) -> set[str]:
         """Target-side keys this source word may surface as in a translation."""
@@ -94,9 +88,9 @@ class WordTranslator:
         out: set[str] = set()
         for entry in analysis.entries:
             for sense in entry.senses:
-                out.update(english_stem(w) for w in words(sense) if w not in ENGLISH_STOPWORDS)
+                out.update(english_stem(w) for w in lower_words(sense) if w not in TRANSLATION_STOPWORDS)
         if analysis.full_form_gloss:
-            out.update(english_stem(w) for w in words(analysis.full_form_gloss.replace(".", " ")) if w.islower())
+            out.update(english_stem(w) for w in lower_words(analysis.full_form_gloss.replace(".", " ")) if w.islower())
         return out
 
 
@@ -121,7 +115,7 @@ def _tokens(text: str) -> list[str]:
 
 
 def _bare(token: str) -> str:
-    ws = words(token)
+    ws = lower_words(token)
     return ws[0] if ws else ""
 
 
@@ -133,7 +127,7 @@ def adapt(
     src_side = example.text if translator.source != "eng" else example.translation
     tgt_side = example.translation if translator.source != "eng" else example.text
     x = cased_words(text)
-    s = words(src_side)
+    s = lower_words(src_side)
     if not x or not s:
         return "", 0.0, 0.0
     if (translator.negations(text) if negations is None else negations) != translator.negations(src_side):

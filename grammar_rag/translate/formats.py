@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.text.tokens import lower_words
 from grammar_rag.translate.dictionary import DictEntry, load_dictionary_entries
 from grammar_rag.translate.examples import Example, read_examples_csv
 from grammar_rag.translate.langid import Lexicons, english_score
-from grammar_rag.translate.text import words
 
 # Header names (lower-cased, spaces/underscores/dashes removed) that say what a column holds.
 _HEADWORD_NAMES = {"headword", "lemma", "word", "form", "lexeme", "entry", "lx", "vernacular", "source", "term", "wordform"}
@@ -128,7 +128,7 @@ def _auto_id(text: str, translation: str) -> str:
 
 
 def _englishness(values: list[str]) -> float:
-    toks = [w for v in values for w in words(v)]
+    toks = [w for v in values for w in lower_words(v)]
     if not toks:
         return -1.0
     return sum(english_score(v) for v in values if v) / max(1, len(values)) + 0.01 * len(toks) / max(1, len(values))
@@ -337,7 +337,7 @@ def _sentence_table(path: Path, numbered: list[tuple[int, list[str]]], kind: str
     header = [_key(c) for c in numbered[0][1]]
     known = _ID_NAMES | _TEXT_NAMES | _DEF_NAMES | _GLOSS_NAMES | _SEGMENTED_NAMES
     has_header = any(h in known or _ISO_LIKE.match(h) for h in header) and not any(
-        len(words(c)) > 4 for c in numbered[0][1]
+        len(lower_words(c)) > 4 for c in numbered[0][1]
     )
     body = numbered[1:] if has_header else numbered
     if not body:
@@ -350,7 +350,7 @@ def _sentence_table(path: Path, numbered: list[tuple[int, list[str]]], kind: str
         for i, col in enumerate(columns):
             vals = [v for v in col if v]
             if vals and len(set(vals)) == len(vals) and all(" " not in v and len(v) <= 24 for v in vals) and len(
-                    {len(words(v)) for v in vals}) == 1 and width > 2:
+                    {len(lower_words(v)) for v in vals}) == 1 and width > 2:
                 id_col = i
                 break
     gloss_col = next((i for i, h in named.items() if h in _GLOSS_NAMES and h not in ("english", "en")), None)

@@ -12,10 +12,10 @@ import re
 
 import numpy as np
 
+from grammar_rag.text.tokens import lower_words
 from grammar_rag.translate.dictionary import GRAMMATICAL_POS, WordAnalysis
 from grammar_rag.translate.examples import english_terms
 from grammar_rag.translate.resources import LanguageResources
-from grammar_rag.translate.text import words
 from grammar_rag.types import ScoredPassage
 
 # English surface cues -> the construction a grammar describes (general English, no language data).
@@ -45,7 +45,7 @@ def construction_terms(text: str, source: str, analyses: list[WordAnalysis]) -> 
     for a in analyses:
         grammatical = [e for e in a.entries if e.pos in GRAMMATICAL_POS or e.is_affix]
         for e in grammatical:
-            terms.extend(words(e.description))
+            terms.extend(lower_words(e.description))
         if a.full_form_gloss:
             terms.extend(p.lower() for p in re.split(r"[=\-.\s]", a.full_form_gloss) if p.isupper())
     return terms

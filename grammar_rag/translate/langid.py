@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grammar_rag.translate.text import words
+from grammar_rag.text.tokens import lower_words
 
 # Closed-class words that are frequent in one language and (almost) absent from the other.
 _ENGLISH = frozenset(
@@ -35,7 +35,7 @@ def english_score(text: str, lexicons: Lexicons | None = None) -> float:
 
     Lexicon hits count a tenth as much as function words, so they only break ties.
     """
-    toks = words(text)
+    toks = lower_words(text)
     if not toks:
         return 0.0
     eng: float = sum(t in _ENGLISH for t in toks)

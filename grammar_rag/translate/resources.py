@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grammar_rag.errors import DataDirError
+from grammar_rag.text.tokens import lower_words, normalise_sentence
 from grammar_rag.translate.dictionary import Dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
 from grammar_rag.translate.grammar_examples import examples_from_passages, is_example_passage
 from grammar_rag.translate.languages import LanguageInfo, resolve_language
 from grammar_rag.translate.morphology import Transliterator
 from grammar_rag.translate.packs import LanguagePack, PackStore, load_content
-from grammar_rag.translate.text import words
 from grammar_rag.types import Passage
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class LanguageResources:
         # Affixes and full forms come from the retrievable glossed examples only (never a test one).
         glossed = [e for e in self.examples if e.segmented and e.gloss]
         seg_words = [w for e in glossed for w in e.segmented.split()]
-        surface = [w for e in self.examples if not e.gloss for w in words(e.text)]
+        surface = [w for e in self.examples if not e.gloss for w in lower_words(e.text)]
         self.dictionary.learn_affixes(seg_words, surface_words=surface)
         pairs: list[tuple[str, str]] = []
         for e in glossed:
@@ -63,7 +63,7 @@ class LanguageResources:
     def object_terms(self, text: str) -> list[str]:
         """Words plus their dictionary stems, so inflected forms meet their bare form."""
         out: list[str] = []
-        for w in words(text.replace("=", "").replace("-", "")):
+        for w in lower_words(text.replace("=", "").replace("-", "")):
             out.append(w)
             analysis = self.dictionary.analyse(w)
             if analysis.stem == w:
@@ -101,31 +101,31 @@ class LanguageResources:
 
 
 def banned_keys(excluded: list[Example]) -> tuple[set[str], set[str], set[str]]:
-    texts = {k for e in excluded for k in [e.keys()[0], normalise_text(e.text)] if k}
+    texts = {k for e in excluded for k in [e.keys()[0], normalise_sentence(e.text)] if k}
     trans = {k for e in excluded for k in [e.keys()[1]] if k}
     return {e.id for e in excluded}, texts, trans
 
 
 def is_banned(example: Example, banned: tuple[set[str], set[str], set[str]]) -> bool:
     ids, texts, trans = banned
-    return (example.id in ids or example.keys()[0] in texts or normalise_text(example.text) in texts
+    return (example.id in ids or example.keys()[0] in texts or normalise_sentence(example.text) in texts
             or example.keys()[1] in trans)
 
 
 def passage_leaks(passage: Passage, banned: tuple[set[str], set[str], set[str]], min_words: int = 3) -> bool:
     """Whether a grammar passage quotes an excluded sentence (either side, normalised)."""
     _ids, texts, trans = banned
-    body = " " + normalise_text(passage.text) + " "
+    body = " " + normalise_sentence(passage.text) + " "
     return any(len(k.split()) >= min_words and f" {k} " in body for k in (*texts, *trans))
 
 
 def merge_examples(own: list[Example], extra: list[Example]) -> list[Example]:
     """``own`` plus those of ``extra`` that duplicate none of them (normalised text or translation)."""
-    seen_text = {e.keys()[0] for e in own} | {normalise_text(e.text) for e in own}
+    seen_text = {e.keys()[0] for e in own} | {normalise_sentence(e.text) for e in own}
     seen_trans = {e.keys()[1] for e in own}
     out = list(own)
     for e in extra:
-        if e.keys()[0] in seen_text or normalise_text(e.text) in seen_text or e.keys()[1] in seen_trans:
+        if e.keys()[0] in seen_text or normalise_sentence(e.text) in seen_text or e.keys()[1] in seen_trans:
             continue
         out.append(e)
     return out
@@ -180,12 +180,6 @@ def build_resources(
                  before - len(examples), before, n_pass - len(passages), n_pass)
 
     return LanguageResources(info, dictionary, examples, passages, _make_embedder(embedder), sources)
-
-
-def normalise_text(text: str) -> str:
-    from grammar_rag.translate.text import normalise_sentence
-
-    return normalise_sentence(text)
 
 
 def _make_embedder(spec: Embedder | str | None) -> Embedder | None:

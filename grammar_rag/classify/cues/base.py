@@ -16,13 +16,6 @@ from grammar_rag.classify.aggregate import Decision
 from grammar_rag.classify.statements import Sentence
 from grammar_rag.types import Feature, FeatureValue
 
-BINARY_VALUE_SETS = (
-    {"0", "1"},
-    {"absent", "present"},
-    {"no", "yes"},
-    {"false", "true"},
-)
-
 
 @dataclass(frozen=True)
 class CueContext:
@@ -40,26 +33,6 @@ class CueFamily(Protocol):
     def applies(self, feature: Feature) -> bool: ...
 
     def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision: ...
-
-
-def is_binary(feature: Feature) -> bool:
-    names = {v.name.strip().lower() for v in feature.values}
-    return any(names == s for s in BINARY_VALUE_SETS)
-
-
-def positive_value(feature: Feature) -> str:
-    """The value name meaning 'present' in a binary feature ("1", "present", "yes"...)."""
-    for v in feature.values:
-        if v.name.strip().lower() in {"1", "present", "yes", "true"}:
-            return v.name
-    return feature.values[-1].name
-
-
-def negative_value(feature: Feature) -> str:
-    for v in feature.values:
-        if v.name.strip().lower() in {"0", "absent", "no", "false"}:
-            return v.name
-    return feature.values[0].name
 
 
 def feature_text(feature: Feature) -> str:

@@ -15,8 +15,9 @@ import re
 from functools import lru_cache
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, negative_value, positive_value
+from grammar_rag.classify.cues.base import CueContext, feature_text
 from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight
+from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 # topic word (regex, matched in the feature question) -> (gloss labels, prose stem regex)

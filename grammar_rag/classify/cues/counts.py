@@ -11,19 +11,14 @@ marks concrete relations (locative, instrumental...) "exclusively borderline".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
 from grammar_rag.classify.cues.base import CueContext
 from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight, statement_strength
-from grammar_rag.rerank.text import strip_idioms
+from grammar_rag.features.shape import NUMBER_WORDS, as_count, bin_for, count_bins
+from grammar_rag.text.phrases import strip_idioms
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-}
 _NUM = r"([1-9]\d?|" + "|".join(NUMBER_WORDS) + r")"
 
 # Leipzig-style case abbreviations and prose names -> canonical case. Core (grammatical) cases are
@@ -173,65 +168,6 @@ NO_CASE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class CountBin:
-    value: str
-    low: int
-    high: int  # inclusive; large for "N or more"
-
-
-def count_bins(feature: Feature) -> tuple[str, list[CountBin], str | None, str | None]:
-    """(counted noun, numeric bins, zero value, 'borderline'/other non-numeric value).
-
-    Values may carry the noun ("2 cases", "10 or more cases") or be bare numbers/number words
-    ("Two", "Five or more", "None"), in which case the noun comes from the feature name
-    ("Number of Genders").
-    """
-    bins: list[CountBin] = []
-    noun = ""
-    zero = other = None
-    num = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
-    for v in feature.values:
-        name = v.name.strip()
-        more = re.match(r"^" + num + r"\s+or\s+more\b\s*(\w*)", name, re.I)
-        rng = re.match(r"^" + num + r"\s*(?:-|–|to)\s*" + num + r"\b\s*(\w*)", name, re.I)
-        one = re.match(r"^" + num + r"\b\s*(\w*)$", name, re.I)
-        if more:
-            bins.append(CountBin(v.name, _as_int(more.group(1)) or 0, 10**6))
-            noun = noun or more.group(2)
-        elif rng:
-            bins.append(CountBin(v.name, _as_int(rng.group(1)) or 0, _as_int(rng.group(2)) or 0))
-            noun = noun or rng.group(3)
-        elif one:
-            n = _as_int(one.group(1)) or 0
-            bins.append(CountBin(v.name, n, n))
-            noun = noun or one.group(2)
-        elif name.lower().startswith(("no ", "none", "absent")):
-            zero = v.name
-        else:
-            other = v.name
-    if not noun:
-        m = re.search(r"\bnumber of (\w+)", feature.name, re.I)
-        noun = m.group(1) if m else ""
-    return noun.lower(), bins, zero, other
-
-
-def bin_for(count: int, bins: list[CountBin]) -> str | None:
-    for b in bins:
-        if b.low <= count <= b.high:
-            return b.value
-    if bins and count > max(b.high for b in bins):
-        return max(bins, key=lambda b: b.high).value
-    if bins and count < min(b.low for b in bins):
-        return min(bins, key=lambda b: b.low).value
-    return None
-
-
-def _as_int(token: str) -> int | None:
-    token = token.lower()
-    return int(token) if token.isdigit() else NUMBER_WORDS.get(token)
-
-
 class CountFamily:
     """Explicit count statements first; otherwise the number of distinct glossed case labels.
 
@@ -273,7 +209,7 @@ class CountFamily:
                 noun_system = not is_case or (bool(_CASE_GRAMMAR.search(text)) and not _PRONOUN_ONLY.search(text))
                 strength = max(statement_strength(text), 0.7)
                 for m in stated.finditer(text):
-                    n = _as_int(m.group(1))
+                    n = as_count(m.group(1))
                     # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
                     listed = is_case and bool(_ENUMERATION.match(text, m.end())) and len(
                         _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, is_binary, value_kinds
+from grammar_rag.classify.cues.base import CueContext, value_kinds
 from grammar_rag.classify.cues.bound_marking import marking_cues, topic_for
 from grammar_rag.classify.statements import Sentence, negated_before, rank_weight
+from grammar_rag.features.shape import is_binary
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue
 
 BOUND, FREE = "bound", "free"

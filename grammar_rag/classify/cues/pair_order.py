@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from grammar_rag.classify.aggregate import Cue, Decision, vote
-from grammar_rag.classify.cues.base import CueContext, is_binary
+from grammar_rag.classify.cues.base import CueContext
 from grammar_rag.classify.statements import (
     Sentence,
     about_other_language,
@@ -30,6 +30,8 @@ from grammar_rag.classify.statements import (
     statement_strength,
     weakened,
 )
+from grammar_rag.features.shape import is_binary
+from grammar_rag.text.lexicons import LANGUAGES_IN_GENERAL, NEGATED_SPAN
 from grammar_rag.types import Feature, FeatureValue
 
 # The words grammars use for an element besides the value's own name (typological usage, not any
@@ -47,10 +49,8 @@ _AFTER = r"(?:follows?|following|(?:comes?|occurs?|appears?|stands?|goes|go|is p
 _EITHER = r"(?:(?:precede|come before|occur before|appear before) or (?:follow|come after|occur after|appear after)|" \
           r"(?:follow|come after|occur after|appear after) or (?:precede|come before|occur before|appear before)|" \
           r"(?:before|after) or (?:before|after))"
-_NEGATED_INSIDE = re.compile(r"\b(?:not|never|cannot|can't|don't|doesn't)\b", re.I)
-# Statements about languages in general ("in verb-final languages, adjectives normally precede the
-# noun") and conditions ("when numerals follow the noun, they are ... appositional") are weak.
-_GENERAL = re.compile(r"\blanguages\b|cross-?linguistic\w*|typolog\w*|universal\w*", re.I)
+# Conditions ("when numerals follow the noun, they are ... appositional") are weak, like
+# statements about languages in general (text.lexicons.LANGUAGES_IN_GENERAL).
 _CONDITION = re.compile(r"\b(?:when|whenever|if)\s+(?:\w+\s+){0,3}$", re.I)
 
 
@@ -165,13 +165,13 @@ class PairOrderFamily:
             text = sent.text
             if sent.is_gloss or not mentions.search(text):
                 continue
-            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) or _GENERAL.search(text) else 1.0)
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) or LANGUAGES_IN_GENERAL.search(text) else 1.0)
             strength = statement_strength(text) * (0.4 if weakened(text) else 1.0)
             found: set[str] = set()
             both = either.search(text)
             for pattern, first_before in patterns:
                 for m in pattern.finditer(text):
-                    if negated_before(text, m.start(), 25) or _NEGATED_INSIDE.search(m.group(0)):
+                    if negated_before(text, m.start(), 25) or NEGATED_SPAN.search(m.group(0)):
                         continue  # "adjectives never precede the noun", "not before the noun"
                     if both and m.start() < both.end() and both.start() < m.end():
                         continue  # "may precede or follow the noun" names neither order alone

@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, negative_value, positive_value
+from grammar_rag.classify.cues.base import CueContext, feature_text
 from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
-from grammar_rag.rerank.text import strip_idioms
+from grammar_rag.features.shape import is_binary, negative_value, positive_value
+from grammar_rag.text.phrases import strip_idioms
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 POLAR_CONTEXT = re.compile(

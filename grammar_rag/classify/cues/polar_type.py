@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, feature_text, is_binary, value_kinds
+from grammar_rag.classify.cues.base import CueContext, feature_text, value_kinds
 from grammar_rag.classify.cues.polar import extract, held_strategies
 from grammar_rag.classify.statements import Sentence
+from grammar_rag.features.shape import is_binary
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue
 
 PARTICLE_POSITIONS = ("initial", "final", "medial")

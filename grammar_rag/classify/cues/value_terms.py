@@ -7,10 +7,8 @@ the topic terms: asserted (present) or negated/lacking (absent).
 
 from __future__ import annotations
 
-import re
-
 from grammar_rag.classify.aggregate import Cue, Decision, vote
-from grammar_rag.classify.cues.base import CueContext, is_binary, negative_value, positive_value, word_re
+from grammar_rag.classify.cues.base import CueContext, word_re
 from grammar_rag.classify.statements import (
     Sentence,
     about_other_language,
@@ -18,17 +16,9 @@ from grammar_rag.classify.statements import (
     rank_weight,
     statement_strength,
 )
+from grammar_rag.features.shape import is_binary, negative_value, positive_value
+from grammar_rag.text.tokens import feature_text_words
 from grammar_rag.types import Feature
-
-_STOP = {
-    "the", "a", "an", "of", "and", "or", "in", "on", "is", "are", "be", "by", "with", "for", "to", "as",
-    "no", "not", "can", "there", "which", "that", "this", "its", "does", "do", "any", "other", "than",
-    "language", "languages", "marked", "marking", "present", "absent", "feature", "what", "how",
-}
-
-
-def _content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-zA-Z][a-zA-Z-]{2,}", text.lower()) if w not in _STOP]
 
 
 def default_value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
@@ -42,7 +32,7 @@ def default_value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
 
 
 def default_topic_terms(feature: Feature) -> tuple[str, ...]:
-    words = _content_words(feature.question or feature.name)
+    words = feature_text_words(feature.question or feature.name)
     return tuple(dict.fromkeys(words))[:6]
 
 

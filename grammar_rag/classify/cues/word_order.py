@@ -25,6 +25,7 @@ from grammar_rag.classify.statements import (
     statement_strength,
     weakened,
 )
+from grammar_rag.features.shape import no_dominant_value, order_values
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 # Letters a grammar may use for each role (Dixon's A/P/O for transitive subject/object).
@@ -189,37 +190,6 @@ _OTHER_ORDERS = re.compile(r"\b(?:other|alternative|additional) (?:\w+ ){0,2}?or
 _TYPE_PLURAL = re.compile(r"[- ]?(?:type )?(?:[\w-]+ ){0,2}?languages\b")
 # "(S)OV", "S(Aux)OV", "SV(O)": optional or auxiliary slots inside an order formula.
 _OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
-
-
-def order_values(feature: Feature) -> dict[str, str]:
-    """Map 'SOV'-style orders to the feature's value names ({} if not an order feature).
-
-    Works for the three-role feature (81A: SOV, SVO...) and the two-role ones (82A: SV/VS,
-    83A: OV/VO): every statement is read as a full S/O/V order and projected onto the roles the
-    feature asks about ("the order is SOV" means OV for 83A and SV for 82A).
-    """
-    own: dict[str, str] = {}
-    for v in feature.values:
-        key = v.name.strip().upper()
-        if 2 <= len(key) <= 3 and len(set(key)) == len(key) and set(key) <= set("SOV") and "V" in key:
-            own[key] = v.name
-    if len(own) < 2 or len({len(k) for k in own}) != 1:
-        return {}
-    roles = set(next(iter(own)))
-    out: dict[str, str] = {}
-    for perm in itertools.permutations("SOV"):
-        projected = "".join(ch for ch in perm if ch in roles)
-        if projected in own:
-            out["".join(perm)] = own[projected]
-    return out
-
-
-def no_dominant_value(feature: Feature) -> str | None:
-    for v in feature.values:
-        low = v.name.lower()
-        if ("no " in low or "lacking" in low or "free" in low) and "order" in low:
-            return v.name
-    return None
 
 
 def _canonical(abbr: str) -> str | None:

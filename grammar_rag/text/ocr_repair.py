@@ -7,7 +7,7 @@ separate both letters and words, so the word boundaries are lost; they are recov
 reader does, from a vocabulary: each run of short tokens is joined and re-segmented into the most
 probable sequence of words (unigram Viterbi). The vocabulary (``grammar_rag/data/english_words.tsv.gz``:
 word, count) is built from the chapter texts of WALS Online (CC-BY-4.0), linguistic English, the
-register of grammars. Rebuild it with ``python -m grammar_rag.ingest.ocr_repair --wals-chapters DIR``.
+register of grammars. Rebuild it with ``python -m grammar_rag.text.ocr_repair --wals-chapters DIR``.
 
 *Word-doubled* ("Word Word order order also also plays plays"): two overlaid text layers of a PDF
 give every word twice; the repeated token is dropped.
@@ -32,8 +32,6 @@ from pathlib import Path
 VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "english_words.tsv.gz"
 MIN_REPEATED_SHARE = 0.3  # share of tokens repeating the one before that marks word-doubled text
 _DOUBLING_SAMPLE = 4000
-# what the repair depends on, for the version hashes that key reranking and prediction caches
-REPAIR_FILES = (Path(__file__).resolve(), VOCABULARY_PATH)
 MIN_SINGLE_LETTER_SHARE = 0.3  # share of single-letter tokens that marks letter-spaced text
 MIN_TOKENS = 8
 MAX_WORD = 20
