@@ -29,11 +29,9 @@ report).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -47,17 +45,17 @@ from grammar_rag.classify import make_classifier
 from grammar_rag.config import data_dir as resolve_data_dir
 from grammar_rag.evaluation.extract_runs import (
     HASH_SEED,
+    build_hashing_index,
     cli_command,
     read_csv,
     stored_count,
     stored_rows,
     subprocess_env,
 )
+from grammar_rag.evaluation.machine import machine_info
 from grammar_rag.evaluation.runner import LOG_FORMAT, bench_main
 from grammar_rag.extract.cldf_export import validate_cldf
 from grammar_rag.extract.inputs import open_index, select_features, write_json
-from grammar_rag.index import GrammarIndex
-from grammar_rag.ingest import ingest_path
 
 log = logging.getLogger(__name__)
 
@@ -112,29 +110,6 @@ def _monitored(cmd: list[str], *, kill_when: tuple[Path, int] | None = None) -> 
         "killed_after_s": None if killed_at is None else round(killed_at, 2),
         "stdout": stdout[-1500:],
         "stderr_tail": stderr[-1500:],
-    }
-
-
-def _machine() -> dict[str, Any]:
-    cpu = platform.processor()
-    with contextlib.suppress(OSError, StopIteration):
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
-
-
-def _build_index(data_dir: Path, target: Path) -> dict[str, Any]:
-    started = time.perf_counter()
-    ingested = ingest_path(data_dir / "rag_on_grammars", format="paragraph-csv")
-    index = GrammarIndex.create(target, "hashing")
-    index.add_many(ingested, show_progress=False)
-    return {
-        "built": True, "embedding_model": "hashing", "grammars": len(ingested),
-        "passages": sum(len(g.passages) for g in ingested), "build_s": round(time.perf_counter() - started, 1),
     }
 
 
@@ -200,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     tmp_ctx = tempfile.TemporaryDirectory(prefix="extract-bench-") if args.work is None else None
     work = Path(tmp_ctx.name if tmp_ctx else args.work)
     work.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"benchmark": "extract", "machine": _machine(), "features": args.features,
+    report: dict[str, Any] = {"benchmark": "extract", "machine": machine_info(), "features": args.features,
                               "backend": args.backend}
     try:
         if args.index:
@@ -209,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             index_dir = work / "index"
             log.info("building the paragraph-corpus index in %s", index_dir)
-            report["index"] = _build_index(data, index_dir)
+            report["index"] = build_hashing_index(data, index_dir)
         base = ["extract", "--index", str(index_dir), "--grammars", "all", "--features", args.features,
                 "--backend", args.backend, "--no-progress"]
 

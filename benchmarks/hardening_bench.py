@@ -10,7 +10,7 @@
 4. memory: 200 concurrent 10 MB requests (half with Content-Length, half streamed); peak server RSS.
 5. deadlines: an endpoint trickling one byte every 0.2 s; ``classify --llm-timeout 3`` and a server
    worker must both let go within the timeout + 1 s.
-6. hostile text: the probe table of :mod:`benchmarks.hostile_probe`.
+6. hostile text: the probe table of :mod:`grammar_rag.evaluation.hostile_probe`.
 
     python -m benchmarks.hardening_bench --data-dir ../shared/data --out benchmarks/results/hardening.json
 
@@ -38,7 +38,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import bench_main, write_report
+from grammar_rag.evaluation.io import write_report
+from grammar_rag.evaluation.runner import bench_main
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "hardening.json"
@@ -395,7 +396,7 @@ def _deadline(index: Path, data_dir: str | None, timeout: float = 3.0) -> dict[s
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmarks.hostile_probe import probe_table
+    from grammar_rag.evaluation.hostile_probe import probe_table
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()

@@ -39,7 +39,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grammar_rag.evaluation.extract_runs import cli_command, stored_count, stored_rows, subprocess_env
+from grammar_rag.evaluation.extract_runs import (
+    build_hashing_index,
+    cli_command,
+    stored_count,
+    stored_rows,
+    subprocess_env,
+)
+from grammar_rag.evaluation.machine import machine_info
 from grammar_rag.evaluation.runner import bench_main
 
 log = logging.getLogger(__name__)
@@ -168,7 +175,6 @@ def run(args: argparse.Namespace) -> int:
 
     ray = require_ray("127.0.0.1")  # the benchmark needs the optional extra; its clusters stay on loopback
 
-    from benchmarks.extract_bench import _build_index, _machine
     from grammar_rag.config import data_dir as resolve_data_dir
     from grammar_rag.extract.inputs import write_json
 
@@ -177,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     work.mkdir(parents=True, exist_ok=True)
     # Ray nodes (and so every worker) get the CLI runs' environment: same code, same hash seed.
     os.environ.update({k: v for k, v in subprocess_env().items() if k in ("PYTHONPATH", "PYTHONHASHSEED")})
-    report: dict[str, Any] = {"benchmark": "scale", "machine": _machine(), "features": args.features,
+    report: dict[str, Any] = {"benchmark": "scale", "machine": machine_info(), "features": args.features,
                               "grammars": args.grammars, "ray_version": ray.__version__, "runs": []}
     try:
         if args.index:
@@ -186,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
             data = resolve_data_dir(args.data_dir)
             assert data is not None
             index_dir = work / "index"
-            report["index"] = _build_index(data, index_dir)
+            report["index"] = build_hashing_index(data, index_dir)
         base = ["extract", "--index", str(index_dir), "--grammars", args.grammars, "--features", args.features,
                 "--no-progress"]
         reference: Path | None = None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.hostile_probe import PROBES, probe_table
 from grammar_rag.classify.meta_text import classify_meta, is_word_salad
+from grammar_rag.evaluation.hostile_probe import PROBES, probe_table
 
 
 @pytest.mark.parametrize(("text", "kind"), [
