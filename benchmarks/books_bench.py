@@ -24,8 +24,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.errors import GrammarRagError
 from grammar_rag.evaluation.io import write_report
 from grammar_rag.evaluation.runner import bench_entry
+from grammar_rag.extract.compare import predicted_names, reference_names
+from grammar_rag.features import get_catalogue, wals_value
+from grammar_rag.features.reference import is_missing
+from grammar_rag.features.values import get_wals_values
+from grammar_rag.index import GrammarIndex
+from grammar_rag.ingest import ingest_path
+from grammar_rag.ingest.quality import passage_stats
+from grammar_rag.pipeline import classify
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +84,6 @@ def sources(book: Path, formats: list[str]) -> dict[str, Path]:
 
 def wals_majorities() -> dict[str, str]:
     """The commonest WALS value number per parameter, over all WALS languages."""
-    from grammar_rag.features.values import get_wals_values
-
     counts: dict[str, Counter[str]] = {}
     for lang in get_wals_values().languages:
         for pid, number in lang.values.items():
@@ -86,13 +93,6 @@ def wals_majorities() -> dict[str, str]:
 
 def extract_book(item: Any, args: argparse.Namespace, majorities: dict[str, str]) -> dict[str, Any]:
     """Index one ingested book and classify every WALS feature WALS codes for its language."""
-    from grammar_rag.errors import GrammarRagError
-    from grammar_rag.extract.compare import predicted_names, reference_names
-    from grammar_rag.features import get_catalogue, wals_value
-    from grammar_rag.features.reference import is_missing
-    from grammar_rag.index import GrammarIndex
-    from grammar_rag.pipeline import classify
-
     grammar = item.grammar
     key = grammar.glottocode or grammar.iso639_3 or grammar.language
     features = []
@@ -153,10 +153,6 @@ def agreement(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.errors import GrammarRagError
-    from grammar_rag.ingest import ingest_path
-    from grammar_rag.ingest.quality import passage_stats
-
     root = Path(args.books)
     if not root.is_dir():
         raise GrammarRagError(f"--books {root}: not a folder; pass a folder of book folders.")

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from grammar_rag.index.embed import SentenceTransformerEmbedder, minilm_model_dir
+
 PASSAGES = Path("corpora/kalamang/passages.jsonl.gz")
 N_REF = 512
 
@@ -40,7 +42,6 @@ def prepare(target: Path) -> None:
     import torch
     from safetensors.torch import load_file, save_file
 
-    from grammar_rag.index.embed import SentenceTransformerEmbedder, minilm_model_dir
 
     model_dir = target / "minilm-fp16"
     shutil.copytree(minilm_model_dir(), model_dir, dirs_exist_ok=True)

@@ -38,6 +38,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.evaluation.hostile_probe import probe_table
 from grammar_rag.evaluation.io import write_report
 from grammar_rag.evaluation.runner import bench_main
 
@@ -396,8 +397,6 @@ def _deadline(index: Path, data_dir: str | None, timeout: float = 3.0) -> dict[s
 
 
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.evaluation.hostile_probe import probe_table
-
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()
     report: dict[str, Any] = {"benchmark": "hardening", "cpu_count": os.cpu_count(), "embedder": EMB}

@@ -34,6 +34,7 @@ from grammar_rag.evaluation.paragraphs import bm25_order, load_paragraphs
 from grammar_rag.evaluation.runner import bench_main
 from grammar_rag.features import get_catalogue
 from grammar_rag.llm.budget import TokenBudget
+from grammar_rag.llm.local import LocalLlamaBackend
 from grammar_rag.llm.prompts import SYSTEM_PROMPT, PromptOptions, build_prompt, build_prompts
 from grammar_rag.types import Grammar, ScoredPassage
 
@@ -50,8 +51,6 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.llm.local import LocalLlamaBackend  # llama_cpp: an optional, heavy dependency
-
     root = sub_dir(data_dir(args.data_dir), "rag_on_grammars")
     catalogue = get_catalogue()
     gb107, polar = catalogue.get("GB107"), catalogue.get("WALS 116A*")

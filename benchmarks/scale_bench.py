@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.cluster import require_ray
+from grammar_rag.config import data_dir as resolve_data_dir
 from grammar_rag.evaluation.extract_runs import (
     build_hashing_index,
     cli_command,
@@ -48,6 +50,8 @@ from grammar_rag.evaluation.extract_runs import (
 )
 from grammar_rag.evaluation.machine import machine_info
 from grammar_rag.evaluation.runner import bench_main
+from grammar_rag.extract.inputs import open_index, select_features, write_json
+from grammar_rag.extract.predictors import PipelinePredictor
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +131,6 @@ def _start_cluster(nodes: int) -> tuple[Any, float]:
 
 def _prompt_tokens(index_dir: Path, features: str, n_grammars: int = 20) -> dict[str, Any]:
     """Evidence a prompted backend would read per pair: characters of the top-k passages / 4."""
-    from grammar_rag.extract.inputs import open_index, select_features
-    from grammar_rag.extract.predictors import PipelinePredictor
-
     index = open_index(index_dir)
     predictor = PipelinePredictor(index, "evidence")
     sizes = []
@@ -171,12 +172,8 @@ def _projection(args: argparse.Namespace, cpu_s_per_pair: float, tokens: dict[st
 
 # ------------------------------------------------------------------------------------ run
 def run(args: argparse.Namespace) -> int:
-    from grammar_rag.extract.engines import require_ray
-
     ray = require_ray("127.0.0.1")  # the benchmark needs the optional extra; its clusters stay on loopback
 
-    from grammar_rag.config import data_dir as resolve_data_dir
-    from grammar_rag.extract.inputs import write_json
 
     tmp_ctx = tempfile.TemporaryDirectory(prefix="scale-bench-") if args.work is None else None
     work = Path(tmp_ctx.name if tmp_ctx else args.work)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from grammar_rag.classify import Classifier, make_classifier
 from grammar_rag.features import get_catalogue
 from grammar_rag.index import GrammarIndex
-from grammar_rag.index.store import Mode
+from grammar_rag.index.results import Mode
 from grammar_rag.rerank import DEFAULT_RERANKER, FeatureQuery, build_query, rerank
 from grammar_rag.types import Feature, Grammar, Passage, Prediction, ScoredPassage
 

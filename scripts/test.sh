@@ -8,5 +8,6 @@ bash scripts/install.sh
 bash scripts/install_browser.sh || echo "test: chromium unavailable; browser tests will be skipped"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 .venv/bin/ruff check grammar_rag benchmarks app tests
+.venv/bin/lint-imports  # layer contracts: [tool.importlinter] in pyproject.toml
 .venv/bin/mypy  # files and settings: [tool.mypy] in pyproject.toml
 .venv/bin/python -m pytest -q "$@"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from grammar_rag.cli import main
-from grammar_rag.extract.engines import RAY_INSTALL_HINT, PairFailure, predict_isolating
+from grammar_rag.cluster import RAY_INSTALL_HINT
+from grammar_rag.extract.engine_spec import PairFailure, predict_isolating
 from grammar_rag.extract.runner import run_extraction
 from grammar_rag.extract.store import ResultStore, RunConfig
 from grammar_rag.types import Feature, Grammar, Prediction

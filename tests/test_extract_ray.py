@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 from extract_support import small_index
 
+from grammar_rag.cluster import LOOPBACK_ENV
 from grammar_rag.evaluation.extract_runs import cli_command, stored_count, stored_rows, subprocess_env
-from grammar_rag.extract.engines import LOOPBACK_ENV, EngineSpec
+from grammar_rag.extract.engine_spec import EngineSpec
 from grammar_rag.extract.runner import run_extraction
 from grammar_rag.extract.store import ResultStore
 from grammar_rag.types import Feature, Grammar, Prediction

@@ -231,7 +231,7 @@ def test_real_paper_has_no_line_numbers_and_reads_columns_in_order(paper) -> Non
 
 
 def test_words_to_lines_ligatures_and_touching_words() -> None:
-    from grammar_rag.ingest.pdf import _rows_to_lines
+    from grammar_rag.ingest.pdf_layout import _rows_to_lines
 
     row = [
         {"text": "ﬁnite", "x0": 10.0, "x1": 30.0, "top": 5.0, "bottom": 15.0, "size": 10.0, "fontname": "X-Regu"},

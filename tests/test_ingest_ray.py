@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grammar_rag.cli import main
-from grammar_rag.extract.engines import LOOPBACK_ENV
+from grammar_rag.cluster import LOOPBACK_ENV
 
 os.environ.setdefault(LOOPBACK_ENV, "0")  # before Ray is imported: the private cluster stays on 127.0.0.1
 pytest.importorskip("ray", reason="Ray is the optional extra grammar-rag[ray]")

@@ -5,13 +5,6 @@
 """
 
 from grammar_rag.classify.base import CLASSIFIERS, Classifier, make_classifier
+from grammar_rag.classify.evidence_classifier import EvidenceClassifier
 
 __all__ = ["CLASSIFIERS", "Classifier", "EvidenceClassifier", "make_classifier"]
-
-
-def __getattr__(name: str):  # lazy: importing the package must not pull in every classifier
-    if name == "EvidenceClassifier":
-        from grammar_rag.classify.evidence_classifier import EvidenceClassifier
-
-        return EvidenceClassifier
-    raise AttributeError(name)

@@ -21,7 +21,9 @@ from grammar_rag.cli.options import (
     add_progress,
     add_retrieval_mode,
 )
-from grammar_rag.extract.engines import EngineSpec, make_engine, require_ray
+from grammar_rag.cluster import require_ray
+from grammar_rag.extract.engine_spec import EngineSpec
+from grammar_rag.extract.engines import make_engine
 from grammar_rag.extract.inputs import open_index, save_inputs, select_features, select_grammars, write_json
 from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
 from grammar_rag.extract.runner import run_extraction

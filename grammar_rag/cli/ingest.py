@@ -111,7 +111,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     reader = _source_reader(args, fresh, chunking, meta, on_error)
     try:
         for raw in fresh:
-            _read_source(raw, reader, args, chunking, meta, on_error, batches, skipped_sources)
+            read_source(raw, reader, args, chunking, meta, on_error, batches, skipped_sources)
     finally:
         if reader is not None:
             reader.close()
@@ -145,14 +145,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _source_reader(args: argparse.Namespace, paths: list[str], chunking: Any, meta: Any, on_error: Any) -> Any:
-    """None (read serially in :func:`_read_source`) or a reader with every book already sent to Ray."""
+    """None (read serially in :func:`read_source`) or a reader with every book already sent to Ray."""
     if args.engine != "ray":
         return None
     return RayIngestReader([Path(raw) for raw in paths], format=args.format, chunking=chunking, metadata=meta,
                            on_error=on_error, workers=args.workers or 0, address=args.address)
 
 
-def _read_source(raw: str, reader: Any, args: argparse.Namespace, chunking: Any, meta: Any, on_error: Any,
+def read_source(raw: str, reader: Any, args: argparse.Namespace, chunking: Any, meta: Any, on_error: Any,
                  batches: list[list[Any]], skipped_sources: list[tuple[Path, IngestError]]) -> None:
     if reader is not None:
         items = reader(Path(raw))

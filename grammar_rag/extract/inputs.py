@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.features import get_catalogue
+from grammar_rag.index import GrammarIndex
 from grammar_rag.types import Feature, Grammar
 
 INPUTS_FILENAME = "inputs.json"
@@ -23,8 +25,6 @@ _T = TypeVar("_T", Grammar, Feature)
 
 def open_index(path: str | os.PathLike[str]) -> Any:
     """``GrammarIndex.open(path)`` with a message naming the folder when it is not an index."""
-    from grammar_rag.index import GrammarIndex
-
     if not Path(path).exists():
         raise GrammarRagError(f"Index directory {path} does not exist (build one with `grammar-rag ingest`).")
     return GrammarIndex.open(Path(path))
@@ -46,8 +46,6 @@ def select_grammars(index: Any, spec: str) -> list[Grammar]:
 
 def select_features(spec: str, data_dir: str | os.PathLike[str] | None = None) -> list[Feature]:
     """Comma-separated feature ids ("81A,GB107,WALS 116A*") resolved through the catalogue."""
-    from grammar_rag.features import get_catalogue
-
     return _resolve_unique(
         spec, get_catalogue(data_dir).get, "--features is empty: give comma-separated feature ids such as 81A,GB107."
     )

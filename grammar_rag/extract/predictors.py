@@ -18,7 +18,7 @@ from grammar_rag.classify import Classifier, make_classifier
 from grammar_rag.extract.inputs import open_index
 from grammar_rag.extract.store import RunConfig
 from grammar_rag.index import GrammarIndex
-from grammar_rag.index.store import Mode
+from grammar_rag.index.results import Mode
 from grammar_rag.pipeline import RetrievalConfig, retrieve_passages
 from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
 

@@ -38,29 +38,21 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import grammar_rag
+from grammar_rag.cluster import connect, require_ray
 from grammar_rag.errors import GrammarRagError
-from grammar_rag.extract.engines import (
-    EngineSpec,
-    PairFailure,
-    PairOutcome,
-    is_loopback,
-    predict_isolating,
-    require_ray,
-)
+from grammar_rag.extract.engine_spec import EngineSpec, PairFailure, PairOutcome, predict_isolating
+from grammar_rag.extract.inputs import open_index
+from grammar_rag.extract.predictors import PipelinePredictor
 from grammar_rag.types import Feature, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
 
-# Small by design: pairs and predictions are a few kB; the object store only carries messages.
-LOCAL_OBJECT_STORE_BYTES = 200 * 2**20
 READY_TIMEOUT_S = 600.0
 
 
 def build_pipeline_predictor(spec: EngineSpec) -> Any:
     """The predictor a worker runs: the same pipeline, settings and prompt version as the driver's."""
-    from grammar_rag.extract.inputs import open_index
-    from grammar_rag.extract.predictors import PipelinePredictor
-
     if not Path(spec.index_dir).exists():
         raise GrammarRagError(
             f"Index {spec.index_dir} is not visible on worker node {socket.gethostname()}: put it on a path "
@@ -83,8 +75,6 @@ class PairWorker:
         self._predict = factory(spec) if factory is not None else build_pipeline_predictor(spec)
 
     def ready(self) -> dict[str, Any]:
-        import grammar_rag
-
         return {"host": socket.gethostname(), "pid": os.getpid(), "grammar_rag": grammar_rag.__file__}
 
     def predict(self, payload: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -93,50 +83,6 @@ class PairWorker:
             {"error": o.error} if isinstance(o, PairFailure) else {"prediction": o.to_dict()}
             for o in predict_isolating(self._predict, pairs)
         ]
-
-
-def worker_env() -> dict[str, str]:
-    """Environment the driver passes to its workers so they compute exactly what it would.
-
-    ``PYTHONHASHSEED`` when the driver fixed it (tie orders in ranking code follow it), and, when
-    grammar-rag runs from a source checkout rather than an installed package, that checkout on
-    ``PYTHONPATH`` (it is on the shared path, like the index) so workers import the same code.
-    """
-    import grammar_rag
-
-    env: dict[str, str] = {}
-    if "PYTHONHASHSEED" in os.environ:
-        env["PYTHONHASHSEED"] = os.environ["PYTHONHASHSEED"]
-    root = Path(grammar_rag.__file__).resolve().parents[1]
-    if "site-packages" not in root.parts and "dist-packages" not in root.parts:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
-    return env
-
-
-def connect(ray: Any, address: str | None, num_cpus: int) -> bool:
-    """Attach to ``address`` or start a private loopback-only Ray; True when we started it."""
-    if ray.is_initialized():
-        return False
-    quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
-    env = worker_env()
-    if env:
-        quiet["runtime_env"] = {"env_vars": env}
-    if address:
-        if address.startswith("ray://"):
-            ray.init(address=address, logging_level=logging.WARNING, runtime_env=quiet.get("runtime_env"))
-        else:
-            extra = {"_node_ip_address": "127.0.0.1"} if is_loopback(address) else {}
-            ray.init(address=address, **quiet, **extra)
-        return False
-    ray.init(
-        num_cpus=num_cpus,
-        num_gpus=0,
-        _node_ip_address="127.0.0.1",
-        include_dashboard=False,
-        object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-        **quiet,
-    )
-    return True
 
 
 def _fault_types(ray: Any) -> tuple[type[BaseException], ...]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from tqdm import tqdm
 
 from grammar_rag.errors import GrammarRagError
-from grammar_rag.extract.engines import PairFailure, PairOutcome
+from grammar_rag.extract.engine_spec import PairFailure, PairOutcome
 from grammar_rag.extract.store import ResultStore, RunConfig
 from grammar_rag.types import Feature, Grammar
 

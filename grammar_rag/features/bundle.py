@@ -8,9 +8,7 @@ once per directory and process, and saving must never leave a half-written bundl
 
 from __future__ import annotations
 
-import gzip
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -38,15 +36,3 @@ class DataRootCache(Generic[T]):
             return self._items[key]
 
 
-def write_gzip_atomic(path: Path, payload: bytes) -> Path:
-    """Gzip ``payload`` to ``path`` via a temp file + os.replace (reproducible: mtime 0)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
-            gz.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -21,12 +21,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from grammar_rag.atomic import write_gzip_atomic
 from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import DataDirError, UnknownFeatureError
-from grammar_rag.features.bundle import DataRootCache, write_gzip_atomic
+from grammar_rag.features.bundle import DataRootCache
 from grammar_rag.features.cldf import find_datasets, fingerprint
 from grammar_rag.features.composite import build_polar_composite
 from grammar_rag.features.ids import POLAR_FEATURE_ID, parse_feature_id, short_ids
+from grammar_rag.features.loaders import load_grambank_features, load_wals_features
 from grammar_rag.types import Feature
 
 log = logging.getLogger(__name__)
@@ -326,8 +328,6 @@ def load_catalogue(root: Path | None, reuse_bundle: bool = True) -> Catalogue:
     so does one whose source files are byte-identical to those the bundle was built from
     (``reuse_bundle``; parsing the WALS chapters takes seconds).
     """
-    from grammar_rag.features.loaders import load_grambank_features, load_wals_features
-
     found = find_datasets(root) if root is not None else {}
     bundle = _load_bundle()
     sources = dict(bundle.sources)

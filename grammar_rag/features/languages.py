@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.atomic import write_gzip_atomic
 from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import GrammarRagError, UnknownLanguageError
-from grammar_rag.features.bundle import DataRootCache, write_gzip_atomic
+from grammar_rag.features.bundle import DataRootCache
 from grammar_rag.features.cldf import cldf_id, find_datasets, read_table, require_table
 from grammar_rag.types import Grammar
 

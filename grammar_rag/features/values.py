@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grammar_rag.atomic import write_gzip_atomic
 from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import DataDirError, UnknownLanguageError
-from grammar_rag.features.bundle import DataRootCache, write_gzip_atomic
+from grammar_rag.features.bundle import DataRootCache
 from grammar_rag.features.catalogue import get_catalogue
 from grammar_rag.features.cldf import find_datasets, read_table, require_table, table_path
 from grammar_rag.features.languages import LanguageTable, _fold, get_languages

@@ -12,7 +12,8 @@ tokeniser. ``llamaindex.py`` adapts an index to llama-index from outside
 
 from grammar_rag.index.embed import EMBEDDERS, Embedder, get_embedder
 from grammar_rag.index.names import GrammarNotFoundError
-from grammar_rag.index.store import GrammarIndex, RetrievalResults
+from grammar_rag.index.results import RetrievalResults
+from grammar_rag.index.store import GrammarIndex
 from grammar_rag.text.tokens import Tokenizer, TokenizerConfig
 
 __all__ = [

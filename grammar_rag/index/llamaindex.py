@@ -17,7 +17,8 @@ from typing import Any, Literal
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from grammar_rag.index.store import GrammarIndex, Mode
+from grammar_rag.index.results import Mode
+from grammar_rag.index.store import GrammarIndex
 from grammar_rag.types import Grammar, Passage
 
 

@@ -29,8 +29,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,39 +50,11 @@ from grammar_rag.index.lock import (
 from grammar_rag.index.manifest import MANIFEST_NAME, check_files, new_manifest, read_manifest, write_manifest
 from grammar_rag.index.names import resolve_grammar
 from grammar_rag.index.report import index_info, num_passages, size_bytes, verify_files
+from grammar_rag.index.results import MODES, Mode, RetrievalResults
 from grammar_rag.index.shards import Key, ShardCache
 from grammar_rag.index.transaction import Commit, IndexWriter
 from grammar_rag.text.tokens import Tokenizer, TokenizerConfig
 from grammar_rag.types import MATTER_KINDS, Grammar, IngestedGrammar, Passage, ScoredPassage
-
-Mode = Literal["bm25", "dense", "hybrid"]
-MODES = ("bm25", "dense", "hybrid")
-
-
-@dataclass
-class RetrievalResults:
-    """Ranked passages for one query, with what produced them."""
-
-    query: str
-    mode: str
-    passages: list[ScoredPassage] = field(default_factory=list)
-    grammar_id: str | None = None
-    k: int = 10
-    fusion: str | None = None
-    elapsed_ms: float = 0.0
-
-    def __iter__(self) -> Iterator[ScoredPassage]:
-        return iter(self.passages)
-
-    def __len__(self) -> int:
-        return len(self.passages)
-
-    def __getitem__(self, i: int) -> ScoredPassage:
-        return self.passages[i]
-
-    @property
-    def passage_ids(self) -> list[str]:
-        return [sp.passage.passage_id for sp in self.passages]
 
 
 class GrammarIndex:

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from grammar_rag.features import get_languages
 from grammar_rag.features.languages import Language, LanguageTable, NameMatch
 
 logger = logging.getLogger(__name__)
@@ -227,8 +228,6 @@ def guess_language(titles: Iterable[str], text: str = "", table: LanguageTable |
     the text states no Glottocode.
     """
     if table is None:
-        from grammar_rag.features import get_languages
-
         table = get_languages()
     stated = stated_glottocodes(text, table)
     best: LanguageGuess | None = None

@@ -14,6 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
+from grammar_rag.features import get_languages
 from grammar_rag.ingest.language_guess import LanguageGuess, resolve_name
 from grammar_rag.types import Grammar
 
@@ -34,8 +35,6 @@ def fill_language_codes(values: dict[str, object], source: object = "") -> None:
     if values.get("iso639_3") and values.get("glottocode"):
         return
     try:
-        from grammar_rag.features import get_languages
-
         table = get_languages()
     except Exception as exc:  # features module or table unavailable: leave empty
         logger.debug("no Glottolog table: %s", exc)
@@ -119,8 +118,6 @@ def derive_id(author: object, year: object, language: object, fallback: str) -> 
     word = lang.split()[0] if lang else ""
     if lang and len(lang.split()) > 1:
         try:
-            from grammar_rag.features import get_languages
-
             if any(m.how in ("exact", "squashed") for m in get_languages().match_name(lang)):
                 word = lang
         except Exception as exc:  # no table: the first word will do

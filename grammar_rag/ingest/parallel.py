@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.cluster import connect, require_ray
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, ChunkingConfig
@@ -89,9 +90,6 @@ class RayIngestReader:
         workers: int = 0,
         address: str | None = None,
     ) -> None:
-        from grammar_rag.extract.engines import require_ray
-        from grammar_rag.extract.ray_engine import connect
-
         self._ray: Any = require_ray(address)
         self._owned = connect(self._ray, address, workers or os.cpu_count() or 1)
         self._on_error = on_error

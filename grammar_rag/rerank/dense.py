@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from grammar_rag.index.embed import get_embedder
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.types import Passage, ScoredPassage
 
@@ -32,8 +33,6 @@ def passage_vectors(model: str, texts: list[str]) -> np.ndarray:
     The same candidates are reranked for several queries (query styles, features, the API's
     repeated calls); encoding each passage once makes the second and later queries cheap.
     """
-    from grammar_rag.index.embed import get_embedder
-
     embedder = get_embedder(model)
     keys = [(model, t[:MAX_CHARS]) for t in texts]
     missing = list(dict.fromkeys(k for k in keys if k not in _passage_cache))
@@ -48,8 +47,6 @@ def passage_vectors(model: str, texts: list[str]) -> np.ndarray:
 
 def dense_similarities(model: str, query_text: str, texts: list[str]) -> np.ndarray:
     """Cosine similarity of ``query_text`` to each text under embedding model ``model``."""
-    from grammar_rag.index.embed import get_embedder
-
     if not texts:
         return np.zeros(0, dtype=np.float32)
     q = get_embedder(model).encode([query_text], is_query=True)[0]

@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from grammar_rag.atomic import write_gzip_atomic
+
 VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "english_words.tsv.gz"
 MIN_REPEATED_SHARE = 0.3  # share of tokens repeating the one before that marks word-doubled text
 _DOUBLING_SAMPLE = 4000
@@ -154,8 +156,6 @@ def build_vocabulary(html_files: Iterable[Path], min_count: int = 2) -> dict[str
 
 
 def write_vocabulary(counts: dict[str, int], path: Path = VOCABULARY_PATH) -> Path:
-    from grammar_rag.features.bundle import write_gzip_atomic
-
     payload = "".join(f"{w}\t{c}\n" for w, c in sorted(counts.items())).encode("utf-8")
     return write_gzip_atomic(path, payload)
 

@@ -40,13 +40,17 @@ from typing import Any
 
 from grammar_rag.config import CORPORA_DIR
 from grammar_rag.config import data_dir as resolve_data_dir
+from grammar_rag.corpus import KALAMANG_METADATA, load_bundled, write_bundled
 from grammar_rag.errors import GrammarRagError, UnknownLanguageError
+from grammar_rag.index import GrammarIndex
+from grammar_rag.ingest import ingest_path
+from grammar_rag.ingest.processed import load_processed, passages_file
 from grammar_rag.translate.dictionary import DictEntry, Dictionary, load_dictionary_entries
 from grammar_rag.translate.examples import Example, read_examples_csv
 from grammar_rag.translate.formats import PackFormatError, read_dictionary, read_sentences
 from grammar_rag.translate.langid import Lexicons
 from grammar_rag.translate.morphology import Transliterator
-from grammar_rag.types import Passage
+from grammar_rag.types import IngestedGrammar, Passage
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +150,9 @@ def _builtin_content(pack: LanguagePack, data_dir: str | Path | None) -> PackCon
     tex_dir = lang_dir / "grammar_tex" if lang_dir else None
     try:
         if tex_dir is not None and any(tex_dir.glob("*.tex")):
-            from grammar_rag.corpus import KALAMANG_METADATA
-            from grammar_rag.ingest import ingest_path
-
             passages = [p for g in ingest_path(tex_dir, format="latex", metadata=KALAMANG_METADATA) for p in g.passages]
             sources["grammar"] = str(tex_dir)
         else:
-            from grammar_rag.corpus import load_bundled
-
             passages = load_bundled(corpus).passages
             sources["grammar"] = f"bundled corpus '{corpus}'"
     except GrammarRagError as exc:  # grammar context is optional: dictionary + examples still translate
@@ -190,7 +189,6 @@ def load_content(pack: LanguagePack, data_dir: str | Path | None = None) -> Pack
     """The pack's dictionary entries, parallel sentences and grammar passages."""
     if pack.builtin or pack.directory is None:
         return _builtin_content(pack, data_dir)
-    from grammar_rag.ingest.processed import load_processed, passages_file
 
     d = pack.directory
     entries = [DictEntry.from_dict(r) for r in _read_jsonl_gz(d / "dictionary.jsonl.gz")]
@@ -317,8 +315,6 @@ class PackStore:
             _write_jsonl_gz(tmp / "dictionary.jsonl.gz", (e.to_dict() for e in dict_data.entries))
             _write_jsonl_gz(tmp / "examples.jsonl.gz", (example_to_dict(e) for e in (sent_data.examples if sent_data else [])))
             if ingested is not None:
-                from grammar_rag.corpus import write_bundled
-
                 write_bundled(ingested, tmp / "grammar")
             (tmp / "pack.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             os.chmod(tmp, 0o755)
@@ -333,7 +329,6 @@ class PackStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _forget_cached(code)
         return LanguagePack.from_dict(pack.to_dict(), self.root / code)
 
     def remove(self, name: str) -> LanguagePack:
@@ -343,25 +338,13 @@ class PackStore:
         trash = self.root / f".{pack.code}.removed.{os.getpid()}"
         os.replace(pack.directory, trash)
         shutil.rmtree(trash, ignore_errors=True)
-        _forget_cached(pack.code)
         return pack
-
-
-def _forget_cached(code: str) -> None:
-    from grammar_rag.translate.resources import forget
-
-    forget(code)
 
 
 def _ingest_grammar(src: str | Path, code: str, name: str, glottocode: str, index_dir: str | Path | None) -> Any:
     """The grammar as passages: an ingestible source (PDF, LaTeX, text...) or ``index:ID`` of an index."""
-    from grammar_rag.ingest import ingest_path
-    from grammar_rag.types import IngestedGrammar
-
     text = str(src)
     if text.startswith("index:"):
-        from grammar_rag.index import GrammarIndex
-
         if not index_dir:
             raise GrammarRagError(f"--grammar {text} names an indexed grammar: also give --index DIR.")
         index = GrammarIndex.open(Path(index_dir))

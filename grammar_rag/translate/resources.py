@@ -17,9 +17,9 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from grammar_rag.errors import DataDirError
+from grammar_rag.index.embed import Embedder, get_embedder
 from grammar_rag.text.tokens import lower_words, normalise_sentence
 from grammar_rag.translate.dictionary import Dictionary
 from grammar_rag.translate.examples import BM25, Example, ExampleIndex, english_terms, read_examples_csv
@@ -28,9 +28,6 @@ from grammar_rag.translate.languages import LanguageInfo, resolve_language
 from grammar_rag.translate.morphology import Transliterator
 from grammar_rag.translate.packs import LanguagePack, PackStore, load_content
 from grammar_rag.types import Passage
-
-if TYPE_CHECKING:
-    from grammar_rag.index.embed import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +183,6 @@ def _make_embedder(spec: Embedder | str | None) -> Embedder | None:
     if not isinstance(spec, str):
         return spec
     try:
-        from grammar_rag.index.embed import get_embedder
-
         return get_embedder(None if spec == "default" else spec)
     except Exception as exc:  # dense retrieval is an improvement, never a requirement
         log.warning("dense example retrieval disabled (%s); using BM25 only", exc)
@@ -208,7 +203,8 @@ def load_resources(
 ) -> LanguageResources:
     """Cached :func:`build_resources` (one per pack/data/embedder), for the CLI, the API and the app."""
     info = resolve_language(language, store)
-    key = (info.code, str(info.pack.directory if info.pack else ""), str(data_dir or ""), str(examples_csv or ""), str(embedder))
+    key = (info.code, str(info.pack.directory if info.pack else ""), _pack_stamp(info), str(data_dir or ""),
+           str(examples_csv or ""), str(embedder))
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = build_resources(
@@ -217,8 +213,12 @@ def load_resources(
         return _CACHE[key]
 
 
-def forget(code: str) -> None:
-    """Drop cached resources of a pack (after it was added again or removed)."""
-    with _CACHE_LOCK:
-        for key in [k for k in _CACHE if k[0] == code]:
-            del _CACHE[key]
+def _pack_stamp(info: LanguageInfo) -> tuple[int, int]:
+    """Identity of a stored pack's folder: ``language add`` replaces the folder whole, so a re-added
+    pack gets a new stamp and its cached resources are rebuilt (no cache needs telling)."""
+    directory = info.pack.directory if info.pack else None
+    if directory is None or not Path(directory).exists():
+        return (0, 0)
+    stat = Path(directory).stat()
+    return (stat.st_ino, stat.st_mtime_ns)
+
