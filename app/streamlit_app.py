@@ -269,4 +269,7 @@ def main() -> None:
         corpus_tab(state)
 
 
-main()
+# Streamlit runs this file as __main__; a spawned worker process (the extract process pool) imports
+# it as __mp_main__ and must not start the page again.
+if __name__ == "__main__":
+    main()
