@@ -104,7 +104,7 @@ def test_index_reloads_when_grammars_are_added(tmp_path: Path, resources) -> Non
 
     index_dir = tmp_path / "index"
     index = GrammarIndex.create(index_dir, embedding_model="hashing")
-    index.add(Grammar(id="kalamang", language="Kalamang", iso639_3="kgv"), resources.passages)
+    index.add(Grammar(id=resources.passages[0].grammar_id, language="Kalamang", iso639_3="kgv"), resources.passages)
     with TestClient(create_app(index_dir, translate_resources=resources)) as c:
         c.app.state.grammar_rag._watcher.interval_s = 0.0  # type: ignore[attr-defined]
         assert c.post("/classify", json={"grammar": "kgv", "feature": "GB107"}).status_code == 200
@@ -122,7 +122,7 @@ def test_simultaneous_first_requests_all_succeed(tmp_path: Path, resources) -> N
 
     index_dir = tmp_path / "index"
     GrammarIndex.create(index_dir, embedding_model="hashing").add(
-        Grammar(id="kalamang", language="Kalamang", iso639_3="kgv"), resources.passages)
+        Grammar(id=resources.passages[0].grammar_id, language="Kalamang", iso639_3="kgv"), resources.passages)
     app = create_app(index_dir, translate_resources=resources, max_queue=128)
     calls = [("post", "/classify", {"grammar": "kgv", "feature": "81A"}),
              ("post", "/translate", {"text": "Mu muap."}),

@@ -80,6 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        require_ray(args.address)  # before anything is loaded or created: say how to install it, in one line
     # one writer per results folder: a second run waits (or, with --no-wait, stops) and then
     # finds the pairs the first one stored, so every pair is stored and counted exactly once
     with directory_lock(Path(args.out), what="results folder"):
@@ -87,8 +89,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    if args.engine == "ray":
-        require_ray(args.address)  # before loading anything: say how to install it, in one line
     out = Path(args.out)
     index = open_index(args.index)
     grammars = select_grammars(index, args.grammars)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from grammar_rag.ingest.base import ChunkingConfig
-from grammar_rag.ingest.passage_cap import cap_units
+from grammar_rag.ingest.passage_cap import MAX_PASSAGE_CHARS, cap_units
 from grammar_rag.types import Passage, PassageKind
 
 
@@ -150,7 +150,8 @@ def _windows(units: list[Unit], size: int, overlap: int) -> list[Unit]:
     return out
 
 
-def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig) -> list[Passage]:
+def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig, *,
+                  max_chars: int = MAX_PASSAGE_CHARS) -> list[Passage]:
     """Turn units (reading order) into passages with stable ids and ``order`` = reading position."""
     cleaned = [
         Unit(clean_text(u.text), u.page_start, u.page_end or u.page_start, tuple(u.section), u.kind, u.norm)
@@ -163,7 +164,7 @@ def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig
         chunks = _merge_short(cleaned, config.min_chars)
     else:  # pragma: no cover - Literal guards this for typed callers
         raise ValueError(f"unknown chunking mode {config.mode!r} (use 'paragraph' or 'window')")
-    chunks = cap_units(chunks, lambda u: u.text, source=grammar_id)  # no multi-megabyte passages
+    chunks = cap_units(chunks, lambda u: u.text, source=grammar_id, max_chars=max_chars)  # no multi-megabyte passages
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for order, unit in enumerate(chunks):

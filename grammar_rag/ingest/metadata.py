@@ -62,6 +62,11 @@ def fill_language_codes(values: dict[str, object], source: object = "") -> None:
         logger.warning("%s: language %r guessed as %s (%s) with confidence %.2f (%s); pass "
                        "--meta glottocode=<code> to fix.", source, name, guess.resolved_name, guess.glottocode,
                        guess.confidence, guess.reason)
+        if values.get("iso639_3"):
+            # the source gave ISO code(s) Glottolog could not resolve to one language: an unsure
+            # name guess must not add a Glottocode that may contradict them (it is logged above)
+            values["language_confidence"] = guess.confidence
+            return
     values["glottocode"] = guess.glottocode
     if guess.iso639_3 and not values.get("iso639_3"):
         values["iso639_3"] = guess.iso639_3

@@ -23,6 +23,7 @@ from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages, normalise_text
 from grammar_rag.ingest.metadata import fill_language_codes
+from grammar_rag.ingest.passage_cap import PRECUT_MAX_CHARS
 from grammar_rag.types import Grammar, IngestedGrammar
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ def ingest_paragraph_csv(
             overlap_tokens=chunking.overlap_tokens,
             min_chars=0,
         )
-        passages = make_passages(grammar.id, units, paragraph_cfg)
+        passages = make_passages(grammar.id, units, paragraph_cfg, max_chars=PRECUT_MAX_CHARS)
         logger.debug("%s: %d rows, %d unique paragraphs", bibkey, data.total, len(data.rows))
         out.append(IngestedGrammar(grammar, passages))
     logger.info(
