@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from grammar_rag.errors import IngestError
 from grammar_rag.ingest import ChunkingConfig, detect_format, ingest_path
 from grammar_rag.ingest.latex_render import InlineRenderer, strip_comments
 
@@ -206,3 +207,13 @@ def test_folder_of_chapter_files_without_main(tmp_path: Path) -> None:
     [g] = ingest_path(tmp_path)
     plural = next(p for p in g.passages if p.text.startswith("Plural is marked"))
     assert plural.section == ("2 Nouns", "2.2 Plural")
+
+
+def test_unclosed_chapter_brace_is_named(tmp_path: Path) -> None:
+    """A chapter left open swallows the book: the error names the unbalanced brace, not 'no text'."""
+    (tmp_path / "main.tex").write_text(
+        "\\documentclass{book}\n\\begin{document}\n\\chapter{Phonology\n\nVowels are short.\n\\end{document}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(IngestError, match=r"unbalanced braces.*line 3.*never closed"):
+        ingest_path(tmp_path, format="latex")

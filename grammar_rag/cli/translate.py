@@ -24,7 +24,7 @@ DATA_DIR_HELP = (
 def register(sub: argparse._SubParsersAction) -> None:
     tr = sub.add_parser(
         "translate",
-        help="translate a sentence with grammar + dictionary + examples (Kalamang <-> English)",
+        help="translate a sentence with grammar + dictionary + examples, for any language pack <-> English",
         description=(
             "Translate with retrieved context: dictionary entries for the input's words (clitic/affix "
             "aware), the most similar example sentences and grammar passages about its constructions. "
@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     tr.add_argument("text", help="the sentence to translate")
-    tr.add_argument("--from", dest="source", default="kgv", help="source language (kgv, eng; default kgv)")
-    tr.add_argument("--to", dest="target", default="eng", help="target language (default eng)")
+    tr.add_argument("--from", dest="source", default="kgv", help="source language: a pack code, name or alias (see `grammar-rag language list`), or eng; default kgv")
+    tr.add_argument("--to", dest="target", default="eng", help="target language: a pack or eng (default eng)")
     add_translation_backend(tr, help="LLM backend (openai, vllm, local, fake...); default: model-free fallback")
     add_data_dir(tr, help=DATA_DIR_HELP)
     add_embedder(tr)

@@ -213,3 +213,28 @@ def read_source(path: Path) -> tuple[str, Path]:
     # chapter files without a driver: read them in file-name order (01intro.tex, 02nouns.tex ...)
     source = "\n\n".join(expand_includes(c, path) for c in chapters)
     return source, chapters[0]
+
+
+def first_unclosed_brace(source: str) -> int | None:
+    """Offset of the first ``{`` that is never closed (``\\{`` and ``%`` comments skipped), or None.
+
+    Why: a chapter file with ``\\chapter{`` left open swallows everything after it into one
+    argument, and the converter then finds no text; naming the spot is the fix a user needs.
+    """
+    stack: list[int] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "%":
+            nl = source.find("\n", i)
+            i = n if nl < 0 else nl + 1
+            continue
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+    return stack[0] if stack else None
