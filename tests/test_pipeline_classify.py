@@ -61,7 +61,7 @@ def test_pipeline_keep_order_and_custom_classifier(index_dir: Path) -> None:
     from grammar_rag.index import GrammarIndex
 
     index = GrammarIndex.open(index_dir)
-    pred = pipeline.classify("other1999grammar", ORDER, index=index, classifier=make_classifier("evidence"),
+    pred = pipeline.classify("other1999grammar", ORDER, index=index, classifier=make_classifier("evidence", calibrate=False),
                              retrieval=pipeline.RetrievalConfig(reranker=pipeline.NO_RERANK))
     assert pred.value == "VSO" and pred.evidence[0].pages == "5"
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.classify import calibration
 from grammar_rag.classify.aggregate import Decision
 from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
 from grammar_rag.classify.cues import CueContext, select_family
@@ -30,7 +31,8 @@ def _source_version() -> str:
     """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
     here = Path(__file__).resolve().parent
     rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name != "llm_classifier.py"]
-    return "evidence-" + files_digest([*rules, *TEXT_FILES, Path(shape.__file__).resolve()])
+    maps = [calibration.CALIBRATION_PATH] if calibration.CALIBRATION_PATH.exists() else []  # a refit changes answers
+    return "evidence-" + files_digest([*rules, *TEXT_FILES, Path(shape.__file__).resolve(), *maps])
 
 
 VERSION = _source_version()
@@ -60,9 +62,15 @@ class EvidenceClassifier:
     model_free = True  # no language-name-only ("baseline") mode: without passages it can only abstain
     version = VERSION
 
-    def __init__(self, max_evidence: int = 5, use_query_terms: bool = True) -> None:
+    def __init__(self, max_evidence: int = 5, use_query_terms: bool = True, calibrate: bool = True,
+                 min_precision: float | None = None) -> None:
+        """``calibrate`` False gives the raw evidence score as ``confidence`` and never abstains on
+        it (the benchmark runs so, and calibrates out of sample itself); ``min_precision`` None =
+        each family's default target (:mod:`grammar_rag.classify.calibration`)."""
         self.max_evidence = max_evidence
         self.use_query_terms = use_query_terms
+        self.calibrate = calibrate
+        self.min_precision = min_precision
 
     def classify(
         self, feature: Feature, passages: list[ScoredPassage], grammar: Grammar | None = None
@@ -96,6 +104,18 @@ class EvidenceClassifier:
             for c in decision.cues[: self.max_evidence * (2 if feature.multi_label else 1)]
         ]
         value = decision.value
+        flags: list[str] = []
+        confidence = float(decision.confidence)
+        reasoning = f"[{family}] {decision.reasoning}"
+        if self.calibrate and not decision.abstained:
+            verdict = calibration.judge(family, confidence, self.min_precision)
+            reasoning += f" Calibrated confidence {verdict.confidence:.0%} (raw score {confidence:.3f})."
+            confidence = verdict.confidence
+            if not verdict.answer:  # abstain, but keep the ranked evidence: it says where to read
+                reasoning += f" Abstained: would answer {value}, but {verdict.reason}."
+                value = NOT_ENOUGH_INFO
+                decision.values = []
+                flags.append("below-threshold")
         code = None
         if not feature.multi_label and value != NOT_ENOUGH_INFO:
             fv = feature.value_by_name(value)
@@ -107,10 +127,11 @@ class EvidenceClassifier:
             values=list(decision.values),
             code=code,
             evidence=evidence,
-            reasoning=f"[{family}] {decision.reasoning}",
-            confidence=float(decision.confidence),
+            reasoning=reasoning,
+            confidence=confidence,
             backend=self.name,
             prompt_version=VERSION,
+            flags=flags,
         )
 
 
