@@ -21,26 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from grammar_rag.classify import calibration
-from grammar_rag.evaluation.selective import evaluate, judge_with, points_from_rows
+from grammar_rag.evaluation.selective import (
+    development_cv,
+    evaluate,
+    judge_with,
+    markdown_table,
+    points_from_rows,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _table(title: str, res: dict[str, Any]) -> list[str]:
-    def f(x: Any) -> str:
-        return "–" if x is None else f"{x:.3f}"
-
-    def ci(x: Any) -> str:
-        return "" if not x else f" [{x[0]:.2f}, {x[1]:.2f}]"
-
-    lines = [f"## {title}", "", "| feature | n | coverage | precision when answering | ECE (answered) | ECE (all calibrated) | "
-             "curve area | paper micro (best guess) | paper micro (abstain = first option) |", "|---|---|---|---|---|---|---|---|---|"]
-    for feat, r in res.items():
-        lines.append(
-            f"| {feat} | {r['n']} | {f(r['coverage'])}{ci(r['coverage_ci95'])} | {f(r['precision'])}{ci(r['precision_ci95'])} "
-            f"| {f(r['ece'])}{ci(r['ece_ci95'])} | {f(r['ece_all_classifier_answers'])}{ci(r['ece_all_classifier_answers_ci95'])} | {f(r['curve_area'])}{ci(r['curve_area_ci95'])} "
-            f"| {f(r['paper_micro'])}{ci(r['paper_micro_ci95'])} | {f(r['paper_micro_selective'])}{ci(r['paper_micro_selective_ci95'])} |")
-    return [*lines, ""]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "cv": f"{calibration.CV_FOLDS} folds by sha1('{calibration.CV_SEED}:' + grammar_id), fit on all four configs' answers",
         "grammars": {"development": len({r['grammar'] for r in dev}), "lockbox": len({r['grammar'] for r in box})},
     }
-    report["development_cv"] = evaluate(dev, lambda pts: calibration.cross_validate(pts, args.min_precision))
+    report["development_cv"] = development_cv(dev, args.min_precision)
     dev_points = [p for _, p in points_from_rows(dev) if p is not None]
     maps = calibration.fit(dev_points)
     if args.write_map:
@@ -77,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
           f"- lock-box: {report['lockbox_rule']}; grammars dev/lock-box: {report['grammars']}",
           f"- {report['cv']}; targets {args.min_precision or calibration.FAMILY_MIN_PRECISION}",
           "- every figure out of sample; 95% bootstrap intervals over grammars", ""]
-    md += _table("Development grammars, grammar-level CV", report["development_cv"])
+    md += markdown_table("Development grammars, grammar-level CV", report["development_cv"])
     if "lockbox" in report:
-        md += _table("Lock-box (scored once, map fitted on all development grammars)", report["lockbox"])
+        md += markdown_table("Lock-box (scored once, map fitted on all development grammars)", report["lockbox"])
     args.out.with_suffix(".md").write_text("\n".join(md))
     print("\n".join(md))
     return 0

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from grammar_rag.classify import calibration
 from grammar_rag.classify.calibration import FamilyMap, Judged, Point, target_precision
 from grammar_rag.evaluation.gold import VALUES
 
@@ -155,3 +156,39 @@ def evaluate(rows: Sequence[dict[str, Any]], judge_all: Callable[[list[Point]], 
     for feature, group in sorted(grouped.items()):
         out[feature] = summarise(group, feature)
     return out
+
+
+def development_cv(rows: Sequence[dict[str, Any]], min_precision: float | None = None,
+                   config: str | None = "reranker") -> dict[str, Any]:
+    """Grammar-level CV figures on the development grammars (the lock-box rows are dropped here:
+    they are scored once, by ``benchmarks.calibrate_bench --lockbox``)."""
+    dev = [r for r in rows if not calibration.in_lockbox(str(r["grammar"]))]
+    return evaluate(dev, lambda pts: calibration.cross_validate(pts, min_precision), config)
+
+
+def markdown_table(title: str, res: dict[str, Any]) -> list[str]:
+    """One Markdown table of :func:`evaluate`'s figures with their intervals."""
+    def f(x: Any) -> str:
+        return "–" if x is None else f"{x:.3f}"
+
+    def ci(x: Any) -> str:
+        return "" if not x else f" [{x[0]:.2f}, {x[1]:.2f}]"
+
+    cols = [("coverage", "coverage"), ("precision", "precision when answering"), ("ece", "ECE (answered)"),
+            ("ece_all_classifier_answers", "ECE (all calibrated)"), ("curve_area", "coverage-precision area"),
+            ("paper_micro", "paper micro (best guess)"), ("paper_micro_selective", "paper micro (abstain = first option)")]
+    lines = [f"## {title}", "", "| feature | n | " + " | ".join(c for _, c in cols) + " |",
+             "|---|---|" + "---|" * len(cols)]
+    for feat, r in res.items():
+        lines.append(f"| {feat} | {r['n']} | " + " | ".join(f"{f(r[k])}{ci(r[k + '_ci95'])}" for k, _ in cols) + " |")
+    return [*lines, ""]
+
+
+NOTES = [
+    "Selective answering, out of sample: calibrated confidence and per-family thresholds for each grammar come "
+    "from maps fitted without it (5-fold grammar-level CV over the development grammars; the lock-box third, "
+    f"sha1('{calibration.LOCKBOX_SEED}:' + grammar_id) mod {calibration.LOCKBOX_MOD} == 0, is left out here).",
+    "*paper micro (best guess)* scores the classifier's answer before thresholding (its own abstentions as the "
+    "paper's first option, today's rule); *abstain = first option* scores every selective abstention as the "
+    "paper's first option too. For the polar questions 'precision' is the mean share of the seven strategies right.",
+]
