@@ -19,7 +19,13 @@ from grammar_rag.classify.calibration import (
     isotonic,
     judge,
 )
+from grammar_rag.cli.classify import format_prediction
 from grammar_rag.evaluation.selective import curve, ece, evaluate, judge_with
+from grammar_rag.extract.cldf_export import summarize_reasoning
+from grammar_rag.extract.compare import compare_predictions, format_report
+from grammar_rag.features import get_catalogue
+from grammar_rag.features.reference import is_missing
+from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Grammar, Prediction
 
 
 def test_isotonic_is_monotone_and_pools_violators() -> None:
@@ -141,3 +147,41 @@ def test_evaluate_scores_selective_abstentions_as_the_first_option() -> None:
     # the ten abstentions score as 'SOV' (the paper's first option): right where gold is SOV
     first_right = sum(1 for i in range(40) if i % 4 == 0 and i % 2)
     assert res["paper_micro_selective"] == pytest.approx((30 + first_right) / 40)
+
+
+def _abstention() -> Prediction:
+    ev = Evidence(passage_id="g:3", grammar_id="g", quote="The verb comes last in the clause.", pages="41-42",
+                  supports="SOV")
+    return Prediction(grammar_id="g", feature_id="WALS 81A", value=NOT_ENOUGH_INFO, evidence=[ev], confidence=0.55,
+                      reasoning="[word-order] Abstained: would answer SOV, but below the threshold.",
+                      backend="evidence", flags=["calibrated", "below-threshold"])
+
+
+def test_cli_marks_abstentions_and_shows_calibrated_percentages() -> None:
+    text = format_prediction(_abstention())
+    assert "ABSTAINED" in text and "value:      ?" in text
+    assert "55% (calibrated" in text and "p. 41-42" in text  # the evidence still says where to read
+    raw = format_prediction(Prediction(grammar_id="g", feature_id="f", value="SOV", confidence=0.4, backend="x"))
+    assert "0.40 (uncalibrated score)" in raw and "ABSTAINED" not in raw
+
+
+def test_cldf_comment_of_an_abstention_carries_its_evidence() -> None:
+    comment = summarize_reasoning(_abstention())
+    assert comment.startswith("Not answered; evidence to read: pp. 41-42")
+    assert "The verb comes last" in comment
+    assert is_missing(_abstention())  # exported as '?'
+
+
+def test_compare_separates_abstained_from_disagreeing() -> None:
+    grammar = Grammar(id="g", language="Testish", iso639_3="tst")
+    feature = get_catalogue().get("81A")
+    answered = Prediction(grammar_id="h", feature_id=feature.id, value="SVO", confidence=0.9)
+    report = compare_predictions([_abstention(), answered], {"g": grammar, "h": Grammar(id="h", language="Other",
+                                 iso639_3="oth")}, {feature.id: feature}, lambda info, fid: "SOV")
+    [stats] = report.features
+    assert (stats.n_with_reference, stats.n_abstained_with_reference, stats.n_compared, stats.n_agree) == (2, 1, 1, 0)
+    assert len(report.disagreements) == 1 and report.disagreements[0].grammar_id == "h"
+    text = format_report(report)
+    assert "abstained" in text and "disagree" in text
+    row = next(line for line in text.splitlines() if line.startswith(feature.id))
+    assert row.split()[-6:-2] == ["1", "1", "0", "1"]  # abstained, compared, agree, disagree

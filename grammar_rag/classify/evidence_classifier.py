@@ -111,6 +111,7 @@ class EvidenceClassifier:
             verdict = calibration.judge(family, confidence, self.min_precision)
             reasoning += f" Calibrated confidence {verdict.confidence:.0%} (raw score {confidence:.3f})."
             confidence = verdict.confidence
+            flags.append("calibrated")
             if not verdict.answer:  # abstain, but keep the ranked evidence: it says where to read
                 reasoning += f" Abstained: would answer {value}, but {verdict.reason}."
                 value = NOT_ENOUGH_INFO
