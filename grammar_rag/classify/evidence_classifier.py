@@ -28,14 +28,22 @@ from grammar_rag.versioning import files_digest
 
 
 def _source_version() -> str:
-    """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
+    """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes.
+    Calibration is not a rule: it only relabels a decision, so its code and map are hashed apart
+    (:func:`_calibration_version`) and a refit does not invalidate the benchmark's raw predictions."""
     here = Path(__file__).resolve().parent
-    rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name != "llm_classifier.py"]
-    maps = [calibration.CALIBRATION_PATH] if calibration.CALIBRATION_PATH.exists() else []  # a refit changes answers
-    return "evidence-" + files_digest([*rules, *TEXT_FILES, Path(shape.__file__).resolve(), *maps])
+    skip = {"llm_classifier.py", "calibration.py"}
+    rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name not in skip]
+    return "evidence-" + files_digest([*rules, *TEXT_FILES, Path(shape.__file__).resolve()])
+
+
+def _calibration_version() -> str:
+    maps = [calibration.CALIBRATION_PATH] if calibration.CALIBRATION_PATH.exists() else []
+    return "cal-" + files_digest([Path(calibration.__file__).resolve(), *maps], length=8)
 
 
 VERSION = _source_version()
+CALIBRATION_VERSION = _calibration_version()
 
 
 
@@ -71,6 +79,9 @@ class EvidenceClassifier:
         self.use_query_terms = use_query_terms
         self.calibrate = calibrate
         self.min_precision = min_precision
+        # what keys caches of this classifier's output: rules, plus the calibration when it is applied
+        target = "" if min_precision is None else f"-p{min_precision:g}"
+        self.version = f"{VERSION}-{CALIBRATION_VERSION}{target}" if calibrate else VERSION
 
     def classify(
         self, feature: Feature, passages: list[ScoredPassage], grammar: Grammar | None = None
@@ -131,7 +142,7 @@ class EvidenceClassifier:
             reasoning=reasoning,
             confidence=confidence,
             backend=self.name,
-            prompt_version=VERSION,
+            prompt_version=self.version,
             flags=flags,
         )
 
