@@ -20,7 +20,7 @@ from grammar_rag.classify.calibration import (
     judge,
 )
 from grammar_rag.cli.classify import format_prediction
-from grammar_rag.evaluation.selective import curve, ece, evaluate, judge_with
+from grammar_rag.evaluation.selective import curve, development_cv, ece, evaluate, judge_with
 from grammar_rag.extract.cldf_export import summarize_reasoning
 from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.features import get_catalogue
@@ -185,3 +185,12 @@ def test_compare_separates_abstained_from_disagreeing() -> None:
     assert "abstained" in text and "disagree" in text
     row = next(line for line in text.splitlines() if line.startswith(feature.id))
     assert row.split()[-6:-2] == ["1", "1", "0", "1"]  # abstained, compared, agree, disagree
+
+
+def test_development_cv_never_reads_the_lockbox() -> None:
+    ids = [f"gram{i}" for i in range(60)]
+    rows = [{"feature": "WALS 81A", "config": "reranker", "grammar": g, "gold": "SOV", "abstained": "False",
+             "right": 1.0, "confidence": 0.5, "reasoning": "[word-order] x"} for g in ids]
+    res = development_cv(rows)["WALS 81A"]
+    assert res["n"] == sum(not calibration.in_lockbox(g) for g in ids) < len(ids)
+    assert development_cv([r for r in rows if calibration.in_lockbox(r["grammar"])]) == {}
