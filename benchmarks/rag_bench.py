@@ -47,6 +47,7 @@ from grammar_rag.evaluation.report import markdown
 from grammar_rag.evaluation.rerank_cache import Reranking
 from grammar_rag.evaluation.runner import add_progress_argument, bench_entry, wants_progress
 from grammar_rag.evaluation.scoring import intervals, score
+from grammar_rag.evaluation.selective import NOTES, development_cv, markdown_table
 from grammar_rag.features import get_catalogue
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=16, help="items per classify_many call")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="classifier/backend option, repeatable (e.g. --option model=qwen2.5-7b)")
+    parser.add_argument("--min-precision", type=float, default=None,
+                        help="target precision when answering for the selective figures (default: per cue family, "
+                             "grammar_rag.classify.calibration)")
     add_progress_argument(parser, "progress bar")
 
 
@@ -96,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     stem = out.with_suffix("")
     classifier = make_classifier(args.backend, **_options(args.option))
     model_free = bool(getattr(classifier, "model_free", False))
+    if model_free:  # raw evidence scores: calibration and thresholds are fitted out of sample below
+        classifier = make_classifier(args.backend, **{"calibrate": False, **_options(args.option)})
     cache_file = Path(args.cache) if args.cache else cache_dir() / "rag_bench" / f"{args.backend}.jsonl"
     reranking = Reranking.load(args.reranker, cache_file.parent)
     catalogue = None
@@ -163,7 +169,14 @@ def run(args: argparse.Namespace) -> int:
     write_report(Path(f"{stem}.predictions.csv"), csv_text(rows))
     cis = intervals(rows, paper)
     write_report(stem.with_suffix(".ci.json"), json.dumps(cis, indent=2, ensure_ascii=False) + "\n")
-    write_report(stem.with_suffix(".md"), markdown(results, halves, paper, meta, cis))
+    md = markdown(results, halves, paper, meta, cis)
+    if model_free and not _options(args.option).get("calibrate"):
+        selective = development_cv(rows, args.min_precision)
+        write_report(stem.with_suffix(".selective.json"), json.dumps(selective, indent=1) + "\n")
+        md = md.rstrip("\n") + "\n\n" + "\n".join(
+            [*markdown_table("Selective answering (reranker, development grammars, out of sample)", selective),
+             *(f"- {n}" for n in NOTES)]) + "\n"
+    write_report(stem.with_suffix(".md"), md)
     print(f"wrote {out} (+ .md, .predictions.csv, .confusion.json, .halves.json, .ci.json); {len(preds)} predictions "
           f"in {elapsed:.1f} s")
     for feature, by_config in results.items():

@@ -136,6 +136,12 @@ def test_classify_over_an_index(tmp_path: Path, resources) -> None:
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["feature_id"] == "GB107" and body["grammar_id"] == gid and body["value"]
+        # calibrated evidence answers say so; an abstention is marked and keeps its evidence list
+        assert body["abstained"] == (body["value"] == "not enough information")
+        if body["calibrated"]:
+            assert body["confidence_percent"] == f"{body['confidence']:.0%}"
+        else:
+            assert body["confidence_percent"] is None
         assert c.get("/health").json()["grammars"] == 1
 
 

@@ -58,7 +58,7 @@ def sp(*texts: str, grammar: str = "g") -> list[ScoredPassage]:
     ]
 
 
-clf = make_classifier("evidence")
+clf = make_classifier("evidence", calibrate=False)  # the decision rules, before calibration
 
 
 def test_families_are_chosen_by_feature_shape() -> None:
@@ -896,3 +896,16 @@ def test_person_marked_negator_word_is_not_a_bound_negation() -> None:
     # a negation prefix before the verb stem stays bound
     assert clf.classify(NEG, sp("(3) a-ka-lo 3SG-NEG-go 'he did not go' (4) i-ka-si 1SG-NEG-eat 'I did not eat'")
                         ).value == "1"
+
+
+def test_selective_abstention_keeps_the_ranked_evidence() -> None:
+    passages = sp("The basic constituent order of the clause is SOV.", "Nouns take suffixes.")
+    raw = clf.classify(ORDER, passages)
+    strict = make_classifier("evidence", min_precision=1.01).classify(ORDER, passages)  # no family reaches it
+    assert raw.value == "SOV"
+    assert strict.abstained and "below-threshold" in strict.flags
+    assert [e.passage_id for e in strict.evidence] == [e.passage_id for e in raw.evidence]
+    assert "would answer SOV" in strict.reasoning
+    lenient = make_classifier("evidence", min_precision=0.0).classify(ORDER, passages)
+    assert lenient.value == "SOV" and 0.0 < lenient.confidence <= 1.0
+    assert lenient.confidence != raw.confidence or "Calibrated confidence" in lenient.reasoning

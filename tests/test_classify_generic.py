@@ -25,7 +25,7 @@ def _passages() -> list[ScoredPassage]:
 def test_every_tenth_catalogue_feature_gets_a_closed_set_answer() -> None:
     features = pytest.importorskip("grammar_rag.features")
     catalogue = features.get_catalogue()
-    clf = make_classifier("evidence", use_query_terms=False)
+    clf = make_classifier("evidence", use_query_terms=False, calibrate=False)
     checked = 0
     for feature in catalogue.all()[::10]:
         pred = clf.classify(feature, _passages())
@@ -45,7 +45,7 @@ def test_generic_value_term_family_for_a_feature_without_extractor() -> None:
                       (FeatureValue("a", "Postpositions"), FeatureValue("b", "Prepositions"),
                        FeatureValue("c", "No adpositions")))
     assert select_family(feature).name == "value-terms"
-    clf = make_classifier("evidence", use_query_terms=False)
+    clf = make_classifier("evidence", use_query_terms=False, calibrate=False)
     passages = [ScoredPassage(Passage("g", "g:0", "Spatial relations are always expressed by postpositions.",
                                       page_start="7"), 1.0, 1)]
     pred = clf.classify(feature, passages)
@@ -55,7 +55,7 @@ def test_generic_value_term_family_for_a_feature_without_extractor() -> None:
 def test_generic_binary_presence_and_absence() -> None:
     feature = Feature("GBX", "Grambank", "Definite articles", "Are there definite articles?",
                       (FeatureValue("1", "1"), FeatureValue("0", "0")))
-    clf = make_classifier("evidence", use_query_terms=False)
+    clf = make_classifier("evidence", use_query_terms=False, calibrate=False)
     absent = [ScoredPassage(Passage("g", "g:0", "The language has no definite articles at all.", page_start="3"), 1.0, 1)]
     present = [ScoredPassage(Passage("g", "g:0", "Definite articles always precede the noun.", page_start="3"), 1.0, 1)]
     assert clf.classify(feature, absent).value == "0"

@@ -11,7 +11,7 @@ from grammar_rag.classify.cues import select_family
 from grammar_rag.features import get_catalogue
 from grammar_rag.types import Feature, Passage, ScoredPassage
 
-clf = make_classifier("evidence", use_query_terms=False)
+clf = make_classifier("evidence", use_query_terms=False, calibrate=False)
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ def test_ordinary_text_and_long_words_are_left_alone() -> None:
 
 
 def test_classifier_reads_letter_spaced_statements() -> None:
-    clf = make_classifier("evidence")
+    clf = make_classifier("evidence", calibrate=False)
     cases = get_catalogue().get("WALS 49A")
     text = "N o u n s i n f l e c t f o r s i x c a s e s i n t h i s l a n g u a g e ."
     pred = clf.classify(cases, [ScoredPassage(Passage("g", "g:0", text, page_start="12"), 1.0, 1)])
@@ -65,7 +65,7 @@ def test_word_doubled_text_is_undoubled_and_reduplication_is_kept() -> None:
                                  "to order AOV")
     prose = "The wali wali form is reduplicated in this language and means 'many many people'."
     assert not is_word_doubled(prose) and repair(prose) == prose
-    clf = make_classifier("evidence")
+    clf = make_classifier("evidence", calibrate=False)
     order = get_catalogue().get("WALS 81A")
     pred = clf.classify(order, [ScoredPassage(Passage("g", "g:0", doubled, page_start="5"), 1.0, 1)])
     assert pred.value == "SOV" and "a strong tendency to order AOV" in pred.evidence[0].quote

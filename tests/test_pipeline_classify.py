@@ -61,7 +61,7 @@ def test_pipeline_keep_order_and_custom_classifier(index_dir: Path) -> None:
     from grammar_rag.index import GrammarIndex
 
     index = GrammarIndex.open(index_dir)
-    pred = pipeline.classify("other1999grammar", ORDER, index=index, classifier=make_classifier("evidence"),
+    pred = pipeline.classify("other1999grammar", ORDER, index=index, classifier=make_classifier("evidence", calibrate=False),
                              retrieval=pipeline.RetrievalConfig(reranker=pipeline.NO_RERANK))
     assert pred.value == "VSO" and pred.evidence[0].pages == "5"
 
@@ -77,6 +77,16 @@ def test_cli_classify_text_and_json(index_dir: Path, capsys: pytest.CaptureFixtu
                      "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["value"] == "SOV" and data["evidence"][0]["pages"] in {"11", "12"}
+    assert "calibrated" in data["flags"] and 0.0 < data["confidence"] <= 1.0
+
+
+def test_cli_classify_abstains_below_the_target_and_still_cites(index_dir: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # no cue family reaches precision 1.01: the answer becomes an abstention with the same evidence
+    assert cli_main(["classify", "--index", str(index_dir), "--grammar", "test2020grammar", "--feature", "81A",
+                     "-k", "3", "--min-precision", "1.01"]) == 0
+    out = capsys.readouterr().out
+    assert "ABSTAINED" in out and "would answer SOV" in out and "p. 11" in out
 
 
 def test_cli_classify_unknown_feature_is_one_clear_line(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

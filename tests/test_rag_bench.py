@@ -164,6 +164,14 @@ def test_bench_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None:
     assert "best constant answer" in md and "SOV: 0.2500" in md
     assert c81["even"]["n"] == 2 and c81["odd"]["n"] == 2  # halves, as in .halves.json
     assert c81["odd"]["f1_micro"] == pytest.approx(halves["odd"]["WALS 81A"]["wikipedia"]["f1_micro"])
+    # selective figures: raw scores in the CSV, calibrated out of sample; four grammars are too few
+    # to fit any family's map (calibration.MIN_FIT_POINTS), so every answer abstains, scored both ways
+    assert not any("Calibrated confidence" in r["reasoning"] for r in rows)
+    sel = json.loads((tmp_path / "res" / "rag_evidence.selective.json").read_text())
+    assert set(sel) <= {"WALS 81A", "GB 107", "WALS 49A", "polar questions"} and sel
+    for fig in sel.values():
+        assert fig["coverage"] == 0.0 and fig["precision"] is None
+    assert "Selective answering" in md and "abstain = first option" in md
     # resume: everything is cached now, the rerun adds no line to the cache
     lines = cache.read_text().count("\n")
     assert cli_main(argv) == 0

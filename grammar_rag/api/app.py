@@ -271,7 +271,10 @@ def create_app(
             name = body.backend or (state.backend if isinstance(state.backend, str) else None) or "evidence"
             if name.lower() in ("model-free", "fallback", "none"):
                 name = "evidence"
-            return classify(body.grammar, feature, index=index, backend=name).to_dict()
+            pred = classify(body.grammar, feature, index=index, backend=name)
+            calibrated = "calibrated" in pred.flags
+            return {**pred.to_dict(), "abstained": pred.abstained, "calibrated": calibrated,
+                    "confidence_percent": f"{pred.confidence:.0%}" if calibrated else None}
 
         return await run(work)
 

@@ -107,6 +107,11 @@ class ClassifyResponse(BaseModel):
     confidence: float = 0.0
     backend: str = ""
     prompt_version: str = ""
+    flags: list[str] = []
+    abstained: bool = Field(default=False, description="not answered (value 'not enough information'); the "
+                            "evidence passages and pages are still returned: where to read")
+    calibrated: bool = Field(default=False, description="confidence is P(correct), calibrated out of sample")
+    confidence_percent: str | None = Field(default=None, description="the calibrated confidence as a percentage")
 
 
 class FeatureValueModel(BaseModel):

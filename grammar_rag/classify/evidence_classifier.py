@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.classify import calibration
 from grammar_rag.classify.aggregate import Decision
 from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
 from grammar_rag.classify.cues import CueContext, select_family
@@ -27,13 +28,22 @@ from grammar_rag.versioning import files_digest
 
 
 def _source_version() -> str:
-    """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes."""
+    """'evidence-<hash of this package's rule code>': caches keyed on it go stale when a rule changes.
+    Calibration is not a rule: it only relabels a decision, so its code and map are hashed apart
+    (:func:`_calibration_version`) and a refit does not invalidate the benchmark's raw predictions."""
     here = Path(__file__).resolve().parent
-    rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name != "llm_classifier.py"]
+    skip = {"llm_classifier.py", "calibration.py"}
+    rules = [p for p in [*here.glob("*.py"), *(here / "cues").glob("*.py")] if p.name not in skip]
     return "evidence-" + files_digest([*rules, *TEXT_FILES, Path(shape.__file__).resolve()])
 
 
+def _calibration_version() -> str:
+    maps = [calibration.CALIBRATION_PATH] if calibration.CALIBRATION_PATH.exists() else []
+    return "cal-" + files_digest([Path(calibration.__file__).resolve(), *maps], length=8)
+
+
 VERSION = _source_version()
+CALIBRATION_VERSION = _calibration_version()
 
 
 
@@ -60,9 +70,18 @@ class EvidenceClassifier:
     model_free = True  # no language-name-only ("baseline") mode: without passages it can only abstain
     version = VERSION
 
-    def __init__(self, max_evidence: int = 5, use_query_terms: bool = True) -> None:
+    def __init__(self, max_evidence: int = 5, use_query_terms: bool = True, calibrate: bool = True,
+                 min_precision: float | None = None) -> None:
+        """``calibrate`` False gives the raw evidence score as ``confidence`` and never abstains on
+        it (the benchmark runs so, and calibrates out of sample itself); ``min_precision`` None =
+        each family's default target (:mod:`grammar_rag.classify.calibration`)."""
         self.max_evidence = max_evidence
         self.use_query_terms = use_query_terms
+        self.calibrate = calibrate
+        self.min_precision = min_precision
+        # what keys caches of this classifier's output: rules, plus the calibration when it is applied
+        target = "" if min_precision is None else f"-p{min_precision:g}"
+        self.version = f"{VERSION}-{CALIBRATION_VERSION}{target}" if calibrate else VERSION
 
     def classify(
         self, feature: Feature, passages: list[ScoredPassage], grammar: Grammar | None = None
@@ -96,6 +115,19 @@ class EvidenceClassifier:
             for c in decision.cues[: self.max_evidence * (2 if feature.multi_label else 1)]
         ]
         value = decision.value
+        flags: list[str] = []
+        confidence = float(decision.confidence)
+        reasoning = f"[{family}] {decision.reasoning}"
+        if self.calibrate and not decision.abstained:
+            verdict = calibration.judge(family, confidence, self.min_precision)
+            reasoning += f" Calibrated confidence {verdict.confidence:.0%} (raw score {confidence:.3f})."
+            confidence = verdict.confidence
+            flags.append("calibrated")
+            if not verdict.answer:  # abstain, but keep the ranked evidence: it says where to read
+                reasoning += f" Abstained: would answer {value}, but {verdict.reason}."
+                value = NOT_ENOUGH_INFO
+                decision.values = []
+                flags.append("below-threshold")
         code = None
         if not feature.multi_label and value != NOT_ENOUGH_INFO:
             fv = feature.value_by_name(value)
@@ -107,10 +139,11 @@ class EvidenceClassifier:
             values=list(decision.values),
             code=code,
             evidence=evidence,
-            reasoning=f"[{family}] {decision.reasoning}",
-            confidence=float(decision.confidence),
+            reasoning=reasoning,
+            confidence=confidence,
             backend=self.name,
-            prompt_version=VERSION,
+            prompt_version=self.version,
+            flags=flags,
         )
 
 

@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--candidates", type=int, default=50, help="first-stage BM25 candidates (default 50)")
     add_retrieval_mode(p, default="bm25", help="first-stage retrieval")
     p.add_argument("--reranker", default=None, help="reranker name (default: the default reranker; 'none' keeps order)")
+    p.add_argument("--min-precision", type=float, default=None,
+                   help="evidence backend: abstain unless the answer's cue family reaches this precision out of sample "
+                        "(default: per family, see grammar_rag/classify/calibration.py)")
     add_json(p, help="print the Prediction as JSON")
     add_llm_options(p)
     p.set_defaults(func=run)
@@ -53,11 +56,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def format_prediction(pred: Prediction, width: int = 100) -> str:
     """Human-readable report: value, confidence, reasoning, numbered evidence with citations."""
+    if pred.abstained:
+        value = "? (ABSTAINED: not answered at the target precision; read the evidence below)"
+    else:
+        value = (pred.value or "(none of the strategies)") + (f"  [{pred.code}]" if pred.code else "")
+    calibrated = "calibrated" in pred.flags
+    confidence = (f"{pred.confidence:.0%} (calibrated: answers at this level were right this often, out of sample)"
+                  if calibrated else f"{pred.confidence:.2f} (uncalibrated score)")
     lines = [
         f"grammar:    {pred.grammar_id}",
         f"feature:    {pred.feature_id}",
-        f"value:      {pred.value or '(none of the strategies)'}" + (f"  [{pred.code}]" if pred.code else ""),
-        f"confidence: {pred.confidence:.2f}   backend: {pred.backend}",
+        f"value:      {value}",
+        f"confidence: {confidence}   backend: {pred.backend}",
         "reasoning:  " + textwrap.shorten(pred.reasoning, width=width * 3, placeholder=" …"),
     ]
     if not pred.evidence:
@@ -75,7 +85,9 @@ def format_prediction(pred: Prediction, width: int = 100) -> str:
 def run(args: argparse.Namespace) -> int:
     index = GrammarIndex.open(args.index)
     retrieval = RetrievalConfig(candidates=args.candidates, top_k=args.top_k, mode=args.mode, reranker=args.reranker)
-    options = {} if args.backend == "evidence" else llm_settings(args).backend_options()
+    options: dict[str, object] = (
+        {"min_precision": args.min_precision} if args.backend == "evidence" else llm_settings(args).backend_options()
+    )
     classifier = make_classifier(args.backend, **options)
     pred = classify(args.grammar, args.feature, index=index, backend=args.backend, retrieval=retrieval,
                     classifier=classifier)

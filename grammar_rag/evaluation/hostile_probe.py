@@ -56,7 +56,7 @@ def _passages(texts: list[str]) -> list[ScoredPassage]:
 def probe_table() -> list[dict[str, Any]]:
     """One row per (probe, feature): the answer on the planted text alone and with a genuine statement."""
     catalogue = get_catalogue()
-    classifier = make_classifier("evidence")
+    classifier = make_classifier("evidence", calibrate=False)  # the decision rules: calibration may only abstain more
     grammar = Grammar(id="probe", language="Probeish")
     rows: list[dict[str, Any]] = []
     for name, texts in [*PROBES.items(), ("all", [t for ts in PROBES.values() for t in ts])]:

@@ -108,6 +108,11 @@ def summarize_reasoning(prediction: Prediction) -> str:
     text = " ".join((prediction.reasoning or "").split())
     if is_missing(prediction) and not text:
         text = "The grammar passages retrieved gave no decisive statement."
+    if is_missing(prediction) and prediction.evidence:  # an abstention says where to read, before any cut
+        pages = evidence_pages(prediction)
+        quote = " ".join(prediction.evidence[0].quote.split())[:160]
+        text = (f"Not answered; evidence to read: {'pp. ' + ', '.join(pages) if pages else 'no page'}"
+                f' ("{quote}"). {text}')
     if len(text) > _COMMENT_CHARS:
         text = text[: _COMMENT_CHARS - 1].rstrip() + "…"
     return text

@@ -159,16 +159,17 @@ def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
     lines = [f"Agreement with {report.reference} (abstentions excluded from 'compared'):"]
     if report.notes:
         lines[:0] = [*(f"note: {n}" for n in report.notes), ""]
-    lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'compared':>10}{'agree':>8}{'rate':>8}"
-                 f"{'majority':>10}")
+    lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'abstained':>10}{'compared':>10}{'agree':>8}"
+                 f"{'disagree':>9}{'rate':>8}{'majority':>10}")
     for f in report.features:
         rate = "-" if f.agreement is None else f"{f.agreement:.1%}"
         floor = "-" if f.majority_baseline is None else f"{f.majority_baseline:.1%}"
         lines.append(
-            f"{f.feature_id:<14}{f.n_predictions:>10}{f.n_with_reference:>10}{f.n_compared:>10}{f.n_agree:>8}{rate:>8}"
-            f"{floor:>10}"
+            f"{f.feature_id:<14}{f.n_predictions:>10}{f.n_with_reference:>10}{f.n_abstained_with_reference:>10}"
+            f"{f.n_compared:>10}{f.n_agree:>8}{f.n_compared - f.n_agree:>9}{rate:>8}{floor:>10}"
         )
-    lines.append("(majority: agreement of always answering the commonest reference value among the compared grammars)")
+    lines.append("(abstained: not answered, evidence returned; never counted as disagreeing. majority: agreement of "
+                 "always answering the commonest reference value among the compared grammars)")
     by_feature: dict[str, int] = defaultdict(int)
     for d in report.disagreements:
         by_feature[d.feature_id] += 1

@@ -1,0 +1,194 @@
+"""Selective-classification figures, all out of sample (issue 22).
+
+From the benchmark's per-grammar rows (raw evidence score, share right) this module gives, per
+feature: coverage (answered share), precision when answering, the coverage-precision curve and its
+area, expected calibration error over answered predictions, and the paper metric with selective
+abstentions scored as the paper scores them (the first option). Calibrated confidences and
+thresholds come from :func:`grammar_rag.classify.calibration.cross_validate` (no grammar in its own
+fit) or, for the lock-box, from the map fitted on all development grammars. Intervals: 95%
+bootstrap over grammars.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from grammar_rag.classify import calibration
+from grammar_rag.classify.calibration import FamilyMap, Judged, Point, target_precision
+from grammar_rag.evaluation.gold import VALUES
+
+FAMILY_RE = re.compile(r"^\[([^\]]+)\]")
+
+
+def family_of(reasoning: str) -> str:
+    """The cue family a prediction's reasoning names (``[word-order] ...``)."""
+    m = FAMILY_RE.match(reasoning or "")
+    return m.group(1) if m else ""
+
+
+def points_from_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], Point | None]]:
+    """(row, Point) for each benchmark row; Point is None where the classifier itself abstained
+    (no value to calibrate). ``confidence`` must be the *raw* evidence score."""
+    out: list[tuple[dict[str, Any], Point | None]] = []
+    for r in rows:
+        abstained = str(r["abstained"]) in ("True", "true", "1")
+        point = None if abstained else Point(str(r["grammar"]), family_of(str(r["reasoning"])),
+                                             float(r["confidence"]), float(r["right"]))
+        out.append((r, point))
+    return out
+
+
+def judge_with(maps: dict[str, FamilyMap], points: Sequence[Point], min_precision: float | None = None) -> list[Judged]:
+    """Judge points with one fixed set of maps (the lock-box: maps fitted on all development grammars)."""
+    out = []
+    for p in points:
+        m = maps.get(p.family)
+        if m is None:
+            out.append(Judged(p, 0.0, None, -1))
+        else:
+            out.append(Judged(p, m(p.score), m.threshold(target_precision(p.family, min_precision)), -1))
+    return out
+
+
+def ece(pairs: Sequence[tuple[float, float]], bins: int = 10) -> float | None:
+    """Expected calibration error: sum over equal-width confidence bins of share x |mean conf - mean right|."""
+    if not pairs:
+        return None
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [(c, y) for c, y in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if inside:
+            total += len(inside) / len(pairs) * abs(sum(c for c, _ in inside) / len(inside)
+                                                     - sum(y for _, y in inside) / len(inside))
+    return total
+
+
+def curve(pairs: Sequence[tuple[float, float]], n_total: int) -> tuple[list[tuple[float, float]], float]:
+    """Coverage-precision curve answering in order of calibrated confidence (ties together), and
+    its area (trapezoid over coverage from the first point; 0 when nothing can be answered)."""
+    ranked = sorted(pairs, key=lambda cy: -cy[0])
+    pts: list[tuple[float, float]] = []
+    right = 0.0
+    for k, (c, y) in enumerate(ranked, start=1):
+        right += y
+        if k == len(ranked) or ranked[k][0] != c:
+            pts.append((round(k / n_total, 4), round(right / k, 4)))
+    area = 0.0
+    prev_cov, prev_prec = 0.0, pts[0][1] if pts else 0.0
+    for cov, prec in pts:
+        area += (cov - prev_cov) * (prec + prev_prec) / 2
+        prev_cov, prev_prec = cov, prec
+    return pts, round(area, 4)
+
+
+def _figures(rows: list[tuple[dict[str, Any], Judged | None]], feature: str) -> dict[str, float | None]:
+    n = len(rows)
+    answered = [(j.confidence, j.point.right) for _, j in rows if j is not None and j.answered]
+    raw_answered = [(j.confidence, j.point.right) for _, j in rows if j is not None]
+    prec = sum(y for _, y in answered) / len(answered) if answered else None
+    first = VALUES[feature][0] if feature in VALUES else None
+    # paper metric with selective abstentions scored as the first option (the paper's rule)
+    paper_sel = None
+    if first is not None:
+        paper_sel = sum(
+            (j.point.right if (j is not None and j.answered) else float(str(r["gold"]) == first))
+            for r, j in rows) / n
+    return {
+        "coverage": len(answered) / n if n else None,
+        "precision": prec,
+        "ece": ece(answered),
+        "ece_all_classifier_answers": ece(raw_answered),
+        "paper_micro_selective": paper_sel,
+        "paper_micro": sum(float(r["right"]) for r, _ in rows) / n if n else None,
+    }
+
+
+def _interval(values: list[float]) -> list[float] | None:
+    vals = sorted(v for v in values if v is not None)
+    if len(vals) < 20:
+        return None
+    return [round(vals[int(0.025 * len(vals))], 4), round(vals[min(len(vals) - 1, int(0.975 * len(vals)))], 4)]
+
+
+def summarise(rows: list[tuple[dict[str, Any], Judged | None]], feature: str, resamples: int = 1000,
+              seed: int = 0) -> dict[str, Any]:
+    """Figures for one feature/config with 95% bootstrap intervals over grammars."""
+    point = _figures(rows, feature)
+    pairs = [(j.confidence, j.point.right) for _, j in rows if j is not None and j.answered]
+    all_pairs = [(j.confidence, j.point.right) for _, j in rows if j is not None]
+    pts, area = curve(all_pairs, len(rows))
+    rng = random.Random(seed)
+    boots: dict[str, list[float]] = {k: [] for k in point}
+    areas: list[float] = []
+    for _ in range(resamples):
+        sample = [rows[rng.randrange(len(rows))] for _ in rows]
+        figs = _figures(sample, feature)
+        for k, v in figs.items():
+            if v is not None:
+                boots[k].append(v)
+        areas.append(curve([(j.confidence, j.point.right) for _, j in sample if j is not None], len(sample))[1])
+    out: dict[str, Any] = {"n": len(rows), "answered": len(pairs)}
+    for k, v in point.items():
+        out[k] = None if v is None else round(v, 4)
+        out[k + "_ci95"] = _interval(boots[k])
+    out["curve_area"] = area
+    out["curve_area_ci95"] = _interval(areas)
+    out["curve"] = pts
+    return out
+
+
+def evaluate(rows: Sequence[dict[str, Any]], judge_all: Callable[[list[Point]], list[Judged]],
+             config: str | None = "reranker") -> dict[str, Any]:
+    """Per feature: the figures above for rows of ``config`` (None = every config)."""
+    pairs = points_from_rows(rows)  # every config's answers may train (folds are by grammar)
+    judged = judge_all([p for _, p in pairs if p is not None])
+    by_id = {id(j.point): j for j in judged}
+    out: dict[str, Any] = {}
+    grouped: dict[str, list[tuple[dict[str, Any], Judged | None]]] = {}
+    for r, p in pairs:
+        if config is not None and r["config"] != config:
+            continue
+        grouped.setdefault(str(r["feature"]), []).append((r, by_id.get(id(p)) if p is not None else None))
+    for feature, group in sorted(grouped.items()):
+        out[feature] = summarise(group, feature)
+    return out
+
+
+def development_cv(rows: Sequence[dict[str, Any]], min_precision: float | None = None,
+                   config: str | None = "reranker") -> dict[str, Any]:
+    """Grammar-level CV figures on the development grammars (the lock-box rows are dropped here:
+    they are scored once, by ``benchmarks.calibrate_bench --lockbox``)."""
+    dev = [r for r in rows if not calibration.in_lockbox(str(r["grammar"]))]
+    return evaluate(dev, lambda pts: calibration.cross_validate(pts, min_precision), config)
+
+
+def markdown_table(title: str, res: dict[str, Any]) -> list[str]:
+    """One Markdown table of :func:`evaluate`'s figures with their intervals."""
+    def f(x: Any) -> str:
+        return "–" if x is None else f"{x:.3f}"
+
+    def ci(x: Any) -> str:
+        return "" if not x else f" [{x[0]:.2f}, {x[1]:.2f}]"
+
+    cols = [("coverage", "coverage"), ("precision", "precision when answering"), ("ece", "ECE (answered)"),
+            ("ece_all_classifier_answers", "ECE (all calibrated)"), ("curve_area", "coverage-precision area"),
+            ("paper_micro", "paper micro (best guess)"), ("paper_micro_selective", "paper micro (abstain = first option)")]
+    lines = [f"## {title}", "", "| feature | n | " + " | ".join(c for _, c in cols) + " |",
+             "|---|---|" + "---|" * len(cols)]
+    for feat, r in res.items():
+        lines.append(f"| {feat} | {r['n']} | " + " | ".join(f"{f(r[k])}{ci(r[k + '_ci95'])}" for k, _ in cols) + " |")
+    return [*lines, ""]
+
+
+NOTES = [
+    "Selective answering, out of sample: calibrated confidence and per-family thresholds for each grammar come "
+    "from maps fitted without it (5-fold grammar-level CV over the development grammars; the lock-box third, "
+    f"sha1('{calibration.LOCKBOX_SEED}:' + grammar_id) mod {calibration.LOCKBOX_MOD} == 0, is left out here).",
+    "*paper micro (best guess)* scores the classifier's answer before thresholding (its own abstentions as the "
+    "paper's first option, today's rule); *abstain = first option* scores every selective abstention as the "
+    "paper's first option too. For the polar questions 'precision' is the mean share of the seven strategies right.",
+]

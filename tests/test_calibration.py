@@ -1,0 +1,196 @@
+"""Calibration-map fitting, the grammar-level CV split, the lock-box and selective figures (issue 22)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from grammar_rag.classify import calibration
+from grammar_rag.classify.calibration import (
+    FamilyMap,
+    Point,
+    cross_validate,
+    fit_family,
+    grammar_fold,
+    isotonic,
+    judge,
+)
+from grammar_rag.cli.classify import format_prediction
+from grammar_rag.evaluation.selective import curve, development_cv, ece, evaluate, judge_with
+from grammar_rag.extract.cldf_export import summarize_reasoning
+from grammar_rag.extract.compare import compare_predictions, format_report
+from grammar_rag.features import get_catalogue
+from grammar_rag.features.reference import is_missing
+from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Grammar, Prediction
+
+
+def test_isotonic_is_monotone_and_pools_violators() -> None:
+    edges, values = isotonic([0.1, 0.2, 0.3, 0.4], [0.0, 1.0, 0.0, 1.0], prior=0.5, strength=0.0)
+    # the violating pair (0.2 -> 1, 0.3 -> 0) is pooled into one block of mean 0.5
+    assert edges == [0.1, 0.2, 0.4]
+    assert values == [0.0, 0.5, 1.0]
+    assert all(a <= b for a, b in itertools.pairwise(values))
+
+
+def test_isotonic_shrinks_small_blocks_towards_the_prior() -> None:
+    _, values = isotonic([0.9], [1.0], prior=0.5, strength=1.0)
+    assert values == [0.75]  # one right answer never claims certainty
+
+
+def test_map_is_a_step_function_over_raw_scores() -> None:
+    m = FamilyMap(edges=[0.0, 0.5], values=[0.3, 0.9])
+    assert m(0.1) == 0.3 and m(0.5) == 0.9 and m(0.99) == 0.9 and m(-1.0) == 0.3
+
+
+def test_calibrated_map_matches_frequencies_on_synthetic_data() -> None:
+    rng = random.Random(1)
+    pts = []
+    for i in range(4000):
+        s = rng.random()
+        pts.append(Point(f"g{i}", "fam", s, float(rng.random() < s)))  # P(right | score) = score
+    m = fit_family(pts)
+    for s in (0.2, 0.5, 0.8):
+        assert abs(m(s) - s) < 0.08
+
+
+def test_threshold_reaches_the_target_precision_with_widest_coverage() -> None:
+    pts = [Point(f"g{i}", "fam", i / 100, float(i >= 50)) for i in range(100)]
+    m = fit_family(pts)
+    t = m.threshold(0.9)
+    assert t is not None
+    kept = [p.right for p in pts if p.score >= t]
+    assert sum(kept) / len(kept) >= 0.9
+    lower = [p.right for p in pts if p.score >= t - 0.01]
+    assert sum(lower) / len(lower) < 0.9  # one step lower would miss the target
+    assert m.threshold(1.01) is None
+
+
+def test_cv_never_fits_a_grammar_in_its_own_fold() -> None:
+    pts = [Point(f"gram{i}", "fam", (i % 10) / 10, float(i % 3 != 0)) for i in range(300)]
+    seen_in_fit: list[set[str]] = []
+
+    def spy(train: list[Point]) -> dict[str, FamilyMap]:
+        seen_in_fit.append({p.grammar_id for p in train})
+        return calibration.fit_unchecked(train)
+
+    judged = cross_validate(pts, folds=5, fitter=spy)
+    assert len(judged) == len(pts)
+    for j in judged:
+        assert j.point.grammar_id not in seen_in_fit[j.fold]
+        assert grammar_fold(j.point.grammar_id, 5) == j.fold
+    # every grammar's predictions share one fold, whatever their config
+    assert len(seen_in_fit) == 5
+
+
+def test_fit_refuses_lockbox_grammars() -> None:
+    box = next(f"g{i}" for i in range(100) if calibration.in_lockbox(f"g{i}"))
+    with pytest.raises(ValueError, match="lock-box"):
+        calibration.fit([Point(box, "fam", 0.5, 1.0)])
+
+
+def test_lockbox_is_about_a_third_and_deterministic() -> None:
+    ids = [f"grammar{i}" for i in range(3000)]
+    share = sum(calibration.in_lockbox(g) for g in ids) / len(ids)
+    assert 0.30 < share < 0.37
+    assert [calibration.in_lockbox(g) for g in ids[:50]] == [calibration.in_lockbox(g) for g in ids[:50]]
+
+
+def test_judge_abstains_for_unvalidated_family_and_below_threshold() -> None:
+    maps = {"fam": fit_family([Point(f"g{i}", "fam", i / 100, float(i >= 50)) for i in range(100)])}
+    assert not judge("value-terms", 0.99, maps=maps).answer
+    assert judge("fam", 0.95, 0.9, maps=maps).answer
+    low = judge("fam", 0.1, 0.9, maps=maps)
+    assert not low.answer and low.confidence < 0.5
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    maps = {"fam": fit_family([Point(f"g{i}", "fam", i / 40, float(i > 20)) for i in range(40)])}
+    path = tmp_path / "cal.json"
+    calibration.save(maps, path, meta={"x": 1})
+    assert json.loads(path.read_text())["meta"] == {"x": 1}
+    back = calibration.load(path)
+    assert back["fam"].to_dict() == maps["fam"].to_dict()
+
+
+def test_shipped_map_covers_the_benchmark_families() -> None:
+    maps = calibration.load()
+    assert {"word-order", "bound-marking", "count", "polar-strategies"} <= set(maps)
+    for m in maps.values():
+        assert all(0.0 <= v <= 1.0 for v in m.values)
+
+
+def test_ece_and_curve() -> None:
+    assert ece([(0.8, 1.0)] * 8 + [(0.8, 0.0)] * 2) == pytest.approx(0.0)
+    assert ece([(0.9, 0.0)] * 10) == pytest.approx(0.9)
+    pts, area = curve([(0.9, 1.0), (0.5, 0.0)], n_total=4)
+    assert pts == [(0.25, 1.0), (0.5, 0.5)]
+    assert area == pytest.approx(0.25 * 1.0 + 0.25 * 0.75)
+
+
+def test_evaluate_scores_selective_abstentions_as_the_first_option() -> None:
+    rows = []
+    for i in range(40):
+        right = float(i % 4 != 0)
+        rows.append({"feature": "WALS 81A", "config": "reranker", "grammar": f"g{i}", "gold": "SOV" if i % 2 else "SVO",
+                     "abstained": "False", "right": right, "confidence": 0.9 if right else 0.2,
+                     "reasoning": "[word-order] x"})
+    maps = {"word-order": FamilyMap(edges=[0.0, 0.5], values=[0.1, 0.95], thresholds=[0.5], precisions=[1.0])}
+
+    res = evaluate(rows, lambda pts: judge_with(maps, pts, 0.9))["WALS 81A"]
+    assert res["coverage"] == pytest.approx(0.75)
+    assert res["precision"] == pytest.approx(1.0)
+    assert res["paper_micro"] == pytest.approx(0.75)
+    # the ten abstentions score as 'SOV' (the paper's first option): right where gold is SOV
+    first_right = sum(1 for i in range(40) if i % 4 == 0 and i % 2)
+    assert res["paper_micro_selective"] == pytest.approx((30 + first_right) / 40)
+
+
+def _abstention() -> Prediction:
+    ev = Evidence(passage_id="g:3", grammar_id="g", quote="The verb comes last in the clause.", pages="41-42",
+                  supports="SOV")
+    return Prediction(grammar_id="g", feature_id="WALS 81A", value=NOT_ENOUGH_INFO, evidence=[ev], confidence=0.55,
+                      reasoning="[word-order] Abstained: would answer SOV, but below the threshold.",
+                      backend="evidence", flags=["calibrated", "below-threshold"])
+
+
+def test_cli_marks_abstentions_and_shows_calibrated_percentages() -> None:
+    text = format_prediction(_abstention())
+    assert "ABSTAINED" in text and "value:      ?" in text
+    assert "55% (calibrated" in text and "p. 41-42" in text  # the evidence still says where to read
+    raw = format_prediction(Prediction(grammar_id="g", feature_id="f", value="SOV", confidence=0.4, backend="x"))
+    assert "0.40 (uncalibrated score)" in raw and "ABSTAINED" not in raw
+
+
+def test_cldf_comment_of_an_abstention_carries_its_evidence() -> None:
+    comment = summarize_reasoning(_abstention())
+    assert comment.startswith("Not answered; evidence to read: pp. 41-42")
+    assert "The verb comes last" in comment
+    assert is_missing(_abstention())  # exported as '?'
+
+
+def test_compare_separates_abstained_from_disagreeing() -> None:
+    grammar = Grammar(id="g", language="Testish", iso639_3="tst")
+    feature = get_catalogue().get("81A")
+    answered = Prediction(grammar_id="h", feature_id=feature.id, value="SVO", confidence=0.9)
+    report = compare_predictions([_abstention(), answered], {"g": grammar, "h": Grammar(id="h", language="Other",
+                                 iso639_3="oth")}, {feature.id: feature}, lambda info, fid: "SOV")
+    [stats] = report.features
+    assert (stats.n_with_reference, stats.n_abstained_with_reference, stats.n_compared, stats.n_agree) == (2, 1, 1, 0)
+    assert len(report.disagreements) == 1 and report.disagreements[0].grammar_id == "h"
+    text = format_report(report)
+    assert "abstained" in text and "disagree" in text
+    row = next(line for line in text.splitlines() if line.startswith(feature.id))
+    assert row.split()[-6:-2] == ["1", "1", "0", "1"]  # abstained, compared, agree, disagree
+
+
+def test_development_cv_never_reads_the_lockbox() -> None:
+    ids = [f"gram{i}" for i in range(60)]
+    rows = [{"feature": "WALS 81A", "config": "reranker", "grammar": g, "gold": "SOV", "abstained": "False",
+             "right": 1.0, "confidence": 0.5, "reasoning": "[word-order] x"} for g in ids]
+    res = development_cv(rows)["WALS 81A"]
+    assert res["n"] == sum(not calibration.in_lockbox(g) for g in ids) < len(ids)
+    assert development_cv([r for r in rows if calibration.in_lockbox(r["grammar"])]) == {}
