@@ -54,6 +54,7 @@ RUNNERS: dict[str, RunnerSpec] = {
     "transfer": RunnerSpec("benchmarks.wals_transfer", "81A / GB107 on grammars outside their benchmark, scored against WALS (seen vs unseen)"),
     "books": RunnerSpec("benchmarks.books_bench", "whole books (PDF + LaTeX): language, passage quality, time/RSS, WALS extraction"),
     "extract": RunnerSpec("benchmarks.extract_bench", "batch extraction: grammars x features wall time, RSS, CLDF validity, SIGKILL resume"),
+    "hardening": RunnerSpec("benchmarks.hardening_bench", "issue-27 checks: concurrent writers, start-up race, fuzz, memory, deadlines, hostile text"),
     "scale": RunnerSpec("benchmarks.scale_bench", "extract --engine local vs ray at equal CPUs, faults, 10,000-book projection"),
 }
 

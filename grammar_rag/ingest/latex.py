@@ -34,10 +34,10 @@ from grammar_rag.ingest.latex_render import (
 from grammar_rag.ingest.latex_source import (
     find_env_end,
     find_example_end,
-    first_unclosed_brace,
     metadata_from_source,
     read_source,
     split_top_level,
+    unclosed_brace_message,
 )
 from grammar_rag.ingest.metadata import (
     build_grammar,
@@ -435,13 +435,7 @@ def ingest_latex(
         logger.info("%s: %d cited keys not in the book's .bib files (shown as author-year from the key, "
                     "else '(reference)')", path, len(citations.unknown))
     if not units:
-        where = first_unclosed_brace(source)
-        if where is not None:
-            line = source.count("\n", 0, where) + 1
-            snippet = " ".join(source[max(0, where - 30): where + 30].split())
-            raise IngestError(f"{path}: unbalanced braces: the '{{' near line {line} of the expanded source "
-                              f"({snippet!r}) is never closed; close it and ingest again.")
-        raise IngestError(f"{path}: no text found in the LaTeX source.")
+        raise IngestError(f"{path}: {unclosed_brace_message(source) or 'no text found in the LaTeX source.'}")
     guessed = metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata))
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="latex")
     passages = make_passages(grammar.id, units, chunking)

@@ -238,3 +238,14 @@ def first_unclosed_brace(source: str) -> int | None:
             stack.pop()
         i += 1
     return stack[0] if stack else None
+
+
+def unclosed_brace_message(source: str) -> str | None:
+    """``"unbalanced braces: ..."`` naming the first unclosed ``{`` (line and text), or None."""
+    where = first_unclosed_brace(source)
+    if where is None:
+        return None
+    line = source.count("\n", 0, where) + 1
+    snippet = " ".join(source[max(0, where - 30): where + 30].split())
+    return (f"unbalanced braces: the '{{' near line {line} of the expanded source ({snippet!r}) is never "
+            "closed; close it and ingest again.")
