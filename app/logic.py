@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from grammar_rag import pipeline
 from grammar_rag.classify import make_classifier as create_classifier
@@ -31,6 +31,7 @@ from grammar_rag.features.languages import LanguageResolver
 from grammar_rag.features.reference import is_missing, predicted_names, wals_reference
 from grammar_rag.features.values import grambank_values
 from grammar_rag.index import GrammarIndex
+from grammar_rag.index.results import MODES, Mode
 from grammar_rag.ingest import ingest_path
 from grammar_rag.llm import BACKENDS
 from grammar_rag.translate import available_languages, load_resources, translate
@@ -189,7 +190,9 @@ def highlight(text: str, terms: Sequence[str]) -> str:
 
 def _retrieval(mode: str, k: int) -> pipeline.RetrievalConfig:
     """The pipeline's default retrieval with the sidebar's first-stage mode and passage count."""
-    return dataclasses.replace(pipeline.RetrievalConfig(), mode=mode, top_k=k)
+    if mode not in MODES:
+        raise GrammarRagError(f"Unknown retrieval mode {mode!r}; choose one of: {', '.join(MODES)}.")
+    return dataclasses.replace(pipeline.RetrievalConfig(), mode=cast(Mode, mode), top_k=k)
 
 
 def make_classifier(backend: str) -> Any:
