@@ -101,8 +101,8 @@ def test_bad_reviews_are_refused_and_save_many_is_all_or_nothing(tmp_path: Path)
             store.save(ReviewInput("g1", "GB107", "maybe", "1", reviewer="Ana"), proposal())
         with pytest.raises(ReviewError, match="no proposal"):
             store.save(ReviewInput("g1", "GB107", ACCEPT, "", reviewer="Ana"), None)
-        good = (ReviewInput("g1", "GB107", OTHER_VALUE, "1", reviewer="Ana"), None)
-        bad = (ReviewInput("g1", "GB108", OTHER_VALUE, "", reviewer="Ana"), None)
+        good = (ReviewInput("g1", "GB107", OTHER_VALUE, "1", reviewer="Ana"), None, None)
+        bad = (ReviewInput("g1", "GB108", OTHER_VALUE, "", reviewer="Ana"), None, None)
         with pytest.raises(ReviewError):
             store.save_many([good, bad])
         assert store.all() == []

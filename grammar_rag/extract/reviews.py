@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.extract.store import _SCHEMA as _RESULTS_SCHEMA
 from grammar_rag.types import Prediction
 
 ACCEPT = "accept"
@@ -146,7 +147,8 @@ class ReviewStore:
             self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(_SCHEMA)
+            # the results tables too: a sheet imported before any extraction is still a whole store
+            self._conn.executescript(_RESULTS_SCHEMA + _SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise GrammarRagError(f"{self.path} is not a usable results store: {exc}") from exc
 
@@ -220,10 +222,11 @@ class ReviewStore:
         with self.transaction():
             return self._save(item, proposal, expected_version, now)
 
-    def save_many(self, items: Iterable[tuple[ReviewInput, Prediction | None]]) -> list[SaveResult]:
-        """Store many decisions in one transaction: all of them, or (on any error) none."""
+    def save_many(self, items: Iterable[tuple[ReviewInput, Prediction | None, float | None]]) -> list[SaveResult]:
+        """Store many decisions (with their proposal and, for an imported sheet, the time they were
+        made) in one transaction: all of them, or (on any error) none."""
         with self.transaction():
-            return [self._save(item, proposal, None, None) for item, proposal in items]
+            return [self._save(item, proposal, None, when) for item, proposal, when in items]
 
     def _save(
         self, item: ReviewInput, proposal: Prediction | None, expected_version: int | None, now: float | None
