@@ -108,3 +108,39 @@ def test_accept_needs_a_proposal(tmp_path: Path) -> None:
     row = sheet.SheetRow("g", Feature(id="GB107", database="Grambank", name="n", question="q"), "Grambank", None)
     with pytest.raises(GrammarRagError, match="no proposal"):
         sheet.save_review(tmp_path, row, ACCEPT, reviewer="Ana")
+
+
+def test_sheet_tab_proposes_and_saves_a_review(index_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Streamlit page itself (AppTest, no browser): propose two features, accept one, reload."""
+    from streamlit.testing.v1 import AppTest
+
+    from grammar_rag.extract.reviews import ReviewStore
+
+    monkeypatch.setenv(logic.APP_INDEX_ENV, str(index_dir))
+    app_file = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+    at = AppTest.from_file(app_file, default_timeout=180)
+    at.run()
+    at.selectbox(key="grammar").set_value("heath2008grammar")
+    at.selectbox(key="sheet_kind").set_value("A list")
+    at.run()
+    at.text_input(key="sheet_list").set_value("81A, GB107")
+    at.run()
+    at.text_input(key="sheet_dir").set_value(str(tmp_path / "sheet"))
+    at.text_input(key="sheet_reviewer").set_value("Ana")
+    at.run()
+    at.button(key="sheet_go").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "2 of 2 feature(s) shown" in "\n".join(c.value for c in at.caption)
+    at.selectbox(key="sheet_feature").set_value("GB107")
+    at.run()
+    submit = next(b for b in at.button if b.label == "Save decision")
+    submit.click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Saved: GB107" in s.value for s in at.success), [s.value for s in at.success]
+    with ReviewStore(tmp_path / "sheet" / STORE_FILENAME) as store:
+        review = store.get("heath2008grammar", "GB107")
+    assert review is not None and review.decision == ACCEPT and review.reviewer == "Ana"
