@@ -319,7 +319,7 @@ def sheet_tab(state: dict[str, Any] | None) -> None:
                                   key="sheet_page"))
     page_rows, _ = sheet.paginate(shown, page_no, page_size)
     st.caption(f"{len(shown)} of {len(rows)} feature(s) shown")
-    st.dataframe([r.to_record() for r in page_rows], hide_index=True, use_container_width=True)
+    st.dataframe([r.to_record() for r in page_rows], hide_index=True, width="stretch")
     if page_rows:
         review_pane(results, page_rows, reviewer)
     with st.expander("Summary by area, and confidence"):

@@ -140,3 +140,11 @@ def test_kill_9_mid_save_loses_nothing_committed(tmp_path: Path) -> None:
         for review in reviews:  # every stored row is a whole decision: version matches its history
             assert review.comment == "x" * 2000
             assert len(store.history("g1", review.feature_id)) == review.version - 1
+
+
+def test_accepting_an_abstention_is_not_stated(tmp_path: Path) -> None:
+    from grammar_rag.types import NOT_ENOUGH_INFO
+
+    with ReviewStore(tmp_path / "results.sqlite") as store:
+        saved = store.save(ReviewInput("g1", "GB107", ACCEPT, "", reviewer="Ana"), proposal(NOT_ENOUGH_INFO))
+    assert (saved.review.decision, saved.review.value) == (NOT_STATED, "?")

@@ -233,6 +233,10 @@ class ReviewStore:
     ) -> SaveResult:
         if not item.reviewer.strip():
             raise ReviewError("A review needs the reviewer's name.")
+        if item.decision == ACCEPT and proposal is not None and proposal.abstained:
+            # accepting an abstention means "the grammar does not say": store it as such
+            item = ReviewInput(item.grammar_id, item.feature_id, NOT_STATED, "", item.pages, item.comment,
+                               item.reviewer)
         value = resolve_value(item.decision, item.value, proposal)
         current = self.get(item.grammar_id, item.feature_id)
         if current is not None:
