@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,13 @@ from typing import Any
 
 from grammar_rag.config import cache_dir
 from grammar_rag.errors import GrammarRagError
-from grammar_rag.extract.cldf_export import evidence_pages
+from grammar_rag.extract.cldf_export import evidence_pages, parameter_id
 from grammar_rag.extract.engines import EngineSpec, make_engine
 from grammar_rag.extract.inputs import save_inputs
 from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
 from grammar_rag.extract.reviews import ReviewInput, ReviewStore, SaveResult
 from grammar_rag.extract.runner import RunSummary, run_extraction
+from grammar_rag.extract.sheet import export_sheet, import_sheet
 from grammar_rag.extract.store import STORE_FILENAME, ResultStore, RunConfig
 from grammar_rag.features.reference import is_missing
 from grammar_rag.types import Feature, Grammar, Prediction
@@ -318,3 +320,33 @@ def save_review(
             ReviewInput(row.grammar_id, row.feature.id, decision, value, pages, comment, reviewer),
             row.proposal, expected_version=expected_version,
         )
+
+
+# ------------------------------------------------------------------------------------ exchange
+def _lookup(catalogue: Any) -> dict[str, Feature]:
+    """Every way a sheet may name a feature ("GB107", "81A", "WALS 81A") -> the feature."""
+    lookup: dict[str, Feature] = {}
+    for feature in catalogue:
+        lookup[feature.id] = feature
+        lookup[parameter_id(feature.id)] = feature
+    return lookup
+
+
+def export_tsv(results: Path, grammar_id: str, fmt: str, catalogue: Any) -> bytes:
+    """The reviewed sheet as a Grambank- or WALS-style TSV (what ``grammar-rag review export`` writes)."""
+    with tempfile.TemporaryDirectory() as tmp, ReviewStore(results / STORE_FILENAME) as store:
+        out = Path(tmp) / "sheet.tsv"
+        features = {f.id: f for f in catalogue}
+        export_sheet(store, grammar_id, fmt, out, proposals={}, grammars={}, features=features)
+        return out.read_bytes()
+
+
+def import_tsv(results: Path, grammar_id: str, data: bytes, catalogue: Any, rows: Sequence[SheetRow],
+               reviewer: str = "import") -> int:
+    """Store an uploaded TSV sheet as reviews: every row, or (naming the bad row) none."""
+    proposals = {r.feature.id: r.proposal for r in rows if r.proposal is not None}
+    with tempfile.TemporaryDirectory() as tmp, ReviewStore(results / STORE_FILENAME) as store:
+        path = Path(tmp) / "upload.tsv"
+        path.write_bytes(data)
+        return import_sheet(store, path, grammar_id, _lookup(catalogue), proposals,
+                            default_reviewer=reviewer or "import")

@@ -322,10 +322,30 @@ def sheet_tab(state: dict[str, Any] | None) -> None:
     st.dataframe([r.to_record() for r in page_rows], hide_index=True, width="stretch")
     if page_rows:
         review_pane(results, page_rows, reviewer)
+    with st.expander("Export or import the reviewed sheet"):
+        exchange_pane(results, grammar, rows, reviewer, state["catalogue"])
     with st.expander("Summary by area, and confidence"):
         st.dataframe([s.to_record() for s in sheet.area_summary(rows)], hide_index=True)
         records = sheet.confidence_histogram(rows).to_records()
         st.bar_chart({r["Confidence"]: r["Features"] for r in records})
+
+
+def exchange_pane(results: Path, grammar: Any, rows: list[Any], reviewer: str, catalogue: Any) -> None:
+    """Download the reviewed sheet as TSV; upload a TSV coded by hand (all rows stored, or none)."""
+    if any(r.review is not None for r in rows):
+        for fmt in ("grambank-tsv", "wals-tsv"):
+            with shown_errors("Exporting the sheet"):
+                st.download_button(f"Download {fmt}", sheet.export_tsv(results, grammar.id, fmt, catalogue),
+                                   file_name=f"{grammar.id}-{fmt}.tsv", mime="text/tab-separated-values",
+                                   key=f"sheet_dl_{fmt}")
+        st.caption("CLDF: `grammar-rag review export --results FOLDER --format cldf --out DIR`")
+    upload = st.file_uploader("Import a sheet (TSV with Feature_ID, Value, Source, Comment)", type=["tsv", "txt"],
+                              key="sheet_upload")
+    if upload is not None and st.button("Import these decisions", key="sheet_import"):
+        with shown_errors("Importing the sheet"):
+            n = sheet.import_tsv(results, grammar.id, upload.getvalue(), catalogue, rows, reviewer)
+            st.session_state["sheet_flash"] = f"Imported {n} decision(s) from {upload.name}"
+            st.rerun()
 
 
 def review_pane(results: Path, rows: list[Any], reviewer: str) -> None:

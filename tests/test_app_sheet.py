@@ -144,3 +144,23 @@ def test_sheet_tab_proposes_and_saves_a_review(index_dir: Path, tmp_path: Path,
     with ReviewStore(tmp_path / "sheet" / STORE_FILENAME) as store:
         review = store.get("heath2008grammar", "GB107")
     assert review is not None and review.decision == ACCEPT and review.reviewer == "Ana"
+
+
+def test_tsv_download_and_upload_round_trip(tmp_path: Path) -> None:
+    from grammar_rag.extract.reviews import ReviewStore
+    from grammar_rag.extract.sheet import SheetError
+
+    catalogue = get_catalogue()
+    gb107 = catalogue.get("GB107")
+    row = sheet.SheetRow("g", gb107, "Grambank", Prediction(grammar_id="g", feature_id="GB107", value="1"))
+    sheet.save_review(tmp_path, row, OTHER_VALUE, value="0", pages="5", comment="see §3", reviewer="Ana")
+    data = sheet.export_tsv(tmp_path, "g", "grambank-tsv", catalogue)
+    assert data.splitlines()[0].startswith(b"Feature_ID\tValue\tSource\tComment")
+    other = tmp_path / "other"
+    assert sheet.import_tsv(other, "g", data, catalogue, [row]) == 1
+    assert sheet.export_tsv(other, "g", "grambank-tsv", catalogue) == data
+    with pytest.raises(SheetError, match="line 2"):
+        sheet.import_tsv(other, "g", b"Feature_ID\tValue\nGB107\t5\n", catalogue, [row])
+    with ReviewStore(other / STORE_FILENAME) as store:
+        kept = store.get("g", "GB107")
+    assert kept is not None and kept.value == "0"
