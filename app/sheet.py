@@ -20,7 +20,7 @@ from typing import Any
 from grammar_rag.config import cache_dir
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.extract.cldf_export import evidence_pages, parameter_id
-from grammar_rag.extract.engines import EngineSpec, make_engine
+from grammar_rag.extract.engines import EngineSpec, PairOutcome, make_engine
 from grammar_rag.extract.inputs import save_inputs
 from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
 from grammar_rag.extract.reviews import ReviewInput, ReviewStore, SaveResult
@@ -113,7 +113,7 @@ def propose(
     total = len(features)
     done = [0]
 
-    def predict(pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
+    def predict(pairs: list[tuple[Grammar, Feature]]) -> Sequence[PairOutcome]:
         out = engine(pairs)
         done[0] += len(pairs)
         if progress is not None:

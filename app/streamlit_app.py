@@ -297,7 +297,7 @@ def sheet_tab(state: dict[str, Any] | None) -> None:
             summary = sheet.propose(
                 state["index"], state["index_path"], grammar, features, results, backend=state["backend"],
                 mode=state["mode"], k=state["k"],
-                progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
+                progress=lambda frac, msg: _show(bar, frac, msg),
             )
             bar.progress(1.0, text=f"{summary.total} feature(s): {summary.done_before} already proposed, "
                                    f"{summary.computed_now} now ({summary.elapsed_s:.1f} s)")
@@ -328,6 +328,10 @@ def sheet_tab(state: dict[str, Any] | None) -> None:
         st.dataframe([s.to_record() for s in sheet.area_summary(rows)], hide_index=True)
         records = sheet.confidence_histogram(rows).to_records()
         st.bar_chart({r["Confidence"]: r["Features"] for r in records})
+
+
+def _show(bar: Any, frac: float, msg: str) -> None:
+    bar.progress(min(max(frac, 0.0), 1.0), text=msg)
 
 
 def exchange_pane(results: Path, grammar: Any, rows: list[Any], reviewer: str, catalogue: Any) -> None:

@@ -60,10 +60,10 @@ def test_propose_is_resumable_and_review_survives_a_rerun(index_dir: Path, tmp_p
 
     # a re-run stores nothing new and never touches the review (same proposal: not flagged)
     sheet.propose(index, str(index_dir), grammar, features, results)
-    rows = {r.feature.id: r for r in sheet.load_sheet(results, grammar, features)}
-    assert rows["GB107"].review is not None and rows["GB107"].review.reviewer == "Ben"
-    assert not rows["GB107"].proposal_changed
-    unreviewed = sheet.filter_rows(list(rows.values()), ["not yet reviewed"])
+    reloaded = {r.feature.id: r for r in sheet.load_sheet(results, grammar, features)}
+    assert reloaded["GB107"].review is not None and reloaded["GB107"].review.reviewer == "Ben"
+    assert not reloaded["GB107"].proposal_changed
+    unreviewed = sheet.filter_rows(list(reloaded.values()), ["not yet reviewed"])
     assert sorted(r.feature.id for r in unreviewed) == ["WALS 49A", "WALS 81A"]
     with ResultStore(results / STORE_FILENAME, readonly=True) as store:
         assert store.count() == 3
