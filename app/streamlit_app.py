@@ -357,15 +357,29 @@ def review_pane(results: Path, rows: list[Any], reviewer: str) -> None:
     by_id = {r.feature.id: r for r in rows}
     if st.session_state.get("sheet_feature") not in ids:
         st.session_state["sheet_feature"] = ids[0]
-    nav = st.columns([1, 1, 6])
+    nav = st.columns([1, 1, 1, 5])
     position = ids.index(st.session_state["sheet_feature"])
-    if nav[0].button("◀ Previous", key="sheet_prev", disabled=position == 0):
+    # keyboard: K / J for previous / next feature, A accepts the proposal (one key, no form)
+    if nav[0].button("◀ Previous", key="sheet_prev", disabled=position == 0, shortcut="K"):
         st.session_state["sheet_feature"] = ids[position - 1]
         st.rerun()
-    if nav[1].button("Next ▶", key="sheet_next", disabled=position == len(ids) - 1):
+    if nav[1].button("Next ▶", key="sheet_next", disabled=position == len(ids) - 1, shortcut="J"):
         st.session_state["sheet_feature"] = ids[position + 1]
         st.rerun()
-    fid = nav[2].selectbox("Review feature", ids, key="sheet_feature",
+    current_row = by_id[st.session_state["sheet_feature"]]
+    if nav[2].button("Accept", key="sheet_accept", shortcut="A", disabled=current_row.proposal is None,
+                     help="Accept the proposal as it stands (keeps the pages and comment already saved)"):
+        with shown_errors("Saving the decision"):
+            old = current_row.review
+            saved = sheet.save_review(
+                results, current_row, review_kinds.ACCEPT, reviewer=reviewer,
+                pages=old.pages if old is not None else current_row.pages,
+                comment=old.comment if old is not None else "",
+                expected_version=old.version if old is not None else 0,
+            )
+            _flash_saved(saved, current_row.feature.id)
+            st.rerun()
+    fid = nav[3].selectbox("Review feature", ids, key="sheet_feature",
                            format_func=lambda f: logic.feature_label(by_id[f].feature))
     row = by_id[fid]
     with st.expander("Question and guideline"):
@@ -400,14 +414,19 @@ def review_pane(results: Path, rows: list[Any], reviewer: str) -> None:
                 saved = sheet.save_review(results, row, decision, reviewer=reviewer, value=value or "",
                                           pages=pages, comment=comment,
                                           expected_version=review.version if review is not None else 0)
-                if saved.overwrote_unseen is not None:
-                    other = saved.overwrote_unseen
-                    st.session_state["sheet_flash"] = (
-                        f"⚠ Saved, replacing a decision you had not seen: {other.reviewer} had set "
-                        f"{other.value} (kept in the history).")
-                else:
-                    st.session_state["sheet_flash"] = f"Saved: {fid} = {saved.review.value}"
+                _flash_saved(saved, fid)
                 st.rerun()
+
+
+def _flash_saved(saved: Any, feature_id: str) -> None:
+    """The message shown after the rerun: saved, or saved over a decision this tab had not seen."""
+    if saved.overwrote_unseen is not None:
+        other = saved.overwrote_unseen
+        st.session_state["sheet_flash"] = (
+            f"⚠ Saved {feature_id}, replacing a decision you had not seen: {other.reviewer} had set "
+            f"{other.value} (kept in the history).")
+    else:
+        st.session_state["sheet_flash"] = f"Saved: {feature_id} = {saved.review.value}"
 
 
 def main() -> None:

@@ -99,8 +99,10 @@ def test_sheet_review_survives_restart_and_exports(warm_index: None, tmp_path: P
         _open_sheet(page, url, folder)
         page.get_by_role("button", name=re.compile(r"Propose values for 3 feature")).click()
         page.get_by_text("3 of 3 feature(s) shown").wait_for(timeout=120_000)
-        # 1. accept the first feature's proposal (GB107)
-        _save(page, "GB107 = ")
+        # 1. accept the first feature's proposal (GB107) with one key
+        page.get_by_text("3 of 3 feature(s) shown").click()  # focus the page, not a text field
+        page.keyboard.press("a")
+        page.get_by_text("Saved: GB107 = ").first.wait_for(timeout=60_000)
         # 2. override the second (GB020) with a chosen value
         page.get_by_role("button", name="Next ▶").click()
         _wait_reviewing(page, "GB020")
