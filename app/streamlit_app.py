@@ -357,6 +357,16 @@ def review_pane(results: Path, rows: list[Any], reviewer: str) -> None:
     by_id = {r.feature.id: r for r in rows}
     if st.session_state.get("sheet_feature") not in ids:
         st.session_state["sheet_feature"] = ids[0]
+    # the version of each review as this tab last *showed* it: a click reruns the script, which reads
+    # the store afresh, so the version another tab saved meanwhile must not count as seen
+    shown_before: dict[str, int] = dict(st.session_state.get("sheet_seen", {}))
+    seen_now = st.session_state.setdefault("sheet_seen", {})
+    for r in rows:
+        seen_now[r.feature.id] = r.review.version if r.review is not None else 0
+
+    def seen(row: Any) -> int:
+        return shown_before.get(row.feature.id, row.review.version if row.review is not None else 0)
+
     nav = st.columns([1, 1, 1, 5])
     position = ids.index(st.session_state["sheet_feature"])
     # keyboard: K / J for previous / next feature, A accepts the proposal (one key, no form)
@@ -375,7 +385,7 @@ def review_pane(results: Path, rows: list[Any], reviewer: str) -> None:
                 results, current_row, review_kinds.ACCEPT, reviewer=reviewer,
                 pages=old.pages if old is not None else current_row.pages,
                 comment=old.comment if old is not None else "",
-                expected_version=old.version if old is not None else 0,
+                expected_version=seen(current_row),
             )
             _flash_saved(saved, current_row.feature.id)
             st.rerun()
@@ -413,7 +423,7 @@ def review_pane(results: Path, rows: list[Any], reviewer: str) -> None:
             with shown_errors("Saving the decision"):
                 saved = sheet.save_review(results, row, decision, reviewer=reviewer, value=value or "",
                                           pages=pages, comment=comment,
-                                          expected_version=review.version if review is not None else 0)
+                                          expected_version=seen(row))
                 _flash_saved(saved, fid)
                 st.rerun()
 

@@ -164,3 +164,44 @@ def test_tsv_download_and_upload_round_trip(tmp_path: Path) -> None:
     with ReviewStore(other / STORE_FILENAME) as store:
         kept = store.get("g", "GB107")
     assert kept is not None and kept.value == "0"
+
+
+def test_two_tabs_last_write_wins_and_the_other_tab_is_told(index_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sessions show GB107 unreviewed; the first accepts, the second then saves: it wins and is warned."""
+    from streamlit.testing.v1 import AppTest
+
+    from grammar_rag.extract.reviews import ReviewStore
+
+    monkeypatch.setenv(logic.APP_INDEX_ENV, str(index_dir))
+    index = logic.open_index(str(index_dir))
+    grammar = index.get_grammar("heath2008grammar")
+    folder = tmp_path / "sheet"
+    sheet.propose(index, str(index_dir), grammar, sheet.feature_set(get_catalogue(), "A list", "GB107"), folder)
+    app_file = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+    tabs = []
+    for name in ("Ana", "Ben"):
+        at = AppTest.from_file(app_file, default_timeout=180)
+        at.run()
+        at.selectbox(key="grammar").set_value("heath2008grammar")
+        at.selectbox(key="sheet_kind").set_value("A list")
+        at.run()
+        at.text_input(key="sheet_list").set_value("GB107")
+        at.run()
+        at.text_input(key="sheet_dir").set_value(str(folder))
+        at.text_input(key="sheet_reviewer").set_value(name)
+        at.run()
+        assert not at.exception, at.exception
+        tabs.append(at)
+    ana, ben = tabs
+    ana.button(key="sheet_accept").click()
+    ana.run()
+    assert any("Saved: GB107" in s.value for s in ana.success), [s.value for s in ana.success]
+    next(b for b in ben.button if b.label == "Save decision").click()
+    ben.run()
+    assert any("replacing a decision you had not seen: Ana" in w.value for w in ben.warning), [
+        w.value for w in ben.warning]
+    with ReviewStore(folder / STORE_FILENAME) as store:
+        review = store.get("heath2008grammar", "GB107")
+        assert review is not None and review.reviewer == "Ben" and review.version == 2
+        assert [h["reviewer"] for h in store.history("heath2008grammar", "GB107")] == ["Ana"]
