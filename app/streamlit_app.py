@@ -274,7 +274,7 @@ def sheet_tab(state: dict[str, Any] | None) -> None:
         return
     grammar = state["grammar"]
     cols = st.columns([1, 2])
-    kind = cols[0].selectbox("Feature set", sheet.FEATURE_SETS, key="sheet_kind")
+    kind = cols[0].selectbox("Sheet covers", sheet.FEATURE_SETS, key="sheet_kind")
     detail = ""
     if kind == "A WALS area":
         detail = cols[1].selectbox("WALS area", list(sheet.WALS_AREAS), key="sheet_area")
@@ -389,7 +389,7 @@ def review_pane(results: Path, rows: list[Any], reviewer: str) -> None:
             )
             _flash_saved(saved, current_row.feature.id)
             st.rerun()
-    fid = nav[3].selectbox("Review feature", ids, key="sheet_feature",
+    fid = nav[3].selectbox("Reviewing", ids, key="sheet_feature",
                            format_func=lambda f: logic.feature_label(by_id[f].feature))
     row = by_id[fid]
     with st.expander("Question and guideline"):

@@ -67,7 +67,7 @@ def _open_sheet(page, url: str, folder: Path) -> None:
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Feature").first.wait_for(timeout=120_000)
     _select(page, "Grammar / language", "Kalamang", re.compile("Kalamang"))
     page.get_by_role("tab", name="Coding sheet").click()
-    _select(page, "Feature set", "list", "A list")
+    _select(page, "Sheet covers", "list", "A list")
     ids = page.get_by_role("textbox", name="Feature ids")
     ids.fill(FEATURES)
     ids.press("Enter")
@@ -84,7 +84,7 @@ def _wait_reviewing(page, feature_id: str) -> None:
     """Wait until the review pane's feature box (a combobox input) holds ``feature_id``."""
     from playwright.sync_api import expect
 
-    box = page.get_by_role("combobox", name="Review feature")
+    box = page.get_by_role("combobox", name="Reviewing")
     expect(box).to_have_value(re.compile(rf"^{re.escape(feature_id)} \u2014 "), timeout=60_000)
 
 
@@ -100,6 +100,10 @@ def test_sheet_review_survives_restart_and_exports(warm_index: None, tmp_path: P
         page.get_by_role("button", name=re.compile(r"Propose values for 3 feature")).click()
         page.get_by_text("3 of 3 feature(s) shown").wait_for(timeout=120_000)
         # 1. accept the first feature's proposal (GB107) with one key
+        from playwright.sync_api import expect
+
+        expect(page.get_by_role("button", name=re.compile("^Accept"))).to_be_enabled(timeout=60_000)
+        page.wait_for_load_state("networkidle")
         page.get_by_text("3 of 3 feature(s) shown").click()  # focus the page, not a text field
         page.keyboard.press("a")
         page.get_by_text("Saved: GB107 = ").first.wait_for(timeout=60_000)
