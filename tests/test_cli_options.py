@@ -73,7 +73,7 @@ def test_shared_options_are_spelled_the_same_in_every_command() -> None:
                     seen[option].add(name)
     assert seen["--index"] == {"ingest", "search", "info", "classify", "extract", "serve", "app"}
     assert {"features", "feature", "language", "translate", "serve", "extract", "export", "compare", "app",
-            "corpus list", "corpus fetch", "corpus install"} == seen["--data-dir"]
+            "corpus list", "corpus fetch", "corpus install", "review export", "review import"} == seen["--data-dir"]
     assert seen["--mode"] == {"search", "classify", "extract"}
 
 

@@ -25,6 +25,7 @@ from grammar_rag.cli import (
     features,
     info,
     ingest,
+    review,
     search,
     serve,
     translate,
@@ -46,6 +47,7 @@ COMMAND_MODULES = (
     extract,
     export,
     compare,
+    review,  # review export|import
     app,
     bench_cmds,  # bench index|retrieval|rag|translate|...
 )

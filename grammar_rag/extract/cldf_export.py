@@ -152,6 +152,7 @@ def export_dataset(
     *,
     resolver: LanguageResolver | None = None,
     title: str = "grammar-rag feature extraction",
+    description: str | None = None,
 ) -> ExportReport:
     """Write ``out_dir/cldf/`` (validated with pycldf) and ``out_dir/values_flat.csv``."""
     from pycldf import Source, StructureDataset  # imported here: heavy, only needed to export
@@ -259,7 +260,7 @@ def export_dataset(
         ds.add_component("CodeTable")
         ds.add_component("LanguageTable")
         ds.properties["dc:title"] = title
-        ds.properties["dc:description"] = (
+        ds.properties["dc:description"] = description or (
             f"Feature values predicted from descriptive grammars by grammar-rag ({config.describe()}). "
             f"Every value comes from this one run configuration; abstentions ('{NOT_ENOUGH_INFO}') have "
             "Value '?'. Predictions, not expert codings: check the cited pages."
