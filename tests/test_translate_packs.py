@@ -264,3 +264,35 @@ def test_bench_translate_on_a_new_pack(tmp_path: Path, monkeypatch: pytest.Monke
         assert report["chrf"][key] >= report["baselines"]["word-by-word"]["chrf"][key] + 5
         assert report["chrf"][key] > report["baselines"]["copy-input"]["chrf"][key]
     assert "Zubi <-> English" in out.with_suffix(".md").read_text(encoding="utf-8")
+
+
+def test_pack_store_writes_take_the_store_lock(tmp_path: Path) -> None:
+    """While another process holds the pack store's writer lock, ``remove`` waits (fails with no-wait)."""
+    import subprocess
+    import sys
+
+    from grammar_rag.errors import GrammarRagError
+    from grammar_rag.locking import set_default_wait
+    from grammar_rag.translate.packs import PackStore
+
+    store = PackStore(tmp_path / "packs")
+    (tmp_path / "dict.tsv").write_text("headword\tdefinition\nkala\tfish\nbolo\thouse\n", encoding="utf-8")
+    store.add("tst", name="Testish", dictionary=tmp_path / "dict.tsv")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from grammar_rag.locking import directory_lock\n"
+         f"with directory_lock({str(store.root)!r}):\n    print('held', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        set_default_wait(False)
+        try:
+            with pytest.raises(GrammarRagError, match="pack store"):
+                store.remove("tst")
+        finally:
+            set_default_wait(True)
+        assert store.get("tst").code == "tst"  # nothing changed while the lock was held elsewhere
+    finally:
+        holder.kill()
+        holder.wait()

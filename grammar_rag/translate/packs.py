@@ -45,6 +45,7 @@ from grammar_rag.errors import GrammarRagError, UnknownLanguageError
 from grammar_rag.index import GrammarIndex
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.processed import load_processed, passages_file
+from grammar_rag.locking import directory_lock
 from grammar_rag.translate.dictionary import DictEntry, Dictionary, load_dictionary_entries
 from grammar_rag.translate.examples import Example, read_examples_csv
 from grammar_rag.translate.formats import PackFormatError, read_dictionary, read_sentences
@@ -320,10 +321,13 @@ class PackStore:
             os.chmod(tmp, 0o755)
             target = self.root / code
             old = None
-            if target.exists():
-                old = self.root / f".{code}.old.{os.getpid()}"
-                os.replace(target, old)
-            os.replace(tmp, target)
+            # one writer of the pack store at a time: a concurrent add or remove of the same pack waits
+            # (or stops with --no-wait) instead of interleaving with this swap
+            with directory_lock(self.root, what="language pack store"):
+                if target.exists():
+                    old = self.root / f".{code}.old.{os.getpid()}"
+                    os.replace(target, old)
+                os.replace(tmp, target)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         except BaseException:
@@ -336,7 +340,8 @@ class PackStore:
         if pack.builtin or pack.directory is None:
             raise GrammarRagError(f"'{pack.code}' ({pack.name}) is built in and cannot be removed.")
         trash = self.root / f".{pack.code}.removed.{os.getpid()}"
-        os.replace(pack.directory, trash)
+        with directory_lock(self.root, what="language pack store"):
+            os.replace(pack.directory, trash)
         shutil.rmtree(trash, ignore_errors=True)
         return pack
 
