@@ -214,24 +214,28 @@ def run_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scores(result: dict[str, Any], tests: list[Any]) -> dict[str, Any]:
+    """The figures every translate report carries, in the reports' key order."""
+    return {key: result[key] for key in ("chrf", "chrf++", "baselines", "method", "retrieval_leaks")} | {
+        "n_sentences": len(tests)}
+
+
+def _split(args: argparse.Namespace, split: str, all_rows: str, examples_file: str, resources: Any) -> dict[str, Any]:
+    """Which sentences were held out, by what rule, and how large the pool left to retrieve from is."""
+    rule = {"test": f"sha1(ID) mod {args.modulus} == 0", "dev": f"sha1(ID) mod {args.modulus} == 1"}
+    return {"name": split, "rule": rule.get(split, all_rows), "examples_file": examples_file,
+            "pool_size": len(resources.examples)}
+
+
 def _report(args: argparse.Namespace, result: dict[str, Any], tests: list[Any], split: str, examples_file: str,
             resources: Any, start: float) -> dict[str, Any]:
     return {
         "benchmark": "translate",
         "language": resources.language.code,
         "language_name": resources.language.name,
-        "chrf": result["chrf"],
-        "chrf++": result["chrf++"],
-        "baselines": result["baselines"],
-        "method": result["method"],
-        "retrieval_leaks": result["retrieval_leaks"],
-        "n_sentences": len(tests),
+        **_scores(result, tests),
         "split": {
-            "name": split,
-            "rule": f"sha1(ID) mod {args.modulus} == 0" if split == "test" else (
-                f"sha1(ID) mod {args.modulus} == 1" if split == "dev" else "all rows of the test file"),
-            "examples_file": examples_file,
-            "pool_size": len(resources.examples),
+            **_split(args, split, "all rows of the test file", examples_file, resources),
             "grammar_passages": len(resources.passages),
         },
         "resources": resources.sources,
@@ -277,19 +281,8 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(tests, resources, args.backend, progress=wants_progress(args))
     report: dict[str, Any] = {
         "benchmark": "translate",
-        "chrf": result["chrf"],
-        "chrf++": result["chrf++"],
-        "baselines": result["baselines"],
-        "method": result["method"],
-        "retrieval_leaks": result["retrieval_leaks"],
-        "n_sentences": len(tests),
-        "split": {
-            "name": split,
-            "rule": f"sha1(ID) mod {args.modulus} == 0" if split == "test" else (
-                f"sha1(ID) mod {args.modulus} == 1" if split == "dev" else "all rows of --examples"),
-            "examples_file": str(examples_csv),
-            "pool_size": len(resources.examples),
-        },
+        **_scores(result, tests),
+        "split": _split(args, split, "all rows of --examples", str(examples_csv), resources),
         "resources": resources.sources,
         "embedder": getattr(resources.embedder, "name", None),
         "paper": _paper(root),

@@ -181,6 +181,7 @@ class GrammarIndex:
         return cls.create(directory, embedding_model, exist_ok=True)  # exist_ok: a concurrent creator won
 
     def _reset_caches(self) -> None:
+        self._matter: dict[str, int] = {}
         self._shards.reset(self._manifest)
         self._entries = self._shards.entries
         self._grammars = {gid: Grammar.from_dict(e["grammar"]) for gid, e in self._entries.items()}
@@ -252,6 +253,12 @@ class GrammarIndex:
             if key is not None:
                 return self.passages(key[0])[key[1]]
         raise KeyError(f"No passage '{passage_id}' in index {self.directory}")
+
+    def _matter_count(self, gid: str) -> int:
+        """Front/back-matter passages of one grammar, counted once per manifest (retrieval over-fetches by it)."""
+        if gid not in self._matter:
+            self._matter[gid] = sum(1 for p in self.passages(gid) if p.kind in MATTER_KINDS)
+        return self._matter[gid]
 
     def _bm25_of(self, gid: str) -> BM25Shard:
         return self._shards.grammar_bm25(gid)
@@ -393,8 +400,7 @@ class GrammarIndex:
         gid = self.get_grammar(grammar).id if grammar is not None else None
         k = want = max(int(k), 0)
         if not include_matter:  # over-fetch by the matter in scope, then drop it
-            k += sum(1 for g in ([gid] if gid else list(self._entries))
-                     for p in self.passages(g) if p.kind in MATTER_KINDS)
+            k += sum(self._matter_count(g) for g in ([gid] if gid else list(self._entries)))
         if not self._entries or k == 0:
             ranked: list[tuple[Key, float]] = []
         elif mode == "bm25":
