@@ -11,6 +11,7 @@ import pytest
 
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest import ChunkingConfig, ingest_path
+from grammar_rag.ingest.pdf_read import join_utf16
 
 reportlab = pytest.importorskip("reportlab")
 from reportlab.lib.pagesizes import A4  # noqa: E402
@@ -244,3 +245,12 @@ def test_words_to_lines_ligatures_and_touching_words() -> None:
     # the raised small "1" is a footnote mark (dropped, not "verb1"); a touching bold "s" joins its word
     assert first.text == "finite verb" and not first.bold
     assert second.text == "sing"
+
+
+def test_pdfium_surrogate_pairs_are_joined_and_lone_halves_replaced() -> None:
+    """A glyph outside the BMP arrives from pdfium as two UTF-16 halves; a book once failed on one."""
+    word = join_utf16(["x", "\ud835", "\udc9c", "y"])  # MATHEMATICAL SCRIPT CAPITAL A
+    assert word == "x\U0001d49cy"
+    word.encode("utf-8")  # would raise on a lone surrogate
+    assert join_utf16(["a", "\ud835"]) == "a\ufffd"
+    assert join_utf16(["plain"]) == "plain"

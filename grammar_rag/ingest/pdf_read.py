@@ -7,6 +7,7 @@ words is :mod:`grammar_rag.ingest.pdf_layout` and :mod:`grammar_rag.ingest.pdf`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,22 @@ class _FontNames:
         return self._names[key]
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def join_utf16(chars: list[str]) -> str:
+    """Characters read one by one from pdfium, with UTF-16 surrogate pairs made whole.
+
+    pdfium counts a character outside the BMP (a mathematical letter, a rare IPA sign) as two
+    code units; read one by one they arrive as lone surrogates, which no UTF-8 writer accepts
+    (a whole book failed to ingest on one such glyph). A pair is joined; a lone half becomes U+FFFD.
+    """
+    word = "".join(chars)
+    if _SURROGATES.search(word) is None:
+        return word
+    return word.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def pdfium_words(textpage: Any, height: float, fonts: _FontNames | None = None) -> list[dict[str, Any]]:
     """Words of one page from pypdfium2's character stream, shaped like pdfplumber's words.
 
@@ -84,7 +101,7 @@ def pdfium_words(textpage: Any, height: float, fonts: _FontNames | None = None) 
 
     def close() -> None:
         if chars:
-            words.append({"text": "".join(chars), "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+            words.append({"text": join_utf16(chars), "x0": x0, "x1": x1, "top": top, "bottom": bottom,
                           "size": round(size, 2), "fontname": bold_name})
             chars.clear()
 
