@@ -240,3 +240,16 @@ def test_progress_lines_when_stderr_is_not_a_terminal(caplog: pytest.LogCaptureF
         progress.close()
     lines = [r.getMessage() for r in caplog.records if r.name == "grammar_rag.progress"]
     assert len(lines) >= 30 and lines[0].startswith("reading book.pdf: 1/30 pages")
+
+
+def test_a_variety_glottolog_lacks_is_placed_by_the_iso_code_the_book_states_and_flagged() -> None:
+    """A local variety's name is not in Glottolog; the Ethnologue code the book gives places it, unconfirmed."""
+    text = ("Choguita Rarámuri belongs to the Central dialect area of the Ethnologue's classification "
+            "([tar]; Eberhard et al. 2021).")
+    guess = guess_language(["A grammar of Choguita Rarámuri"], text)
+    assert guess is not None
+    assert (guess.glottocode, guess.iso639_3) == ("cent2131", "tar")
+    assert not guess.confident and "[tar]" in guess.reason
+    # a bracketed gloss is not a stated code: the name stays unresolved
+    bare = guess_language(["A grammar of Choguita Rarámuri"], "the suffix [det] marks definiteness")
+    assert bare is not None and bare.glottocode is None
