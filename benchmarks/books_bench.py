@@ -5,9 +5,12 @@ where present, never an input), ingestion quality (passage lengths, share under 
 examples/tables typed, front/back matter stored), ingest time beside plain pypdfium2 text extraction
 of the same PDF in the same run (the ratio is the figure that survives a loaded machine), and peak
 RSS. With ``--extract`` (default) the book is indexed and every catalogue WALS feature with a WALS
-value for the resolved language is classified model-free: coverage, precision when answering, and
-the WALS majority-value baseline on the same answered features; PDF and LaTeX runs of one book are
-compared for agreement. WALS values are read only to score, after prediction.
+value for the book's language (``metadata.json``'s codes where present, else the resolved ones) is
+classified model-free: coverage, precision when answering, and the WALS majority-value baseline on
+the same answered features, calibrated (what a user gets) beside raw (always answering), per cue
+family; the paper's WALS features get a top-5 retrieval check; PDF and LaTeX runs of one book are
+compared for agreement. WALS values and metadata are read only to score, after prediction
+(:mod:`grammar_rag.evaluation.books`).
 
     grammar-rag bench books --books ../shared/data/books --out benchmarks/results/books.json
 """
@@ -20,21 +23,23 @@ import logging
 import resource
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.evaluation.books import (
+    agreement,
+    book_references,
+    score_features,
+    summarise,
+    top5_check,
+    wals_majorities,
+)
 from grammar_rag.evaluation.io import write_report
 from grammar_rag.evaluation.runner import bench_entry
-from grammar_rag.extract.compare import predicted_names, reference_names
-from grammar_rag.features import get_catalogue, wals_value
-from grammar_rag.features.reference import is_missing
-from grammar_rag.features.values import get_wals_values
 from grammar_rag.index import GrammarIndex
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.quality import passage_stats
-from grammar_rag.pipeline import classify
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="embedding model for the per-book index (default: the default)")
     parser.add_argument("--backend", default="evidence", help="classifier backend (default: model-free evidence)")
     parser.add_argument("--max-features", type=int, default=None, help="at most this many features per book")
+    parser.add_argument("--min-precision", type=float, default=None,
+                        help="target precision for answering (default: each cue family's own)")
 
 
 def _peak_rss_mb() -> float:
@@ -82,74 +89,23 @@ def sources(book: Path, formats: list[str]) -> dict[str, Path]:
     return out
 
 
-def wals_majorities() -> dict[str, str]:
-    """The commonest WALS value number per parameter, over all WALS languages."""
-    counts: dict[str, Counter[str]] = {}
-    for lang in get_wals_values().languages:
-        for pid, number in lang.values.items():
-            counts.setdefault(pid, Counter())[number] += 1
-    return {pid: c.most_common(1)[0][0] for pid, c in counts.items()}
-
-
-def extract_book(item: Any, args: argparse.Namespace, majorities: dict[str, str]) -> dict[str, Any]:
+def extract_book(item: Any, args: argparse.Namespace, majorities: dict[str, str],
+                 meta: dict[str, Any]) -> dict[str, Any]:
     """Index one ingested book and classify every WALS feature WALS codes for its language."""
     grammar = item.grammar
-    key = grammar.glottocode or grammar.iso639_3 or grammar.language
-    features = []
-    for feature in get_catalogue().all("WALS"):
-        for k in filter(None, (grammar.glottocode, grammar.iso639_3)):
-            try:
-                ref = wals_value(k, feature)
-            except GrammarRagError:
-                ref = None
-            if ref is not None:
-                features.append((feature, ref))
-                break
+    refs = book_references(grammar, meta)
     if args.max_features:
-        features = features[: args.max_features]
-    if not features:
+        refs = refs[: args.max_features]
+    if not refs:
+        key = grammar.glottocode or grammar.iso639_3 or grammar.language
         return {"features": 0, "note": f"no WALS value for language {grammar.language} ({key})"}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="books-bench-") as tmp:
         index = GrammarIndex.create(Path(tmp) / "idx", args.model)
         index.add_many([item])
-        rows: list[dict[str, Any]] = []
-        for feature, ref in features:
-            pred = classify(grammar, feature, index=index, backend=args.backend)
-            answered = not is_missing(pred)
-            ref_names = reference_names(ref) or frozenset()
-            majority = majorities.get(feature.id.removeprefix("WALS "))
-            majority_name = next((v.name.strip().lower() for v in feature.values
-                                  if v.code == f"{feature.id.removeprefix('WALS ')}-{majority}"), None)
-            rows.append({
-                "feature": feature.id, "predicted": pred.value if answered else None,
-                "reference": ", ".join(sorted(ref_names)),
-                "correct": answered and predicted_names(pred, feature) == ref_names,
-                "majority_correct": majority_name is not None and frozenset({majority_name}) == ref_names,
-            })
-    answered_rows = [r for r in rows if r["predicted"] is not None]
-    n_ans = len(answered_rows)
-    return {
-        "features": len(rows),
-        "answered": n_ans,
-        "coverage": round(n_ans / len(rows), 4),
-        "precision_when_answering": round(sum(r["correct"] for r in answered_rows) / n_ans, 4) if n_ans else None,
-        "micro_accuracy": round(sum(r["correct"] for r in rows) / len(rows), 4),
-        "majority_baseline_on_answered": (round(sum(r["majority_correct"] for r in answered_rows) / n_ans, 4)
-                                          if n_ans else None),
-        "majority_baseline_all": round(sum(r["majority_correct"] for r in rows) / len(rows), 4),
-        "seconds": round(time.perf_counter() - started, 1),
-        "rows": rows,
-    }
-
-
-def agreement(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """Share of features both runs answered on which they gave the same value."""
-    pa = {r["feature"]: r["predicted"] for r in a.get("rows", []) if r["predicted"] is not None}
-    pb = {r["feature"]: r["predicted"] for r in b.get("rows", []) if r["predicted"] is not None}
-    both = sorted(pa.keys() & pb.keys())
-    same = sum(pa[f] == pb[f] for f in both)
-    return {"both_answered": len(both), "same": same, "agreement": round(same / len(both), 4) if both else None}
+        rows = score_features(grammar, index, refs, majorities, args.backend, args.min_precision)
+        top5 = top5_check(grammar, index, refs)
+    return {**summarise(rows), "seconds": round(time.perf_counter() - started, 1), "top5": top5, "rows": rows}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -181,13 +137,14 @@ def run(args: argparse.Namespace) -> int:
                 entry["glottocode_correct"] = g.glottocode == meta["glottocode"]
             entry["quality"] = passage_stats(item.passages)
             if args.extract:
-                entry["extraction"] = extract_book(item, args, majorities)
+                entry["extraction"] = extract_book(item, args, majorities, meta)
             entry["peak_rss_mb_so_far"] = _peak_rss_mb()
             runs[fmt] = entry
             log.info("%s %s: %s", book.name, fmt, json.dumps({k: v for k, v in entry.items() if k != "extraction"}))
         if "pdf" in runs and "latex" in runs and args.extract:
-            runs["pdf_latex_agreement"] = agreement(runs["pdf"].get("extraction", {}),
-                                                    runs["latex"].get("extraction", {}))
+            pdf_rows, tex_rows = (runs[f].get("extraction", {}).get("rows", []) for f in ("pdf", "latex"))
+            runs["pdf_latex_agreement"] = {"calibrated": agreement(pdf_rows, tex_rows),
+                                           "raw": agreement(pdf_rows, tex_rows, key="raw_predicted")}
         books[book.name] = runs
     report = {"books": books, "peak_rss_mb": _peak_rss_mb(), "formats": formats, "backend": args.backend,
               "model": args.model}

@@ -52,3 +52,19 @@ def test_bench_books_writes_a_report(tmp_path: Path) -> None:
         assert runs[fmt]["extraction"]["features"] == 5
     assert runs["pdf"]["plain_extraction_s"] >= 0 and "ingest_to_plain_ratio" in runs["pdf"]
     assert report["peak_rss_mb"] > 0
+
+
+def test_book_scoring_reports_raw_beside_calibrated_and_a_top5_check(tmp_path: Path) -> None:
+    """The report says what calibration abstained on (raw answers scored too) and where the value is stated."""
+    _book(tmp_path / "books" / "kieviet")
+    out = tmp_path / "books.json"
+    assert main(["bench", "books", "--books", str(tmp_path / "books"), "--out", str(out), "--formats", "latex",
+                 "--model", "hashing-64"]) == 0
+    extraction = json.loads(out.read_text(encoding="utf-8"))["books"]["kieviet"]["latex"]["extraction"]
+    rows = {r["feature"]: r for r in extraction["rows"]}
+    assert rows["WALS 81A"]["raw_predicted"] == "VSO" and rows["WALS 81A"]["raw_correct"] is True
+    assert extraction["raw_answered"] >= extraction["answered"]
+    assert extraction["families"]["word-order"]["raw_correct"] >= 1
+    top = {t["feature"]: t for t in extraction["top5"]}
+    assert top["WALS 81A"]["found_at"] is not None and top["WALS 81A"]["found_at"] <= 5
+    assert "basic constituent order" in top["WALS 81A"]["quote"]

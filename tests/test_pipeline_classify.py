@@ -94,3 +94,13 @@ def test_cli_classify_unknown_feature_is_one_clear_line(index_dir: Path, capsys:
                      "--feature", "WALS 9999Z"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "9999Z" in err and "Traceback" not in err
+
+
+def test_candidate_pool_grows_with_a_whole_book_but_not_for_precut_paragraphs() -> None:
+    """50 candidates suit ~100 pre-cut paragraphs; a 5,000-passage book needs a larger, bounded pool."""
+    config = pipeline.RetrievalConfig()
+    assert config.candidate_count(100) == 50  # the paper's benchmark: unchanged
+    assert config.candidate_count(1250) == 50
+    assert config.candidate_count(5000) == 200
+    assert config.candidate_count(100_000) == 250
+    assert pipeline.RetrievalConfig(candidates=80).candidate_count(10) == 80  # the user's floor holds

@@ -1,0 +1,177 @@
+"""Scoring whole books against WALS: every coded feature, raw and calibrated, and a top-5 retrieval check.
+
+Why a library module: ``bench books`` (and anyone scoring their own shelf of grammars) needs the
+same three things, and the script stays thin:
+
+* :func:`book_references` - the WALS values to score a book against. The benchmark's
+  ``metadata.json`` names the book's language; it is read only here, to *score*, never passed to
+  ingest or the classifier. The language ingest resolved by itself is scored separately, so a wrong
+  guess shows as a wrong guess rather than as an unscorable book.
+* :func:`score_features` - one classification per feature. For the model-free backend the raw
+  answer and its calibrated verdict come from the same run (the classifier without calibration,
+  then :func:`grammar_rag.classify.calibration.judge`), so the report shows what selective
+  answering gains over always answering on the same predictions.
+* :func:`top5_check` - for the paper's features, whether one of the first five passages the
+  classifier reads states the reference value (a cue for that value in the passage, read by the
+  evidence classifier on that passage alone), with where it is: the retrieval half of "a value
+  you can trust, with the pages that justify it".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from grammar_rag.classify import calibration, make_classifier
+from grammar_rag.classify.cues import select_family
+from grammar_rag.classify.evidence_classifier import EvidenceClassifier
+from grammar_rag.errors import GrammarRagError
+from grammar_rag.features import get_catalogue, wals_value
+from grammar_rag.features.reference import is_missing, predicted_names, reference_names
+from grammar_rag.features.values import get_wals_values
+from grammar_rag.index import GrammarIndex
+from grammar_rag.pipeline import retrieve_passages
+from grammar_rag.types import Feature, FeatureValue, Grammar
+
+PAPER_WALS_FEATURES = ("WALS 81A", "WALS 49A")  # the paper's features WALS codes (GB107/116A* are not WALS)
+
+
+def reference_keys(grammar: Grammar, meta: Mapping[str, Any]) -> list[str]:
+    """Language keys to look WALS values up by: the benchmark's own metadata first (scoring only)."""
+    keys = [str(meta[k]) for k in ("glottocode", "iso639_3") if meta.get(k)]
+    keys += [k for k in (grammar.glottocode, grammar.iso639_3) if k]
+    return list(dict.fromkeys(keys))
+
+
+def book_references(grammar: Grammar, meta: Mapping[str, Any]) -> list[tuple[Feature, FeatureValue]]:
+    """Every catalogue WALS feature with a WALS value for the book's language, with that value."""
+    keys = reference_keys(grammar, meta)
+    out: list[tuple[Feature, FeatureValue]] = []
+    for feature in get_catalogue().all("WALS"):
+        for key in keys:
+            try:
+                ref = wals_value(key, feature)
+            except GrammarRagError:
+                ref = None
+            if ref is not None:
+                out.append((feature, ref))
+                break
+    return out
+
+
+def wals_majorities() -> dict[str, str]:
+    """The commonest WALS value number per parameter, over all WALS languages."""
+    counts: dict[str, Counter[str]] = {}
+    for lang in get_wals_values().languages:
+        for pid, number in lang.values.items():
+            counts.setdefault(pid, Counter())[number] += 1
+    return {pid: c.most_common(1)[0][0] for pid, c in counts.items()}
+
+
+def _majority_name(feature: Feature, majorities: Mapping[str, str]) -> str | None:
+    pid = feature.id.removeprefix("WALS ")
+    number = majorities.get(pid)
+    return next((v.name.strip().lower() for v in feature.values if v.code == f"{pid}-{number}"), None)
+
+
+def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[Feature, FeatureValue]],
+                   majorities: Mapping[str, str], backend: str = "evidence",
+                   min_precision: float | None = None) -> list[dict[str, Any]]:
+    """One row per feature: raw answer, calibrated verdict (model-free backend), reference, correctness."""
+    raw_reader = EvidenceClassifier(calibrate=False) if backend == "evidence" else None
+    other = None if raw_reader is not None else make_classifier(backend)
+    rows: list[dict[str, Any]] = []
+    for feature, ref in refs:
+        passages = retrieve_passages(grammar, feature, index=index)
+        family = select_family(feature).name
+        ref_names = reference_names(ref) or frozenset()
+        if raw_reader is not None:
+            pred = raw_reader.classify(feature, passages, grammar)
+            raw_answered = not is_missing(pred)
+            verdict = calibration.judge(family, pred.confidence, min_precision) if raw_answered else None
+            answered = bool(verdict and verdict.answer)
+            confidence = verdict.confidence if verdict else 0.0
+        else:
+            assert other is not None
+            pred = other.classify(feature, passages, grammar)
+            raw_answered = answered = not is_missing(pred)
+            confidence = pred.confidence
+        raw_correct = raw_answered and predicted_names(pred, feature) == ref_names
+        majority = _majority_name(feature, majorities)
+        rows.append({
+            "feature": feature.id, "family": family,
+            "raw_predicted": pred.value if raw_answered else None, "raw_score": round(pred.confidence, 4),
+            "predicted": pred.value if answered else None, "confidence": round(confidence, 4),
+            "reference": ", ".join(sorted(ref_names)),
+            "raw_correct": raw_correct, "correct": answered and raw_correct,
+            "majority_correct": majority is not None and frozenset({majority}) == ref_names,
+            "evidence_pages": sorted({pg for e in pred.evidence for pg in (e.pages or ())})[:10],
+        })
+    return rows
+
+
+def _share(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Coverage, precision when answering, micro accuracy and the WALS-majority baseline; raw beside calibrated."""
+    n = len(rows)
+    answered = [r for r in rows if r["predicted"] is not None]
+    raw = [r for r in rows if r["raw_predicted"] is not None]
+    families: dict[str, dict[str, int]] = {}
+    for r in rows:
+        fam = families.setdefault(r["family"], {"features": 0, "raw_answered": 0, "raw_correct": 0,
+                                                "answered": 0, "correct": 0})
+        fam["features"] += 1
+        fam["raw_answered"] += r["raw_predicted"] is not None
+        fam["raw_correct"] += bool(r["raw_correct"])
+        fam["answered"] += r["predicted"] is not None
+        fam["correct"] += bool(r["correct"])
+    return {
+        "features": n,
+        "answered": len(answered),
+        "coverage": _share(len(answered), n),
+        "precision_when_answering": _share(sum(r["correct"] for r in answered), len(answered)),
+        "micro_accuracy": _share(sum(r["correct"] for r in rows), n),
+        "majority_baseline_on_answered": _share(sum(r["majority_correct"] for r in answered), len(answered)),
+        "majority_baseline_all": _share(sum(r["majority_correct"] for r in rows), n),
+        "raw_answered": len(raw),
+        "raw_precision_when_answering": _share(sum(r["raw_correct"] for r in raw), len(raw)),
+        "raw_majority_baseline_on_answered": _share(sum(r["majority_correct"] for r in raw), len(raw)),
+        "families": families,
+    }
+
+
+def agreement(a: Iterable[dict[str, Any]], b: Iterable[dict[str, Any]], key: str = "predicted") -> dict[str, Any]:
+    """Share of features both runs answered on which they gave the same value."""
+    pa = {r["feature"]: r[key] for r in a if r[key] is not None}
+    pb = {r["feature"]: r[key] for r in b if r[key] is not None}
+    both = sorted(pa.keys() & pb.keys())
+    same = sum(pa[f] == pb[f] for f in both)
+    return {"both_answered": len(both), "same": same, "agreement": _share(same, len(both))}
+
+
+def top5_check(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[Feature, FeatureValue]],
+               features: Sequence[str] = PAPER_WALS_FEATURES, k: int = 5) -> list[dict[str, Any]]:
+    """Per paper feature: the first of the top ``k`` passages in which a cue states the reference value."""
+    reader = EvidenceClassifier(calibrate=False)
+    by_id = {f.id: (f, ref) for f, ref in refs}
+    out: list[dict[str, Any]] = []
+    for fid in features:
+        if fid not in by_id:
+            out.append({"feature": fid, "reference": None, "found_at": None, "note": "no WALS value"})
+            continue
+        feature, ref = by_id[fid]
+        wanted = reference_names(ref) or frozenset()
+        row: dict[str, Any] = {"feature": fid, "reference": ", ".join(sorted(wanted)), "found_at": None}
+        for sp in retrieve_passages(grammar, feature, index=index)[:k]:
+            pred = reader.classify(feature, [sp], grammar)
+            stating = [e for e in pred.evidence if e.supports and e.supports.strip().lower() in wanted]
+            if stating:
+                row.update(found_at=sp.rank, passage_id=sp.passage.passage_id, pages=list(sp.passage.pages or ()),
+                           section=" > ".join(sp.passage.section or ()), quote=stating[0].quote[:300])
+                break
+        out.append(row)
+    return out
