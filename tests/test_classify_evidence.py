@@ -909,3 +909,17 @@ def test_selective_abstention_keeps_the_ranked_evidence() -> None:
     lenient = make_classifier("evidence", min_precision=0.0).classify(ORDER, passages)
     assert lenient.value == "SOV" and 0.0 < lenient.confidence <= 1.0
     assert lenient.confidence != raw.confidence or "Calibrated confidence" in lenient.reasoning
+
+
+def test_value_terms_never_answer_a_catch_all_value_from_the_word_other() -> None:
+    """"Other" is WALS's residue class; "other verbs"/"the other order" never state it."""
+    feature = Feature(
+        "WALS 95A", "WALS", "Relationship between the Order of Object and Verb and the Order of Adposition "
+        "and Noun Phrase", "What is the relationship?",
+        (FeatureValue("95A-1", "OV and Postpositions"), FeatureValue("95A-5", "Other")),
+    )
+    text = ("Other verbs take other arguments in the other order. The other clause types are described in "
+            "other chapters, like the other constructions.")
+    passages = [ScoredPassage(Passage("g:1", "g", text), 1.0, 1)]
+    pred = make_classifier("evidence", calibrate=False).classify(feature, passages)
+    assert pred.value == NOT_ENOUGH_INFO

@@ -7,6 +7,8 @@ the topic terms: asserted (present) or negated/lacking (absent).
 
 from __future__ import annotations
 
+import re
+
 from grammar_rag.classify.aggregate import Cue, Decision, vote
 from grammar_rag.classify.cues.base import CueContext, word_re
 from grammar_rag.classify.statements import (
@@ -19,6 +21,16 @@ from grammar_rag.classify.statements import (
 from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.text.tokens import feature_text_words
 from grammar_rag.types import Feature
+
+
+# A value named only "Other" is WALS's residue for what fits no other value: the word "other" in a
+# sentence ("other verbs", "the other order") is never a statement of it. Matched by name it was
+# the reader's commonest confident wrong answer on whole books (2 right of 14, e.g. 95A-97A).
+_CATCH_ALL = re.compile(r"others?", re.I)
+
+
+def is_catch_all(name: str) -> bool:
+    return _CATCH_ALL.fullmatch(name.strip()) is not None
 
 
 def default_value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
@@ -68,7 +80,8 @@ class ValueTermFamily:
                     cues.append(Cue(yes, base, sent, "term", hits[0].group(0)))
             return vote(cues, min_support=0.8, min_ratio=2.0)
         terms = ctx.value_terms or default_value_terms(feature)
-        patterns = {value: word_re(list(t)) for value, t in terms.items() if feature.value_by_name(value)}
+        patterns = {value: word_re(list(t)) for value, t in terms.items()
+                    if feature.value_by_name(value) and not is_catch_all(value)}
         for sent in sentences:
             if sent.is_gloss:
                 continue
