@@ -923,3 +923,13 @@ def test_value_terms_never_answer_a_catch_all_value_from_the_word_other() -> Non
     passages = [ScoredPassage(Passage("g:1", "g", text), 1.0, 1)]
     pred = make_classifier("evidence", calibrate=False).classify(feature, passages)
     assert pred.value == NOT_ENOUGH_INFO
+
+
+def test_an_abstention_with_nothing_quoted_lists_the_passages_it_read() -> None:
+    """"Not found, here are the pages to read": the top passages come back as evidence for no value."""
+    passages = [ScoredPassage(Passage(f"g:{i}", "g", f"Chapter {i} describes the phonology of vowels.",
+                                      page_start=str(10 + i)), 1.0 / i, i) for i in range(1, 8)]
+    pred = make_classifier("evidence").classify(ORDER, passages)
+    assert pred.value == NOT_ENOUGH_INFO
+    assert [e.pages for e in pred.evidence] == ["11", "12", "13", "14", "15"]
+    assert all(e.supports is None for e in pred.evidence)

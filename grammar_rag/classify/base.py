@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from grammar_rag.registry import Registry
-from grammar_rag.types import Feature, Grammar, Prediction, ScoredPassage
+from grammar_rag.types import Evidence, Feature, Grammar, Prediction, ScoredPassage
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,25 @@ class Classifier(Protocol):
     def classify_many(self, items: Sequence[ClassifyItem]) -> list[Prediction]:
         """Batched form (LLM backends batch prompts); default implementations loop."""
         ...
+
+
+READING_LIST_CHARS = 300
+
+
+def with_reading_list(prediction: Prediction, passages: Sequence[ScoredPassage], k: int = 5) -> Prediction:
+    """An abstention with nothing quoted gets the top ``k`` passages it read, as places to read.
+
+    "Not found, here are the pages to read" is the useful abstention; one with no evidence at all
+    leaves the user where they started. The passages argue for no value (``supports`` None).
+    """
+    if prediction.abstained and not prediction.evidence:
+        prediction.evidence = [
+            Evidence(passage_id=sp.passage.passage_id, grammar_id=sp.passage.grammar_id,
+                     quote=sp.passage.text[:READING_LIST_CHARS], pages=sp.passage.pages,
+                     section=sp.passage.section, score=round(float(sp.score), 4), supports=None)
+            for sp in passages[:k]
+        ]
+    return prediction
 
 
 CLASSIFIERS: Registry[Classifier] = Registry(

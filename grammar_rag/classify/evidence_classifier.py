@@ -15,7 +15,7 @@ from typing import Any
 
 from grammar_rag.classify import calibration
 from grammar_rag.classify.aggregate import Decision
-from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
+from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem, with_reading_list
 from grammar_rag.classify.cues import CueContext, select_family
 from grammar_rag.classify.meta_text import abstain_on_negations_only, describe_flags, screen
 from grammar_rag.classify.statements import iter_sentences
@@ -96,7 +96,8 @@ class EvidenceClassifier:
         )
         decision = abstain_on_negations_only(decision)
         decision.reasoning += describe_flags(flags)
-        return self._prediction(feature, grammar_id, family.name, decision)
+        return with_reading_list(self._prediction(feature, grammar_id, family.name, decision), passages,
+                                 self.max_evidence)
 
     def classify_many(self, items: Sequence[ClassifyItem]) -> list[Prediction]:
         return [self.classify(f, p, g) for f, p, g in items]

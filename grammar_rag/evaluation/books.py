@@ -106,7 +106,7 @@ def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[F
             "reference": ", ".join(sorted(ref_names)),
             "raw_correct": raw_correct, "correct": answered and raw_correct,
             "majority_correct": majority is not None and frozenset({majority}) == ref_names,
-            "evidence_pages": sorted({pg for e in pred.evidence for pg in (e.pages or ())})[:10],
+            "evidence_pages": list(dict.fromkeys(e.pages for e in pred.evidence if e.pages))[:10],
         })
     return rows
 

@@ -22,7 +22,6 @@ from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.text.tokens import feature_text_words
 from grammar_rag.types import Feature
 
-
 # A value named only "Other" is WALS's residue for what fits no other value: the word "other" in a
 # sentence ("other verbs", "the other order") is never a statement of it. Matched by name it was
 # the reader's commonest confident wrong answer on whole books (2 right of 14, e.g. 95A-97A).
