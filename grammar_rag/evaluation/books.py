@@ -34,7 +34,10 @@ from grammar_rag.index import GrammarIndex
 from grammar_rag.pipeline import retrieve_passages
 from grammar_rag.types import Feature, FeatureValue, Grammar
 
-PAPER_WALS_FEATURES = ("WALS 81A", "WALS 49A")  # the paper's features WALS codes (GB107/116A* are not WALS)
+# the paper's features as whole-book queries: 81A and 49A have WALS values; GB107 (Grambank values
+# are not bundled) and polar questions (116A, WALS's counterpart of the paper's 116A* strategies)
+# are reported with the value the passage states, for a reader to check
+PAPER_FEATURES = ("WALS 81A", "WALS 49A", "GB107", "WALS 116A")
 
 
 def reference_keys(grammar: Grammar, meta: Mapping[str, Any]) -> list[str]:
@@ -154,22 +157,23 @@ def agreement(a: Iterable[dict[str, Any]], b: Iterable[dict[str, Any]], key: str
 
 
 def top5_check(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[Feature, FeatureValue]],
-               features: Sequence[str] = PAPER_WALS_FEATURES, k: int = 5) -> list[dict[str, Any]]:
-    """Per paper feature: the first of the top ``k`` passages in which a cue states the reference value."""
+               features: Sequence[str] = PAPER_FEATURES, k: int = 5) -> list[dict[str, Any]]:
+    """Per paper feature: the first of the top ``k`` passages in which a cue states the reference value
+    (without a reference: the first in which a cue states any value, reported for a reader to judge)."""
     reader = EvidenceClassifier(calibrate=False)
-    by_id = {f.id: (f, ref) for f, ref in refs}
+    by_id = {f.id: ref for f, ref in refs}
     out: list[dict[str, Any]] = []
     for fid in features:
-        if fid not in by_id:
-            out.append({"feature": fid, "reference": None, "found_at": None, "note": "no WALS value"})
-            continue
-        feature, ref = by_id[fid]
+        feature = get_catalogue().get(fid)
+        ref = by_id.get(feature.id)
         wanted = reference_names(ref) or frozenset()
-        row: dict[str, Any] = {"feature": fid, "reference": ", ".join(sorted(wanted)), "found_at": None}
+        row: dict[str, Any] = {"feature": feature.id, "reference": ", ".join(sorted(wanted)) if ref else None,
+                               "found_at": None}
         for sp in retrieve_passages(grammar, feature, index=index)[:k]:
             pred = reader.classify(feature, [sp], grammar)
-            stating = [e for e in pred.evidence if e.supports and e.supports.strip().lower() in wanted]
+            stating = [e for e in pred.evidence if e.supports and (not ref or e.supports.strip().lower() in wanted)]
             if stating:
+                row["stated"] = stating[0].supports
                 row.update(found_at=sp.rank, passage_id=sp.passage.passage_id, pages=list(sp.passage.pages or ()),
                            section=" > ".join(sp.passage.section or ()), quote=stating[0].quote[:300])
                 break
