@@ -213,17 +213,12 @@ class Evidence:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["section"] = list(self.section)
-        if self.notes:
-            data["notes"] = list(self.notes)
-        else:  # passages without notes keep the shape they were stored in before notes existed
-            del data["notes"]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
         data = dict(data)
         data["section"] = tuple(data.get("section") or ())
-        data["notes"] = tuple(data.get("notes") or ())
         return _from_dict(cls, data)
 
 

@@ -71,7 +71,7 @@ def test_numbered_examples_are_whole_and_typed_example(tmp_path: Path) -> None:
     assert examples[1].text.startswith("(13a) He oho")
     prose = [p for p in item.passages if p.kind == "prose"]
     assert prose and not any("cntg run" in p.text or "(12)" in p.text for p in prose)
-    assert passage_stats(item.passages)["example_lines"] == {"numbered": 2, "whole": 2, "whole_share": 1.0}
+    assert passage_stats(item.passages)["example_lines"] == {"numbered": 2, "interlinear": 2, "whole": 2, "whole_share": 1.0}
 
 
 def test_lead_in_line_joins_its_example(tmp_path: Path) -> None:
@@ -111,14 +111,15 @@ def test_table_is_typed_table_with_its_rows(tmp_path: Path) -> None:
     assert not any("koutou" in p.text for p in item.passages if p.kind != "table")
 
 
-def test_footnote_is_detached_and_stored_with_the_citing_passage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mark_size", [6.0, 8.2])  # marks in real books read back at 0.80-0.82 of the body size
+def test_footnote_is_detached_and_stored_with_the_citing_passage(tmp_path: Path, mark_size: float) -> None:
     path = tmp_path / "notes.pdf"
     c = canvas.Canvas(str(path), pagesize=A4)
     y = _prose(c, H - 100)
     text = "Relative clauses with a gap are rare."
     c.setFont(FONT, 10)
     c.drawString(LEFT, y, text)
-    c.setFont(FONT, 6)
+    c.setFont(FONT, mark_size)
     c.drawString(LEFT + stringWidth(text, FONT, 10) + 0.3, y + 4, "4")
     y = _prose(c, y - 23)
     c.setFont(FONT, 8)
@@ -225,3 +226,17 @@ def test_passage_notes_round_trip_and_old_records_load() -> None:
     plain = Passage("g", "g:2", "No notes here.")
     assert "notes" not in plain.to_dict()  # stored shape unchanged for passages without notes
     assert Passage.from_dict({"grammar_id": "g", "passage_id": "g:2", "text": "No notes here."}) == plain
+
+
+def test_example_figures_count_split_interlinear_examples() -> None:
+    def p(text: str, kind: str, n: int) -> Passage:
+        return Passage("g", f"g:{n}", text, "1", "1", ("1 Clauses",), kind, n)  # type: ignore[arg-type]
+
+    passages = [
+        p("(1) Ka oho.\ncntg go\n‘He goes.’", "example", 0),  # whole
+        p("(2) He oho a Hina.\nntr go prop Hina", "example", 1),  # translation cut off into the next passage
+        p("‘Hina went.’ [T2.001]", "prose", 2),
+        p("(3) Stress falls on the penultimate syllable.", "example", 3),  # a numbered rule, not interlinear
+        p("as in the following:\n(4) Ka tere.", "prose", 4),  # number left in prose
+    ]
+    assert passage_stats(passages)["example_lines"] == {"numbered": 4, "interlinear": 3, "whole": 1, "whole_share": 0.3333}

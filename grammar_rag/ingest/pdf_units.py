@@ -57,6 +57,7 @@ class _Builder:
         self.zone: PassageKind = "prose"
         self.block: Block = "prose"
         self.captioned = False  # the open table began with its caption
+        self.example_indent = 0.0  # the open example's number: distance from the margin
         self.page_notes: dict[str, str] = {}
 
     @property
@@ -253,15 +254,18 @@ def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typic
                 prev = None
                 continue
         gap = ln.top - prev.bottom if prev is not None else None
-        indented = ln.x0 > left + ln.size * 1.5
-        if EXAMPLE_START.match(ln.text) and not indented and (
+        if EXAMPLE_START.match(ln.text) and (
             gap is None or gap > typical_gap + ln.size * 0.25 or b.block == "example"
         ):
             b.start("example")
+            b.example_indent = ln.x0 - left  # examples inside a numbered list sit further right
             b.line(ln, label)
             prev = ln
             continue
         if b.block == "example":
+            # the example's own lines sit right of its number (measured from this page's margin:
+            # facing pages have different margins)
+            indented = ln.x0 - left > b.example_indent + ln.size * 1.5  # past a paragraph indent (1 em)
             if (indented or SUB_EXAMPLE.match(ln.text)) and (gap is None or gap < ln.size * 2.5):
                 b.line(ln, label)
                 prev = ln
@@ -318,8 +322,9 @@ def _new_paragraph(b: _Builder, ln: Line, prev: Line | None, left: float, right:
 def attach_short(units: list[Unit]) -> list[Unit]:
     """Short prose (a lead-in line "as in (12):", a one-line paragraph) joined to its neighbour.
 
-    A prose unit under ``SHORT_CHARS`` joins the example or table it introduces (when it ends with
-    a colon), else the next prose unit, else the previous one, always within the same section and
+    A prose unit under ``SHORT_CHARS`` joins the example or table right after it (its lead-in or
+    label: "as in (12):", "2. relative clause following the head noun"), else the next prose
+    unit, else the previous one, always within the same section and
     zone, and only where the two meet on one page (a citation by page stays exact). Nothing is dropped; a short unit with no neighbour stays as it is.
     """
     out: list[Unit] = []
@@ -327,7 +332,7 @@ def attach_short(units: list[Unit]) -> list[Unit]:
     for unit in units:
         if pending is not None:
             fits = _near(pending, unit) and (
-                unit.kind == pending.kind or (unit.kind in ("example", "table") and pending.text.rstrip().endswith(":"))
+                unit.kind == pending.kind or (unit.kind in ("example", "table") and pending.kind == "prose")
             )
             if fits:
                 unit = _join(pending, unit, unit.kind)

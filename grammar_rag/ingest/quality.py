@@ -48,20 +48,28 @@ _QUOTED = re.compile(r"^\s*(?:[a-h]\.\s+)?[‘“'\"«]", re.M)
 
 
 def _example_lines(passages: Sequence[Passage]) -> dict[str, float | int]:
-    """Numbered examples ("(12)" opening a line) and how many sit whole in a passage typed example.
+    """Numbered examples ("(12)" opening a line) and the share of interlinear ones kept whole.
 
-    Whole: the number's passage is typed ``example`` and holds, after the number, at least two
-    more lines (gloss, translation) and a line opening with a quotation mark (the free
-    translation). Counted per number; a passage with sub-examples counts once per number.
+    Per number, its block runs to the next number or the passage end. Whole: the passage is typed
+    ``example`` and the block holds at least two more lines (gloss, translation) with one opening
+    in a quotation mark (the free translation). Split: the number sits in a passage of another
+    kind, or the next passage opens with a quoted line (its translation was cut off). Any other
+    typed example without a quoted line is a numbered list or rule, not an interlinear example,
+    and is left out of the share.
     """
-    numbers = whole = 0
-    for p in passages:
-        for m in _EXAMPLE_NUMBER.finditer(p.text):
-            numbers += 1
-            after = p.text[m.start():]
-            if p.kind == "example" and after.count("\n") >= 2 and _QUOTED.search(after):
+    numbered = whole = split = 0
+    for k, p in enumerate(passages):
+        starts = [m.start() for m in _EXAMPLE_NUMBER.finditer(p.text)]
+        for i, start in enumerate(starts):
+            numbered += 1
+            block = p.text[start:starts[i + 1] if i + 1 < len(starts) else len(p.text)]
+            if p.kind == "example" and block.count("\n") >= 2 and _QUOTED.search(block):
                 whole += 1
-    return {"numbered": numbers, "whole": whole, "whole_share": round(whole / numbers, 4) if numbers else 0.0}
+            elif p.kind != "example" or (k + 1 < len(passages) and _QUOTED.match(passages[k + 1].text)):
+                split += 1
+    interlinear = whole + split
+    return {"numbered": numbered, "interlinear": interlinear, "whole": whole,
+            "whole_share": round(whole / interlinear, 4) if interlinear else 0.0}
 
 
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
