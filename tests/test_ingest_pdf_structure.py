@@ -240,3 +240,18 @@ def test_example_figures_count_split_interlinear_examples() -> None:
         p("as in the following:\n(4) Ka tere.", "prose", 4),  # number left in prose
     ]
     assert passage_stats(passages)["example_lines"] == {"numbered": 4, "interlinear": 3, "whole": 1, "whole_share": 0.3333}
+
+
+def test_gloss_line_is_never_a_heading_without_an_outline(tmp_path: Path) -> None:
+    """"1SG 2SG window-GEN" opens like a numbered heading glued to its title ("8Theverbalclause")."""
+    path = tmp_path / "gloss.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = _prose(c, H - 100)
+    y = _example(c, y, "(39)", "dam u balnica-la ame-r", "1SG 2SG window-GEN hospital-IN", "‘I saw you from the window.’")
+    _prose(c, y)
+    c.showPage()
+    c.save()
+    (item,) = ingest_pdf(path, use_outline=False)
+    (example,) = [p for p in item.passages if p.kind == "example"]
+    assert "1SG 2SG window-GEN" in example.text and "‘I saw you" in example.text
+    assert all(p.section == () for p in item.passages)

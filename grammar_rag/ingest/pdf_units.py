@@ -32,7 +32,7 @@ from grammar_rag.types import PassageKind
 EXAMPLE_START = re.compile(r"^\(\d{1,4}[a-z]?\)(?:\s|$)")  # "(12) ...", "(12a) ..."
 SUB_EXAMPLE = re.compile(r"^(?:[a-h]\.|\([a-h]\)|[a-h]\))\s")  # "a. ...", "(b) ...", "c) ..."
 TABLE_CAPTION = re.compile(r"^Table\s+[A-Z]?\d+(?:\.\d+)*\s*[:.]\s")
-_GLUED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?=[A-Z])")
+_GLUED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?=[A-Z][a-z])")  # "8Theverbal", not a gloss "1SG"
 SHORT_CHARS = 100  # a unit shorter than this is context for its neighbour, not a passage of its own
 
 Block = str  # "prose" | "example" | "table"
@@ -244,7 +244,10 @@ def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typic
                 if run_in is not None:  # "6.2.3.1 o-class possessives are used ...": the text runs on
                     ln = run_in
                     prev = None
-        if (cursor is None or not cursor.path) and (ln.top >= page.height * MARGIN_ZONE or ln.size > body_size + 0.5):
+        in_example = b.block == "example" and ln.x0 - left > b.example_indent + ln.size * 1.5
+        if (cursor is None or not cursor.path) and not in_example and (
+            ln.top >= page.height * MARGIN_ZONE or ln.size > body_size + 0.5
+        ):
             # no outline, or text before its first entry (an abstract): headings by type;
             # a running head (top margin, body size or smaller) is never a heading
             heading = _is_heading(ln, body_size, right - left)
