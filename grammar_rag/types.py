@@ -67,6 +67,9 @@ class Passage:
     section: tuple[str, ...] = ()
     kind: PassageKind = "prose"
     order: int = 0  # position of the passage in the grammar (reading order)
+    # footnotes the text cites, detached from it ("4 Only in fast speech."): shown with the passage,
+    # not part of its text (ids, search and quotes stay on the running text)
+    notes: tuple[str, ...] = ()
 
     @property
     def pages(self) -> str | None:
@@ -90,12 +93,17 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["section"] = list(self.section)
+        if self.notes:
+            data["notes"] = list(self.notes)
+        else:  # passages without notes keep the shape they were stored in before notes existed
+            del data["notes"]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Passage:
         data = dict(data)
         data["section"] = tuple(data.get("section") or ())
+        data["notes"] = tuple(data.get("notes") or ())
         return _from_dict(cls, data)
 
 

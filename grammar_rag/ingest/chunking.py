@@ -29,6 +29,7 @@ class Unit:
     section: tuple[str, ...] = ()
     kind: PassageKind = "prose"
     norm: str | None = None  # normalise_text(text) when the ingester already computed it
+    notes: tuple[str, ...] = ()  # footnotes cited in the text ("4 The note's text.")
 
 
 def _nfc(text: str) -> str:
@@ -94,6 +95,7 @@ def _merge_short(units: list[Unit], min_chars: int) -> list[Unit]:
                     page_end=unit.page_end or pending.page_end,
                     section=unit.section,
                     kind=unit.kind,
+                    notes=(*pending.notes, *unit.notes),
                 )
             else:
                 out.append(pending)
@@ -125,7 +127,8 @@ def _windows(units: list[Unit], size: int, overlap: int) -> list[Unit]:
         while True:
             chunk = tokens[start : start + size]
             out.append(
-                Unit(" ".join(chunk), first.page_start, run[-1].page_end, first.section, first.kind)
+                Unit(" ".join(chunk), first.page_start, run[-1].page_end, first.section, first.kind,
+                     notes=tuple(n for unit in run for n in unit.notes) if start == 0 else ())
             )
             if start + size >= len(tokens):
                 break
@@ -154,7 +157,8 @@ def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig
                   max_chars: int = MAX_PASSAGE_CHARS) -> list[Passage]:
     """Turn units (reading order) into passages with stable ids and ``order`` = reading position."""
     cleaned = [
-        Unit(clean_text(u.text), u.page_start, u.page_end or u.page_start, tuple(u.section), u.kind, u.norm)
+        Unit(clean_text(u.text), u.page_start, u.page_end or u.page_start, tuple(u.section), u.kind, u.norm,
+             tuple(u.notes))
         for u in units
     ]
     cleaned = [u for u in cleaned if u.text]
@@ -183,6 +187,7 @@ def make_passages(grammar_id: str, units: Iterable[Unit], config: ChunkingConfig
                 section=unit.section,
                 kind=unit.kind,
                 order=order,
+                notes=unit.notes,
             )
         )
     return passages

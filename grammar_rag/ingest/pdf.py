@@ -13,31 +13,21 @@ index.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
-import statistics
 from collections import Counter
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.book_meta import guess_pdf_metadata, pdf_document_info
-from grammar_rag.ingest.chunking import Unit, make_passages
+from grammar_rag.ingest.chunking import make_passages
 from grammar_rag.ingest.metadata import build_grammar, caller_names_language, source_name
-from grammar_rag.ingest.pdf_layout import (
-    MARGIN_ZONE,
-    PAGE_LABEL,
-    ROMAN,
-    TERMINAL,
-    Line,
-    PageText,
-)
-from grammar_rag.ingest.pdf_read import (
-    extract_pages,
-)
-from grammar_rag.ingest.sections import SectionPath, numbered_heading
-from grammar_rag.types import IngestedGrammar, PassageKind
+from grammar_rag.ingest.pdf_layout import MARGIN_ZONE, PAGE_LABEL, ROMAN, Line, PageText
+from grammar_rag.ingest.pdf_outline import pdf_outline
+from grammar_rag.ingest.pdf_read import extract_pages
+from grammar_rag.ingest.pdf_units import body_metrics, build_units
+from grammar_rag.types import IngestedGrammar
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +37,13 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\b[ivxlcdm]+\b", "#", text.lower())).strip()
 
 
-def strip_running_heads(pages: list[PageText]) -> None:
+def strip_running_heads(pages: list[PageText], body_size: float | None = None) -> None:
     """Remove header/footer lines repeating (digits ignored) on many pages, and bare folios.
 
-    Also sets ``page.label`` from a folio found there, validated across pages (a printed page
+    With ``body_size``, also a page's first line when it sits in the top margin in type no larger
+    than the body, set off from the text below by more than a line's height: a running head that
+    names the current chapter or section changes every few pages, so repetition alone misses it
+    (and it was read as a heading at every page break). Also sets ``page.label`` from a folio found there, validated across pages (a printed page
     number must advance with the physical page).
     """
     n = len(pages)
@@ -65,7 +58,9 @@ def strip_running_heads(pages: list[PageText]) -> None:
     candidates: list[tuple[int, str]] = []
     for idx, page in enumerate(pages):
         keep: list[Line] = []
-        for ln in page.lines:
+        for k, ln in enumerate(page.lines):
+            if k == 0 and body_size and n >= 4 and _positional_head(page, body_size):
+                continue
             if _in_margin(ln, page):
                 folio = PAGE_LABEL.match(ln.text)
                 if folio:
@@ -79,6 +74,14 @@ def strip_running_heads(pages: list[PageText]) -> None:
             keep.append(ln)
         page.lines = keep
     _assign_labels(pages, candidates)
+
+
+def _positional_head(page: PageText, body_size: float) -> bool:
+    first = page.lines[0]
+    if first.top >= page.height * MARGIN_ZONE or first.size > body_size + 0.5 or len(page.lines) < 2:
+        return False
+    below = page.lines[1]
+    return below.top - first.bottom > max(first.size, below.size) * 0.8 and below.column == first.column
 
 
 def _in_margin(ln: Line, page: PageText) -> bool:
@@ -104,7 +107,11 @@ def _assign_labels(pages: list[PageText], candidates: list[tuple[int, str]]) -> 
         elif not label.isdigit() and ROMAN.match(label) and pages[idx].label is None:
             pages[idx].label = label.lower()
     if matched and offset is not None:
-        for idx in range(min(matched), max(matched) + 1):
+        # folios are suppressed on chapter openings, the book's first page included
+        first = min(matched)
+        while first > 0 and first - 1 + offset >= 1 and pages[first - 1].label is None:
+            first -= 1
+        for idx in range(first, max(matched) + 1):
             if pages[idx].label is None:
                 pages[idx].label = str(idx + offset)  # folio suppressed (chapter openings)
 
@@ -143,138 +150,6 @@ def page_zones(pages: list[PageText], body_size: float) -> list[str]:
     return zones
 
 
-# -- paragraphs --------------------------------------------------------------------------------
-def _ends_paragraph(prev: Line, col_right: float) -> bool:
-    return prev.x1 < col_right - max(20.0, prev.size * 3) and bool(TERMINAL.search(prev.text))
-
-
-class _Builder:
-    """Accumulates lines into paragraphs, tracking page range and heading path."""
-
-    def __init__(self, vocabulary: set[str], body_size: float) -> None:
-        self.vocab = vocabulary
-        self.body_size = body_size
-        self.units: list[Unit] = []
-        self.sections = SectionPath()
-        self.buf: list[str] = []
-        self.start_label: str | None = None
-        self.end_label: str | None = None
-        self.kind: PassageKind = "prose"
-
-    def add_text(self, text: str) -> None:
-        if not self.buf:
-            self.buf.append(text)
-            return
-        prev = self.buf[-1]
-        m = re.search(r"(\w+)-$", prev)
-        if m and text[:1].islower():
-            first = re.match(r"\w+", text)
-            tail = first.group(0) if first else ""
-            joined = (m.group(1) + tail).lower()
-            hyphenated = (m.group(1) + "-" + tail).lower()
-            if hyphenated in self.vocab and joined not in self.vocab:
-                self.buf[-1] = prev + text  # a real compound: "zero-" + "shot"
-            else:
-                self.buf[-1] = prev[:-1] + text  # line-break hyphen: "learn-" + "ing"
-            return
-        self.buf[-1] = prev + " " + text
-
-    def start(self, label: str | None) -> None:
-        self.flush()
-        self.start_label = label
-        self.end_label = label
-
-    def line(self, text: str, label: str | None) -> None:
-        if not self.buf:
-            self.start_label = label
-        self.end_label = label
-        self.add_text(text)
-
-    def flush(self) -> None:
-        if self.buf:
-            text = " ".join(self.buf).strip()
-            if text:
-                self.units.append(Unit(text, self.start_label, self.end_label, self.sections.path, self.kind))
-        self.buf = []
-
-    @property
-    def open_text(self) -> str:
-        return self.buf[-1] if self.buf else ""
-
-
-def _is_heading(ln: Line, body_size: float, col_width: float) -> tuple[int, str] | None:
-    """A numbered heading set off by size, weight or length; or a larger-type unnumbered one."""
-    numbered = numbered_heading(ln.text)
-    larger = ln.size >= body_size + 1.0
-    short = (ln.x1 - ln.x0) < col_width * 0.8
-    if numbered and (larger or short or ln.bold) and not ln.text.rstrip().endswith("."):
-        return numbered
-    if larger and len(ln.text) < 120 and not TERMINAL.search(ln.text) and any(c.isalpha() for c in ln.text):
-        return 1, ln.text.strip()
-    return None
-
-
-def build_units(pages: list[PageText]) -> list[Unit]:
-    sizes = [round(ln.size, 1) for p in pages for ln in p.lines for _ in range(max(1, len(ln.text) // 20))]
-    body_size = statistics.mode(sizes) if sizes else 10.0
-    vocab = {w.lower() for p in pages for ln in p.lines for w in re.findall(r"\w+(?:-\w+)*", ln.text)}
-    # the usual gap between consecutive lines, over the whole document: a page with three lines
-    # cannot tell a paragraph gap from line spacing on its own
-    gaps = [
-        b2.top - b1.bottom
-        for p in pages
-        for b1, b2 in itertools.pairwise(p.lines)
-        if b1.column == b2.column and 0 <= b2.top - b1.bottom < body_size * 3
-    ]
-    typical_gap = statistics.median(gaps) if gaps else body_size * 0.3
-    b = _Builder(vocab, body_size)
-    zones = page_zones(pages, body_size)
-    for page, zone in zip(pages, zones, strict=True):
-        label = page.label or str(page.number)
-        kind: PassageKind = "front_matter" if zone == "front" else "back_matter" if zone == "back" else "prose"
-        if kind != b.kind:
-            b.flush()
-            b.kind = kind
-        by_col: dict[int, list[Line]] = {}
-        for ln in page.lines:
-            by_col.setdefault(ln.column, []).append(ln)
-        col_bounds = {c: (min(x.x0 for x in ls), max(x.x1 for x in ls)) for c, ls in by_col.items()}
-        prev: Line | None = None
-        for ln in page.lines:
-            left, right = col_bounds[ln.column]
-            col_width = right - left
-            heading = _is_heading(ln, body_size, col_width)
-            if heading:
-                b.flush()
-                depth, title = heading
-                b.sections.enter(depth, title)
-                prev = None
-                continue
-            new_para = False
-            if prev is not None:
-                if ln.column != prev.column:
-                    # column change: continue only if the paragraph is visibly unfinished
-                    new_para = bool(TERMINAL.search(prev.text)) or not ln.text[:1].islower()
-                else:
-                    gap = ln.top - prev.bottom
-                    indent = ln.x0 - left
-                    new_para = (
-                        gap > typical_gap + body_size * 0.6
-                        or gap < -body_size  # jumped back up: new block
-                        or (indent > body_size * 0.8 and prev.x0 - left < body_size * 0.5)
-                        or _ends_paragraph(prev, right)
-                    )
-            elif b.buf:
-                # first line on a new page: continue a paragraph that ended mid-sentence
-                new_para = bool(TERMINAL.search(b.open_text)) or not ln.text[:1].islower()
-            if new_para:
-                b.flush()
-            b.line(ln.text, label)
-            prev = ln
-    b.flush()
-    return b.units
-
-
 def title_lines(pages: list[PageText]) -> list[str]:
     """The largest-type text of each of the first pages (the title page's title), in order."""
     out = []
@@ -290,9 +165,14 @@ def title_lines(pages: list[PageText]) -> list[str]:
 
 # -- the ingester ------------------------------------------------------------------------------
 def ingest_pdf(
-    path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None
+    path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None,
+    use_outline: bool = True,
 ) -> list[IngestedGrammar]:
-    """A PDF grammar; page provenance = printed page labels where detected."""
+    """A PDF grammar; page provenance = printed page labels where detected.
+
+    Section paths come from the PDF's outline when it has one (``use_outline=False`` reads
+    headings from type size and numbering only, as for a PDF without an outline).
+    """
     path = Path(path)
     pages = extract_pages(path)
     if not pages:
@@ -302,8 +182,10 @@ def ingest_pdf(
             f"{path}: no text layer (scanned images only); it needs OCR first, e.g. "
             "`ocrmypdf input.pdf output.pdf`, then ingest the OCRed file."
         )
-    strip_running_heads(pages)
-    units = build_units(pages)
+    body_size, _ = body_metrics(pages)
+    strip_running_heads(pages, body_size)
+    outline = pdf_outline(path) if use_outline else []
+    units = build_units(pages, page_zones(pages, body_size), outline)
     if not units:
         raise IngestError(f"{path}: no text left after removing running heads; needs OCR?")
     guessed = guess_pdf_metadata(path, pdf_document_info(path), title_lines(pages[:5]),

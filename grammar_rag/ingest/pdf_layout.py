@@ -30,6 +30,8 @@ class Line:
     size: float
     column: int = 0  # 0 full width / single column, 1 left, 2 right
     bold: bool = False
+    marks: tuple[str, ...] = ()  # footnote marks detached from the words ("rare.⁴" -> ("4",))
+    cells: int = 1  # runs of words separated by gaps of 1.5 em or more (table cells, gloss columns)
 
 
 @dataclass
@@ -54,13 +56,24 @@ def _roman_to_int(s: str) -> int:
 
 # -- words -> lines ----------------------------------------------------------------------------
 def _sorted_line_words(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Words grouped into rows: same top, or a smaller glyph sitting inside the row's band.
+
+    A glyph from another font at another size (a saltillo, a superscript mark, an IPA sign) has
+    its own loose box, a few points lower or higher than the row's; on its own it became a row,
+    and so a one-character "line" that split the sentence around it.
+    """
     rows: list[list[dict[str, Any]]] = []
+    band_top = band_bottom = 0.0
     for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
         size = float(w.get("size") or 10)
-        if rows and abs(w["top"] - rows[-1][0]["top"]) <= max(1.5, size * 0.35):
+        if rows and (
+            abs(w["top"] - rows[-1][0]["top"]) <= max(1.5, size * 0.35)
+            or (band_top <= (w["top"] + w["bottom"]) / 2 <= band_bottom and w["bottom"] - w["top"] < band_bottom - band_top)
+        ):
             rows[-1].append(w)
         else:
             rows.append([w])
+            band_top, band_bottom = w["top"], w["bottom"]
     return [sorted(r, key=lambda w: w["x0"]) for r in rows]
 
 
@@ -74,11 +87,14 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
     out = []
     for row in rows:
         size = max(float(w.get("size") or 10) for w in row)
-        row = _without_note_marks(row, size)
+        row, marks = _without_note_marks(row, size)
         parts = [row[0]["text"]]
+        cells = 1
         for prev, w in itertools.pairwise(row):
             # words split only by a font/size change (a superscript, a bold morpheme) touch
-            parts.append(("" if w["x0"] - prev["x1"] < size * 0.12 else " ") + w["text"])
+            gap = w["x0"] - prev["x1"]
+            parts.append(("" if gap < size * 0.12 else " ") + w["text"])
+            cells += gap >= size * 1.5
         out.append(
             Line(
                 "".join(parts).translate(_LIGATURES),
@@ -89,30 +105,35 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
                 size,
                 column,
                 bold=all(_BOLD.search(str(w.get("fontname", ""))) for w in row),
+                marks=marks,
+                cells=cells,
             )
         )
     return out
 
 
-def _without_note_marks(row: list[dict[str, Any]], size: float) -> list[dict[str, Any]]:
-    """Drop superscript footnote marks: "rare.⁴" reads "rare.", not "rare.4".
+def _without_note_marks(row: list[dict[str, Any]], size: float) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """Detach superscript footnote marks: "rare.⁴" reads "rare.", not "rare.4", and "4" is returned.
 
     A mark is a run of digits in smaller type, touching the word before it and raised above the
-    line's baseline. The note itself stays where the page prints it.
+    line's baseline. The marks let the book-structure pass store each note with the passage that
+    cites it (:mod:`grammar_rag.ingest.pdf_notes`).
     """
     base = max((float(w["bottom"]) for w in row if float(w.get("size") or 10) >= size - 0.1), default=0.0)
     keep = [row[0]]
+    marks: list[str] = []
     for prev, w in itertools.pairwise(row):
         w_size = float(w.get("size") or 10)
         if (
             w["text"].replace(",", "").isdigit()
-            and w_size <= size * 0.8
+            and w_size <= size * 0.85  # 8/10 pt marks read back a hair above 0.8
             and w["x0"] - prev["x1"] < size * 0.12
             and float(w["bottom"]) < base - size * 0.15
         ):
+            marks.extend(m for m in w["text"].split(",") if m)
             continue
         keep.append(w)
-    return keep
+    return keep, tuple(marks)
 
 
 def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ These figures say how far a book's passages are from that, without any reference
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -38,4 +39,115 @@ def passage_stats(passages: Sequence[Passage]) -> dict[str, object]:
         "with_section": round(sum(bool(p.section) for p in retrievable) / len(retrievable), 4) if retrievable else 0.0,
         "with_page": round(sum(bool(p.page_start) for p in retrievable) / len(retrievable), 4) if retrievable else 0.0,
         "mean_section_depth": round(statistics.fmean(len(p.section) for p in retrievable), 2) if retrievable else 0.0,
+        "example_lines": _example_lines(retrievable),
     }
+
+
+_EXAMPLE_NUMBER = re.compile(r"^\(\d{1,4}[a-z]?\)(?:\s|$)", re.M)
+_QUOTED = re.compile(r"^\s*(?:[a-h]\.\s+)?[‘“'\"«]", re.M)
+
+
+def _example_lines(passages: Sequence[Passage]) -> dict[str, float | int]:
+    """Numbered examples ("(12)" opening a line) and the share of interlinear ones kept whole.
+
+    Per number, its block runs to the next number or the passage end. Whole: the passage is typed
+    ``example`` and the block holds at least two more lines (gloss, translation) with one opening
+    in a quotation mark (the free translation). Split: the number sits in a passage of another
+    kind, or the next passage opens with a quoted line (its translation was cut off). Any other
+    typed example without a quoted line is a numbered list or rule, not an interlinear example,
+    and is left out of the share.
+    """
+    numbered = whole = split = 0
+    for k, p in enumerate(passages):
+        starts = [m.start() for m in _EXAMPLE_NUMBER.finditer(p.text)]
+        for i, start in enumerate(starts):
+            numbered += 1
+            block = p.text[start:starts[i + 1] if i + 1 < len(starts) else len(p.text)]
+            if p.kind == "example" and block.count("\n") >= 2 and _QUOTED.search(block):
+                whole += 1
+            elif p.kind != "example" or (k + 1 < len(passages) and _QUOTED.match(passages[k + 1].text)):
+                split += 1
+    interlinear = whole + split
+    return {"numbered": numbered, "interlinear": interlinear, "whole": whole,
+            "whole_share": round(whole / interlinear, 4) if interlinear else 0.0}
+
+
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+
+
+def _page_order(label: str | None) -> int | None:
+    """Book order of a page label: roman front-matter pages before arabic ones; None if neither."""
+    if not label:
+        return None
+    if label.isdigit():
+        return 100_000 + int(label)
+    low = label.lower()
+    if all(ch in _ROMAN for ch in low):
+        total = prev = 0
+        for ch in reversed(low):
+            v = _ROMAN[ch]
+            total, prev = (total - v, prev) if v < prev else (total + v, v)
+        return total
+    return None
+
+
+_LEADING_NUMBER = re.compile(r"^(?:\d{1,2}|[A-Z])(?:\.\d{1,2})*\.?\s+")
+
+
+def _norm_path(path: Sequence[str]) -> tuple[str, ...]:
+    """Titles compared without spacing or case differences, and without a leading section number
+    (an outline may list "Introduction" where the page prints "1 Introduction")."""
+    return tuple(_LEADING_NUMBER.sub("", " ".join(t.split())).casefold() for t in path)
+
+
+def toc_match(passages: Sequence[Passage], toc: Sequence[tuple[int, str, str]]) -> float:
+    """Share of retrievable passages whose section path is the book's table of contents at that
+    point (see :func:`toc_matches`); 0.0 when there are none or ``toc`` is empty."""
+    matches = toc_matches(passages, toc)
+    return round(sum(matches.values()) / len(matches), 4) if matches else 0.0
+
+
+def toc_matches(passages: Sequence[Passage], toc: Sequence[tuple[int, str, str]]) -> dict[str, bool]:
+    """Per retrievable passage id: is its section path the book's table of contents at that point?
+
+    ``toc`` is ``(level, title, page label)`` per entry in book order (a PDF's outline:
+    :func:`grammar_rag.ingest.pdf_outline.pdf_toc`). A passage matches when its path equals, title
+    for title (whitespace and case aside, so squashed titles do not match), the path of the last
+    entry starting on or before its first page, or of an entry starting within its page range
+    (the page alone cannot tell where on it a heading falls). A passage without a page label
+    matches when its path is any entry's path.
+
+    A PDF's page-label table can be shifted against the folios printed on the pages (one shared
+    book's is, by two): arabic labels are first aligned by the most common difference between an
+    entry's page and the first page of a passage carrying exactly its path.
+    """
+    paths: list[tuple[int | None, tuple[str, ...]]] = []
+    stack: list[tuple[int, str]] = []
+    for level, title, label in toc:
+        stack = [(lv, t) for lv, t in stack if lv < level]
+        stack.append((level, title))
+        paths.append((_page_order(label), _norm_path([t for _, t in stack])))
+    known = {path for _, path in paths}
+    retrievable = [p for p in passages if p.kind not in MATTER_KINDS]
+    if not retrievable or not paths:
+        return {}
+    first_page: dict[tuple[str, ...], int] = {}
+    for p in retrievable:
+        order = _page_order(p.page_start)
+        if order is not None:
+            first_page.setdefault(_norm_path(p.section), order)
+    shifts = Counter(first_page[path] - order for order, path in paths
+                     if order is not None and order > 100_000 and first_page.get(path, 0) > 100_000)
+    shift = shifts.most_common(1)[0][0] if shifts else 0
+    ordered = [(order + shift if order > 100_000 else order, path) for order, path in paths if order is not None]
+    out: dict[str, bool] = {}
+    for p in retrievable:
+        section = _norm_path(p.section)
+        start, end = _page_order(p.page_start), _page_order(p.page_end or p.page_start)
+        if start is None or end is None:
+            out[p.passage_id] = section in known
+            continue
+        before = [path for order, path in ordered if order < start]  # above a heading on its first page
+        ok = bool(before) and before[-1] == section
+        out[p.passage_id] = ok or any(start <= order <= end and path == section for order, path in ordered)
+    return out
