@@ -63,9 +63,10 @@ from grammar_rag.evaluation.runner import LOG_FORMAT, bench_main
 from grammar_rag.evaluation.selective_wals import NOTES as SELECTIVE_NOTES
 from grammar_rag.evaluation.selective_wals import figures as selective_figures
 from grammar_rag.evaluation.selective_wals import markdown as selective_markdown
-from grammar_rag.evaluation.selective_wals import wals_rows
+from grammar_rag.evaluation.selective_wals import value_term_sample, wals_rows
 from grammar_rag.extract.cldf_export import validate_cldf
 from grammar_rag.extract.inputs import open_index, select_features, write_json
+from grammar_rag.features import get_catalogue
 from grammar_rag.features.reference import wals_reference
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="further features scored against WALS only (empty string: skip)")
     parser.add_argument("--selective-only", action="store_true",
                         help="only the selective-answering figures against WALS (default out: extract_selective.json)")
+    parser.add_argument("--value-term-sample", type=int, default=12,
+                        help="WALS features of the generic value-term reader added to the selective figures "
+                             "(seeded hash of the ids; 0: none)")
     parser.add_argument("--min-precision", type=float, default=None,
                         help="one target precision for every family in the CV thresholds (default: per family)")
     parser.add_argument("--out", default=None, help="report path (default benchmarks/results/extract.json)")
@@ -187,7 +191,9 @@ def _selective(index_dir: Path, args: argparse.Namespace, data: Path) -> dict[st
     """Selective answering against WALS, out of sample (see the module docstring)."""
     started = time.perf_counter()
     wals_ids = [f for f in f"{args.features},{args.extra_features}".split(",") if f and not f.upper().startswith("GB")]
-    features = select_features(",".join(dict.fromkeys(wals_ids)))
+    features = select_features(",".join(dict.fromkeys(wals_ids))) if wals_ids else []
+    if args.value_term_sample:
+        features += [f for f in value_term_sample(get_catalogue().all(), args.value_term_sample) if f not in features]
     rows = wals_rows(open_index(index_dir), features, make_classifier("evidence", calibrate=False),
                      wals_reference(data))
     res = selective_figures(rows, args.min_precision)

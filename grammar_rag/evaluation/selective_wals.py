@@ -17,6 +17,7 @@ prediction, for scoring only.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from typing import Any
 from grammar_rag import pipeline
 from grammar_rag.classify import calibration
 from grammar_rag.classify.base import Classifier
+from grammar_rag.classify.cues import select_family
 from grammar_rag.evaluation.selective import evaluate, family_of, markdown_table
 from grammar_rag.features.languages import LanguageResolver
 from grammar_rag.features.reference import ReferenceFn, is_missing, predicted_names, reference_names
@@ -35,6 +37,15 @@ log = logging.getLogger(__name__)
 
 VALUE_TERM_FAMILY = "value-terms"
 VALUE_TERM_GATE = 0.8  # out-of-sample precision against WALS the generic reader must reach to answer
+VALUE_TERM_SEED = "grammar-rag-value-term-sample"
+
+
+def value_term_sample(catalogue_features: Iterable[Feature], n: int) -> list[Feature]:
+    """``n`` WALS features answered by the generic value-term reader, chosen by a seeded hash of
+    their ids (fixed before looking at any result; no feature picked for how it scores)."""
+    pool = [f for f in catalogue_features
+            if f.id.startswith("WALS ") and not f.multi_label and select_family(f).name == VALUE_TERM_FAMILY]
+    return sorted(pool, key=lambda f: hashlib.sha1(f"{VALUE_TERM_SEED}:{f.id}".encode()).hexdigest())[:n]
 
 
 def wals_rows(index: GrammarIndex, features: Sequence[Feature], classifier: Classifier, reference: ReferenceFn,
@@ -54,6 +65,8 @@ def wals_rows(index: GrammarIndex, features: Sequence[Feature], classifier: Clas
                 continue
             pred = pipeline.classify(grammar, feature, index=index, backend="evidence", classifier=classifier)
             missing = is_missing(pred)
+            if len(rows) % 200 == 199:
+                log.info("selective vs WALS: %d pairs classified", len(rows) + 1)
             rows.append({
                 "grammar": grammar.id, "feature": feature.id, "config": "wals", "abstained": missing,
                 "reasoning": pred.reasoning, "confidence": pred.confidence, "value": pred.value,

@@ -85,7 +85,7 @@ def tokens_from_openai(logprobs: Any) -> list[TokenLogprob] | None:
     for item in content:
         if not isinstance(item, dict) or "token" not in item or item.get("logprob") is None:
             return None
-        top = {}
+        top: dict[str, float] = {}
         for alt in item.get("top_logprobs") or []:
             if isinstance(alt, dict) and alt.get("logprob") is not None:
                 tok = str(alt.get("token", ""))
