@@ -578,3 +578,22 @@ def test_vllm_tokenizer_offsets_reach_the_prompt_budget(monkeypatch: pytest.Monk
         assert clf.budget.token_ends("alpha gamma beta") == expected
         assert clf.budget.truncate("one two three four five six", 4) == "one two three [...]"
     assert SlowTokenizer.calls == 1  # not asked again after the first refusal
+
+
+def test_server_refusing_logprobs_is_asked_again_without_them(serve) -> None:
+    """A server that rejects the logprobs fields (HTTP 400) is not blamed on the closed-set strategy:
+    the same request goes again without them, and later requests never carry them."""
+
+    def script(path: str, body: dict[str, Any], n: int) -> Reply:
+        if "logprobs" in body:
+            return 400, {"error": "logprobs not supported"}, {}
+        return 200, chat(body["structured_outputs"]["choice"][0]), {}
+
+    srv = serve(script)
+    be = OpenAICompatBackend(srv.url, model="m", max_retries=0, concurrency=1)
+    out = be.generate_with_logprobs(["a", "b"], choices=["SOV", "SVO"])
+    assert [c.text for c in out] == ["SOV", "SOV"] and all(c.tokens is None for c in out)
+    assert be.strategy == "structured_outputs"
+    sent = [body for _, body, _ in srv.requests]
+    assert [("logprobs" in b) for b in sent] == [True, False, False]
+    assert sent[0]["top_logprobs"] == 20
