@@ -2,6 +2,16 @@
 
     python -m benchmarks.calibrate_bench [--predictions benchmarks/results/rag_evidence.predictions.csv]
                                           [--min-precision P] [--write-map] [--lockbox]
+    python -m benchmarks.calibrate_bench --llm openai:MODEL --predictions benchmarks/results/rag_openai.predictions.csv
+                                          [--write-map]
+
+LLM backends (``--llm LABEL``, the classifier's ``backend:model`` label): the predictions CSV of
+``bench rag --backend B`` (run uncalibrated: its ``confidence`` is the model's own probability, from
+label likelihood, reply logprobs or self-consistency). Each answer's family is its feature's cue
+family; the same grammar-level CV reports the out-of-sample figures, and ``--write-map`` ships the
+map fitted on all development grammars to ``grammar_rag/data/llm_calibration/<label>.json``, where
+the LLM classifier finds it (until then it uses the identity map: see
+:mod:`grammar_rag.classify.llm_calibration`). A map must be fitted per model.
 
 Reads the ``bench rag --backend evidence`` predictions CSV (its ``confidence`` column is the raw
 evidence score: the benchmark runs the classifier uncalibrated). Development grammars = every
@@ -20,7 +30,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grammar_rag.classify import calibration
+from grammar_rag.classify import calibration, llm_calibration
+from grammar_rag.evaluation.gold import benchmark_feature
 from grammar_rag.evaluation.selective import (
     development_cv,
     evaluate,
@@ -39,10 +50,16 @@ def main(argv: list[str] | None = None) -> int:
                     "(default: per family, grammar_rag.classify.calibration.FAMILY_MIN_PRECISION)")
     ap.add_argument("--write-map", action="store_true", help="write grammar_rag/data/calibration.json")
     ap.add_argument("--lockbox", action="store_true", help="score the lock-box once with the shipped map")
-    ap.add_argument("--out", type=Path, default=RESULTS / "calibration.json")
+    ap.add_argument("--llm", default=None, metavar="LABEL",
+                    help="fit an LLM's map (label as the classifier prints it, e.g. openai:Qwen/Qwen2.5-7B-Instruct)")
+    ap.add_argument("--out", type=Path, default=None, help="report (default results/calibration.json, "
+                    "or results/calibration_llm_<label>.json with --llm)")
     args = ap.parse_args(argv)
     with args.predictions.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
+    if args.llm:
+        return _llm(args, rows)
+    args.out = args.out or RESULTS / "calibration.json"
     dev = [r for r in rows if not calibration.in_lockbox(r["grammar"])]
     box = [r for r in rows if calibration.in_lockbox(r["grammar"])]
     report: dict[str, Any] = {
@@ -70,6 +87,37 @@ def main(argv: list[str] | None = None) -> int:
     if "lockbox" in report:
         md += markdown_table("Lock-box (scored once, map fitted on all development grammars)", report["lockbox"])
     args.out.with_suffix(".md").write_text("\n".join(md))
+    print("\n".join(md))
+    return 0
+
+
+def llm_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An LLM's benchmark rows with its feature's cue family named as the evidence classifier names it
+    (``[family] ...`` at the start of the reasoning), so the shared selective code reads them alike."""
+    families: dict[str, str] = {}
+    out = []
+    for r in rows:
+        fid = str(r["feature"])
+        if fid not in families:
+            families[fid] = llm_calibration.family_of(benchmark_feature(fid, None))
+        out.append({**r, "reasoning": f"[{families[fid]}] {r.get('reasoning', '')}"})
+    return out
+
+
+def _llm(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
+    rows = llm_rows(rows)
+    dev = [r for r in rows if not calibration.in_lockbox(r["grammar"])]
+    report: dict[str, Any] = {"model": args.llm, "predictions": str(args.predictions), "min_precision": args.min_precision,
+                              "development_cv": development_cv(dev, args.min_precision)}
+    if args.write_map:
+        maps = llm_calibration.fit_model([p for _, p in points_from_rows(dev) if p is not None])
+        report["map"] = str(llm_calibration.save_model(args.llm, maps, {"source": args.predictions.name}))
+    out = args.out or RESULTS / f"calibration_llm_{llm_calibration.model_slug(args.llm)}.json"
+    out.write_text(json.dumps(report, indent=1))
+    md = [f"# Calibrated, selective LLM answers: {args.llm}", "",
+          f"- predictions: `{args.predictions.name}`; every figure out of sample (grammar-level CV)", "",
+          *markdown_table("Development grammars, grammar-level CV", report["development_cv"])]
+    out.with_suffix(".md").write_text("\n".join(md))
     print("\n".join(md))
     return 0
 

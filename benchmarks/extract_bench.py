@@ -16,7 +16,12 @@ Measures, on this machine, ``grammar-rag extract`` end to end (a subprocess, as 
   metric on the paper's data);
 * agreement with WALS on further typologies that no paper figure exists for (``--extra-features``,
   default WALS 116A, 92A, 112A and the noun-phrase orders 86A-90A), each beside the majority baseline (always answering the
-  commonest WALS value among the compared grammars), from one more extraction on the same index.
+  commonest WALS value among the compared grammars), from one more extraction on the same index;
+* selective answering against WALS, out of sample (issue 22): the evidence classifier uncalibrated over every
+  pair whose language has a WALS value, then grammar-level CV calibration and thresholds: coverage, precision
+  when answering, coverage-precision curve and area, ECE, with bootstrap intervals over grammars, per feature
+  and per cue family; the generic value-term reader's precision decides whether it may answer
+  (:mod:`grammar_rag.evaluation.selective_wals`). ``--selective-only`` runs just this part (a few minutes).
 
 The index is built from the paragraph CSVs unless ``--index`` is given. The model-free pipeline
 retrieves with BM25 (``RetrievalConfig.mode``), so the index's dense vectors are never read: the
@@ -24,6 +29,7 @@ bench builds it with the model-free ``hashing`` embedder to keep set-up short (r
 report).
 
     python -m benchmarks.extract_bench --data-dir ../shared/data --out benchmarks/results/extract.json
+    python -m benchmarks.extract_bench --data-dir ../shared/data --selective-only   # -> extract_selective.json/.md
 """
 
 from __future__ import annotations
@@ -54,8 +60,14 @@ from grammar_rag.evaluation.extract_runs import (
 )
 from grammar_rag.evaluation.machine import machine_info
 from grammar_rag.evaluation.runner import LOG_FORMAT, bench_main
+from grammar_rag.evaluation.selective_wals import NOTES as SELECTIVE_NOTES
+from grammar_rag.evaluation.selective_wals import figures as selective_figures
+from grammar_rag.evaluation.selective_wals import markdown as selective_markdown
+from grammar_rag.evaluation.selective_wals import value_term_sample, wals_rows
 from grammar_rag.extract.cldf_export import validate_cldf
 from grammar_rag.extract.inputs import open_index, select_features, write_json
+from grammar_rag.features import get_catalogue
+from grammar_rag.features.reference import wals_reference
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +89,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alt-grammars", type=int, default=20, help="grammars in the plain-loop comparison")
     parser.add_argument("--extra-features", default=EXTRA_FEATURES,
                         help="further features scored against WALS only (empty string: skip)")
-    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "extract.json"))
+    parser.add_argument("--selective-only", action="store_true",
+                        help="only the selective-answering figures against WALS (default out: extract_selective.json)")
+    parser.add_argument("--value-term-sample", type=int, default=12,
+                        help="WALS features of the generic value-term reader added to the selective figures "
+                             "(seeded hash of the ids; 0: none)")
+    parser.add_argument("--min-precision", type=float, default=None,
+                        help="one target precision for every family in the CV thresholds (default: per family)")
+    parser.add_argument("--out", default=None, help="report path (default benchmarks/results/extract.json)")
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -168,6 +187,41 @@ def _paper_f1(data_dir: Path) -> dict[str, Any]:
     return out
 
 
+def _selective(index_dir: Path, args: argparse.Namespace, data: Path) -> dict[str, Any]:
+    """Selective answering against WALS, out of sample (see the module docstring)."""
+    started = time.perf_counter()
+    wals_ids = [f for f in f"{args.features},{args.extra_features}".split(",") if f and not f.upper().startswith("GB")]
+    features = select_features(",".join(dict.fromkeys(wals_ids))) if wals_ids else []
+    if args.value_term_sample:
+        features += [f for f in value_term_sample(get_catalogue().all(), args.value_term_sample) if f not in features]
+    rows = wals_rows(open_index(index_dir), features, make_classifier("evidence", calibrate=False),
+                     wals_reference(data))
+    res = selective_figures(rows, args.min_precision)
+    res["features"] = [f.id for f in features]
+    res["min_precision"] = args.min_precision
+    res["classify_s"] = round(time.perf_counter() - started, 1)
+    return res
+
+
+def _run_selective_only(args: argparse.Namespace, data: Path, work: Path, report: dict[str, Any]) -> int:
+    if args.index:
+        index_dir = Path(args.index)
+        report["index"] = {"built": False, "path": str(index_dir)}
+    else:
+        index_dir = work / "index"
+        report["index"] = build_hashing_index(data, index_dir)
+    report["selective_vs_wals"] = _selective(index_dir, args, data)
+    out = Path(args.out or REPO / "benchmarks" / "results" / "extract_selective.json")
+    write_json(out, report)
+    md = ["# Selective answering against WALS (bench extract)", "",
+          f"Machine: {report['machine']['cpu']} ({report['machine']['cores']} cores, shared). Backend: evidence, "
+          "uncalibrated; calibration and thresholds by grammar-level CV.", "",
+          *selective_markdown(report["selective_vs_wals"]), *(f"- {n}" for n in SELECTIVE_NOTES)]
+    out.with_suffix(".md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+    return 0
+
+
 # ------------------------------------------------------------------------------------ run
 def run(args: argparse.Namespace) -> int:
     data = resolve_data_dir(args.data_dir)
@@ -177,6 +231,12 @@ def run(args: argparse.Namespace) -> int:
     work.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"benchmark": "extract", "machine": machine_info(), "features": args.features,
                               "backend": args.backend}
+    if args.selective_only:
+        try:
+            return _run_selective_only(args, data, work, report)
+        finally:
+            if tmp_ctx is not None:
+                tmp_ctx.cleanup()
     try:
         if args.index:
             index_dir = Path(args.index)
@@ -275,10 +335,12 @@ def run(args: argparse.Namespace) -> int:
         # 5. further typologies, against WALS only
         if args.extra_features:
             report["further_typologies_vs_wals"] = _extra_agreement(index_dir, work / "extra", args)
+        # 6. selective answering against WALS, out of sample
+        report["selective_vs_wals"] = _selective(index_dir, args, data)
     finally:
         if tmp_ctx is not None:
             tmp_ctx.cleanup()
-    out = Path(args.out)
+    out = Path(args.out or REPO / "benchmarks" / "results" / "extract.json")
     write_json(out, report)
     out.with_suffix(".md").write_text(_markdown(report), encoding="utf-8")
     print(json.dumps({k: report.get(k) for k in ("full_run", "cldf", "resume_after_sigkill",
@@ -345,6 +407,8 @@ def _markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {f['feature_id']} | {f['n_with_reference']} | {f['n_compared']} | {f['n_agree']} | "
                          f"{f['agreement']} | {f['majority_baseline']} ({f['majority_value']}) |")
         lines += ["", extra["note"], ""]
+    if report.get("selective_vs_wals"):
+        lines += [*selective_markdown(report["selective_vs_wals"]), *(f"- {n}" for n in SELECTIVE_NOTES), ""]
     return "\n".join(lines)
 
 

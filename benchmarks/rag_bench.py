@@ -98,10 +98,10 @@ def run(args: argparse.Namespace) -> int:
         raise DataDirError(f"--paper-results {paper_path}: no such file")
     out = Path(args.out or f"benchmarks/results/rag_{args.backend}.json")
     stem = out.with_suffix("")
-    classifier = make_classifier(args.backend, **_options(args.option))
+    # raw scores / model probabilities for every backend: calibration and thresholds are fitted out of
+    # sample (below for evidence; benchmarks.calibrate_bench --llm for an LLM)
+    classifier = make_classifier(args.backend, **{"calibrate": False, **_options(args.option)})
     model_free = bool(getattr(classifier, "model_free", False))
-    if model_free:  # raw evidence scores: calibration and thresholds are fitted out of sample below
-        classifier = make_classifier(args.backend, **{"calibrate": False, **_options(args.option)})
     cache_file = Path(args.cache) if args.cache else cache_dir() / "rag_bench" / f"{args.backend}.jsonl"
     reranking = Reranking.load(args.reranker, cache_file.parent)
     catalogue = None

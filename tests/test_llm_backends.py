@@ -489,10 +489,17 @@ def test_documented_vllm_benchmark_options_reach_the_engine(
     preds = clf.classify_many(items)
     assert len(seen["chat"][0][0]) == 27  # one engine call for all 27 prompts
     # the stub's "Conclusion: SVO" fits 81A only: the 24 binary prompts get one batched closed-set follow-up
-    assert len(seen["chat"]) == 2 and len(seen["chat"][1][0]) == 24
+    assert seen["chat"][0][1].kw["logprobs"] == 20  # confidence from the reply's token log-probabilities
+    assert len(seen["chat"][1][0]) == 24
     assert seen["chat"][1][1].kw["structured_outputs"].choice == ["0", "1"]
+    # the stub returns no logprobs: self-consistency, 5 samples of every prompt in one engine call, unseeded
+    assert len(seen["chat"]) == 3 and len(seen["chat"][2][0]) == 27 * 5
+    assert seen["chat"][2][1].kw["temperature"] > 0 and "seed" not in seen["chat"][2][1].kw
     assert preds[0].value == "SVO" and preds[0].backend == "vllm:Qwen/Qwen2.5-7B-Instruct"
-    assert preds[1].value == "0" and "answer-from-followup" in preds[1].flags
+    assert preds[0].confidence == 1.0 and "confidence:self-consistency" in preds[0].flags
+    # the binary answers came from the follow-up turn; no sample repeats them: abstained, evidence kept
+    assert preds[1].abstained and "below-threshold" in preds[1].flags and "answer-from-followup" in preds[1].flags
+    assert "would answer 0" in preds[1].reasoning
 
 
 def test_cli_llm_options_reach_the_backend(serve) -> None:
@@ -571,3 +578,22 @@ def test_vllm_tokenizer_offsets_reach_the_prompt_budget(monkeypatch: pytest.Monk
         assert clf.budget.token_ends("alpha gamma beta") == expected
         assert clf.budget.truncate("one two three four five six", 4) == "one two three [...]"
     assert SlowTokenizer.calls == 1  # not asked again after the first refusal
+
+
+def test_server_refusing_logprobs_is_asked_again_without_them(serve) -> None:
+    """A server that rejects the logprobs fields (HTTP 400) is not blamed on the closed-set strategy:
+    the same request goes again without them, and later requests never carry them."""
+
+    def script(path: str, body: dict[str, Any], n: int) -> Reply:
+        if "logprobs" in body:
+            return 400, {"error": "logprobs not supported"}, {}
+        return 200, chat(body["structured_outputs"]["choice"][0]), {}
+
+    srv = serve(script)
+    be = OpenAICompatBackend(srv.url, model="m", max_retries=0, concurrency=1)
+    out = be.generate_with_logprobs(["a", "b"], choices=["SOV", "SVO"])
+    assert [c.text for c in out] == ["SOV", "SOV"] and all(c.tokens is None for c in out)
+    assert be.strategy == "structured_outputs"
+    sent = [body for _, body, _ in srv.requests]
+    assert [("logprobs" in b) for b in sent] == [True, False, False]
+    assert sent[0]["top_logprobs"] == 20

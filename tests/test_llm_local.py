@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python not instal
 
 from grammar_rag.classify.llm_classifier import LLMClassifier  # noqa: E402
 from grammar_rag.features import get_catalogue  # noqa: E402
+from grammar_rag.llm.confidence import option_probabilities  # noqa: E402
 from grammar_rag.llm.llamacpp_compat import smollm2_gguf_path  # noqa: E402
 from grammar_rag.llm.local import LocalLlamaBackend  # noqa: E402
 from grammar_rag.llm.openai_compat import OpenAICompatBackend  # noqa: E402
@@ -74,15 +76,22 @@ def test_generate_closed_set_and_free_text(local: LocalLlamaBackend) -> None:
 
 def test_local_classifier_end_to_end(local: LocalLlamaBackend) -> None:
     gb107 = get_catalogue().get("GB107")
-    clf = LLMClassifier(local, use_guideline=False, cache=False)
+    clf = LLMClassifier(local, use_guideline=False, cache=False, calibrate=False)  # the raw model answer
     assert clf.mode == "choice"
     t0 = time.monotonic()
     pred = clf.classify(gb107, PASSAGES, GRAMMAR)
     latency = time.monotonic() - t0
     assert pred.value in ("0", "1") and pred.code in ("GB107-0", "GB107-1")
     assert 0.5 <= pred.confidence <= 1.0 and "P(0)=" in pred.reasoning
+    assert "confidence:label-likelihood" in pred.flags
     assert pred.backend.startswith("local:SmolLM2") and pred.prompt_version
     assert latency < 240
+    # selective (the default): no map is fitted for SmolLM2, so its probability meets the target
+    # itself (identity); the same answer is given only when P reaches it, else abstained
+    selective = LLMClassifier(local, use_guideline=False, cache=False, min_precision=pred.confidence + 0.01)
+    held = selective.classify(gb107, PASSAGES, GRAMMAR)
+    assert held.abstained and "below-threshold" in held.flags and "model-probability" in held.flags
+    assert held.confidence == pytest.approx(pred.confidence, abs=1e-3)
 
 
 # -- a real OpenAI-compatible server (llama_cpp.server) with the real model --------------------
@@ -144,7 +153,36 @@ def test_openai_client_against_real_llama_server(llama_server: str) -> None:
     assert be.strategy == "grammar"
 
     # the whole classifier over HTTP: reasoning reply, then (if unparseable) a grammar-constrained follow-up
-    clf = LLMClassifier(be, use_guideline=False, max_tokens=48, cache=False)
+    clf = LLMClassifier(be, use_guideline=False, max_tokens=48, cache=False, calibrate=False)
     pred = clf.classify(get_catalogue().get("GB107"), PASSAGES, GRAMMAR)
+    assert 0.0 <= pred.confidence <= 1.0 and any(f.startswith("confidence:") for f in pred.flags)
     assert pred.value in ("0", "1") and pred.value != NOT_ENOUGH_INFO
     assert pred.raw_response and pred.backend.startswith("openai:")
+
+
+@pytest.mark.slow
+def test_openai_path_confidence_from_real_server_logprobs(llama_server: str) -> None:
+    """llama.cpp's server returns token log-probabilities with top alternatives: the closed-set
+    answer's confidence is derived from them (no sampling), a probability over the options."""
+    be = OpenAICompatBackend(llama_server, model=None, timeout=180, max_retries=1, concurrency=1)
+    choices = ["SOV", "SVO", "VSO"]
+    done = be.generate_with_logprobs(["What is the basic word order of Japanese?"], choices=choices, max_tokens=8)
+    assert done[0].text in choices and done[0].tokens, "the server sent no logprobs"
+    assert "".join(t.token for t in done[0].tokens) == done[0].spelled
+    probs = option_probabilities(done[0], choices, done[0].text)
+    assert probs is not None and set(probs) == set(choices) and sum(probs.values()) == pytest.approx(1.0)
+    assert all(0.0 <= p <= 1.0 for p in probs.values())
+
+    calls: list[float] = []
+    real_generate = be.generate
+
+    def counting_generate(prompts: list[str], **kw: Any) -> list[str]:
+        calls.append(kw.get("temperature", 0.0))
+        return real_generate(prompts, **kw)
+
+    be.generate = counting_generate  # type: ignore[method-assign]
+    clf = LLMClassifier(be, mode="choice", use_guideline=False, cache=False, calibrate=False)
+    pred = clf.classify(get_catalogue().get("GB107"), PASSAGES, GRAMMAR)
+    assert pred.value in ("0", "1") and "confidence:logprobs" in pred.flags
+    assert 0.0 <= pred.confidence <= 1.0
+    assert not any(t > 0 for t in calls)  # no self-consistency sampling was needed

@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_retrieval_mode(p, default="bm25", help="first-stage retrieval")
     p.add_argument("--reranker", default=None, help="reranker name (default: the default reranker; 'none' keeps order)")
     p.add_argument("--min-precision", type=float, default=None,
-                   help="evidence backend: abstain unless the answer's cue family reaches this precision out of sample "
+                   help="abstain unless the answer's cue family reaches this precision out of sample; LLM backends: "
+                        "unless the model's probability (calibrated where a map is fitted) reaches it "
                         "(default: per family, see grammar_rag/classify/calibration.py)")
     add_json(p, help="print the Prediction as JSON")
     add_llm_options(p)
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     index = GrammarIndex.open(args.index)
     retrieval = RetrievalConfig(candidates=args.candidates, top_k=args.top_k, mode=args.mode, reranker=args.reranker)
     options: dict[str, object] = (
-        {"min_precision": args.min_precision} if args.backend == "evidence" else llm_settings(args).backend_options()
+        {"min_precision": args.min_precision} if args.backend == "evidence"
+        else {**llm_settings(args).backend_options(), "min_precision": args.min_precision}
     )
     classifier = make_classifier(args.backend, **options)
     pred = classify(args.grammar, args.feature, index=index, backend=args.backend, retrieval=retrieval,

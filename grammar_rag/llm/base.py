@@ -18,7 +18,8 @@ class LLMBackend(Protocol):
     (the model's tokenizer, for the prompt budget), ``token_ends(text)`` (end offset of each token,
     or None: lets the budget cut a passage with one encode), ``context_tokens`` (context window),
     ``score_choices(prompts, choices, system=None) -> list[dict[choice, logprob]]`` (label
-    likelihood), ``default_mode`` ("reason" or "choice"), ``preferred_prompt_tokens`` (a budget
+    likelihood), ``generate_with_logprobs(prompts, choices=..., ...) -> list[Completion]`` (replies
+    with token log-probabilities: :mod:`grammar_rag.llm.confidence`), ``default_mode`` ("reason" or "choice"), ``preferred_prompt_tokens`` (a budget
     smaller than the context window, for slow CPU models), ``cache_params`` (extra cache-key parts).
     """
 
@@ -60,3 +61,8 @@ def unwrap(backend: LLMBackend) -> LLMBackend:
 def supports_scoring(backend: LLMBackend) -> bool:
     """Whether the backend can score a closed set by label likelihood (``score_choices``)."""
     return callable(getattr(unwrap(backend), "score_choices", None))
+
+
+def supports_logprobs(backend: LLMBackend) -> bool:
+    """Whether the backend can return its replies' token log-probabilities (``generate_with_logprobs``)."""
+    return callable(getattr(unwrap(backend), "generate_with_logprobs", None))

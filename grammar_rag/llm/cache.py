@@ -23,6 +23,7 @@ from typing import Any
 
 from grammar_rag.config import cache_dir
 from grammar_rag.llm.base import LLMBackend
+from grammar_rag.llm.confidence import Completion
 
 log = logging.getLogger(__name__)
 
@@ -159,3 +160,32 @@ class CachedBackend:
                 self.cache.put(keys[i], json.dumps(scores), {"backend": self.inner.name, "kind": "score"})
                 out[i] = scores
         return [r or {} for r in out]
+
+    def generate_with_logprobs(
+        self,
+        prompts: list[str],
+        *,
+        choices: list[str] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        system: str | None = None,
+    ) -> list[Completion]:
+        """Cached form of a backend's replies with token log-probabilities (only when it has them)."""
+        inner = getattr(self.inner, "generate_with_logprobs", None)
+        if inner is None:
+            raise AttributeError("generate_with_logprobs")
+        if temperature > 0:
+            return list(inner(prompts, choices=choices, max_tokens=max_tokens, temperature=temperature, system=system))
+        keys = [self._key(p, choices, max_tokens, temperature, system, kind="logprobs") for p in prompts]
+        out: list[Completion | None] = []
+        for k in keys:
+            hit = self.cache.get(k)
+            out.append(Completion.from_dict(json.loads(hit)) if hit is not None else None)
+        todo = [i for i, r in enumerate(out) if r is None]
+        if todo:
+            fresh = inner([prompts[i] for i in todo], choices=choices, max_tokens=max_tokens,
+                          temperature=temperature, system=system)
+            for i, completion in zip(todo, fresh, strict=True):
+                self.cache.put(keys[i], json.dumps(completion.to_dict()), {"backend": self.inner.name, "kind": "logprobs"})
+                out[i] = completion
+        return [r if r is not None else Completion("") for r in out]

@@ -25,6 +25,7 @@ class FakeBackend:
     """Deterministic test double implementing :class:`~grammar_rag.llm.base.LLMBackend`."""
 
     name = "fake"
+    deterministic = True  # replies are pure functions of the prompt: sampling it says nothing (no self-consistency)
 
     def __init__(self, model: str = "fake-literal-1", replies: dict[str, str] | None = None) -> None:
         self.model = model

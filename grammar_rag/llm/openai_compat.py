@@ -35,6 +35,7 @@ import httpx
 
 from grammar_rag.errors import BackendError
 from grammar_rag.llm.base import BACKENDS
+from grammar_rag.llm.confidence import Completion, tokens_from_openai
 from grammar_rag.llm.config import LLMSettings
 from grammar_rag.llm.deadline import deadline_scope, deadline_transport, remaining
 
@@ -44,6 +45,7 @@ STRATEGIES = ("structured_outputs", "guided_choice", "grammar", "json_schema", "
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 _REJECT_STATUS = {400, 404, 415, 422}
 MAX_BACKOFF_S = 30.0
+TOP_LOGPROBS = 20  # OpenAI's maximum; the alternatives where options part ways must be among them
 
 
 def gbnf_choice_grammar(choices: list[str]) -> str:
@@ -103,6 +105,7 @@ class OpenAICompatBackend:
         if client is not None and api_key:
             self._client.headers.update(headers)
         self._model = model
+        self._logprobs_ok: bool | None = None  # None: not yet known whether the server takes logprobs
 
     # -- model -------------------------------------------------------------------------------
     @property
@@ -200,6 +203,7 @@ class OpenAICompatBackend:
         strategy: str,
         max_tokens: int,
         temperature: float,
+        top_logprobs: int = 0,
     ) -> dict[str, Any]:
         messages = ([{"role": "system", "content": system}] if system else []) + [
             {"role": "user", "content": prompt}
@@ -210,6 +214,9 @@ class OpenAICompatBackend:
             "max_tokens": max_tokens,
             "temperature": temperature,
         }
+        if top_logprobs:
+            payload["logprobs"] = True
+            payload["top_logprobs"] = top_logprobs
         if choices:
             if strategy == "structured_outputs":
                 payload["structured_outputs"] = {"choice": list(choices)}
@@ -252,21 +259,48 @@ class OpenAICompatBackend:
     def _complete(
         self, prompt: str, choices: list[str] | None, max_tokens: int, temperature: float, system: str | None
     ) -> str:
+        return self._complete_full(prompt, choices, max_tokens, temperature, system).text
+
+    def _post(self, prompt: str, system: str | None, choices: list[str] | None, strategy: str, max_tokens: int,
+              temperature: float, top_logprobs: int) -> dict[str, Any]:
+        """One completion request; a server that refuses the ``logprobs`` fields is asked again
+        without them (and never with them again), so a rejection is not blamed on the strategy."""
+        want = top_logprobs if self._logprobs_ok is not False else 0
+        payload = self._payload(prompt, system, choices, strategy, max_tokens, temperature, want)
+        if not want or self._logprobs_ok:
+            return self._request("POST", self.endpoint, payload)
+        try:
+            body = self._request("POST", self.endpoint, payload)
+        except _Rejected as exc:
+            log.info("%s refused logprobs (HTTP %d); asking without them", self.endpoint, exc.status)
+            body = self._request("POST", self.endpoint,
+                                 self._payload(prompt, system, choices, strategy, max_tokens, temperature))
+            self._logprobs_ok = False
+            return body
+        self._logprobs_ok = True
+        return body
+
+    def _completion(self, body: dict[str, Any], text: str) -> Completion:
+        raw = self._content(body)
+        try:
+            logprobs = body["choices"][0].get("logprobs")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            logprobs = None
+        return Completion(text, tokens_from_openai(logprobs), raw=raw)
+
+    def _complete_full(
+        self, prompt: str, choices: list[str] | None, max_tokens: int, temperature: float, system: str | None,
+        top_logprobs: int = 0,
+    ) -> Completion:
         if not choices:
-            body = self._request(
-                "POST", self.endpoint, self._payload(prompt, system, None, "prompt", max_tokens, temperature)
-            )
-            return self._content(body)
+            body = self._post(prompt, system, None, "prompt", max_tokens, temperature, top_logprobs)
+            return self._completion(body, self._content(body))
         while True:
             with self._lock:
                 index = self._strategy
             strategy = STRATEGIES[index]
             try:
-                body = self._request(
-                    "POST",
-                    self.endpoint,
-                    self._payload(prompt, system, choices, strategy, max_tokens, temperature),
-                )
+                body = self._post(prompt, system, choices, strategy, max_tokens, temperature, top_logprobs)
             except _Rejected as exc:
                 if strategy == "prompt" or self._fixed_strategy:
                     raise BackendError(
@@ -278,7 +312,7 @@ class OpenAICompatBackend:
             chosen = self._as_choice(reply, strategy, choices)
             if chosen is not None or strategy == "prompt" or self._fixed_strategy:
                 self._confirmed = self._confirmed or chosen is not None or strategy == "prompt"
-                return chosen if chosen is not None else reply
+                return self._completion(body, chosen if chosen is not None else reply)
             self._downgrade(index, f"reply {reply[:40]!r} is not one of the choices")
 
     def _downgrade(self, index: int, why: str) -> None:
@@ -302,20 +336,40 @@ class OpenAICompatBackend:
         temperature: float = 0.0,
         system: str | None = None,
     ) -> list[str]:
+        return [c.text for c in self._run(prompts, choices, max_tokens, temperature, system, 0)]
+
+    def generate_with_logprobs(
+        self,
+        prompts: list[str],
+        *,
+        choices: list[str] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        system: str | None = None,
+    ) -> list[Completion]:
+        """:meth:`generate`, each reply with its tokens' log-probabilities and top alternatives
+        (``Completion.tokens`` None where the server sends none: the caller falls back)."""
+        return self._run(prompts, choices, max_tokens, temperature, system, TOP_LOGPROBS)
+
+    def _run(self, prompts: list[str], choices: list[str] | None, max_tokens: int, temperature: float,
+             system: str | None, top_logprobs: int) -> list[Completion]:
         if not prompts:
             return []
         _ = self.model  # resolve once before the threads start
-        first: list[str] = []
-        if choices and not self._confirmed:
-            # find the server's closed-set strategy on one prompt, not on N parallel failing requests
-            first = [self._complete(prompts[0], choices, max_tokens, temperature, system)]
+
+        def one(p: str) -> Completion:
+            return self._complete_full(p, choices, max_tokens, temperature, system, top_logprobs)
+
+        first: list[Completion] = []
+        if (choices and not self._confirmed) or (top_logprobs and self._logprobs_ok is None):
+            # find the server's closed-set strategy (and whether it takes logprobs) on one prompt,
+            # not on N parallel failing requests
+            first = [one(prompts[0])]
             prompts = prompts[1:]
         if len(prompts) <= 1 or self.concurrency == 1:
-            return first + [self._complete(p, choices, max_tokens, temperature, system) for p in prompts]
+            return first + [one(p) for p in prompts]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts))) as pool:
-            return first + list(
-                pool.map(lambda p: self._complete(p, choices, max_tokens, temperature, system), prompts)
-            )
+            return first + list(pool.map(one, prompts))
 
     def close(self) -> None:
         self._client.close()

@@ -23,9 +23,11 @@ from typing import Any
 from grammar_rag.config import cache_dir
 from grammar_rag.errors import BackendError
 from grammar_rag.llm.base import BACKENDS
+from grammar_rag.llm.confidence import Completion, TokenLogprob
 from grammar_rag.llm.config import LLMSettings
 
 log = logging.getLogger(__name__)
+TOP_LOGPROBS = 20
 
 DEFAULT_VLLM_MODEL = "Qwen/Qwen2.5-7B-Instruct"
 
@@ -152,10 +154,15 @@ class VLLMBackend:
             self._offsets_unavailable = True
             return None
 
-    def sampling_params(self, choices: list[str] | None, max_tokens: int, temperature: float) -> Any:
+    def sampling_params(self, choices: list[str] | None, max_tokens: int, temperature: float,
+                        logprobs: int = 0) -> Any:
         """``SamplingParams`` with closed-set decoding in whichever spelling this vLLM has."""
         sp_mod = importlib.import_module("vllm.sampling_params")
         params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "seed": 0}
+        if logprobs:
+            params["logprobs"] = logprobs
+        if temperature > 0:
+            params.pop("seed")  # a fixed seed would make every sample of a prompt the same
         if choices:
             params["max_tokens"] = min(max_tokens, 64)
             if hasattr(sp_mod, "StructuredOutputsParams"):
@@ -177,9 +184,25 @@ class VLLMBackend:
         temperature: float = 0.0,
         system: str | None = None,
     ) -> list[str]:
+        return [c.text for c in self._run(prompts, choices, max_tokens, temperature, system, 0)]
+
+    def generate_with_logprobs(
+        self,
+        prompts: list[str],
+        *,
+        choices: list[str] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        system: str | None = None,
+    ) -> list[Completion]:
+        """Replies with each token's log-probability and the top alternatives (vLLM's ``logprobs``)."""
+        return self._run(prompts, choices, max_tokens, temperature, system, TOP_LOGPROBS)
+
+    def _run(self, prompts: list[str], choices: list[str] | None, max_tokens: int, temperature: float,
+             system: str | None, logprobs: int) -> list[Completion]:
         if not prompts:
             return []
-        params = self.sampling_params(choices, max_tokens, temperature)
+        params = self.sampling_params(choices, max_tokens, temperature, logprobs)
         try:
             if self.chat:
                 conversations = [
@@ -200,10 +223,28 @@ class VLLMBackend:
         replies = []
         for out in outputs:
             try:
-                replies.append(str(out.outputs[0].text))
+                first = out.outputs[0]
+                replies.append(Completion(str(first.text), _tokens(first) if logprobs else None))
             except (AttributeError, IndexError):
                 raise BackendError(f"vLLM returned a malformed output object: {out!r:.200}") from None
         return replies
+
+
+def _tokens(output: Any) -> list[TokenLogprob] | None:
+    """vLLM's per-step ``{token_id: Logprob}`` dicts (the sampled token always among them) ->
+    tokens; None when the output carries none."""
+    steps = getattr(output, "logprobs", None)
+    ids = getattr(output, "token_ids", None)
+    if not steps or ids is None or len(steps) != len(ids):
+        return None
+    out = []
+    for token_id, step in zip(ids, steps, strict=True):
+        chosen = step.get(token_id)
+        if chosen is None or chosen.decoded_token is None:
+            return None
+        top = {str(lp.decoded_token): float(lp.logprob) for lp in step.values() if lp.decoded_token is not None}
+        out.append(TokenLogprob(str(chosen.decoded_token), float(chosen.logprob), top))
+    return out
 
 
 @BACKENDS.register("vllm", help="vLLM offline batched inference on a GPU (optional 'vllm' extra)")
