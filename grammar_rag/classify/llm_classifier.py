@@ -43,7 +43,7 @@ from typing import Any, cast
 from tqdm import tqdm
 
 from grammar_rag.classify import llm_calibration
-from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem
+from grammar_rag.classify.base import CLASSIFIERS, ClassifyItem, with_reading_list
 from grammar_rag.classify.llm_consistency import CONFIDENCE_SOURCES, ConfidenceSource, sample_agreement
 from grammar_rag.classify.meta_text import instruction_flags
 from grammar_rag.llm.base import BACKENDS, LLMBackend, supports_logprobs, supports_scoring, unwrap
@@ -179,7 +179,7 @@ class LLMClassifier:
             part = answers[pos : pos + len(group)]
             pos += len(group)
             grammar_id = grammar.id if grammar else (passages[0].passage.grammar_id if passages else "")
-            out.append(self._prediction(feature, grammar_id, group, part))
+            out.append(with_reading_list(self._prediction(feature, grammar_id, group, part), passages))
         return out
 
     # -- answering -------------------------------------------------------------------------------
