@@ -23,6 +23,7 @@ from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.latex_bib import Citations, bib_files, load_bib
+from grammar_rag.ingest.latex_pages import add_pdf_pages
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
     read_arg,
@@ -436,6 +437,7 @@ def ingest_latex(
                     "else '(reference)')", path, len(citations.unknown))
     if not units:
         raise IngestError(f"{path}: {unclosed_brace_message(source) or 'no text found in the LaTeX source.'}")
+    units = add_pdf_pages(units, path)  # printed pages where the compiled book lies beside it
     guessed = metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata))
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="latex")
     passages = make_passages(grammar.id, units, chunking)
