@@ -103,3 +103,18 @@ def test_front_matter_typed_and_body_not(tmp_path: Path) -> None:
     abbreviations = [p for p in item.passages if "ergative case marker" in p.text]
     assert abbreviations and all(p.kind == "front_matter" for p in abbreviations)
     assert all(p.kind != "front_matter" for p in item.passages if "basic order" in p.text)
+
+
+def test_book_citation_aliases_and_bare_label_groups_leave_no_keys(tmp_path: Path) -> None:
+    """``\\citeb`` defined in the book as ``\\citealp``, and a label key in bare braces (a \\ref whose
+    command was lost: the book prints the key) both resolve; no key reaches the text."""
+    main = MAIN.replace(r"\newcommand{\refsec}", r"\newcommand{\citeb}[1]{\citealp{#1}}" "\n" r"\newcommand{\refsec}")
+    main = main.replace("Intro text", r"See e.g. \citeb{smith2001} and examples {ex:one}{ex:two}. Intro text")
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "main.tex").write_text(main, encoding="utf-8")
+    (root / "localbibliography.bib").write_text(BIB, encoding="utf-8")
+    (item,) = ingest_path(root)
+    text = next(p.text for p in item.passages if "Intro text" in p.text)
+    assert "See e.g. Smith & Jones 2001 and examples (1)(2)." in text, text
+    assert not re.search(r"smith2001|ex:", text), text

@@ -26,6 +26,7 @@ from grammar_rag.ingest.latex_bib import Citations, bib_files, load_bib
 from grammar_rag.ingest.latex_pages import add_pdf_pages
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
+    label_keys,
     read_arg,
     read_command,
     read_optional,
@@ -104,8 +105,9 @@ class _State:
 class LatexConverter:
     """Walks the expanded source and emits units; one instance per document."""
 
-    def __init__(self, citations: Citations | None = None, ref_macros: dict[str, tuple[int, str]] | None = None) -> None:
-        self.r = InlineRenderer(citations=citations, ref_macros=ref_macros)
+    def __init__(self, citations: Citations | None = None, ref_macros: dict[str, tuple[int, str]] | None = None,
+                 labels: frozenset[str] = frozenset()) -> None:
+        self.r = InlineRenderer(citations=citations, ref_macros=ref_macros, label_keys=labels)
         self.state = _State()
         self.units: list[tuple[str, tuple[str, ...], PassageKind]] = []
 
@@ -431,7 +433,7 @@ def ingest_latex(
     path = Path(path)
     source, root_file = read_source(path)
     citations = Citations(load_bib(bib_files(root_file.parent)))
-    units = LatexConverter(citations, reference_aliases(source)).convert(source)
+    units = LatexConverter(citations, reference_aliases(source), label_keys(source)).convert(source)
     if citations.unknown:
         logger.info("%s: %d cited keys not in the book's .bib files (shown as author-year from the key, "
                     "else '(reference)')", path, len(citations.unknown))
