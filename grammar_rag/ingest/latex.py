@@ -41,6 +41,7 @@ from grammar_rag.ingest.latex_source import (
     split_top_level,
     unclosed_brace_message,
 )
+from grammar_rag.ingest.latex_tables import TABLE_ENVS, inline_block, tables_in, tabular_rows
 from grammar_rag.ingest.metadata import (
     build_grammar,
     caller_names_language,
@@ -61,7 +62,6 @@ SECTION_LEVELS = {
     "paragraph": 6,
 }
 EXAMPLE_ENVS = {"exe", "examples"}
-TABLE_ENVS = {"tabular", "tabularx", "tabulary", "longtable", "tabbing", "supertabular", "xtabular"}
 FLOAT_ENVS = {"table", "table*", "sidewaystable", "figure", "figure*", "subfigure"}
 LIST_ENVS = {"itemize", "enumerate", "description"}
 SKIP_ENVS = {"tikzpicture", "forest", "bchart", "verbatim", "comment", "picture"}
@@ -213,8 +213,8 @@ class LatexConverter:
             return "\n\n".join(x for x in [head, *rendered, tail] if x.strip())
         gl = re.search(r"\\(gllll|glll|gll)(?![A-Za-z])", item)
         if not gl:
-            return self._inline_block(item)
-        prefix = self._inline_block(item[: gl.start()])
+            return inline_block(self.r, item)
+        prefix = inline_block(self.r, item[: gl.start()])
         body = item[gl.end() :]
         glt = re.search(r"\\(glt|trans|glend)(?![A-Za-z])'?", body)
         lines_src = body[: glt.start()] if glt else body
@@ -231,26 +231,6 @@ class LatexConverter:
             lines.append(translation)
         return "\n".join(lines)
 
-    def _inline_block(self, src: str) -> str:
-        src, tables = self._flatten_tables(src)
-        text = self.r.render(src)
-        for k, flat in enumerate(tables):  # tables were rendered already: splice them in after
-            text = text.replace(f"\x01{k}\x01", "\n" + flat + "\n")
-        lines = [" ".join(line.split()) for line in text.split("\n")]
-        return "\n".join(line for line in lines if line)
-
-    def _flatten_tables(self, src: str) -> tuple[str, list[str]]:
-        """Tables inside examples (minimal-pair lists in ``tabbing``) -> placeholders + rows."""
-        pattern = re.compile(r"\\begin\s*\{(" + "|".join(TABLE_ENVS) + r")\}")
-        tables: list[str] = []
-        while True:
-            m = pattern.search(src)
-            if not m:
-                return src, tables
-            end, after = find_env_end(src, m.end(), m.group(1))
-            tables.append(self._tabular(m.group(1), src[m.end() : end]))
-            src = src[: m.start()] + f"\x01{len(tables) - 1}\x01" + src[after:]
-
     def _examples(self, body: str, opener: str) -> None:
         st = self.state
         for item in self._split_items(body, opener):
@@ -263,27 +243,6 @@ class LatexConverter:
                 self._emit(text, "example")
 
     # -- tables --------------------------------------------------------------------------------
-    def _tabular(self, env: str, body: str) -> str:
-        if env in ("tabular", "longtable", "supertabular", "xtabular"):
-            _, k = read_optional(body, 0)
-            _, k = read_arg(body, k)  # column spec
-            body = body[k:]
-        elif env in ("tabularx", "tabulary"):
-            _, k = read_arg(body, 0)  # width
-            _, k = read_arg(body, k)  # column spec
-            body = body[k:]
-        rows = split_top_level(body, "\\\\")
-        out = []
-        for row in rows:
-            if "\\kill" in row:
-                continue
-            cells = split_top_level(row, "&") if env != "tabbing" else re.split(r"\\[=>]", row)
-            rendered = [" ".join(self.r.render(c).split()) for c in cells]
-            rendered = [c for c in rendered if c]
-            if rendered:
-                out.append(" | ".join(rendered))
-        return "\n".join(out)
-
     def _float(self, env: str, body: str) -> None:
         st = self.state
         is_table = env.startswith("table") or env == "sidewaystable"
@@ -301,11 +260,7 @@ class LatexConverter:
             number = f"{st.chapter}.{st.figure_no}" if st.chapter else str(st.figure_no)
         self._label_here(body, number)
         parts = [f"{'Table' if is_table else 'Figure'} {number}: {caption}".strip()]
-        for tm in re.finditer(r"\\begin\s*\{(" + "|".join(TABLE_ENVS) + r")\}", body):
-            end, _ = find_env_end(body, tm.end(), tm.group(1))
-            flat = self._tabular(tm.group(1), body[tm.end() : end])
-            if flat:
-                parts.append(flat)
+        parts.extend(tables_in(self.r, body))
         text = "\n".join(p for p in parts if p)
         if is_table or len(parts) > 1:
             self._emit(text, "table")
@@ -408,7 +363,7 @@ class LatexConverter:
                 elif env in FLOAT_ENVS:
                     self._float(env, body)
                 elif env in TABLE_ENVS:
-                    flat = self._tabular(env, body)
+                    flat = tabular_rows(self.r, env, body)
                     if flat:
                         self._emit(flat, "table")
                 elif env in LIST_ENVS:
