@@ -13,11 +13,11 @@ from grammar_rag.ingest.latex_pages import candidate_pdfs, read_pdf_pages, words
 pytest.importorskip("reportlab")
 from reportlab.pdfgen import canvas
 
-PARAGRAPHS = [
-    "Verbs agree with their subject in person and number through a set of prefixes on the stem.",
-    "Nouns take a plural suffix only when they refer to humans and are definite in the discourse.",
-    "The ergative case marker attaches to the last word of the noun phrase whatever its class.",
-    "Questions end in a rising intonation and need no particle except in the southern dialects.",
+PARAGRAPHS = [  # over 100 characters each, so that each stays a passage of its own
+    "Verbs agree with their subject in person and number through a set of prefixes on the stem, never suffixes.",
+    "Nouns take a plural suffix only when they refer to humans and are definite in the discourse at that point.",
+    "The ergative case marker attaches to the last word of the noun phrase whatever its class or its length is.",
+    "Questions end in a rising intonation and need no particle except in the southern dialects near the coast.",
 ]
 MAIN = (r"\documentclass{langscibook}\title{A grammar of Testish}\begin{document}\mainmatter"
         r"\chapter{Morphology}" + "\n\n".join(PARAGRAPHS[:2]) + r"\chapter{Syntax}" + "\n\n".join(PARAGRAPHS[2:])

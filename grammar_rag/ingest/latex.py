@@ -42,6 +42,7 @@ from grammar_rag.ingest.latex_source import (
     unclosed_brace_message,
 )
 from grammar_rag.ingest.latex_tables import TABLE_ENVS, inline_block, tables_in, tabular_rows
+from grammar_rag.ingest.latex_units import cohere
 from grammar_rag.ingest.metadata import (
     build_grammar,
     caller_names_language,
@@ -72,8 +73,10 @@ _STRUCT = re.compile(
     r"|(?P<matter>frontmatter|mainmatter|backmatter|appendix)(?![A-Za-z])"
     r"|(?P<entry>newentry)(?![A-Za-z])"
     r"|(?P<english>english)(?![A-Za-z])"
-    r"|(?P<twocol>twocolumn)(?![A-Za-z]))"
+    r"|(?P<twocol>twocolumn)(?![A-Za-z])"
+    r"|(?P<fn>footnote)(?![A-Za-z]))"
 )
+_JUDGEMENT = re.compile(r"\s*\[([*?#%]{0,3})\]")  # gb4e \ex[*]: ungrammatical, ? marginal; [] none
 _EX_SPLIT = re.compile(r"\\(ex|exi|ea|z|zlast|begin|end)(?![A-Za-z])")
 
 
@@ -194,6 +197,10 @@ class LatexConverter:
 
     def _render_interlinear(self, item: str) -> str:
         """One example item -> readable lines (sub-examples lettered a., b., ...)."""
+        judged = _JUDGEMENT.match(item)  # \ex[*]{...}: the judgement prints before the example
+        if judged:
+            rest = self._render_interlinear(item[judged.end() :])
+            return f"{judged.group(1)}{rest}" if judged.group(1) and rest else rest
         # sub-examples: xlist env or nested \ea...\z
         sub = re.search(r"\\begin\s*\{(xlist)\}", item)
         nested = re.search(r"\\ea(?![A-Za-z])|\\begin\s*\{exe\}", item)
@@ -238,9 +245,9 @@ class LatexConverter:
             number = str(st.example_no)  # like gb4e: sources write "(\\ref{exe:x})"
             for m in re.finditer(r"\\label\s*\{([^}]*)\}", item):
                 st.labels.setdefault(m.group(1).strip(), number)
-            text = self._render_interlinear(item)
-            if text.strip():
-                self._emit(text, "example")
+            text = self._render_interlinear(item).strip()
+            if text:  # the number as the book prints it, so a passage cites "(14)" like the page does
+                self._emit(f"({number}) {text}", "example")
 
     # -- tables --------------------------------------------------------------------------------
     def _float(self, env: str, body: str) -> None:
@@ -313,13 +320,17 @@ class LatexConverter:
             s = s[begin.end() : end.start() if end else len(s)]
         self._walk(s)
         labels = self.state.labels
-        return [Unit(resolve_refs(text, labels), None, None, path, kind) for text, path, kind in self.units]
+        return cohere([Unit(resolve_refs(text, labels), None, None, path, kind) for text, path, kind in self.units])
 
     def _walk(self, s: str) -> None:
         i = 0
         n = len(s)
         while i < n:
             m = _STRUCT.search(s, i)
+            while m and m.group("fn"):  # a footnote is part of its paragraph, examples in it too
+                _, k = read_optional(s, m.end())
+                _, k = read_arg(s, k)
+                m = _STRUCT.search(s, k)
             if not m:
                 self._prose(s[i:])
                 return
@@ -366,8 +377,8 @@ class LatexConverter:
                     flat = tabular_rows(self.r, env, body)
                     if flat:
                         self._emit(flat, "table")
-                elif env in LIST_ENVS:
-                    self._prose(body.replace("\n\n", "\n"))
+                elif env in LIST_ENVS:  # walked: numbered examples inside list items stay examples
+                    self._walk(body)
                 elif env in SKIP_ENVS:
                     pass
                 elif env == "letter":

@@ -34,6 +34,7 @@ MIN_MATCHED_SHARE = 0.3  # below this the PDF is taken to be another book (or an
 MAX_CANDIDATES = 3  # PDFs tried per book: a folder of many books must not be read whole
 _HYPHEN_BREAK = re.compile(r"[-\u00ad\u2010\x02]\s*\n\s*")
 _WORD = re.compile(r"[^\W\d_]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _FOLIO = re.compile(r"^\s*(\d{1,4})\s*$")
 
 
@@ -41,9 +42,10 @@ def words(text: str) -> list[str]:
     """Letter-only, accent-free, case-folded words; hyphens removed so that a word hyphenated at a
     PDF line end ("unsatis-/factory") and a compound ("cross-categorial") read alike in both."""
     text = _HYPHEN_BREAK.sub("", text.replace("\r\n", "\n")).replace("-", "")
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _WORD.findall(plain)
+    text = text.casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _WORD.findall(text)
 
 
 def _shingles(tokens: Sequence[str]) -> list[int]:

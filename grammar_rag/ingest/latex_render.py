@@ -27,7 +27,8 @@ DROP_ARGS: dict[str, int] = {
     "cline": 1, "textcolor": 1, "color": 1, "definecolor": 3, "phantom": 1, "vphantom": 1,
     "hphantom": 1, "enlargethispage": 1, "linebreak": 0, "nolinebreak": 0, "selectlanguage": 1,
     "foreignlanguage": 1, "parbox": 1, "resizebox": 2, "scalebox": 1, "rotatebox": 1,
-    "footnotemark": 0, "addcontentsline": 3, "lsPrefaceTitle": 0,
+    "footnotemark": 0, "addcontentsline": 3, "lsPrefaceTitle": 0, "newenvironment": 3,
+    "renewenvironment": 3, "setcounter": 2, "addtocounter": 2,
 }
 # Macros that simply print their last braced argument.
 KEEP_ARG = {
@@ -56,7 +57,7 @@ SYMBOLS: dict[str, str] = {
     "quad": " ", "qquad": " ", "xspace": "", "relax": "", "protect": "", "nobreak": "",
     "frontmatter": "", "mainmatter": "", "backmatter": "", "appendix": "", "maketitle": "",
     "tableofcontents": "", "onecolumn": "", "twocolumn": "", "bgroup": "", "egroup": "",
-    "zlast": "", "z": "", "ea": "", "ex": "", "item": "\n• ", "tabularnewline": "\n",
+    "zlast": "", "z": "", "ea": "", "ex": "", "tabularnewline": "\n",
     "mid": "|", "leftmark": "", "rightmark": "",
 }
 # reference commands: text printed before/after the referenced number (LaTeX, cleveref, LSP)
@@ -348,6 +349,10 @@ class InlineRenderer:
             _, j = read_optional(s, j)
             arg, j = read_arg(s, j)
             out.append(self.render(arg))
+            return j
+        if name == "item":  # \item[(a)] prints its label, a plain \item a bullet; \item[] nothing
+            label, j = read_optional(s, j)
+            out.append("\n" + ("• " if label is None else self.render(label).strip() + " "))
             return j
         if name in SYMBOLS:
             out.append(SYMBOLS[name])
