@@ -118,3 +118,30 @@ def test_book_citation_aliases_and_bare_label_groups_leave_no_keys(tmp_path: Pat
     text = next(p.text for p in item.passages if "Intro text" in p.text)
     assert "See e.g. Smith & Jones 2001 and examples (1)(2)." in text, text
     assert not re.search(r"smith2001|ex:", text), text
+
+
+def test_book_macros_without_arguments_print_their_text(tmp_path: Path) -> None:
+    """Phonemes and abbreviations a book defines as macros are text, not markup to drop."""
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "main.tex").write_text(
+        "\\documentclass{langscibook}\\begin{document}\n"
+        "\\newcommand{\\pafr}{š}\\newcommand{\\tnd}{\\textendash}\\newcommand{\\ꞌ}{\\hspace{1pt}\\textsf{ꞌ}}\n"
+        "\\newcommand{\\tcf}{cf\\protect\\@ifnextchar{.}{}{.\\protect\\@}}\n"
+        "\\mainmatter\\chapter{Sounds}\n"
+        "The word ma\\pafr{}a has a glottal stop in ha{\\ꞌ}e (Smith 2003: 48\\tnd51; \\tcf. Lee 2010, \\tcf\\ Kim 2011).\n"
+        "\\end{document}\n", encoding="utf-8")
+    (item,) = ingest_path(root)
+    assert "The word maša has a glottal stop in haꞌe (Smith 2003: 48–51; cf. Lee 2010, cf. Kim 2011)." in (
+        item.passages[0].text)
+
+
+def test_paragraph_headings_numbered_below_subsubsections_as_langscibook_prints_them(tmp_path: Path) -> None:
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "main.tex").write_text(
+        "\\documentclass{langscibook}\\begin{document}\\mainmatter\\chapter{Nouns}\\section{Case}\\subsection{Core}"
+        "\\subsubsection{Ergative}\\paragraph{With pronouns}\nText about ergative pronouns.\n"
+        "\\subsubsubsection{With names}\nText about ergative names.\n\\end{document}\n", encoding="utf-8")
+    (item,) = ingest_path(root)
+    assert [p.section[-1] for p in item.passages] == ["1.1.1.1.1 With pronouns", "1.1.1.1.2 With names"]

@@ -34,6 +34,7 @@ from grammar_rag.ingest.latex_render import (
     resolve_refs,
 )
 from grammar_rag.ingest.latex_source import (
+    expand_simple_macros,
     find_env_end,
     find_example_end,
     metadata_from_source,
@@ -59,8 +60,9 @@ SECTION_LEVELS = {
     "section": 2,
     "subsection": 3,
     "subsubsection": 4,
+    # langscibook defines \subsubsubsection as \paragraph's level (one counter, numbered 4.3.1.2.3)
     "subsubsubsection": 5,
-    "paragraph": 6,
+    "paragraph": 5,
 }
 EXAMPLE_ENVS = {"exe", "examples"}
 FLOAT_ENVS = {"table", "table*", "sidewaystable", "figure", "figure*", "subfigure"}
@@ -398,6 +400,7 @@ def ingest_latex(
     """A LaTeX grammar: a ``.tex`` file, a directory with ``main.tex``, or a folder of chapter files."""
     path = Path(path)
     source, root_file = read_source(path)
+    source = expand_simple_macros(source)
     citations = Citations(load_bib(bib_files(root_file.parent)))
     units = LatexConverter(citations, reference_aliases(source), label_keys(source)).convert(source)
     if citations.unknown:
