@@ -23,6 +23,7 @@ exact; joined units never exceed :data:`MAX_JOINED` characters.
 from __future__ import annotations
 
 from grammar_rag.ingest.chunking import Unit
+from grammar_rag.types import PassageKind
 
 SHORT = 100  # characters: the passage length below which quality.passage_stats counts a passage short
 LEAD_MAX = 300  # a longer paragraph ending in ":" is a paragraph of its own, not a lead-in
@@ -30,9 +31,9 @@ MAX_JOINED = 2000
 _TEXTUAL = frozenset({"prose", "front_matter", "back_matter"})
 
 
-def _join(first: Unit, second: Unit, kind: str, sep: str = "\n") -> Unit:
+def _join(first: Unit, second: Unit, kind: PassageKind, sep: str = "\n") -> Unit:
     return Unit(first.text.rstrip() + sep + second.text.lstrip(), first.page_start or second.page_start,
-                second.page_end or first.page_end, first.section, kind)  # type: ignore[arg-type]
+                second.page_end or first.page_end, first.section, kind)
 
 
 def _same_place(a: Unit, b: Unit) -> bool:
