@@ -90,6 +90,10 @@ def test_bib_reader() -> None:
     assert cite.render("citeauthor", ["smith2001"], None) == "Smith & Jones"
     assert cite.render("citeyearpar", ["visser2022"], "3") == "(2022: 3)"
     assert cite.render("citep", ["visser2022", "three2019"], None) == "(Visser 2022; A et al. 2019)"
+    # textual citations of several works: each author once, parentheses closed
+    three = Citations({"f2016": ("Forker", "2016"), "f2019": ("Forker", "2019"), "s2001": ("Smith", "2001")})
+    assert three.render("citet", ["f2016", "f2019", "s2001"], "3") == "Forker (2016, 2019); Smith (2001: 3)"
+    assert three.render("citet", ["s2001"], None) == "Smith (2001)"
 
 
 def test_bib_names_lose_their_tex() -> None:

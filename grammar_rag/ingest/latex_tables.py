@@ -24,6 +24,7 @@ def tabular_rows(r: InlineRenderer, env: str, body: str) -> str:
         body = body[k:]
     elif env in ("tabularx", "tabulary"):
         _, k = read_arg(body, 0)  # width
+        _, k = read_optional(body, k)  # vertical position, as in \\begin{tabularx}{\\textwidth}[t]{...}
         _, k = read_arg(body, k)  # column spec
         body = body[k:]
     out = []
