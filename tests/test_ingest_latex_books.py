@@ -149,3 +149,18 @@ def test_paragraph_headings_numbered_below_subsubsections_as_langscibook_prints_
         "\\subsubsubsection{With names}\nText about ergative names.\n\\end{document}\n", encoding="utf-8")
     (item,) = ingest_path(root)
     assert [p.section[-1] for p in item.passages] == ["1.1.1.1.1 With pronouns", "1.1.1.1.2 With names"]
+
+
+def test_tables_typed_with_rows_and_no_column_spec(tmp_path: Path) -> None:
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "main.tex").write_text(
+        "\\documentclass{langscibook}\\begin{document}\\mainmatter\\chapter{Nouns}\n"
+        "\\begin{table}\\caption{Case suffixes}\\label{tab:case}\n"
+        "\\begin{tabularx}{\\textwidth}[]{>{\\raggedright\\arraybackslash\\itshape}p{10pt} X}\n"
+        "case & suffix\\\\\nergative & -l\\\\\n\\end{tabularx}\\end{table}\n"
+        "The suffixes are in Table~\\ref{tab:case}, which lists every case the language has, with the suffix that marks it on nouns.\n"
+        "\\end{document}\n", encoding="utf-8")
+    (item,) = ingest_path(root)
+    (table,) = [p for p in item.passages if p.kind == "table"]
+    assert table.text == "Table 1.1: Case suffixes\ncase | suffix\nergative | -l"
