@@ -76,3 +76,25 @@ def test_candidate_pdfs_prefer_the_books_own_name(tmp_path: Path) -> None:
     for name in ("appendix.pdf", "kalamang.pdf"):
         (book / name).write_bytes(b"%PDF-1.4")
     assert [p.name for p in candidate_pdfs(book / "latex")] == ["kalamang.pdf", "appendix.pdf"]
+
+
+def test_a_paragraph_repeated_chapters_later_keeps_its_own_page(tmp_path: Path) -> None:
+    """Page 12 holds most of the second paragraph (its end runs onto page 13); an appendix forty pages
+    on repeats it whole. The passage belongs where the reading order puts it, not where most words match."""
+    second = PARAGRAPHS[1].split()
+    cut = 2 * len(second) // 3
+    filler = [f"Filler page {k} " + " ".join(f"w{k}x{j}" for j in range(12)) for k in range(40)]
+    pages = [PARAGRAPHS[0], " ".join(second[:cut]), " ".join(second[cut:]) + " " + PARAGRAPHS[2],
+             PARAGRAPHS[3], *filler, "Appendix. " + PARAGRAPHS[1]]
+    book = tmp_path / "testish2024"
+    (book / "latex").mkdir(parents=True)
+    (book / "latex" / "main.tex").write_text(MAIN, encoding="utf-8")
+    c = canvas.Canvas(str(book / "testish2024.pdf"))
+    for k, text in enumerate(pages):
+        c.drawString(40, 700, text)
+        c.drawString(300, 40, str(11 + k))
+        c.showPage()
+    c.save()
+    (item,) = ingest_path(book / "latex")
+    nouns = next(p for p in item.passages if p.text.startswith("Nouns"))
+    assert (nouns.page_start, nouns.page_end) == ("12", "13")

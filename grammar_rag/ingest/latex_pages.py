@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 SHINGLE = 6  # words per shingle: long enough to be distinctive, short enough to fit between line breaks
 MAX_PAGES_PER_SHINGLE = 3  # a word run printed on more pages than this is formulaic, not evidence
+SPAN = 3  # pages one passage may run over after the page where most of it is
+AHEAD = 30  # pages the next passage may start after the one before, before it needs strong evidence
 LOOKBACK = 2  # floats and footnotes move text a page or two against the source order
 MIN_MATCHED_SHARE = 0.3  # below this the PDF is taken to be another book (or another edition)
 MAX_CANDIDATES = 3  # PDFs tried per book: a folder of many books must not be read whole
@@ -108,18 +110,26 @@ class PageIndex:
         self._pages = {sh: tuple(sorted(p)) for sh, p in pages.items() if len(p) <= MAX_PAGES_PER_SHINGLE}
 
     def locate(self, text: str, cursor: int) -> tuple[int, int] | None:
-        """(first, last) page index of ``text``, at or after ``cursor - LOOKBACK`` when it can be."""
-        hits = [p for sh in _shingles(words(text)) for p in self._pages.get(sh, ())]
-        if not hits:
-            return None
-        ahead = [p for p in hits if p >= cursor - LOOKBACK]
-        votes = Counter(ahead or hits)
-        best, support = votes.most_common(1)[0]
-        if not ahead and support < 3:  # jumping backwards needs more than a chance match
-            return None
-        near = [p for p in votes if best - 1 <= p <= best + 1]
-        return min(near), max(near)
+        """(first, last) page index of ``text``, or None.
 
+        Pages near the ``cursor`` (the page of the passage before) win unless the evidence
+        elsewhere is more than twice as strong; that also undoes a wrong jump, since the next
+        passages then find their text far behind. Among equals the nearest page wins: an author
+        may repeat a paragraph chapters later.
+        """
+        votes = Counter(p for sh in _shingles(words(text)) for p in self._pages.get(sh, ()))
+        if not votes:
+            return None
+        near = {p: n for p, n in votes.items() if cursor - LOOKBACK <= p <= cursor + AHEAD}
+        if near and 2 * max(near.values()) >= max(votes.values()):
+            pool = near
+        else:  # far from the cursor: only on more than a chance match
+            pool = {p: n for p, n in votes.items() if n >= 3}
+            if not pool:
+                return None
+        best = min(pool, key=lambda p: (-pool[p], abs(p - cursor)))
+        # a passage may run over a page break, or (an example with sub-examples) over a few pages
+        return min(p for p in votes if best - 1 <= p <= best), max(p for p in votes if best <= p <= best + SPAN)
 
 def align_pages(units: Sequence[Unit], texts: Sequence[str], labels: Sequence[str]) -> tuple[list[Unit], float]:
     """``units`` with printed pages from the PDF, and the share of units located by their own text."""
