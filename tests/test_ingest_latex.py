@@ -131,7 +131,7 @@ def test_interlinear_examples_kept_whole(book: Path) -> None:
     assert len(examples) == 3
     first = examples[0]
     assert first.text.split("\n") == [
-        "ma kiē=ot sarat=nin",
+        "(1) ma kiē=ot sarat=nin",  # the number the book prints
         "3SG fish=PL ascend=NEG",
         "'The fish do not go up.' [narr1_0:12]",
     ]
@@ -181,7 +181,7 @@ def test_kalamang_metadata_and_provenance(kalamang) -> None:
     example = next(p for p in kalamang.passages if "Both their whatsits point up" in p.text)
     assert example.kind == "example"
     assert example.text.split("\n")[:2] == [
-        "mier-gan neba-un kit-pis siep∼siep-un eir-gan",
+        "(2) mier-gan neba-un kit-pis siep∼siep-un eir-gan",
         "3PL-both what-3POSS top-side edge∼INTS-3POSS two-both",
     ]
     assert example.section[-1] == "6.1.2.1 Alienability"

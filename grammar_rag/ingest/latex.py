@@ -23,8 +23,10 @@ from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
 from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.latex_bib import Citations, bib_files, load_bib
+from grammar_rag.ingest.latex_pages import add_pdf_pages
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
+    label_keys,
     read_arg,
     read_command,
     read_optional,
@@ -32,6 +34,7 @@ from grammar_rag.ingest.latex_render import (
     resolve_refs,
 )
 from grammar_rag.ingest.latex_source import (
+    expand_simple_macros,
     find_env_end,
     find_example_end,
     metadata_from_source,
@@ -39,6 +42,8 @@ from grammar_rag.ingest.latex_source import (
     split_top_level,
     unclosed_brace_message,
 )
+from grammar_rag.ingest.latex_tables import TABLE_ENVS, inline_block, tables_in, tabular_rows
+from grammar_rag.ingest.latex_units import cohere
 from grammar_rag.ingest.metadata import (
     build_grammar,
     caller_names_language,
@@ -55,11 +60,11 @@ SECTION_LEVELS = {
     "section": 2,
     "subsection": 3,
     "subsubsection": 4,
+    # langscibook defines \subsubsubsection as \paragraph's level (one counter, numbered 4.3.1.2.3)
     "subsubsubsection": 5,
-    "paragraph": 6,
+    "paragraph": 5,
 }
 EXAMPLE_ENVS = {"exe", "examples"}
-TABLE_ENVS = {"tabular", "tabularx", "tabulary", "longtable", "tabbing", "supertabular", "xtabular"}
 FLOAT_ENVS = {"table", "table*", "sidewaystable", "figure", "figure*", "subfigure"}
 LIST_ENVS = {"itemize", "enumerate", "description"}
 SKIP_ENVS = {"tikzpicture", "forest", "bchart", "verbatim", "comment", "picture"}
@@ -70,8 +75,10 @@ _STRUCT = re.compile(
     r"|(?P<matter>frontmatter|mainmatter|backmatter|appendix)(?![A-Za-z])"
     r"|(?P<entry>newentry)(?![A-Za-z])"
     r"|(?P<english>english)(?![A-Za-z])"
-    r"|(?P<twocol>twocolumn)(?![A-Za-z]))"
+    r"|(?P<twocol>twocolumn)(?![A-Za-z])"
+    r"|(?P<fn>footnote)(?![A-Za-z]))"
 )
+_JUDGEMENT = re.compile(r"\s*\[([*?#%]{0,3})\]")  # gb4e \ex[*]: ungrammatical, ? marginal; [] none
 _EX_SPLIT = re.compile(r"\\(ex|exi|ea|z|zlast|begin|end)(?![A-Za-z])")
 
 
@@ -103,8 +110,9 @@ class _State:
 class LatexConverter:
     """Walks the expanded source and emits units; one instance per document."""
 
-    def __init__(self, citations: Citations | None = None, ref_macros: dict[str, tuple[int, str]] | None = None) -> None:
-        self.r = InlineRenderer(citations=citations, ref_macros=ref_macros)
+    def __init__(self, citations: Citations | None = None, ref_macros: dict[str, tuple[int, str]] | None = None,
+                 labels: frozenset[str] = frozenset()) -> None:
+        self.r = InlineRenderer(citations=citations, ref_macros=ref_macros, label_keys=labels)
         self.state = _State()
         self.units: list[tuple[str, tuple[str, ...], PassageKind]] = []
 
@@ -191,6 +199,10 @@ class LatexConverter:
 
     def _render_interlinear(self, item: str) -> str:
         """One example item -> readable lines (sub-examples lettered a., b., ...)."""
+        judged = _JUDGEMENT.match(item)  # \ex[*]{...}: the judgement prints before the example
+        if judged:
+            rest = self._render_interlinear(item[judged.end() :])
+            return f"{judged.group(1)}{rest}" if judged.group(1) and rest else rest
         # sub-examples: xlist env or nested \ea...\z
         sub = re.search(r"\\begin\s*\{(xlist)\}", item)
         nested = re.search(r"\\ea(?![A-Za-z])|\\begin\s*\{exe\}", item)
@@ -210,8 +222,8 @@ class LatexConverter:
             return "\n\n".join(x for x in [head, *rendered, tail] if x.strip())
         gl = re.search(r"\\(gllll|glll|gll)(?![A-Za-z])", item)
         if not gl:
-            return self._inline_block(item)
-        prefix = self._inline_block(item[: gl.start()])
+            return inline_block(self.r, item)
+        prefix = inline_block(self.r, item[: gl.start()])
         body = item[gl.end() :]
         glt = re.search(r"\\(glt|trans|glend)(?![A-Za-z])'?", body)
         lines_src = body[: glt.start()] if glt else body
@@ -228,26 +240,6 @@ class LatexConverter:
             lines.append(translation)
         return "\n".join(lines)
 
-    def _inline_block(self, src: str) -> str:
-        src, tables = self._flatten_tables(src)
-        text = self.r.render(src)
-        for k, flat in enumerate(tables):  # tables were rendered already: splice them in after
-            text = text.replace(f"\x01{k}\x01", "\n" + flat + "\n")
-        lines = [" ".join(line.split()) for line in text.split("\n")]
-        return "\n".join(line for line in lines if line)
-
-    def _flatten_tables(self, src: str) -> tuple[str, list[str]]:
-        """Tables inside examples (minimal-pair lists in ``tabbing``) -> placeholders + rows."""
-        pattern = re.compile(r"\\begin\s*\{(" + "|".join(TABLE_ENVS) + r")\}")
-        tables: list[str] = []
-        while True:
-            m = pattern.search(src)
-            if not m:
-                return src, tables
-            end, after = find_env_end(src, m.end(), m.group(1))
-            tables.append(self._tabular(m.group(1), src[m.end() : end]))
-            src = src[: m.start()] + f"\x01{len(tables) - 1}\x01" + src[after:]
-
     def _examples(self, body: str, opener: str) -> None:
         st = self.state
         for item in self._split_items(body, opener):
@@ -255,32 +247,11 @@ class LatexConverter:
             number = str(st.example_no)  # like gb4e: sources write "(\\ref{exe:x})"
             for m in re.finditer(r"\\label\s*\{([^}]*)\}", item):
                 st.labels.setdefault(m.group(1).strip(), number)
-            text = self._render_interlinear(item)
-            if text.strip():
-                self._emit(text, "example")
+            text = self._render_interlinear(item).strip()
+            if text:  # the number as the book prints it, so a passage cites "(14)" like the page does
+                self._emit(f"({number}) {text}", "example")
 
     # -- tables --------------------------------------------------------------------------------
-    def _tabular(self, env: str, body: str) -> str:
-        if env in ("tabular", "longtable", "supertabular", "xtabular"):
-            _, k = read_optional(body, 0)
-            _, k = read_arg(body, k)  # column spec
-            body = body[k:]
-        elif env in ("tabularx", "tabulary"):
-            _, k = read_arg(body, 0)  # width
-            _, k = read_arg(body, k)  # column spec
-            body = body[k:]
-        rows = split_top_level(body, "\\\\")
-        out = []
-        for row in rows:
-            if "\\kill" in row:
-                continue
-            cells = split_top_level(row, "&") if env != "tabbing" else re.split(r"\\[=>]", row)
-            rendered = [" ".join(self.r.render(c).split()) for c in cells]
-            rendered = [c for c in rendered if c]
-            if rendered:
-                out.append(" | ".join(rendered))
-        return "\n".join(out)
-
     def _float(self, env: str, body: str) -> None:
         st = self.state
         is_table = env.startswith("table") or env == "sidewaystable"
@@ -298,11 +269,7 @@ class LatexConverter:
             number = f"{st.chapter}.{st.figure_no}" if st.chapter else str(st.figure_no)
         self._label_here(body, number)
         parts = [f"{'Table' if is_table else 'Figure'} {number}: {caption}".strip()]
-        for tm in re.finditer(r"\\begin\s*\{(" + "|".join(TABLE_ENVS) + r")\}", body):
-            end, _ = find_env_end(body, tm.end(), tm.group(1))
-            flat = self._tabular(tm.group(1), body[tm.end() : end])
-            if flat:
-                parts.append(flat)
+        parts.extend(tables_in(self.r, body))
         text = "\n".join(p for p in parts if p)
         if is_table or len(parts) > 1:
             self._emit(text, "table")
@@ -355,13 +322,17 @@ class LatexConverter:
             s = s[begin.end() : end.start() if end else len(s)]
         self._walk(s)
         labels = self.state.labels
-        return [Unit(resolve_refs(text, labels), None, None, path, kind) for text, path, kind in self.units]
+        return cohere([Unit(resolve_refs(text, labels), None, None, path, kind) for text, path, kind in self.units])
 
     def _walk(self, s: str) -> None:
         i = 0
         n = len(s)
         while i < n:
             m = _STRUCT.search(s, i)
+            while m and m.group("fn"):  # a footnote is part of its paragraph, examples in it too
+                _, k = read_optional(s, m.end())
+                _, k = read_arg(s, k)
+                m = _STRUCT.search(s, k)
             if not m:
                 self._prose(s[i:])
                 return
@@ -405,11 +376,11 @@ class LatexConverter:
                 elif env in FLOAT_ENVS:
                     self._float(env, body)
                 elif env in TABLE_ENVS:
-                    flat = self._tabular(env, body)
+                    flat = tabular_rows(self.r, env, body)
                     if flat:
                         self._emit(flat, "table")
-                elif env in LIST_ENVS:
-                    self._prose(body.replace("\n\n", "\n"))
+                elif env in LIST_ENVS:  # walked: numbered examples inside list items stay examples
+                    self._walk(body)
                 elif env in SKIP_ENVS:
                     pass
                 elif env == "letter":
@@ -429,13 +400,15 @@ def ingest_latex(
     """A LaTeX grammar: a ``.tex`` file, a directory with ``main.tex``, or a folder of chapter files."""
     path = Path(path)
     source, root_file = read_source(path)
+    source = expand_simple_macros(source)
     citations = Citations(load_bib(bib_files(root_file.parent)))
-    units = LatexConverter(citations, reference_aliases(source)).convert(source)
+    units = LatexConverter(citations, reference_aliases(source), label_keys(source)).convert(source)
     if citations.unknown:
         logger.info("%s: %d cited keys not in the book's .bib files (shown as author-year from the key, "
                     "else '(reference)')", path, len(citations.unknown))
     if not units:
         raise IngestError(f"{path}: {unclosed_brace_message(source) or 'no text found in the LaTeX source.'}")
+    units = add_pdf_pages(units, path)  # printed pages where the compiled book lies beside it
     guessed = metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata))
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="latex")
     passages = make_passages(grammar.id, units, chunking)

@@ -158,8 +158,15 @@ class Citations:
         if command in ("citeyear", "citeyearpar"):
             years = ", ".join(year for _, year in known) + suffix
             return f"({years})" if command == "citeyearpar" else years
-        if command in TEXTUAL:
-            return "; ".join(f"{who} ({year}" for who, year in known) + suffix + ")"
+        if command in TEXTUAL:  # Forker (2016, 2019); Smith & Jones (2001: 12), as biblatex prints them
+            groups: list[tuple[str, list[str]]] = []
+            for who, year in known:
+                if groups and groups[-1][0] == who:
+                    groups[-1][1].append(year)
+                else:
+                    groups.append((who, [year]))
+            return "; ".join(f"{who} ({', '.join(years)})" for who, years in groups[:-1]) + (
+                "; " if len(groups) > 1 else "") + f"{groups[-1][0]} ({', '.join(groups[-1][1])}{suffix})"
         body = "; ".join(f"{who} {year}".strip() for who, year in known) + suffix
         return body if command in BARE else f"({body})"
 

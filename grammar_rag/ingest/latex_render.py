@@ -27,7 +27,8 @@ DROP_ARGS: dict[str, int] = {
     "cline": 1, "textcolor": 1, "color": 1, "definecolor": 3, "phantom": 1, "vphantom": 1,
     "hphantom": 1, "enlargethispage": 1, "linebreak": 0, "nolinebreak": 0, "selectlanguage": 1,
     "foreignlanguage": 1, "parbox": 1, "resizebox": 2, "scalebox": 1, "rotatebox": 1,
-    "footnotemark": 0, "addcontentsline": 3, "lsPrefaceTitle": 0,
+    "footnotemark": 0, "addcontentsline": 3, "lsPrefaceTitle": 0, "newenvironment": 3,
+    "renewenvironment": 3, "setcounter": 2, "addtocounter": 2,
 }
 # Macros that simply print their last braced argument.
 KEEP_ARG = {
@@ -56,7 +57,7 @@ SYMBOLS: dict[str, str] = {
     "quad": " ", "qquad": " ", "xspace": "", "relax": "", "protect": "", "nobreak": "",
     "frontmatter": "", "mainmatter": "", "backmatter": "", "appendix": "", "maketitle": "",
     "tableofcontents": "", "onecolumn": "", "twocolumn": "", "bgroup": "", "egroup": "",
-    "zlast": "", "z": "", "ea": "", "ex": "", "item": "\n• ", "tabularnewline": "\n",
+    "zlast": "", "z": "", "ea": "", "ex": "", "tabularnewline": "\n",
     "mid": "|", "leftmark": "", "rightmark": "",
 }
 # reference commands: text printed before/after the referenced number (LaTeX, cleveref, LSP)
@@ -192,12 +193,16 @@ class InlineRenderer:
         cite: Callable[[list[str], str | None], str] | None = None,
         citations: Citations | None = None,
         ref_macros: dict[str, tuple[int, str]] | None = None,
+        label_keys: frozenset[str] = frozenset(),
     ) -> None:
         self._cite = cite or (lambda keys, note: "(" + "; ".join(keys) + (f": {note}" if note else "") + ")")
         # with the book's bibliography, citations read author-year ("Smith & Jones (2001)")
         self._citations = citations
         # the book's own aliases of reference commands (\refex{#1} -> (\ref{#1})): name -> (args, body)
         self._ref_macros = ref_macros or {}
+        # the book's \label keys: a bare group holding one ("{ex:Where}", a \ref whose command was
+        # lost in the source) prints the key itself in the book; here it resolves like a \ref
+        self._label_keys = label_keys
 
     def render(self, s: str) -> str:
         out: list[str] = []
@@ -209,7 +214,8 @@ class InlineRenderer:
                 i = self._command(s, i, out)
             elif ch == "{":
                 content, i = read_group(s, i)
-                out.append(self._group(content))
+                key = content.strip()
+                out.append(f"({REF_OPEN}{key}{REF_CLOSE})" if key in self._label_keys else self._group(content))
             elif ch == "}" or ch == "$":
                 i += 1
             elif ch == "~" or ch == "&":
@@ -344,6 +350,10 @@ class InlineRenderer:
             arg, j = read_arg(s, j)
             out.append(self.render(arg))
             return j
+        if name == "item":  # \item[(a)] prints its label, a plain \item a bullet; \item[] nothing
+            label, j = read_optional(s, j)
+            out.append("\n" + ("• " if label is None else self.render(label).strip() + " "))
+            return j
         if name in SYMBOLS:
             out.append(SYMBOLS[name])
             return j
@@ -389,18 +399,25 @@ class InlineRenderer:
         return j
 
 
+_BUILTIN = {*REF_PREFIX, *CITE, "cites", "xxref"}
 _NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*(?:\[(\d)\])?\s*\{")
 
 
 def reference_aliases(source: str) -> dict[str, tuple[int, str]]:
-    """A book's own ``\\newcommand`` aliases of reference commands (``\\refex``, ``\\refsec`` ...):
-    name -> (number of arguments, body), so ``\\refsec{sec:x}`` resolves like ``\\sectref{sec:x}``."""
+    """A book's own ``\\newcommand`` aliases of reference and citation commands (``\\refex``,
+    ``\\citeb`` ...): name -> (number of arguments, body), so ``\\refsec{sec:x}`` resolves like
+    ``\\sectref{sec:x}`` and ``\\citeb{key}`` reads author-year like ``\\citealp{key}``."""
     out: dict[str, tuple[int, str]] = {}
     for m in _NEWCOMMAND.finditer(source):
         body, _ = read_group(source, m.end() - 1)
-        if re.search(r"\\(?:" + "|".join(REF_PREFIX) + r"|xxref)\b", body) and m.group(1) not in REF_PREFIX:
+        if re.search(r"\\(?:" + "|".join([*REF_PREFIX, *CITE]) + r"|xxref|cites)\b", body) and m.group(1) not in _BUILTIN:
             out.setdefault(m.group(1), (int(m.group(2) or 0), body))
     return out
+
+
+def label_keys(source: str) -> frozenset[str]:
+    """Every ``\\label`` key the source defines."""
+    return frozenset(m.group(1).strip() for m in re.finditer(r"\\label\s*\{([^}]*)\}", source))
 
 
 def resolve_refs(text: str, labels: dict[str, str]) -> str:

@@ -75,6 +75,45 @@ def expand_includes(path: Path, root: Path, depth: int = 0, seen: set[Path] | No
     return _INCLUDE.sub(splice, text)
 
 
+_SIMPLE_DEF = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([^\W\d_]+|[^\w\s\\{}])\}?\s*\{")
+_ABBREVIATION_DOT = re.compile(r"\\protect\s*\\@ifnextchar\s*\{\.\}\s*\{\}\s*\{\.\\protect\s*\\@\s*\}")
+# never redefined here: what the converter reads as structure, references or citations
+_STRUCTURE = frozenset({
+    "part", "chapter", "section", "subsection", "subsubsection", "subsubsubsection", "paragraph", "begin",
+    "end", "ea", "ex", "exi", "z", "zlast", "gll", "glll", "gllll", "glt", "trans", "item", "label", "footnote",
+    "include", "input", "newcommand", "renewcommand", "def", "let",
+})
+
+
+def expand_simple_macros(source: str) -> str:
+    """The book's own argument-free macros replaced by their bodies, as TeX would.
+
+    Why: grammars define their phonemes and abbreviations this way (``\\newcommand{\\pafr}{š}``,
+    ``\\newcommand{\\tnd}{\\textendash}``, ``\\newcommand{\\ꞌ}{\\hspace{1pt}\\textsf{ꞌ}}``); unexpanded,
+    every ``š`` or glottal stop written with them would be lost from the text. Macros with
+    arguments are left to the renderer; the "add a period unless one follows" idiom
+    (``\\@ifnextchar{.}{}{.}``) becomes one period.
+    """
+    bodies: dict[str, str] = {}
+    for m in _SIMPLE_DEF.finditer(source):
+        name = m.group(1)
+        body, _ = read_group(source, m.end() - 1)
+        if name in _STRUCTURE or "#" in body or name in bodies:
+            continue
+        body = _ABBREVIATION_DOT.sub("\x02", body)
+        if "@" not in body and not re.search(r"\\" + re.escape(name) + r"(?![^\W\d_])", body):
+            bodies[name] = body
+    if not bodies:
+        return source
+    pattern = re.compile(r"\\(" + "|".join(re.escape(n) for n in sorted(bodies, key=len, reverse=True))
+                         + r")(?![^\W\d_])(?:\s*\{\})?")
+    for _ in range(3):  # bodies may use other simple macros
+        source, count = pattern.subn(lambda m: bodies[m.group(1)], source)
+        if not count:
+            break
+    return re.sub(r"\x02\.?", ".", source)
+
+
 def find_env_end(s: str, start: int, env: str) -> tuple[int, int]:
     """Index of ``\\end{env}`` matching a ``\\begin{env}`` whose body starts at ``start``.
 
