@@ -116,6 +116,26 @@ _CASE_LIST_INTRO = re.compile(
     r"\b(?:inflect\w*|marked) for (?:\w+ ){0,3}?case\s*[(:]",
     re.I,
 )
+# A count framed as what the language or its nouns have ("Tarsi has four grammatical cases", "there are
+# six cases", "a system of nine cases") states the system's total: no other morphology word is needed.
+_TOTAL_FRAME = re.compile(r"\b(?:has|have|had|possess(?:es)?|distinguish(?:es)?|there\s+(?:are|were)|system\s+of)"
+                          r"\s+(?:a\s+total\s+of\s+|only\s+|just\s+|exactly\s+)?$", re.I)
+# WALS 49A: categories with pragmatic functions (vocative, topic) are not cases, even inside a paradigm.
+_PRAGMATIC = re.compile(r"\b(?:vocative|topic)\b", re.I)
+# Raw-score bands, one per kind of count (the calibration map is monotone in the score, so the kind of
+# evidence must order it). The grammar's own statement (a stated total, or that nouns lack case) counts
+# the paradigm; an inventory read off 20 retrieved passages is a lower bound (glosses and prose rarely
+# show every case), exact only when it already reaches an open-ended bin ("10 or more"); peripheral
+# labels without any grammatical case settle "exclusively borderline" from the same kind of sample.
+_BANDS = {"stated": (0.6, 0.4), "settled": (0.4, 0.15), "lower-bound": (0.05, 0.3)}
+
+
+def banded(kind: str, strength: float) -> float:
+    """The raw score of a count decision: its kind's band, placed within it by ``strength`` (0..1)."""
+    low, width = _BANDS[kind]
+    return round(low + width * min(1.0, max(0.0, strength)), 3)
+
+
 # "in two cases" means instances: a count statement must also talk about morphology.
 _COUNT_CONTEXT = re.compile(
     r"\b(system|systems|marking|markers?|suffix(?:es)?|endings?|inflect\w*|distinguish\w*|nouns?|"
@@ -206,24 +226,31 @@ class CountFamily:
                 counted: list[tuple[int, re.Match[str], float]] = []
                 # sentence-level properties, read once per sentence (not once per number in it)
                 count_context = bool(_COUNT_CONTEXT.search(text))
-                noun_system = not is_case or (bool(_CASE_GRAMMAR.search(text)) and not _PRONOUN_ONLY.search(text))
+                case_grammar = not is_case or bool(_CASE_GRAMMAR.search(text))
+                pronoun_only = is_case and bool(_PRONOUN_ONLY.search(text))
                 strength = max(statement_strength(text), 0.7)
                 for m in stated.finditer(text):
                     n = as_count(m.group(1))
                     # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
                     listed = is_case and bool(_ENUMERATION.match(text, m.end())) and len(
                         _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
-                    if n is None or n < 2 or n > 40 or not (listed or count_context):
-                        continue
                     before, after = text[max(0, m.start() - 80) : m.start()], text[m.end() : m.end() + 200]
+                    # "four grammatical cases", "has six cases": a count of the system by its own wording
+                    framed = bool(_TOTAL_FRAME.search(before) or _SUBSET_ADJ.search(m.group(0))
+                                  or _CORE_ADJ.search(m.group(0)))
+                    if n is None or n < 2 or n > 40 or not (listed or count_context or framed):
+                        continue
                     stacked = not m.group(0).lower().endswith("s") and _STACKED_BEFORE.search(before)
                     if not listed and (_INSTANCE_BEFORE.search(before) or _INSTANCE_AFTER.search(after)
                                        or stacked):
                         continue  # "in these two cases", "takes two case suffixes"
-                    if not noun_system:
+                    if pronoun_only or not (case_grammar or framed):
                         continue  # WALS 49A counts the cases of nouns: "the pronoun system ... six cases"
+                    if listed:  # "six cases: nominative, ..., vocative": the vocative is not a case
+                        n -= len(_PRAGMATIC.findall(re.split(r"[;.)](?:\s|$)", text[m.end() : m.end() + 250], maxsplit=1)[0]))
                     counted.append((n, m, base * strength))
-                core_part = [c for c in counted if _CORE_ADJ.search(c[1].group(0))]
+                core_part = [c for c in counted if _CORE_ADJ.search(c[1].group(0)) and not (
+                    is_case and _SUBSET_ADJ.search(c[1].group(0)))]
                 subset_part = [c for c in counted if is_case and _SUBSET_ADJ.search(c[1].group(0))]
                 if core_part and subset_part:
                     # "two grammatical cases and ten semantic cases": the system is the sum
@@ -281,6 +308,7 @@ class CountFamily:
         if not stated_decision.abstained:
             stated_bin = next((b for b in bins if b.value == stated_decision.value), None)
             if not (stated_bin and len(labels_seen) >= self.min_labels and stated_bin.high < _count(labels_seen)):
+                stated_decision.confidence = banded("stated", stated_decision.confidence)
                 return stated_decision
             # "two nominal cases - nominative and ergative" beside five glossed cases: the statement
             # covered a subset, and a system has at least as many cases as are attested
@@ -292,8 +320,9 @@ class CountFamily:
         if other and not core_seen and len(labels_seen) >= self.min_peripheral:
             evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
             evidence = [Cue(other, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+            weight = sum(c.weight for c in evidence)
             return Decision(
-                other, confidence=0.3, cues=supporting(evidence, other, 6), scores={other: sum(c.weight for c in evidence)},
+                other, confidence=banded("settled", weight / 4), cues=supporting(evidence, other, 6), scores={other: weight},
                 reasoning="Only peripheral (concrete) case labels, no grammatical case: " + ", ".join(sorted(labels_seen)) + ".",
             )
         if len(labels_seen) < self.min_labels:
@@ -305,16 +334,20 @@ class CountFamily:
         cases = _with_unmarked(labels_seen)
         core = cases & CORE_CASES
         evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
+        kind = "settled"
         if not core and other:
             value = other
             why = "only peripheral (concrete) case labels: " + ", ".join(sorted(cases))
         else:
             count = _count(labels_seen)
             value = bin_for(count, bins) or NOT_ENOUGH_INFO
-            why = f"{count} distinct {noun} found in glosses/prose: " + ", ".join(sorted(cases))
+            # the inventory is a lower bound: it settles the value only when its bin is open-ended
+            kind = "settled" if count >= max(b.low for b in bins) else "lower-bound"
+            why = (f"{count} distinct {noun} found in glosses/prose (at least {count}: the passages need not show "
+                   "every case): " + ", ".join(sorted(cases)))
         evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
         strength = sum(c.weight for c in evidence)
-        confidence = round(min(0.8, 0.15 * len(cases)) * min(1.0, strength), 3)
+        confidence = banded(kind, strength / 4)
         return Decision(value, confidence=confidence, cues=supporting(evidence, value, 6),
                         scores={value: strength}, reasoning=why + ".")
 

@@ -1,0 +1,78 @@
+"""WALS 49A's count of cases (chapter 49's definition) and the confidence of each kind of count.
+
+Synthetic sentences in English grammar-writing conventions; no sentence is copied from a grammar.
+"""
+
+from __future__ import annotations
+
+from grammar_rag.classify import make_classifier
+from grammar_rag.types import Feature, FeatureValue, Passage, ScoredPassage
+
+CASES = Feature(
+    "WALS 49A", "WALS", "Number of Cases", "How many cases?",
+    tuple(FeatureValue(f"49A-{i}", n) for i, n in enumerate([
+        "No morphological case-marking", "2 cases", "3 cases", "4 cases", "5 cases", "6-7 cases",
+        "8-9 cases", "10 or more cases", "Exclusively borderline case-marking"], 1)),
+)
+clf = make_classifier("evidence", calibrate=False)
+
+
+def sp(*texts: str) -> list[ScoredPassage]:
+    return [ScoredPassage(Passage("g", f"g:{i}", t, page_start=str(10 + i)), 1.0 / (i + 1), i + 1)
+            for i, t in enumerate(texts)]
+
+
+def test_a_stated_total_of_two_classes_of_cases_is_their_sum() -> None:
+    # no word like "system" or "nouns" beside the count: the case-type adjectives make it a count of the system
+    pred = clf.classify(CASES, sp("Tarsi has four grammatical cases and 19 core semantic cases."))
+    assert pred.value == "10 or more cases"
+    pred = clf.classify(CASES, sp("Tarsi has two grammatical cases and four local cases."))
+    assert pred.value == "6-7 cases"  # 2 + 4, the adjective 'core' of a semantic class counted once
+
+
+def test_a_stated_total_outranks_the_case_names_seen() -> None:
+    # four case names are glossed, but the grammar states the total: the statement decides
+    pred = clf.classify(CASES, sp(
+        "Tarsi has four grammatical cases and 19 core semantic cases.",
+        "(1) dog-ERG man-DAT 'x' (2) dog-ERG man-DAT 'y' (3) house-GEN tree-LOC 'z' (4) house-GEN tree-LOC 'w'"))
+    assert pred.value == "10 or more cases"
+
+
+def test_an_enumerated_count_is_read() -> None:
+    pred = clf.classify(CASES, sp("There are six cases: nominative, accusative, genitive, dative, instrumental "
+                                  "and locative."))
+    assert pred.value == "6-7 cases"
+    pred = clf.classify(CASES, sp("The language has three cases."))
+    assert pred.value == "3 cases"
+
+
+def test_a_vocative_in_the_enumeration_is_not_a_case() -> None:
+    # WALS 49A: categories with pragmatic functions (vocative) are not counted even inside the paradigm
+    pred = clf.classify(CASES, sp("Nouns distinguish six cases: nominative, accusative, genitive, dative, locative "
+                                  "and vocative."))
+    assert pred.value == "5 cases"
+
+
+def test_a_language_without_case() -> None:
+    pred = clf.classify(CASES, sp("Nouns are not inflected for case; grammatical relations are expressed by word "
+                                  "order and prepositions."))
+    assert pred.value == "No morphological case-marking"
+
+
+def test_confidence_ranks_a_stated_count_above_an_inventory_lower_bound() -> None:
+    stated = clf.classify(CASES, sp("Nouns distinguish five cases."))
+    glossed = clf.classify(CASES, sp(
+        "(1) dog-ERG man-DAT 'x' (2) dog-ERG man-DAT 'y' (3) house-GEN tree-LOC 'z' (4) house-GEN tree-LOC 'w'"))
+    assert stated.value == glossed.value == "5 cases"
+    # the glosses of 20 passages show a lower bound of the inventory, not its size
+    assert stated.confidence > glossed.confidence
+
+
+def test_an_inventory_reaching_the_open_bin_ranks_above_a_closed_bin() -> None:
+    # a lower bound of 10 settles '10 or more'; a lower bound of 5 does not settle '5 cases'
+    many = " ".join(f"({i}) stem-{lab} stem-{lab} 'x'" for i, lab in enumerate(
+        ["ERG", "DAT", "GEN", "LOC", "ABL", "ALL", "INS", "COM", "PERL", "ELA"]))
+    few = " ".join(f"({i}) stem-{lab} stem-{lab} 'x'" for i, lab in enumerate(["ERG", "DAT", "GEN", "LOC"]))
+    open_bin, closed = clf.classify(CASES, sp(many)), clf.classify(CASES, sp(few))
+    assert (open_bin.value, closed.value) == ("10 or more cases", "5 cases")
+    assert open_bin.confidence > closed.confidence
