@@ -76,3 +76,15 @@ def test_an_inventory_reaching_the_open_bin_ranks_above_a_closed_bin() -> None:
     open_bin, closed = clf.classify(CASES, sp(many)), clf.classify(CASES, sp(few))
     assert (open_bin.value, closed.value) == ("10 or more cases", "5 cases")
     assert open_bin.confidence > closed.confidence
+
+
+def test_silence_on_case_in_a_large_sample_is_a_weak_absence() -> None:
+    filler = [f"The verb root {w} takes the suffix -ta in the perfective and -ni in the future tense. "
+              f"Subjects precede objects, and the particle {w}o follows the clause." for w in
+              ("kala", "mosi", "tebu", "raku", "lini", "semo", "doka", "piru", "waso", "nemi")]
+    pred = clf.classify(CASES, sp(*(filler * 3)))
+    assert pred.value == "No morphological case-marking"
+    stated = clf.classify(CASES, sp("Nouns are not inflected for case.", *(filler * 3)))
+    assert stated.value == pred.value and stated.confidence > pred.confidence
+    # a handful of sentences is too small a sample to show that case is absent
+    assert clf.classify(CASES, sp(*filler[:3])).abstained

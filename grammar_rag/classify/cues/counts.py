@@ -59,6 +59,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
 LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in labels}
 NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
 CORE_CASES = {case for case, (_, _, core) in CASES.items() if core}
+_ALIGNMENT = {"nominative", "accusative", "ergative", "absolutive"}
 # The marked core case of each alignment and the unmarked one it implies (WALS 49A counts both).
 _UNMARKED_OF = {"ergative": "absolutive", "accusative": "nominative"}
 
@@ -127,7 +128,12 @@ _PRAGMATIC = re.compile(r"\b(?:vocative|topic)\b", re.I)
 # the paradigm; an inventory read off 20 retrieved passages is a lower bound (glosses and prose rarely
 # show every case), exact only when it already reaches an open-ended bin ("10 or more"); peripheral
 # labels without any grammatical case settle "exclusively borderline" from the same kind of sample.
-_BANDS = {"stated": (0.6, 0.4), "settled": (0.4, 0.15), "lower-bound": (0.05, 0.3)}
+# Silence - passages retrieved *for case* that gloss no case on a noun and name or count none - is
+# evidence of absence (WALS 49A: such languages use word order and function words), the stronger the
+# more text was read; a presence/absence call from a sample is safer than an exact count from one.
+_BANDS = {"stated": (0.6, 0.4), "settled": (0.4, 0.15), "silence": (0.26, 0.12), "lower-bound": (0.05, 0.2)}
+SILENCE_SENTENCES = 300  # sentences read for silence to reach full strength (about 20 long passages)
+SILENCE_MIN = 50  # fewer sentences (short or broken passages) are too small a sample to show an absence
 
 
 def banded(kind: str, strength: float) -> float:
@@ -148,7 +154,8 @@ _INSTANCE_BEFORE = re.compile(r"\b(?:(?:in|these|those|the|both|such)\s+(?:only\
                               r"(?:when|whenever|if|where)\s+(?:only\s+)?)$", re.I)
 # One word stacking markers: "the noun root takes two case suffixes" (but "nouns take nine cases").
 _STACKED_BEFORE = re.compile(r"\b(?:takes?|taking|carr(?:y|ies|ying)|bears?|bearing)\s+(?:only\s+)?$", re.I)
-_INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?:the|a|an|this|these|its|such)\b|(?:\w+\s+){0,2}(?:discussed|mentioned|above|below|"
+# ("five cases of duplication" counts instances; "six cases of the noun" counts the paradigm)
+_INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?!(?:the\s+|a\s+|its\s+)?(?:nouns?|nominals?|noun\s+phrases?)\b)|(?:\w+\s+){0,2}(?:discussed|mentioned|above|below|"
                              r"cited|recorded|attested|noted|where|in which)|"
                              # "two case markers may occur on a single noun stem": stacking, not the system
                              r"(?:\w+\s+){0,3}?(?:may\s+|can\s+)?(?:co-?occur|occur|appear|stack)\w*\s+(?:\w+\s+){0,2}?"
@@ -294,8 +301,10 @@ class CountFamily:
 
         labels_seen = _attested(labels_seen, label_hits)
         if subsets:
-            # a count of the oblique/local cases plus the core cases attested (with their unmarked partner)
-            n_core = len(_with_unmarked(labels_seen) & CORE_CASES)
+            # a count of the oblique/local cases plus the alignment cases attested (with their unmarked
+            # partner), at least the unmarked base form WALS 49A counts: traditions differ on whether
+            # dative and genitive are "core" or "peripheral", so only the alignment pair is added
+            n_core = max(1, len(_with_unmarked(labels_seen) & _ALIGNMENT))
             for n, cue in subsets:
                 value = bin_for(n + n_core, bins)
                 if value:
@@ -312,6 +321,10 @@ class CountFamily:
                 return stated_decision
             # "two nominal cases - nominative and ergative" beside five glossed cases: the statement
             # covered a subset, and a system has at least as many cases as are attested
+        if is_case and zero and not labels_seen and not cues and not label_hits and len(sentences) >= SILENCE_MIN:
+            return Decision(zero, confidence=banded("silence", len(sentences) / SILENCE_SENTENCES), reasoning=(
+                f"No case morphology in the {len(sentences)} sentences retrieved for case: no case label glossed "
+                "on a noun, no case named or counted (absence of evidence, the weakest kind)."))
         if not is_case or not labels_seen:
             return stated_decision if stated_decision.scores else Decision(
                 NOT_ENOUGH_INFO, reasoning=f"No statement about the number of {noun} and no glossed {stem} labels."
