@@ -55,6 +55,15 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "lative": (("LAT",), ("lative",), False),
     "causal": (("CAUSAL",), ("causal",), False),
     "proprietive": (("PROP",), ("proprietive",), False),
+    # further cases WALS chapter 49's paradigms name (Hungarian, West Greenlandic); prose names only
+    # where a gloss label would be ambiguous (PART is a particle, DEL a delimitative)
+    "partitive": ((), ("partitive",), False),
+    "equative": (("EQU",), ("equative",), False),
+    "prosecutive": (("PROS",), ("prosecutive",), False),
+    "superessive": (("SUPESS",), ("superessive",), False),
+    "sublative": (("SUBL",), ("sublative",), False),
+    "delative": ((), ("delative",), False),
+    "sociative": ((), ("sociative",), False),
 }
 LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in labels}
 NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
