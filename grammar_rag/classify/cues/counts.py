@@ -3,9 +3,13 @@
 The counted thing is read off the value names ("cases" here, "genders" in 30A...). Evidence:
 explicit statements ("Dyirbal has eight cases", "a six-case system"), and - for cases - the
 distinct case labels attached to nominals in interlinear glosses (``dog-ERG``, ``house=LOC``)
-plus case names the prose uses for suffixes/markers. WALS 49A's guideline counts adpositional
-clitics and unmarked nominative/absolutive forms, excludes vocatives, and calls a system that only
-marks concrete relations (locative, instrumental...) "exclusively borderline".
+plus case names the prose uses for suffixes/markers. WALS 49A's definition (chapter 49) counts
+adpositional clitics and the unmarked base form beside any overt case, excludes vocatives and topic
+markers, and calls a system that only marks concrete relations (locative, instrumental...)
+"exclusively borderline". Order of trust: a total the grammar states ("four grammatical cases and 19
+semantic cases" is their sum) over an inventory counted from the passages, which is only a lower
+bound; the raw score carries that order (``_BANDS``) so the calibration map can answer the
+trustworthy kinds and abstain on the rest.
 """
 
 from __future__ import annotations
@@ -264,6 +268,8 @@ class CountFamily:
                         continue  # WALS 49A counts the cases of nouns: "the pronoun system ... six cases"
                     if listed:  # "six cases: nominative, ..., vocative": the vocative is not a case
                         n -= len(_PRAGMATIC.findall(re.split(r"[;.)](?:\s|$)", text[m.end() : m.end() + 250], maxsplit=1)[0]))
+                        if n < 2:
+                            continue
                     counted.append((n, m, base * strength))
                 core_part = [c for c in counted if _CORE_ADJ.search(c[1].group(0)) and not (
                     is_case and _SUBSET_ADJ.search(c[1].group(0)))]
