@@ -6,6 +6,7 @@ Synthetic sentences in English grammar-writing conventions; no sentence is copie
 from __future__ import annotations
 
 from grammar_rag.classify import make_classifier
+from grammar_rag.classify.cues.counts import _not_cases_listed
 from grammar_rag.types import Feature, FeatureValue, Passage, ScoredPassage
 
 CASES = Feature(
@@ -88,3 +89,17 @@ def test_silence_on_case_in_a_large_sample_is_a_weak_absence() -> None:
     assert stated.value == pred.value and stated.confidence > pred.confidence
     # a handful of sentences is too small a sample to show that case is absent
     assert clf.classify(CASES, sp(*filler[:3])).abstained
+
+
+def test_a_count_of_categories_that_are_not_cases_is_not_read() -> None:
+    # definiteness categories listed after the count: WALS 49A counts case relations only
+    for text in ("The noun is subdivided into three case categories: the definitive, the non-definitive, and the "
+                 "locative.",
+                 "Nouns distinguish three case forms, the definite, the indefinite and the generic."):
+        assert clf.classify(CASES, sp(text)).abstained, text
+    # idiosyncratic names beside recognised ones still count
+    assert clf.classify(CASES, sp("Nouns distinguish four cases: nominative, accusative, dative and "
+                                  "comitative-instrumental.")).value == "4 cases"
+    # abbreviated case names in the enumeration are case names
+    assert not _not_cases_listed(" forms (NOM, DAT, ABL, INS, LOC)")
+    assert _not_cases_listed(" forms (DEF, INDF, GENR)")

@@ -59,8 +59,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "lative": (("LAT",), ("lative",), False),
     "causal": (("CAUSAL",), ("causal",), False),
     "proprietive": (("PROP",), ("proprietive",), False),
-    # further cases WALS chapter 49's paradigms name (Hungarian, West Greenlandic); prose names only
-    # where a gloss label would be ambiguous (PART is a particle, DEL a delimitative)
+    # cases of chapter 49's paradigms; no gloss label where it is ambiguous (PART particle, DEL delimitative)
     "partitive": ((), ("partitive",), False),
     "equative": (("EQU",), ("equative",), False),
     "prosecutive": (("PROS",), ("prosecutive",), False),
@@ -136,14 +135,30 @@ _TOTAL_FRAME = re.compile(r"\b(?:has|have|had|possess(?:es)?|distinguish(?:es)?|
                           r"\s+(?:a\s+total\s+of\s+|only\s+|just\s+|exactly\s+)?$", re.I)
 # WALS 49A: categories with pragmatic functions (vocative, topic) are not cases, even inside a paradigm.
 _PRAGMATIC = re.compile(r"\b(?:vocative|topic)\b", re.I)
-# Raw-score bands, one per kind of count (the calibration map is monotone in the score, so the kind of
-# evidence must order it). The grammar's own statement (a stated total, or that nouns lack case) counts
-# the paradigm; an inventory read off 20 retrieved passages is a lower bound (glosses and prose rarely
-# show every case), exact only when it already reaches an open-ended bin ("10 or more"); peripheral
-# labels without any grammatical case settle "exclusively borderline" from the same kind of sample.
-# Silence - passages retrieved *for case* that gloss no case on a noun and name or count none - is
-# evidence of absence (WALS 49A: such languages use word order and function words), the stronger the
-# more text was read; a presence/absence call from a sample is safer than an exact count from one.
+# An enumeration right after a count ("six cases: nominative, ...", "three case categories, the
+# definitive, ..."; the count's match ends before the noun "case" modifies), and what names a case in
+# it: a case name, an upper-case gloss label ("NOM, DAT, ABL"), the direct case, or a vocative.
+_ENUM_OPEN = re.compile(r"(?:[- ]" + _CASE_NOUN + r")?\s*(?:[:—–(\x96\x97]|,\s*(?=the\b|namely\b))\s*", re.I)
+_KNOWN_ITEM = re.compile(r"\b(?:" + "|".join(sorted(LABEL_TO_CASE, key=len, reverse=True)) + r")\b|(?i:\b(?:direct|"
+                         + _NAME_ALT[3:-1] + r"|" + _PRAGMATIC.pattern[5:-3] + r")\b)")
+
+
+def _not_cases_listed(after: str) -> bool:
+    """The count is followed by an enumeration of mostly other things than cases ("three case
+    categories: the definitive, the non-definitive and the locative": definiteness, not case relations)."""
+    opened = _ENUM_OPEN.match(after)
+    if not opened:
+        return False
+    clause = re.split(r"[;.)](?:\s|$)", after[opened.end() :], maxsplit=1)[0]
+    items = [i for i in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", clause) if i.strip()]
+    return len(items) >= 2 and 2 * sum(1 for i in items if _KNOWN_ITEM.search(i)) < len(items)
+
+
+# Raw-score bands by kind of count (the calibration map is monotone in the score, so the kind must order
+# it): the grammar's own statement (a total, or that nouns lack case) > an inventory of 20 passages that
+# settles the value (a lower bound reaching "10 or more"; only peripheral cases: borderline) > silence
+# (passages retrieved *for case* that gloss, name and count none: evidence of absence, stronger the more
+# text was read) > an inventory that is only a lower bound of a closed bin (passages rarely show all).
 _BANDS = {"stated": (0.6, 0.4), "settled": (0.4, 0.15), "silence": (0.26, 0.12), "lower-bound": (0.05, 0.2)}
 SILENCE_SENTENCES = 300  # sentences read for silence to reach full strength (about 20 long passages)
 SILENCE_MIN = 50  # fewer sentences (short or broken passages) are too small a sample to show an absence
@@ -262,7 +277,7 @@ class CountFamily:
                         continue
                     stacked = not m.group(0).lower().endswith("s") and _STACKED_BEFORE.search(before)
                     if not listed and (_INSTANCE_BEFORE.search(before) or _INSTANCE_AFTER.search(after)
-                                       or stacked):
+                                       or stacked or (is_case and _not_cases_listed(after))):
                         continue  # "in these two cases", "takes two case suffixes"
                     if pronoun_only or not (case_grammar or framed):
                         continue  # WALS 49A counts the cases of nouns: "the pronoun system ... six cases"
