@@ -18,6 +18,14 @@ import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
 from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.case_names import (
+    ALIGNMENT,
+    CORE_CASES,
+    LABEL_TO_CASE,
+    NAME_TO_CASE,
+    UNMARKED_OF,
+    VERBAL_TOO,
+)
 from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight, statement_strength
 from grammar_rag.features.shape import NUMBER_WORDS, as_count, bin_for, count_bins
 from grammar_rag.text.phrases import strip_idioms
@@ -25,59 +33,6 @@ from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 _NUM = r"([1-9]\d?|" + "|".join(NUMBER_WORDS) + r")"
 
-# Leipzig-style case abbreviations and prose names -> canonical case. Core (grammatical) cases are
-# flagged: a system without any of them is "borderline" in WALS 49A's sense.
-CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
-    # canonical: (gloss labels, prose names, core?)
-    "nominative": (("NOM",), ("nominative",), True),
-    "accusative": (("ACC",), ("accusative",), True),
-    "ergative": (("ERG",), ("ergative",), True),
-    "absolutive": (("ABS",), ("absolutive",), True),
-    "dative": (("DAT",), ("dative",), True),
-    "genitive": (("GEN",), ("genitive",), True),
-    "oblique": (("OBL",), ("oblique",), False),
-    "locative": (("LOC",), ("locative",), False),
-    "ablative": (("ABL",), ("ablative",), False),
-    "allative": (("ALL",), ("allative",), False),
-    "instrumental": (("INS", "INST", "INSTR"), ("instrumental",), False),
-    "comitative": (("COM", "COMIT"), ("comitative",), False),
-    "perlative": (("PERL", "PER"), ("perlative",), False),
-    "elative": (("ELA", "EL"), ("elative",), False),
-    "illative": (("ILL",), ("illative",), False),
-    "inessive": (("INE", "INESS"), ("inessive",), False),
-    "adessive": (("ADE", "ADESS"), ("adessive",), False),
-    "essive": (("ESS",), ("essive",), False),
-    "translative": (("TRANSL", "TRA"), ("translative",), False),
-    "abessive": (("ABE", "ABESS"), ("abessive",), False),
-    "privative": (("PRIV",), ("privative",), False),
-    "benefactive": (("BEN",), ("benefactive",), False),
-    "purposive": (("PURP",), ("purposive",), False),
-    "terminative": (("TERM",), ("terminative",), False),
-    "semblative": (("SEMBL",), ("semblative",), False),
-    "aversive": (("AVERS",), ("aversive",), False),
-    "prolative": (("PROL",), ("prolative",), False),
-    "lative": (("LAT",), ("lative",), False),
-    "causal": (("CAUSAL",), ("causal",), False),
-    "proprietive": (("PROP",), ("proprietive",), False),
-    # cases of chapter 49's paradigms; no gloss label where it is ambiguous (PART particle, DEL delimitative)
-    "partitive": ((), ("partitive",), False),
-    "equative": (("EQU",), ("equative",), False),
-    "prosecutive": (("PROS",), ("prosecutive",), False),
-    "superessive": (("SUPESS",), ("superessive",), False),
-    "sublative": (("SUBL",), ("sublative",), False),
-    "delative": ((), ("delative",), False),
-    "sociative": ((), ("sociative",), False),
-}
-LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in labels}
-NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
-CORE_CASES = {case for case, (_, _, core) in CASES.items() if core}
-_ALIGNMENT = {"nominative", "accusative", "ergative", "absolutive"}
-# The marked core case of each alignment and the unmarked one it implies (WALS 49A counts both).
-_UNMARKED_OF = {"ergative": "absolutive", "accusative": "nominative"}
-
-# Labels that glossers also use for verbal categories (applicative benefactive, purposive clauses,
-# causal converbs): counted only when the prose calls them cases.
-VERBAL_TOO = {"BEN", "PURP", "CAUSAL", "TERM", "PROP", "PRIV"}
 # A case label attached to a lexical stem (lower-case letters before the boundary, so pronoun
 # glosses like 3SG=GEN are not taken for noun case): 'dog-ERG', 'house=LOC', 'man-PL-ERG'.
 _ATTACHED = re.compile(
@@ -250,6 +205,8 @@ class CountFamily:
         labels_seen: dict[str, Cue] = {}
         label_hits: dict[str, int] = {}
         subsets: list[tuple[int, Cue]] = []
+        class_counts: list[Cue] = []  # "four grammatical cases": one class of the system
+        summed = False  # a sentence stated the system as the sum of its classes
         for sent in sentences:
             text = sent.text
             has_stem = stem in sent.lower
@@ -296,14 +253,16 @@ class CountFamily:
                     note = " + ".join(m.group(0) for _, m, _ in core_part + subset_part)
                     if value:
                         cues.append(Cue(value, max(w for _, _, w in counted), sent, "statement", note))
+                        summed = True
                     counted = []
                 for n, m, w in counted:
                     if is_case and _SUBSET_ADJ.search(m.group(0)):
                         subsets.append((n, Cue("", w, sent, "statement", m.group(0))))
                         continue  # "five oblique cases": the core cases come on top (see below)
                     value = bin_for(n, bins)
-                    if value:
-                        cues.append(Cue(value, w, sent, "statement", m.group(0)))
+                    if value:  # "four grammatical cases" alone: one class, unless no sum is stated
+                        (class_counts if is_case and _CORE_ADJ.search(m.group(0)) else cues).append(
+                            Cue(value, w, sent, "statement", m.group(0)))
                 if zero and not about_other_language(text):  # "12 of these languages have no case" says nothing here
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
                     core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
@@ -330,20 +289,31 @@ class CountFamily:
                             labels_seen[case] = cue
 
         labels_seen = _attested(labels_seen, label_hits)
+        if summed:  # a stated sum of the classes covers the counts of one class stated elsewhere
+            subsets = []
+        else:
+            cues += class_counts
         if subsets:
             # a count of the oblique/local cases plus the alignment cases attested (with their unmarked
             # partner), at least the unmarked base form WALS 49A counts: traditions differ on whether
             # dative and genitive are "core" or "peripheral", so only the alignment pair is added
-            n_core = max(1, len(_with_unmarked(labels_seen) & _ALIGNMENT))
+            n_core = max(1, len(_with_unmarked(labels_seen) & ALIGNMENT))
             for n, cue in subsets:
                 value = bin_for(n + n_core, bins)
                 if value:
                     cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {n_core} core"))
-        stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
-        if stated_decision.value == zero and len(labels_seen) >= self.min_labels:
-            # several distinct case labels glossed on nouns contradict "no case": that remark was
+        if len(labels_seen) >= self.min_labels:
+            # several distinct case labels glossed on nouns contradict "no case": such a remark was
             # about one construction ("the standard of comparison does not inflect for case")
-            stated_decision = vote([c for c in cues if c.value != zero], min_support=0.6, min_ratio=1.5)
+            cues = [c for c in cues if c.value != zero]
+        stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
+        lone = next(iter(stated_decision.scores)) if len(stated_decision.scores) == 1 else None
+        lone_bin = next((b for b in bins if b.value == lone), None)
+        if stated_decision.abstained and lone_bin and len(labels_seen) >= self.min_labels and (
+                lone_bin.high >= _count(labels_seen)) and not any(about_other_language(c.sentence.text) for c in cues):
+            # one total, weak only by its rank, at or above the cases the passages show: the inventory,
+            # a lower bound, agrees with it ("four grammatical and 19 semantic cases" beside four glossed)
+            stated_decision = vote(cues, min_support=0.0, min_ratio=1.5)
         if not stated_decision.abstained:
             stated_bin = next((b for b in bins if b.value == stated_decision.value), None)
             if not (stated_bin and len(labels_seen) >= self.min_labels and stated_bin.high < _count(labels_seen)):
@@ -415,7 +385,7 @@ def _one_per_compound(text: str) -> str:
     def keep(m: re.Match[str]) -> str:
         first, second = m.group(1), m.group(2)
         marked = NAME_TO_CASE[second.lower()]
-        return second if _UNMARKED_OF.get(marked) == NAME_TO_CASE[first.lower()] else first
+        return second if UNMARKED_OF.get(marked) == NAME_TO_CASE[first.lower()] else first
 
     return _COMPOUND_NAME.sub(keep, text)
 
@@ -426,7 +396,7 @@ def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[s
     out = {c: cue for c, cue in labels_seen.items() if label_hits.get(c, 0) >= 2}
     # Overt absolutive/nominative without ergative/accusative is usually something else
     # (Uto-Aztecan 'absolutive' noun suffix, verb agreement); the unmarked one is implied instead.
-    for marked, unmarked in _UNMARKED_OF.items():
+    for marked, unmarked in UNMARKED_OF.items():
         if marked not in out:
             out.pop(unmarked, None)
     return out
@@ -435,7 +405,7 @@ def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[s
 def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
     """Unmarked core cases count (WALS 49A): ergative implies an absolutive, accusative a nominative."""
     cases = set(labels)
-    cases |= {_UNMARKED_OF[c] for c in cases & _UNMARKED_OF.keys()}
+    cases |= {UNMARKED_OF[c] for c in cases & UNMARKED_OF.keys()}
     if "oblique" in cases and cases - CORE_CASES - {"oblique"}:
         # beside named oblique cases (dative, locative...), "oblique" is their cover term, not one more case
         cases.discard("oblique")
@@ -444,6 +414,6 @@ def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
 
 def _count(labels: dict[str, Cue]) -> int:
     cases = _with_unmarked(labels)
-    if len(cases) == 1 and not (cases & _UNMARKED_OF.keys()):
+    if len(cases) == 1 and not (cases & UNMARKED_OF.keys()):
         return 2  # one overt case contrasts with the unmarked form
     return len(cases)
