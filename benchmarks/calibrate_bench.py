@@ -1,6 +1,6 @@
 """Fit the evidence classifier's calibration and measure selective answering out of sample.
 
-    python -m benchmarks.calibrate_bench [--predictions benchmarks/results/rag_evidence.predictions.csv]
+    python -m benchmarks.calibrate_bench [--predictions benchmarks/results/rag_evidence.predictions.csv [MORE.csv ...]]
                                           [--min-precision P] [--write-map] [--lockbox]
     python -m benchmarks.calibrate_bench --llm openai:MODEL --predictions benchmarks/results/rag_openai.predictions.csv
                                           [--write-map]
@@ -19,6 +19,10 @@ grammar outside the lock-box (:func:`grammar_rag.classify.calibration.in_lockbox
 ``reranker`` configuration, grammar-level 5-fold cross-validated coverage, precision when answering,
 coverage-precision curve and area, ECE and the paper metric both ways. ``--write-map`` ships the map
 fitted on all development grammars; ``--lockbox`` scores the lock-box once with that shipped map.
+
+Several ``--predictions`` files: a later file's rows replace every row of the features it holds (a
+rerun of one feature, e.g. ``bench rag --features "WALS 49A"`` on the development grammars only,
+stands in for that feature without rerunning the others).
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--predictions", type=Path, default=RESULTS / "rag_evidence.predictions.csv")
+    ap.add_argument("--predictions", type=Path, nargs="+", default=[RESULTS / "rag_evidence.predictions.csv"],
+                    help="predictions CSVs; a later file's rows replace the rows of the features it holds")
     ap.add_argument("--min-precision", type=float, default=None, help="one target for every family "
                     "(default: per family, grammar_rag.classify.calibration.FAMILY_MIN_PRECISION)")
     ap.add_argument("--write-map", action="store_true", help="write grammar_rag/data/calibration.json")
@@ -55,15 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="report (default results/calibration.json, "
                     "or results/calibration_llm_<label>.json with --llm)")
     args = ap.parse_args(argv)
-    with args.predictions.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows: list[dict[str, str]] = []
+    for path in args.predictions:
+        with path.open(newline="") as fh:
+            more = list(csv.DictReader(fh))
+        replaced = {r["feature"] for r in more}
+        rows = [r for r in rows if r["feature"] not in replaced] + more
+    sources = " + ".join(p.name for p in args.predictions)
     if args.llm:
         return _llm(args, rows)
     args.out = args.out or RESULTS / "calibration.json"
     dev = [r for r in rows if not calibration.in_lockbox(r["grammar"])]
     box = [r for r in rows if calibration.in_lockbox(r["grammar"])]
     report: dict[str, Any] = {
-        "predictions": str(args.predictions), "min_precision": args.min_precision,
+        "predictions": [str(p) for p in args.predictions], "min_precision": args.min_precision,
         "family_targets": calibration.FAMILY_MIN_PRECISION, "default_target": calibration.DEFAULT_MIN_PRECISION,
         "lockbox_rule": f"sha1('{calibration.LOCKBOX_SEED}:' + grammar_id) mod {calibration.LOCKBOX_MOD} == 0",
         "cv": f"{calibration.CV_FOLDS} folds by sha1('{calibration.CV_SEED}:' + grammar_id), fit on all four configs' answers",
@@ -74,12 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     maps = calibration.fit(dev_points)
     if args.write_map:
         calibration.save(maps, meta={"fitted_on": "development grammars (lock-box excluded), all four configs",
-                                     "source": args.predictions.name, "lockbox_rule": report["lockbox_rule"]})
+                                     "source": sources, "lockbox_rule": report["lockbox_rule"]})
     if args.lockbox:
         report["lockbox"] = evaluate(box, lambda pts: judge_with(maps, pts, args.min_precision))
     args.out.write_text(json.dumps(report, indent=1))
     md = ["# Calibrated, selective evidence classifier (issue 22)", "",
-          f"- predictions: `{args.predictions.name}` (reranker configuration scored; raw evidence score recalibrated)",
+          f"- predictions: `{sources}` (reranker configuration scored; raw evidence score recalibrated)",
           f"- lock-box: {report['lockbox_rule']}; grammars dev/lock-box: {report['grammars']}",
           f"- {report['cv']}; targets {args.min_precision or calibration.FAMILY_MIN_PRECISION}",
           "- every figure out of sample; 95% bootstrap intervals over grammars", ""]
@@ -107,15 +117,15 @@ def llm_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _llm(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
     rows = llm_rows(rows)
     dev = [r for r in rows if not calibration.in_lockbox(r["grammar"])]
-    report: dict[str, Any] = {"model": args.llm, "predictions": str(args.predictions), "min_precision": args.min_precision,
+    report: dict[str, Any] = {"model": args.llm, "predictions": [str(p) for p in args.predictions], "min_precision": args.min_precision,
                               "development_cv": development_cv(dev, args.min_precision)}
     if args.write_map:
         maps = llm_calibration.fit_model([p for _, p in points_from_rows(dev) if p is not None])
-        report["map"] = str(llm_calibration.save_model(args.llm, maps, {"source": args.predictions.name}))
+        report["map"] = str(llm_calibration.save_model(args.llm, maps, {"source": " + ".join(p.name for p in args.predictions)}))
     out = args.out or RESULTS / f"calibration_llm_{llm_calibration.model_slug(args.llm)}.json"
     out.write_text(json.dumps(report, indent=1))
     md = [f"# Calibrated, selective LLM answers: {args.llm}", "",
-          f"- predictions: `{args.predictions.name}`; every figure out of sample (grammar-level CV)", "",
+          f"- predictions: `{' + '.join(p.name for p in args.predictions)}`; every figure out of sample (grammar-level CV)", "",
           *markdown_table("Development grammars, grammar-level CV", report["development_cv"])]
     out.with_suffix(".md").write_text("\n".join(md))
     print("\n".join(md))

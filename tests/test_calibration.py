@@ -194,3 +194,20 @@ def test_development_cv_never_reads_the_lockbox() -> None:
     res = development_cv(rows)["WALS 81A"]
     assert res["n"] == sum(not calibration.in_lockbox(g) for g in ids) < len(ids)
     assert development_cv([r for r in rows if calibration.in_lockbox(str(r["grammar"]))]) == {}
+
+
+def test_count_near_misses_are_reported_apart() -> None:
+    values = ["No morphological case-marking", "2 cases", "3 cases", "4 cases", "5 cases", "6-7 cases", "8-9 cases",
+              "10 or more cases", "Exclusively borderline case-marking"]
+    pairs = [("6-7 cases", "8-9 cases", 0.9), ("5 cases", "10 or more cases", 0.9),  # one bin off, further off
+             (values[8], values[0], 0.9), ("4 cases", "4 cases", 0.9), ("3 cases", "4 cases", 0.2)]
+    rows = [{"feature": "WALS 49A", "config": "reranker", "grammar": f"g{i}", "gold": gold, "prediction": pred,
+             "abstained": "False", "right": float(pred == gold), "confidence": conf, "reasoning": "[count] x"}
+            for i, (pred, gold, conf) in enumerate(pairs * 5)]
+    maps = {"count": FamilyMap(edges=[0.0, 0.5], values=[0.2, 0.8], thresholds=[0.5], precisions=[0.8])}
+    res = evaluate(rows, lambda pts: judge_with(maps, pts, 0.7))["WALS 49A"]
+    m = res["near_misses"]
+    assert (m["answered_wrong"], m["answered_one_bin_off"], m["answered_borderline"], m["answered_further"]) == (15, 5, 5, 5)
+    assert (m["all_wrong"], m["all_one_bin_off"]) == (20, 10)  # the low-scored '3 cases' is one bin off, not answered
+    assert evaluate([{**r, "feature": "WALS 81A"} for r in rows], lambda pts: judge_with(maps, pts))["WALS 81A"].get(
+        "near_misses") is None

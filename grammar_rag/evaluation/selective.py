@@ -21,6 +21,11 @@ from grammar_rag.classify.calibration import FamilyMap, Judged, Point, target_pr
 from grammar_rag.evaluation.gold import VALUES
 
 FAMILY_RE = re.compile(r"^\[([^\]]+)\]")
+# Count features whose values are ordered bins: a wrong answer one bin off (an undercount of a large
+# inventory, say) is reported apart from a wrong one (issue 22). WALS 49A's "exclusively borderline"
+# is no bin: its confusions with "no case" and "2 cases" (the threshold chapter 49 draws) go apart too.
+COUNT_BINS = {"WALS 49A": VALUES["WALS 49A"][:8]}
+BORDERLINE = {"WALS 49A": (VALUES["WALS 49A"][8], set(VALUES["WALS 49A"][:2]))}
 
 
 def family_of(reasoning: str) -> str:
@@ -107,6 +112,30 @@ def _figures(rows: list[tuple[dict[str, Any], Judged | None]], feature: str) -> 
     }
 
 
+def near_misses(rows: Sequence[tuple[dict[str, Any], Judged | None]], feature: str) -> dict[str, int] | None:
+    """Wrong answers of a count feature, split: one bin off, borderline confusions, further off; for
+    the answers given (after thresholding) and for all the classifier's answers (before)."""
+    bins = COUNT_BINS.get(feature)
+    if bins is None:
+        return None
+    border, edge = BORDERLINE[feature]
+    out = {f"{k}_{w}": 0 for k in ("answered", "all") for w in ("wrong", "one_bin_off", "borderline", "further")}
+    for r, j in rows:
+        if j is None or float(r["right"]) >= 1.0:
+            continue
+        pred, gold = str(r["prediction"]), str(r["gold"])
+        if pred in bins and gold in bins and abs(bins.index(pred) - bins.index(gold)) == 1:
+            kind = "one_bin_off"
+        elif border in (pred, gold) and {pred, gold} - {border} <= edge:
+            kind = "borderline"
+        else:
+            kind = "further"
+        for k in ("answered", "all") if j.answered else ("all",):
+            out[f"{k}_wrong"] += 1
+            out[f"{k}_{kind}"] += 1
+    return out
+
+
 def _interval(values: list[float]) -> list[float] | None:
     vals = sorted(v for v in values if v is not None)
     if len(vals) < 20:
@@ -137,6 +166,8 @@ def summarise(rows: list[tuple[dict[str, Any], Judged | None]], feature: str, re
         out[k + "_ci95"] = _interval(boots[k])
     out["curve_area"] = area
     out["curve_area_ci95"] = _interval(areas)
+    if (misses := near_misses(rows, feature)) is not None:
+        out["near_misses"] = misses
     out["curve"] = pts
     return out
 
@@ -181,6 +212,13 @@ def markdown_table(title: str, res: dict[str, Any]) -> list[str]:
              "|---|---|" + "---|" * len(cols)]
     for feat, r in res.items():
         lines.append(f"| {feat} | {r['n']} | " + " | ".join(f"{f(r[k])}{ci(r[k + '_ci95'])}" for k, _ in cols) + " |")
+    lines.append("")
+    for feat, r in res.items():
+        if m := r.get("near_misses"):
+            lines.append(f"- {feat} wrong answers: answered {m['answered_wrong']} ({m['answered_one_bin_off']} one bin off, "
+                         f"{m['answered_borderline']} borderline vs no/2 cases, {m['answered_further']} further off); "
+                         f"all classifier answers before thresholding {m['all_wrong']} ({m['all_one_bin_off']} one bin off, "
+                         f"{m['all_borderline']} borderline, {m['all_further']} further)")
     return [*lines, ""]
 
 

@@ -3,9 +3,13 @@
 The counted thing is read off the value names ("cases" here, "genders" in 30A...). Evidence:
 explicit statements ("Dyirbal has eight cases", "a six-case system"), and - for cases - the
 distinct case labels attached to nominals in interlinear glosses (``dog-ERG``, ``house=LOC``)
-plus case names the prose uses for suffixes/markers. WALS 49A's guideline counts adpositional
-clitics and unmarked nominative/absolutive forms, excludes vocatives, and calls a system that only
-marks concrete relations (locative, instrumental...) "exclusively borderline".
+plus case names the prose uses for suffixes/markers. WALS 49A's definition (chapter 49) counts
+adpositional clitics and the unmarked base form beside any overt case, excludes vocatives and topic
+markers, and calls a system that only marks concrete relations (locative, instrumental...)
+"exclusively borderline". Order of trust: a total the grammar states ("four grammatical cases and 19
+semantic cases" is their sum) over an inventory counted from the passages, which is only a lower
+bound; the raw score carries that order (``_BANDS``) so the calibration map can answer the
+trustworthy kinds and abstain on the rest.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
 from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.case_names import (
+    ALIGNMENT,
+    CORE_CASES,
+    LABEL_TO_CASE,
+    NAME_TO_CASE,
+    UNMARKED_OF,
+    VERBAL_TOO,
+)
 from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight, statement_strength
 from grammar_rag.features.shape import NUMBER_WORDS, as_count, bin_for, count_bins
 from grammar_rag.text.phrases import strip_idioms
@@ -21,50 +33,6 @@ from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 _NUM = r"([1-9]\d?|" + "|".join(NUMBER_WORDS) + r")"
 
-# Leipzig-style case abbreviations and prose names -> canonical case. Core (grammatical) cases are
-# flagged: a system without any of them is "borderline" in WALS 49A's sense.
-CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
-    # canonical: (gloss labels, prose names, core?)
-    "nominative": (("NOM",), ("nominative",), True),
-    "accusative": (("ACC",), ("accusative",), True),
-    "ergative": (("ERG",), ("ergative",), True),
-    "absolutive": (("ABS",), ("absolutive",), True),
-    "dative": (("DAT",), ("dative",), True),
-    "genitive": (("GEN",), ("genitive",), True),
-    "oblique": (("OBL",), ("oblique",), False),
-    "locative": (("LOC",), ("locative",), False),
-    "ablative": (("ABL",), ("ablative",), False),
-    "allative": (("ALL",), ("allative",), False),
-    "instrumental": (("INS", "INST", "INSTR"), ("instrumental",), False),
-    "comitative": (("COM", "COMIT"), ("comitative",), False),
-    "perlative": (("PERL", "PER"), ("perlative",), False),
-    "elative": (("ELA", "EL"), ("elative",), False),
-    "illative": (("ILL",), ("illative",), False),
-    "inessive": (("INE", "INESS"), ("inessive",), False),
-    "adessive": (("ADE", "ADESS"), ("adessive",), False),
-    "essive": (("ESS",), ("essive",), False),
-    "translative": (("TRANSL", "TRA"), ("translative",), False),
-    "abessive": (("ABE", "ABESS"), ("abessive",), False),
-    "privative": (("PRIV",), ("privative",), False),
-    "benefactive": (("BEN",), ("benefactive",), False),
-    "purposive": (("PURP",), ("purposive",), False),
-    "terminative": (("TERM",), ("terminative",), False),
-    "semblative": (("SEMBL",), ("semblative",), False),
-    "aversive": (("AVERS",), ("aversive",), False),
-    "prolative": (("PROL",), ("prolative",), False),
-    "lative": (("LAT",), ("lative",), False),
-    "causal": (("CAUSAL",), ("causal",), False),
-    "proprietive": (("PROP",), ("proprietive",), False),
-}
-LABEL_TO_CASE = {lab: case for case, (labels, _, _) in CASES.items() for lab in labels}
-NAME_TO_CASE = {name: case for case, (_, names, _) in CASES.items() for name in names}
-CORE_CASES = {case for case, (_, _, core) in CASES.items() if core}
-# The marked core case of each alignment and the unmarked one it implies (WALS 49A counts both).
-_UNMARKED_OF = {"ergative": "absolutive", "accusative": "nominative"}
-
-# Labels that glossers also use for verbal categories (applicative benefactive, purposive clauses,
-# causal converbs): counted only when the prose calls them cases.
-VERBAL_TOO = {"BEN", "PURP", "CAUSAL", "TERM", "PROP", "PRIV"}
 # A case label attached to a lexical stem (lower-case letters before the boundary, so pronoun
 # glosses like 3SG=GEN are not taken for noun case): 'dog-ERG', 'house=LOC', 'man-PL-ERG'.
 _ATTACHED = re.compile(
@@ -116,6 +84,47 @@ _CASE_LIST_INTRO = re.compile(
     r"\b(?:inflect\w*|marked) for (?:\w+ ){0,3}?case\s*[(:]",
     re.I,
 )
+# A count framed as what the language or its nouns have ("Tarsi has four grammatical cases", "there are
+# six cases", "a system of nine cases") states the system's total: no other morphology word is needed.
+_TOTAL_FRAME = re.compile(r"\b(?:has|have|had|possess(?:es)?|distinguish(?:es)?|there\s+(?:are|were)|system\s+of)"
+                          r"\s+(?:a\s+total\s+of\s+|only\s+|just\s+|exactly\s+)?$", re.I)
+# WALS 49A: categories with pragmatic functions (vocative, topic) are not cases, even inside a paradigm.
+_PRAGMATIC = re.compile(r"\b(?:vocative|topic)\b", re.I)
+# An enumeration right after a count ("six cases: nominative, ...", "three case categories, the
+# definitive, ..."; the count's match ends before the noun "case" modifies), and what names a case in
+# it: a case name, an upper-case gloss label ("NOM, DAT, ABL"), the direct case, or a vocative.
+_ENUM_OPEN = re.compile(r"(?:[- ]" + _CASE_NOUN + r")?\s*(?:[:—–(\x96\x97]|,\s*(?=the\b|namely\b))\s*", re.I)
+_KNOWN_ITEM = re.compile(r"\b(?:" + "|".join(sorted(LABEL_TO_CASE, key=len, reverse=True)) + r")\b|(?i:\b(?:direct|"
+                         + _NAME_ALT[3:-1] + r"|" + _PRAGMATIC.pattern[5:-3] + r")\b)")
+
+
+def _not_cases_listed(after: str) -> bool:
+    """The count is followed by an enumeration of mostly other things than cases ("three case
+    categories: the definitive, the non-definitive and the locative": definiteness, not case relations)."""
+    opened = _ENUM_OPEN.match(after)
+    if not opened:
+        return False
+    clause = re.split(r"[;.)](?:\s|$)", after[opened.end() :], maxsplit=1)[0]
+    items = [i for i in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", clause) if i.strip()]
+    return len(items) >= 2 and 2 * sum(1 for i in items if _KNOWN_ITEM.search(i)) < len(items)
+
+
+# Raw-score bands by kind of count (the calibration map is monotone in the score, so the kind must order
+# it): the grammar's own statement (a total, or that nouns lack case) > an inventory of 20 passages that
+# settles the value (a lower bound reaching "10 or more"; only peripheral cases: borderline) > silence
+# (passages retrieved *for case* that gloss, name and count none: evidence of absence, stronger the more
+# text was read) > an inventory that is only a lower bound of a closed bin (passages rarely show all).
+_BANDS = {"stated": (0.6, 0.4), "settled": (0.4, 0.15), "silence": (0.26, 0.12), "lower-bound": (0.05, 0.2)}
+SILENCE_SENTENCES = 300  # sentences read for silence to reach full strength (about 20 long passages)
+SILENCE_MIN = 50  # fewer sentences (short or broken passages) are too small a sample to show an absence
+
+
+def banded(kind: str, strength: float) -> float:
+    """The raw score of a count decision: its kind's band, placed within it by ``strength`` (0..1)."""
+    low, width = _BANDS[kind]
+    return round(low + width * min(1.0, max(0.0, strength)), 3)
+
+
 # "in two cases" means instances: a count statement must also talk about morphology.
 _COUNT_CONTEXT = re.compile(
     r"\b(system|systems|marking|markers?|suffix(?:es)?|endings?|inflect\w*|distinguish\w*|nouns?|"
@@ -128,7 +137,8 @@ _INSTANCE_BEFORE = re.compile(r"\b(?:(?:in|these|those|the|both|such)\s+(?:only\
                               r"(?:when|whenever|if|where)\s+(?:only\s+)?)$", re.I)
 # One word stacking markers: "the noun root takes two case suffixes" (but "nouns take nine cases").
 _STACKED_BEFORE = re.compile(r"\b(?:takes?|taking|carr(?:y|ies|ying)|bears?|bearing)\s+(?:only\s+)?$", re.I)
-_INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?:the|a|an|this|these|its|such)\b|(?:\w+\s+){0,2}(?:discussed|mentioned|above|below|"
+# ("five cases of duplication" counts instances; "six cases of the noun" counts the paradigm)
+_INSTANCE_AFTER = re.compile(r"^\s*(?:of\s+(?!(?:the\s+|a\s+|its\s+)?(?:nouns?|nominals?|noun\s+phrases?)\b)|(?:\w+\s+){0,2}(?:discussed|mentioned|above|below|"
                              r"cited|recorded|attested|noted|where|in which)|"
                              # "two case markers may occur on a single noun stem": stacking, not the system
                              r"(?:\w+\s+){0,3}?(?:may\s+|can\s+)?(?:co-?occur|occur|appear|stack)\w*\s+(?:\w+\s+){0,2}?"
@@ -195,6 +205,8 @@ class CountFamily:
         labels_seen: dict[str, Cue] = {}
         label_hits: dict[str, int] = {}
         subsets: list[tuple[int, Cue]] = []
+        class_counts: list[Cue] = []  # "four grammatical cases": one class of the system
+        summed = False  # a sentence stated the system as the sum of its classes
         for sent in sentences:
             text = sent.text
             has_stem = stem in sent.lower
@@ -206,24 +218,33 @@ class CountFamily:
                 counted: list[tuple[int, re.Match[str], float]] = []
                 # sentence-level properties, read once per sentence (not once per number in it)
                 count_context = bool(_COUNT_CONTEXT.search(text))
-                noun_system = not is_case or (bool(_CASE_GRAMMAR.search(text)) and not _PRONOUN_ONLY.search(text))
+                case_grammar = not is_case or bool(_CASE_GRAMMAR.search(text))
+                pronoun_only = is_case and bool(_PRONOUN_ONLY.search(text))
                 strength = max(statement_strength(text), 0.7)
                 for m in stated.finditer(text):
                     n = as_count(m.group(1))
                     # "the five oblique cases: ablative, allative, ..." (an enumeration follows the count)
                     listed = is_case and bool(_ENUMERATION.match(text, m.end())) and len(
                         _CASE_NAMES.findall(text[m.end() : m.end() + 100])) >= 2
-                    if n is None or n < 2 or n > 40 or not (listed or count_context):
-                        continue
                     before, after = text[max(0, m.start() - 80) : m.start()], text[m.end() : m.end() + 200]
+                    # "four grammatical cases", "has six cases": a count of the system by its own wording
+                    framed = bool(_TOTAL_FRAME.search(before) or _SUBSET_ADJ.search(m.group(0))
+                                  or _CORE_ADJ.search(m.group(0)))
+                    if n is None or n < 2 or n > 40 or not (listed or count_context or framed):
+                        continue
                     stacked = not m.group(0).lower().endswith("s") and _STACKED_BEFORE.search(before)
                     if not listed and (_INSTANCE_BEFORE.search(before) or _INSTANCE_AFTER.search(after)
-                                       or stacked):
+                                       or stacked or (is_case and _not_cases_listed(after))):
                         continue  # "in these two cases", "takes two case suffixes"
-                    if not noun_system:
+                    if pronoun_only or not (case_grammar or framed):
                         continue  # WALS 49A counts the cases of nouns: "the pronoun system ... six cases"
+                    if listed:  # "six cases: nominative, ..., vocative": the vocative is not a case
+                        n -= len(_PRAGMATIC.findall(re.split(r"[;.)](?:\s|$)", text[m.end() : m.end() + 250], maxsplit=1)[0]))
+                        if n < 2:
+                            continue
                     counted.append((n, m, base * strength))
-                core_part = [c for c in counted if _CORE_ADJ.search(c[1].group(0))]
+                core_part = [c for c in counted if _CORE_ADJ.search(c[1].group(0)) and not (
+                    is_case and _SUBSET_ADJ.search(c[1].group(0)))]
                 subset_part = [c for c in counted if is_case and _SUBSET_ADJ.search(c[1].group(0))]
                 if core_part and subset_part:
                     # "two grammatical cases and ten semantic cases": the system is the sum
@@ -232,14 +253,16 @@ class CountFamily:
                     note = " + ".join(m.group(0) for _, m, _ in core_part + subset_part)
                     if value:
                         cues.append(Cue(value, max(w for _, _, w in counted), sent, "statement", note))
+                        summed = True
                     counted = []
                 for n, m, w in counted:
                     if is_case and _SUBSET_ADJ.search(m.group(0)):
                         subsets.append((n, Cue("", w, sent, "statement", m.group(0))))
                         continue  # "five oblique cases": the core cases come on top (see below)
                     value = bin_for(n, bins)
-                    if value:
-                        cues.append(Cue(value, w, sent, "statement", m.group(0)))
+                    if value:  # "four grammatical cases" alone: one class, unless no sum is stated
+                        (class_counts if is_case and _CORE_ADJ.search(m.group(0)) else cues).append(
+                            Cue(value, w, sent, "statement", m.group(0)))
                 if zero and not about_other_language(text):  # "12 of these languages have no case" says nothing here
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
                     core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
@@ -266,24 +289,42 @@ class CountFamily:
                             labels_seen[case] = cue
 
         labels_seen = _attested(labels_seen, label_hits)
+        if summed:  # a stated sum of the classes covers the counts of one class stated elsewhere
+            subsets = []
+        else:
+            cues += class_counts
         if subsets:
-            # a count of the oblique/local cases plus the core cases attested (with their unmarked partner)
-            n_core = len(_with_unmarked(labels_seen) & CORE_CASES)
+            # a count of the oblique/local cases plus the alignment cases attested (with their unmarked
+            # partner), at least the unmarked base form WALS 49A counts: traditions differ on whether
+            # dative and genitive are "core" or "peripheral", so only the alignment pair is added
+            n_core = max(1, len(_with_unmarked(labels_seen) & ALIGNMENT))
             for n, cue in subsets:
                 value = bin_for(n + n_core, bins)
                 if value:
                     cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {n_core} core"))
-        stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
-        if stated_decision.value == zero and len(labels_seen) >= self.min_labels:
-            # several distinct case labels glossed on nouns contradict "no case": that remark was
+        if len(labels_seen) >= self.min_labels:
+            # several distinct case labels glossed on nouns contradict "no case": such a remark was
             # about one construction ("the standard of comparison does not inflect for case")
-            stated_decision = vote([c for c in cues if c.value != zero], min_support=0.6, min_ratio=1.5)
+            cues = [c for c in cues if c.value != zero]
+        stated_decision = vote(cues, min_support=0.6, min_ratio=1.5)
+        lone = next(iter(stated_decision.scores)) if len(stated_decision.scores) == 1 else None
+        lone_bin = next((b for b in bins if b.value == lone), None)
+        if stated_decision.abstained and lone_bin and len(labels_seen) >= self.min_labels and (
+                lone_bin.high >= _count(labels_seen)) and not any(about_other_language(c.sentence.text) for c in cues):
+            # one total, weak only by its rank, at or above the cases the passages show: the inventory,
+            # a lower bound, agrees with it ("four grammatical and 19 semantic cases" beside four glossed)
+            stated_decision = vote(cues, min_support=0.0, min_ratio=1.5)
         if not stated_decision.abstained:
             stated_bin = next((b for b in bins if b.value == stated_decision.value), None)
             if not (stated_bin and len(labels_seen) >= self.min_labels and stated_bin.high < _count(labels_seen)):
+                stated_decision.confidence = banded("stated", stated_decision.confidence)
                 return stated_decision
             # "two nominal cases - nominative and ergative" beside five glossed cases: the statement
             # covered a subset, and a system has at least as many cases as are attested
+        if is_case and zero and not labels_seen and not cues and not label_hits and len(sentences) >= SILENCE_MIN:
+            return Decision(zero, confidence=banded("silence", len(sentences) / SILENCE_SENTENCES), reasoning=(
+                f"No case morphology in the {len(sentences)} sentences retrieved for case: no case label glossed "
+                "on a noun, no case named or counted (absence of evidence, the weakest kind)."))
         if not is_case or not labels_seen:
             return stated_decision if stated_decision.scores else Decision(
                 NOT_ENOUGH_INFO, reasoning=f"No statement about the number of {noun} and no glossed {stem} labels."
@@ -292,8 +333,9 @@ class CountFamily:
         if other and not core_seen and len(labels_seen) >= self.min_peripheral:
             evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
             evidence = [Cue(other, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+            weight = sum(c.weight for c in evidence)
             return Decision(
-                other, confidence=0.3, cues=supporting(evidence, other, 6), scores={other: sum(c.weight for c in evidence)},
+                other, confidence=banded("settled", weight / 4), cues=supporting(evidence, other, 6), scores={other: weight},
                 reasoning="Only peripheral (concrete) case labels, no grammatical case: " + ", ".join(sorted(labels_seen)) + ".",
             )
         if len(labels_seen) < self.min_labels:
@@ -305,16 +347,20 @@ class CountFamily:
         cases = _with_unmarked(labels_seen)
         core = cases & CORE_CASES
         evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
+        kind = "settled"
         if not core and other:
             value = other
             why = "only peripheral (concrete) case labels: " + ", ".join(sorted(cases))
         else:
             count = _count(labels_seen)
             value = bin_for(count, bins) or NOT_ENOUGH_INFO
-            why = f"{count} distinct {noun} found in glosses/prose: " + ", ".join(sorted(cases))
+            # the inventory is a lower bound: it settles the value only when its bin is open-ended
+            kind = "settled" if count >= max(b.low for b in bins) else "lower-bound"
+            why = (f"{count} distinct {noun} found in glosses/prose (at least {count}: the passages need not show "
+                   "every case): " + ", ".join(sorted(cases)))
         evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
         strength = sum(c.weight for c in evidence)
-        confidence = round(min(0.8, 0.15 * len(cases)) * min(1.0, strength), 3)
+        confidence = banded(kind, strength / 4)
         return Decision(value, confidence=confidence, cues=supporting(evidence, value, 6),
                         scores={value: strength}, reasoning=why + ".")
 
@@ -339,7 +385,7 @@ def _one_per_compound(text: str) -> str:
     def keep(m: re.Match[str]) -> str:
         first, second = m.group(1), m.group(2)
         marked = NAME_TO_CASE[second.lower()]
-        return second if _UNMARKED_OF.get(marked) == NAME_TO_CASE[first.lower()] else first
+        return second if UNMARKED_OF.get(marked) == NAME_TO_CASE[first.lower()] else first
 
     return _COMPOUND_NAME.sub(keep, text)
 
@@ -350,7 +396,7 @@ def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[s
     out = {c: cue for c, cue in labels_seen.items() if label_hits.get(c, 0) >= 2}
     # Overt absolutive/nominative without ergative/accusative is usually something else
     # (Uto-Aztecan 'absolutive' noun suffix, verb agreement); the unmarked one is implied instead.
-    for marked, unmarked in _UNMARKED_OF.items():
+    for marked, unmarked in UNMARKED_OF.items():
         if marked not in out:
             out.pop(unmarked, None)
     return out
@@ -359,7 +405,7 @@ def _attested(labels_seen: dict[str, Cue], label_hits: dict[str, int]) -> dict[s
 def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
     """Unmarked core cases count (WALS 49A): ergative implies an absolutive, accusative a nominative."""
     cases = set(labels)
-    cases |= {_UNMARKED_OF[c] for c in cases & _UNMARKED_OF.keys()}
+    cases |= {UNMARKED_OF[c] for c in cases & UNMARKED_OF.keys()}
     if "oblique" in cases and cases - CORE_CASES - {"oblique"}:
         # beside named oblique cases (dative, locative...), "oblique" is their cover term, not one more case
         cases.discard("oblique")
@@ -368,6 +414,6 @@ def _with_unmarked(labels: dict[str, Cue]) -> set[str]:
 
 def _count(labels: dict[str, Cue]) -> int:
     cases = _with_unmarked(labels)
-    if len(cases) == 1 and not (cases & _UNMARKED_OF.keys()):
+    if len(cases) == 1 and not (cases & UNMARKED_OF.keys()):
         return 2  # one overt case contrasts with the unmarked form
     return len(cases)
