@@ -94,24 +94,42 @@ class ChildRun:
     output: str
 
 
-def run_child(argv: list[str]) -> ChildRun:
-    """Run ``argv`` (after the interpreter) in a fresh Python and read that one process's peak RSS.
+# Runs a command and writes its exit status, wall seconds and peak RSS as JSON to argv[1]. Why a
+# small go-between: Linux carries ru_maxrss across fork and exec, so a child forked straight from
+# this (large) process would report at least this process's size; forked from a bare interpreter,
+# the command's peak is its own (plus that interpreter's ~10 MB it started from).
+MEASURE = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - started
+code = os.waitstatus_to_exitcode(status)
+with open(sys.argv[1], "w") as fh:
+    json.dump({"status": code, "seconds": seconds, "peak_rss_kb": usage.ru_maxrss}, fh)
+sys.exit(0 if code == 0 else 1)
+"""
 
-    ``wait4`` returns the usage of exactly this child (``RUSAGE_CHILDREN`` would be the maximum over
-    every child so far). The child imports this checkout's ``grammar_rag``, not an installed copy.
+
+def run_child(argv: list[str]) -> ChildRun:
+    """Run ``argv`` (after the interpreter) in a fresh Python: exit status, wall seconds, its own peak RSS.
+
+    The child imports this checkout's ``grammar_rag``, not an installed copy.
     """
     env = dict(os.environ)
     root = str(Path(grammar_rag.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, *argv], stdout=out, stderr=subprocess.STDOUT, env=env)
-        _, wait_status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(wait_status)
-        out.seek(0)
-        text = out.read().decode("utf-8", "replace")
-    return ChildRun(proc.returncode, seconds, round(usage.ru_maxrss / 1024, 1), text)
+    with tempfile.TemporaryDirectory(prefix="books-bench-run-") as tmp:
+        usage_path = Path(tmp) / "usage.json"
+        out_path = Path(tmp) / "output.txt"
+        with open(out_path, "wb") as out:
+            subprocess.run([sys.executable, "-c", MEASURE, str(usage_path), sys.executable, *argv],
+                           stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
+        text = out_path.read_text(encoding="utf-8", errors="replace")
+        if not usage_path.is_file():
+            raise GrammarRagError(f"could not measure {argv[:3]}: {text.strip()[-300:]}")
+        usage = json.loads(usage_path.read_text(encoding="utf-8"))
+    return ChildRun(int(usage["status"]), float(usage["seconds"]), round(usage["peak_rss_kb"] / 1024, 1), text)
 
 
 def plain_extraction(pdf: Path) -> ChildRun:
