@@ -108,6 +108,9 @@ def test_length_batches_go_longest_first_within_row_and_token_caps() -> None:
         padded = len(b) * max(lengths[i] for i in b)
         assert len(b) <= 4 and (padded <= 512 or len(b) == 1)
     assert [len(b) for b in batches] == [2, 2, 4, 2]  # 2 x 256, 200 + 40, then the row cap
+    # long rows count quadratically past square_from: attention scores are length x length per row
+    assert [len(b) for b in length_batches([256] * 4 + [64] * 4, 8, 1024)] == [4, 4]
+    assert [len(b) for b in length_batches([256] * 4 + [64] * 4, 8, 1024, square_from=128)] == [2, 2, 4]
 
 
 TEXTS = [
