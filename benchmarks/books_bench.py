@@ -86,10 +86,14 @@ def _peak_rss_mb() -> float:
 
 @dataclass(frozen=True)
 class ChildRun:
-    """One command run in a fresh interpreter: exit status, wall seconds, its own peak RSS, its output."""
+    """One command run in a fresh interpreter: exit status, wall and CPU seconds, its own peak RSS, its output.
+
+    CPU seconds (user + system) barely move with the machine's load; wall seconds do.
+    """
 
     status: int
     seconds: float
+    cpu_s: float
     peak_rss_mb: float
     output: str
 
@@ -106,7 +110,8 @@ _, status, usage = os.wait4(proc.pid, 0)
 seconds = time.perf_counter() - started
 code = os.waitstatus_to_exitcode(status)
 with open(sys.argv[1], "w") as fh:
-    json.dump({"status": code, "seconds": seconds, "peak_rss_kb": usage.ru_maxrss}, fh)
+    json.dump({"status": code, "seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime,
+               "peak_rss_kb": usage.ru_maxrss}, fh)
 sys.exit(0 if code == 0 else 1)
 """
 
@@ -129,7 +134,8 @@ def run_child(argv: list[str]) -> ChildRun:
         if not usage_path.is_file():
             raise GrammarRagError(f"could not measure {argv[:3]}: {text.strip()[-300:]}")
         usage = json.loads(usage_path.read_text(encoding="utf-8"))
-    return ChildRun(int(usage["status"]), float(usage["seconds"]), round(usage["peak_rss_kb"] / 1024, 1), text)
+    return ChildRun(int(usage["status"]), float(usage["seconds"]), float(usage["cpu_s"]),
+                    round(usage["peak_rss_kb"] / 1024, 1), text)
 
 
 def plain_extraction(pdf: Path) -> ChildRun:
@@ -139,7 +145,7 @@ def plain_extraction(pdf: Path) -> ChildRun:
         last = (child.output.strip().splitlines() or [f"exit status {child.status}"])[-1]
         raise GrammarRagError(f"{pdf}: pypdfium2 could not read it ({last}); check the file or leave it out.")
     timed = json.loads(child.output.strip().splitlines()[-1])
-    return ChildRun(0, float(timed["seconds"]), child.peak_rss_mb, child.output)
+    return ChildRun(0, float(timed["seconds"]), child.cpu_s, child.peak_rss_mb, child.output)
 
 
 def ingest_child(src: Path, index_dir: Path, model: str | None) -> ChildRun:
@@ -232,6 +238,7 @@ def bench_source(fmt: str, src: Path, index_dir: Path, meta: dict[str, Any], arg
     plain = plain_extraction(src) if fmt == "pdf" else None
     child = ingest_child(src, index_dir, args.model)
     entry["ingest_s"] = round(child.seconds, 1)
+    entry["ingest_cpu_s"] = round(child.cpu_s, 1)
     entry["ingest_peak_rss_mb"] = child.peak_rss_mb
     if plain is not None:
         # the ratio from unrounded timings: a small PDF reads in well under 10 ms

@@ -55,7 +55,7 @@ def test_bench_books_writes_a_report(tmp_path: Path) -> None:
     assert report["peak_rss_mb"] > 0
     # each ingest ran in its own interpreter (its RSS, not the bench's), model and index included
     for fmt in ("pdf", "latex"):
-        assert runs[fmt]["model"] == "hashing-64" and runs[fmt]["ingest_s"] > 0
+        assert runs[fmt]["model"] == "hashing-64" and runs[fmt]["ingest_s"] > 0 and runs[fmt]["ingest_cpu_s"] > 0
         assert runs[fmt]["ingest_peak_rss_mb"] > runs["pdf"]["plain_extraction_peak_rss_mb"] > 0
 
 

@@ -102,7 +102,8 @@ def length_batches(lengths: list[int], max_rows: int, max_tokens: int,
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim  # type: ignore[no-any-return]
+        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        return trim
     except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
         return None
 
@@ -211,7 +212,8 @@ class SentenceTransformerEmbedder:
         inverse = inverse.reshape(-1)
         copies = np.bincount(inverse, minlength=len(unique))  # a text given twice is embedded once
         out = np.empty((len(unique), self.dim), dtype=np.float32)
-        max_tokens = batch_size * (CPU_TOKENS_PER_ROW if self.device == "cpu" else self._model.max_seq_length)
+        full = int(self._model.max_seq_length or 512)  # a model that states no limit: BERT's
+        max_tokens = batch_size * (CPU_TOKENS_PER_ROW if self.device == "cpu" else full)
         lengths = self._token_lengths(list(unique))
         with _progress(len(texts), show_progress, f"embedding ({self.name})") as bar:
             square_from = CPU_TOKENS_PER_ROW if self.device == "cpu" else None
