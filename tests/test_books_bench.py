@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.books_bench import plain_extraction, run_child
 from grammar_rag.cli import main
 
 reportlab = pytest.importorskip("reportlab")
@@ -52,6 +53,25 @@ def test_bench_books_writes_a_report(tmp_path: Path) -> None:
         assert runs[fmt]["extraction"]["features"] == 5
     assert runs["pdf"]["plain_extraction_s"] >= 0 and "ingest_to_plain_ratio" in runs["pdf"]
     assert report["peak_rss_mb"] > 0
+    # each ingest ran in its own interpreter (its RSS, not the bench's), model and index included
+    for fmt in ("pdf", "latex"):
+        assert runs[fmt]["model"] == "hashing-64" and runs[fmt]["ingest_s"] > 0 and runs[fmt]["ingest_cpu_s"] > 0
+        assert runs[fmt]["ingest_peak_rss_mb"] > runs["pdf"]["plain_extraction_peak_rss_mb"] > 0
+
+
+def test_child_peak_rss_is_each_childs_own() -> None:
+    big = run_child(["-c", "x = bytearray(300 * 2**20); x[::4096] = b'1' * len(x[::4096])"])
+    small = run_child(["-c", "pass"])
+    assert big.status == small.status == 0
+    assert big.peak_rss_mb > 300 > 100 > small.peak_rss_mb  # not the maximum over all children so far
+    failed = run_child(["-c", "import sys; print('no such book'); sys.exit(3)"])
+    assert failed.status == 3 and "no such book" in failed.output
+
+
+def test_plain_extraction_times_pypdfium2_alone(tmp_path: Path) -> None:
+    _book(tmp_path / "b")
+    plain = plain_extraction(tmp_path / "b" / "book.pdf")
+    assert 0 < plain.seconds < 10 and 0 < plain.peak_rss_mb < 200
 
 
 def test_book_scoring_reports_raw_beside_calibrated_and_a_top5_check(tmp_path: Path) -> None:

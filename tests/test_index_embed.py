@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grammar_rag.errors import GrammarRagError
-from grammar_rag.index import GrammarIndex, get_embedder
+from grammar_rag.index import GrammarIndex, embed, get_embedder
 from grammar_rag.index.embed import (
     SentenceTransformerEmbedder,
     _apply_precision,
     canonical_name,
+    length_batches,
     minilm_model_dir,
 )
 from grammar_rag.types import Grammar, IngestedGrammar, Passage
@@ -92,3 +96,51 @@ def test_fp32_is_enforced_on_a_half_precision_model() -> None:
     model = torch.nn.Linear(4, 4).to(torch.float16)
     assert _apply_precision(model, "cpu", "fp32") == "fp32"
     assert model.weight.dtype == torch.float32
+
+
+def test_length_batches_go_longest_first_within_row_and_token_caps() -> None:
+    lengths = [5, 256, 40, 256, 12, 3, 40, 200, 1, 0]
+    batches = length_batches(lengths, max_rows=4, max_tokens=512)
+    flat = [int(i) for b in batches for i in b]
+    assert sorted(flat) == list(range(len(lengths)))  # every text once
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
+    for b in batches:
+        padded = len(b) * max(lengths[i] for i in b)
+        assert len(b) <= 4 and (padded <= 512 or len(b) == 1)
+    assert [len(b) for b in batches] == [2, 2, 4, 2]  # 2 x 256, 200 + 40, then the row cap
+    # long rows count quadratically past square_from: attention scores are length x length per row
+    assert [len(b) for b in length_batches([256] * 4 + [64] * 4, 8, 1024)] == [4, 4]
+    assert [len(b) for b in length_batches([256] * 4 + [64] * 4, 8, 1024, square_from=128)] == [2, 2, 4]
+
+
+TEXTS = [
+    "Word order.",
+    "The basic constituent order is verb, subject, object; " * 40,  # past 256 word pieces: truncated
+    "Polar questions are marked by intonation only.",
+    "Word order.",  # a duplicate: embedded once, returned twice
+    "Ko haka hoki mai a Hotu ki te kāiŋa, the particle ko marks the preverbal subject. " * 3,
+    "",
+]
+
+
+def test_length_batching_keeps_each_texts_vector() -> None:
+    emb = get_embedder()
+    assert isinstance(emb, SentenceTransformerEmbedder)
+    batched = emb.encode(TEXTS, batch_size=2)
+    # each text alone through sentence-transformers: no batch, no padding, no reordering
+    alone = np.vstack([emb._model.encode([t], normalize_embeddings=True, convert_to_numpy=True) for t in TEXTS])
+    assert batched.shape == (len(TEXTS), 384)
+    assert float(np.abs(batched - alone).max()) < 1e-5
+    assert np.array_equal(batched[0], batched[3])
+
+
+def test_embedding_logs_progress_without_a_terminal(monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal, as under nohup or CI
+    monkeypatch.setattr(embed, "PROGRESS_MIN_TOTAL", 1)
+    monkeypatch.setattr(embed, "PROGRESS_EVERY_S", 0.0)
+    with caplog.at_level(logging.INFO, logger="grammar_rag.progress"):
+        get_embedder().encode(TEXTS, batch_size=1)
+    lines = [r.getMessage() for r in caplog.records if r.name == "grammar_rag.progress"]
+    assert any(line.startswith("embedding (all-MiniLM-L6-v2): ") and f"/{len(TEXTS)} passages" in line
+               for line in lines), lines
