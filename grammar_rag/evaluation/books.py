@@ -174,7 +174,7 @@ def top5_check(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[Featu
             stating = [e for e in pred.evidence if e.supports and (not ref or e.supports.strip().lower() in wanted)]
             if stating:
                 row["stated"] = stating[0].supports
-                row.update(found_at=sp.rank, passage_id=sp.passage.passage_id, pages=list(sp.passage.pages or ()),
+                row.update(found_at=sp.rank, passage_id=sp.passage.passage_id, pages=sp.passage.pages,
                            section=" > ".join(sp.passage.section or ()), quote=stating[0].quote[:300])
                 break
         out.append(row)
