@@ -32,6 +32,13 @@ class Unit:
     notes: tuple[str, ...] = ()  # footnotes cited in the text ("4 The note's text.")
 
 
+def join_units(first: Unit, second: Unit, kind: PassageKind, sep: str = "\n") -> Unit:
+    """``first`` and ``second`` (neighbours in one section) as one unit of ``kind``: their pages
+    span both and their footnotes travel along. The one way every ingester glues units together."""
+    return Unit(first.text.rstrip() + sep + second.text.lstrip(), first.page_start or second.page_start,
+                second.page_end or first.page_end, first.section, kind, notes=(*first.notes, *second.notes))
+
+
 def _nfc(text: str) -> str:
     if text.isascii() or unicodedata.is_normalized("NFC", text):
         return text
@@ -89,14 +96,7 @@ def _merge_short(units: list[Unit], min_chars: int) -> list[Unit]:
     for unit in units:
         if pending is not None:
             if pending.section == unit.section and unit.kind == pending.kind:
-                unit = Unit(
-                    text=pending.text + "\n" + unit.text,
-                    page_start=pending.page_start or unit.page_start,
-                    page_end=unit.page_end or pending.page_end,
-                    section=unit.section,
-                    kind=unit.kind,
-                    notes=(*pending.notes, *unit.notes),
-                )
+                unit = join_units(pending, unit, unit.kind)
             else:
                 out.append(pending)
             pending = None

@@ -264,7 +264,5 @@ def _from_stated_iso(name: str, table: LanguageTable, stated_iso: list[str]) -> 
     if lang is None:
         return None
     confidence = 0.6 if len(stated_iso) == 1 else 0.5
-    guess = _guess(name, table, lang, confidence,
-                   f"Glottolog has no language named {name!r}; the book states ISO 639-3 [{stated_iso[0]}]")
-    return LanguageGuess(guess.name, guess.glottocode, stated_iso[0], guess.resolved_name, guess.confidence,
-                         guess.reason)
+    return _guess(name, table, lang, confidence,
+                  f"Glottolog has no language named {name!r}; the book states ISO 639-3 [{stated_iso[0]}]")

@@ -22,18 +22,12 @@ exact; joined units never exceed :data:`MAX_JOINED` characters.
 
 from __future__ import annotations
 
-from grammar_rag.ingest.chunking import Unit
-from grammar_rag.types import PassageKind
+from grammar_rag.ingest.chunking import Unit, join_units
 
 SHORT = 100  # characters: the passage length below which quality.passage_stats counts a passage short
 LEAD_MAX = 300  # a longer paragraph ending in ":" is a paragraph of its own, not a lead-in
 MAX_JOINED = 2000
 _TEXTUAL = frozenset({"prose", "front_matter", "back_matter"})
-
-
-def _join(first: Unit, second: Unit, kind: PassageKind, sep: str = "\n") -> Unit:
-    return Unit(first.text.rstrip() + sep + second.text.lstrip(), first.page_start or second.page_start,
-                second.page_end or first.page_end, first.section, kind)
 
 
 def _same_place(a: Unit, b: Unit) -> bool:
@@ -53,7 +47,7 @@ def cohere(units: list[Unit]) -> list[Unit]:
         if pending is not None:
             if _same_place(pending, unit) and (_is_lead_in(pending) or unit.kind == pending.kind):
                 kind = unit.kind if _is_lead_in(pending) else pending.kind
-                unit = _join(pending, unit, kind, "\n" if pending.kind == unit.kind else "\n\n")
+                unit = join_units(pending, unit, kind, "\n" if pending.kind == unit.kind else "\n\n")
             else:
                 out.append(_attach_back(out, pending))
             pending = None
@@ -64,7 +58,7 @@ def cohere(units: list[Unit]) -> list[Unit]:
         elif short and unit.kind in _TEXTUAL:
             if prev is not None and _same_place(prev, unit) and (prev.kind == unit.kind or prev.kind not in _TEXTUAL):
                 # the paragraph it continues, or a remark on the example or table before it
-                out[-1] = _join(prev, unit, prev.kind, "\n" if prev.kind == unit.kind else "\n\n")
+                out[-1] = join_units(prev, unit, prev.kind, "\n" if prev.kind == unit.kind else "\n\n")
             else:
                 pending = unit
         else:
@@ -79,5 +73,5 @@ def _attach_back(out: list[Unit], pending: Unit) -> Unit:
     before it, if any (that unit keeps its kind); else it stays a unit of its own."""
     if len(pending.text) < SHORT and out and out[-1].kind not in _TEXTUAL and _same_place(out[-1], pending):
         before = out.pop()
-        return _join(before, pending, before.kind)
+        return join_units(before, pending, before.kind)
     return pending

@@ -22,7 +22,7 @@ import re
 import statistics
 from dataclasses import replace
 
-from grammar_rag.ingest.chunking import Unit
+from grammar_rag.ingest.chunking import Unit, join_units
 from grammar_rag.ingest.pdf_layout import MARGIN_ZONE, TERMINAL, Line, PageText
 from grammar_rag.ingest.pdf_notes import split_footnotes
 from grammar_rag.ingest.pdf_outline import OutlineCursor, OutlineEntry, squash
@@ -338,9 +338,9 @@ def attach_short(units: list[Unit]) -> list[Unit]:
                 unit.kind == pending.kind or (unit.kind in ("example", "table") and pending.kind == "prose")
             )
             if fits:
-                unit = _join(pending, unit, unit.kind)
+                unit = join_units(pending, unit, unit.kind)
             elif out and _near(out[-1], pending) and out[-1].kind == pending.kind and out[-1].page_start == pending.page_start:
-                out[-1] = _join(out[-1], pending, pending.kind)
+                out[-1] = join_units(out[-1], pending, pending.kind)
             else:
                 out.append(pending)
             pending = None
@@ -350,7 +350,7 @@ def attach_short(units: list[Unit]) -> list[Unit]:
             out.append(unit)
     if pending is not None:
         if out and _near(out[-1], pending) and out[-1].kind == pending.kind and out[-1].page_start == pending.page_start:
-            out[-1] = _join(out[-1], pending, pending.kind)
+            out[-1] = join_units(out[-1], pending, pending.kind)
         else:
             out.append(pending)
     return out
@@ -360,7 +360,3 @@ def _near(first: Unit, second: Unit) -> bool:
     """Same section and the same page where they meet: a merge never blurs a page citation."""
     return first.section == second.section and (first.page_end or first.page_start) == second.page_start
 
-
-def _join(first: Unit, second: Unit, kind: PassageKind) -> Unit:
-    return Unit(first.text + "\n" + second.text, first.page_start or second.page_start,
-                second.page_end or first.page_end, second.section, kind, notes=(*first.notes, *second.notes))
