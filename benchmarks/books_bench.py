@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import grammar_rag
+from grammar_rag.cli.options import precision_target
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.evaluation.books import (
     agreement,
@@ -65,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="embedding model for the per-book index (default: the default)")
     parser.add_argument("--backend", default="evidence", help="classifier backend (default: model-free evidence)")
     parser.add_argument("--max-features", type=int, default=None, help="at most this many features per book")
-    parser.add_argument("--min-precision", type=float, default=None,
+    parser.add_argument("--min-precision", type=precision_target, default=None,
                         help="target precision for answering (default: each cue family's own)")
 
 

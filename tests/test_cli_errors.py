@@ -114,3 +114,19 @@ def test_each_failure_maps_to_a_line_naming_the_fix(exc: BaseException, needles:
 def test_unrecognised_errors_are_not_hidden() -> None:
     assert explain(ValueError("bug")) is None
     assert explain(OSError(5, "Input/output error")) is None
+
+
+@pytest.mark.parametrize("argv", [
+    ["classify", "--index", "idx", "--grammar", "g", "--feature", "81A", "--min-precision", "90"],
+    ["bench", "books", "--books", ".", "--min-precision", "high"],
+])
+def test_min_precision_outside_a_share_is_refused_before_any_work(tmp_path: Path, argv: list[str],
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A percentage given as a target would silently abstain on everything: argparse refuses it (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "--min-precision" in capsys.readouterr().err
+    assert not (tmp_path / "idx").exists()  # nothing created

@@ -14,6 +14,7 @@ from grammar_rag.cli.options import (
     add_llm_options,
     add_retrieval_mode,
     llm_settings,
+    precision_target,
 )
 from grammar_rag.index import GrammarIndex
 from grammar_rag.pipeline import RetrievalConfig, classify
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--candidates", type=int, default=50, help="first-stage BM25 candidates (default 50)")
     add_retrieval_mode(p, default="bm25", help="first-stage retrieval")
     p.add_argument("--reranker", default=None, help="reranker name (default: the default reranker; 'none' keeps order)")
-    p.add_argument("--min-precision", type=float, default=None,
+    p.add_argument("--min-precision", type=precision_target, default=None,
                    help="abstain unless the answer's cue family reaches this precision out of sample; LLM backends: "
                         "unless the model's probability (calibrated where a map is fitted) reaches it "
                         "(default: per family, see grammar_rag/classify/calibration.py)")

@@ -23,6 +23,19 @@ CLASSIFIER_BACKEND_HELP = "'evidence' (model-free, default) or an LLM backend: o
 EMBEDDER_HELP = "embedding model for example retrieval ('none' = BM25 only)"
 
 
+def precision_target(text: str) -> float:
+    """``--min-precision``: a share between 0 and 1 ("0.9"), refused otherwise with the fix.
+
+    A target of 7 or 90 (a percentage) would silently abstain on everything."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a share such as 0.9") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0..1; give a share such as 0.9 (not a percentage)")
+    return value
+
+
 def add_index(parser: argparse.ArgumentParser, *, required: bool = True, help: str = INDEX_HELP) -> None:
     """``--index DIR``: the grammar index a command reads (or, for ``ingest``, writes)."""
     parser.add_argument("--index", required=required, default=None, metavar="DIR", help=help)
