@@ -138,3 +138,50 @@ def test_pair_order_discounts_generalisations_and_other_topics(catalogue) -> Non
     # "may precede or follow" something other than the noun, and "in any order" among modifiers
     assert clf.classify(adj, sp("The adjective may precede or follow its complement.")).abstained
     assert clf.classify(adj, sp("Adjectives can occur in any order with respect to each other, before the verb.")).abstained
+
+
+def test_pair_order_reads_phrase_templates(catalogue) -> None:
+    """Grammars state phrase order as a template ("Dem – Num – Adj – N", "NP → (Dem) N (Adj)"):
+    the two elements' positions in it give the order; a dashed gloss or a clause template does not."""
+    adj, dem, num, rel = (_feature(catalogue, f"WALS {n}") for n in ("87A", "88A", "89A", "90A"))
+    dashed = "The order of elements in the noun phrase is Demonstrative – Article – [Numeral/Quantifier] – Adjective – Noun."
+    assert clf.classify(adj, sp(dashed)).value == "Adjective-Noun"
+    assert clf.classify(dem, sp(dashed)).value == "Demonstrative-Noun"
+    assert clf.classify(num, sp(dashed)).value == "Numeral-Noun"
+    arrow = "The noun phrase has the structure NP → (Dem) N (Adj) (RelCl), with every modifier optional."
+    assert clf.classify(adj, sp(arrow)).value == "Noun-Adjective"
+    assert clf.classify(rel, sp(arrow)).value == "Noun-Relative clause"
+    assert clf.classify(dem, sp(arrow)).value == "Demonstrative-Noun"
+    abbreviated = "The order within the noun phrase is rigid: DEM NUM N ADJ."
+    assert clf.classify(num, sp(abbreviated)).value == "Numeral-Noun"
+    assert clf.classify(adj, sp(abbreviated)).value == "Noun-Adjective"
+    # not templates: a clause template, a gloss line, two elements named in passing
+    assert clf.classify(adj, sp("The basic order is Subject – Object – Verb.")).abstained
+    assert clf.classify(adj, sp("3SG-see-PST house-big DEM-PL")).abstained
+    assert clf.classify(adj, sp("Noun–adjective compounds are common in the lexicon.")).abstained
+    assert clf.classify(adj, sp("The compound is built as follows: [[N ADJ] N].")).abstained
+    # other elements' optional slots in brackets; the first template (the default) decides
+    slots = ("Default order in the noun phrase: (Demonstrative) HEAD (Qualifier) (Quantifier). "
+             "When there is a possessor the order changes: (Possessor) HEAD (Demonstrative) (Qualifier)")
+    assert clf.classify(dem, sp(slots)).value == "Demonstrative-Noun"
+
+
+def test_pair_order_reads_coordinated_statements(catalogue) -> None:
+    dem = _feature(catalogue, "WALS 88A")
+    assert clf.classify(dem, sp("The demonstrative always precedes a definite article and the head noun.")).value \
+        == "Demonstrative-Noun"
+    adj = _feature(catalogue, "WALS 87A")
+    # the noun begins a clause of its own: no order between adjective and noun is stated
+    assert clf.classify(adj, sp("Adjectives precede the verb in that construction and the noun follows it.")).abstained
+
+
+def test_pair_order_weighs_each_clause_when_a_sentence_names_both_orders(catalogue) -> None:
+    rel = _feature(catalogue, "WALS 90A")
+    both = "The relative clause may precede the noun it modifies, but most frequently the relative clause follows the noun it modifies."
+    assert clf.classify(rel, sp(both)).value == "Noun-Relative clause"
+    adj = _feature(catalogue, "WALS 87A")
+    # "also possible" qualifies the reverse order, not the stated one
+    assert clf.classify(adj, sp("Adjectives usually precede the head noun, but the reverse order is also possible.")).value \
+        == "Adjective-Noun"
+    assert clf.classify(rel, sp("The head noun in the vast majority of corpus examples follows the relative clause.")).value \
+        == "Relative clause-Noun"

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from grammar_rag.classify.aggregate import Cue, Decision, vote
 from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.phrase_template import order_in
 from grammar_rag.classify.statements import (
     Sentence,
     about_other_language,
@@ -52,6 +53,7 @@ _EITHER = r"(?:(?:precede|come before|occur before|appear before) or (?:follow|c
 # Conditions ("when numerals follow the noun, they are ... appositional") are weak, like
 # statements about languages in general (text.lexicons.LANGUAGES_IN_GENERAL).
 _CONDITION = re.compile(r"\b(?:when|whenever|if)\s+(?:\w+\s+){0,3}$", re.I)
+_TEMPLATE_CONDITION = re.compile(r"\b(?:when|whenever|if|unless)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,17 @@ def _patterns(first: str, second: str) -> tuple[tuple[re.Pattern[str], bool], ..
     a, b = _words(first), _words(second)
     # up to five words, or a comma-delimited aside, between the element and its verb: "adjectives of
     # class I generally follow", "adjectives, when occurring in a modifying function, precede"
-    gap = r"(?:\s*,[^,.;]{1,80},)?\s+(?:[\w'’‘-]+\s+){0,5}?"
+    # or a prepositional phrase: "the head noun in the vast majority of corpus examples follows"
+    gap = r"(?:\s*,[^,.;]{1,80},)?\s+(?:(?:in|of|at|with|among|across)\s+(?:[\w'’‘-]+\s+){1,6}?|(?:[\w'’‘-]+\s+){0,5}?)"
     article = r"(?:the |a |an |its |their )?(?:[\w'’-]+ )?"
     out: list[tuple[re.Pattern[str], bool]] = []
     for x, y, x_first in ((a, b, True), (b, a, False)):
         out.append((re.compile(r"\b" + x + gap + _BEFORE + r"\s+" + article + y + r"\b", re.I), x_first))
         out.append((re.compile(r"\b" + x + gap + _AFTER + r"\s+" + article + y + r"\b", re.I), not x_first))
+        # the other element last in a coordination: "the demonstrative precedes the article and the noun"
+        for verb, before in ((_BEFORE, x_first), (_AFTER, not x_first)):
+            out.append((re.compile(r"\b" + x + gap + verb + r"\s+(?:[\w'’-]+\s+){1,4}?(?:and|as well as)\s+" + article + y
+                                   + r"\b(?!\s+(?:\w+\s+)?(?:follows?|precedes?|is|are|comes?|occurs?|appears?)\b)", re.I), before))
         # "the noun is normally followed by its adjectives", "an adjective followed by a head noun"
         out.append((re.compile(r"\b" + x + r"\s+(?:(?:is|are)\s+)?(?:\w+\s+){0,2}?followed by\s+" + article + y + r"\b", re.I),
                     x_first))
@@ -144,6 +151,28 @@ def _either(first: str, second: str) -> re.Pattern[str]:
                       re.I)
 
 
+_CLAUSE_START = re.compile(r"[,;:(]|\b(?:but|while|whereas|although|though|and)\b", re.I)
+_PERMITTED = re.compile(r"\b(?:may|can|could|might)\b", re.I)
+# WALS's "dominant order" is the more frequent one (chapter 81): a corpus majority asserts it
+_DOMINANCE = re.compile(r"\b(?:vast|great|overwhelming|large) majority\b|\bin most cases\b|\bmost often\b", re.I)
+
+
+def _dominance(text: str) -> float:
+    return 1.0 if _DOMINANCE.search(text) else 0.0
+
+
+def clause_strength(text: str, m: re.Match[str]) -> float:
+    """Assertion strength of the clause holding match ``m``: from the last clause boundary before
+    it (within 60 characters) to its end. A bare "may"/"can" there is a possibility, not a norm."""
+    window_start = max(0, m.start() - 60)
+    starts = [b.end() for b in _CLAUSE_START.finditer(text, window_start, m.start())]
+    clause = text[starts[-1] if starts else window_start : m.end()]
+    strength = max(statement_strength(clause), _dominance(clause)) * (0.4 if weakened(clause) else 1.0)
+    if _PERMITTED.search(clause) and strength < 0.6:
+        strength *= 0.6
+    return strength
+
+
 class PairOrderFamily:
     """Dominant order of two elements from prose statements (value names read both ways round)."""
 
@@ -163,12 +192,21 @@ class PairOrderFamily:
         cues: list[Cue] = []
         for sent in sentences:
             text = sent.text
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) or LANGUAGES_IN_GENERAL.search(text) else 1.0)
+            found: set[str] = set()
+            template = order_in(text, pair.first, pair.second)
+            if template is not None:  # "Dem – Num – Adj – N": read before the gloss test (it looks like one)
+                value = pair.first_second if template[0] else pair.second_first
+                found.add(value)
+                before = text[: max(text.find(template[1]), 0)]
+                # "when there is a possessor the order changes: (Possessor) HEAD (Dem)": a special case
+                condition = 0.4 if weakened(text) or _TEMPLATE_CONDITION.search(before) else 1.0
+                cues.append(Cue(value, base * condition, sent, "template", template[1]))
             if sent.is_gloss or not mentions.search(text):
                 continue
-            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) or LANGUAGES_IN_GENERAL.search(text) else 1.0)
-            strength = statement_strength(text) * (0.4 if weakened(text) else 1.0)
-            found: set[str] = set()
+            strength = statement_strength(text)
             both = either.search(text)
+            matches: dict[str, re.Match[str]] = {}
             for pattern, first_before in patterns:
                 for m in pattern.finditer(text):
                     if negated_before(text, m.start(), 25) or NEGATED_SPAN.search(m.group(0)):
@@ -178,14 +216,24 @@ class PairOrderFamily:
                     value = pair.first_second if first_before else pair.second_first
                     if value not in found:
                         found.add(value)
-                        condition = 0.4 if _CONDITION.search(text[max(0, m.start() - 40) : m.start()]) else 1.0
-                        cues.append(Cue(value, base * max(strength, 0.5) * condition, sent, "statement", m.group(0)))
+                        matches[value] = m
+            for value, m in matches.items():
+                condition = 0.4 if _CONDITION.search(text[max(0, m.start() - 40) : m.start()]) else 1.0
+                # both orders in one sentence ("may precede the noun, but most frequently follows
+                # it"): each is weighed by its own clause, where the author says which dominates
+                # one order named: a weakener after it ("..., but the reverse order is also
+                # possible") qualifies the alternative, not this claim
+                own = clause_strength(text, m) if len(matches) > 1 else \
+                    max(strength, _dominance(text)) * (0.4 if weakened(text[: m.end()]) else 1.0)
+                cues.append(Cue(value, base * max(own, 0.5 if len(matches) == 1 else 0.2) * condition, sent,
+                                "statement", m.group(0)))
             if abbreviation is not None:
                 for m in abbreviation.finditer(text):
                     value = pair.abbreviations[m.group(1)]
                     if value not in found and not negated_before(text, m.start(), 25):
                         found.add(value)
-                        cues.append(Cue(value, base * max(strength, 0.5), sent, "statement", m.group(0)))
+                        cues.append(Cue(value, base * max(strength * (0.4 if weakened(text) else 1.0), 0.5), sent,
+                                        "statement", m.group(0)))
             if pair.no_dominant and both and not negated_before(text, both.start(), 25):
                 # "may precede or follow" says both occur; it names no dominant order only if
                 # nothing else in the passages prefers one of them
