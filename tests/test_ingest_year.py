@@ -116,7 +116,8 @@ def test_latex_stated_year_wins(tmp_path: Path) -> None:
 
 
 # -- PDFs ---------------------------------------------------------------------------------------
-def _pdf_book(path: Path, imprint: list[str], references: str, built: int) -> Path:
+def _pdf_book(path: Path, imprint: list[str], references: str, built: int, *, heading: str = "References",
+              body_pages: int = 4) -> Path:
     pytest.importorskip("reportlab")
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
@@ -133,13 +134,13 @@ def _pdf_book(path: Path, imprint: list[str], references: str, built: int) -> Pa
     for k, line in enumerate(imprint):
         c.drawString(72, height - 200 - 14 * k, line)
     c.showPage()
-    for _ in range(4):
+    for _ in range(body_pages):
         c.setFont("Helvetica", 10)
         for k in range(30):
             c.drawString(72, height - 100 - 14 * k, f"Kalamang has verb-final order in main clauses, line {k}.")
         c.showPage()
     c.setFont("Helvetica-Bold", 16)
-    c.drawString(72, height - 100, "References")
+    c.drawString(72, height - 100, heading)
     c.setFont("Helvetica", 10)
     for k, line in enumerate(references.splitlines()):
         c.drawString(72, height - 140 - 14 * k, line)
@@ -158,6 +159,13 @@ def test_pdf_imprint_stamped_by_the_build_gives_way_to_the_reference_list(
         (item,) = ingest_path(path)
     assert (item.grammar.year, item.grammar.id) == (2021, "example2021kalamang")
     assert "low confidence" in caplog.text
+
+
+def test_pdf_reference_list_found_without_its_heading(tmp_path: Path) -> None:
+    """No back matter found (an unrecognised heading): entries are read past the imprint pages."""
+    path = _pdf_book(tmp_path / "book.pdf", ["Ana Example. 2030. A grammar of Kalamang."], REFERENCES, built=2030,
+                     heading="Works consulted", body_pages=8)
+    assert ingest_path(path)[0].grammar.year == 2021
 
 
 def test_pdf_imprint_year_of_a_recent_book_is_kept(tmp_path: Path) -> None:

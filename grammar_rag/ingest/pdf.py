@@ -195,11 +195,14 @@ def ingest_pdf(
     if not units:
         raise IngestError(f"{path}: no text left after removing running heads; needs OCR?")
     texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
+    # the reference list for the book's year: the back matter, else every page past the imprint
+    # (its citation line is shaped like an entry)
+    references = [t for t, z in zip(texts, zones, strict=True) if z == "back"] or texts[IMPRINT_PAGES:]
     guessed = guess_pdf_metadata(path, pdf_document_info(path), title_lines(pages[:5]),
                                  "\n".join(texts[: max(40, len(pages) // 4)]),
                                  source_name(path), guess=not caller_names_language(metadata),
                                  imprint_text="\n".join(texts[:IMPRINT_PAGES]),
-                                 references_text="\n".join(t for t, z in zip(texts, zones, strict=True) if z == "back"),
+                                 references_text="\n".join(references),
                                  book_text="\n".join(texts))
     guessed.setdefault("title", path.stem)
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="pdf")
