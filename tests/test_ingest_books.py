@@ -118,6 +118,38 @@ def test_footnote_marks_do_not_stick_to_words(tmp_path: Path) -> None:
     assert "are rare." in joined and "rare.4" not in joined
 
 
+def test_footnote_mark_set_after_a_space_is_detached(tmp_path: Path) -> None:
+    """"vowel deletion.\\footnote{...}" with a space before the command prints a word space, then
+    the raised mark: it read "deletion. 12", a stray number in the sentence. A lowered (subscript)
+    digit after a space, or a number in body type, is text and stays."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    path = tmp_path / "notes.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _width, height = A4
+    y = height - 100
+    for line in BODY:
+        c.setFont("Helvetica", 10)
+        c.drawString(72, y, line)
+        y -= 13
+    space = stringWidth(" ", "Helvetica", 10)
+    for text, mark, raise_by in (("It appears after vowel deletion.", "12", 4.0),
+                                 ("The slot is written C", "1", -2.0)):
+        c.setFont("Helvetica", 10)
+        c.drawString(72, y, text)
+        c.setFont("Helvetica", 8)
+        c.drawString(72 + stringWidth(text, "Helvetica", 10) + space, y + raise_by, mark)
+        y -= 13
+    c.setFont("Helvetica", 10)
+    c.drawString(72, y, "The recordings were made in 12 villages.")
+    c.showPage()
+    c.save()
+    (item,) = ingest_path(path)
+    joined = " ".join(p.text for p in item.passages)
+    assert "vowel deletion." in joined and "deletion. 12" not in joined
+    assert "written C 1" in joined and "in 12 villages" in joined
+
+
 def test_passage_stats_count_short_matter_and_kinds() -> None:
     from grammar_rag.ingest.quality import passage_stats
     from grammar_rag.types import Passage

@@ -4,7 +4,9 @@ A PDF says who wrote it and what it is in two places: the document information d
 (``Title``, ``Author``, often filled by LaTeX's hyperref) and the first pages (the title page in
 large type, the imprint's citation line "Kieviet, Paulus. 2017. A grammar of Rapa Nui.").
 :func:`guess_pdf_metadata` reads both; the language comes from
-:func:`~grammar_rag.ingest.language_guess.guess_language` over every title found.
+:func:`~grammar_rag.ingest.language_guess.guess_language` over every title found, the year from
+:mod:`~grammar_rag.ingest.book_year` (the imprint's year, checked against the file's build year and
+the dates in the book: its reference list, dated signatures).
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ import logging
 import re
 from pathlib import Path
 
+from grammar_rag.ingest.book_year import (
+    YEAR,
+    YearEvidence,
+    dated_years,
+    publication_year,
+    reference_list_years,
+)
 from grammar_rag.ingest.language_guess import guess_language
 from grammar_rag.ingest.metadata import derive_id, language_fields, surname_of
 
@@ -21,8 +30,14 @@ logger = logging.getLogger(__name__)
 # "Surname, Given. 2017. Title ..." or "Given Surname. 2017. Title ..." as printed on an imprint
 # page (the how-to-cite line)
 _CITATION = re.compile(r"(?P<who>[A-Z][^\n]{1,80}?)\.\s+(?P<year>(?:1[5-9]|20)\d\d)\.\s+(?P<title>[^\n]{5,200})")
-_COPYRIGHT_YEAR = re.compile(r"(?:©|\(c\)|copyright)\s*(?P<year>(?:1[5-9]|20)\d\d)", re.I)
-_PDF_DATE = re.compile(r"^(?:D:)?(?P<year>(?:1[5-9]|20)\d\d)")
+# what an imprint page prints: "© 2022", "First published 2019 by ...", "Berlin: Language Science
+# Press, 2022" (place: publisher, year)
+_IMPRINT_YEARS = (
+    ("copyright line", re.compile(rf"(?:©|\(c\)|copyright)\s*(?P<year>{YEAR})\b", re.I)),
+    ("publication line", re.compile(rf"\bpublished(?:\s+in)?\s+(?P<year>{YEAR})\b", re.I)),
+    ("publisher line", re.compile(rf"^[A-Z][\w .,-]{{1,40}}:\s*[A-Z][^:\n]{{2,80}},\s*(?P<year>{YEAR})\.?$", re.M)),
+)
+_PDF_DATE = re.compile(rf"^(?:D:)?(?P<year>{YEAR})")
 
 
 def pdf_document_info(path: Path) -> dict[str, str]:
@@ -42,13 +57,15 @@ def pdf_document_info(path: Path) -> dict[str, str]:
 
 def guess_pdf_metadata(
     path: Path, info: dict[str, str], title_lines: list[str], front_text: str, fallback_id: str,
-    guess: bool = True,
+    guess: bool = True, *, imprint_text: str = "", references_text: str = "", book_text: str = "",
 ) -> dict[str, object]:
     """Grammar fields guessed from the information dictionary and the first pages.
 
     ``title_lines`` are the first pages' large-type lines (the title page), ``front_text`` the
     text of the first pages (imprint, preface, introduction) where a citation line or a stated
-    Glottocode may be found.
+    Glottocode may be found. For the year: ``imprint_text`` is the first few pages' text (where a
+    copyright or "published" line is the book's own), ``references_text`` the reference list and
+    ``book_text`` the whole text (its dates written with a month).
     """
     guessed: dict[str, object] = {}
     titles = [t for t in (info.get("Title", ""), *title_lines) if t and not re.fullmatch(r"[\w.-]+\.(?:dvi|tex|pdf)", t)]
@@ -60,9 +77,9 @@ def guess_pdf_metadata(
         guessed["author"] = author
     elif citation:
         guessed["author"] = citation.group("who")
-    year_match = citation or _COPYRIGHT_YEAR.search(front_text) or _PDF_DATE.match(info.get("CreationDate", ""))
-    if year_match:
-        guessed["year"] = int(year_match.group("year"))
+    year = publication_year(_year_evidence(path, info, citation, imprint_text, references_text, book_text))
+    if year is not None:
+        guessed["year"] = year
     if citation:
         titles.append(citation.group("title"))
     if guess:  # (not when the caller named the language: nothing to guess or warn about)
@@ -78,3 +95,21 @@ def _citation(text: str, author: str) -> re.Match[str] | None:
         if (not surname and "," in m.group("who")) or (surname and surname in m.group("who").lower()):
             return m
     return None
+
+
+def _year_evidence(path: Path, info: dict[str, str], citation: re.Match[str] | None, imprint_text: str,
+                   references_text: str, book_text: str) -> YearEvidence:
+    built = next((int(m.group("year")) for key in ("CreationDate", "ModDate")
+                  if (m := _PDF_DATE.match(info.get(key, "")))), None)
+    ev = YearEvidence(path, built=built)
+    if citation:
+        ev.stated, ev.stated_how = int(citation.group("year")), "imprint's citation line"
+    else:
+        for how, pattern in _IMPRINT_YEARS:
+            m = pattern.search(imprint_text)
+            if m:
+                ev.stated, ev.stated_how = int(m.group("year")), f"imprint's {how}"
+                break
+    ev.floor("the reference list", reference_list_years(references_text))
+    ev.floor("a date in the text", dated_years(" ".join(book_text.split())))
+    return ev

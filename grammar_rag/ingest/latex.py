@@ -21,8 +21,9 @@ from pathlib import Path
 
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, INGESTERS, ChunkingConfig, Ingester
+from grammar_rag.ingest.book_year import source_stated_year
 from grammar_rag.ingest.chunking import Unit, make_passages
-from grammar_rag.ingest.latex_bib import Citations, bib_files, load_bib
+from grammar_rag.ingest.latex_bib import Citations, bib_files, load_bib, published_years
 from grammar_rag.ingest.latex_pages import add_pdf_pages
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
@@ -400,6 +401,7 @@ def ingest_latex(
     """A LaTeX grammar: a ``.tex`` file, a directory with ``main.tex``, or a folder of chapter files."""
     path = Path(path)
     source, root_file = read_source(path)
+    stated_year = source_stated_year(source)  # (before a year macro's definition is expanded away)
     source = expand_simple_macros(source)
     citations = Citations(load_bib(bib_files(root_file.parent)))
     units = LatexConverter(citations, reference_aliases(source), label_keys(source)).convert(source)
@@ -409,7 +411,9 @@ def ingest_latex(
     if not units:
         raise IngestError(f"{path}: {unclosed_brace_message(source) or 'no text found in the LaTeX source.'}")
     units = add_pdf_pages(units, path)  # printed pages where the compiled book lies beside it
-    guessed = metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata))
+    guessed = metadata_from_source(root_file, source, source_name(path), not caller_names_language(metadata),
+                                   cited_years=published_years(bib_files(root_file.parent), citations.cited),
+                                   stated_year=stated_year)
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="latex")
     passages = make_passages(grammar.id, units, chunking)
     logger.info("%s: %d passages (latex)", path, len(passages))

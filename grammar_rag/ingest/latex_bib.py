@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from grammar_rag.ingest.book_year import FORTHCOMING
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +87,8 @@ def label_for(authors: list[str], year: str) -> str:
     return f"{who} {year}".strip()
 
 
-def parse_bib(text: str) -> dict[str, tuple[str, str]]:
-    """``{key: (authors label, year)}`` for every entry with a name or a year."""
-    out: dict[str, tuple[str, str]] = {}
+def _entries(text: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(key, {field: value})`` for each entry of a .bib text, field names lower-cased."""
     for m in _ENTRY.finditer(text):
         if m.group(1).lower() in ("comment", "preamble", "string"):
             continue
@@ -104,6 +105,13 @@ def parse_bib(text: str) -> dict[str, tuple[str, str]]:
                 break
             value, i = _group(text, j)
             fields.setdefault(fm.group(1).lower(), value)
+        yield key, fields
+
+
+def parse_bib(text: str) -> dict[str, tuple[str, str]]:
+    """``{key: (authors label, year)}`` for every entry with a name or a year."""
+    out: dict[str, tuple[str, str]] = {}
+    for key, fields in _entries(text):
         names = _surnames(fields.get("author") or fields.get("editor") or "")
         year_m = re.search(r"\d{4}[a-z]?", fields.get("year") or fields.get("date") or "")
         year = year_m.group(0) if year_m else "n.d."
@@ -127,6 +135,26 @@ def load_bib(files: Iterable[Path]) -> dict[str, tuple[str, str]]:
     return out
 
 
+def published_years(files: Iterable[Path], keys: Iterable[str]) -> list[int]:
+    """Years of the cited entries ``keys`` that are published: an entry whose year, pubstate or
+    note says "forthcoming", "to appear", "submitted"... dates nothing about the citing book
+    (see :mod:`grammar_rag.ingest.book_year`)."""
+    wanted = set(keys)
+    found: dict[str, int | None] = {}
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue  # load_bib has said so
+        for key, fields in _entries(text):
+            if key not in wanted or key in found:
+                continue
+            year = re.fullmatch(r"(\d{4})[a-z]?", (fields.get("year") or fields.get("date", "")[:4]).strip("{} "))
+            states = " ".join(fields.get(f, "") for f in ("year", "pubstate", "note", "howpublished", "addendum"))
+            found[key] = int(year.group(1)) if year and not FORTHCOMING.search(states) else None
+    return [y for y in found.values() if y is not None]
+
+
 def _from_key(key: str) -> tuple[str, str] | None:
     m = _KEY_SHAPE.match(key)
     if not m:
@@ -140,8 +168,11 @@ class Citations:
     def __init__(self, entries: dict[str, tuple[str, str]]) -> None:
         self.entries = entries
         self.unknown: set[str] = set()
+        self.cited: set[str] = set()  # keys found in the .bib files, as cited
 
     def _entry(self, key: str) -> tuple[str, str] | None:
+        if key in self.entries:
+            self.cited.add(key)
         found = self.entries.get(key) or _from_key(key)
         if found is None:
             self.unknown.add(key)

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
+from grammar_rag.ingest.book_year import YEAR, YearEvidence, dated_years, publication_year, source_stated_year
 from grammar_rag.ingest.language_guess import guess_language
 from grammar_rag.ingest.latex_render import (
     InlineRenderer,
@@ -185,9 +186,18 @@ def split_top_level(s: str, sep: str) -> list[str]:
     return parts
 
 
-def metadata_from_source(root_file: Path, source: str, fallback_id: str, guess: bool = True) -> dict[str, object]:
-    """Title/author from ``\\title``/``\\booktitle``/``\\author``; year and licence from a README
-    beside it; the language from the titles (and any Glottocode the source states)."""
+def metadata_from_source(
+    root_file: Path, source: str, fallback_id: str, guess: bool = True, *, cited_years: list[int] | None = None,
+    stated_year: int | None = None,
+) -> dict[str, object]:
+    """Title/author from ``\\title``/``\\booktitle``/``\\author``; licence from a README beside it;
+    the language from the titles (and any Glottocode the source states).
+
+    The year is the one the source or README states (a year macro, ``\\date``, "Publication Date:
+    2020"; ``stated_year`` when read before the book's macros were expanded); else the newest of what the book dates (:mod:`~grammar_rag.ingest.book_year`): the
+    README's copyright line (when the repository was set up), ``cited_years`` (the published works
+    it cites) and dates written with a month (a signed preface). The class's imprint year is
+    ``\\the\\year``, the year of whoever compiles it, so it is never read."""
     r = InlineRenderer()
     guessed: dict[str, object] = {}
     titles: list[str] = []
@@ -202,14 +212,18 @@ def metadata_from_source(root_file: Path, source: str, fallback_id: str, guess: 
                 titles.append(value)
     if titles:
         guessed["title"] = titles[0]
+    year = YearEvidence(root_file.parent, stated=stated_year or source_stated_year(source), stated_how="source")
+    year.floor("the newest work it cites", cited_years or [])
+    year.floor("a date in the text", dated_years(source))
     readme = next((p for p in (root_file.parent / "README.md", root_file.parent / "README") if p.is_file()), None)
     if readme:
         text = readme.read_text(encoding="utf-8", errors="replace")
-        m = re.search(r"(?:Publication Date|Year)\s*:\s*(\d{4})", text) or re.search(
-            r"Copyright\s*:?\s*(?:\(c\)|©)?\s*(\d{4})", text, re.I
-        )
+        m = re.search(rf"(?:Publication Date|Year)\s*:\s*({YEAR})\b", text)
+        if m and year.stated is None:
+            year.stated, year.stated_how = int(m.group(1)), "README"
+        m = re.search(rf"Copyright\s*:?\s*(?:\(c\)|©)?\s*({YEAR})\b", text, re.I)
         if m:
-            guessed["year"] = int(m.group(1))
+            year.floor("the README's copyright line", [int(m.group(1))])
         low = text.lower()
         for phrase, spdx in _LANGSCI_LICENSES.items():
             if phrase in low:
@@ -224,6 +238,8 @@ def metadata_from_source(root_file: Path, source: str, fallback_id: str, guess: 
             if m and not m.group(1).strip().isdigit():
                 titles.append(m.group(1).strip())
                 guessed["title"] = titles[0]
+    if (found := publication_year(year)) is not None:
+        guessed["year"] = found
     if guess:
         guessed.update(language_fields(guess_language(titles, source), root_file))
     guessed["id"] = derive_id(guessed.get("author"), guessed.get("year"), guessed.get("language"), fallback_id)

@@ -163,6 +163,11 @@ def title_lines(pages: list[PageText]) -> list[str]:
     return out
 
 
+# the imprint (copyright, "published" and publisher lines) is on one of a book's first pages: after
+# the title page, half-title and series page at most; later a "©" is a figure's or a quotation's
+IMPRINT_PAGES = 8
+
+
 # -- the ingester ------------------------------------------------------------------------------
 def ingest_pdf(
     path: Path, *, chunking: ChunkingConfig = DEFAULT_CHUNKING, metadata: dict[str, object] | None = None,
@@ -185,12 +190,20 @@ def ingest_pdf(
     body_size, _ = body_metrics(pages)
     strip_running_heads(pages, body_size)
     outline = pdf_outline(path) if use_outline else []
-    units = build_units(pages, page_zones(pages, body_size), outline)
+    zones = page_zones(pages, body_size)
+    units = build_units(pages, zones, outline)
     if not units:
         raise IngestError(f"{path}: no text left after removing running heads; needs OCR?")
+    texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
+    # the reference list for the book's year: the back matter, else every page past the imprint
+    # (its citation line is shaped like an entry)
+    references = [t for t, z in zip(texts, zones, strict=True) if z == "back"] or texts[IMPRINT_PAGES:]
     guessed = guess_pdf_metadata(path, pdf_document_info(path), title_lines(pages[:5]),
-                                 "\n".join(ln.text for p in pages[: max(40, len(pages) // 4)] for ln in p.lines),
-                                 source_name(path), guess=not caller_names_language(metadata))
+                                 "\n".join(texts[: max(40, len(pages) // 4)]),
+                                 source_name(path), guess=not caller_names_language(metadata),
+                                 imprint_text="\n".join(texts[:IMPRINT_PAGES]),
+                                 references_text="\n".join(references),
+                                 book_text="\n".join(texts))
     guessed.setdefault("title", path.stem)
     grammar = build_grammar(guessed, metadata, source_path=path, source_format="pdf")
     passages = make_passages(grammar.id, units, chunking)

@@ -116,19 +116,23 @@ def _without_note_marks(row: list[dict[str, Any]], size: float) -> tuple[list[di
     """Detach superscript footnote marks: "rare.⁴" reads "rare.", not "rare.4", and "4" is returned.
 
     A mark is a run of digits in smaller type, touching the word before it and raised above the
-    line's baseline. The marks let the book-structure pass store each note with the passage that
-    cites it (:mod:`grammar_rag.ingest.pdf_notes`).
+    line's baseline; or, raised well above it (a third of the type size, where a superscript sits),
+    one word space after it: LaTeX prints "deletion.~\\footnote" and "deletion. \\footnote" with a
+    space before the mark, and it read "deletion. 12". (A subscript, "C₁", sits below the baseline
+    and stays.) The marks let the book-structure pass store each note with the passage that cites
+    it (:mod:`grammar_rag.ingest.pdf_notes`).
     """
     base = max((float(w["bottom"]) for w in row if float(w.get("size") or 10) >= size - 0.1), default=0.0)
     keep = [row[0]]
     marks: list[str] = []
     for prev, w in itertools.pairwise(row):
         w_size = float(w.get("size") or 10)
+        gap, rise = w["x0"] - prev["x1"], base - float(w["bottom"])
         if (
             w["text"].replace(",", "").isdigit()
             and w_size <= size * 0.85  # 8/10 pt marks read back a hair above 0.8
-            and w["x0"] - prev["x1"] < size * 0.12
-            and float(w["bottom"]) < base - size * 0.15
+            and ((gap < size * 0.12 and rise > size * 0.15)  # touching
+                 or (gap < size * 0.5 and rise > size * 0.3 and w_size >= size * 0.5))  # a space after
         ):
             marks.extend(m for m in w["text"].split(",") if m)
             continue
