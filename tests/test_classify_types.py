@@ -185,3 +185,6 @@ def test_pair_order_weighs_each_clause_when_a_sentence_names_both_orders(catalog
         == "Adjective-Noun"
     assert clf.classify(rel, sp("The head noun in the vast majority of corpus examples follows the relative clause.")).value \
         == "Relative clause-Noun"
+    # an example heading names a construction; the finite statement says which order is the norm
+    assert clf.classify(rel, sp("In the vast majority of examples the relative clause precedes its head noun.",
+                                "• relative clause following the head noun")).value == "Relative clause-Noun"

@@ -152,6 +152,7 @@ def _either(first: str, second: str) -> re.Pattern[str]:
 
 
 _CLAUSE_START = re.compile(r"[,;:(]|\b(?:but|while|whereas|although|though|and)\b", re.I)
+_PARTICIPLE = re.compile(r"\b(?:preceding|following)\b(?<!\bis preceding)(?<!\bare preceding)(?<!\bis following)(?<!\bare following)", re.I)
 _PERMITTED = re.compile(r"\b(?:may|can|could|might)\b", re.I)
 # WALS's "dominant order" is the more frequent one (chapter 81): a corpus majority asserts it
 _DOMINANCE = re.compile(r"\b(?:vast|great|overwhelming|large) majority\b|\bin most cases\b|\bmost often\b", re.I)
@@ -225,7 +226,10 @@ class PairOrderFamily:
                 # possible") qualifies the alternative, not this claim
                 own = clause_strength(text, m) if len(matches) > 1 else \
                     max(strength, _dominance(text)) * (0.4 if weakened(text[: m.end()]) else 1.0)
-                cues.append(Cue(value, base * max(own, 0.5 if len(matches) == 1 else 0.2) * condition, sent,
+                # "• relative clause following the head noun": a participle names a construction
+                # (an example heading), it does not assert which order is the norm
+                named = 0.5 if _PARTICIPLE.search(m.group(0)) and own < 0.6 else 1.0
+                cues.append(Cue(value, base * max(own, 0.5 if len(matches) == 1 else 0.2) * condition * named, sent,
                                 "statement", m.group(0)))
             if abbreviation is not None:
                 for m in abbreviation.finditer(text):
