@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from grammar_rag.classify import Classifier, make_classifier
+from grammar_rag.classify import Classifier, derived, make_classifier
 from grammar_rag.features import get_catalogue
 from grammar_rag.index import GrammarIndex
 from grammar_rag.index.results import Mode
@@ -92,7 +92,12 @@ def classify(
     """
     feat = resolve_feature(feature)
     gram = grammar if isinstance(grammar, Grammar) else index.get_grammar(grammar)
-    passages = retrieve_passages(gram, feat, index=index, retrieval=retrieval)
     clf = classifier or make_classifier(backend)
-    log.info("classifying %s for %s over %d passages with %s", feat.id, gram.id, len(passages), clf.name)
-    return clf.classify(feat, passages, gram)
+
+    def plain(f: Feature) -> Prediction:
+        passages = retrieve_passages(gram, f, index=index, retrieval=retrieval)
+        log.info("classifying %s for %s over %d passages with %s", f.id, gram.id, len(passages), clf.name)
+        return clf.classify(f, passages, gram)
+
+    # a feature the catalogue derives from others (WALS 82A/83A, 95A-97A) is answered from them
+    return derived.predict(feat, plain, getattr(clf, "min_precision", None))

@@ -20,10 +20,10 @@ same three things, and the script stays thin:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from grammar_rag.classify import calibration, make_classifier
+from grammar_rag.classify import Classifier, calibration, derived, make_classifier
 from grammar_rag.classify.cues import select_family
 from grammar_rag.classify.evidence_classifier import EvidenceClassifier
 from grammar_rag.errors import GrammarRagError
@@ -32,7 +32,7 @@ from grammar_rag.features.reference import is_missing, predicted_names, referenc
 from grammar_rag.features.values import get_wals_values
 from grammar_rag.index import GrammarIndex
 from grammar_rag.pipeline import retrieve_passages
-from grammar_rag.types import Feature, FeatureValue, Grammar
+from grammar_rag.types import Feature, FeatureValue, Grammar, Prediction
 
 # the paper's features as whole-book queries: 81A and 49A have WALS values; GB107 (Grambank values
 # are not bundled) and polar questions (116A, WALS's counterpart of the paper's 116A* strategies)
@@ -83,31 +83,42 @@ def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[F
                    min_precision: float | None = None) -> list[dict[str, Any]]:
     """One row per feature: raw answer, calibrated verdict (model-free backend), reference, correctness."""
     raw_reader = EvidenceClassifier(calibrate=False) if backend == "evidence" else None
-    other = None if raw_reader is not None else make_classifier(backend)
+    other = make_classifier(backend) if raw_reader is None else EvidenceClassifier(min_precision=min_precision)
+
+    def plain(clf: Classifier) -> Callable[[Feature], Prediction]:
+        return lambda f: clf.classify(f, retrieve_passages(grammar, f, index=index), grammar)
+
     rows: list[dict[str, Any]] = []
     for feature, ref in refs:
-        passages = retrieve_passages(grammar, feature, index=index)
-        family = select_family(feature).name
         ref_names = reference_names(ref) or frozenset()
         if raw_reader is not None:
-            pred = raw_reader.classify(feature, passages, grammar)
+            pred = derived.predict(feature, plain(raw_reader))
             raw_answered = not is_missing(pred)
-            verdict = calibration.judge(family, pred.confidence, min_precision) if raw_answered else None
-            answered = bool(verdict and verdict.answer)
-            confidence = verdict.confidence if verdict else 0.0
+            # an implication that does not hold (81A without a dominant order) reads the feature itself
+            family = derived.FAMILY if "derived" in pred.flags else select_family(feature).name
+            final = pred
+            if "derived" in pred.flags:  # derived: its components are calibrated, then combined
+                final = derived.predict(feature, plain(other), min_precision)
+                answered, confidence = not is_missing(final), final.confidence
+            elif raw_answered:
+                verdict = calibration.judge(family, pred.confidence, min_precision)
+                answered, confidence = verdict.answer, verdict.confidence
+            else:
+                answered, confidence = False, 0.0
         else:
-            assert other is not None
-            pred = other.classify(feature, passages, grammar)
+            pred = final = derived.predict(feature, plain(other))
+            family = derived.FAMILY if "derived" in pred.flags else select_family(feature).name
             raw_answered = answered = not is_missing(pred)
             confidence = pred.confidence
         raw_correct = raw_answered and predicted_names(pred, feature) == ref_names
+        correct = answered and predicted_names(final, feature) == ref_names
         majority = _majority_name(feature, majorities)
         rows.append({
             "feature": feature.id, "family": family,
             "raw_predicted": pred.value if raw_answered else None, "raw_score": round(pred.confidence, 4),
-            "predicted": pred.value if answered else None, "confidence": round(confidence, 4),
+            "predicted": final.value if answered else None, "confidence": round(confidence, 4),
             "reference": ", ".join(sorted(ref_names)),
-            "raw_correct": raw_correct, "correct": answered and raw_correct,
+            "raw_correct": raw_correct, "correct": correct,
             "majority_correct": majority is not None and frozenset({majority}) == ref_names,
             "evidence_pages": list(dict.fromkeys(e.pages for e in pred.evidence if e.pages))[:10],
         })

@@ -14,7 +14,7 @@ import os
 from typing import Any, cast
 
 from grammar_rag import rerank
-from grammar_rag.classify import Classifier, make_classifier
+from grammar_rag.classify import Classifier, derived, make_classifier
 from grammar_rag.extract.inputs import open_index
 from grammar_rag.extract.store import RunConfig
 from grammar_rag.index import GrammarIndex
@@ -101,11 +101,17 @@ class PipelinePredictor:
         return list(retrieve_passages(grammar, feature, index=self.index, retrieval=self.retrieval))
 
     def __call__(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
-        """Retrieve per pair, then classify the whole batch in one ``classify_many`` call."""
-        items = [(f, self.passages_for(g, f), g) for g, f in pairs]
-        predictions = list(self.classifier.classify_many(items)) if len(items) > 1 else [
-            self.classifier.classify(*items[0])
-        ]
+        """Retrieve per pair, then classify the whole batch in one ``classify_many`` call; a feature
+        the catalogue derives from others is answered from its components (classified on their own)."""
+        plain = [k for k, (_, f) in enumerate(pairs) if derived.derivation_for(f) is None]
+        items = [(pairs[k][1], self.passages_for(*pairs[k]), pairs[k][0]) for k in plain]
+        batch = list(self.classifier.classify_many(items)) if len(items) > 1 else [self.classifier.classify(*i) for i in items]
+        by_pair: dict[int, Prediction] = dict(zip(plain, batch, strict=True))
+        min_precision = getattr(self.classifier, "min_precision", None)
+        for k, (grammar, feature) in enumerate(pairs):
+            if k not in by_pair:
+                by_pair[k] = derived.predict(feature, lambda f, g=grammar: self([(g, f)])[0], min_precision)
+        predictions = [by_pair[k] for k in range(len(pairs))]
         for (grammar, feature), prediction in zip(pairs, predictions, strict=True):
             prediction.grammar_id = prediction.grammar_id or grammar.id
             prediction.feature_id = prediction.feature_id or feature.id

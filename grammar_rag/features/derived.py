@@ -1,0 +1,133 @@
+"""Features the catalogue defines from other features.
+
+Why: WALS codes some features as functions of others, and a reader that answers them separately
+contradicts itself (Rapa Nui read "VSO" for 81A and "No dominant order" for 83A). Two kinds, both
+read off the catalogue itself, never off a particular grammar:
+
+* **combinations** — "Relationship between the Order of Object and Verb and the Order of Adjective
+  and Noun" (WALS 95A–97A) crosses two features ("Order of Object and Verb", "Order of Adjective
+  and Noun"); each value's description names its parts ("Object-verb and adjective-noun
+  (OV&AdjN)"), and every other combination is the value "Other" (chapter 97: "languages not
+  falling into one of the preceding four types").
+* **implications** — a dominant order of S, O and V (WALS 81A, "SOV") fixes the order of each two of
+  them (82A "SV", 83A "OV"; chapters 82–83 code languages with a dominant 81A order accordingly).
+  Where the three-way order has no dominant value, the two-way feature is read on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from grammar_rag.types import Feature, FeatureValue
+
+_RELATIONSHIP = re.compile(r"^relationship between the (order of .+?) and the (order of .+)$", re.I)
+_PARTS = re.compile(r"\(([^()]+&[^()]+)\)\s*$")
+_ORDER = re.compile(r"^[SOV]{2,3}$")
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How ``feature_id``'s value follows from its ``components``' values.
+
+    ``table`` maps the components' value names (in order) to the derived value name. A
+    combination with a component answered outside the table takes ``other``; an implication
+    (``implied``) whose source value is not in the table is read on its own instead."""
+
+    feature_id: str
+    components: tuple[str, ...]
+    table: dict[tuple[str, ...], str] = field(hash=False)
+    other: str | None
+    implied: bool
+
+
+def _abbreviation(value: FeatureValue) -> str | None:
+    m = re.search(r"\(([A-Za-z]+)\)\s*$", value.description)
+    return m.group(1) if m else None
+
+
+def _component_value(component: Feature, part: str) -> str | None:
+    """The component's value a combination's part names ("AdjN" -> "Adjective-Noun", "Postp" ->
+    "Postpositions"): by the abbreviation in its description, its name, or a prefix of its name."""
+    key = part.strip().lower()
+    for v in component.values:
+        abbr = _abbreviation(v)
+        if (abbr and abbr.lower() == key) or v.name.lower() == key:
+            return v.name
+    hits = [v.name for v in component.values if v.name.lower().startswith(key)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _combination(feature: Feature, by_name: dict[str, Feature]) -> Derivation | None:
+    m = _RELATIONSHIP.match(feature.name.strip())
+    if not m:
+        return None
+    components = [by_name.get(m.group(k).lower()) for k in (1, 2)]
+    if any(c is None for c in components):
+        return None
+    first, second = components
+    assert first is not None and second is not None
+    table: dict[tuple[str, ...], str] = {}
+    other = None
+    for v in feature.values:
+        parts = _PARTS.search(v.description)
+        if not parts:
+            if v.name.strip().lower() == "other":
+                other = v.name
+            continue
+        a, b = parts.group(1).split("&", 1)
+        names = (_component_value(first, a), _component_value(second, b))
+        if names[0] and names[1]:
+            table[(names[0], names[1])] = v.name
+    if len(table) < 2:
+        return None
+    return Derivation(feature.id, (first.id, second.id), table, other, implied=False)
+
+
+def _implication(feature: Feature, sources: list[Feature]) -> Derivation | None:
+    """Two-element orders ("SV", "VS") implied by a three-element order feature ("SOV")."""
+    orders = [v.name for v in feature.values if _ORDER.match(v.name)]
+    if len(orders) < 2 or any(len(o) != 2 for o in orders):
+        return None
+    letters = set("".join(orders))
+    for source in sources:
+        table = {}
+        for v in source.values:
+            if _ORDER.match(v.name) and len(v.name) == 3:
+                projected = "".join(ch for ch in v.name if ch in letters)
+                if projected in orders:
+                    table[(v.name,)] = projected
+        if len(table) >= 2:
+            return Derivation(feature.id, (source.id,), table, None, implied=True)
+    return None
+
+
+@lru_cache(maxsize=2)
+def _derivations(features: tuple[Feature, ...]) -> dict[str, Derivation]:
+    by_name = {f.name.strip().lower(): f for f in features if f.id.startswith("WALS ")}
+    sources = [f for f in features if f.id.startswith("WALS ")
+               and sum(1 for v in f.values if _ORDER.match(v.name) and len(v.name) == 3) >= 3]
+    out: dict[str, Derivation] = {}
+    for f in features:
+        if not f.id.startswith("WALS ") or f.multi_label:
+            continue
+        d = _combination(f, by_name) or _implication(f, sources)
+        if d is not None:
+            out[f.id] = d
+    return out
+
+
+def derivations(features: Iterable[Feature]) -> dict[str, Derivation]:
+    """Every derivation among ``features`` (a catalogue's WALS features), by derived feature id."""
+    return _derivations(tuple(features))
+
+
+def derived_value(d: Derivation, component_values: tuple[str, ...]) -> str | None:
+    """The derived value for the components' answered values (None: an implication that does not
+    hold, so the feature is read on its own)."""
+    hit = d.table.get(component_values)
+    if hit is not None:
+        return hit
+    return None if d.implied else d.other

@@ -1,0 +1,106 @@
+"""Features WALS derives from others (82A/83A from 81A, 95A-97A from two orders): found in the
+catalogue, combined from the components' answers, and answered so by the pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grammar_rag import pipeline
+from grammar_rag.classify import derived, make_classifier
+from grammar_rag.features import get_catalogue
+from grammar_rag.features.derived import derivations
+from grammar_rag.index import GrammarIndex
+from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Grammar, Passage, Prediction, ScoredPassage
+
+raw = make_classifier("evidence", use_query_terms=False, calibrate=False)
+STATEMENTS = {
+    "WALS 81A": "The basic constituent order of the clause is SOV: subject, object, then the verb.",
+    "WALS 87A": "Adjectives always precede the noun they modify.",
+    "WALS 90A": "Relative clauses always follow the head noun.",
+}
+
+
+def _f(fid: str) -> Feature:
+    return get_catalogue().get(fid)
+
+
+def _plain(texts: dict[str, str]):
+    def classify(feature: Feature) -> Prediction:
+        text = texts.get(feature.id, "Nouns take plural suffixes.")
+        passage = Passage("g", f"g:{feature.id}", text, page_start="7")
+        return raw.classify(feature, [ScoredPassage(passage, 1.0, 1)])
+    return classify
+
+
+def _pred(fid: str, value: str, confidence: float, *flags: str) -> Prediction:
+    return Prediction("g", fid, value, confidence=confidence, flags=list(flags),
+                      evidence=[Evidence(f"g:{fid}", "g", f"quote for {fid}", pages="3")])
+
+
+def test_the_catalogue_names_its_derived_features() -> None:
+    d = derivations(get_catalogue().all("WALS"))
+    assert d["WALS 82A"].components == ("WALS 81A",) and d["WALS 82A"].implied
+    assert d["WALS 83A"].table[("VSO",)] == "VO" and d["WALS 82A"].table[("VSO",)] == "VS"
+    assert d["WALS 97A"].components == ("WALS 83A", "WALS 87A") and not d["WALS 97A"].implied
+    assert d["WALS 97A"].table[("OV", "Adjective-Noun")] == "OV and AdjN"
+    assert d["WALS 95A"].table[("VO", "Prepositions")] == "VO and Prepositions"  # "Prep" read as a prefix
+    assert d["WALS 96A"].other == "Other"
+    assert "WALS 81A" not in d and "WALS 87A" not in d
+
+
+def test_combinations_and_implications_from_component_answers() -> None:
+    d97 = derivations(get_catalogue().all("WALS"))["WALS 97A"]
+    both = derived.combine(_f("WALS 97A"), d97, [_pred("WALS 83A", "OV", 0.9), _pred("WALS 87A", "Noun-Adjective", 0.8)])
+    assert both is not None and both.value == "OV and NAdj" and both.code == "97A-2"
+    assert both.confidence == pytest.approx(0.72) and {e.passage_id for e in both.evidence} == {"g:WALS 83A", "g:WALS 87A"}
+    # a component without a dominant order falls outside the four types
+    other = derived.combine(_f("WALS 97A"), d97, [_pred("WALS 83A", "No dominant order", 0.9), _pred("WALS 87A", "Noun-Adjective", 0.8)])
+    assert other is not None and other.value == "Other"
+    # one component unanswered: the combination abstains and still lists where to read
+    gap = derived.combine(_f("WALS 97A"), d97, [_pred("WALS 83A", NOT_ENOUGH_INFO, 0.0), _pred("WALS 87A", "Noun-Adjective", 0.8)])
+    assert gap is not None and gap.abstained and gap.evidence and "unanswered" in gap.reasoning
+    # calibrated components: the product must reach the target precision
+    low = derived.combine(_f("WALS 97A"), d97, [_pred("WALS 83A", "OV", 0.9, "calibrated"),
+                                                _pred("WALS 87A", "Noun-Adjective", 0.8, "calibrated")], min_precision=0.8)
+    assert low is not None and low.abstained and "below-threshold" in low.flags
+    d83 = derivations(get_catalogue().all("WALS"))["WALS 83A"]
+    assert derived.combine(_f("WALS 83A"), d83, [_pred("WALS 81A", "VSO", 0.9)]).value == "VO"  # type: ignore[union-attr]
+    # no dominant three-way order implies nothing: the feature is read on its own
+    assert derived.combine(_f("WALS 83A"), d83, [_pred("WALS 81A", "No dominant order", 0.9)]) is None
+    assert derived.combine(_f("WALS 83A"), d83, [_pred("WALS 81A", NOT_ENOUGH_INFO, 0.0)]) is None
+
+
+def test_predict_reads_components_and_falls_back_to_the_feature_itself() -> None:
+    plain = _plain(STATEMENTS)
+    assert derived.predict(_f("WALS 97A"), plain).value == "OV and AdjN"
+    assert derived.predict(_f("WALS 96A"), plain).value == "OV and NRel"
+    assert derived.predict(_f("WALS 82A"), plain).value == "SV"
+    # 81A unanswered: 83A is read from its own passages
+    own = _plain({"WALS 83A": "The object always precedes the verb."})
+    pred = derived.predict(_f("WALS 83A"), own)
+    assert pred.value == "OV" and "derived" not in pred.flags
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> GrammarIndex:
+    path: Path = tmp_path_factory.mktemp("idx") / "index"
+    idx = GrammarIndex.create(path, embedding_model="hashing-64")
+    grammar = Grammar(id="test2020grammar", title="A grammar of Test", language="Testish", iso639_3="tst")
+    texts = [*STATEMENTS.values(), "Kinship terms form a closed class.", "Vowels are short or long."]
+    idx.add(grammar, [Passage(grammar.id, f"{grammar.id}:{i}", t, page_start=str(10 + i), order=i)
+                      for i, t in enumerate(texts)])
+    return idx
+
+
+def test_pipeline_and_batch_extraction_answer_derived_features(index: GrammarIndex) -> None:
+    from grammar_rag.extract.predictors import PipelinePredictor
+
+    pred = pipeline.classify("test2020grammar", "WALS 97A", index=index, classifier=raw)
+    assert pred.value == "OV and AdjN" and {e.pages for e in pred.evidence} >= {"10", "11"}
+    grammar = index.get_grammar("test2020grammar")
+    predictor = PipelinePredictor(index, backend="evidence", use_query_terms=False, calibrate=False)
+    batch = predictor([(grammar, _f("WALS 81A")), (grammar, _f("WALS 97A")), (grammar, _f("WALS 83A"))])
+    assert [p.value for p in batch] == ["SOV", "OV and AdjN", "OV"]
+    assert all(p.grammar_id == "test2020grammar" and p.feature_id == f for p, f in zip(batch, ["WALS 81A", "WALS 97A", "WALS 83A"], strict=True))
