@@ -139,7 +139,7 @@ SELECT_GRID = [calibration.MapRule(config, block, strength) for config in (calib
 def select(dev: list[dict[str, Any]], min_precision: float | None, out_dir: Path = RESULTS) -> None:
     """Repeated-CV comparison of fitting rules; the criterion is a proper score (Brier over every
     calibrated answer), not ECE, which a map that pools everything into one level can game."""
-    results = []
+    results: list[dict[str, Any]] = []
     for rule in SELECT_GRID:
         res = repeated_cv(dev, min_precision, rule=rule)
         mean = {k: _mean([r.get(k) for r in res.values()]) for k in ("brier_all_classifier_answers", "ece")}
@@ -156,8 +156,8 @@ def select(dev: list[dict[str, Any]], min_precision: float | None, out_dir: Path
           "| map fitted on | min level | shrinkage | mean Brier | mean ECE | " + " | ".join(f"{f} Brier / ECE" for f in feats) + " |",
           "|---|---|---|---|---|" + "---|" * len(feats)]
     for r in results:
-        rule, mark = r["rule"], " (shipped)" if r["shipped"] else ""
-        md.append(f"| {rule['config']}{mark} | {rule['min_block']} | {rule['strength']:g} | "
+        shown, mark = r["rule"], " (shipped)" if r["shipped"] else ""
+        md.append(f"| {shown['config']}{mark} | {shown['min_block']} | {shown['strength']:g} | "
                   f"{_num(r['mean']['brier_all_classifier_answers'], 4)} | {_num(r['mean']['ece'])} | "
                   + " | ".join(f"{_num(r['features'][f]['brier_all_classifier_answers'])} / {_num(r['features'][f]['ece'])}"
                                for f in feats) + " |")
