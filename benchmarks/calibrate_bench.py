@@ -1,7 +1,7 @@
 """Fit the evidence classifier's calibration and measure selective answering out of sample.
 
     python -m benchmarks.calibrate_bench [--predictions benchmarks/results/rag_evidence.predictions.csv [MORE.csv ...]]
-                                          [--min-precision P] [--write-map] [--lockbox]
+                                          [--min-precision P] [--write-map] [--lockbox] [--select]
     python -m benchmarks.calibrate_bench --llm openai:MODEL --predictions benchmarks/results/rag_openai.predictions.csv
                                           [--write-map]
 
@@ -17,8 +17,16 @@ Reads the ``bench rag --backend evidence`` predictions CSV (its ``confidence`` c
 evidence score: the benchmark runs the classifier uncalibrated). Development grammars = every
 grammar outside the lock-box (:func:`grammar_rag.classify.calibration.in_lockbox`). Reports, for the
 ``reranker`` configuration, grammar-level 5-fold cross-validated coverage, precision when answering,
-coverage-precision curve and area, ECE and the paper metric both ways. ``--write-map`` ships the map
+coverage-precision curve and area, ECE and the paper metric both ways, and the means of the point
+figures over ``CV_REPEATS`` other fold assignments (one split's ECE on ~40 answers is one draw). Each
+family's map is fitted on the ``reranker`` answers, its threshold on all four configurations' answers
+(:mod:`grammar_rag.classify.calibration` says why). ``--write-map`` ships the map
 fitted on all development grammars; ``--lockbox`` scores the lock-box once with that shipped map.
+
+``--select`` compares fitting rules (the scored configuration's answers or all four; smallest level
+of 1/5/10/15 answers; shrinkage of 1/2/4/8 pseudo-answers) by the repeated-CV mean Brier score over
+the four features (development grammars only) and writes ``calibration_selection.{json,md}`` beside the report;
+the shipped rule (:data:`grammar_rag.classify.calibration.DEFAULT_RULE`) is that comparison's winner.
 
 Several ``--predictions`` files: a later file's rows replace every row of the features it holds (a
 rerun of one feature, e.g. ``bench rag --features "WALS 49A"`` on the development grammars only,
@@ -42,9 +50,12 @@ from grammar_rag.evaluation.selective import (
     judge_with,
     markdown_table,
     points_from_rows,
+    repeated_cv,
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
+FIT_RULE = (f"maps fitted on the {calibration.MAP_CONFIG} configuration's answers (levels of >= {calibration.MAP_MIN_BLOCK} "
+            f"answers, shrunk by {calibration.MAP_PRIOR_STRENGTH:g}), thresholds on all four configs' answers")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(default: per family, grammar_rag.classify.calibration.FAMILY_MIN_PRECISION)")
     ap.add_argument("--write-map", action="store_true", help="write grammar_rag/data/calibration.json")
     ap.add_argument("--lockbox", action="store_true", help="score the lock-box once with the shipped map")
+    ap.add_argument("--select", action="store_true", help="compare fitting rules by repeated CV "
+                    "(writes results/calibration_selection.json/.md)")
     ap.add_argument("--llm", default=None, metavar="LABEL",
                     help="fit an LLM's map (label as the classifier prints it, e.g. openai:Qwen/Qwen2.5-7B-Instruct)")
     ap.add_argument("--out", type=Path, default=None, help="report (default results/calibration.json, "
@@ -76,14 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         "predictions": [str(p) for p in args.predictions], "min_precision": args.min_precision,
         "family_targets": calibration.FAMILY_MIN_PRECISION, "default_target": calibration.DEFAULT_MIN_PRECISION,
         "lockbox_rule": f"sha1('{calibration.LOCKBOX_SEED}:' + grammar_id) mod {calibration.LOCKBOX_MOD} == 0",
-        "cv": f"{calibration.CV_FOLDS} folds by sha1('{calibration.CV_SEED}:' + grammar_id), fit on all four configs' answers",
+        "cv": f"{calibration.CV_FOLDS} folds by sha1('{calibration.CV_SEED}:' + grammar_id); {FIT_RULE}",
         "grammars": {"development": len({r['grammar'] for r in dev}), "lockbox": len({r['grammar'] for r in box})},
     }
+    if args.select:
+        select(dev, args.min_precision, args.out.parent)
     report["development_cv"] = development_cv(dev, args.min_precision)
+    report["development_cv_repeated"] = repeated_cv(dev, args.min_precision)
     dev_points = [p for _, p in points_from_rows(dev) if p is not None]
     maps = calibration.fit(dev_points)
     if args.write_map:
-        calibration.save(maps, meta={"fitted_on": "development grammars (lock-box excluded), all four configs",
+        calibration.save(maps, meta={"fitted_on": f"development grammars (lock-box excluded); {FIT_RULE}",
                                      "source": sources, "lockbox_rule": report["lockbox_rule"]})
     if args.lockbox:
         report["lockbox"] = evaluate(box, lambda pts: judge_with(maps, pts, args.min_precision))
@@ -92,13 +108,71 @@ def main(argv: list[str] | None = None) -> int:
           f"- predictions: `{sources}` (reranker configuration scored; raw evidence score recalibrated)",
           f"- lock-box: {report['lockbox_rule']}; grammars dev/lock-box: {report['grammars']}",
           f"- {report['cv']}; targets {args.min_precision or calibration.FAMILY_MIN_PRECISION}",
-          "- every figure out of sample; 95% bootstrap intervals over grammars", ""]
+          "- every figure out of sample; 95% bootstrap intervals over grammars",
+          *([] if args.lockbox else ["- lock-box not scored in this run (`--lockbox` scores it once with the shipped map)"]), ""]
     md += markdown_table("Development grammars, grammar-level CV", report["development_cv"])
+    md += repeated_table(report["development_cv_repeated"])
     if "lockbox" in report:
         md += markdown_table("Lock-box (scored once, map fitted on all development grammars)", report["lockbox"])
     args.out.with_suffix(".md").write_text("\n".join(md))
     print("\n".join(md))
     return 0
+
+
+def repeated_table(res: dict[str, dict[str, float]]) -> list[str]:
+    """The repeated-CV means as a Markdown table."""
+    cols = [("coverage", "coverage"), ("precision", "precision when answering"), ("ece", "ECE (answered)"),
+            ("ece_all_classifier_answers", "ECE (all calibrated)")]
+    lines = [f"## Development grammars, mean over {calibration.CV_REPEATS} other grammar-level fold assignments", "",
+             "Point figures of the same CV with fold seeds `" + calibration.CV_SEED + ":1` .. `:"
+             f"{calibration.CV_REPEATS}`: what the fitting method does, beside the one split above.", "",
+             "| feature | " + " | ".join(c for _, c in cols) + " |", "|---|" + "---|" * len(cols)]
+    for feat, r in res.items():
+        lines.append(f"| {feat} | " + " | ".join("–" if r.get(k) is None else f"{r[k]:.3f}" for k, _ in cols) + " |")
+    return [*lines, ""]
+
+
+SELECT_GRID = [calibration.MapRule(config, block, strength) for config in (calibration.MAP_CONFIG, None)
+               for block in (1, 5, 10, 15) for strength in (1.0, 2.0, 4.0, 8.0)]
+
+
+def select(dev: list[dict[str, Any]], min_precision: float | None, out_dir: Path = RESULTS) -> None:
+    """Repeated-CV comparison of fitting rules; the criterion is a proper score (Brier over every
+    calibrated answer), not ECE, which a map that pools everything into one level can game."""
+    results: list[dict[str, Any]] = []
+    for rule in SELECT_GRID:
+        res = repeated_cv(dev, min_precision, rule=rule)
+        mean = {k: _mean([r.get(k) for r in res.values()]) for k in ("brier_all_classifier_answers", "ece")}
+        results.append({"rule": {"config": rule.config or "all four", "min_block": rule.min_block, "strength": rule.strength},
+                        "shipped": rule == calibration.DEFAULT_RULE, "mean": mean,
+                        "features": {f: {k: r.get(k) for k in ("brier_all_classifier_answers", "ece", "ece_all_classifier_answers")}
+                                     for f, r in res.items()}})
+    results.sort(key=lambda r: (r["mean"]["brier_all_classifier_answers"] is None, r["mean"]["brier_all_classifier_answers"] or 0.0))
+    (out_dir / "calibration_selection.json").write_text(json.dumps(results, indent=1))
+    feats = list(results[0]["features"])
+    md = ["# Calibration fitting rule, chosen by repeated grammar-level CV (issue 22)", "",
+          f"- development grammars only; means over {calibration.CV_REPEATS} fold assignments; reranker answers scored",
+          "- ranked by the mean Brier score (all calibrated answers) over the features; ECE = answered", "",
+          "| map fitted on | min level | shrinkage | mean Brier | mean ECE | " + " | ".join(f"{f} Brier / ECE" for f in feats) + " |",
+          "|---|---|---|---|---|" + "---|" * len(feats)]
+    for r in results:
+        shown, mark = r["rule"], " (shipped)" if r["shipped"] else ""
+        md.append(f"| {shown['config']}{mark} | {shown['min_block']} | {shown['strength']:g} | "
+                  f"{_num(r['mean']['brier_all_classifier_answers'], 4)} | {_num(r['mean']['ece'])} | "
+                  + " | ".join(f"{_num(r['features'][f]['brier_all_classifier_answers'])} / {_num(r['features'][f]['ece'])}"
+                               for f in feats) + " |")
+    (out_dir / "calibration_selection.md").write_text("\n".join([*md, ""]))
+    print("\n".join(md))
+
+
+def _mean(values: list[float | None]) -> float | None:
+    """Mean over the features that have the figure (ECE is None where a feature answered nothing)."""
+    have = [v for v in values if v is not None]
+    return round(sum(have) / len(have), 4) if have else None
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
 
 
 def llm_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

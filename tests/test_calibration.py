@@ -20,7 +20,15 @@ from grammar_rag.classify.calibration import (
     judge,
 )
 from grammar_rag.cli.classify import format_prediction
-from grammar_rag.evaluation.selective import curve, development_cv, ece, evaluate, judge_with
+from grammar_rag.evaluation.selective import (
+    curve,
+    development_cv,
+    ece,
+    evaluate,
+    judge_with,
+    points_from_rows,
+    repeated_cv,
+)
 from grammar_rag.extract.cldf_export import summarize_reasoning
 from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.features import get_catalogue
@@ -36,9 +44,38 @@ def test_isotonic_is_monotone_and_pools_violators() -> None:
     assert all(a <= b for a, b in itertools.pairwise(values))
 
 
+@pytest.mark.parametrize("ys", [[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+def test_isotonic_pools_tied_scores_whatever_their_order(ys: list[float]) -> None:
+    # the two answers at 0.2 (one right) average 0.5 < 1.0 at 0.1: one block of 2/3, in either order
+    assert isotonic([0.1, 0.2, 0.2], ys, strength=0.0) == ([0.1], [0.6667])
+
+
 def test_isotonic_shrinks_small_blocks_towards_the_prior() -> None:
     _, values = isotonic([0.9], [1.0], prior=0.5, strength=1.0)
     assert values == [0.75]  # one right answer never claims certainty
+
+
+def test_isotonic_pools_blocks_smaller_than_min_block() -> None:
+    # PAV alone: a block of 2 wrong answers at the bottom, then single right/wrong steps upwards
+    xs = [i / 30 for i in range(30)]
+    ys = [0.0, 0.0] + [float(i % 3 != 0) for i in range(2, 30)]
+    free_edges, _ = isotonic(xs, ys, prior=0.5, strength=0.0)
+    edges, values = isotonic(xs, ys, prior=0.5, strength=0.0, min_block=10)
+    assert len(edges) < len(free_edges)
+    bounds = [*[xs.index(e) for e in edges], len(xs)]
+    assert all(b - a >= 10 for a, b in itertools.pairwise(bounds))  # every level rests on >= 10 answers
+    assert all(a <= b for a, b in itertools.pairwise(values))
+    for (a, b), v in zip(itertools.pairwise(bounds), values, strict=True):
+        assert v == pytest.approx(sum(ys[a:b]) / (b - a), abs=1e-4)  # each level is its block's mean
+
+
+@pytest.mark.parametrize(("middle", "edges"), [(0.8, [0, 10]), (0.2, [0, 12])])
+def test_isotonic_min_block_pools_with_the_closer_neighbour(middle: float, edges: list[int]) -> None:
+    # blocks 0.0 x10, `middle` x2, 1.0 x10: the pair is too small and joins the neighbour it is nearer
+    ys = [0.0] * 10 + [middle] * 2 + [1.0] * 10
+    got_edges, values = isotonic(list(range(22)), ys, strength=0.0, min_block=5)
+    assert got_edges == edges
+    assert values == pytest.approx([0.0, (2 * middle + 10) / 12] if middle > 0.5 else [2 * middle / 12, 1.0], abs=1e-4)
 
 
 def test_map_is_a_step_function_over_raw_scores() -> None:
@@ -57,6 +94,30 @@ def test_calibrated_map_matches_frequencies_on_synthetic_data() -> None:
         assert abs(m(s) - s) < 0.08
 
 
+def test_map_fits_the_scored_configuration_and_thresholds_read_every_configuration() -> None:
+    # at the same raw scores the scored configuration is right 90% of the time, another config 30%
+    pts = []
+    for i in range(100):
+        s = 0.3 + (i % 10) / 20
+        pts.append(Point(f"g{i}", "fam", s, float(i // 10 != 0), calibration.MAP_CONFIG))
+        pts.append(Point(f"g{i}", "fam", s, float(i // 10 < 3), "wikipedia"))
+    m = fit_family(pts)
+    assert calibration.map_points(pts) == [p for p in pts if p.config == calibration.MAP_CONFIG]
+    assert all(abs(m(p.score) - 0.9) < 0.06 for p in pts)  # not the pooled 60%
+    assert m.n == len(pts)
+    assert max(m.precisions) < 0.75  # the precision curve counts the other configuration's answers too
+    pooled = fit_family([Point(p.grammar_id, p.family, p.score, p.right) for p in pts])  # no configs known
+    assert all(abs(pooled(p.score) - 0.6) < 0.1 for p in pts)
+    assert fit_family(pts, calibration.MapRule(config=None)).to_dict() == pooled.to_dict()
+
+
+def test_map_falls_back_to_every_answer_when_the_scored_configuration_is_scarce() -> None:
+    few = [Point(f"g{i}", "fam", 0.5, 1.0, calibration.MAP_CONFIG) for i in range(calibration.MIN_FIT_POINTS - 1)]
+    rest = [Point(f"h{i}", "fam", 0.5, 0.0, "wals") for i in range(40)]
+    assert calibration.map_points(few + rest) == few + rest
+    assert fit_family(few + rest)(0.5) < 0.5
+
+
 def test_threshold_reaches_the_target_precision_with_widest_coverage() -> None:
     pts = [Point(f"g{i}", "fam", i / 100, float(i >= 50)) for i in range(100)]
     m = fit_family(pts)
@@ -69,19 +130,21 @@ def test_threshold_reaches_the_target_precision_with_widest_coverage() -> None:
     assert m.threshold(1.01) is None
 
 
-def test_cv_never_fits_a_grammar_in_its_own_fold() -> None:
-    pts = [Point(f"gram{i}", "fam", (i % 10) / 10, float(i % 3 != 0)) for i in range(300)]
+@pytest.mark.parametrize("seed", [calibration.CV_SEED, f"{calibration.CV_SEED}:3"])
+def test_cv_never_fits_a_grammar_in_its_own_fold(seed: str) -> None:
+    pts = [Point(f"gram{i % 100}", "fam", (i % 10) / 10, float(i % 3 != 0), config)
+           for i in range(300) for config in ("reranker", "wikipedia")]
     seen_in_fit: list[set[str]] = []
 
     def spy(train: list[Point]) -> dict[str, FamilyMap]:
         seen_in_fit.append({p.grammar_id for p in train})
         return calibration.fit_unchecked(train)
 
-    judged = cross_validate(pts, folds=5, fitter=spy)
+    judged = cross_validate(pts, folds=5, fitter=spy, seed=seed)
     assert len(judged) == len(pts)
     for j in judged:
         assert j.point.grammar_id not in seen_in_fit[j.fold]
-        assert grammar_fold(j.point.grammar_id, 5) == j.fold
+        assert grammar_fold(j.point.grammar_id, 5, seed) == j.fold
     # every grammar's predictions share one fold, whatever their config
     assert len(seen_in_fit) == 5
 
@@ -141,6 +204,7 @@ def test_evaluate_scores_selective_abstentions_as_the_first_option() -> None:
     maps = {"word-order": FamilyMap(edges=[0.0, 0.5], values=[0.1, 0.95], thresholds=[0.5], precisions=[1.0])}
 
     res = evaluate(rows, lambda pts: judge_with(maps, pts, 0.9))["WALS 81A"]
+    assert res["brier_all_classifier_answers"] == pytest.approx(0.75 * 0.05**2 + 0.25 * 0.1**2, abs=1e-4)
     assert res["coverage"] == pytest.approx(0.75)
     assert res["precision"] == pytest.approx(1.0)
     assert res["paper_micro"] == pytest.approx(0.75)
@@ -194,6 +258,30 @@ def test_development_cv_never_reads_the_lockbox() -> None:
     res = development_cv(rows)["WALS 81A"]
     assert res["n"] == sum(not calibration.in_lockbox(g) for g in ids) < len(ids)
     assert development_cv([r for r in rows if calibration.in_lockbox(str(r["grammar"]))]) == {}
+
+
+def test_rows_carry_their_configuration_into_points() -> None:
+    row = {"grammar": "g", "reasoning": "[count] x", "confidence": "0.4", "right": "1.0", "abstained": "False",
+           "config": "reranker+CoT"}
+    [(_, point)] = points_from_rows([row])
+    assert point is not None and point.config == "reranker+CoT" and point.family == "count"
+
+
+def test_repeated_cv_averages_other_splits_and_never_reads_the_lockbox() -> None:
+    rng = random.Random(3)
+    rows = []
+    for i in range(90):
+        s = rng.random()
+        for config in ("reranker", "wikipedia"):
+            rows.append({"feature": "WALS 81A", "config": config, "grammar": f"gram{i}", "gold": "SOV",
+                         "abstained": "False", "right": float(rng.random() < 0.5 + s / 2), "confidence": s,
+                         "reasoning": "[word-order] x"})
+    res = repeated_cv(rows, repeats=4)["WALS 81A"]  # calibration.fit would raise on a lock-box grammar
+    one = [development_cv(rows)["WALS 81A"]]
+    assert 0.0 <= res["ece"] <= 1.0 and 0.0 < res["coverage"] <= 1.0
+    assert res["paper_micro"] == pytest.approx(one[0]["paper_micro"], abs=1e-4)  # raw answers: split-free
+    assert res["ece"] != one[0]["ece"]  # other splits, other maps
+    assert repeated_cv([r for r in rows if calibration.in_lockbox(str(r["grammar"]))], repeats=2) == {}
 
 
 def test_count_near_misses_are_reported_apart() -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,30 @@ def test_llm_rows_name_the_feature_family_and_fit_a_model_map(tmp_path: Path, mo
     fitted = llm_calibration.load_maps("openai:Syn/Model")
     assert "word-order" in fitted and fitted["word-order"](0.9) > fitted["word-order"](0.1)
     assert (tmp_path / "maps" / "openai_Syn_Model.json").exists() and out.exists()
+
+
+def test_select_ranks_fitting_rules_by_repeated_cv_and_prefers_the_scored_configuration(tmp_path: Path) -> None:
+    # same raw scores, but the scored configuration is right far more often: a map fitted on both
+    # configurations' answers is miscalibrated for it, and the comparison must say so
+    rng = random.Random(2)
+    rows = []
+    for g in _grammars(70):
+        score = rng.random()
+        for config, p_right in (("reranker", 0.55 + 0.4 * score), ("wikipedia", 0.1 + 0.3 * score)):
+            rows.append({"feature": "WALS 81A", "config": config, "grammar": g, "abstained": "False",
+                         "confidence": str(score), "right": str(float(rng.random() < p_right)),
+                         "reasoning": "[word-order] x", "gold": "SOV"})
+    csv_path = tmp_path / "preds.csv"
+    csv_path.write_text(",".join(rows[0]) + "\n" + "\n".join(",".join(str(v) for v in r.values()) for r in rows) + "\n")
+    out = tmp_path / "cal.json"
+    assert calibrate_bench.main(["--predictions", str(csv_path), "--select", "--out", str(out)]) == 0
+    ranked = json.loads((tmp_path / "calibration_selection.json").read_text())
+    assert len(ranked) == len(calibrate_bench.SELECT_GRID)
+    briers = [r["mean"]["brier_all_classifier_answers"] for r in ranked]
+    assert briers == sorted(briers)
+    assert ranked[0]["rule"]["config"] == "reranker"
+    worst_scored = max(b for r, b in zip(ranked, briers, strict=True) if r["rule"]["config"] == "reranker")
+    assert worst_scored < min(b for r, b in zip(ranked, briers, strict=True) if r["rule"]["config"] == "all four")
+    assert sum(r["shipped"] for r in ranked) == 1
+    assert "development_cv_repeated" in json.loads(out.read_text())
+    assert (tmp_path / "calibration_selection.md").read_text().count("(shipped)") == 1

@@ -6,6 +6,19 @@ benchmark's labelled predictions turns the score into P(correct), per cue family
 scores live on their own scale). Selective answering then turns answers whose family cannot reach
 the requested precision at that score into abstentions that keep their evidence.
 
+Which answers fit what (issue 22's diagnosis): the raw score means different things for different
+retrieval configurations. Answers read from the reranked top 20 are right more often than answers
+read from BM25's 50 paragraphs at the same score (count family: 62% vs 51% right over similar
+scores), so a map fitted on all four benchmark configurations made the scored one (``MAP_CONFIG``)
+underconfident out of sample (WALS 49A: answered at 0.68 on average, 0.75 right). The map is therefore fitted on ``MAP_CONFIG``'s answers; the answer/abstain threshold keeps
+reading all configurations' answers (a threshold needs the most evidence it can get, and the noisier
+configurations make it conservative, never optimistic, for the scored one). Each calibrated level must
+rest on ``MAP_MIN_BLOCK`` training answers and is shrunk by ``MAP_PRIOR_STRENGTH`` pseudo-answers
+towards the family's accuracy: with ~50 answers per family, pool-adjacent-violators alone makes
+blocks of two or three answers whose 0.98 or 0.2 does not hold on new grammars. Both constants were
+chosen by repeated grammar-level CV on the development grammars (mean Brier score over the four
+benchmark features; ``python -m benchmarks.calibrate_bench --select`` reruns the comparison).
+
 Honesty: the shipped map (``grammar_rag/data/calibration.json``) is fitted on the *development*
 grammars only; the lock-box (:func:`in_lockbox`) never enters a fit and is scored once. Every figure
 the benchmark reports comes from :func:`cross_validate`, where a grammar's prediction is calibrated
@@ -45,6 +58,27 @@ DEFAULT_MIN_PRECISION = 0.80
 # Families answered without a fitted map: none. An unvalidated family (e.g. the generic value-term
 # reader) abstains and returns its evidence until its out-of-sample precision is measured >= 0.8.
 VALIDATED_UNMAPPED: frozenset[str] = frozenset()
+CV_REPEATS = 20  # alternative fold assignments for the repeated-CV means (one split's ECE is one draw)
+# The map is fitted on the answers of the configuration the figures are scored on (and the library's
+# pipeline runs: reranked top 20); points without it (a WALS-scored extraction, a one-config LLM run)
+# fit on all their answers.
+MAP_CONFIG = "reranker"
+MAP_MIN_BLOCK = 10  # training answers behind each calibrated level
+MAP_PRIOR_STRENGTH = 4.0  # pseudo-answers at the family's accuracy added to each level
+
+
+@dataclass(frozen=True)
+class MapRule:
+    """How a family's map is fitted: on ``config``'s answers (None: all answers), levels of at least
+    ``min_block`` answers, each shrunk by ``strength`` pseudo-answers. The default is the shipped rule;
+    others exist to compare rules by CV (``calibrate_bench --select``)."""
+
+    config: str | None = MAP_CONFIG
+    min_block: int = MAP_MIN_BLOCK
+    strength: float = MAP_PRIOR_STRENGTH
+
+
+DEFAULT_RULE = MapRule()
 MIN_FIT_POINTS = 20  # fewer labelled answers than this: no map for the family (it abstains)
 MIN_THRESHOLD_SUPPORT = 10  # a threshold must keep this many training answers: one lucky top score is no evidence
 
@@ -58,20 +92,23 @@ def in_lockbox(grammar_id: str) -> bool:
     return _bucket(grammar_id, LOCKBOX_SEED, LOCKBOX_MOD) == 0
 
 
-def grammar_fold(grammar_id: str, folds: int = CV_FOLDS) -> int:
-    """Cross-validation fold of a grammar: every prediction for one grammar lands in one fold."""
-    return _bucket(grammar_id, CV_SEED, folds)
+def grammar_fold(grammar_id: str, folds: int = CV_FOLDS, seed: str = CV_SEED) -> int:
+    """Cross-validation fold of a grammar: every prediction for one grammar lands in one fold
+    (``seed`` other than CV_SEED: an alternative assignment, for repeated CV)."""
+    return _bucket(grammar_id, seed, folds)
 
 
 @dataclass(frozen=True)
 class Point:
     """One labelled answer: the classifier's raw ``score`` and whether it was ``right`` (0..1,
-    fractional for a multi-label feature's share of right labels)."""
+    fractional for a multi-label feature's share of right labels); ``config`` is the benchmark
+    configuration that produced it ("" when unknown)."""
 
     grammar_id: str
     family: str
     score: float
     right: float
+    config: str = ""
 
 
 @dataclass
@@ -108,38 +145,71 @@ class FamilyMap:
                    int(data.get("n", 0)))
 
 
-def isotonic(xs: Sequence[float], ys: Sequence[float], prior: float = 0.5, strength: float = 1.0
-             ) -> tuple[list[float], list[float]]:
-    """Pool-adjacent-violators fit of a non-decreasing step function y(x). Each block's mean is
-    shrunk towards ``prior`` by ``strength`` pseudo-answers so a block of one never claims 0 or 1.
+def isotonic(xs: Sequence[float], ys: Sequence[float], prior: float = 0.5, strength: float = 1.0,
+             min_block: int = 1) -> tuple[list[float], list[float]]:
+    """Pool-adjacent-violators fit of a non-decreasing step function y(x). Blocks of fewer than
+    ``min_block`` points are then pooled with a neighbour (see :func:`_pool_small`). Each block's mean
+    is shrunk towards ``prior`` by ``strength`` pseudo-answers so a block of one never claims 0 or 1.
     Returns (left edges, values) of the blocks."""
     if not xs:
         return [0.0], [prior]
-    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    tied: dict[float, list[float]] = {}  # one starting block per distinct score: ties never split
+    for x, y in zip(xs, ys, strict=True):
+        tied.setdefault(float(x), [float(x), 0.0, 0.0])
+        tied[float(x)][1] += float(y)
+        tied[float(x)][2] += 1
     blocks: list[list[float]] = []  # [left edge, sum y, count]
-    for i in order:
-        x, y = float(xs[i]), float(ys[i])
-        if blocks and blocks[-1][0] == x:
-            blocks[-1][1] += y
-            blocks[-1][2] += 1
-        else:
-            blocks.append([x, y, 1.0])
+    for x in sorted(tied):
+        blocks.append(tied[x])
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
             last = blocks.pop()
             blocks[-1][1] += last[1]
             blocks[-1][2] += last[2]
+    _pool_small(blocks, min_block)
     values = [(s + prior * strength) / (n + strength) for _, s, n in blocks]
     for k in range(1, len(values)):  # shrinkage can break monotonicity by a hair: restore it
         values[k] = max(values[k], values[k - 1])
     return [b[0] for b in blocks], [round(v, 4) for v in values]
 
 
-def fit_family(points: Sequence[Point]) -> FamilyMap:
-    """Isotonic map + precision curve from one family's labelled answers."""
+def _pool_small(blocks: list[list[float]], min_block: int) -> None:
+    """Pool, smallest first, each block of fewer than ``min_block`` points with the neighbour whose
+    mean is closer (in place). PAV blocks have increasing means, so pooling neighbours keeps the fit
+    monotone; what is lost is a step no block of ``min_block`` answers supports."""
+    while len(blocks) > 1:
+        k = min(range(len(blocks)), key=lambda i: blocks[i][2])
+        if blocks[k][2] >= min_block:
+            return
+        mean = blocks[k][1] / blocks[k][2]
+        if k == 0:
+            j = 1
+        elif k == len(blocks) - 1:
+            j = k - 1
+        else:
+            left, right = (abs(blocks[i][1] / blocks[i][2] - mean) for i in (k - 1, k + 1))
+            j = k - 1 if left <= right else k + 1
+        a, b = min(j, k), max(j, k)
+        blocks[a][1] += blocks[b][1]
+        blocks[a][2] += blocks[b][2]
+        del blocks[b]
+
+
+def map_points(points: Sequence[Point], config: str | None = MAP_CONFIG) -> list[Point]:
+    """The answers a family's map is fitted on: ``config``'s when there are MIN_FIT_POINTS of them,
+    else all (see the module docstring for why)."""
+    scored = [p for p in points if config is not None and p.config == config]
+    return scored if len(scored) >= MIN_FIT_POINTS else list(points)
+
+
+def fit_family(points: Sequence[Point], rule: MapRule = DEFAULT_RULE) -> FamilyMap:
+    """Isotonic map (on :func:`map_points`) + precision curve (on every answer) of one family."""
+    fitted = map_points(points, rule.config)
+    fys = [p.right for p in fitted]
+    prior = sum(fys) / len(fys) if fys else 0.5
+    edges, values = isotonic([p.score for p in fitted], fys, prior=prior, strength=rule.strength,
+                             min_block=rule.min_block)
     xs = [p.score for p in points]
     ys = [p.right for p in points]
-    prior = sum(ys) / len(ys) if ys else 0.5
-    edges, values = isotonic(xs, ys, prior=prior)
     ranked = sorted(zip(xs, ys, strict=True), key=lambda xy: -xy[0])
     thresholds: list[float] = []
     precisions: list[float] = []
@@ -154,22 +224,21 @@ def fit_family(points: Sequence[Point]) -> FamilyMap:
     return FamilyMap(edges, values, thresholds, precisions, len(points))
 
 
-def fit(points: Iterable[Point]) -> dict[str, FamilyMap]:
+def fit(points: Iterable[Point], rule: MapRule = DEFAULT_RULE) -> dict[str, FamilyMap]:
     """One map per family with at least MIN_FIT_POINTS answers. Lock-box grammars are refused."""
-    by_family: dict[str, list[Point]] = {}
+    points = list(points)
     for p in points:
         if in_lockbox(p.grammar_id):
             raise ValueError(f"lock-box grammar {p.grammar_id} must not enter a calibration fit")
-        by_family.setdefault(p.family, []).append(p)
-    return {fam: fit_family(pts) for fam, pts in sorted(by_family.items()) if len(pts) >= MIN_FIT_POINTS}
+    return fit_unchecked(points, rule)
 
 
-def fit_unchecked(points: Iterable[Point]) -> dict[str, FamilyMap]:
+def fit_unchecked(points: Iterable[Point], rule: MapRule = DEFAULT_RULE) -> dict[str, FamilyMap]:
     """:func:`fit` without the lock-box guard: for unit tests on synthetic grammars only."""
     by_family: dict[str, list[Point]] = {}
     for p in points:
         by_family.setdefault(p.family, []).append(p)
-    return {fam: fit_family(pts) for fam, pts in sorted(by_family.items()) if len(pts) >= MIN_FIT_POINTS}
+    return {fam: fit_family(pts, rule) for fam, pts in sorted(by_family.items()) if len(pts) >= MIN_FIT_POINTS}
 
 
 @dataclass(frozen=True)
@@ -187,16 +256,17 @@ class Judged:
 
 
 def cross_validate(points: Sequence[Point], min_precision: float | None = None, folds: int = CV_FOLDS,
-                   fitter: Any = None) -> list[Judged]:
+                   fitter: Any = None, seed: str = CV_SEED) -> list[Judged]:
     """Grammar-level CV: each point is calibrated (and thresholded) by maps fitted on the other
-    folds' grammars only. ``min_precision`` None = each family's default target."""
+    folds' grammars only. ``min_precision`` None = each family's default target; ``seed`` picks the
+    fold assignment (:func:`grammar_fold`)."""
     fitter = fitter or fit
     out: list[Judged] = []
     for k in range(folds):
-        test = [p for p in points if grammar_fold(p.grammar_id, folds) == k]
+        test = [p for p in points if grammar_fold(p.grammar_id, folds, seed) == k]
         if not test:
             continue
-        train = [p for p in points if grammar_fold(p.grammar_id, folds) != k]
+        train = [p for p in points if grammar_fold(p.grammar_id, folds, seed) != k]
         maps = fitter(train)
         for p in test:
             m = maps.get(p.family)
