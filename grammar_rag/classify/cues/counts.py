@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
-from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.base import CueContext, named_rules, rule_of
 from grammar_rag.classify.cues.case_names import (
     ALIGNMENT,
     CORE_CASES,
@@ -162,20 +162,20 @@ _LOCAL_NO_CASE = re.compile(r"\b(?:" + "|".join(sorted(CORE_CASES | {"oblique"})
                             # one cell of a paradigm: "the 3A pl. has no case distinction"
                             r"(?<!\w)(?:sg|pl|du)\.|\b[123](?:sg|pl|du|p)\b|"
                             r"\b(?:singular|plural|dual) (?:forms?|suffix(?:es)?|endings?)\b", re.I)
-NO_CASE = re.compile(
+NO_CASE = named_rules((
     # "no cases of/where/that ..." means "never"
-    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|"
-    r"s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)|"
-    r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
+    ("cnt_no_case", r"no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|"
+     r"s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)"),
+    ("cnt_no_case_has_no", r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b"),
     # the analysis that rules case out: "analysed as postpositions, not case markers"
-    r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"
-    r"case (?:markers?|suffix(?:es)?|affix(?:es)?|inflections?)|"
-    r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case|(?:lacks?|without) (?:morphological |any )?case|"
-    r"not (?:marked|inflected) for case|case is not marked|"
-    r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
-    r"(?:\w+ ){0,2}by (?:word order|constituent order|position))\b",
-    re.I,
-)
+    ("cnt_no_case_postpositions", r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"
+     r"case (?:markers?|suffix(?:es)?|affix(?:es)?|inflections?)"),
+    ("cnt_no_case_not_inflected", r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case"),
+    ("cnt_no_case_lacks", r"(?:lacks?|without) (?:morphological |any )?case"),
+    ("cnt_no_case_not_marked", r"not (?:marked|inflected) for case|case is not marked"),
+    ("cnt_no_case_word_order", r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
+     r"(?:\w+ ){0,2}by (?:word order|constituent order|position)"),
+), re.I)
 
 
 class CountFamily:
@@ -252,17 +252,18 @@ class CountFamily:
                     value = bin_for(total, bins)
                     note = " + ".join(m.group(0) for _, m, _ in core_part + subset_part)
                     if value:
-                        cues.append(Cue(value, max(w for _, _, w in counted), sent, "statement", note))
+                        cues.append(Cue(value, max(w for _, _, w in counted), sent, "statement", note, "cnt_sum_of_classes"))
                         summed = True
                     counted = []
                 for n, m, w in counted:
                     if is_case and _SUBSET_ADJ.search(m.group(0)):
-                        subsets.append((n, Cue("", w, sent, "statement", m.group(0))))
+                        subsets.append((n, Cue("", w, sent, "statement", m.group(0), "cnt_subset_plus_core")))
                         continue  # "five oblique cases": the core cases come on top (see below)
                     value = bin_for(n, bins)
                     if value:  # "four grammatical cases" alone: one class, unless no sum is stated
-                        (class_counts if is_case and _CORE_ADJ.search(m.group(0)) else cues).append(
-                            Cue(value, w, sent, "statement", m.group(0)))
+                        core_class = is_case and bool(_CORE_ADJ.search(m.group(0)))
+                        (class_counts if core_class else cues).append(
+                            Cue(value, w, sent, "statement", m.group(0), "cnt_class_count" if core_class else "cnt_stated"))
                 if zero and not about_other_language(text):  # "12 of these languages have no case" says nothing here
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
                     core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
@@ -270,20 +271,21 @@ class CountFamily:
                         if _LOCAL_NO_CASE.search(plain):
                             continue  # "marked like subjects, with the nominative form or no case marking"
                         value = other if core_only and other else zero
-                        cues.append(Cue(value, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
+                        cues.append(Cue(value, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0),
+                                        rule_of(m, "cnt_no_case")))
             if is_case:
                 for m in _ATTACHED.finditer(text) if has_join else ():
                     case = LABEL_TO_CASE[m.group(1)]
                     label_hits[case] = label_hits.get(case, 0) + 1
-                    cue = Cue("", base, sent, "gloss", m.group(0))
+                    cue = Cue("", base, sent, "gloss", m.group(0), "cnt_gloss_label")
                     if case not in labels_seen or labels_seen[case].weight < base:
                         labels_seen[case] = cue
                 if not sent.is_gloss and "case" in sent.lower and not _PRONOUN_ONLY.search(text):
-                    listed_after = [_listed_after(text, m) for m in _CASE_LIST_INTRO.finditer(text)]
-                    spans = [span.group(0) for span in _NAMED_CASES.finditer(text)] + listed_after
-                    for m in (n for span in spans for n in _CASE_NAMES.finditer(_one_per_compound(span))):
+                    listed_after = [(_listed_after(text, m), "cnt_case_list") for m in _CASE_LIST_INTRO.finditer(text)]
+                    spans = [(span.group(0), "cnt_named_case") for span in _NAMED_CASES.finditer(text)] + listed_after
+                    for m, rule in ((n, r) for span, r in spans for n in _CASE_NAMES.finditer(_one_per_compound(span))):
                         case = NAME_TO_CASE[m.group(1).lower()]
-                        cue = Cue("", base * 0.8, sent, "statement", m.group(0))
+                        cue = Cue("", base * 0.8, sent, "statement", m.group(0), rule)
                         label_hits[case] = label_hits.get(case, 0) + 2  # named as a case: trusted
                         if case not in labels_seen or labels_seen[case].weight < cue.weight:
                             labels_seen[case] = cue
@@ -301,7 +303,7 @@ class CountFamily:
             for n, cue in subsets:
                 value = bin_for(n + n_core, bins)
                 if value:
-                    cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {n_core} core"))
+                    cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {n_core} core", cue.rule))
         if len(labels_seen) >= self.min_labels:
             # several distinct case labels glossed on nouns contradict "no case": such a remark was
             # about one construction ("the standard of comparison does not inflect for case")
@@ -332,7 +334,7 @@ class CountFamily:
         core_seen = set(labels_seen) & CORE_CASES
         if other and not core_seen and len(labels_seen) >= self.min_peripheral:
             evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
-            evidence = [Cue(other, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+            evidence = [Cue(other, c.weight, c.sentence, c.kind, c.note, c.rule) for c in evidence[:6]]
             weight = sum(c.weight for c in evidence)
             return Decision(
                 other, confidence=banded("settled", weight / 4), cues=supporting(evidence, other, 6), scores={other: weight},
@@ -358,7 +360,7 @@ class CountFamily:
             kind = "settled" if count >= max(b.low for b in bins) else "lower-bound"
             why = (f"{count} distinct {noun} found in glosses/prose (at least {count}: the passages need not show "
                    "every case): " + ", ".join(sorted(cases)))
-        evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+        evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note, c.rule) for c in evidence[:6]]
         strength = sum(c.weight for c in evidence)
         confidence = banded(kind, strength / 4)
         return Decision(value, confidence=confidence, cues=supporting(evidence, value, 6),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, feature_text
+from grammar_rag.classify.cues.base import CueContext, feature_text, named_rules, rule_of
 from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
 from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.text.phrases import strip_idioms
@@ -44,31 +44,28 @@ _INTRODUCED_BY_MARKER = re.compile(
     re.I,
 )
 POSITIONS = {
-    "final": re.compile(
-        r"\b(?:(?:sentence|clause|utterance|phrase)[- ]?final(?:ly)?|final position|in final|"
-        r"at the (?:very )?end of (?:the |a )?(?:yes[-/ ]no |polar )?(?:sentence|clause|utterance|question)|"
-        r"end of the (?:sentence|clause)|"
-        r"(?:occurs?|appears?|comes?|placed) (?:\w+ ){0,2}?(?:last|finally)|"
-        r"(?:right|rightmost) (?:end|edge) of (?:the |a )?(?:sentence|clause|utterance|question)|right[- ]edge)\b",
-        re.I,
-    ),
-    "initial": re.compile(
-        r"\b(?:(?:sentence|clause|utterance)[- ]?initial(?:ly)?|initial position|"
-        r"(?:at|in) the (?:very )?(?:beginning|start) of (?:the |a )?(?:yes[-/ ]no |polar )?"
-        r"(?:sentence|clause|utterance|question)|"
-        r"(?:introduces?|introduced by|begins? with|precedes?) (?:the |a )?(?:sentence|clause|question)|"
-        r"(?:occurs?|appears?|comes?|stands?|placed) as the first (?:element|word|constituent))\b",
-        re.I,
-    ),
-    "medial": re.compile(
-        r"\b(?:second[- ]position|wackernagel|after the first (?:word|constituent|element|phrase)|"
-        r"(?:clause|sentence)[- ]medial(?:ly)?|"
-        r"(?:follows?|attach\w* to|after|encliticized to|cliticized to) (?:the |any )?(?:questioned|focused|focus|queried|"
-        r"first) (?:constituent|element|word|phrase)|(?:follows?|after) any constituent|"
+    "final": named_rules((
+        ("pq_final_clause_final", r"(?:sentence|clause|utterance|phrase)[- ]?final(?:ly)?|final position|in final"),
+        ("pq_final_end_of_clause", r"at the (?:very )?end of (?:the |a )?(?:yes[-/ ]no |polar )?(?:sentence|clause|utterance|question)|"
+         r"end of the (?:sentence|clause)"),
+        ("pq_final_occurs_last", r"(?:occurs?|appears?|comes?|placed) (?:\w+ ){0,2}?(?:last|finally)"),
+        ("pq_final_right_edge", r"(?:right|rightmost) (?:end|edge) of (?:the |a )?(?:sentence|clause|utterance|question)|right[- ]edge"),
+    ), re.I),
+    "initial": named_rules((
+        ("pq_initial_clause_initial", r"(?:sentence|clause|utterance)[- ]?initial(?:ly)?|initial position"),
+        ("pq_initial_beginning", r"(?:at|in) the (?:very )?(?:beginning|start) of (?:the |a )?(?:yes[-/ ]no |polar )?"
+         r"(?:sentence|clause|utterance|question)"),
+        ("pq_initial_introduces", r"(?:introduces?|introduced by|begins? with|precedes?) (?:the |a )?(?:sentence|clause|question)"),
+        ("pq_initial_first_element", r"(?:occurs?|appears?|comes?|stands?|placed) as the first (?:element|word|constituent)"),
+    ), re.I),
+    "medial": named_rules((
+        ("pq_medial_second_position", r"second[- ]position|wackernagel|after the first (?:word|constituent|element|phrase)"),
+        ("pq_medial_clause_medial", r"(?:clause|sentence)[- ]medial(?:ly)?"),
+        ("pq_medial_after_focus", r"(?:follows?|attach\w* to|after|encliticized to|cliticized to) (?:the |any )?(?:questioned|focused|focus|"
+         r"queried|first) (?:constituent|element|word|phrase)|(?:follows?|after) any constituent"),
         # "appended like an enclitic to the first word of a clause"
-        r"(?:appended|attached|added) (?:\w+ ){0,3}?to the first (?:word|constituent|element|phrase))\b",
-        re.I,
-    ),
+        ("pq_medial_appended_first", r"(?:appended|attached|added) (?:\w+ ){0,3}?to the first (?:word|constituent|element|phrase)"),
+    ), re.I),
 }
 INTONATION = re.compile(r"\bintonation\w*\b", re.I)
 INTONATION_ONLY = re.compile(
@@ -109,32 +106,33 @@ TONE_UNIT = re.compile(r"\btone[- ](?:units?|groups?)\b|"
 # A tone carried by a particle or ending ("the enclitic has high tone") describes that morpheme;
 # the question is then marked by the morpheme, not by tone.
 TONE_BEARER = re.compile(r"\b(?:particles?|(?:en)?clitics?|suffix(?:es)?|prefix(?:es)?|morphemes?|endings?|markers?)\b", re.I)
-WORD_ORDER = re.compile(
-    r"\b(?:invert\w*|inversion|(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order|"
-    r"(?:verb|auxiliary|predicate) (?:is |are )?(?:fronted|moved to the front|placed first|comes first)|"
-    r"fronting of the (?:verb|auxiliary|predicate))\b",
-    re.I,
-)
+WORD_ORDER = named_rules((
+    ("pq_order_inversion", r"invert\w*|inversion"),
+    ("pq_order_change", r"(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order"),
+    ("pq_order_verb_fronted", r"(?:verb|auxiliary|predicate) (?:is |are )?(?:fronted|moved to the front|placed first|comes first)|"
+     r"fronting of the (?:verb|auxiliary|predicate)"),
+), re.I)
 # "the inverted question mark '¿'", "inverted commas": names of punctuation, not word order
 _PUNCTUATION_NAMES = re.compile(r"\binverted (?:question|exclamation) marks?|\binverted commas\b", re.I)
 NO_CHANGE = re.compile(r"\b(?:no (?:change|inversion)|same (?:word )?order|unchanged|not (?:change|inverted|altered)|identical)\b", re.I)
-VERB_MORPH = re.compile(
-    r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|postfix|prefix|affix|infix|mood|mode|ending|verb form|verbal form|inflection|"
-    r"paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
-    r"interrogative (?:\w+ )?(?:suffix|postfix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
-    r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b|"
+VERB_MORPH = named_rules((
+    ("pq_morph_interrogative_affix", r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|postfix|prefix|affix|infix|mood|mode|ending|"
+     r"verb form|verbal form|inflection|paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*"),
+    ("pq_morph_interrogative_suffix", r"interrogative (?:\w+ )?(?:suffix|postfix|prefix)"),
+    ("pq_morph_affix_on_verb", r"(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*"),
+    ("pq_morph_verb_takes", r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b"),
     # "marks yes/no questions with the sentence-final verb suffix -ra", "a finite verb in the interrogative form"
-    r"\bverb(?:al)? (?:suffix|prefix|affix)\w* [-–—]\w|\bverbs? in (?:the|an) interrogative form\b|"
-    r"\binterrogative forms? of the verb\b|"
+    ("pq_morph_verbal_affix_cited", r"\bverb(?:al)? (?:suffix|prefix|affix)\w* [-–—]\w"),
+    ("pq_morph_interrogative_form", r"\bverbs? in (?:the|an) interrogative form\b|\binterrogative forms? of the verb\b"),
     # an interrogative morpheme said to belong to the verb ("the verbal interrogative marker -ra",
     # "can only be suffixed to a finite verb"); a "question marker -e" alone may be a clitic
-    r"\bverbal (?:interrogative|question) (?:markers?|morphemes?)\b|"
-    r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?(?:verbs?|auxiliar(?:y|ies))\b|"
+    ("pq_morph_verbal_marker", r"\bverbal (?:interrogative|question) (?:markers?|morphemes?)\b"),
+    ("pq_morph_suffixed_to_verb", r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?"
+     r"(?:verbs?|auxiliar(?:y|ies))\b"),
     # "verbs in questions can only be suffixed with ... interrogative -ha", "adding the interrogative -ha to the verb"
-    r"\bverbs?\b[^.]{0,60}?\b(?:suffixed|prefixed|affixed|inflected) with\b[^.]{0,40}?\binterrogative [-–]\w|"
-    r"\badd(?:ing|ed|s)?\b[^.]{0,40}?\binterrogative [-–]\w[^.]{0,30}?\bto the verb\b",
-    re.I,
-)
+    ("pq_morph_suffixed_with", r"\bverbs?\b[^.]{0,60}?\b(?:suffixed|prefixed|affixed|inflected) with\b[^.]{0,40}?\binterrogative [-–]\w"),
+    ("pq_morph_adding_to_verb", r"\badd(?:ing|ed|s)?\b[^.]{0,40}?\binterrogative [-–]\w[^.]{0,30}?\bto the verb\b"),
+), re.I, before="", after="")
 Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
 GLOSS_Q_FINAL = re.compile(r"(?<![\w\-=.])" + Q_LABELS + r"[?.]?\s*(?=[‘'\"“(])")
 GLOSS_Q_CLITIC = re.compile(r"(?<=[\w\)\]])=" + Q_LABELS + r"(?![A-Za-z])")
@@ -240,15 +238,15 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             if _content_question_gloss(text, m.end()):
                 continue
             cues.append(Cue("final" if GLOSS_Q_FINAL.search(text[m.start() + 1 :][:12]) else "medial",
-                            0.35 * base, sent, "gloss", m.group(0)))
+                            0.35 * base, sent, "gloss", m.group(0), "pq_gloss_clitic"))
         for m in GLOSS_Q_AFFIX.finditer(text):
             if _content_question_gloss(text, m.end()):
                 continue
-            cues.append(Cue("verb_morph", 0.35 * base, sent, "gloss", m.group(0)))
+            cues.append(Cue("verb_morph", 0.35 * base, sent, "gloss", m.group(0), "pq_gloss_affix"))
         for m in GLOSS_Q_FINAL.finditer(text):
             if text[max(0, m.start() - 1)] in "-=" or _content_question_gloss(text, m.end()):
                 continue
-            cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip()))
+            cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip(), "pq_gloss_final"))
         plain = _PHONOLOGY_POLAR.sub(" ", strip_idioms(text))
         if sent.is_gloss or not POLAR_CONTEXT.search(plain):
             continue
@@ -262,38 +260,39 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         if intro and negated_before(text, intro.start(), 30):
             intro = None
         if intro:
-            cues.append(Cue("initial", w, sent, "statement", intro.group(0)))
+            cues.append(Cue("initial", w, sent, "statement", intro.group(0), "pq_introduced_by_marker"))
         particle = PARTICLE.search(text)
         if particle:
             placed = intro is not None
             for pos, pat in POSITIONS.items():
                 at = None if intro and pos == "initial" else pat.search(text)
                 if at and not negated_before(text, at.start(), 20):
-                    cues.append(Cue(pos, w, sent, "statement", at.group(0)))
+                    cues.append(Cue(pos, w, sent, "statement", at.group(0), rule_of(at, f"pq_{pos}")))
                     placed = True
             if re.search(r"(?:follows?|after) any constituent", text, re.I):
-                cues.append(Cue("final", w, sent, "statement", "follows any constituent"))
+                cues.append(Cue("final", w, sent, "statement", "follows any constituent", "pq_final_follows_any"))
             if not placed and re.search(r"question|interrogative|polar|yes", particle.group(0), re.I):
-                cues.append(Cue("final", 0.3 * w, sent, "statement", particle.group(0)))
+                cues.append(Cue("final", 0.3 * w, sent, "statement", particle.group(0), "pq_particle_unplaced"))
         intonation = INTONATION.search(text)
         if intonation and not negated_before(text, intonation.start(), 25) and not SAME_INTONATION.search(text):
             # "marked not only by syntactic means but also by a rising intonation": not intonation alone
             only = None if re.search(r"\bnot only\b", text, re.I) else INTONATION_ONLY.search(text)
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
-                            (only.group(0) + " … " if only else "") + intonation.group(0)))
+                            (only.group(0) + " … " if only else "") + intonation.group(0),
+                            "pq_intonation_only" if only else "pq_intonation"))
         tone = TONE.search(TONE_UNIT.sub(lambda u: " " * len(u.group(0)), text))
         if tone and not negated_before(text, tone.start(), 25):
             near = text[max(0, tone.start() - 60) : tone.end() + 60]
             # "a particle with high tone" describes the particle; "an intonation pattern: the last
             # syllable carries high tone" describes the intonation
             described = TONE_BEARER.search(near) or INTONATION.search(text)
-            cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", tone.group(0)))
+            cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", tone.group(0), "pq_tone"))
         order = WORD_ORDER.search(_PUNCTUATION_NAMES.sub(" ", text))
         if order and not NO_CHANGE.search(text) and not negated_before(text, order.start(), 25):
-            cues.append(Cue("word_order", w, sent, "statement", order.group(0)))
+            cues.append(Cue("word_order", w, sent, "statement", order.group(0), rule_of(order, "pq_word_order")))
         morph = VERB_MORPH.search(text)
         if morph and not negated_before(text, morph.start(), 25):
-            cues.append(Cue("verb_morph", w, sent, "statement", morph.group(0)))
+            cues.append(Cue("verb_morph", w, sent, "statement", morph.group(0), rule_of(morph, "pq_verb_morph")))
     return cues
 
 
@@ -321,7 +320,7 @@ class PolarStrategyFamily:
                 score = scores.get(strat or "", 0.0)
                 if strat in holding:
                     held.append(comp.name)
-                    evidence.extend(Cue(comp.name, c.weight, c.sentence, c.kind, c.note)
+                    evidence.extend(Cue(comp.name, c.weight, c.sentence, c.kind, c.note, c.rule)
                                     for c in supporting(cues, strat, 2))
                 notes.append(f"{comp.name}: {score:.2f}")
             confidence = round(min(1.0, sum(scores.values()) / 4.0), 3)
@@ -333,7 +332,7 @@ class PolarStrategyFamily:
         score = scores.get(strat or "", 0.0)
         if strat and score >= THRESHOLDS[strat]:
             return Decision(positive_value(feature), round(min(1.0, score / 2), 3),
-                            [Cue(positive_value(feature), c.weight, c.sentence, c.kind, c.note)
+                            [Cue(positive_value(feature), c.weight, c.sentence, c.kind, c.note, c.rule)
                              for c in supporting(cues, strat)],
                             scores, f"{strat} score {score:.2f} >= {THRESHOLDS[strat]}.")
         if cues:

@@ -15,7 +15,7 @@ import itertools
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
-from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.base import CueContext, named_rules, rule_of
 from grammar_rag.classify.meta_text import NEGATION_KIND
 from grammar_rag.classify.statements import (
     Sentence,
@@ -47,44 +47,49 @@ ORDER_CONTEXT = re.compile(
     r"typolog\w*|pattern|structure|syntax|word-order)\b",
     re.I,
 )
-NO_DOMINANT = re.compile(
-    r"\b(no (?:single |one |clear |strict |fixed |rigid |particular )?(?:dominant|basic|fixed|rigid|"
-    r"unmarked|canonical|preferred|set) (?:word |constituent )?order"
-    r"|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"
-    r"|(?:word|constituent) order (?:(?:in|of) (?-i:[A-Z])[\w'’-]+ )?(?:is|seems|appears to be|remains) (?:(?!not\b)\w+ ){0,2}?"
-    r"(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"
-    r"|(?:relatively |fairly |quite |rather |very |extremely )?(?:free|flexible) (?:word|constituent|clause|clausal|phrasal) order"
-    r"|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"
-    r"|order (?:of (?:the )?(?:major )?constituents )?is (?:(?!not\b)\w+ ){0,2}?(?:free|flexible|pragmatically)"
-    r"|(?:word|constituent) order (?:in (?:\w+ ){1,4}?)?(?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
-    r"(?:pragmatic|discourse|information)"
-    r"|(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)"
-    r"|(?:appear|occur|come|be placed|be arranged|be ordered) in any order"
-    r"|(?:word|constituent) order is (?:\w+,? ){0,4}?(?:semantically|pragmatically) (?:determined|governed|conditioned)"
-    r"|non-configurational)\b",
-    re.I,
-)
+NO_DOMINANT = named_rules((
+    ("wo_ndo_no_basic_order", r"no (?:single |one |clear |strict |fixed |rigid |particular )?(?:dominant|basic|fixed|rigid|"
+     r"unmarked|canonical|preferred|set) (?:word |constituent )?order"),
+    ("wo_ndo_lacks_order", r"lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"),
+    ("wo_ndo_order_is_free", r"(?:word|constituent) order (?:(?:in|of) (?-i:[A-Z])[\w'’-]+ )?(?:is|seems|appears to be|remains) "
+     r"(?:(?!not\b)\w+ ){0,2}?(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"),
+    ("wo_ndo_free_order", r"(?:relatively |fairly |quite |rather |very |extremely )?(?:free|flexible) "
+     r"(?:word|constituent|clause|clausal|phrasal) order"),
+    ("wo_ndo_free_order_of", r"free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"),
+    ("wo_ndo_order_free", r"order (?:of (?:the )?(?:major )?constituents )?is (?:(?!not\b)\w+ ){0,2}?(?:free|flexible|pragmatically)"),
+    ("wo_ndo_pragmatic", r"(?:word|constituent) order (?:in (?:\w+ ){1,4}?)?(?:is )?(?:determined|governed) "
+     r"(?:primarily |largely |mainly )?by (?:pragmatic|discourse|information)"),
+    ("wo_ndo_all_orders", r"(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)"),
+    ("wo_ndo_any_order", r"(?:appear|occur|come|be placed|be arranged|be ordered) in any order"),
+    ("wo_ndo_semantic", r"(?:word|constituent) order is (?:\w+,? ){0,4}?(?:semantically|pragmatically) (?:determined|governed|conditioned)"),
+    ("wo_ndo_nonconfigurational", r"non-configurational"),
+), re.I)
 VERB_POSITION = {
     # verb position statements -> the order with S before O (the cross-linguistic default)
-    "final": re.compile(
-        r"\b((?:verb|predicate)[- ]final(?! (?:\w+ )?(?:suffix|suffixes|vowels?|syllables?|morphemes?|"
-        r"particles?|markers?|clitics?|tones?|consonants?|stress))|head[- ]final|OV language|OV order|"
-        r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed|is found|is positioned) "
-        r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end)|"
+    "final": named_rules((
+        ("wo_vfinal_term", r"(?:verb|predicate)[- ]final(?! (?:\w+ )?(?:suffix|suffixes|vowels?|syllables?|morphemes?|"
+         r"particles?|markers?|clitics?|tones?|consonants?|stress))"),
+        ("wo_vfinal_head_final", r"head[- ]final"),
+        ("wo_vfinal_ov", r"OV language|OV order"),
+        ("wo_vfinal_verb_comes_last", r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed|is found|is positioned) "
+         r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end)"),
         # "with the verb last", "the verb usually occupies the final position in the sentence", "the
         # predicate is typically the final constituent of the clause"
-        r"with the (?:verb|predicate) (?:last|final)|(?:verb|predicate)s? (?:\w+ ){0,2}?(?:occup(?:y|ies)|takes?) "
-        r"the (?:clause[- ]|sentence[- ])?final (?:position|slot)|(?:verb|predicate)s? (?:is|are) (?:\w+ ){0,2}?"
-        r"the (?:final|last) (?:constituent|element|word))\b",
-        re.I,
-    ),
-    "initial": re.compile(
-        r"\b(verb[- ]initial|predicate[- ]initial|verb[- ]first|"
-        r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed) (?:\w+ ){0,3}?"
-        r"(?:first|initially|clause[- ]initially|at the beginning))\b",
-        re.I,
-    ),
-    "medial": re.compile(r"\b(verb[- ]medial|predicate[- ]medial|verb[- ]second|VO language|VO order)\b", re.I),
+        ("wo_vfinal_with_verb_last", r"with the (?:verb|predicate) (?:last|final)"),
+        ("wo_vfinal_final_slot", r"(?:verb|predicate)s? (?:\w+ ){0,2}?(?:occup(?:y|ies)|takes?) "
+         r"the (?:clause[- ]|sentence[- ])?final (?:position|slot)"),
+        ("wo_vfinal_final_constituent", r"(?:verb|predicate)s? (?:is|are) (?:\w+ ){0,2}?the (?:final|last) (?:constituent|element|word)"),
+    ), re.I),
+    "initial": named_rules((
+        ("wo_vinitial_term", r"verb[- ]initial|predicate[- ]initial|verb[- ]first"),
+        ("wo_vinitial_verb_comes_first", r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed) (?:\w+ ){0,3}?"
+         r"(?:first|initially|clause[- ]initially|at the beginning)"),
+    ), re.I),
+    "medial": named_rules((
+        ("wo_vmedial_term", r"verb[- ]medial|predicate[- ]medial"),
+        ("wo_vmedial_verb_second", r"verb[- ]second"),
+        ("wo_vmedial_vo", r"VO language|VO order"),
+    ), re.I),
 }
 # Cheap test run before the expensive patterns: most sentences say nothing about clause order.
 _PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVXY]{3}|[SAOPVX]\s?[-–‐]")
@@ -163,12 +168,11 @@ _RELATIONS = {  # (subject before verb?, object before verb?) -> order
 }
 # Two orders presented as alternatives ("partly SVO, partly SOV", "SVO occurs in frequent variation
 # with SOV", "transitive clauses (SOV/SVO)"): WALS codes two equally usual orders as no dominant order.
-ALTERNATION = re.compile(
+ALTERNATION = named_rules((
     # "alternates with", not "alternative orders" (the marked ones beside the basic order)
-    r"\b(?:partly|in (?:\w+ )?variation with|alternat(?!ive)\w*|varies|vary|either|interchangeabl\w*)\b|"
-    r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])",
-    re.I,
-)
+    ("wo_two_orders_words", r"\b(?:partly|in (?:\w+ )?variation with|alternat(?!ive)\w*|varies|vary|either|interchangeabl\w*)\b"),
+    ("wo_two_orders_slash", r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])"),
+), re.I, before="", after="")
 _PHRASE_LEVEL = re.compile(r"\b(?:NPs?|noun phrases?|nominal phrases?|modifiers?|modification|adjectives?|determiners?|"
                            r"possessors?|demonstratives?|within the (?:noun|nominal))\b", re.I)
 _CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|predicates?|constituents?|arguments?)\b",
@@ -209,6 +213,19 @@ def _canonical(abbr: str) -> str | None:
                 break
     key = "".join(roles)
     return key if len(key) == 3 and sorted(key) == sorted("SOV") else None
+
+
+def _formula_rule(abbr: str) -> str:
+    """The rule id of an order formula by its spelling: compact 'SOV', dashed 'S-O-V', spaced 'A V P',
+    with the OCR misreading of V as Y, or with Huddleston's P for the predicator ('S–P–O')."""
+    letters = re.sub(r"[-–‐—~\s]", "", abbr)
+    if "Y" in letters:
+        return "wo_formula_ocr_y"
+    if len(letters) < len(abbr) and "P" in letters and "V" not in letters and ("O" in letters or "X" in letters):
+        return "wo_formula_predicator"
+    if " " in abbr and len(letters) == len(abbr.replace(" ", "")):
+        return "wo_formula_spaced"
+    return "wo_formula_dashed" if len(letters) < len(abbr) else "wo_formula"
 
 
 def _spelled_patterns(orders: list[str]) -> dict[str, re.Pattern[str]]:
@@ -268,8 +285,8 @@ class WordOrderFamily:
                 other = _OTHER_ORDERS.search(text, max(0, start - _LOOK_BACK), start)
                 return strength * (0.5 if weakened(local) or other else 1.0)
 
-            def add(value: str, weight: float, note: str, strength: float, sent: Sentence = sent) -> None:
-                cues.append(Cue(value, weight, sent, "statement", note))
+            def add(value: str, weight: float, note: str, strength: float, rule: str, sent: Sentence = sent) -> None:
+                cues.append(Cue(value, weight, sent, "statement", note, rule))
                 if strength >= 1.0 and value != ndo:
                     asserted.add(value)
 
@@ -281,12 +298,12 @@ class WordOrderFamily:
                     continue  # "*SVO" marks the order ungrammatical
                 if negated_before(text, m.start()):
                     if ndo:
-                        cues.append(Cue(ndo, 0.3 * base, sent, NEGATION_KIND, f"not {m.group(1)}"))
+                        cues.append(Cue(ndo, 0.3 * base, sent, NEGATION_KIND, f"not {m.group(1)}", "wo_formula_negated"))
                     continue
                 strength = strength_at(m.start(), m.end()) if context else 0.2
                 if _TYPE_PLURAL.match(text, m.end()):
                     strength *= 0.3  # "consistent with SVO languages" names a type, not this language's order
-                add(orders[order], base * strength, m.group(1), strength)
+                add(orders[order], base * strength, m.group(1), strength, _formula_rule(m.group(1)))
                 found.add(order)
             for order, pat in spelled.items():
                 for m in pat.finditer(text):
@@ -296,14 +313,14 @@ class WordOrderFamily:
                     if listed and not _LIST_INTRO.search(text, max(0, m.start() - 20), m.start()):
                         continue  # "in terms of the subject, object, and verb" lists the roles, not an order
                     strength = strength_at(m.start(), m.end()) if context or not listed else 0.2
-                    add(orders[order], base * strength, m.group(0), strength)
+                    add(orders[order], base * strength, m.group(0), strength, "wo_spelled_list" if listed else "wo_spelled")
                     found.add(order)
             for m in _TEMPLATE.finditer(text) if context and _TEMPLATE_HINT.search(text) else ():
                 order, first = _template_order(m.group(0))
                 start = m.start() + first
                 if order in orders and order not in found and _LIST_INTRO.search(text, max(0, start - 20), start):
                     strength = strength_at(m.start(), m.end())
-                    add(orders[order], base * strength, m.group(0), strength)
+                    add(orders[order], base * strength, m.group(0), strength, "wo_template")
                     found.add(order)
             for position, pat in VERB_POSITION.items():
                 target = _default_for_position(list(orders), position)
@@ -314,7 +331,7 @@ class WordOrderFamily:
                         continue
                     factor = 0.8 if position == "final" else 0.5
                     strength = strength_at(m.start(), m.end())
-                    add(orders[target], base * strength * factor, m.group(0), strength)
+                    add(orders[target], base * strength * factor, m.group(0), strength, rule_of(m, "wo_verb_position"))
                     found.add(target)
             relation: dict[str, tuple[bool, re.Match[str]]] = {}
             for role, pat in ROLE_VERB.items():
@@ -328,12 +345,14 @@ class WordOrderFamily:
                 o_before, om = relation["O"]
                 if "S" in relation:
                     order, factor, start = _RELATIONS[(relation["S"][0], o_before)], 0.8, min(relation["S"][1].start(), om.start())
+                    rule = "wo_relation_subject_object"
                 else:
                     order, factor, start = _default_for_position(list(orders), "final" if o_before else "medial"), 0.5, om.start()
+                    rule = "wo_relation_object"
                 if order in orders:
                     # "with an auxiliary verb the object occurs before the main verb" (S Aux O V): one construction
                     strength = strength_at(start, om.end()) * (0.5 if _AUXILIARY.search(text) else 1.0)
-                    add(orders[order], base * strength * factor, text[start : om.end()], strength)
+                    add(orders[order], base * strength * factor, text[start : om.end()], strength, rule)
                     found.add(order)
             if ndo:
                 # "the order is quite free, since modifiers can be added to the NP": phrase-internal
@@ -348,11 +367,11 @@ class WordOrderFamily:
                         w *= 0.3  # "their relative order is free", "no fixed order": order of what?
                     if found and (_CONCEDED_AFTER.match(text, m.end()) or _CONCEDED_BEFORE.search(text, max(0, m.start() - _LOOK_BACK), m.start())):
                         w *= 0.5  # "order is relatively free, but the least-marked pattern is verb-final"
-                    cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
+                    cues.append(Cue(ndo, w, sent, "statement", m.group(0), rule_of(m, "wo_ndo")))
             if ndo and len(found) >= 2:
                 alternation = ALTERNATION.search(text)
                 if alternation and not negated_before(text, alternation.start()):
-                    cues.append(Cue(ndo, base * 0.8, sent, "statement", alternation.group(0)))
+                    cues.append(Cue(ndo, base * 0.8, sent, "statement", alternation.group(0), rule_of(alternation, "wo_two_orders")))
 
         return self._decide(cues, ndo, asserted)
 
