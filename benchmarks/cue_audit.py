@@ -1,6 +1,7 @@
 """Audit the evidence classifier's cue rules: on how many development grammars does each one fire?
 
     python -m benchmarks.cue_audit [--data-dir DIR] [--configs reranker wikipedia] [--out benchmarks/results/cue_audit.json]
+                                   [--orders-dir DIR]
 
 Rules written while reading the shared grammars may fit one book. Every cue of the four paper
 features' families carries a stable rule id (``Cue.rule``); this runner classifies each
@@ -12,7 +13,9 @@ information: the gold label is never an input to a rule). Label cues of the coun
 value (they enter an inventory), so their agreement is that of the decision they fed. The shared
 lexicons (assertion, hedge, negation, other-language: :mod:`grammar_rag.text.lexicons`) weigh
 cues rather than produce them; an entry is counted on a grammar when it matches a sentence that
-produced a cue there. Case names (:mod:`grammar_rag.classify.cues.case_names`) are counted per case.
+produced a cue there. The families' qualifiers and vetoes (``MODIFIERS``: "same intonation as
+statements", "incorporated object", "archaic"...) are counted on every sentence read for the feature,
+an upper bound of where they act. Case names (:mod:`grammar_rag.classify.cues.case_names`) are counted per case.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from grammar_rag.classify.aggregate import Cue
 from grammar_rag.classify.calibration import in_lockbox
 from grammar_rag.classify.cues import bound_marking, counts, polar, word_order
 from grammar_rag.classify.cues.case_names import LABEL_TO_CASE, NAME_TO_CASE
+from grammar_rag.classify.statements import iter_sentences
 from grammar_rag.config import cache_dir, data_dir, sub_dir
 from grammar_rag.evaluation.gold import FEATURE_KEYS, POLAR_STRATEGIES, benchmark_feature, load_gold
 from grammar_rag.evaluation.rag import item_inputs, plan
@@ -45,6 +49,18 @@ FAMILY_OF = {"WALS 81A": "word-order", "GB 107": "bound-marking", "WALS 49A": "c
 POLAR_NAME = dict(zip(("intonation", "word_order", "initial", "final", "medial", "verb_morph", "tone"), POLAR_STRATEGIES, strict=True))
 LEXICONS = {name: getattr(lexicons, name) for name in ("STRONG_MARKERS", "MEDIUM_MARKERS", "WEAKENERS", "NEGATORS",
                                                         "OTHER_LANGUAGE", "DENIED_IMPLICATION", "REFERENCE")}
+# Qualifiers and vetoes of each family: they make no cue of their own but weaken, veto or reroute one.
+# Counted per alternative on every sentence read for the feature (an upper bound of where they act).
+MODIFIERS = {
+    "WALS 81A": (word_order, ("_INCORPORATED", "_AUXILIARY", "_OTHER_ORDERS", "_CONCEDED_BEFORE", "_TYPE_PLURAL",
+                              "_OPTIONAL_SLOT", "TYPE_CLAIM", "_PHRASE_LEVEL", "_LIST_INTRO")),
+    "GB 107": (bound_marking, ("_OUT_OF_USE", "_NON_STANDARD", "_STANDARD", "MODIFICATION")),
+    "WALS 49A": (counts, ("_PRONOUN_ONLY", "_LOCAL_NO_CASE", "_INSTANCE_AFTER", "_INSTANCE_BEFORE", "_STACKED_BEFORE",
+                          "_PRAGMATIC", "_CORE_ONLY", "_TOTAL_FRAME", "_CASE_LIST_INTRO")),
+    "polar questions": (polar, ("SAME_INTONATION", "TONE_UNIT", "_PHONOLOGY_POLAR", "_PUNCTUATION_NAMES", "NO_CHANGE",
+                                "_SPECIAL_QUESTION", "_ORDINARY_QUESTION", "CONTENT_ONLY", "TONE_BEARER", "INTONATION_ONLY",
+                                "PARTICLE")),
+}
 _RECORDED: list[Cue] = []
 
 
@@ -166,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--configs", nargs="+", default=["reranker", "wikipedia"])
     ap.add_argument("--features", nargs="+", default=list(FEATURE_KEYS))
     ap.add_argument("--out", type=Path, default=RESULTS / "cue_audit.json")
+    ap.add_argument("--orders-dir", type=Path, default=None,
+                    help="folder of the reranked-order cache (default: bench rag's, <cache dir>/rag_bench)")
     args = ap.parse_args(argv)
     for module in (word_order, bound_marking, counts, polar):
         module.Cue = _RecordingCue  # type: ignore[attr-defined, misc]
@@ -174,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     catalogue = get_catalogue()
     features = {k: benchmark_feature(k, catalogue) for k in args.features}
     items, _, paragraphs = plan(gold, root, args.features, args.configs, None, baseline_ok=False)
-    reranking = Reranking.load(None, cache_dir() / "rag_bench")
+    reranking = Reranking.load(None, args.orders_dir or cache_dir() / "rag_bench")
     classifier = make_classifier("evidence", calibrate=False)
     # rule -> config -> grammar -> [agreements]
     fired: dict[str, dict[str, dict[str, list[bool | None]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
@@ -189,6 +207,18 @@ def main(argv: list[str] | None = None) -> int:
         recorded: list[Cue | None] = [*_RECORDED]
         if "No case morphology in the" in (pred.reasoning or ""):
             recorded.append(None)  # a decision from silence: no cue, the rule is the absence of any
+        module, names = MODIFIERS[it.feature]
+        for sent in iter_sentences(passages):
+            for name in names:
+                pattern = getattr(module, name, None)
+                if pattern is None:
+                    continue
+                for m in pattern.finditer(sent.text):
+                    alts = _ALTS.setdefault(f"{module.__name__}.{name}", _top_alternatives(pattern))
+                    hit = next((a for a in alts if _fullmatch(a, m.group(0), pattern.flags)), m.group(0).lower()[:40])
+                    rid = f"{module.__name__.rsplit('.', 1)[-1]}.{name}:{hit}"
+                    family_of_rule[rid] = "modifiers"
+                    fired[rid][it.config][it.gold.grammar_id].append(None)
         for cue in recorded:
             if cue is None:
                 family_of_rule["cnt_silence"] = "count"

@@ -30,7 +30,7 @@ def test_named_rules_say_which_alternative_matched() -> None:
 def test_word_order_cues_name_their_rule() -> None:
     assert _rules(ORDER, "The basic constituent order of the clause is SOV.") == {"wo_formula"}
     assert _rules(ORDER, "Clauses are rigidly verb-final.") == {"wo_vfinal_term"}
-    assert _rules(ORDER, "There is no dominant word order.") == {"wo_ndo_no_basic_order"}
+    assert _rules(ORDER, "There is no dominant word order.") == {"wo_ndo_no_dominant"}
 
 
 def test_other_families_name_their_rules() -> None:

@@ -1,15 +1,24 @@
 """Count features (WALS 49A-like: values '2 cases', '6-7 cases', '10 or more cases', 'No ...').
 
-The counted thing is read off the value names ("cases" here, "genders" in 30A...). Evidence:
-explicit statements ("Dyirbal has eight cases", "a six-case system"), and - for cases - the
-distinct case labels attached to nominals in interlinear glosses (``dog-ERG``, ``house=LOC``)
-plus case names the prose uses for suffixes/markers. WALS 49A's definition (chapter 49) counts
-adpositional clitics and the unmarked base form beside any overt case, excludes vocatives and topic
-markers, and calls a system that only marks concrete relations (locative, instrumental...)
-"exclusively borderline". Order of trust: a total the grammar states ("four grammatical cases and 19
-semantic cases" is their sum) over an inventory counted from the passages, which is only a lower
-bound; the raw score carries that order (``_BANDS``) so the calibration map can answer the
-trustworthy kinds and abstain on the rest.
+Catalogue basis: WALS chapter 49 (Iggesen, "Number of Cases"; ``wals/chapters/chapter_49.html``). The
+counted thing is read off the value names ("cases" here, "genders" in 30A...). The chapter counts "the
+productive case paradigms of nouns", the unmarked base form beside any overt case, adpositional and
+clitic markers with "a sufficient degree of bondedness"; it excludes "categories with pragmatic
+(non-syntactic) functions, such as vocatives or topic markers"; it calls a system marking only
+"concrete (or 'peripheral', or 'semantic') case relations" "exclusively borderline"; and in languages
+"lacking morphological case ... grammatical relations are expressed by word order and/or ...
+function words". Rules (``Cue.rule``): explicit totals ("Dyirbal has eight cases", "a six-case
+system": ``cnt_stated``; a class of cases plus the core ones: ``cnt_subset_plus_core``; the sum of
+stated classes: ``cnt_sum_of_classes``), statements that nouns lack case (``cnt_no_case*``), case
+labels attached to nominals in interlinear glosses (``dog-ERG``, ``house=LOC``: ``cnt_gloss_label``)
+and case names the prose uses as cases (``cnt_named_case``, ``cnt_case_list``), and silence (passages
+retrieved for case that name none: ``cnt_silence``). Order of trust: a total the grammar states over
+an inventory counted from the passages, which is only a lower bound; the raw score carries that
+order (``_BANDS``) so the calibration map can answer the trustworthy kinds and abstain on the rest.
+
+Removed in the issue-22 audit: "analysed as postpositions, not case markers" as a claim of no case
+(one grammar; ch. 49 counts adpositional case markers generously), and the case names that neither
+occur in chapter 49 nor on more than one development grammar (see :mod:`.case_names`).
 """
 
 from __future__ import annotations
@@ -167,12 +176,11 @@ NO_CASE = named_rules((
     ("cnt_no_case", r"no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|"
      r"s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)"),
     ("cnt_no_case_has_no", r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b"),
-    # the analysis that rules case out: "analysed as postpositions, not case markers"
-    ("cnt_no_case_postpositions", r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"
-     r"case (?:markers?|suffix(?:es)?|affix(?:es)?|inflections?)"),
     ("cnt_no_case_not_inflected", r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case"),
     ("cnt_no_case_lacks", r"(?:lacks?|without) (?:morphological |any )?case"),
     ("cnt_no_case_not_marked", r"not (?:marked|inflected) for case|case is not marked"),
+    # ch. 49: "In the languages lacking morphological case ..., grammatical relations are expressed by word order"
+    # (fires on no development grammar; kept as the chapter's own wording)
     ("cnt_no_case_word_order", r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
      r"(?:\w+ ){0,2}by (?:word order|constituent order|position)"),
 ), re.I)
@@ -247,7 +255,9 @@ class CountFamily:
                     is_case and _SUBSET_ADJ.search(c[1].group(0)))]
                 subset_part = [c for c in counted if is_case and _SUBSET_ADJ.search(c[1].group(0))]
                 if core_part and subset_part:
-                    # "two grammatical cases and ten semantic cases": the system is the sum
+                    # "two grammatical cases and ten semantic cases": the system is the sum (ch. 49 counts the whole
+                    # paradigm, grammatical and "concrete (or 'peripheral', or 'semantic')" cases alike; fires on
+                    # no development grammar, kept for the chapter's definition)
                     total = sum(n for n, _, _ in core_part + subset_part)
                     value = bin_for(total, bins)
                     note = " + ".join(m.group(0) for _, m, _ in core_part + subset_part)
