@@ -149,7 +149,7 @@ def _known_rules() -> dict[str, str]:
     out = {}
     for module, family in ((word_order, "word-order"), (bound_marking, "bound-marking"), (counts, "count"),
                            (polar, "polar-strategies")):
-        source = Path(module.__file__).read_text()
+        source = Path(str(module.__file__)).read_text()
         fallbacks = set(_FALLBACK.findall(source))  # rule_of(m, "wo_ndo"): a default, not a rule
         for rid in RULE_ID.findall(source):
             if rid not in fallbacks:
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder of the reranked-order cache (default: bench rag's, <cache dir>/rag_bench)")
     args = ap.parse_args(argv)
     for module in (word_order, bound_marking, counts, polar):
-        module.Cue = _RecordingCue  # type: ignore[attr-defined, misc]
+        module.Cue = _RecordingCue  # type: ignore[attr-defined]
     root = sub_dir(data_dir(args.data_dir), "rag_on_grammars")
     gold = {f: {g: item for g, item in by.items() if not in_lockbox(g)} for f, by in load_gold(root).items()}
     catalogue = get_catalogue()
