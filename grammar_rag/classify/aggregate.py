@@ -24,6 +24,9 @@ class Cue:
     sentence: Sentence
     kind: str  # "statement", "gloss", "count", "term" ... (shown in the reasoning)
     note: str = ""  # what matched, e.g. "verb-final" or "-ERG"
+    # which rule produced it (``wo_abbr``, ``bm_bound_suffix``...): stable across runs, so an audit can
+    # count on how many grammars each rule fires and rules that fit one book can be found and removed
+    rule: str = ""
 
 
 @dataclass

@@ -17,6 +17,13 @@ written against its own); they are named here side by side rather than merged:
   a hedged statement), :data:`WEAKENERS` (a marked or hypothetical pattern), :data:`NEGATORS`,
   :data:`DENIED_IMPLICATION`, :data:`OTHER_LANGUAGE` and :data:`REFERENCE` (bibliography); the
   pair-order family adds :data:`NEGATED_SPAN` and :data:`LANGUAGES_IN_GENERAL`.
+
+The classifier's entries were audited in issue 22 (``benchmarks/results/cue_audit.md``: on how many
+development grammars each entry weighs a cue of the four paper features); entries met on at most one
+development grammar that read as one author's phrasing were removed ("least-marked", "non-emphasized",
+"residual", "the circumstances in which", "X, a language of ..."); "less common" and "least
+preferred" stay although rare, as the mirror of chapter 81's "most common" and "preferred";
+single common words met rarely ("can't", "proto-") stay: they are vocabulary, not phrasing.
 """
 
 from __future__ import annotations
@@ -44,15 +51,15 @@ OTHER_LANG_CUES = re.compile(
 
 # --- classifier: cues over a whole sentence ---------------------------------------------
 
-# Words that mark an author's statement as the description of the *basic* pattern.
+# Words that mark an author's statement as the description of the *basic* pattern: WALS chapter 81
+# ("Determining Dominant Word Order") calls an order dominant when it is the "most common" or
+# "pragmatically neutral" one, and contrasts "rigid" with "flexible" order.
 STRONG_MARKERS = re.compile(
     # not after "non-": "the non-canonical order (AOV)" describes a marked order, not the basic one
     # nor after "least": "least preferred VOS" is the opposite of a basic order
-    r"(?<!non-)(?<!non)(?<!least )(?<!least-)\b(basic|dominant|unmarked|least[- ]marked|neutral|canonical|default|normal|typical|standard|"
+    r"(?<!non-)(?<!non)(?<!least )(?<!least-)\b(basic|dominant|unmarked|neutral|canonical|default|normal|typical|standard|"
     r"primary|preferred|pragmatically neutral|most common|most frequent|predominant(?:ly)?|"
-    r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed|"
-    # "in a simple non-emphasized sentence the subject precedes the verb": the neutral clause
-    r"non-?emphati\w*|non-?emphasi[sz]ed|unemphatic)\b",
+    r"rigid(?:ly)?|strict(?:ly)?|consistent(?:ly)?|always|fixed)\b",
     re.I,
 )
 MEDIUM_MARKERS = re.compile(
@@ -71,9 +78,7 @@ OTHER_LANGUAGE = re.compile(
     r"\b(proto-|other languages|related languages|neighbou?ring|cross-linguistic|"
     r"typolog(?:y|ical)|universals?|greenberg|dryer|in english|english has|unlike english|"
     r"languages of the area|like english|"
-    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages)\b"
-    # "Qaqet, a language of East New Britain, has ...": another language introduced for comparison
-    r"|\b(?-i:[A-Z])[\w'’-]+, an? (?:[\w-]+ ){0,3}?language (?:of|spoken|from)\b",
+    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages)\b",
     re.I,
 )
 
@@ -88,17 +93,18 @@ DENIED_IMPLICATION = re.compile(
 # Bibliography entries and citations: "Watson, R.L. 1997 OV Order in Ma'di." carry no claim.
 REFERENCE = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?[.:,]?\s+[A-Z][\w'’-]+(?:\s+[A-Z\w'’-]+){0,8}[.:]|\bpp?\.\s*\d|\bed(?:s)?\.\s|\bvol\.\s")
 WEAKENERS = re.compile(
-    r"\b(residual|marginal(?:ly)?|rare(?:ly)?|(?<!least-)(?<!least )marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
+    r"\b(marginal(?:ly)?|rare(?:ly)?|(?<!least-)(?<!least )marked|less (?:common|frequent)|exceptional(?:ly)?|secondary|"
     r"alternative(?:ly)?|occasional(?:ly)?|sometimes|also possible|possible|can also|may also|some (?:speakers|cases|"
     r"clauses)|focus|topicali[sz]\w*|(?<!non-)(?<!non)(?<!un)emphatic|inversion|inverted|fronted|fronting|"
-    r"non-?(?:canonical|basic|default|neutral)|less (?:basic|usual)|least[- ](?:preferred|common|frequent|usual|typical)|"
+    # the mirror of ch. 81's "most common" / "preferred" ("used relatively infrequently"): kept though rare
+    r"non-?(?:canonical|basic|default|neutral)|least[- ](?:preferred|common|frequent|usual|typical)|"
     r"archaic|obsolete|obsolescent|"
     # a possible language, not this one: "if a language were to change from SOV to SVO, ...",
     # "Kayne would lead us to predict that ... SOV", "one might expect"
     r"if (?:\w+ ){0,4}?(?:were|would)|would be expected|(?:might|would|could) (?:\w+ ){0,3}?(?:expect|predict)\w*|"
-    # "the circumstances in which subject and object occur before the verb": a special condition
+    # "the conditions under which subject and object occur before the verb": a special condition
     # (not "in cases where both arguments are expressed", WALS's own condition for the basic order)
-    r"circumstances (?:in which|under which|where)|conditions under which)\b",
+    r"conditions under which)\b",
     re.I,
 )
 

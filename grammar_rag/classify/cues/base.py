@@ -8,7 +8,7 @@ tried in order; :class:`~grammar_rag.classify.cues.value_terms.ValueTermFamily` 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -42,6 +42,20 @@ def feature_text(feature: Feature) -> str:
 def word_re(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     alts = sorted({re.escape(w) for w in words if w}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.I) if alts else re.compile(r"(?!x)x")
+
+
+def named_rules(rules: Sequence[tuple[str, str]], flags: int = 0, before: str = r"\b", after: str = r"\b") -> re.Pattern[str]:
+    """One regex of alternative rules, each a named group: ``rule_of(match)`` says which one matched.
+
+    A rule is an id (a Python identifier, unique in the pattern) and its regex; the alternatives are
+    tried in the given order, as in a plain ``a|b|c``, so naming the rules changes no match."""
+    body = "|".join(f"(?P<{rid}>{pat})" for rid, pat in rules)
+    return re.compile(before + "(?:" + body + ")" + after, flags)
+
+
+def rule_of(match: re.Match[str], default: str = "") -> str:
+    """The id of the named rule that produced ``match`` (see :func:`named_rules`), else ``default``."""
+    return match.lastgroup or default
 
 
 def value_kinds(feature: Feature, kind_of: Callable[[FeatureValue], str | None]) -> dict[str, str]:

@@ -1,12 +1,24 @@
 """Binary 'can X be marked by an affix/clitic (on the verb)?' features (GB107-like).
 
-The topic (negation, plural, past...) is read from the feature's question and mapped to its
-Leipzig glossing abbreviation. Evidence for *bound* marking: the abbreviation joined to a stem by
-``-`` (affix) or ``=`` (clitic) in glosses (``chop-TR-NEG-FUT``, ``NEG-go``), and prose calling the
-marker a suffix/prefix/clitic or saying the verb is suffixed/inflected. Evidence for *free*
-marking: the abbreviation standing alone in a gloss line, or prose about a particle, auxiliary,
-adverb or separate word. Because the question is "*can* it be marked", solid bound evidence wins
-even when free markers also exist; free evidence decides 0 only when bound evidence is weak.
+Catalogue basis: the Grambank guideline of GB107 ("Can standard negation be marked by an affix, clitic
+or modification of the verb?", ``grambank/parameters.csv``): a marker counts when it is bound to the
+verb "by affixation, cliticization, suppletion, reduplication, tone"; "negative marking on the verb
+and elsewhere (for example by a particle)" still counts; "a clitic that attaches to anything in its
+vicinity" does not. The topic (negation, plural, past...) is read from the feature's question and
+mapped to its Leipzig glossing abbreviation. Evidence for *bound* marking: the abbreviation joined
+to a stem by ``-`` (affix) or ``=`` (clitic) in glosses (``chop-TR-NEG-FUT``, ``NEG-go``:
+``bm_gloss_bound``), prose calling the marker a suffix/prefix/clitic, citing it with its boundary
+(``-ka``, ``=nin``) or saying it is marked on the verb (``bm_bound_*``; ``bm_bound_on_the_verb`` is
+the guideline's "marking on the verb" and is kept although it fires on two development grammars),
+and, for features that ask about it, modification of the verb (``bm_modification``). Evidence for
+*free* marking: the abbreviation standing alone in a gloss line (``bm_gloss_free``), or prose about a
+particle, auxiliary, adverb or separate word, or a marker placed relative to the subject or object
+(``bm_free_*``: "a clitic that attaches to anything in its vicinity"). Because the question is
+"*can* it be marked", solid bound evidence wins even when free markers also exist; free evidence
+decides 0 only when bound evidence is weak.
+
+Removed in the issue-22 audit as fitted to one book: "morphological negation" and "the negated verb
+takes the suffix" (one grammar's phrasing; the bound-word rules cover "negative suffix").
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ import re
 from functools import lru_cache
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, feature_text
+from grammar_rag.classify.cues.base import CueContext, feature_text, named_rules, rule_of
 from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight
 from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
@@ -79,39 +91,39 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
                 r"(?:\w+ ){0,2}?by (?:(?!derived\b)\w+ ){0,3}?" + kind + r"|"
                 + topic_re + r" (?:marker|morpheme|form)s? (?:is|are) (?:\w+ ){0,3}?" + kind)
 
-    bound_prose = re.compile(
-        r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS + r"|" + BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re
-        + r"|(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re
-        + r"|" + topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)"
-        + r"|" + topic_re + r" (?:morpheme|marker|form)s? [-=]\w"
-        + r"|" + topic_re + r" [-=]\w"  # "the negator =nin": the form is cited as bound
+    bound_prose = named_rules((
+        ("bm_bound_topic_kind", topic_re + r"\s+(?:\w+\s+){0,2}?" + BOUND_WORDS),
+        ("bm_bound_kind_topic", BOUND_WORDS + r"\s+(?:\w+\s+){0,3}?" + topic_re),
+        ("bm_bound_affixed_topic", r"(?:suffixed|prefixed|affixed|inflected) (?:\w+ ){0,4}?" + topic_re),
+        ("bm_bound_marker_cited", topic_re + r" (?:morpheme|marker|form)s? [-=]\w"),
+        ("bm_bound_form_cited", topic_re + r" [-=]\w"),  # "the negator =nin": the form is cited as bound
         # a negative conjugation / paradigm / stem of the verb is morphology, not a separate word
-        + r"|" + topic_re + r" (?:verb(?:al)? )?(?:conjugations?|paradigms?|inflections?|stems?|verb forms?)\b"
+        ("bm_bound_paradigm", topic_re + r" (?:verb(?:al)? )?(?:conjugations?|paradigms?|inflections?|stems?|verb forms?)\b"),
         # "the future negative is formed by the addition of -illa to the verb stem"
-        + r"|" + topic_re + r" (?:\w+ ){0,4}?(?:is|are|be) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"
+        ("bm_bound_formed_by_adding", topic_re + r" (?:\w+ ){0,4}?(?:is|are|be) formed by (?:the )?(?:addition|adding|attach\w*|suffix\w*|prefix\w*)"),
         # "a finite verb is negated by placing high tone on its first syllable and suffixing -ne",
         # "verbal predicates are negated with the clitic sequence ket=ne"
-        + r"|" + topic_re + r" (?:by|with) (?:\S+ ){0,8}?(?:suffixing|prefixing|affixing|(?:an? |the )?(?:\w+ )?" + BOUND_WORDS + r")"
-        # "negation appears on the verb", "the negated verb takes the suffix -i"
-        # "negation appears on the verb", "negation is formally marked only on the verb", "is encoded in the main verb"
-        + r"|" + topic_re + r" (?:appears|(?:is|are) (?:\w+ ){0,2}?(?:marked|expressed|shown|encoded|realized|realised)) "
-        r"(?:\w+ ){0,2}?(?:on|in) the (?:main |finite |lexical )?(?:verb|predicate)s?\b(?! phrase)"
-        + r"|\bmorphological negation\b"
-        + r"|" + topic_re + r" (?:verb|predicate)s? (?:\w+ ){0,2}?(?:takes?|bears?|carries?|receives?) (?:an? |the )?(?:\w+ )?"
-        + BOUND_WORDS
-        + r"|" + topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|adding|attached|attaching|clitici[sz]ed|affixed) "
-        r"(?:\S+\s+){0,4}?to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb|predicate)|" + by_kind(BOUND_WORDS) + ")",
-        re.I,
-    )
-    free_prose = re.compile(
-        r"\b(?:" + topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS + r"|" + FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re
+        ("bm_bound_by_affixing", topic_re + r" (?:by|with) (?:\S+ ){0,8}?(?:suffixing|prefixing|affixing|(?:an? |the )?(?:\w+ )?"
+         + BOUND_WORDS + ")"),
+        # GB107: "negative marking on the verb" ("negation is suffixed", "negation appears on the verb", "is
+        # marked only on the verb", "is encoded in the main verb")
+        ("bm_bound_on_the_verb", topic_re + r" (?:\w+ ){0,3}?(?:is|are) (?:\w+ ){0,2}?(?:suffixed|prefixed|affixed|marked on the verb)|"
+         + topic_re + r" (?:appears|(?:is|are) (?:\w+ ){0,2}?(?:marked|expressed|shown|encoded|realized|realised)) "
+         r"(?:\w+ ){0,2}?(?:on|in) the (?:main |finite |lexical )?(?:verb|predicate)s?\b(?! phrase)"),
+        ("bm_bound_added_to_stem", topic_re + r"\W+(?:\S+\s+){0,12}?(?:added|adding|attached|attaching|clitici[sz]ed|affixed) "
+         r"(?:\S+\s+){0,4}?to the (?:verb(?:al)?[- ]?)?(?:stem|root|verb|predicate)"),
+        ("bm_bound_by_kind", by_kind(BOUND_WORDS)),
+    ), re.I, after="")
+    free_prose = named_rules((
+        ("bm_free_topic_kind", topic_re + r"\s+(?:\w+\s+){0,2}?" + FREE_WORDS),
+        ("bm_free_kind_topic", FREE_WORDS + r"\s+(?:\w+\s+){0,2}?" + topic_re),
         # not "a negated verb", nor "the negative verb form/stem/phrase" (the verb's own negative form)
-        + r"|" + topic_re + r"(?<!ed) (?:verb|word|adverb)s?\b(?! (?:forms?|stems?|phrases?|paradigms?|inflections?)\b)"
+        ("bm_free_topic_word", topic_re + r"(?<!ed) (?:verb|word|adverb)s?\b(?! (?:forms?|stems?|phrases?|paradigms?|inflections?)\b)"),
         # placed relative to the subject or object: a bound morpheme cannot move around arguments
-        + r"|" + topic_re + r"\w*\s+(?:\S+\s+){0,8}?(?:before|after|precedes?|follows?|preceding|following)\s+"
-        r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b|" + by_kind(FREE_WORDS) + ")",
-        re.I,
-    )
+        ("bm_free_placed_by_argument", topic_re + r"\w*\s+(?:\S+\s+){0,8}?(?:before|after|precedes?|follows?|preceding|following)\s+"
+         r"(?:the\s+|its\s+)?(?:subject|object|noun phrase|NP)\b"),
+        ("bm_free_by_kind", by_kind(FREE_WORDS)),
+    ), re.I, after="")
     return bound_gloss, free_gloss, bound_prose, free_prose, inflected_word
 
 
@@ -143,24 +155,24 @@ def marking_cues(sentences: list[Sentence], feature: Feature, bound: str, free: 
         n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
         first_bound = bound_gloss.search(text)
         if n_bound > 0 and first_bound:
-            cues.append(Cue(bound, base * min(1.0, 0.6 * n_bound), sent, "gloss", first_bound.group(0)))
+            cues.append(Cue(bound, base * min(1.0, 0.6 * n_bound), sent, "gloss", first_bound.group(0), "bm_gloss_bound"))
         if sent.is_gloss or n_bound:
             n_free = len(free_gloss.findall(text))
             if n_free:
-                cues.append(Cue(free, base * min(1.0, 0.5 * n_free), sent, "gloss", f"free {labels[0]}"))
+                cues.append(Cue(free, base * min(1.0, 0.5 * n_free), sent, "gloss", f"free {labels[0]}", "bm_gloss_free"))
         if not sent.is_gloss:
             m = bound_prose.search(text)
             if m:
                 # "the negative imperative suffix", "any subordinate clause is negated with this suffix":
                 # another construction than the standard (declarative main clause) one
                 other_clause = _NON_STANDARD.search(text) and not _STANDARD.search(text)
-                cues.append(Cue(bound, base * (0.3 if other_clause else 1.0), sent, "statement", m.group(0)))
+                cues.append(Cue(bound, base * (0.3 if other_clause else 1.0), sent, "statement", m.group(0), rule_of(m, "bm_bound_prose")))
             m = free_prose.search(text)
             if m:
-                cues.append(Cue(free, base * 0.8, sent, "statement", m.group(0)))
+                cues.append(Cue(free, base * 0.8, sent, "statement", m.group(0), rule_of(m, "bm_free_prose")))
             m = MODIFICATION.search(text) if asks_modification and "verb" in sent.lower else None
             if m:
-                cues.append(Cue(bound, base * 0.8, sent, "statement", m.group(0)))
+                cues.append(Cue(bound, base * 0.8, sent, "statement", m.group(0), "bm_modification"))
     return cues
 
 

@@ -1,15 +1,24 @@
 """Count features (WALS 49A-like: values '2 cases', '6-7 cases', '10 or more cases', 'No ...').
 
-The counted thing is read off the value names ("cases" here, "genders" in 30A...). Evidence:
-explicit statements ("Dyirbal has eight cases", "a six-case system"), and - for cases - the
-distinct case labels attached to nominals in interlinear glosses (``dog-ERG``, ``house=LOC``)
-plus case names the prose uses for suffixes/markers. WALS 49A's definition (chapter 49) counts
-adpositional clitics and the unmarked base form beside any overt case, excludes vocatives and topic
-markers, and calls a system that only marks concrete relations (locative, instrumental...)
-"exclusively borderline". Order of trust: a total the grammar states ("four grammatical cases and 19
-semantic cases" is their sum) over an inventory counted from the passages, which is only a lower
-bound; the raw score carries that order (``_BANDS``) so the calibration map can answer the
-trustworthy kinds and abstain on the rest.
+Catalogue basis: WALS chapter 49 (Iggesen, "Number of Cases"; ``wals/chapters/chapter_49.html``). The
+counted thing is read off the value names ("cases" here, "genders" in 30A...). The chapter counts "the
+productive case paradigms of nouns", the unmarked base form beside any overt case, adpositional and
+clitic markers with "a sufficient degree of bondedness"; it excludes "categories with pragmatic
+(non-syntactic) functions, such as vocatives or topic markers"; it calls a system marking only
+"concrete (or 'peripheral', or 'semantic') case relations" "exclusively borderline"; and in languages
+"lacking morphological case ... grammatical relations are expressed by word order and/or ...
+function words". Rules (``Cue.rule``): explicit totals ("Dyirbal has eight cases", "a six-case
+system": ``cnt_stated``; a class of cases plus the core ones: ``cnt_subset_plus_core``; the sum of
+stated classes: ``cnt_sum_of_classes``), statements that nouns lack case (``cnt_no_case*``), case
+labels attached to nominals in interlinear glosses (``dog-ERG``, ``house=LOC``: ``cnt_gloss_label``)
+and case names the prose uses as cases (``cnt_named_case``, ``cnt_case_list``), and silence (passages
+retrieved for case that name none: ``cnt_silence``). Order of trust: a total the grammar states over
+an inventory counted from the passages, which is only a lower bound; the raw score carries that
+order (``_BANDS``) so the calibration map can answer the trustworthy kinds and abstain on the rest.
+
+Removed in the issue-22 audit: "analysed as postpositions, not case markers" as a claim of no case
+(one grammar; ch. 49 counts adpositional case markers generously), and the case names that neither
+occur in chapter 49 nor on more than one development grammar (see :mod:`.case_names`).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
-from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.base import CueContext, named_rules, rule_of
 from grammar_rag.classify.cues.case_names import (
     ALIGNMENT,
     CORE_CASES,
@@ -162,20 +171,19 @@ _LOCAL_NO_CASE = re.compile(r"\b(?:" + "|".join(sorted(CORE_CASES | {"oblique"})
                             # one cell of a paradigm: "the 3A pl. has no case distinction"
                             r"(?<!\w)(?:sg|pl|du)\.|\b[123](?:sg|pl|du|p)\b|"
                             r"\b(?:singular|plural|dual) (?:forms?|suffix(?:es)?|endings?)\b", re.I)
-NO_CASE = re.compile(
+NO_CASE = named_rules((
     # "no cases of/where/that ..." means "never"
-    r"\b(no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|"
-    r"s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)|"
-    r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b|"
-    # the analysis that rules case out: "analysed as postpositions, not case markers"
-    r"(?:postpositions|adpositions|phrasal (?:en)?clitics),? (?:and )?(?:not|rather than) (?:as )?"
-    r"case (?:markers?|suffix(?:es)?|affix(?:es)?|inflections?)|"
-    r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case|(?:lacks?|without) (?:morphological |any )?case|"
-    r"not (?:marked|inflected) for case|case is not marked|"
-    r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
-    r"(?:\w+ ){0,2}by (?:word order|constituent order|position))\b",
-    re.I,
-)
+    ("cnt_no_case", r"no (?:morphological |nominal |overt |grammatical )?case(?: marking| inflection| system|"
+     r"s(?! (?:of|where|in which|that|when|have|had|were|parallel)\b))(?! (?:is|are) present)"),
+    ("cnt_no_case_has_no", r"(?:has|have|with|shows?) no (?:morphological |nominal |overt |grammatical )?case\b"),
+    ("cnt_no_case_not_inflected", r"(?:do|does|did) not (?:inflect|mark) (?:\w+ ){0,2}for case"),
+    ("cnt_no_case_lacks", r"(?:lacks?|without) (?:morphological |any )?case"),
+    ("cnt_no_case_not_marked", r"not (?:marked|inflected) for case|case is not marked"),
+    # ch. 49: "In the languages lacking morphological case ..., grammatical relations are expressed by word order"
+    # (fires on no development grammar; kept as the chapter's own wording)
+    ("cnt_no_case_word_order", r"(?:grammatical relations|syntactic functions?) (?:are|is) (?:\w+ ){0,3}(?:expressed|indicated|signalled|marked) "
+     r"(?:\w+ ){0,2}by (?:word order|constituent order|position)"),
+), re.I)
 
 
 class CountFamily:
@@ -247,22 +255,25 @@ class CountFamily:
                     is_case and _SUBSET_ADJ.search(c[1].group(0)))]
                 subset_part = [c for c in counted if is_case and _SUBSET_ADJ.search(c[1].group(0))]
                 if core_part and subset_part:
-                    # "two grammatical cases and ten semantic cases": the system is the sum
+                    # "two grammatical cases and ten semantic cases": the system is the sum (ch. 49 counts the whole
+                    # paradigm, grammatical and "concrete (or 'peripheral', or 'semantic')" cases alike; fires on
+                    # no development grammar, kept for the chapter's definition)
                     total = sum(n for n, _, _ in core_part + subset_part)
                     value = bin_for(total, bins)
                     note = " + ".join(m.group(0) for _, m, _ in core_part + subset_part)
                     if value:
-                        cues.append(Cue(value, max(w for _, _, w in counted), sent, "statement", note))
+                        cues.append(Cue(value, max(w for _, _, w in counted), sent, "statement", note, "cnt_sum_of_classes"))
                         summed = True
                     counted = []
                 for n, m, w in counted:
                     if is_case and _SUBSET_ADJ.search(m.group(0)):
-                        subsets.append((n, Cue("", w, sent, "statement", m.group(0))))
+                        subsets.append((n, Cue("", w, sent, "statement", m.group(0), "cnt_subset_plus_core")))
                         continue  # "five oblique cases": the core cases come on top (see below)
                     value = bin_for(n, bins)
                     if value:  # "four grammatical cases" alone: one class, unless no sum is stated
-                        (class_counts if is_case and _CORE_ADJ.search(m.group(0)) else cues).append(
-                            Cue(value, w, sent, "statement", m.group(0)))
+                        core_class = is_case and bool(_CORE_ADJ.search(m.group(0)))
+                        (class_counts if core_class else cues).append(
+                            Cue(value, w, sent, "statement", m.group(0), "cnt_class_count" if core_class else "cnt_stated"))
                 if zero and not about_other_language(text):  # "12 of these languages have no case" says nothing here
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
                     core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
@@ -270,20 +281,21 @@ class CountFamily:
                         if _LOCAL_NO_CASE.search(plain):
                             continue  # "marked like subjects, with the nominative form or no case marking"
                         value = other if core_only and other else zero
-                        cues.append(Cue(value, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0)))
+                        cues.append(Cue(value, base * max(statement_strength(text), 0.8), sent, "statement", m.group(0),
+                                        rule_of(m, "cnt_no_case")))
             if is_case:
                 for m in _ATTACHED.finditer(text) if has_join else ():
                     case = LABEL_TO_CASE[m.group(1)]
                     label_hits[case] = label_hits.get(case, 0) + 1
-                    cue = Cue("", base, sent, "gloss", m.group(0))
+                    cue = Cue("", base, sent, "gloss", m.group(0), "cnt_gloss_label")
                     if case not in labels_seen or labels_seen[case].weight < base:
                         labels_seen[case] = cue
                 if not sent.is_gloss and "case" in sent.lower and not _PRONOUN_ONLY.search(text):
-                    listed_after = [_listed_after(text, m) for m in _CASE_LIST_INTRO.finditer(text)]
-                    spans = [span.group(0) for span in _NAMED_CASES.finditer(text)] + listed_after
-                    for m in (n for span in spans for n in _CASE_NAMES.finditer(_one_per_compound(span))):
+                    listed_after = [(_listed_after(text, m), "cnt_case_list") for m in _CASE_LIST_INTRO.finditer(text)]
+                    spans = [(span.group(0), "cnt_named_case") for span in _NAMED_CASES.finditer(text)] + listed_after
+                    for m, rule in ((n, r) for span, r in spans for n in _CASE_NAMES.finditer(_one_per_compound(span))):
                         case = NAME_TO_CASE[m.group(1).lower()]
-                        cue = Cue("", base * 0.8, sent, "statement", m.group(0))
+                        cue = Cue("", base * 0.8, sent, "statement", m.group(0), rule)
                         label_hits[case] = label_hits.get(case, 0) + 2  # named as a case: trusted
                         if case not in labels_seen or labels_seen[case].weight < cue.weight:
                             labels_seen[case] = cue
@@ -301,7 +313,7 @@ class CountFamily:
             for n, cue in subsets:
                 value = bin_for(n + n_core, bins)
                 if value:
-                    cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {n_core} core"))
+                    cues.append(Cue(value, cue.weight, cue.sentence, cue.kind, f"{cue.note} + {n_core} core", cue.rule))
         if len(labels_seen) >= self.min_labels:
             # several distinct case labels glossed on nouns contradict "no case": such a remark was
             # about one construction ("the standard of comparison does not inflect for case")
@@ -332,7 +344,7 @@ class CountFamily:
         core_seen = set(labels_seen) & CORE_CASES
         if other and not core_seen and len(labels_seen) >= self.min_peripheral:
             evidence = sorted(labels_seen.values(), key=lambda c: -c.weight)
-            evidence = [Cue(other, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+            evidence = [Cue(other, c.weight, c.sentence, c.kind, c.note, c.rule) for c in evidence[:6]]
             weight = sum(c.weight for c in evidence)
             return Decision(
                 other, confidence=banded("settled", weight / 4), cues=supporting(evidence, other, 6), scores={other: weight},
@@ -358,7 +370,7 @@ class CountFamily:
             kind = "settled" if count >= max(b.low for b in bins) else "lower-bound"
             why = (f"{count} distinct {noun} found in glosses/prose (at least {count}: the passages need not show "
                    "every case): " + ", ".join(sorted(cases)))
-        evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note) for c in evidence[:6]]
+        evidence = [Cue(value, c.weight, c.sentence, c.kind, c.note, c.rule) for c in evidence[:6]]
         strength = sum(c.weight for c in evidence)
         confidence = banded(kind, strength / 4)
         return Decision(value, confidence=confidence, cues=supporting(evidence, value, 6),

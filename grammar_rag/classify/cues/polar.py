@@ -2,13 +2,34 @@
 
 Each strategy is recognised from the component's own name/question (intonation, word order,
 clause-initial/-final/-medial particle, verbal morphology, tone), so the same family serves the
-composite and any single Grambank polar-question feature. Cues follow the Grambank guidelines
-and the paper's prompt: a question particle's position is what the prose says ("sentence-final",
-"in second position", "after the questioned constituent" = medial; a clitic that follows any
-constituent counts as medial *and* final); a particle/clitic glossed ``Q`` right before the
-translation is clause-final; an interrogative affix on the verb is verbal morphology; "differs
-from the declarative only by (rising) intonation" is intonation; a question *tone* is tone;
-subject-verb inversion is word order.
+composite and any single Grambank polar-question feature. Catalogue basis, rule by rule (``Cue.rule``):
+
+* particles (Grambank GB262/GB263/GB264: a particle "that appears at the beginning of the clause", "at
+  the end of the clause", "neither at the beginning nor the end"; WALS chapter 92, "Position of Polar
+  Question Particles": "second position ..., following the first word or constituent", "very often
+  encliticize onto the first constituent", "attached after the constituent which is the focus of the
+  question"): ``pq_initial_*``, ``pq_final_*``, ``pq_medial_*`` where the prose places a question
+  particle, a ``Q`` gloss right before the free translation (``pq_gloss_final``), and a particle
+  whose place is not said (``pq_particle_unplaced``, weak evidence for the commonest, final place);
+  ``pq_medial_clause_medial``, ``pq_medial_after_focus`` and ``pq_medial_appended_first`` fire on at
+  most one development grammar and are kept as the catalogue's wording;
+* verbal morphology (GB286; WALS chapter 116: "interrogative verb morphology", "an interrogative
+  verbal suffix", "morphemes which attach to the verb are all treated as instances of interrogative
+  verb morphology, even if ... clitics"): ``pq_morph_*`` and an interrogative label glossed as an
+  affix (``pq_gloss_affix``);
+* intonation only (GB257: "the only difference ... is intonation"; WALS 116: "the same words,
+  morphemes and word order as the corresponding declarative sentence, but with a distinct
+  intonation"): ``pq_intonation_only``, and intonation named without "only" at half weight;
+* word order (GB260: "a change in word order"; WALS 116: "subject-verb inversion"): ``pq_order_*``;
+* tone (GB291: "tone is the focus here, not intonation"): ``pq_tone``.
+
+Removed in the issue-22 audit as fitted to one book: "introduced by the complementizer/clitic" as
+an initial particle, the clitic ``=Q`` gloss read as a particle (WALS 116 counts a morpheme on the
+verb as verb morphology), two phrasings of "same intonation as statements" ("like declaratives ...
+intonation", "intonationally ... the same as other clauses"), a list of attitudes ("an impatient,
+hectoring ... tone") read as not tone, "right edge", "occurs last", "introduces the clause", "the verb takes an
+interrogative", "verbal suffix -ra", "verbal interrogative marker", two phrasings of one grammar's
+"interrogative -ha", "the verb is fronted", and "follows any constituent" read as final.
 """
 
 from __future__ import annotations
@@ -16,7 +37,7 @@ from __future__ import annotations
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext, feature_text
+from grammar_rag.classify.cues.base import CueContext, feature_text, named_rules, rule_of
 from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
 from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.text.phrases import strip_idioms
@@ -35,40 +56,26 @@ PARTICLE = re.compile(
     r"\b(?:(?:en|pro)?clitics?|morphemes?|markers?) =\w",
     re.I,
 )
-# "(yes-no) questions are introduced by the complementizer kåo / the positional clitic co / a question
-# particle": a marker that opens the question is a clause-initial particle, whatever the grammar calls
-# it (not "introduced by a question word": a wh-word)
-_INTRODUCED_BY_MARKER = re.compile(
-    r"\bintroduced by (?:the |an? )?(?!question[- ]word|interrogative (?:word|pronoun))(?:[\w-]+ ){0,2}?"
-    r"(?:particles?|(?:pro)?clitics?|complementi[sz]ers?|markers?|morphemes?)\b",
-    re.I,
-)
 POSITIONS = {
-    "final": re.compile(
-        r"\b(?:(?:sentence|clause|utterance|phrase)[- ]?final(?:ly)?|final position|in final|"
-        r"at the (?:very )?end of (?:the |a )?(?:yes[-/ ]no |polar )?(?:sentence|clause|utterance|question)|"
-        r"end of the (?:sentence|clause)|"
-        r"(?:occurs?|appears?|comes?|placed) (?:\w+ ){0,2}?(?:last|finally)|"
-        r"(?:right|rightmost) (?:end|edge) of (?:the |a )?(?:sentence|clause|utterance|question)|right[- ]edge)\b",
-        re.I,
-    ),
-    "initial": re.compile(
-        r"\b(?:(?:sentence|clause|utterance)[- ]?initial(?:ly)?|initial position|"
-        r"(?:at|in) the (?:very )?(?:beginning|start) of (?:the |a )?(?:yes[-/ ]no |polar )?"
-        r"(?:sentence|clause|utterance|question)|"
-        r"(?:introduces?|introduced by|begins? with|precedes?) (?:the |a )?(?:sentence|clause|question)|"
-        r"(?:occurs?|appears?|comes?|stands?|placed) as the first (?:element|word|constituent))\b",
-        re.I,
-    ),
-    "medial": re.compile(
-        r"\b(?:second[- ]position|wackernagel|after the first (?:word|constituent|element|phrase)|"
-        r"(?:clause|sentence)[- ]medial(?:ly)?|"
-        r"(?:follows?|attach\w* to|after|encliticized to|cliticized to) (?:the |any )?(?:questioned|focused|focus|queried|"
-        r"first) (?:constituent|element|word|phrase)|(?:follows?|after) any constituent|"
-        # "appended like an enclitic to the first word of a clause"
-        r"(?:appended|attached|added) (?:\w+ ){0,3}?to the first (?:word|constituent|element|phrase))\b",
-        re.I,
-    ),
+    "final": named_rules((
+        ("pq_final_clause_final", r"(?:sentence|clause|utterance|phrase)[- ]?final(?:ly)?|final position|in final"),
+        ("pq_final_end_of_clause", r"at the (?:very )?end of (?:the |a )?(?:yes[-/ ]no |polar )?(?:sentence|clause|utterance|question)|"
+         r"end of the (?:sentence|clause)"),
+    ), re.I),
+    "initial": named_rules((
+        ("pq_initial_clause_initial", r"(?:sentence|clause|utterance)[- ]?initial(?:ly)?|initial position"),
+        ("pq_initial_beginning", r"(?:at|in) the (?:very )?(?:beginning|start) of (?:the |a )?(?:yes[-/ ]no |polar )?"
+         r"(?:sentence|clause|utterance|question)"),
+    ), re.I),
+    "medial": named_rules((
+        ("pq_medial_second_position", r"second[- ]position|wackernagel|after the first (?:word|constituent|element|phrase)"),
+        ("pq_medial_clause_medial", r"(?:clause|sentence)[- ]medial(?:ly)?"),
+        # WALS ch. 92: "an interrogative clitic that is attached after the constituent which is the focus"
+        ("pq_medial_after_focus", r"(?:follows?|attach\w* to|after|encliticized to|cliticized to) (?:the |any )?(?:questioned|focused|focus|"
+         r"queried|first) (?:constituent|element|word|phrase)|(?:follows?|after) any constituent"),
+        # WALS ch. 92: "second position question particles very often encliticize onto the first constituent"
+        ("pq_medial_appended_first", r"(?:appended|attached|added) (?:\w+ ){0,3}?to the first (?:word|constituent|element|phrase)"),
+    ), re.I),
 }
 INTONATION = re.compile(r"\bintonation\w*\b", re.I)
 INTONATION_ONLY = re.compile(
@@ -79,17 +86,14 @@ INTONATION_ONLY = re.compile(
 )
 # "Questions have the same intonation as declaratives", "like declarative sentences, display falling
 # intonation": intonation is named only to say it does NOT mark the question.
+# (GB257 codes 0 when "intonation and another marker together mark polar interrogation".)
 SAME_INTONATION = re.compile(
     r"\b(?:same|identical|similar) (?:\w+ ){0,3}?(?:intonation|pitch|contour)\w* (?:\w+ ){0,3}?(?:as|to|like) "
     r"(?:\w+ ){0,3}?(?:declarative|statement|non-interrogative)|"
-    r"\blike (?:\w+ ){0,2}?(?:declarative|statement)s?\b[^.]{0,120}?\bintonation|"
     # "The intonation of yes-no questions is identical to that of statements", "is not normally
     # distinct from that of statements"
     r"\b(?:intonation|pitch|contour)\w* (?:[\w/-]+ ){0,6}?(?:is|are) (?:\w+ ){0,2}?(?:(?:identical|similar|the same) (?:to|as)|"
     r"not (?:\w+ )?(?:distinct|different) from) (?:that|those) of (?:\w+ ){0,2}?(?:declarative|statement|non-interrogative)|"
-    # "Intonationally, all types of question behave in the same way as other clauses"
-    r"\bintonationally\b[^.]{0,60}?\b(?:same|identical|similar)\b (?:\w+ ){0,2}?(?:as|to|like) (?:\w+ ){0,2}?"
-    r"(?:declaratives?|statements?|other clauses|non-interrogatives?)|"
     # "questions are not expressed by means of intonation alone": intonation-only is denied
     r"\bnot (?:\w+ ){0,4}?(?:by|through|with|via) (?:means of )?(?:\w+ ){0,2}?intonation\w* (?:alone|only)\b",
     re.I,
@@ -100,44 +104,34 @@ TONE = re.compile(r"\b(?:(?:high|low|rising|falling|question|interrogative|final
 # "polar tone" (a tone opposite to its neighbour's) and "polarity" are phonology, not polar questions.
 _PHONOLOGY_POLAR = re.compile(r"\bpolar(?:ity)? tones?\b|\btonal polarity\b|\bpolarity\b|"
                               r"\bpolar (?:opposition|opposites?|contrasts?)\b", re.I)
-# Prosodic units ("tone unit", "tone group") are intonation terms, not lexical/grammatical tone.
-TONE_UNIT = re.compile(r"\btone[- ](?:units?|groups?)\b|"
-                       # the speaker's attitude, not pitch: "an impatient, hectoring, or petulant tone"
-                       r"\b(?:impatient|hectoring|petulant|polite|rude|friendly|angry|sarcastic|ironic|irritated|"
-                       r"pleading|gentle|harsh|formal|informal|respectful|conversational)(?:,? (?:or |and )?\w+){0,3} "
-                       r"tone\b|\btone of voice\b", re.I)
+# Prosodic units ("tone unit", "tone group") and the speaker's "tone of voice" are not lexical or
+# grammatical tone (GB291: "tone is the focus here, not intonation").
+TONE_UNIT = re.compile(r"\btone[- ](?:units?|groups?)\b|\btone of voice\b", re.I)
 # A tone carried by a particle or ending ("the enclitic has high tone") describes that morpheme;
 # the question is then marked by the morpheme, not by tone.
 TONE_BEARER = re.compile(r"\b(?:particles?|(?:en)?clitics?|suffix(?:es)?|prefix(?:es)?|morphemes?|endings?|markers?)\b", re.I)
-WORD_ORDER = re.compile(
-    r"\b(?:invert\w*|inversion|(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order|"
-    r"(?:verb|auxiliary|predicate) (?:is |are )?(?:fronted|moved to the front|placed first|comes first)|"
-    r"fronting of the (?:verb|auxiliary|predicate))\b",
-    re.I,
-)
+WORD_ORDER = named_rules((
+    ("pq_order_inversion", r"invert\w*|inversion"),
+    ("pq_order_change", r"(?:change|alteration|reversal) (?:\w+ ){0,2}(?:word|constituent) order"),
+), re.I)
 # "the inverted question mark '¿'", "inverted commas": names of punctuation, not word order
 _PUNCTUATION_NAMES = re.compile(r"\binverted (?:question|exclamation) marks?|\binverted commas\b", re.I)
 NO_CHANGE = re.compile(r"\b(?:no (?:change|inversion)|same (?:word )?order|unchanged|not (?:change|inverted|altered)|identical)\b", re.I)
-VERB_MORPH = re.compile(
-    r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|postfix|prefix|affix|infix|mood|mode|ending|verb form|verbal form|inflection|"
-    r"paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
-    r"interrogative (?:\w+ )?(?:suffix|postfix|prefix)|(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*|"
-    r"verb (?:\w+ ){0,2}(?:takes|carries|bears) (?:an? |the )?(?:interrogative|question)\b|"
-    # "marks yes/no questions with the sentence-final verb suffix -ra", "a finite verb in the interrogative form"
-    r"\bverb(?:al)? (?:suffix|prefix|affix)\w* [-–—]\w|\bverbs? in (?:the|an) interrogative form\b|"
-    r"\binterrogative forms? of the verb\b|"
-    # an interrogative morpheme said to belong to the verb ("the verbal interrogative marker -ra",
-    # "can only be suffixed to a finite verb"); a "question marker -e" alone may be a clitic
-    r"\bverbal (?:interrogative|question) (?:markers?|morphemes?)\b|"
-    r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?(?:verbs?|auxiliar(?:y|ies))\b|"
-    # "verbs in questions can only be suffixed with ... interrogative -ha", "adding the interrogative -ha to the verb"
-    r"\bverbs?\b[^.]{0,60}?\b(?:suffixed|prefixed|affixed|inflected) with\b[^.]{0,40}?\binterrogative [-–]\w|"
-    r"\badd(?:ing|ed|s)?\b[^.]{0,40}?\binterrogative [-–]\w[^.]{0,30}?\bto the verb\b",
-    re.I,
-)
+VERB_MORPH = named_rules((
+    # WALS ch. 116: "interrogative verb morphology", "an interrogative verbal suffix"
+    ("pq_morph_interrogative_affix", r"\b(?:interrogative|question|polar|yes[-/ ]no)[- ](?:suffix|postfix|prefix|affix|infix|mood|mode|ending|"
+     r"verb form|verbal form|inflection|paradigm|morphology|verbal morphology|verbal suffix|marker on the verb)\w*|"
+     r"interrogative (?:\w+ )?(?:suffix|postfix|prefix)"),
+    ("pq_morph_affix_on_verb", r"(?:suffix|prefix|affix)\w* (?:\w+ ){0,4}?(?:to|on) the verb\w*"),
+    # "a finite verb in the interrogative form"
+    ("pq_morph_interrogative_form", r"\bverbs? in (?:the|an) interrogative form\b|\binterrogative forms? of the verb\b"),
+    # WALS ch. 116: "morphemes which attach to the verb are all treated as instances of interrogative verb
+    # morphology, even if by some criteria they might be analysed as clitics" ("can only be suffixed to a finite verb")
+    ("pq_morph_suffixed_to_verb", r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?"
+     r"(?:verbs?|auxiliar(?:y|ies))\b"),
+), re.I, before="", after="")
 Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
 GLOSS_Q_FINAL = re.compile(r"(?<![\w\-=.])" + Q_LABELS + r"[?.]?\s*(?=[‘'\"“(])")
-GLOSS_Q_CLITIC = re.compile(r"(?<=[\w\)\]])=" + Q_LABELS + r"(?![A-Za-z])")
 GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?![A-Za-z])")
 
 # The free translation of a content question ("... who Q 'Who did Hasan give money to?'"): its Q
@@ -236,19 +230,14 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
             continue
         base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
         # Gloss evidence: interrogative morphemes right before the free translation.
-        for m in GLOSS_Q_CLITIC.finditer(text):
-            if _content_question_gloss(text, m.end()):
-                continue
-            cues.append(Cue("final" if GLOSS_Q_FINAL.search(text[m.start() + 1 :][:12]) else "medial",
-                            0.35 * base, sent, "gloss", m.group(0)))
         for m in GLOSS_Q_AFFIX.finditer(text):
             if _content_question_gloss(text, m.end()):
                 continue
-            cues.append(Cue("verb_morph", 0.35 * base, sent, "gloss", m.group(0)))
+            cues.append(Cue("verb_morph", 0.35 * base, sent, "gloss", m.group(0), "pq_gloss_affix"))
         for m in GLOSS_Q_FINAL.finditer(text):
             if text[max(0, m.start() - 1)] in "-=" or _content_question_gloss(text, m.end()):
                 continue
-            cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip()))
+            cues.append(Cue("final", 0.35 * base, sent, "gloss", m.group(0).strip(), "pq_gloss_final"))
         plain = _PHONOLOGY_POLAR.sub(" ", strip_idioms(text))
         if sent.is_gloss or not POLAR_CONTEXT.search(plain):
             continue
@@ -258,42 +247,36 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         w = base * (1.0 if polar_specific else 0.6)
         if _SPECIAL_QUESTION.search(text) and not _ORDINARY_QUESTION.search(text):
             w *= 0.3  # "indirect polar questions are marked by the conditional suffix": not how questions are asked
-        intro = _INTRODUCED_BY_MARKER.search(text)
-        if intro and negated_before(text, intro.start(), 30):
-            intro = None
-        if intro:
-            cues.append(Cue("initial", w, sent, "statement", intro.group(0)))
         particle = PARTICLE.search(text)
         if particle:
-            placed = intro is not None
+            placed = False
             for pos, pat in POSITIONS.items():
-                at = None if intro and pos == "initial" else pat.search(text)
+                at = pat.search(text)
                 if at and not negated_before(text, at.start(), 20):
-                    cues.append(Cue(pos, w, sent, "statement", at.group(0)))
+                    cues.append(Cue(pos, w, sent, "statement", at.group(0), rule_of(at, f"pq_{pos}")))
                     placed = True
-            if re.search(r"(?:follows?|after) any constituent", text, re.I):
-                cues.append(Cue("final", w, sent, "statement", "follows any constituent"))
             if not placed and re.search(r"question|interrogative|polar|yes", particle.group(0), re.I):
-                cues.append(Cue("final", 0.3 * w, sent, "statement", particle.group(0)))
+                cues.append(Cue("final", 0.3 * w, sent, "statement", particle.group(0), "pq_particle_unplaced"))
         intonation = INTONATION.search(text)
         if intonation and not negated_before(text, intonation.start(), 25) and not SAME_INTONATION.search(text):
             # "marked not only by syntactic means but also by a rising intonation": not intonation alone
             only = None if re.search(r"\bnot only\b", text, re.I) else INTONATION_ONLY.search(text)
             cues.append(Cue("intonation", w * (1.0 if only else 0.5), sent, "statement",
-                            (only.group(0) + " … " if only else "") + intonation.group(0)))
+                            (only.group(0) + " … " if only else "") + intonation.group(0),
+                            "pq_intonation_only" if only else "pq_intonation"))
         tone = TONE.search(TONE_UNIT.sub(lambda u: " " * len(u.group(0)), text))
         if tone and not negated_before(text, tone.start(), 25):
             near = text[max(0, tone.start() - 60) : tone.end() + 60]
             # "a particle with high tone" describes the particle; "an intonation pattern: the last
             # syllable carries high tone" describes the intonation
             described = TONE_BEARER.search(near) or INTONATION.search(text)
-            cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", tone.group(0)))
+            cues.append(Cue("tone", w * (0.25 if described else 0.7), sent, "statement", tone.group(0), "pq_tone"))
         order = WORD_ORDER.search(_PUNCTUATION_NAMES.sub(" ", text))
         if order and not NO_CHANGE.search(text) and not negated_before(text, order.start(), 25):
-            cues.append(Cue("word_order", w, sent, "statement", order.group(0)))
+            cues.append(Cue("word_order", w, sent, "statement", order.group(0), rule_of(order, "pq_word_order")))
         morph = VERB_MORPH.search(text)
         if morph and not negated_before(text, morph.start(), 25):
-            cues.append(Cue("verb_morph", w, sent, "statement", morph.group(0)))
+            cues.append(Cue("verb_morph", w, sent, "statement", morph.group(0), rule_of(morph, "pq_verb_morph")))
     return cues
 
 
@@ -321,7 +304,7 @@ class PolarStrategyFamily:
                 score = scores.get(strat or "", 0.0)
                 if strat in holding:
                     held.append(comp.name)
-                    evidence.extend(Cue(comp.name, c.weight, c.sentence, c.kind, c.note)
+                    evidence.extend(Cue(comp.name, c.weight, c.sentence, c.kind, c.note, c.rule)
                                     for c in supporting(cues, strat, 2))
                 notes.append(f"{comp.name}: {score:.2f}")
             confidence = round(min(1.0, sum(scores.values()) / 4.0), 3)
@@ -333,7 +316,7 @@ class PolarStrategyFamily:
         score = scores.get(strat or "", 0.0)
         if strat and score >= THRESHOLDS[strat]:
             return Decision(positive_value(feature), round(min(1.0, score / 2), 3),
-                            [Cue(positive_value(feature), c.weight, c.sentence, c.kind, c.note)
+                            [Cue(positive_value(feature), c.weight, c.sentence, c.kind, c.note, c.rule)
                              for c in supporting(cues, strat)],
                             scores, f"{strat} score {score:.2f} >= {THRESHOLDS[strat]}.")
         if cues:

@@ -1,12 +1,27 @@
 """Constituent-order features (WALS 81A-like: values are orders of S, O, V, plus 'no dominant order').
 
-Linguistic basis (WALS chapter 81): the *dominant* order is the one an author calls basic,
-unmarked, neutral or most frequent; languages where two orders are equally common or where
-order is pragmatically determined ("free word order") lack a dominant order. Grammars state this
-as abbreviations (SOV, AOV, APV), spelled-out orders (subject-object-verb) or by the verb's
-position (verb-final, verb-initial, the verb comes last). Everything here is derived from the
-value names: any feature whose values are permutations of S/O/V (or of any three role letters
-spelled in the value descriptions) gets this family.
+Catalogue basis: WALS chapter 81 (Dryer, "Order of Subject, Object and Verb"; ``wals/chapters/
+chapter_81.html``). Each rule family (``Cue.rule``) answers to a sentence of it:
+
+* the *dominant* order is the one "most common" in usage or "pragmatically neutral": order formulas
+  (``wo_formula*``: SOV, Dixon's A/P letters, dashed or spaced), spelled-out orders (``wo_spelled*``)
+  and the positions of subject and object relative to the verb (``wo_relation_*``), weighed by how
+  strongly the sentence calls the order basic (:mod:`grammar_rag.classify.statements`);
+* "whether the language is OV or VO" and "the verb normally comes first": verb-position terms and
+  statements (``wo_vfinal_*``, ``wo_vinitial_*``, ``wo_vmedial_vo``), read as the order with S before O,
+  as the chapter does for languages "described as being verb-final with the order of subject and
+  object pragmatically determined" (they "count as SOV");
+* "flexible order languages are sometimes described as having 'free' word order ... pragmatic factors
+  governing the choice", "lacking a dominant word order", "all six orders are grammatical":
+  ``wo_ndo_*`` (``wo_ndo_no_dominant``, ``wo_ndo_all_orders`` and ``wo_ndo_pragmatic`` fire on one or
+  two development grammars; kept because they are the chapter's own wording);
+* two orders "neither of which is dominant" (Map 81B's "SOV/SVO"; German, whose order depends on the
+  auxiliary, "lacking a dominant word order"): ``wo_two_orders_*``. For the same reason "verb-second"
+  is not read as SVO.
+
+Removed in the issue-22 audit as fitted to one book (``benchmarks/results/cue_audit.md``): the OCR
+reading 'SOY', Huddleston's 'S–P–O' (P = predicator), four-slot templates, 'verb-medial' and three
+paraphrases of "the verb comes last". Any feature whose values are permutations of S/O/V gets this family.
 """
 
 from __future__ import annotations
@@ -15,7 +30,7 @@ import itertools
 import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, vote
-from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.base import CueContext, named_rules, rule_of
 from grammar_rag.classify.meta_text import NEGATION_KIND
 from grammar_rag.classify.statements import (
     Sentence,
@@ -47,47 +62,46 @@ ORDER_CONTEXT = re.compile(
     r"typolog\w*|pattern|structure|syntax|word-order)\b",
     re.I,
 )
-NO_DOMINANT = re.compile(
-    r"\b(no (?:single |one |clear |strict |fixed |rigid |particular )?(?:dominant|basic|fixed|rigid|"
-    r"unmarked|canonical|preferred|set) (?:word |constituent )?order"
-    r"|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"
-    r"|(?:word|constituent) order (?:(?:in|of) (?-i:[A-Z])[\w'’-]+ )?(?:is|seems|appears to be|remains) (?:(?!not\b)\w+ ){0,2}?"
-    r"(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"
-    r"|(?:relatively |fairly |quite |rather |very |extremely )?(?:free|flexible) (?:word|constituent|clause|clausal|phrasal) order"
-    r"|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"
-    r"|order (?:of (?:the )?(?:major )?constituents )?is (?:(?!not\b)\w+ ){0,2}?(?:free|flexible|pragmatically)"
-    r"|(?:word|constituent) order (?:in (?:\w+ ){1,4}?)?(?:is )?(?:determined|governed) (?:primarily |largely |mainly )?by "
-    r"(?:pragmatic|discourse|information)"
-    r"|(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)"
-    r"|(?:appear|occur|come|be placed|be arranged|be ordered) in any order"
-    r"|(?:word|constituent) order is (?:\w+,? ){0,4}?(?:semantically|pragmatically) (?:determined|governed|conditioned)"
-    r"|non-configurational)\b",
-    re.I,
-)
+NO_DOMINANT = named_rules((
+    # ch. 81: "lacking a dominant word order", "no one order that is the dominant order"
+    ("wo_ndo_no_dominant", r"no (?:single |one |clear |strict |fixed |rigid |particular )?(?:dominant|basic|fixed|rigid|"
+     r"unmarked|canonical|preferred|set) (?:word |constituent )?order|lacks? (?:a )?(?:dominant|basic|fixed) (?:word |constituent )?order"),
+    ("wo_ndo_order_is_free", r"(?:word|constituent) order (?:(?:in|of) (?-i:[A-Z])[\w'’-]+ )?(?:is|seems|appears to be|remains) "
+     r"(?:(?!not\b)\w+ ){0,2}?(?:free|flexible|variable|not fixed|pragmatically (?:determined|governed|conditioned|based))"),
+    # ch. 81: "flexible order", "described as having 'free' word order"
+    ("wo_ndo_free_order", r"(?:relatively |fairly |quite |rather |very |extremely )?(?:free|flexible) "
+     r"(?:word|constituent|clause|clausal|phrasal) order|free order of (?:the )?(?:major |main |clausal )?(?:constituents|words|arguments|elements)"),
+    ("wo_ndo_order_free", r"order (?:of (?:the )?(?:major )?constituents )?is (?:(?!not\b)\w+ ){0,2}?(?:free|flexible|pragmatically)"),
+    # ch. 81: "pragmatic factors governing the choice of word order", "pragmatically governed"
+    ("wo_ndo_pragmatic", r"(?:word|constituent) order (?:in (?:\w+ ){1,4}?)?(?:is )?(?:determined|governed) "
+     r"(?:primarily |largely |mainly )?by (?:pragmatic|discourse|information)|"
+     r"(?:word|constituent) order is (?:\w+,? ){0,4}?pragmatically (?:determined|governed|conditioned)"),
+    # ch. 81: "all six orders are grammatical", "all or most orders ... will be possible and common"
+    ("wo_ndo_all_orders", r"(?:any|all (?:six|possible)) (?:of the )?(?:\w+ )?orders? (?:are|is) (?:possible|attested|found|grammatical)|"
+     r"(?:appear|occur|come|be placed|be arranged|be ordered) in any order"),
+    ("wo_ndo_nonconfigurational", r"non-configurational"),
+), re.I)
 VERB_POSITION = {
     # verb position statements -> the order with S before O (the cross-linguistic default)
-    "final": re.compile(
-        r"\b((?:verb|predicate)[- ]final(?! (?:\w+ )?(?:suffix|suffixes|vowels?|syllables?|morphemes?|"
-        r"particles?|markers?|clitics?|tones?|consonants?|stress))|head[- ]final|OV language|OV order|"
-        r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed|is found|is positioned) "
-        r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end)|"
-        # "with the verb last", "the verb usually occupies the final position in the sentence", "the
-        # predicate is typically the final constituent of the clause"
-        r"with the (?:verb|predicate) (?:last|final)|(?:verb|predicate)s? (?:\w+ ){0,2}?(?:occup(?:y|ies)|takes?) "
-        r"the (?:clause[- ]|sentence[- ])?final (?:position|slot)|(?:verb|predicate)s? (?:is|are) (?:\w+ ){0,2}?"
-        r"the (?:final|last) (?:constituent|element|word))\b",
-        re.I,
-    ),
-    "initial": re.compile(
-        r"\b(verb[- ]initial|predicate[- ]initial|verb[- ]first|"
-        r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed) (?:\w+ ){0,3}?"
-        r"(?:first|initially|clause[- ]initially|at the beginning))\b",
-        re.I,
-    ),
-    "medial": re.compile(r"\b(verb[- ]medial|predicate[- ]medial|verb[- ]second|VO language|VO order)\b", re.I),
+    "final": named_rules((
+        ("wo_vfinal_term", r"(?:verb|predicate)[- ]final(?! (?:\w+ )?(?:suffix|suffixes|vowels?|syllables?|morphemes?|"
+         r"particles?|markers?|clitics?|tones?|consonants?|stress))"),
+        ("wo_vfinal_head_final", r"head[- ]final"),
+        ("wo_vfinal_ov", r"OV language|OV order"),
+        # ch. 81 states positions this way ("the verb normally comes first")
+        ("wo_vfinal_verb_comes_last", r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed|is found|is positioned) "
+         r"(?:\w+ ){0,3}?(?:last|finally|clause[- ]finally|sentence[- ]finally|at the end)"),
+    ), re.I),
+    "initial": named_rules((
+        ("wo_vinitial_term", r"verb[- ]initial|predicate[- ]initial|verb[- ]first"),
+        ("wo_vinitial_verb_comes_first", r"verbs? (?:\w+ ){0,3}?(?:comes?|occurs?|appears?|stands?|is placed) (?:\w+ ){0,3}?"
+         r"(?:first|initially|clause[- ]initially|at the beginning)"),
+    ), re.I),
+    # not "verb-second": ch. 81 codes a verb-second language (German) as lacking a dominant order
+    "medial": named_rules((("wo_vmedial_vo", r"VO language|VO order"),), re.I),
 }
 # Cheap test run before the expensive patterns: most sentences say nothing about clause order.
-_PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVXY]{3}|[SAOPVX]\s?[-–‐]")
+_PREFILTER = re.compile(r"(?i:order|verb|predicate|free|head[- ]final|configurational)|[SAOPVX]{3}|[SAOPVX]\s?[-–‐]")
 # "X is an SOV language", "a verb-final language": a typological classification is a strong claim.
 TYPE_CLAIM = re.compile(
     r"\b(?:is|as|be) an? (?:\w+ ){0,2}?(?:[SAOPVX]{3}|(?:verb|predicate)[- ](?:final|initial|medial)|OV|VO)"
@@ -95,47 +109,9 @@ TYPE_CLAIM = re.compile(
 )
 # Compact (SOV), dashed (S-O-V) or spaced (A V P: "the order of constituents is A V P") formulas.
 _ORDER_ABBR = re.compile(
-    r"(?<![A-Za-z])([SAOPVX]{3}|[SO]{2}Y|[SO]Y[SO]|Y[SO]{2}|[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
+    r"(?<![A-Za-z])([SAOPVX]{3}|[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
 )
 _CLAUSE_BREAK = re.compile(r"[,;:]")
-# A template of four or more slots, the roles among other elements: "the unmarked word order is
-# subject-oblique-indirect object-direct object-verb", "SUBJECT – ADJUNCT - OBJECT - VERB".
-_SLOT = r"[A-Za-z][\w/()]*(?: [A-Za-z][\w()]*){0,2}"
-_SLOT_SEP = r"\s*(?:[-–—‒~]{1,2}|\+)\s*"  # dashes (OCR may double them) or "+"
-_TEMPLATE = re.compile(r"(?<![\w/()])" + _SLOT + r"(?:" + _SLOT_SEP + _SLOT + r"){3,7}")
-# cheap test first (the template search is slow on long sentences): a role word before a separator
-_TEMPLATE_HINT = re.compile(r"(?i:subj\w*|obj\w*|verb|predicate|pred)" + _SLOT_SEP + r"[A-Za-z]")
-_TEMPLATE_SPLIT = re.compile(_SLOT_SEP)
-_SLOT_ROLE = (
-    ("X", re.compile(r"^(?:indirect|second|oblique|dative)\b", re.I)),
-    ("S", re.compile(r"^(?:(?:topic/)?subj(?:ect)?|S|A|agent|actor)$", re.I)),
-    ("O", re.compile(r"^(?:(?:direct |primary )?obj(?:ect)?|O|P|patient|undergoer)$", re.I)),
-    ("V", re.compile(r"^(?:(?:main |principal |finite |lexical )?verb|V|predicate|pred)$", re.I)),
-)
-
-
-def _template_order(template: str) -> tuple[str | None, int]:
-    """'subject-oblique-indirect object-direct object-verb' -> ('SOV', offset of the first slot).
-
-    The match may start inside the sentence ("order is subject-...") and end in it ("VERB
-    Examples"), so the first slot is also tried by its last words and the last slot by its first.
-    """
-    slots = _TEMPLATE_SPLIT.split(template)
-    roles = []
-    first = 0
-    for i, slot in enumerate(slots):
-        words = slot.split()
-        variants = [slot, " ".join(words[-2:]), words[-1]] if i == 0 else (
-            [slot, " ".join(words[:2]), words[0]] if i == len(slots) - 1 else [slot])
-        hit = next(((r, v) for v in variants for r, pat in _SLOT_ROLE if pat.search(v)), None)
-        if i == 0 and hit:
-            first = len(slot) - len(hit[1])
-        if hit and hit[0] in {"S", "O", "V"}:
-            roles.append(hit[0])
-    order = "".join(roles)
-    return (order if sorted(order) == sorted("SOV") else None), first
-
-
 # Position of a role relative to the verb: "the object NPs (direct and indirect) follow the verb".
 # Not morphology: "subject prefixes precede the verb stem" says nothing about clause order.
 _BEFORE = r"(?:precedes?|preceding|comes? before|occurs? before|is placed before|appears? before|stands? before)"
@@ -163,12 +139,11 @@ _RELATIONS = {  # (subject before verb?, object before verb?) -> order
 }
 # Two orders presented as alternatives ("partly SVO, partly SOV", "SVO occurs in frequent variation
 # with SOV", "transitive clauses (SOV/SVO)"): WALS codes two equally usual orders as no dominant order.
-ALTERNATION = re.compile(
+ALTERNATION = named_rules((
     # "alternates with", not "alternative orders" (the marked ones beside the basic order)
-    r"\b(?:partly|in (?:\w+ )?variation with|alternat(?!ive)\w*|varies|vary|either|interchangeabl\w*)\b|"
-    r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])",
-    re.I,
-)
+    ("wo_two_orders_words", r"\b(?:partly|in (?:\w+ )?variation with|alternat(?!ive)\w*|varies|vary|either|interchangeabl\w*)\b"),
+    ("wo_two_orders_slash", r"(?<![A-Za-z])[SAOPVX]{3}\s?/\s?[SAOPVX]{3}(?![A-Za-z])"),
+), re.I, before="", after="")
 _PHRASE_LEVEL = re.compile(r"\b(?:NPs?|noun phrases?|nominal phrases?|modifiers?|modification|adjectives?|determiners?|"
                            r"possessors?|demonstratives?|within the (?:noun|nominal))\b", re.I)
 _CLAUSE_LEVEL = re.compile(r"\b(?:clauses?|sentences?|subjects?|objects?|verbs?|predicates?|constituents?|arguments?)\b",
@@ -195,12 +170,6 @@ _OPTIONAL_SLOT = re.compile(r"\((?:[Aa]ux|AUX|S|A|O|P|X)\)")
 def _canonical(abbr: str) -> str | None:
     """'AOV' -> 'SOV', 'APV' -> 'SOV', 'VAP' -> 'VSO'; None if not a permutation of the roles."""
     letters = re.sub(r"[-–‐—~\s]", "", abbr)
-    if "Y" in letters:  # OCR reads V as Y: "the default SOY order", "(SOY/SYO)"
-        letters = letters.replace("Y", "V")
-    if len(letters) < len(abbr) and "P" in letters and "V" not in letters and ("O" in letters or "X" in letters):
-        # "S–P–O" (Huddleston's subject-predicator-object): with an O present, P is the predicator;
-        # only in spelled-out formulas, since compact "POS" is the possessive gloss label
-        letters = letters.replace("P", "V")
     roles = []
     for ch in letters:
         for role, letters in ROLE_LETTERS.items():
@@ -209,6 +178,14 @@ def _canonical(abbr: str) -> str | None:
                 break
     key = "".join(roles)
     return key if len(key) == 3 and sorted(key) == sorted("SOV") else None
+
+
+def _formula_rule(abbr: str) -> str:
+    """The rule id of an order formula by its spelling: compact 'SOV', dashed 'S-O-V' or spaced 'A V P'."""
+    letters = re.sub(r"[-–‐—~\s]", "", abbr)
+    if " " in abbr and len(letters) == len(abbr.replace(" ", "")):
+        return "wo_formula_spaced"
+    return "wo_formula_dashed" if len(letters) < len(abbr) else "wo_formula"
 
 
 def _spelled_patterns(orders: list[str]) -> dict[str, re.Pattern[str]]:
@@ -268,8 +245,8 @@ class WordOrderFamily:
                 other = _OTHER_ORDERS.search(text, max(0, start - _LOOK_BACK), start)
                 return strength * (0.5 if weakened(local) or other else 1.0)
 
-            def add(value: str, weight: float, note: str, strength: float, sent: Sentence = sent) -> None:
-                cues.append(Cue(value, weight, sent, "statement", note))
+            def add(value: str, weight: float, note: str, strength: float, rule: str, sent: Sentence = sent) -> None:
+                cues.append(Cue(value, weight, sent, "statement", note, rule))
                 if strength >= 1.0 and value != ndo:
                     asserted.add(value)
 
@@ -281,12 +258,12 @@ class WordOrderFamily:
                     continue  # "*SVO" marks the order ungrammatical
                 if negated_before(text, m.start()):
                     if ndo:
-                        cues.append(Cue(ndo, 0.3 * base, sent, NEGATION_KIND, f"not {m.group(1)}"))
+                        cues.append(Cue(ndo, 0.3 * base, sent, NEGATION_KIND, f"not {m.group(1)}", "wo_formula_negated"))
                     continue
                 strength = strength_at(m.start(), m.end()) if context else 0.2
                 if _TYPE_PLURAL.match(text, m.end()):
                     strength *= 0.3  # "consistent with SVO languages" names a type, not this language's order
-                add(orders[order], base * strength, m.group(1), strength)
+                add(orders[order], base * strength, m.group(1), strength, _formula_rule(m.group(1)))
                 found.add(order)
             for order, pat in spelled.items():
                 for m in pat.finditer(text):
@@ -296,14 +273,7 @@ class WordOrderFamily:
                     if listed and not _LIST_INTRO.search(text, max(0, m.start() - 20), m.start()):
                         continue  # "in terms of the subject, object, and verb" lists the roles, not an order
                     strength = strength_at(m.start(), m.end()) if context or not listed else 0.2
-                    add(orders[order], base * strength, m.group(0), strength)
-                    found.add(order)
-            for m in _TEMPLATE.finditer(text) if context and _TEMPLATE_HINT.search(text) else ():
-                order, first = _template_order(m.group(0))
-                start = m.start() + first
-                if order in orders and order not in found and _LIST_INTRO.search(text, max(0, start - 20), start):
-                    strength = strength_at(m.start(), m.end())
-                    add(orders[order], base * strength, m.group(0), strength)
+                    add(orders[order], base * strength, m.group(0), strength, "wo_spelled_list" if listed else "wo_spelled")
                     found.add(order)
             for position, pat in VERB_POSITION.items():
                 target = _default_for_position(list(orders), position)
@@ -314,7 +284,7 @@ class WordOrderFamily:
                         continue
                     factor = 0.8 if position == "final" else 0.5
                     strength = strength_at(m.start(), m.end())
-                    add(orders[target], base * strength * factor, m.group(0), strength)
+                    add(orders[target], base * strength * factor, m.group(0), strength, rule_of(m, "wo_verb_position"))
                     found.add(target)
             relation: dict[str, tuple[bool, re.Match[str]]] = {}
             for role, pat in ROLE_VERB.items():
@@ -328,12 +298,14 @@ class WordOrderFamily:
                 o_before, om = relation["O"]
                 if "S" in relation:
                     order, factor, start = _RELATIONS[(relation["S"][0], o_before)], 0.8, min(relation["S"][1].start(), om.start())
+                    rule = "wo_relation_subject_object"
                 else:
                     order, factor, start = _default_for_position(list(orders), "final" if o_before else "medial"), 0.5, om.start()
+                    rule = "wo_relation_object"
                 if order in orders:
                     # "with an auxiliary verb the object occurs before the main verb" (S Aux O V): one construction
                     strength = strength_at(start, om.end()) * (0.5 if _AUXILIARY.search(text) else 1.0)
-                    add(orders[order], base * strength * factor, text[start : om.end()], strength)
+                    add(orders[order], base * strength * factor, text[start : om.end()], strength, rule)
                     found.add(order)
             if ndo:
                 # "the order is quite free, since modifiers can be added to the NP": phrase-internal
@@ -348,11 +320,11 @@ class WordOrderFamily:
                         w *= 0.3  # "their relative order is free", "no fixed order": order of what?
                     if found and (_CONCEDED_AFTER.match(text, m.end()) or _CONCEDED_BEFORE.search(text, max(0, m.start() - _LOOK_BACK), m.start())):
                         w *= 0.5  # "order is relatively free, but the least-marked pattern is verb-final"
-                    cues.append(Cue(ndo, w, sent, "statement", m.group(0)))
+                    cues.append(Cue(ndo, w, sent, "statement", m.group(0), rule_of(m, "wo_ndo")))
             if ndo and len(found) >= 2:
                 alternation = ALTERNATION.search(text)
                 if alternation and not negated_before(text, alternation.start()):
-                    cues.append(Cue(ndo, base * 0.8, sent, "statement", alternation.group(0)))
+                    cues.append(Cue(ndo, base * 0.8, sent, "statement", alternation.group(0), rule_of(alternation, "wo_two_orders")))
 
         return self._decide(cues, ndo, asserted)
 
