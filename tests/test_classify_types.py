@@ -188,3 +188,10 @@ def test_pair_order_weighs_each_clause_when_a_sentence_names_both_orders(catalog
     # an example heading names a construction; the finite statement says which order is the norm
     assert clf.classify(rel, sp("In the vast majority of examples the relative clause precedes its head noun.",
                                 "• relative clause following the head noun")).value == "Relative clause-Noun"
+
+
+def test_pair_order_discounts_a_description_of_one_example(catalogue) -> None:
+    gen = _feature(catalogue, "WALS 86A")
+    # the sentence names the example's own words: it describes that example, not the norm
+    assert clf.classify(gen, sp("The head noun tipi is preceded by a genitive noun phrase tā terā taꞌata.")).abstained
+    assert clf.classify(gen, sp("The head noun is always preceded by the genitive noun phrase.")).value == "Genitive-Noun"

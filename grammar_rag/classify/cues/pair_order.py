@@ -33,6 +33,7 @@ from grammar_rag.classify.statements import (
 )
 from grammar_rag.features.shape import is_binary
 from grammar_rag.text.lexicons import LANGUAGES_IN_GENERAL, NEGATED_SPAN
+from grammar_rag.text.ocr_repair import load_vocabulary
 from grammar_rag.types import Feature, FeatureValue
 
 # The words grammars use for an element besides the value's own name (typological usage, not any
@@ -162,6 +163,16 @@ def _dominance(text: str) -> float:
     return 1.0 if _DOMINANCE.search(text) else 0.0
 
 
+_WORD = re.compile(r"[^\W\d_]+(?:['’ꞌ][^\W\d_]+)*")
+
+
+def _names_a_form(span: str) -> bool:
+    """The span quotes a word of the language (one not in the English vocabulary the OCR repair
+    uses): it describes an example, as in "the head noun tipi is preceded by ..."."""
+    vocabulary = load_vocabulary()
+    return any(w.islower() and len(w) > 1 and w not in vocabulary for w in _WORD.findall(span))
+
+
 def clause_strength(text: str, m: re.Match[str]) -> float:
     """Assertion strength of the clause holding match ``m``: from the last clause boundary before
     it (within 60 characters) to its end. A bare "may"/"can" there is a possibility, not a norm."""
@@ -229,6 +240,8 @@ class PairOrderFamily:
                 # "• relative clause following the head noun": a participle names a construction
                 # (an example heading), it does not assert which order is the norm
                 named = 0.5 if _PARTICIPLE.search(m.group(0)) and own < 0.6 else 1.0
+                # "the head noun tipi is preceded by a genitive ...": one example's forms, not the norm
+                named *= 0.5 if _names_a_form(m.group(0)) and own < 0.6 else 1.0
                 cues.append(Cue(value, base * max(own, 0.5 if len(matches) == 1 else 0.2) * condition * named, sent,
                                 "statement", m.group(0)))
             if abbreviation is not None:
