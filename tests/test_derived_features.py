@@ -104,3 +104,22 @@ def test_pipeline_and_batch_extraction_answer_derived_features(index: GrammarInd
     batch = predictor([(grammar, _f("WALS 81A")), (grammar, _f("WALS 97A")), (grammar, _f("WALS 83A"))])
     assert [p.value for p in batch] == ["SOV", "OV and AdjN", "OV"]
     assert all(p.grammar_id == "test2020grammar" and p.feature_id == f for p, f in zip(batch, ["WALS 81A", "WALS 97A", "WALS 83A"], strict=True))
+
+
+def test_rule_reliabilities_are_measured_on_the_bundled_wals_values() -> None:
+    from grammar_rag.features.derived import RELIABILITY, agreement
+    from grammar_rag.features.values import load_bundled_wals_values
+
+    catalogue = get_catalogue()
+    names = {f.id: {v.code: v.name for v in f.values} for f in catalogue.all("WALS")}
+    languages = []
+    for lang in load_bundled_wals_values().languages:
+        languages.append({f"WALS {pid}": names.get(f"WALS {pid}", {}).get(f"{pid}-{n}", n) for pid, n in lang.values.items()})
+    found = derivations(catalogue.all("WALS"))
+    assert set(RELIABILITY) == set(found)
+    for fid, d in found.items():
+        applies, agrees = agreement(d, languages)
+        assert applies >= 50 and RELIABILITY[fid] == pytest.approx(agrees / applies, abs=0.005), fid
+    # 49A "no morphological case" -> 28A/50A/98A; a case count other than none implies nothing
+    d98 = found["WALS 98A"]
+    assert d98.implied and d98.table == {("No morphological case-marking",): "Neutral"}

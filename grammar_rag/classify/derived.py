@@ -6,7 +6,7 @@ the caller passes ``classify_plain`` (retrieve + classify one feature), so this 
 the classify side of the one-way flow.
 
 Confidence of a combination is the product of its components' (the chance both are right, as if
-independent); when the components were calibrated, the product must reach the target precision
+independent) times the rule's reliability among WALS languages; when the components were calibrated, the product must reach the target precision
 like any answer, or the combination abstains and lists the components' evidence to read.
 """
 
@@ -50,19 +50,22 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
             min_precision: float | None = None) -> Prediction | None:
     """The derived prediction, or None where an implication does not hold (read the feature itself)."""
     said = "; ".join(f"{p.feature_id}: {p.value}" + ("" if p.abstained else f" ({p.confidence:.0%})") for p in parts)
-    base = {"grammar_id": parts[0].grammar_id, "feature_id": feature.id, "evidence": _evidence(parts),
-            "backend": parts[0].backend, "prompt_version": parts[0].prompt_version}
+
+    def prediction(value: str, reasoning: str, confidence: float, flags: list[str], code: str | None = None) -> Prediction:
+        return Prediction(grammar_id=parts[0].grammar_id, feature_id=feature.id, value=value, code=code,
+                          evidence=_evidence(parts), reasoning=reasoning, confidence=confidence,
+                          backend=parts[0].backend, prompt_version=parts[0].prompt_version, flags=flags)
+
     if any(p.abstained for p in parts):
         if d.implied:
             return None
-        return Prediction(value=NOT_ENOUGH_INFO, reasoning=f"[{FAMILY}] {feature.id} combines {said}: a component "
-                          "is unanswered, so is the combination; its evidence lists where to read.",
-                          flags=["derived"], **base)
+        return prediction(NOT_ENOUGH_INFO, f"[{FAMILY}] {feature.id} combines {said}: a component is unanswered, "
+                          "so is the combination; its evidence lists where to read.", 0.0, ["derived"])
     value = derived_value(d, tuple(p.value for p in parts))
     if value is None:
         return None
-    confidence = math.prod(p.confidence for p in parts)
-    reasoning = f"[{FAMILY}] {feature.id} follows from {said}."
+    confidence = math.prod(p.confidence for p in parts) * d.reliability
+    reasoning = f"[{FAMILY}] {feature.id} follows from {said} (the rule holds for {d.reliability:.0%} of WALS languages)."
     flags = ["derived"]
     if all("calibrated" in p.flags for p in parts):
         flags.append("calibrated")
@@ -70,11 +73,9 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
         if confidence < target:
             reasoning += (f" Abstained: would answer {value}, but the components together are right with "
                           f"probability {confidence:.0%}, below the {target:.0%} target.")
-            return Prediction(value=NOT_ENOUGH_INFO, reasoning=reasoning, confidence=confidence,
-                              flags=[*flags, "below-threshold"], **base)
+            return prediction(NOT_ENOUGH_INFO, reasoning, confidence, [*flags, "below-threshold"])
     fv = feature.value_by_name(value)
-    return Prediction(value=value, code=fv.code if fv else None, reasoning=reasoning, confidence=confidence,
-                      flags=flags, **base)
+    return prediction(value, reasoning, confidence, flags, fv.code if fv else None)
 
 
 def predict(feature: Feature, classify_plain: Callable[[Feature], Prediction],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Callable
 from typing import Any, cast
 
 from grammar_rag import rerank
@@ -108,9 +109,13 @@ class PipelinePredictor:
         batch = list(self.classifier.classify_many(items)) if len(items) > 1 else [self.classifier.classify(*i) for i in items]
         by_pair: dict[int, Prediction] = dict(zip(plain, batch, strict=True))
         min_precision = getattr(self.classifier, "min_precision", None)
+
+        def reader(grammar: Grammar) -> Callable[[Feature], Prediction]:
+            return lambda f: self([(grammar, f)])[0]
+
         for k, (grammar, feature) in enumerate(pairs):
             if k not in by_pair:
-                by_pair[k] = derived.predict(feature, lambda f, g=grammar: self([(g, f)])[0], min_precision)
+                by_pair[k] = derived.predict(feature, reader(grammar), min_precision)
         predictions = [by_pair[k] for k in range(len(pairs))]
         for (grammar, feature), prediction in zip(pairs, predictions, strict=True):
             prediction.grammar_id = prediction.grammar_id or grammar.id
