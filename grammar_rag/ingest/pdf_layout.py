@@ -165,11 +165,28 @@ def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
         gx1 = max(w["x1"] for w in group)
         body_x0 = min(w["x0"] for w in others)
         body_x1 = max(w["x1"] for w in others)
-        values = [int(w["text"]) for w in sorted(group, key=lambda w: w["top"])]
+        stack = sorted(group, key=lambda w: w["top"])
+        values = [int(w["text"]) for w in stack]
         increasing = sum(b > a for a, b in itertools.pairwise(values)) >= 0.8 * (len(values) - 1)
-        if increasing and (gx1 <= body_x0 + 1 or gx0 >= body_x1 - 1):
+        if increasing and _regular_pitch(stack) and (gx1 <= body_x0 + 1 or gx0 >= body_x1 - 1):
             drop |= ids
     return [w for w in words if id(w) not in drop] if drop else words
+
+
+def _regular_pitch(stack: list[dict[str, Any]]) -> bool:
+    """Line numbers advance with the lines: one number step is the same height down the page
+    (every line numbered, or every fifth). Chapter numbers printed left of a contents page's
+    titles ("12 Verb formation", "13 ...") also make a rising stack outside the text, at no
+    regular pitch; they are text."""
+    pitches = [
+        (b["top"] - a["top"]) / (int(b["text"]) - int(a["text"]))
+        for a, b in itertools.pairwise(stack)
+        if int(b["text"]) > int(a["text"])
+    ]
+    if not pitches:
+        return False
+    mid = sorted(pitches)[len(pitches) // 2]
+    return mid > 0 and sum(abs(p - mid) <= 0.35 * mid for p in pitches) >= 0.8 * len(pitches)
 
 
 def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:
