@@ -186,13 +186,15 @@ class ContentsCursor:
             self._numbers.append((depth, number))
         return "enter", depth, title
 
-    def read(self, ln: Line, label: str | None, emphasised: bool, alone: bool) -> tuple[str, int, str]:
-        """What ``ln`` is: ("enter", depth, title) a heading; ("skip", 0, "") the wrapped rest of an
-        entry's title; ("extend", 0, text) the wrapped rest of a heading the contents do not list;
-        ("text", 0, "") anything else.
+    def read(self, ln: Line, label: str | None, emphasised: bool, set_off: bool, alone: bool) -> tuple[str, int, str]:
+        """What ``ln`` is: ("enter", depth, title) a heading; ("run-in", depth, title) a heading
+        the line's text runs on after; ("skip", 0, "") the wrapped rest of an entry's title;
+        ("extend", 0, text) the wrapped rest of a heading the contents do not list; ("text", 0, "")
+        anything else.
 
-        ``emphasised``: larger or bold type; ``alone``: a short line set off above and followed by
-        a line of plain text (a bold table header is as wide as its table, and rows follow it).
+        ``emphasised``: larger or bold type; ``set_off``: space above it (or first on its page);
+        ``alone``: also short and followed by a line of plain text (a bold table header is as wide
+        as its table, and rows follow it).
         """
         text = " ".join(ln.text.split())
         sq = squash(text)
@@ -217,7 +219,11 @@ class ContentsCursor:
                 self._next = k + 1
                 self._rest = rest
                 return self._enter(entry.depth, entry.number, entry.title)
-        if not emphasised or ln.cells > 1 or not self._numbers or text.endswith((".", ",", ";", ":")) or len(text) > 150:
+        if not self._numbers:
+            return "text", 0, ""
+        if not emphasised:
+            return self._run_in(ln, set_off)
+        if ln.cells > 1 or text.endswith((".", ",", ";", ":")) or len(text) > 150:
             return "text", 0, ""
         if (below is not None and ln.size == below.size and ln.bold == below.bold and ln.top > below.top
                 and ln.top - below.bottom < ln.size * 0.6 and not _LEADING_NUMBER.match(text)):
@@ -226,18 +232,41 @@ class ContentsCursor:
         deeper = _DEEPER.match(text)
         if deeper:
             # a numbered heading below the contents' deepest level, one level under its parent
-            number = deeper.group("num")
-            depth = CHAPTER_DEPTH + number.count(".")
-            parent = [n for d, n in self._numbers if d < depth]
-            if depth > self.max_depth and parent and number.rpartition(".")[0] == parent[-1]:
+            depth = self._deeper(deeper.group("num"))
+            if depth:
                 self._below = ln
-                return self._enter(depth, number, text)
+                return self._enter(depth, deeper.group("num"), text)
             return "text", 0, ""
         if (alone and ln.bold and len(text.split()) <= 10 and not TERMINAL.search(text) and not text[:1].islower()
                 and any(c.isalpha() for c in text[:3])):
             # an unnumbered run of bold type on its own line, set off: a heading under the numbered one
             self._below = ln
             return "enter", self._numbers[-1][0] + 1, text
+        return "text", 0, ""
+
+    def _deeper(self, number: str) -> int:
+        """The depth of a numbered heading below the contents' deepest level, one level under the
+        heading it extends ("3.4.1.2" under "3.4.1"); 0 when it is not that."""
+        depth = CHAPTER_DEPTH + number.count(".")
+        parent = [n for d, n in self._numbers if d < depth]
+        return depth if depth > self.max_depth and parent and number.rpartition(".")[0] == parent[-1] else 0
+
+    def _run_in(self, ln: Line, set_off: bool) -> tuple[str, int, str]:
+        """("run-in", depth, title) for a heading in bold at the start of a text line ("3.4.1.2
+        Genitive The genitive marks ..."), the text running on after it; else ("text", 0, "")."""
+        head = ln.text[: ln.lead_bold].strip()
+        if not head or ln.lead_bold >= len(ln.text.rstrip()) or len(head) > 100:
+            return "text", 0, ""
+        number = re.match(r"^(\d{1,2}(?:\.\d{1,2})+)\.?(?:\s|$)", head)
+        if number:
+            depth = self._deeper(number.group(1))
+            return ("run-in", depth, head) if depth else ("text", 0, "")
+        rest = ln.text[ln.lead_bold:].strip()
+        # unnumbered: a short bold title opening a paragraph whose first sentence follows (a bold
+        # first cell of a table row has cells beside it)
+        if (set_off and ln.cells == 1 and len(head.split()) <= 6 and head[:1].isupper() and rest[:1].isupper()
+                and not TERMINAL.search(head)):
+            return "run-in", self._numbers[-1][0] + 1, head
         return "text", 0, ""
 
     @staticmethod

@@ -32,6 +32,7 @@ class Line:
     bold: bool = False
     marks: tuple[str, ...] = ()  # footnote marks detached from the words ("rare.⁴" -> ("4",))
     cells: int = 1  # runs of words separated by gaps of 1.5 em or more (table cells, gloss columns)
+    lead_bold: int = 0  # characters of ``text`` in bold words at its start (a run-in heading's title)
 
 
 @dataclass
@@ -90,6 +91,8 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
         row, marks = _without_note_marks(row, size)
         parts = [row[0]["text"]]
         cells = 1
+        bold = [bool(_BOLD.search(str(w.get("fontname", "")))) for w in row]
+        lead = len(list(itertools.takewhile(bool, bold)))  # leading bold words
         for prev, w in itertools.pairwise(row):
             # words split only by a font/size change (a superscript, a bold morpheme) touch
             gap = w["x0"] - prev["x1"]
@@ -104,9 +107,10 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
                 max(w["bottom"] for w in row),
                 size,
                 column,
-                bold=all(_BOLD.search(str(w.get("fontname", ""))) for w in row),
+                bold=all(bold),
                 marks=marks,
                 cells=cells,
+                lead_bold=len("".join(parts[:lead]).translate(_LIGATURES)),
             )
         )
     return out

@@ -260,13 +260,19 @@ def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typic
             # a running head (top margin, body size or smaller) is never a heading
             heading = _is_heading(ln, body_size, right - left)
             if contents is not None:  # the printed contents decide what is a heading, and its depth
-                what, depth, title = contents.read(ln, page.label, ln.bold or larger,
-                                                   _alone(ln, prev, following, right - left, typical_gap))
+                set_off = prev is None or ln.top - prev.bottom > typical_gap + ln.size * 0.3
+                what, depth, title = contents.read(ln, page.label, ln.bold or larger, set_off,
+                                                   set_off and _alone(ln, following, right - left))
                 if what in ("skip", "extend"):  # the wrapped rest of a heading's title
                     if what == "extend":
                         b.sections.extend(title)
                     prev = None
                     continue
+                if what == "run-in":  # the heading's title in bold, its text running on
+                    b.flush()
+                    b.sections.enter(depth, title)
+                    ln = replace(ln, text=ln.text[ln.lead_bold:].lstrip(" .:"), lead_bold=0)
+                    prev = None
                 heading = (depth, title) if what == "enter" else None
             if heading:
                 b.flush()
@@ -319,12 +325,11 @@ def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typic
         prev = ln
 
 
-def _alone(ln: Line, prev: Line | None, following: Line | None, col_width: float, typical_gap: float) -> bool:
-    """A short line with space above it, followed by a line of plain text: how an unnumbered
-    subheading stands (a bold table header spans its table, and rows follow it)."""
+def _alone(ln: Line, following: Line | None, col_width: float) -> bool:
+    """A short line followed by a line of plain text: how an unnumbered subheading stands (a bold
+    table header spans its table, and rows follow it)."""
     return (
-        (prev is None or ln.top - prev.bottom > typical_gap + ln.size * 0.3)
-        and ln.x1 - ln.x0 < col_width * 0.6
+        ln.x1 - ln.x0 < col_width * 0.6
         and following is not None and not following.bold and following.top > ln.top
         and following.x1 - following.x0 >= col_width * 0.5
     )
