@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from grammar_rag.ingest.pdf_layout import ROMAN, TERMINAL, Line, PageText, _roman_to_int
+from grammar_rag.ingest.pdf_layout import ROMAN, Line, PageText, _roman_to_int
 from grammar_rag.ingest.pdf_outline import squash
 
 # an entry's end: its printed page, after dot leaders or a space ("... 56", "Introduction 1", "xiii")
@@ -162,6 +162,14 @@ _DEEPER = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<title>\S.{0,150}
 _LEADING_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z])[.:]?\s+")
 
 
+_SENTENCE_END = (".", "!", "?", ":", ";", ",")
+
+
+def _capitalised(text: str) -> bool:
+    """Its first cased letter is a capital ("(Te) taꞌatoꞌa", "ꞌO + verb"): a title or a sentence's start."""
+    return next((ch.isupper() for ch in text if ch.isupper() or ch.islower()), False)
+
+
 class ContentsCursor:
     """Walks the contents entries in step with the body's lines.
 
@@ -237,8 +245,7 @@ class ContentsCursor:
                 self._below = ln
                 return self._enter(depth, deeper.group("num"), text)
             return "text", 0, ""
-        if (alone and ln.bold and len(text.split()) <= 10 and not TERMINAL.search(text) and not text[:1].islower()
-                and any(c.isalpha() for c in text[:3])):
+        if alone and ln.bold and len(text.split()) <= 10 and not text.endswith(_SENTENCE_END) and _capitalised(text):
             # an unnumbered run of bold type on its own line, set off: a heading under the numbered one
             self._below = ln
             return "enter", self._numbers[-1][0] + 1, text
@@ -260,12 +267,12 @@ class ContentsCursor:
         number = re.match(r"^(\d{1,2}(?:\.\d{1,2})+)\.?(?:\s|$)", head)
         if number:
             depth = self._deeper(number.group(1))
-            return ("run-in", depth, head) if depth else ("text", 0, "")
+            return ("run-in", *self._enter(depth, number.group(1), head)[1:]) if depth else ("text", 0, "")
         rest = ln.text[ln.lead_bold:].strip()
         # unnumbered: a short bold title opening a paragraph whose first sentence follows (a bold
         # first cell of a table row has cells beside it)
-        if (set_off and ln.cells == 1 and len(head.split()) <= 6 and head[:1].isupper() and rest[:1].isupper()
-                and not TERMINAL.search(head)):
+        if (set_off and ln.cells == 1 and len(head.split()) <= 6 and _capitalised(head) and _capitalised(rest)
+                and not head.endswith(_SENTENCE_END)):
             return "run-in", self._numbers[-1][0] + 1, head
         return "text", 0, ""
 
