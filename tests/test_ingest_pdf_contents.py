@@ -79,21 +79,25 @@ def _contents_line(c: canvas.Canvas, y: float, indent: float, text: str, page: s
     return y - size * 1.5
 
 
-def _book(path: Path) -> None:
+def _book(path: Path, shift: int = 0) -> None:
+    """Five body pages after a contents page; ``shift`` misprints the contents' page numbers."""
+    def at(page: int) -> str:
+        return str(page + shift)
+
     c = canvas.Canvas(str(path), pagesize=A4)  # no bookmarks: no outline
     c.setFont(BOLD, 24)
     c.drawCentredString(W / 2, H / 2, "A grammar of Testish")
     c.showPage()
     # the printed contents, in the front matter (roman folio)
     y = _heading(c, H - 100, "Contents", 20)
-    y = _contents_line(c, y, 0, "1 Introduction", "1", bold=True, leaders=False)
-    y = _contents_line(c, y, 15, "1.1 Scope of this grammar", "1")
-    y = _contents_line(c, y - 8, 0, "I Morphology", "3", bold=True, size=12, leaders=False)
-    y = _contents_line(c, y, 0, "2 Nouns", "4", bold=True, leaders=False)
+    y = _contents_line(c, y, 0, "1 Introduction", at(1), bold=True, leaders=False)
+    y = _contents_line(c, y, 15, "1.1 Scope of this grammar", at(1))
+    y = _contents_line(c, y - 8, 0, "I Morphology", at(3), bold=True, size=12, leaders=False)
+    y = _contents_line(c, y, 0, "2 Nouns", at(4), bold=True, leaders=False)
     c.setFont(FONT, 10)
     c.drawString(LEFT + 15, y, "2.1 Nominal number and the marking of plurality in")  # wrapped: no page here
-    y = _contents_line(c, y - 15, 35, "possessed nouns", "4")
-    _contents_line(c, y, 15, "2.2 Case", "5")
+    y = _contents_line(c, y - 15, 35, "possessed nouns", at(4))
+    _contents_line(c, y, 15, "2.2 Case", at(5))
     _end_page(c, "v")
     # page 1: chapter and section
     y = _heading(c, H - 100, "1 Introduction", 16)
@@ -155,6 +159,17 @@ def test_contents_page_gives_section_paths_without_an_outline(tmp_path: Path) ->
     assert "Map of the island" in texts
     dative = [p for p in item.passages if p.section == (*case, "2.2.2 Dative")]
     assert len(dative) == 1 and dative[0].text.startswith("The dative marks recipients")
+
+
+def test_contents_listing_other_pages_leaves_headings_to_type(tmp_path: Path) -> None:
+    """A contents page whose numbers match no page (another edition's): its entries are found
+    nowhere, and headings are read by type and numbering as without contents; none becomes text."""
+    path = tmp_path / "misprinted.pdf"
+    _book(path, shift=40)
+    (item,) = ingest_pdf(path, use_outline=False)
+    on_1 = {p.section for p in item.passages if p.page_start == "1"}
+    assert on_1 == {("1 Introduction", "1.1 Scope of this grammar")}
+    assert not any("1 Introduction" in p.text for p in item.passages if p.kind == "prose")
 
 
 def test_chapter_numbers_left_of_contents_titles_are_not_line_numbers() -> None:

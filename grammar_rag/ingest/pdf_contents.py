@@ -183,6 +183,7 @@ class ContentsCursor:
         self.entries = entries
         self.last_page = last_page  # index of the last contents page: headings are read after it
         self._next = 0
+        self.found = 0  # entries whose heading was found
         self._rest = ""  # squashed title letters an entered heading still has to print
         self._below: Line | None = None  # the last line of a heading the contents do not list
         self.max_depth = max(e.depth for e in entries)
@@ -225,6 +226,7 @@ class ContentsCursor:
             rest = self._match(entry, text, emphasised)
             if rest is not None:
                 self._next = k + 1
+                self.found += 1
                 self._rest = rest
                 return self._enter(entry.depth, entry.number, entry.title)
         if not self._numbers:

@@ -19,6 +19,7 @@ typesetting conventions every grammar shares:
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import statistics
 from dataclasses import replace
@@ -36,6 +37,8 @@ SUB_EXAMPLE = re.compile(r"^(?:[a-h]\.|\([a-h]\)|[a-h]\))\s")  # "a. ...", "(b) 
 TABLE_CAPTION = re.compile(r"^Table\s+[A-Z]?\d+(?:\.\d+)*\s*[:.]\s")
 _GLUED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?=[A-Z][a-z])")  # "8Theverbal", not a gloss "1SG"
 SHORT_CHARS = 100  # a unit shorter than this is context for its neighbour, not a passage of its own
+
+logger = logging.getLogger(__name__)
 
 Block = str  # "prose" | "example" | "table"
 
@@ -192,12 +195,32 @@ def body_metrics(pages: list[PageText]) -> tuple[float, float]:
 
 
 def build_units(pages: list[PageText], zones: list[str], outline: list[OutlineEntry] | None = None) -> list[Unit]:
-    """Units in reading order; ``zones`` ("front"/"body"/"back" per page) type matter units."""
+    """Units in reading order; ``zones`` ("front"/"body"/"back" per page) type matter units.
+
+    Headings follow the outline; lacking one, the printed contents; where fewer than half the
+    contents' entries were found on their pages (a contents page read wrong, or one listing
+    another edition's pages), the book is read again with headings by type and numbering alone.
+    """
+    cursor = OutlineCursor(outline) if outline else None
+    contents = read_contents(pages, zones) if cursor is None else None  # the printed contents, lacking an outline
+    if contents is None:
+        return _build_units(pages, zones, cursor, None)
+    lines = [page.lines for page in pages]  # footnotes are taken off the pages: a second reading needs them back
+    units = _build_units(pages, zones, None, contents)
+    if contents.found >= 0.5 * len(contents.entries):
+        return units
+    logger.info("printed contents: %d of %d entries found; headings read by type instead",
+                contents.found, len(contents.entries))
+    for page, page_lines in zip(pages, lines, strict=True):
+        page.lines = page_lines
+    return _build_units(pages, zones, None, None)
+
+
+def _build_units(pages: list[PageText], zones: list[str], cursor: OutlineCursor | None,
+                 contents: ContentsCursor | None) -> list[Unit]:
     body_size, typical_gap = body_metrics(pages)
     vocab = {w.lower() for p in pages for ln in p.lines for w in re.findall(r"\w+(?:-\w+)*", ln.text)}
     b = _Builder(vocab)
-    cursor = OutlineCursor(outline) if outline else None
-    contents = read_contents(pages, zones) if cursor is None else None  # the printed contents, lacking an outline
     after_notes = False
     for page, zone in zip(pages, zones, strict=True):
         notes = split_footnotes(page, body_size, typical_gap, after_notes=after_notes)
