@@ -281,22 +281,24 @@ def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typic
         ):
             # no outline, or text before its first entry (an abstract): headings by type;
             # a running head (top margin, body size or smaller) is never a heading
-            heading = _is_heading(ln, body_size, right - left)
-            if contents is not None:  # the printed contents decide what is a heading, and its depth
+            if contents is None:
+                heading = _is_heading(ln, body_size, right - left)
+            else:  # the printed contents decide what is a heading, and its depth
                 set_off = prev is None or ln.top - prev.bottom > typical_gap + ln.size * 0.3
                 what, depth, title = contents.read(ln, page.label, ln.bold or larger, set_off,
                                                    set_off and _alone(ln, following, right - left))
-                if what in ("skip", "extend"):  # the wrapped rest of a heading's title
-                    if what == "extend":
-                        b.sections.extend(title)
-                    prev = None
-                    continue
-                if what == "run-in":  # the heading's title in bold, its text running on
+                heading = (depth, title) if what == "enter" else None
+                if what == "extend":  # the wrapped rest of a heading the contents do not list
+                    b.sections.extend(title)
+                if what == "run-in":  # the heading's title in bold, its paragraph running on after it
                     b.flush()
                     b.sections.enter(depth, title)
                     ln = replace(ln, text=ln.text[ln.lead_bold:].lstrip(" .:"), lead_bold=0)
+                if what in ("skip", "extend") or not ln.text:  # a heading's wrapped rest is no text
                     prev = None
-                heading = (depth, title) if what == "enter" else None
+                    continue
+                if what == "run-in":
+                    prev = None
             if heading:
                 b.flush()
                 b.sections.enter(*heading)
