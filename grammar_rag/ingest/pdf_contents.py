@@ -296,6 +296,8 @@ class ContentsCursor:
                 return head if emphasised else None
             if head.startswith(sq) and (emphasised or len(sq) == len(head)):
                 return head[len(sq):]
+            if emphasised and (sq.startswith(head) or sq[:4] == head[:4]):
+                return ""  # the heading worded longer or otherwise than its contents line ("Case" / "Case marking")
             return None
         if not emphasised:
             return None
