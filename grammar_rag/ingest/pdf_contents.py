@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from grammar_rag.ingest.pdf_layout import ROMAN, Line, PageText, _roman_to_int
 from grammar_rag.ingest.pdf_outline import squash
 
-# an entry's end: its printed page, after dot leaders or a space ("... 56", "Introduction 1", "xiii")
-_ENTRY_PAGE = re.compile(
-    r"^(?P<body>.*?\S)(?:\s*(?:\.\s*){2,}|\s+(?:\.\s*)*)(?P<page>\d{1,4}|[ivxlcdm]{1,7})$", re.I
-)
+# an entry's end: its printed page, after dot leaders or a space ("... 56", "Introduction 1", "xiii");
+# front-matter pages in lower-case roman numerals up to l (a title's last word "II" or "mix" is none)
+_ENTRY_PAGE = re.compile(r"^(?P<body>.*?\S)(?:\s*(?:\.\s*){2,}|\s+(?:\.\s*)*)(?P<page>\d{1,4}|[ivxl]{1,7})$")
 # "3.4.1 Title", "A.2 Title", "II Title", "Part II: Title", "Chapter 3. Title", "Appendix A: Title"
 _ENTRY_NUMBER = re.compile(
     r"^(?:(?P<word>part|chapter|appendix)\s+)?(?P<num>\d{1,2}(?:\.\d{1,2})*|[A-Z](?:\.\d{1,2})*|[IVXLC]{1,6})"
@@ -46,9 +45,15 @@ class ContentsEntry:
     depth: int  # PART_DEPTH for parts, CHAPTER_DEPTH for chapters, one more per level below
 
 
+def _entry_end(text: str) -> re.Match[str] | None:
+    """``text`` as an entry line ending in its page number, or None."""
+    m = _ENTRY_PAGE.match(text)
+    return m if m and (m.group("page").isdigit() or ROMAN.match(m.group("page"))) else None
+
+
 def _is_entry_page(page: PageText) -> bool:
     lines = [ln for ln in page.lines if len(ln.text) > 3]
-    return len(lines) >= 5 and sum(bool(_ENTRY_PAGE.match(ln.text)) for ln in lines) >= 0.6 * len(lines)
+    return len(lines) >= 5 and sum(bool(_entry_end(ln.text)) for ln in lines) >= 0.6 * len(lines)
 
 
 def contents_pages(pages: list[PageText], zones: list[str]) -> list[int]:
@@ -72,6 +77,8 @@ def contents_pages(pages: list[PageText], zones: list[str]) -> list[int]:
 def _number_depth(number: str, word: str) -> int | None:
     """Depth of a printed number: parts (roman numerals, "Part ...") above chapters ("3", "A"),
     one more level per dot."""
+    if not number[0].isdigit() and not number[0].isupper():  # "a note on ...": a word, not a number
+        return None
     roman = bool(ROMAN.match(number)) and number.isupper() and (len(number) > 1 or number in "IVX")
     if word.lower() == "part" or (roman and not word):  # "C" alone is an appendix letter, "IV" a part
         return PART_DEPTH
@@ -101,7 +108,7 @@ def parse_contents(pages: list[PageText], zones: list[str]) -> list[ContentsEntr
             else:
                 x0 = ln.x0
             pending = None
-            m = _ENTRY_PAGE.match(text)
+            m = _entry_end(text)
             if not m:
                 pending = Line(text, x0, ln.x1, ln.top, ln.bottom, ln.size)
                 continue
