@@ -163,12 +163,8 @@ def _page_distance(label: str | None, printed: str) -> int | None:
 
 
 _LEAD_WORD = re.compile(r"^(?:part|chapter|appendix)\s+", re.I)
-
-
 _DEEPER = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<title>\S.{0,150})$")
 _LEADING_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z])[.:]?\s+")
-
-
 _SENTENCE_END = (".", "!", "?", ":", ";", ",")
 
 
@@ -298,6 +294,8 @@ class ContentsCursor:
             after = text[len(entry.number):]
             if after[:1].isdigit() or (after[:1] == "." and after[1:2].isdigit()):
                 return None  # "3.41", "3.4.1" for entry 3.4
+            if after[:1].isalpha() and not entry.number[-1].isdigit():
+                return None  # "Introduction" is no heading of Part "I" ("8Theverbal..." is of chapter 8)
             sq = squash(after)
             if not sq:  # the number alone ("Part I"), the title on the lines below
                 return head if emphasised else None
