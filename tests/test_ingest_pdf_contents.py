@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from grammar_rag.ingest.pdf import ingest_pdf
-from grammar_rag.ingest.pdf_layout import remove_line_numbers
+from grammar_rag.ingest.pdf_contents import parse_contents
+from grammar_rag.ingest.pdf_layout import Line, PageText, remove_line_numbers
 from grammar_rag.ingest.quality import toc_match
 
 reportlab = pytest.importorskip("reportlab")
@@ -183,3 +184,28 @@ def test_chapter_numbers_left_of_contents_titles_are_not_line_numbers() -> None:
     assert len(remove_line_numbers(chapters + titles)) == len(chapters) + len(titles)
     numbered = [word(str(n), 30, 79 + 12 * (n - 1)) for n in range(1, 30)]  # one a line: line numbers
     assert remove_line_numbers(numbered + titles) == titles
+
+
+def test_contents_lines_parse_into_entries_with_depths() -> None:
+    """Depth from the numbering (a Part's roman numeral above chapters), else from indentation; a
+    wrapped title joined (its first line ending in "II", no page number: roman pages are lower case)."""
+    def line(text: str, x0: float, top: float) -> Line:
+        return Line(text, x0, 400, top, top + 10, 10)
+
+    rows = [("Contents", 72), ("Acknowledgments xi", 72), ("1 Introduction 1", 72),
+            ("1.1 Scope of this grammar . . . . . 2", 87), ("I Morphology 5", 72), ("2 Verbs 7", 72),
+            ("2.1 Experiential I and II", 87), ("in the past . . . . . 7", 110),
+            ("Texts from the 1970s . . . . . 9", 87), ("Appendix A: Texts 11", 72), ("References 20", 72)]
+    page = PageText(3, W, H, [line(text, x0, 100 + 14 * k) for k, (text, x0) in enumerate(rows)])
+    entries = parse_contents([page], ["front"])
+    assert [(e.number, e.title, e.page, e.depth) for e in entries] == [
+        ("", "Acknowledgments", "xi", 1),
+        ("1", "1 Introduction", "1", 1),
+        ("1.1", "1.1 Scope of this grammar", "2", 2),
+        ("I", "I Morphology", "5", 0),
+        ("2", "2 Verbs", "7", 1),
+        ("2.1", "2.1 Experiential I and II in the past", "7", 2),
+        ("", "Texts from the 1970s", "9", 2),  # unnumbered, indented as sections are
+        ("A", "Appendix A: Texts", "11", 1),
+        ("", "References", "20", 1),
+    ]
