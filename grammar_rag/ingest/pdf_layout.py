@@ -32,6 +32,7 @@ class Line:
     bold: bool = False
     marks: tuple[str, ...] = ()  # footnote marks detached from the words ("rare.⁴" -> ("4",))
     cells: int = 1  # runs of words separated by gaps of 1.5 em or more (table cells, gloss columns)
+    lead_bold: int = 0  # characters of ``text`` in bold words at its start (a run-in heading's title)
 
 
 @dataclass
@@ -90,6 +91,8 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
         row, marks = _without_note_marks(row, size)
         parts = [row[0]["text"]]
         cells = 1
+        bold = [bool(_BOLD.search(str(w.get("fontname", "")))) for w in row]
+        lead = len(list(itertools.takewhile(bool, bold)))  # leading bold words
         for prev, w in itertools.pairwise(row):
             # words split only by a font/size change (a superscript, a bold morpheme) touch
             gap = w["x0"] - prev["x1"]
@@ -104,9 +107,10 @@ def _rows_to_lines(rows: list[list[dict[str, Any]]], column: int) -> list[Line]:
                 max(w["bottom"] for w in row),
                 size,
                 column,
-                bold=all(_BOLD.search(str(w.get("fontname", ""))) for w in row),
+                bold=all(bold),
                 marks=marks,
                 cells=cells,
+                lead_bold=len("".join(parts[:lead]).translate(_LIGATURES)),
             )
         )
     return out
@@ -165,11 +169,28 @@ def remove_line_numbers(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
         gx1 = max(w["x1"] for w in group)
         body_x0 = min(w["x0"] for w in others)
         body_x1 = max(w["x1"] for w in others)
-        values = [int(w["text"]) for w in sorted(group, key=lambda w: w["top"])]
+        stack = sorted(group, key=lambda w: w["top"])
+        values = [int(w["text"]) for w in stack]
         increasing = sum(b > a for a, b in itertools.pairwise(values)) >= 0.8 * (len(values) - 1)
-        if increasing and (gx1 <= body_x0 + 1 or gx0 >= body_x1 - 1):
+        if increasing and _regular_pitch(stack) and (gx1 <= body_x0 + 1 or gx0 >= body_x1 - 1):
             drop |= ids
     return [w for w in words if id(w) not in drop] if drop else words
+
+
+def _regular_pitch(stack: list[dict[str, Any]]) -> bool:
+    """Line numbers advance with the lines: one number step is the same height down the page
+    (every line numbered, or every fifth). Chapter numbers printed left of a contents page's
+    titles ("12 Verb formation", "13 ...") also make a rising stack outside the text, at no
+    regular pitch; they are text."""
+    pitches = [
+        (b["top"] - a["top"]) / (int(b["text"]) - int(a["text"]))
+        for a, b in itertools.pairwise(stack)
+        if int(b["text"]) > int(a["text"])
+    ]
+    if not pitches:
+        return False
+    mid = sorted(pitches)[len(pitches) // 2]
+    return mid > 0 and sum(abs(p - mid) <= 0.35 * mid for p in pitches) >= 0.8 * len(pitches)
 
 
 def find_gutter(words: list[dict[str, Any]], width: float) -> float | None:

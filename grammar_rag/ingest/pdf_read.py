@@ -131,7 +131,7 @@ def pdfium_words(textpage: Any, height: float, fonts: _FontNames | None = None) 
             weight = get_weight(tp, k)
             if weight >= 550:
                 bold_name = "bold"
-            elif weight < 0:  # no weight in the font descriptor: read the name ("Times-Bold")
+            elif weight <= 0:  # no weight in the font descriptor (-1; 0 for the standard 14 fonts): read the name ("Times-Bold")
                 bold_name = fonts.of(raw, tp, k)
             else:
                 bold_name = ""

@@ -10,7 +10,8 @@ typesetting conventions every grammar shares:
 - a table opens with its caption ("Table 4.2: ...") or with a row of three or more cells; its rows
   follow at table line spacing.
 - headings come from the PDF's outline where it has one (:mod:`grammar_rag.ingest.pdf_outline`),
-  else from type size, weight and numbering; heading lines never become text.
+  else from the printed table of contents (:mod:`grammar_rag.ingest.pdf_contents`), else from
+  type size, weight and numbering; heading lines never become text.
 - footnotes are taken off the foot of the page (:mod:`grammar_rag.ingest.pdf_notes`) and stored
   with the unit whose text carries their mark.
 """
@@ -18,11 +19,13 @@ typesetting conventions every grammar shares:
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import statistics
 from dataclasses import replace
 
 from grammar_rag.ingest.chunking import Unit, join_units
+from grammar_rag.ingest.pdf_contents import ContentsCursor, read_contents
 from grammar_rag.ingest.pdf_layout import MARGIN_ZONE, TERMINAL, Line, PageText
 from grammar_rag.ingest.pdf_notes import split_footnotes
 from grammar_rag.ingest.pdf_outline import OutlineCursor, OutlineEntry, squash
@@ -34,6 +37,8 @@ SUB_EXAMPLE = re.compile(r"^(?:[a-h]\.|\([a-h]\)|[a-h]\))\s")  # "a. ...", "(b) 
 TABLE_CAPTION = re.compile(r"^Table\s+[A-Z]?\d+(?:\.\d+)*\s*[:.]\s")
 _GLUED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)(?=[A-Z][a-z])")  # "8Theverbal", not a gloss "1SG"
 SHORT_CHARS = 100  # a unit shorter than this is context for its neighbour, not a passage of its own
+
+logger = logging.getLogger(__name__)
 
 Block = str  # "prose" | "example" | "table"
 
@@ -190,11 +195,32 @@ def body_metrics(pages: list[PageText]) -> tuple[float, float]:
 
 
 def build_units(pages: list[PageText], zones: list[str], outline: list[OutlineEntry] | None = None) -> list[Unit]:
-    """Units in reading order; ``zones`` ("front"/"body"/"back" per page) type matter units."""
+    """Units in reading order; ``zones`` ("front"/"body"/"back" per page) type matter units.
+
+    Headings follow the outline; lacking one, the printed contents; where fewer than half the
+    contents' entries were found on their pages (a contents page read wrong, or one listing
+    another edition's pages), the book is read again with headings by type and numbering alone.
+    """
+    cursor = OutlineCursor(outline) if outline else None
+    contents = read_contents(pages, zones) if cursor is None else None  # the printed contents, lacking an outline
+    if contents is None:
+        return _build_units(pages, zones, cursor, None)
+    lines = [page.lines for page in pages]  # footnotes are taken off the pages: a second reading needs them back
+    units = _build_units(pages, zones, None, contents)
+    if contents.found >= 0.5 * len(contents.entries):
+        return units
+    logger.info("printed contents: %d of %d entries found; headings read by type instead",
+                contents.found, len(contents.entries))
+    for page, page_lines in zip(pages, lines, strict=True):
+        page.lines = page_lines
+    return _build_units(pages, zones, None, None)
+
+
+def _build_units(pages: list[PageText], zones: list[str], cursor: OutlineCursor | None,
+                 contents: ContentsCursor | None) -> list[Unit]:
     body_size, typical_gap = body_metrics(pages)
     vocab = {w.lower() for p in pages for ln in p.lines for w in re.findall(r"\w+(?:-\w+)*", ln.text)}
     b = _Builder(vocab)
-    cursor = OutlineCursor(outline) if outline else None
     after_notes = False
     for page, zone in zip(pages, zones, strict=True):
         notes = split_footnotes(page, body_size, typical_gap, after_notes=after_notes)
@@ -207,7 +233,8 @@ def build_units(pages: list[PageText], zones: list[str], outline: list[OutlineEn
             b.zone = kind
         if notes.continued:
             b.keep_notes([notes.continued])
-        _page_units(b, page, label, body_size, typical_gap, cursor)
+        _page_units(b, page, label, body_size, typical_gap, cursor,
+                    contents if contents is not None and page.number - 1 > contents.last_page else None)
         b.keep_notes([f"{m} {t}" for m, t in b.page_notes.items()])
         b.page_notes = {}
     b.flush()
@@ -215,14 +242,15 @@ def build_units(pages: list[PageText], zones: list[str], outline: list[OutlineEn
 
 
 def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typical_gap: float,
-                cursor: OutlineCursor | None) -> None:
+                cursor: OutlineCursor | None, contents: ContentsCursor | None = None) -> None:
     by_col: dict[int, list[Line]] = {}
     for ln in page.lines:
         by_col.setdefault(ln.column, []).append(ln)
     col_bounds = {c: (min(x.x0 for x in ls), max(x.x1 for x in ls)) for c, ls in by_col.items()}
     prev: Line | None = None
     heading_rest = ""
-    for ln in page.lines:
+    for k, ln in enumerate(page.lines):
+        following = page.lines[k + 1] if k + 1 < len(page.lines) else None
         left, right = col_bounds[ln.column]
         if cursor is not None:
             entered = cursor.advance(page.number - 1, ln.top, ln.size * 0.6)
@@ -245,12 +273,32 @@ def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typic
                     ln = run_in
                     prev = None
         in_example = b.block == "example" and ln.x0 - left > b.example_indent + ln.size * 1.5
-        if (cursor is None or not cursor.path) and not in_example and (
+        larger = ln.size >= body_size + 1.0
+        # an example runs on to the next page until a line is back at the margin: a Part's title
+        # page, centred in large type, is no example line where the contents list it
+        if (cursor is None or not cursor.path) and (not in_example or (contents is not None and larger)) and (
             ln.top >= page.height * MARGIN_ZONE or ln.size > body_size + 0.5
         ):
             # no outline, or text before its first entry (an abstract): headings by type;
             # a running head (top margin, body size or smaller) is never a heading
-            heading = _is_heading(ln, body_size, right - left)
+            if contents is None:
+                heading = _is_heading(ln, body_size, right - left)
+            else:  # the printed contents decide what is a heading, and its depth
+                set_off = prev is None or ln.top - prev.bottom > typical_gap + ln.size * 0.3
+                what, depth, title = contents.read(ln, page.label, ln.bold or larger, set_off,
+                                                   set_off and _alone(ln, following, right - left))
+                heading = (depth, title) if what == "enter" else None
+                if what == "extend":  # the wrapped rest of a heading the contents do not list
+                    b.sections.extend(title)
+                if what == "run-in":  # the heading's title in bold, its paragraph running on after it
+                    b.flush()
+                    b.sections.enter(depth, title)
+                    ln = replace(ln, text=ln.text[ln.lead_bold:].lstrip(" .:"), lead_bold=0)
+                if what in ("skip", "extend") or not ln.text:  # a heading's wrapped rest is no text
+                    prev = None
+                    continue
+                if what == "run-in":
+                    prev = None
             if heading:
                 b.flush()
                 b.sections.enter(*heading)
@@ -300,6 +348,16 @@ def _page_units(b: _Builder, page: PageText, label: str, body_size: float, typic
             b.flush()
         b.line(ln, label)
         prev = ln
+
+
+def _alone(ln: Line, following: Line | None, col_width: float) -> bool:
+    """A short line followed by a line of plain text: how an unnumbered subheading stands (a bold
+    table header spans its table, and rows follow it)."""
+    return (
+        ln.x1 - ln.x0 < col_width * 0.6
+        and following is not None and not following.bold and following.top > ln.top
+        and following.x1 - following.x0 >= col_width * 0.5
+    )
 
 
 def _new_paragraph(b: _Builder, ln: Line, prev: Line | None, left: float, right: float,

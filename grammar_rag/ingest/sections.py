@@ -50,6 +50,12 @@ class SectionPath:
         self._stack = [(d, t) for d, t in self._stack if d < depth]
         self._stack.append((depth, title))
 
+    def extend(self, text: str) -> None:
+        """The innermost heading's title runs on: its wrapped rest, printed on the next line."""
+        if self._stack:
+            depth, title = self._stack[-1]
+            self._stack[-1] = (depth, f"{title} {text}")
+
     @property
     def path(self) -> tuple[str, ...]:
         return tuple(t for _, t in self._stack)
