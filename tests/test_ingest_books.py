@@ -95,17 +95,22 @@ def test_matter_is_stored_but_not_retrieved_by_default(tmp_path: Path) -> None:
     assert any(sp.passage.kind == "back_matter" for sp in with_matter.passages)
 
 
-def test_footnote_marks_do_not_stick_to_words(tmp_path: Path) -> None:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    path = tmp_path / "notes.pdf"
+def _page_of_body(path: Path) -> tuple[canvas.Canvas, float]:
+    """A page of body text (``BODY``) and the height where the next line goes."""
     c = canvas.Canvas(str(path), pagesize=A4)
-    _width, height = A4
-    y = height - 100
+    y = A4[1] - 100
     for line in BODY:
         c.setFont("Helvetica", 10)
         c.drawString(72, y, line)
         y -= 13
+    return c, y
+
+
+def test_footnote_marks_do_not_stick_to_words(tmp_path: Path) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    path = tmp_path / "notes.pdf"
+    c, y = _page_of_body(path)
     text = "Relative clauses with a gap are rare."
     c.setFont("Helvetica", 10)
     c.drawString(72, y, text)
@@ -125,13 +130,7 @@ def test_footnote_mark_set_after_a_space_is_detached(tmp_path: Path) -> None:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     path = tmp_path / "notes.pdf"
-    c = canvas.Canvas(str(path), pagesize=A4)
-    _width, height = A4
-    y = height - 100
-    for line in BODY:
-        c.setFont("Helvetica", 10)
-        c.drawString(72, y, line)
-        y -= 13
+    c, y = _page_of_body(path)
     space = stringWidth(" ", "Helvetica", 10)
     for text, mark, raise_by in (("It appears after vowel deletion.", "12", 4.0),
                                  ("The slot is written C", "1", -2.0)):
