@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     report["development_cv"] = development_cv(dev, args.min_precision)
     report["development_cv_repeated"] = repeated_cv(dev, args.min_precision)
     dev_points = [p for _, p in points_from_rows(dev) if p is not None]
-    maps = calibration.fit(dev_points)
+    # per-feature keys (the value-term reader) ship only where their CV precision reached the gate
+    maps = calibration.validated(calibration.fit(dev_points), calibration.cross_validate(dev_points, args.min_precision))
     if args.write_map:
         calibration.save(maps, meta={"fitted_on": f"development grammars (lock-box excluded); {FIT_RULE}",
                                      "source": sources, "lockbox_rule": report["lockbox_rule"]})

@@ -299,3 +299,24 @@ def test_count_near_misses_are_reported_apart() -> None:
     assert (m["all_wrong"], m["all_one_bin_off"]) == (20, 10)  # the low-scored '3 cases' is one bin off, not answered
     assert evaluate([{**r, "feature": "WALS 81A"} for r in rows], lambda pts: judge_with(maps, pts))["WALS 81A"].get(
         "near_misses") is None
+
+
+def test_value_term_reader_is_calibrated_per_feature_and_ships_only_validated_features() -> None:
+    """The generic reader is right far more often on some features than on others: each feature gets
+    its own key, and only a feature whose cross-validated precision reached the gate keeps its map."""
+    assert calibration.map_key("value-terms", "WALS 85A") == "value-terms:WALS 85A"
+    assert calibration.map_key("word-order", "WALS 81A") == "word-order"
+    assert calibration.base_family("value-terms:WALS 85A") == "value-terms"
+    assert calibration.target_precision("value-terms:WALS 85A") == calibration.DEFAULT_MIN_PRECISION
+    good = [Point(f"g{i}", "value-terms:WALS 85A", 0.5 + (i % 5) / 10, float(i % 10 != 0)) for i in range(60)]
+    bad = [Point(f"g{i}", "value-terms:WALS 1A", 0.5 + (i % 5) / 10, float(i % 3 == 0)) for i in range(60)]
+    order = [Point(f"g{i}", "word-order", 0.5 + (i % 5) / 10, float(i % 3 == 0)) for i in range(60)]
+    pts = good + bad + order
+    maps = calibration.fit_unchecked(pts)
+    assert {"value-terms:WALS 85A", "value-terms:WALS 1A", "word-order"} <= set(maps)
+    judged = calibration.cross_validate(pts, fitter=calibration.fit_unchecked)
+    kept = calibration.validated(maps, judged)
+    assert "value-terms:WALS 85A" in kept and "value-terms:WALS 1A" not in kept
+    assert "word-order" in kept  # a family-level map is not gated here
+    verdict = calibration.judge("value-terms:WALS 1A", 0.9, maps=kept)
+    assert not verdict.answer and "WALS 1A" in verdict.reason

@@ -58,6 +58,13 @@ DEFAULT_MIN_PRECISION = 0.80
 # Families answered without a fitted map: none. An unvalidated family (e.g. the generic value-term
 # reader) abstains and returns its evidence until its out-of-sample precision is measured >= 0.8.
 VALIDATED_UNMAPPED: frozenset[str] = frozenset()
+# Families calibrated per feature: the generic value-term reader reads any feature, and how often it is
+# right depends on the feature (against WALS on the development grammars: 1A 0.17, 62A 0.03, 33A 0.72),
+# so each feature has its own key ("value-terms:WALS 85A") and ships a map only where its grammar-level
+# cross-validated precision reached PER_FEATURE_GATE on at least PER_FEATURE_MIN_ANSWERS answers.
+PER_FEATURE_FAMILIES: frozenset[str] = frozenset({"value-terms"})
+PER_FEATURE_GATE = 0.80
+PER_FEATURE_MIN_ANSWERS = 10
 CV_REPEATS = 20  # alternative fold assignments for the repeated-CV means (one split's ECE is one draw)
 # The map is fitted on the answers of the configuration the figures are scored on (and the library's
 # pipeline runs: reranked top 20); points without it (a WALS-scored extraction, a one-config LLM run)
@@ -279,7 +286,36 @@ def cross_validate(points: Sequence[Point], min_precision: float | None = None, 
 
 
 def target_precision(family: str, min_precision: float | None = None) -> float:
-    return min_precision if min_precision is not None else FAMILY_MIN_PRECISION.get(family, DEFAULT_MIN_PRECISION)
+    return min_precision if min_precision is not None else FAMILY_MIN_PRECISION.get(base_family(family),
+                                                                                     DEFAULT_MIN_PRECISION)
+
+
+def map_key(family: str, feature_id: str) -> str:
+    """The key an answer is calibrated under: its family, per feature for :data:`PER_FEATURE_FAMILIES`."""
+    return f"{family}:{feature_id}" if family in PER_FEATURE_FAMILIES else family
+
+
+def base_family(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def validated(maps: dict[str, FamilyMap], judged: Sequence[Judged]) -> dict[str, FamilyMap]:
+    """``maps`` without the per-feature keys whose cross-validated answers (``judged``, from
+    :func:`cross_validate`) missed :data:`PER_FEATURE_GATE` or were fewer than the minimum: a map
+    fitted on every development grammar finds an in-sample threshold for any feature, so only the
+    out-of-sample figure may let a feature answer."""
+    answered: dict[str, list[float]] = {}
+    for j in judged:
+        if j.answered:
+            answered.setdefault(j.point.family, []).append(j.point.right)
+    keep = {}
+    for key, m in maps.items():
+        if base_family(key) in PER_FEATURE_FAMILIES:
+            rights = answered.get(key, [])
+            if len(rights) < PER_FEATURE_MIN_ANSWERS or sum(rights) / len(rights) < PER_FEATURE_GATE:
+                continue
+        keep[key] = m
+    return keep
 
 
 def save(maps: dict[str, FamilyMap], path: Path = CALIBRATION_PATH, meta: dict[str, Any] | None = None) -> None:
@@ -317,6 +353,9 @@ def judge(family: str, score: float, min_precision: float | None = None,
     if m is None:
         if family in VALIDATED_UNMAPPED:
             return Verdict(0.0, True, "")
+        if ":" in family:
+            name, feature = family.split(":", 1)
+            return Verdict(0.0, False, f"the {name} reader is not validated out of sample for {feature}")
         return Verdict(0.0, False, f"the {family} cue family has no out-of-sample validation yet")
     conf = m(score)
     target = target_precision(family, min_precision)

@@ -120,7 +120,7 @@ class EvidenceClassifier:
         confidence = float(decision.confidence)
         reasoning = f"[{family}] {decision.reasoning}"
         if self.calibrate and not decision.abstained:
-            verdict = calibration.judge(family, confidence, self.min_precision)
+            verdict = calibration.judge(calibration.map_key(family, feature.id), confidence, self.min_precision)
             reasoning += f" Calibrated confidence {verdict.confidence:.0%} (raw score {confidence:.3f})."
             confidence = verdict.confidence
             flags.append("calibrated")

@@ -101,7 +101,7 @@ def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[F
                 final = derived.predict(feature, plain(other), min_precision)
                 answered, confidence = not is_missing(final), final.confidence
             elif raw_answered:
-                verdict = calibration.judge(family, pred.confidence, min_precision)
+                verdict = calibration.judge(calibration.map_key(family, feature.id), pred.confidence, min_precision)
                 answered, confidence = verdict.answer, verdict.confidence
             else:
                 answered, confidence = False, 0.0

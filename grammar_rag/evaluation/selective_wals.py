@@ -116,24 +116,31 @@ def figures(rows: Sequence[dict[str, Any]], min_precision: float | None = None) 
     def cv(group: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return without_paper_rule(evaluate(group, lambda pts: calibration.cross_validate(pts, min_precision), None))
 
-    by_family = [{**r, "feature": family_of(str(r["reasoning"])) or "(none)"} for r in dev]
+    by_family = [{**r, "feature": family_of(str(r["reasoning"])) or "(none)", "map_feature": r["feature"]} for r in dev]
     families = sorted({str(r["feature"]) for r in by_family})
     features = sorted({str(r["feature"]) for r in dev})
     raw_family = {f: _raw([r for r in by_family if r["feature"] == f]) for f in families}
     gate = raw_family.get(VALUE_TERM_FAMILY, {})
     prec = gate.get("precision")
+    by_feature_cv = cv(dev)
+    vt_features = {str(r["feature"]) for r in dev if family_of(str(r["reasoning"])) == VALUE_TERM_FAMILY}
+    validated = sorted(f for f in vt_features
+                       if (by_feature_cv.get(f, {}).get("answered") or 0) >= calibration.PER_FEATURE_MIN_ANSWERS
+                       and (by_feature_cv[f].get("precision") or 0.0) >= calibration.PER_FEATURE_GATE)
     return {
         "grammars": {"development": len({r["grammar"] for r in dev}),
                      "lockbox_left_out": len({r["grammar"] for r in rows}) - len({r["grammar"] for r in dev})},
         "pairs_with_wals_value": len(dev),
         "by_feature": {"raw": {f: _raw([r for r in dev if r["feature"] == f]) for f in features},
-                       "cv": cv(dev)},
+                       "cv": by_feature_cv},
         "by_family": {"raw": raw_family, "cv": cv(by_family)},
         "value_term_reader": {
             "precision_vs_wals": prec, "precision_ci95": gate.get("precision_ci95"),
             "answered": gate.get("answered"), "gate": VALUE_TERM_GATE,
             "answers_by_default": bool(prec is not None and prec >= VALUE_TERM_GATE
                                        and (gate.get("precision_ci95") or [0.0])[0] >= VALUE_TERM_GATE),
+            # calibrated per feature: these features' CV precision reached the gate (they answer)
+            "validated_features": validated,
         },
     }
 
@@ -153,7 +160,9 @@ def markdown(res: dict[str, Any]) -> list[str]:
     vt = res["value_term_reader"]
     lines += ["", f"Generic value-term reader: precision against WALS {f(vt['precision_vs_wals'])} "
               f"(CI {vt['precision_ci95']}) on {vt['answered']} answers; gate {vt['gate']} -> "
-              + ("may answer." if vt["answers_by_default"] else "keeps abstaining by default."), ""]
+              + ("may answer." if vt["answers_by_default"] else "keeps abstaining by default.")
+              + f" Per feature (calibrated, CV precision >= {calibration.PER_FEATURE_GATE} on >= "
+              f"{calibration.PER_FEATURE_MIN_ANSWERS} answers): {', '.join(vt.get('validated_features') or []) or 'none'}.", ""]
     lines += markdown_table("Per feature, grammar-level CV (calibrated, thresholded)", res["by_feature"]["cv"])
     lines += markdown_table("Per cue family, grammar-level CV (calibrated, thresholded)", res["by_family"]["cv"])
     return lines
