@@ -61,6 +61,10 @@ def test_combinations_and_implications_from_component_answers() -> None:
     # one component unanswered: the combination abstains and still lists where to read
     gap = derived.combine(_f("WALS 97A"), d97, [_pred("WALS 83A", NOT_ENOUGH_INFO, 0.0), _pred("WALS 87A", "Noun-Adjective", 0.8)])
     assert gap is not None and gap.abstained and gap.evidence and "unanswered" in gap.reasoning
+    assert "calibrated" not in gap.flags  # raw components: the CLI must not call the 0 calibrated
+    judged = derived.combine(_f("WALS 97A"), d97, [_pred("WALS 83A", NOT_ENOUGH_INFO, 0.8, "calibrated", "below-threshold"),
+                                                   _pred("WALS 87A", "Noun-Adjective", 0.8, "calibrated")])
+    assert judged is not None and judged.abstained and "calibrated" in judged.flags
     # calibrated components: the product must reach the target precision
     low = derived.combine(_f("WALS 97A"), d97, [_pred("WALS 83A", "OV", 0.9, "calibrated"),
                                                 _pred("WALS 87A", "Noun-Adjective", 0.8, "calibrated")], min_precision=0.8)

@@ -60,7 +60,9 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
         if d.implied:
             return None
         return prediction(NOT_ENOUGH_INFO, f"[{FAMILY}] {feature.id} combines {said}: a component is unanswered, "
-                          "so is the combination; its evidence lists where to read.", 0.0, ["derived"])
+                          "so is the combination; its evidence lists where to read.", 0.0,
+                          # components judged by a calibrated classifier: the 0 is a calibrated "no answer"
+                          ["derived", *(["calibrated"] if any("calibrated" in p.flags for p in parts) else [])])
     value = derived_value(d, tuple(p.value for p in parts))
     if value is None:
         return None
