@@ -64,6 +64,17 @@ def _book(root: Path) -> Path:
     return root
 
 
+def _ingest_tex(tmp_path: Path, main: str, bib: str | None = None):
+    """Ingest a one-file book (``main.tex``, optionally a ``localbibliography.bib``) made in the test."""
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "main.tex").write_text(main, encoding="utf-8")
+    if bib is not None:
+        (root / "localbibliography.bib").write_text(bib, encoding="utf-8")
+    (item,) = ingest_path(root)
+    return item
+
+
 def test_chapters_numbered_across_parts(tmp_path: Path) -> None:
     (item,) = ingest_path(_book(tmp_path / "book"))
     sections = {p.section for p in item.passages}
@@ -114,11 +125,7 @@ def test_book_citation_aliases_and_bare_label_groups_leave_no_keys(tmp_path: Pat
     command was lost: the book prints the key) both resolve; no key reaches the text."""
     main = MAIN.replace(r"\newcommand{\refsec}", r"\newcommand{\citeb}[1]{\citealp{#1}}" "\n" r"\newcommand{\refsec}")
     main = main.replace("Intro text", r"See e.g. \citeb{smith2001} and examples {ex:one}{ex:two}. Intro text")
-    root = tmp_path / "book"
-    root.mkdir()
-    (root / "main.tex").write_text(main, encoding="utf-8")
-    (root / "localbibliography.bib").write_text(BIB, encoding="utf-8")
-    (item,) = ingest_path(root)
+    item = _ingest_tex(tmp_path, main, bib=BIB)
     text = next(p.text for p in item.passages if "Intro text" in p.text)
     assert "See e.g. Smith & Jones 2001 and examples (1)(2)." in text, text
     assert not re.search(r"smith2001|ex:", text), text
@@ -126,41 +133,32 @@ def test_book_citation_aliases_and_bare_label_groups_leave_no_keys(tmp_path: Pat
 
 def test_book_macros_without_arguments_print_their_text(tmp_path: Path) -> None:
     """Phonemes and abbreviations a book defines as macros are text, not markup to drop."""
-    root = tmp_path / "book"
-    root.mkdir()
-    (root / "main.tex").write_text(
+    item = _ingest_tex(tmp_path,
         "\\documentclass{langscibook}\\begin{document}\n"
         "\\newcommand{\\pafr}{š}\\newcommand{\\tnd}{\\textendash}\\newcommand{\\ꞌ}{\\hspace{1pt}\\textsf{ꞌ}}\n"
         "\\newcommand{\\tcf}{cf\\protect\\@ifnextchar{.}{}{.\\protect\\@}}\n"
         "\\mainmatter\\chapter{Sounds}\n"
         "The word ma\\pafr{}a has a glottal stop in ha{\\ꞌ}e (Smith 2003: 48\\tnd51; \\tcf. Lee 2010, \\tcf\\ Kim 2011).\n"
-        "\\end{document}\n", encoding="utf-8")
-    (item,) = ingest_path(root)
+        "\\end{document}\n")
     assert "The word maša has a glottal stop in haꞌe (Smith 2003: 48–51; cf. Lee 2010, cf. Kim 2011)." in (
         item.passages[0].text)
 
 
 def test_paragraph_headings_numbered_below_subsubsections_as_langscibook_prints_them(tmp_path: Path) -> None:
-    root = tmp_path / "book"
-    root.mkdir()
-    (root / "main.tex").write_text(
+    item = _ingest_tex(tmp_path,
         "\\documentclass{langscibook}\\begin{document}\\mainmatter\\chapter{Nouns}\\section{Case}\\subsection{Core}"
         "\\subsubsection{Ergative}\\paragraph{With pronouns}\nText about ergative pronouns.\n"
-        "\\subsubsubsection{With names}\nText about ergative names.\n\\end{document}\n", encoding="utf-8")
-    (item,) = ingest_path(root)
+        "\\subsubsubsection{With names}\nText about ergative names.\n\\end{document}\n")
     assert [p.section[-1] for p in item.passages] == ["1.1.1.1.1 With pronouns", "1.1.1.1.2 With names"]
 
 
 def test_tables_typed_with_rows_and_no_column_spec(tmp_path: Path) -> None:
-    root = tmp_path / "book"
-    root.mkdir()
-    (root / "main.tex").write_text(
+    item = _ingest_tex(tmp_path,
         "\\documentclass{langscibook}\\begin{document}\\mainmatter\\chapter{Nouns}\n"
         "\\begin{table}\\caption{Case suffixes}\\label{tab:case}\n"
         "\\begin{tabularx}{\\textwidth}[]{>{\\raggedright\\arraybackslash\\itshape}p{10pt} X}\n"
         "case & suffix\\\\\nergative & -l\\\\\n\\end{tabularx}\\end{table}\n"
         "The suffixes are in Table~\\ref{tab:case}, which lists every case the language has, with the suffix that marks it on nouns.\n"
-        "\\end{document}\n", encoding="utf-8")
-    (item,) = ingest_path(root)
+        "\\end{document}\n")
     (table,) = [p for p in item.passages if p.kind == "table"]
     assert table.text == "Table 1.1: Case suffixes\ncase | suffix\nergative | -l"

@@ -310,12 +310,16 @@ def validated(maps: dict[str, FamilyMap], judged: Sequence[Judged]) -> dict[str,
             answered.setdefault(j.point.family, []).append(j.point.right)
     keep = {}
     for key, m in maps.items():
-        if base_family(key) in PER_FEATURE_FAMILIES:
-            rights = answered.get(key, [])
-            if len(rights) < PER_FEATURE_MIN_ANSWERS or sum(rights) / len(rights) < PER_FEATURE_GATE:
-                continue
+        rights = answered.get(key, [])
+        if base_family(key) in PER_FEATURE_FAMILIES and not passes_gate(len(rights), sum(rights) / max(len(rights), 1)):
+            continue
         keep[key] = m
     return keep
+
+
+def passes_gate(answered: int, precision: float | None) -> bool:
+    """A per-feature key's out-of-sample answers are enough, and right often enough, to answer."""
+    return answered >= PER_FEATURE_MIN_ANSWERS and (precision or 0.0) >= PER_FEATURE_GATE
 
 
 def save(maps: dict[str, FamilyMap], path: Path = CALIBRATION_PATH, meta: dict[str, Any] | None = None) -> None:

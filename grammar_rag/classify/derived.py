@@ -15,9 +15,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from grammar_rag.classify import calibration
-from grammar_rag.features import get_catalogue
+from grammar_rag.features import Catalogue, get_catalogue
 from grammar_rag.features.derived import Derivation, derivations, derived_value
 from grammar_rag.types import NOT_ENOUGH_INFO, Evidence, Feature, Prediction
 
@@ -27,11 +28,17 @@ FAMILY = "derived"
 MAX_EVIDENCE = 10
 
 
+@lru_cache(maxsize=4)
+def _catalogue_derivations(catalogue: Catalogue) -> dict[str, Derivation]:
+    return derivations(catalogue.all("WALS"))
+
+
 def derivation_for(feature: Feature) -> Derivation | None:
-    """The catalogue's derivation of ``feature``, if WALS defines it from other features."""
+    """The catalogue's derivation of ``feature``, if WALS defines it from other features (read once
+    per catalogue: this runs for every pair classified)."""
     if not feature.id.startswith("WALS "):
         return None
-    return derivations(get_catalogue().all("WALS")).get(feature.id)
+    return _catalogue_derivations(get_catalogue()).get(feature.id)
 
 
 def _evidence(parts: Sequence[Prediction]) -> list[Evidence]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from grammar_rag.classify import Classifier, calibration, derived, make_classifier
@@ -85,8 +86,12 @@ def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[F
     raw_reader = EvidenceClassifier(calibrate=False) if backend == "evidence" else None
     other = make_classifier(backend) if raw_reader is None else EvidenceClassifier(min_precision=min_precision)
 
+    # the raw and the calibrated reader, and every derived feature naming a component, read the
+    # same passages: each feature is retrieved once
+    passages = lru_cache(maxsize=None)(lambda f: retrieve_passages(grammar, f, index=index))
+
     def plain(clf: Classifier) -> Callable[[Feature], Prediction]:
-        return lambda f: clf.classify(f, retrieve_passages(grammar, f, index=index), grammar)
+        return lambda f: clf.classify(f, passages(f), grammar)
 
     rows: list[dict[str, Any]] = []
     for feature, ref in refs:

@@ -124,9 +124,8 @@ def figures(rows: Sequence[dict[str, Any]], min_precision: float | None = None) 
     prec = gate.get("precision")
     by_feature_cv = cv(dev)
     vt_features = {str(r["feature"]) for r in dev if family_of(str(r["reasoning"])) == VALUE_TERM_FAMILY}
-    validated = sorted(f for f in vt_features
-                       if (by_feature_cv.get(f, {}).get("answered") or 0) >= calibration.PER_FEATURE_MIN_ANSWERS
-                       and (by_feature_cv[f].get("precision") or 0.0) >= calibration.PER_FEATURE_GATE)
+    validated = sorted(f for f in vt_features if calibration.passes_gate(by_feature_cv.get(f, {}).get("answered") or 0,
+                                                                          by_feature_cv.get(f, {}).get("precision")))
     return {
         "grammars": {"development": len({r["grammar"] for r in dev}),
                      "lockbox_left_out": len({r["grammar"] for r in rows}) - len({r["grammar"] for r in dev})},

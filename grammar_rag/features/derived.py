@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from grammar_rag.types import Feature, FeatureValue
 
@@ -160,8 +159,9 @@ def _case_absence(feature: Feature, sources: list[Feature]) -> Derivation | None
     return None
 
 
-@lru_cache(maxsize=2)
-def _derivations(features: tuple[Feature, ...]) -> dict[str, Derivation]:
+def derivations(features: Iterable[Feature]) -> dict[str, Derivation]:
+    """Every derivation among ``features`` (a catalogue's WALS features), by derived feature id."""
+    features = tuple(features)
     by_name = {f.name.strip().lower(): f for f in features if f.id.startswith("WALS ")}
     sources = [f for f in features if f.id.startswith("WALS ")
                and sum(1 for v in f.values if _ORDER.match(v.name) and len(v.name) == 3) >= 3]
@@ -174,11 +174,6 @@ def _derivations(features: tuple[Feature, ...]) -> dict[str, Derivation]:
         if d is not None:
             out[f.id] = d
     return out
-
-
-def derivations(features: Iterable[Feature]) -> dict[str, Derivation]:
-    """Every derivation among ``features`` (a catalogue's WALS features), by derived feature id."""
-    return _derivations(tuple(features))
 
 
 def derived_value(d: Derivation, component_values: tuple[str, ...]) -> str | None:

@@ -18,14 +18,16 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from grammar_rag.config import cache_dir
 from grammar_rag.llm.base import LLMBackend
 from grammar_rag.llm.confidence import Completion
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CACHE_FILE = "llm_responses.sqlite"
 
@@ -111,6 +113,22 @@ class CachedBackend:
             system=system,
         )
 
+    def _through(self, keys: list[str], compute: Callable[[list[int]], list[T]], encode: Callable[[T], str],
+                 decode: Callable[[str], T], meta: dict[str, Any]) -> list[T | None]:
+        """Each key's cached value, the missing ones computed in one batch (``compute(indices)``)
+        and stored: one read-through loop for replies, label scores and logprob completions."""
+        out: list[T | None] = []
+        for k in keys:
+            hit = self.cache.get(k)
+            out.append(decode(hit) if hit is not None else None)
+        todo = [i for i, r in enumerate(out) if r is None]
+        if todo:
+            for i, value in zip(todo, compute(todo), strict=True):
+                self.cache.put(keys[i], encode(value), meta)
+                out[i] = value
+        log.debug("cache: %d hits, %d calls", len(keys) - len(todo), len(todo))
+        return out
+
     def generate(
         self,
         prompts: list[str],
@@ -125,20 +143,11 @@ class CachedBackend:
                 prompts, choices=choices, max_tokens=max_tokens, temperature=temperature, system=system
             )
         keys = [self._key(p, choices, max_tokens, temperature, system) for p in prompts]
-        out: list[str | None] = [self.cache.get(k) for k in keys]
-        todo = [i for i, r in enumerate(out) if r is None]
-        if todo:
-            fresh = self.inner.generate(
-                [prompts[i] for i in todo],
-                choices=choices,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                system=system,
-            )
-            for i, reply in zip(todo, fresh, strict=True):
-                self.cache.put(keys[i], reply, {"backend": self.inner.name, "model": self.inner.model})
-                out[i] = reply
-        log.debug("cache: %d hits, %d calls", len(prompts) - len(todo), len(todo))
+        out = self._through(
+            keys,
+            lambda todo: self.inner.generate([prompts[i] for i in todo], choices=choices, max_tokens=max_tokens,
+                                             temperature=temperature, system=system),
+            str, str, {"backend": self.inner.name, "model": self.inner.model})
         return [r if r is not None else "" for r in out]
 
     def score_choices(
@@ -149,16 +158,8 @@ class CachedBackend:
         if scorer is None:
             raise AttributeError("score_choices")
         keys = [self._key(p, choices, 0, 0.0, system, kind="score") for p in prompts]
-        out: list[dict[str, float] | None] = []
-        for k in keys:
-            hit = self.cache.get(k)
-            out.append(json.loads(hit) if hit is not None else None)
-        todo = [i for i, r in enumerate(out) if r is None]
-        if todo:
-            fresh = scorer([prompts[i] for i in todo], choices, system=system)
-            for i, scores in zip(todo, fresh, strict=True):
-                self.cache.put(keys[i], json.dumps(scores), {"backend": self.inner.name, "kind": "score"})
-                out[i] = scores
+        out = self._through(keys, lambda todo: scorer([prompts[i] for i in todo], choices, system=system),
+                            json.dumps, json.loads, {"backend": self.inner.name, "kind": "score"})
         return [r or {} for r in out]
 
     def generate_with_logprobs(
@@ -177,15 +178,10 @@ class CachedBackend:
         if temperature > 0:
             return list(inner(prompts, choices=choices, max_tokens=max_tokens, temperature=temperature, system=system))
         keys = [self._key(p, choices, max_tokens, temperature, system, kind="logprobs") for p in prompts]
-        out: list[Completion | None] = []
-        for k in keys:
-            hit = self.cache.get(k)
-            out.append(Completion.from_dict(json.loads(hit)) if hit is not None else None)
-        todo = [i for i, r in enumerate(out) if r is None]
-        if todo:
-            fresh = inner([prompts[i] for i in todo], choices=choices, max_tokens=max_tokens,
-                          temperature=temperature, system=system)
-            for i, completion in zip(todo, fresh, strict=True):
-                self.cache.put(keys[i], json.dumps(completion.to_dict()), {"backend": self.inner.name, "kind": "logprobs"})
-                out[i] = completion
+        out = self._through(
+            keys,
+            lambda todo: list(inner([prompts[i] for i in todo], choices=choices, max_tokens=max_tokens,
+                                    temperature=temperature, system=system)),
+            lambda c: json.dumps(c.to_dict()), lambda hit: Completion.from_dict(json.loads(hit)),
+            {"backend": self.inner.name, "kind": "logprobs"})
         return [r if r is not None else Completion("") for r in out]

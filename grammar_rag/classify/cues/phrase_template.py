@@ -54,18 +54,13 @@ _ITEM_RE = re.compile(_ITEM)
 _SPACES_ONLY = re.compile(r"^" + _ITEM + r"(?:\s+" + _ITEM + r")+$")
 
 
-def _element(name: str) -> str | None:
-    key = name.strip().lower()
-    for element, names in ELEMENT_NAMES.items():
-        if key in {n.lower() for n in names}:
-            return element
-    return None
+_ELEMENT_OF = {n.lower(): element for element, names in ELEMENT_NAMES.items() for n in names}
 
 
 def _elements(item: str) -> set[str]:
     """The pair elements one template slot names ("[Numeral/Quantifier]" -> {"numeral"})."""
     parts = re.split(r"\s*/\s*", item.strip("[]() "))
-    return {e for e in map(_element, parts) if e}
+    return {e for e in (_ELEMENT_OF.get(p.strip().lower()) for p in parts) if e}
 
 
 @lru_cache(maxsize=8192)
