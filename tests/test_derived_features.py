@@ -110,6 +110,35 @@ def test_pipeline_and_batch_extraction_answer_derived_features(index: GrammarInd
     assert all(p.grammar_id == "test2020grammar" and p.feature_id == f for p, f in zip(batch, ["WALS 81A", "WALS 97A", "WALS 83A"], strict=True))
 
 
+def test_batch_extraction_reads_each_component_once_and_abstains_without_recursing(
+        index: GrammarIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A derived feature whose component abstains is read on its own (once), never derived again.
+
+    Before: 83A on a grammar without a word-order statement recursed until RecursionError, and
+    81A was classified once per derived feature that needs it.
+    """
+    from grammar_rag.extract.predictors import PipelinePredictor
+
+    grammar = index.get_grammar("test2020grammar")
+    predictor = PipelinePredictor(index, backend="evidence", use_query_terms=False, calibrate=False)
+    read: list[str] = []
+    classify = predictor.classifier.classify
+    monkeypatch.setattr(predictor.classifier, "classify",
+                        lambda f, ps, g=None: read.append(f.id) or classify(f, ps, g))
+    monkeypatch.setattr(predictor.classifier, "classify_many",
+                        lambda items: [predictor.classifier.classify(*i) for i in items])
+    batch = predictor([(grammar, _f(fid)) for fid in ("WALS 81A", "WALS 83A", "WALS 82A", "WALS 95A", "WALS 97A")])
+    assert [p.value for p in batch][:2] == ["SOV", "OV"]
+    assert read.count("WALS 81A") == 1 and read.count("WALS 85A") == 1
+
+    bare = GrammarIndex.create(tmp_path / "bare", embedding_model="hashing-64")
+    other = Grammar(id="bare2020grammar", title="A grammar of Bare", language="Bareish")
+    bare.add(other, [Passage(other.id, f"{other.id}:{i}", t, page_start=str(i), order=i)
+                     for i, t in enumerate(["Nouns have two genders.", "The language has tones."])])
+    pred = PipelinePredictor(bare, backend="evidence", calibrate=False)([(other, _f("WALS 83A"))])[0]
+    assert pred.abstained and pred.feature_id == "WALS 83A"
+
+
 def test_rule_reliabilities_are_measured_on_the_bundled_wals_values() -> None:
     from grammar_rag.features.derived import RELIABILITY, agreement
     from grammar_rag.features.values import load_bundled_wals_values
@@ -127,3 +156,31 @@ def test_rule_reliabilities_are_measured_on_the_bundled_wals_values() -> None:
     # 49A "no morphological case" -> 28A/50A/98A; a case count other than none implies nothing
     d98 = found["WALS 98A"]
     assert d98.implied and d98.table == {("No morphological case-marking",): "Neutral"}
+
+
+def test_extract_over_the_whole_wals_catalogue_by_name(tmp_path: Path) -> None:
+    """``--features WALS`` is every WALS feature (derived ones included) and the run completes.
+
+    Before: the catalogue could only be listed id by id, and the derived features of a grammar
+    whose components abstain ended the run with RecursionError.
+    """
+    import csv
+
+    from grammar_rag.cli import main
+    from grammar_rag.extract.inputs import select_features
+
+    assert len(select_features("WALS")) == 192 and len(select_features("GB")) == 195
+    assert len(select_features("all")) == 387 and len(select_features("81A,wals")) == 192
+    bare = GrammarIndex.create(tmp_path / "idx", embedding_model="hashing-64")
+    grammar = Grammar(id="bare2020grammar", title="A grammar of Bare", language="Bareish")
+    bare.add(grammar, [Passage(grammar.id, f"{grammar.id}:{i}", t, page_start=str(i), order=i)
+                       for i, t in enumerate(["Nouns have two genders.", "The basic word order is SOV."])])
+    out = tmp_path / "out"
+    assert main(["extract", "--index", str(tmp_path / "idx"), "--grammars", "all", "--features", "WALS",
+                 "--out", str(out), "--no-progress"]) == 0
+    with (out / "values_flat.csv").open(encoding="utf-8") as fh:
+        rows = {r["feature_id"]: r for r in csv.DictReader(fh)}
+    assert len(rows) == 192
+    # one statement is below the calibrated target: 81A abstains (naming what it read), and so does 83A
+    assert rows["WALS 81A"]["value"] == rows["WALS 83A"]["value"] == "not enough information"
+    assert "SOV" in rows["WALS 81A"]["reasoning"] and rows["WALS 83A"]["evidence"]

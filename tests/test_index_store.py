@@ -15,6 +15,7 @@ import pytest
 
 from grammar_rag.errors import IndexStoreError
 from grammar_rag.index import GrammarIndex, GrammarNotFoundError, RetrievalResults, transaction
+from grammar_rag.index.embedding_text import EMBEDDING_TEXT, embedding_text
 from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 EMB = "hashing-64"
@@ -70,7 +71,8 @@ def test_round_trip_same_results(index: GrammarIndex) -> None:
         assert np.allclose([s.score for s in a], [s.score for s in b])
     manifest = json.loads((index.directory / "manifest.json").read_text())
     assert manifest["embedding"] == {"model": EMB, "dim": 64, "normalized": True, "metric": "inner_product",
-                                     "dtype": "float32", "precision_at_build": None}
+                                     "dtype": "float32", "precision_at_build": None,
+                                     "passage_text": EMBEDDING_TEXT}
     assert manifest["versions"]["bm25s"]
     assert {g["id"] for g in manifest["grammars"]} == {"alpha2001", "beta1999"}
 
@@ -277,3 +279,35 @@ def test_unsafe_grammar_ids_get_safe_directories(tmp_path: Path) -> None:
     shard_dirs = os.listdir(tmp_path / "ids" / "grammars")
     assert len(shard_dirs) == 1 and "/" not in shard_dirs[0] and not shard_dirs[0].startswith(".")
     assert GrammarIndex.open(tmp_path / "ids").retrieve("vowel harmony", k=1).passage_ids == ["../evil/ id:0"]
+
+
+def test_dense_vectors_read_the_english_of_examples_and_skip_matter(tmp_path: Path) -> None:
+    """Examples are embedded by their introduction and free translation; contents and references get zero vectors.
+
+    The stored passage keeps its whole text, BM25 still finds the object-language words, and a
+    front/back-matter passage is ranked (by BM25 only) with ``include_matter``.
+    """
+    example = ("Questions are marked by the particle ko:\n(12) ko hoki mai koe\nQ return hither 2SG\n"
+               "'Are you coming back?' [T12.4]")
+    texts = [("The basic order is verb, subject, object.", "prose"), (example, "example"),
+             ("Contents 3 Syntax ........ 100", "front_matter"), ("Smith, J. 1990. Questions in Oceania.", "back_matter")]
+    passages = [Passage(grammar_id="delta2001", passage_id=f"delta2001:{i}", text=t, page_start=str(10 + i), kind=kind,
+                        section=("3 Syntax",), order=i) for i, (t, kind) in enumerate(texts)]
+    assert [embedding_text(p) for p in passages] == [
+        texts[0][0], "Questions are marked by the particle ko:\nAre you coming back?", None, None]
+    idx = GrammarIndex.create(tmp_path / "idx", EMB)
+    idx.add_many([IngestedGrammar(Grammar(id="delta2001", title="A grammar of Delta", language="Delta"), passages)],
+                 show_progress=False)
+    dense = idx.retrieve("are you coming back", k=4, mode="dense", include_matter=True)
+    scores = {s.passage.passage_id: s.score for s in dense}
+    assert scores["delta2001:1"] > 0.3
+    assert all(abs(scores.get(f"delta2001:{i}", 0.0)) < 1e-6 for i in (2, 3))
+    assert idx.passages("delta2001")[1].text == example
+    assert "delta2001:1" in idx.retrieve("hoki koe", k=2, mode="bm25").passage_ids
+    assert "delta2001:3" in idx.retrieve("Smith Oceania", k=2, mode="bm25", include_matter=True).passage_ids
+    assert "delta2001:3" not in idx.retrieve("Smith Oceania", k=4, mode="hybrid").passage_ids
+
+
+def test_examples_whose_tiers_are_not_recognised_are_embedded_whole() -> None:
+    odd = Passage(grammar_id="g", passage_id="g:1", text="(3) a single line nobody glossed", kind="example")
+    assert embedding_text(odd) == odd.text

@@ -11,11 +11,11 @@ from translate_helpers import EXAMPLES, write_examples_csv, write_tiny_kalamang
 from grammar_rag.cli import main
 from grammar_rag.errors import BackendError, GrammarRagError, UnknownLanguageError
 from grammar_rag.llm.fake import FakeBackend
+from grammar_rag.text.langid import pick_english
 from grammar_rag.text.tokens import normalise_sentence
 from grammar_rag.translate import FALLBACK_METHOD, build_resources, translate
 from grammar_rag.translate.dictionary import DictEntry, Dictionary, lexical_part
 from grammar_rag.translate.examples import read_examples_csv
-from grammar_rag.translate.langid import pick_english
 from grammar_rag.translate.prompt import parse_reply
 
 

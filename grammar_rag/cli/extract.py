@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_index(ex)
     ex.add_argument("--grammars", default="all", help="'all' or comma-separated grammar ids / languages / ISO codes")
-    ex.add_argument("--features", required=True, help="comma-separated feature ids, e.g. 81A,GB107,'116A*'")
+    ex.add_argument("--features", required=True, help="comma-separated feature ids, e.g. 81A,GB107,'116A*'; WALS, GB or all for whole catalogues")
     add_classifier_backend(ex)
     ex.add_argument("--out", required=True, help="results folder (store, CLDF dataset, flat CSV, run.json)")
     ex.add_argument("--prompt-version", default=None, help="override the classifier's prompt version label")

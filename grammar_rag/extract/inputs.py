@@ -44,19 +44,32 @@ def select_grammars(index: Any, spec: str) -> list[Grammar]:
     return _resolve_unique(spec, index.get_grammar, "--grammars is empty: give 'all' or comma-separated grammar ids.")
 
 
+# whole catalogues by name, for "every WALS feature of these grammars" without listing 192 ids
+_CATALOGUE_KEYS = {"wals": ("WALS",), "gb": ("GB",), "grambank": ("GB",), "all": ("WALS", "GB")}
+
+
 def select_features(spec: str, data_dir: str | os.PathLike[str] | None = None) -> list[Feature]:
-    """Comma-separated feature ids ("81A,GB107,WALS 116A*") resolved through the catalogue."""
-    return _resolve_unique(
-        spec, get_catalogue(data_dir).get, "--features is empty: give comma-separated feature ids such as 81A,GB107."
-    )
+    """Comma-separated feature ids ("81A,GB107,WALS 116A*") resolved through the catalogue.
+
+    ``WALS``, ``GB`` (or ``Grambank``) and ``all`` stand for every feature of that catalogue (of both).
+    """
+    catalogue = get_catalogue(data_dir)
+
+    def resolve(key: str) -> Feature | list[Feature]:
+        sources = _CATALOGUE_KEYS.get(key.lower())
+        return [f for source in sources for f in catalogue.all(source)] if sources else catalogue.get(key)
+
+    return _resolve_unique(spec, resolve, "--features is empty: give comma-separated feature ids such as "
+                           "81A,GB107, or WALS, GB or all.")
 
 
-def _resolve_unique(spec: str, resolve: Callable[[str], _T], empty_message: str) -> list[_T]:
-    """Resolve each comma-separated key; keep the first of any that name the same item (same id)."""
+def _resolve_unique(spec: str, resolve: Callable[[str], _T | list[_T]], empty_message: str) -> list[_T]:
+    """Resolve each comma-separated key (to one item or several); keep the first of any with the same id."""
     chosen: dict[str, _T] = {}
     for key in split_ids(spec):
-        item = resolve(key)
-        chosen.setdefault(item.id, item)
+        resolved = resolve(key)
+        for item in resolved if isinstance(resolved, list) else [resolved]:
+            chosen.setdefault(item.id, item)
     if not chosen:
         raise GrammarRagError(empty_message)
     return list(chosen.values())

@@ -101,17 +101,27 @@ class PipelinePredictor:
         """The pipeline's evidence passages for one pair (retrieval + reranking only)."""
         return list(retrieve_passages(grammar, feature, index=self.index, retrieval=self.retrieval))
 
+    def _classify_plain(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
+        """Retrieve per pair, then classify the whole batch in one ``classify_many`` call."""
+        items = [(f, self.passages_for(g, f), g) for g, f in pairs]
+        return list(self.classifier.classify_many(items)) if len(items) > 1 else [self.classifier.classify(*i) for i in items]
+
     def __call__(self, pairs: list[tuple[Grammar, Feature]]) -> list[Prediction]:
         """Retrieve per pair, then classify the whole batch in one ``classify_many`` call; a feature
         the catalogue derives from others is answered from its components (classified on their own)."""
         plain = [k for k, (_, f) in enumerate(pairs) if derived.derivation_for(f) is None]
-        items = [(pairs[k][1], self.passages_for(*pairs[k]), pairs[k][0]) for k in plain]
-        batch = list(self.classifier.classify_many(items)) if len(items) > 1 else [self.classifier.classify(*i) for i in items]
-        by_pair: dict[int, Prediction] = dict(zip(plain, batch, strict=True))
+        by_pair: dict[int, Prediction] = dict(zip(plain, self._classify_plain([pairs[k] for k in plain]), strict=True))
         min_precision = getattr(self.classifier, "min_precision", None)
+        # a component read once per grammar, whether it is in the batch or shared by derived features
+        read: dict[tuple[str, str], Prediction] = {(pairs[k][0].id, pairs[k][1].id): by_pair[k] for k in plain}
 
         def reader(grammar: Grammar) -> Callable[[Feature], Prediction]:
-            return lambda f: self([(grammar, f)])[0]
+            def classify_plain(feature: Feature) -> Prediction:
+                key = (grammar.id, feature.id)
+                if key not in read:  # read on its own, never derived again (that would recurse)
+                    read[key] = self._classify_plain([(grammar, feature)])[0]
+                return read[key]
+            return classify_plain
 
         for k, (grammar, feature) in enumerate(pairs):
             if k not in by_pair:

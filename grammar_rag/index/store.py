@@ -39,6 +39,7 @@ from grammar_rag.errors import IndexStoreError
 from grammar_rag.index.bm25 import BM25Params, BM25Shard
 from grammar_rag.index.dense import DenseIndex
 from grammar_rag.index.embed import Embedder, canonical_name, get_embedder
+from grammar_rag.index.embedding_text import EMBEDDING_TEXT
 from grammar_rag.index.fusion import FUSERS
 from grammar_rag.index.lock import (
     check_no_orphans,
@@ -128,6 +129,7 @@ class GrammarIndex:
                 "metric": "inner_product",
                 "dtype": embedding_dtype,
                 "precision_at_build": getattr(embedder, "precision", None),
+                "passage_text": EMBEDDING_TEXT,
             },
             tokenizer=(tokenizer or TokenizerConfig()).to_dict(),
             bm25=(bm25 or BM25Params()).to_dict(),

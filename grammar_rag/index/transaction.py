@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from grammar_rag.errors import IndexStoreError
 from grammar_rag.index.bm25 import BM25Params, BM25Shard
 from grammar_rag.index.embed import Embedder
+from grammar_rag.index.embedding_text import embedding_text
 from grammar_rag.index.manifest import describe_files, now_iso, write_manifest
 from grammar_rag.text.tokens import Tokenizer
 from grammar_rag.types import Grammar, Passage
@@ -248,11 +249,15 @@ class IndexWriter:
         all_passages = [p for _, ps in batch for p in ps]
         tokens = [self.tokenizer(p.text) for p in tqdm(all_passages, desc="tokenising", unit="passage", disable=not show)]
         dim = int(current["embedding"]["dim"])
-        vectors = embedder().encode(
-            [p.text for p in all_passages], is_query=False, batch_size=batch_size, show_progress=show
+        texts = [embedding_text(p) for p in all_passages]
+        embedded = [i for i, t in enumerate(texts) if t is not None]
+        read = embedder().encode(
+            [texts[i] or "" for i in embedded], is_query=False, batch_size=batch_size, show_progress=show
         )
-        if vectors.shape != (len(all_passages), dim):
-            raise IndexStoreError(f"Embedder returned shape {vectors.shape}, expected ({len(all_passages)}, {dim}).")
+        if read.shape != (len(embedded), dim):
+            raise IndexStoreError(f"Embedder returned shape {read.shape}, expected ({len(embedded)}, {dim}).")
+        vectors = np.zeros((len(all_passages), dim), dtype=np.float32)  # front/back matter: zero
+        vectors[embedded] = read
         return PreparedBatch(batch, tokens, vectors, show)
 
     def commit_prepared(self, current: dict[str, Any], prepared: PreparedBatch, *, replace: bool,

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grammar_rag.errors import DataDirError
+from grammar_rag.text.langid import Lexicons
 from grammar_rag.text.tokens import english_stem, lower_words, nfc
-from grammar_rag.translate.langid import Lexicons
 from grammar_rag.translate.morphology import learn_affixes, loose_key, strict_key
 
 GRAMMATICAL_POS = frozenset({"Grammatical marker", "Classifier", "Particle"})

@@ -25,8 +25,8 @@ import numpy as np
 
 from grammar_rag.config import cache_dir
 from grammar_rag.errors import DataDirError
+from grammar_rag.text.langid import Lexicons, pick_english
 from grammar_rag.text.tokens import TRANSLATION_STOPWORDS, english_stem, lower_words, normalise_sentence
-from grammar_rag.translate.langid import Lexicons, pick_english
 
 if TYPE_CHECKING:
     from grammar_rag.index.embed import Embedder

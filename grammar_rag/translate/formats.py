@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.text.langid import Lexicons, english_score
 from grammar_rag.text.tokens import lower_words
 from grammar_rag.translate.dictionary import DictEntry, load_dictionary_entries
 from grammar_rag.translate.examples import Example, read_examples_csv
-from grammar_rag.translate.langid import Lexicons, english_score
 
 # Header names (lower-cased, spaces/underscores/dashes removed) that say what a column holds.
 _HEADWORD_NAMES = {"headword", "lemma", "word", "form", "lexeme", "entry", "lx", "vernacular", "source", "term", "wordform"}

@@ -46,10 +46,10 @@ from grammar_rag.index import GrammarIndex
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.processed import load_processed, passages_file
 from grammar_rag.locking import directory_lock
+from grammar_rag.text.langid import Lexicons
 from grammar_rag.translate.dictionary import DictEntry, Dictionary, load_dictionary_entries
 from grammar_rag.translate.examples import Example, read_examples_csv
 from grammar_rag.translate.formats import PackFormatError, read_dictionary, read_sentences
-from grammar_rag.translate.langid import Lexicons
 from grammar_rag.translate.morphology import Transliterator
 from grammar_rag.types import IngestedGrammar, Passage
 
