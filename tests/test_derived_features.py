@@ -123,8 +123,12 @@ def test_batch_extraction_reads_each_component_once_and_abstains_without_recursi
     predictor = PipelinePredictor(index, backend="evidence", use_query_terms=False, calibrate=False)
     read: list[str] = []
     classify = predictor.classifier.classify
-    monkeypatch.setattr(predictor.classifier, "classify",
-                        lambda f, ps, g=None: read.append(f.id) or classify(f, ps, g))
+
+    def counted(f: Feature, ps: list[ScoredPassage], g: Grammar | None = None) -> Prediction:
+        read.append(f.id)
+        return classify(f, ps, g)
+
+    monkeypatch.setattr(predictor.classifier, "classify", counted)
     monkeypatch.setattr(predictor.classifier, "classify_many",
                         lambda items: [predictor.classifier.classify(*i) for i in items])
     batch = predictor([(grammar, _f(fid)) for fid in ("WALS 81A", "WALS 83A", "WALS 82A", "WALS 95A", "WALS 97A")])

@@ -16,7 +16,7 @@ import pytest
 from grammar_rag.errors import IndexStoreError
 from grammar_rag.index import GrammarIndex, GrammarNotFoundError, RetrievalResults, transaction
 from grammar_rag.index.embedding_text import EMBEDDING_TEXT, embedding_text
-from grammar_rag.types import Grammar, IngestedGrammar, Passage
+from grammar_rag.types import Grammar, IngestedGrammar, Passage, PassageKind
 
 EMB = "hashing-64"
 
@@ -289,7 +289,7 @@ def test_dense_vectors_read_the_english_of_examples_and_skip_matter(tmp_path: Pa
     """
     example = ("Questions are marked by the particle ko:\n(12) ko hoki mai koe\nQ return hither 2SG\n"
                "'Are you coming back?' [T12.4]")
-    texts = [("The basic order is verb, subject, object.", "prose"), (example, "example"),
+    texts: list[tuple[str, PassageKind]] = [("The basic order is verb, subject, object.", "prose"), (example, "example"),
              ("Contents 3 Syntax ........ 100", "front_matter"), ("Smith, J. 1990. Questions in Oceania.", "back_matter")]
     passages = [Passage(grammar_id="delta2001", passage_id=f"delta2001:{i}", text=t, page_start=str(10 + i), kind=kind,
                         section=("3 Syntax",), order=i) for i, (t, kind) in enumerate(texts)]
