@@ -69,3 +69,22 @@ def test_grambank_reference_where_the_data_dir_has_values(tmp_path: Path) -> Non
     (stats,) = report.features
     assert (stats.n_with_reference, stats.n_agree) == (1, 1)
     assert report.notes == []
+
+
+def test_features_in_numeric_order_with_an_all_features_row() -> None:
+    """WALS 9A comes before WALS 10A, and a last row sums every feature (its majority: each feature's own)."""
+    rapanui = Grammar(id="k2017rapanui", language="Rapa Nui", glottocode="rapa1244", iso639_3="rap")
+    sanzhi = Grammar(id="f2020sanzhi", language="Sanzhi Dargwa", glottocode="sanz1248")
+    preds = [_pred("k2017rapanui", "WALS 81A", "VSO"), _pred("k2017rapanui", "WALS 9A", "not enough information"),
+             _pred("k2017rapanui", "WALS 83A", "OV"), _pred("f2020sanzhi", "WALS 81A", "SOV")]
+    features = {p.feature_id: get_catalogue().get(p.feature_id) for p in preds}
+    report = compare_predictions(preds, {g.id: g for g in (rapanui, sanzhi)}, features, wals_reference(None),
+                                 resolver=LanguageResolver(None))
+    assert [f.feature_id for f in report.features] == ["WALS 9A", "WALS 81A", "WALS 83A"]
+    total = report.to_dict()["overall"]
+    assert isinstance(total, dict)
+    # Sanzhi has no WALS reference; 9A abstained; 81A VSO agrees with WALS, 83A OV does not (Rapa Nui is VO)
+    assert (total["n_predictions"], total["n_with_reference"], total["n_compared"], total["n_agree"]) == (4, 3, 2, 1)
+    assert total["agreement"] == 0.5 and total["majority_baseline"] == 1.0
+    table = format_report(report).splitlines()
+    assert [ln.split()[:5] for ln in table if ln.startswith("all ")] == [["all", "4", "3", "1", "2"]]

@@ -9,6 +9,7 @@ after prediction — never an input to it.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,33 @@ class FeatureAgreement:
 
 
 @dataclass
+class OverallAgreement(FeatureAgreement):
+    """All features together: the majority baseline answers each feature's own commonest value."""
+
+    majority_hits: int = 0
+
+    @property
+    def majority_baseline(self) -> float | None:
+        return self.majority_hits / self.n_compared if self.n_compared else None
+
+
+def overall(features: Sequence[FeatureAgreement]) -> OverallAgreement:
+    total = OverallAgreement("all")
+    for f in features:
+        total.n_predictions += f.n_predictions
+        total.n_with_reference += f.n_with_reference
+        total.n_abstained_with_reference += f.n_abstained_with_reference
+        total.n_agree += f.n_agree
+        total.majority_hits += max(f.reference_counts.values(), default=0)
+    return total
+
+
+def feature_order(feature_id: str) -> tuple[object, ...]:
+    """WALS 9A before WALS 10A: numbers compared as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", feature_id))
+
+
+@dataclass
 class Disagreement:
     grammar_id: str
     language: str
@@ -94,6 +122,7 @@ class ComparisonReport:
             "reference": self.reference,
             "notes": list(self.notes),
             "features": [f.to_dict() for f in self.features],
+            "overall": overall(self.features).to_dict(),
             "disagreements": [d.to_dict() for d in self.disagreements],
         }
 
@@ -148,10 +177,10 @@ def compare_predictions(
                 ],
             )
         )
-    disagreements.sort(key=lambda d: (d.feature_id, -d.confidence, d.grammar_id))
+    disagreements.sort(key=lambda d: (feature_order(d.feature_id), -d.confidence, d.grammar_id))
     notes = [f"{gid}: {explain(infos[gid], fids)}" for gid, fids in sorted(unreferenced.items())] if explain else []
-    return ComparisonReport(sorted(per_feature.values(), key=lambda f: f.feature_id), disagreements, reference_name,
-                            notes)
+    return ComparisonReport(sorted(per_feature.values(), key=lambda f: feature_order(f.feature_id)), disagreements,
+                            reference_name, notes)
 
 
 def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
@@ -161,7 +190,8 @@ def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
         lines[:0] = [*(f"note: {n}" for n in report.notes), ""]
     lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'abstained':>10}{'compared':>10}{'agree':>8}"
                  f"{'disagree':>9}{'rate':>8}{'majority':>10}")
-    for f in report.features:
+    rows = [*report.features, overall(report.features)] if len(report.features) > 1 else report.features
+    for f in rows:
         rate = "-" if f.agreement is None else f"{f.agreement:.1%}"
         floor = "-" if f.majority_baseline is None else f"{f.majority_baseline:.1%}"
         lines.append(
@@ -169,7 +199,8 @@ def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
             f"{f.n_compared:>10}{f.n_agree:>8}{f.n_compared - f.n_agree:>9}{rate:>8}{floor:>10}"
         )
     lines.append("(abstained: not answered, evidence returned; never counted as disagreeing. majority: agreement of "
-                 "always answering the commonest reference value among the compared grammars)")
+                 "always answering the commonest reference value among the compared grammars; for 'all', each "
+                 "feature's own)")
     by_feature: dict[str, int] = defaultdict(int)
     for d in report.disagreements:
         by_feature[d.feature_id] += 1
