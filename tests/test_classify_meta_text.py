@@ -29,6 +29,9 @@ def test_meta_text_is_recognised(text: str, kind: str) -> None:
     "(12) ma-ni=NEG kuru 'he did not go'",
     "Answering a question with a bare verb is common.",
     "nanga ma-ni kuru tuku-wa sora neba",
+    # few function words and a verb outside the finite list, but English syntax all the same
+    "All interrogative clauses adhere to the basic Kalamang word order SOV.",
+    "Constituent order The pragmatically unmarked clause displays SVO order.",
 ])
 def test_grammar_prose_and_examples_are_not_meta_text(text: str) -> None:
     assert classify_meta(text) is None

@@ -76,6 +76,13 @@ _FINITE = frozenset(["is", "are", "was", "were", "has", "have", "had", "can", "m
 _DETERMINERS = frozenset(["a", "an", "the", "this", "these", "those", "its", "their"])
 _NON_FOLLOWERS = frozenset(["is", "are", "was", "were", "of", "and", "or", "the", "a", "an", "to", "by", "with", "from"])
 _EXAMPLE_MARK = re.compile(r"\d{2,}|[()\[\]∗*=|§]|\b\w+-\w+-")
+# English syntax a heap of terms lacks: a preposition opening a noun phrase ("adhere to the basic ...
+# order"), or a heading run into its first sentence ("Constituent order The pragmatically unmarked
+# clause displays SVO order."): either marks prose even when its verb is not in the short list below
+_PREPOSITIONAL_PHRASE = re.compile(
+    r"\b(?:to|of|in|on|at|by|for|with|from|into|onto|over|under|after|before|between|than) "
+    r"(?:the|a|an|this|these|those|its|their)\b", re.I)
+_HEADING_RUN_IN = re.compile(r"[a-z] (?:The|A|An|In|This|These|Its|Their)\b")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
@@ -99,7 +106,8 @@ def is_word_salad(text: str) -> bool:
     if not english_vocabulary:
         return False  # an object-language line: not ours to judge
     # prose has a function word in every two or three words and a finite verb; a heap of terms has neither
-    heap = function / len(words) < 0.2 and not any(w in _FINITE for w in lower)
+    heap = (function / len(words) < 0.2 and not any(w in _FINITE for w in lower)
+            and not _PREPOSITIONAL_PHRASE.search(text) and not _HEADING_RUN_IN.search(text))
     return (misplaced >= 3 and misplaced * 5 >= len(words)) or (heap and sum(w in _TYPOLOGY for w in lower) >= 4)
 
 
