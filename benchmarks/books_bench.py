@@ -44,10 +44,10 @@ from grammar_rag.evaluation.books import (
     score_features,
     summarise,
     top5_check,
-    wals_majorities,
 )
 from grammar_rag.evaluation.io import write_report
 from grammar_rag.evaluation.runner import bench_entry
+from grammar_rag.features.values import wals_majorities
 from grammar_rag.index import GrammarIndex
 from grammar_rag.index.embed import canonical_name
 from grammar_rag.ingest.pdf_outline import pdf_toc

@@ -11,6 +11,7 @@ from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.features import get_catalogue
 from grammar_rag.features.languages import LanguageResolver
 from grammar_rag.features.reference import explain_missing, wals_reference
+from grammar_rag.features.values import wals_majority
 from grammar_rag.types import Grammar, Prediction
 
 SHARED_GRAMBANK = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "grambank"
@@ -79,12 +80,16 @@ def test_features_in_numeric_order_with_an_all_features_row() -> None:
              _pred("k2017rapanui", "WALS 83A", "OV"), _pred("f2020sanzhi", "WALS 81A", "SOV")]
     features = {p.feature_id: get_catalogue().get(p.feature_id) for p in preds}
     report = compare_predictions(preds, {g.id: g for g in (rapanui, sanzhi)}, features, wals_reference(None),
-                                 resolver=LanguageResolver(None))
+                                 resolver=LanguageResolver(None), majority=wals_majority)
     assert [f.feature_id for f in report.features] == ["WALS 9A", "WALS 81A", "WALS 83A"]
+    # WALS-wide, SOV and OV are the commonest values; Rapa Nui is VSO and VO: always answering them scores 0
+    assert [f.database_majority_baseline for f in report.features] == [None, 0.0, 0.0]
     total = report.to_dict()["overall"]
     assert isinstance(total, dict)
     # Sanzhi has no WALS reference; 9A abstained; 81A VSO agrees with WALS, 83A OV does not (Rapa Nui is VO)
     assert (total["n_predictions"], total["n_with_reference"], total["n_compared"], total["n_agree"]) == (4, 3, 2, 1)
-    assert total["agreement"] == 0.5 and total["majority_baseline"] == 1.0
+    assert total["agreement"] == 0.5 and total["majority_baseline"] == 1.0 and total["database_majority_baseline"] == 0.0
     table = format_report(report).splitlines()
-    assert [ln.split()[:5] for ln in table if ln.startswith("all ")] == [["all", "4", "3", "1", "2"]]
+    assert [ln.split() for ln in table if ln.startswith("all ")] == [
+        ["all", "4", "3", "1", "2", "1", "1", "50.0%", "100.0%", "0.0%"]]
+    assert "WALS maj." in table[0] + table[1]

@@ -14,6 +14,7 @@ from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.extract.inputs import load_inputs, write_json
 from grammar_rag.features.languages import LanguageResolver
 from grammar_rag.features.reference import explain_missing, wals_reference
+from grammar_rag.features.values import wals_majority
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +36,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     grammars, features = load_inputs(results)
     report = compare_predictions(
         predictions, grammars, features, wals_reference(args.data_dir), resolver=LanguageResolver(args.data_dir),
-        explain=explain_missing(args.data_dir),
+        explain=explain_missing(args.data_dir), majority=lambda f: wals_majority(f, args.data_dir),
     )
     print(format_report(report, max_disagreements=args.show))
     payload = report.to_dict()

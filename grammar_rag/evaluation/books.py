@@ -19,7 +19,6 @@ same three things, and the script stays thin:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -30,7 +29,6 @@ from grammar_rag.classify.evidence_classifier import EvidenceClassifier
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.features import get_catalogue, wals_value
 from grammar_rag.features.reference import is_missing, predicted_names, reference_names
-from grammar_rag.features.values import get_wals_values
 from grammar_rag.index import GrammarIndex
 from grammar_rag.pipeline import retrieve_passages
 from grammar_rag.types import Feature, FeatureValue, Grammar, Prediction
@@ -62,15 +60,6 @@ def book_references(grammar: Grammar, meta: Mapping[str, Any]) -> list[tuple[Fea
                 out.append((feature, ref))
                 break
     return out
-
-
-def wals_majorities() -> dict[str, str]:
-    """The commonest WALS value number per parameter, over all WALS languages."""
-    counts: dict[str, Counter[str]] = {}
-    for lang in get_wals_values().languages:
-        for pid, number in lang.values.items():
-            counts.setdefault(pid, Counter())[number] += 1
-    return {pid: c.most_common(1)[0][0] for pid, c in counts.items()}
 
 
 def _majority_name(feature: Feature, majorities: Mapping[str, str]) -> str | None:

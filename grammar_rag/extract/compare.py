@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from grammar_rag.features.languages import LanguageInfo, LanguageResolver
@@ -22,7 +22,7 @@ from grammar_rag.features.reference import (
     predicted_names,
     reference_names,
 )
-from grammar_rag.types import Feature, Grammar, Prediction
+from grammar_rag.types import Feature, FeatureValue, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,15 @@ class FeatureAgreement:
     n_agree: int = 0
     # reference values of the compared pairs: what always answering the commonest one would score
     reference_counts: Counter[str] = field(default_factory=Counter)
+    # compared pairs whose reference is the database's commonest value over all its languages
+    n_database_majority: int = 0
+    n_database_majority_known: int = 0
+
+    @property
+    def database_majority_baseline(self) -> float | None:
+        """Agreement of always answering the database's commonest value (WALS-wide, not these grammars'):
+        the baseline that means something for a single grammar."""
+        return self.n_database_majority / self.n_database_majority_known if self.n_database_majority_known else None
 
     @property
     def majority_baseline(self) -> float | None:
@@ -64,6 +73,8 @@ class FeatureAgreement:
             "agreement": None if self.agreement is None else round(self.agreement, 4),
             "majority_baseline": None if self.majority_baseline is None else round(self.majority_baseline, 4),
             "majority_value": self.reference_counts.most_common(1)[0][0] if self.reference_counts else None,
+            "database_majority_baseline": (None if self.database_majority_baseline is None
+                                           else round(self.database_majority_baseline, 4)),
         }
 
 
@@ -86,6 +97,8 @@ def overall(features: Sequence[FeatureAgreement]) -> OverallAgreement:
         total.n_abstained_with_reference += f.n_abstained_with_reference
         total.n_agree += f.n_agree
         total.majority_hits += max(f.reference_counts.values(), default=0)
+        total.n_database_majority += f.n_database_majority
+        total.n_database_majority_known += f.n_database_majority_known
     return total
 
 
@@ -136,9 +149,11 @@ def compare_predictions(
     resolver: LanguageResolver | None = None,
     reference_name: str = "WALS",
     explain: ExplainFn | None = None,
+    majority: Callable[[Feature], FeatureValue | None] | None = None,
 ) -> ComparisonReport:
     """Agreement per feature and every disagreement with its evidence; with ``explain``, a note per
-    grammar saying why some of its predictions had no reference value to compare with."""
+    grammar saying why some of its predictions had no reference value to compare with; with
+    ``majority`` (the database's commonest value of a feature), that constant answer's agreement."""
     resolver = resolver or LanguageResolver()
     per_feature: dict[str, FeatureAgreement] = {}
     disagreements: list[Disagreement] = []
@@ -159,6 +174,11 @@ def compare_predictions(
             stats.n_abstained_with_reference += 1
             continue
         stats.reference_counts[", ".join(sorted(ref))] += 1
+        feature = features.get(pred.feature_id)
+        common = majority(feature) if majority is not None and feature is not None else None
+        if common is not None:
+            stats.n_database_majority_known += 1
+            stats.n_database_majority += reference_names(common) == ref
         if predicted_names(pred, features.get(pred.feature_id)) == ref:
             stats.n_agree += 1
             continue
@@ -183,24 +203,30 @@ def compare_predictions(
                             reference_name, notes)
 
 
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
 def format_report(report: ComparisonReport, max_disagreements: int = 20) -> str:
     """Plain-text table for the terminal."""
     lines = [f"Agreement with {report.reference} (abstentions excluded from 'compared'):"]
     if report.notes:
         lines[:0] = [*(f"note: {n}" for n in report.notes), ""]
+    database = any(f.n_database_majority_known for f in report.features)
     lines.append(f"{'feature':<14}{'predicted':>10}{'with ref':>10}{'abstained':>10}{'compared':>10}{'agree':>8}"
-                 f"{'disagree':>9}{'rate':>8}{'majority':>10}")
+                 f"{'disagree':>9}{'rate':>8}{'majority':>10}" + (f"{report.reference + ' maj.':>11}" if database else ""))
     rows = [*report.features, overall(report.features)] if len(report.features) > 1 else report.features
     for f in rows:
-        rate = "-" if f.agreement is None else f"{f.agreement:.1%}"
-        floor = "-" if f.majority_baseline is None else f"{f.majority_baseline:.1%}"
+        rate, floor = _share(f.agreement), _share(f.majority_baseline)
         lines.append(
             f"{f.feature_id:<14}{f.n_predictions:>10}{f.n_with_reference:>10}{f.n_abstained_with_reference:>10}"
             f"{f.n_compared:>10}{f.n_agree:>8}{f.n_compared - f.n_agree:>9}{rate:>8}{floor:>10}"
+            + (f"{_share(f.database_majority_baseline):>11}" if database else "")
         )
     lines.append("(abstained: not answered, evidence returned; never counted as disagreeing. majority: agreement of "
                  "always answering the commonest reference value among the compared grammars; for 'all', each "
-                 "feature's own)")
+                 "feature's own" + (f". {report.reference} maj.: always answering {report.reference}'s commonest value "
+                                    "over all its languages, on the same pairs)" if database else ")"))
     by_feature: dict[str, int] = defaultdict(int)
     for d in report.disagreements:
         by_feature[d.feature_id] += 1

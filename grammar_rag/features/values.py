@@ -18,7 +18,7 @@ import gzip
 import io
 import os
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +182,32 @@ def _load_wals_values(root: Path | None) -> WalsValues:
     if wals is not None and table_path(wals, "values.csv") is not None:
         return load_wals_values(wals)
     return load_bundled_wals_values()
+
+
+def wals_majorities(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """The commonest WALS value number per parameter, over all WALS languages."""
+    values = get_wals_values(data_dir)
+    with _MAJORITY_LOCK:
+        if id(values) not in _MAJORITIES:
+            counts: dict[str, Counter[str]] = {}
+            for lang in values.languages:
+                for pid, number in lang.values.items():
+                    counts.setdefault(pid, Counter())[number] += 1
+            _MAJORITIES[id(values)] = (values, {pid: c.most_common(1)[0][0] for pid, c in counts.items()})
+        return _MAJORITIES[id(values)][1]
+
+
+def wals_majority(feature: Feature, data_dir: str | os.PathLike[str] | None = None) -> FeatureValue | None:
+    """WALS's commonest value of ``feature`` over all its languages: what always answering it would give."""
+    if feature.database != "WALS":
+        return None
+    number = wals_majorities(data_dir).get(feature.id.removeprefix("WALS "))
+    return None if number is None else _value_of(feature, number)
+
+
+# keyed by the WalsValues object (kept alive beside its result, so its id is never reused)
+_MAJORITIES: dict[int, tuple[WalsValues, dict[str, str]]] = {}
+_MAJORITY_LOCK = threading.Lock()
 
 
 def _wals_feature(feature_id: str | Feature, data_dir: str | os.PathLike[str] | None) -> Feature | None:
