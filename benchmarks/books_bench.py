@@ -47,7 +47,6 @@ from grammar_rag.evaluation.books import (
 )
 from grammar_rag.evaluation.io import write_report
 from grammar_rag.evaluation.runner import bench_entry
-from grammar_rag.features.values import wals_majorities
 from grammar_rag.index import GrammarIndex
 from grammar_rag.index.embed import canonical_name
 from grammar_rag.ingest.pdf_outline import pdf_toc
@@ -174,7 +173,7 @@ def sources(book: Path, formats: list[str]) -> dict[str, Path]:
 
 
 def extract_book(grammar: Grammar, index: GrammarIndex, args: argparse.Namespace,
-                 majorities: dict[str, str], meta: dict[str, Any]) -> dict[str, Any]:
+                 meta: dict[str, Any]) -> dict[str, Any]:
     """Classify every WALS feature WALS codes for the book's language, over the book's index."""
     refs = book_references(grammar, meta)
     if args.max_features:
@@ -183,13 +182,13 @@ def extract_book(grammar: Grammar, index: GrammarIndex, args: argparse.Namespace
         key = grammar.glottocode or grammar.iso639_3 or grammar.language
         return {"features": 0, "note": f"no WALS value for language {grammar.language} ({key})"}
     started = time.perf_counter()
-    rows = score_features(grammar, index, refs, majorities, args.backend, args.min_precision)
+    rows = score_features(grammar, index, refs, args.backend, args.min_precision)
     top5 = top5_check(grammar, index, refs)
     return {**summarise(rows), "seconds": round(time.perf_counter() - started, 1), "top5": top5, "rows": rows}
 
 
-def bench_source(fmt: str, src: Path, index_dir: Path, meta: dict[str, Any], args: argparse.Namespace,
-                 majorities: dict[str, str]) -> dict[str, Any]:
+def bench_source(fmt: str, src: Path, index_dir: Path, meta: dict[str, Any],
+                 args: argparse.Namespace) -> dict[str, Any]:
     """Ingest one source in a child (time, peak RSS), then score its passages, language and answers."""
     entry: dict[str, Any] = {"source": str(src), "model": canonical_name(args.model)}
     plain = plain_extraction(src) if fmt == "pdf" else None
@@ -218,7 +217,7 @@ def bench_source(fmt: str, src: Path, index_dir: Path, meta: dict[str, Any], arg
         toc = pdf_toc(src)
         entry["quality"]["toc_match"] = round(toc_match(passages, toc), 4) if toc else None
     if args.extract:
-        entry["extraction"] = extract_book(g, index, args, majorities, meta)
+        entry["extraction"] = extract_book(g, index, args, meta)
     return entry
 
 
@@ -227,7 +226,6 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise GrammarRagError(f"--books {root}: not a folder; pass a folder of book folders.")
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    majorities = wals_majorities() if args.extract else {}
     books: dict[str, Any] = {}
     for book in sorted(p for p in root.iterdir() if p.is_dir()):
         meta_path = book / "metadata.json"
@@ -235,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
         runs: dict[str, Any] = {}
         for fmt, src in sources(book, formats).items():
             with tempfile.TemporaryDirectory(prefix="books-bench-") as tmp:
-                entry = bench_source(fmt, src, Path(tmp) / "idx", meta, args, majorities)
+                entry = bench_source(fmt, src, Path(tmp) / "idx", meta, args)
             runs[fmt] = entry
             log.info("%s %s: %s", book.name, fmt, json.dumps({k: v for k, v in entry.items() if k != "extraction"}))
         if "pdf" in runs and "latex" in runs and args.extract:

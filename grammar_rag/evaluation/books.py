@@ -29,6 +29,7 @@ from grammar_rag.classify.evidence_classifier import EvidenceClassifier
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.features import get_catalogue, wals_value
 from grammar_rag.features.reference import is_missing, predicted_names, reference_names
+from grammar_rag.features.values import wals_majority
 from grammar_rag.index import GrammarIndex
 from grammar_rag.pipeline import retrieve_passages
 from grammar_rag.types import Feature, FeatureValue, Grammar, Prediction
@@ -62,14 +63,13 @@ def book_references(grammar: Grammar, meta: Mapping[str, Any]) -> list[tuple[Fea
     return out
 
 
-def _majority_name(feature: Feature, majorities: Mapping[str, str]) -> str | None:
-    pid = feature.id.removeprefix("WALS ")
-    number = majorities.get(pid)
-    return next((v.name.strip().lower() for v in feature.values if v.code == f"{pid}-{number}"), None)
+def _majority_name(feature: Feature) -> str | None:
+    common = wals_majority(feature)
+    return common.name.strip().lower() if common is not None and common in feature.values else None
 
 
 def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[Feature, FeatureValue]],
-                   majorities: Mapping[str, str], backend: str = "evidence",
+                   backend: str = "evidence",
                    min_precision: float | None = None) -> list[dict[str, Any]]:
     """One row per feature: raw answer, calibrated verdict (model-free backend), reference, correctness."""
     raw_reader = EvidenceClassifier(calibrate=False) if backend == "evidence" else None
@@ -106,7 +106,7 @@ def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[F
             confidence = pred.confidence
         raw_correct = raw_answered and predicted_names(pred, feature) == ref_names
         correct = answered and predicted_names(final, feature) == ref_names
-        majority = _majority_name(feature, majorities)
+        majority = _majority_name(feature)
         rows.append({
             "feature": feature.id, "family": family,
             "raw_predicted": pred.value if raw_answered else None, "raw_score": round(pred.confidence, 4),

@@ -14,6 +14,7 @@ a full Grambank CLDF dataset the user downloaded.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 import os
@@ -64,6 +65,15 @@ class WalsValues:
 
     def __len__(self) -> int:
         return len(self.languages)
+
+    @functools.cached_property
+    def majorities(self) -> dict[str, str]:
+        """The commonest value number per parameter over all languages (counted once per dataset)."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for lang in self.languages:
+            for pid, number in lang.values.items():
+                counts[pid][number] += 1
+        return {pid: c.most_common(1)[0][0] for pid, c in counts.items()}
 
     def candidates(self, language: str, glottolog: LanguageTable | None = None) -> list[WalsLanguage]:
         """WALS languages a typed language may denote, best first (may be empty).
@@ -184,30 +194,12 @@ def _load_wals_values(root: Path | None) -> WalsValues:
     return load_bundled_wals_values()
 
 
-def wals_majorities(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """The commonest WALS value number per parameter, over all WALS languages."""
-    values = get_wals_values(data_dir)
-    with _MAJORITY_LOCK:
-        if id(values) not in _MAJORITIES:
-            counts: dict[str, Counter[str]] = {}
-            for lang in values.languages:
-                for pid, number in lang.values.items():
-                    counts.setdefault(pid, Counter())[number] += 1
-            _MAJORITIES[id(values)] = (values, {pid: c.most_common(1)[0][0] for pid, c in counts.items()})
-        return _MAJORITIES[id(values)][1]
-
-
 def wals_majority(feature: Feature, data_dir: str | os.PathLike[str] | None = None) -> FeatureValue | None:
     """WALS's commonest value of ``feature`` over all its languages: what always answering it would give."""
     if feature.database != "WALS":
         return None
-    number = wals_majorities(data_dir).get(feature.id.removeprefix("WALS "))
+    number = get_wals_values(data_dir).majorities.get(feature.id.removeprefix("WALS "))
     return None if number is None else _value_of(feature, number)
-
-
-# keyed by the WalsValues object (kept alive beside its result, so its id is never reused)
-_MAJORITIES: dict[int, tuple[WalsValues, dict[str, str]]] = {}
-_MAJORITY_LOCK = threading.Lock()
 
 
 def _wals_feature(feature_id: str | Feature, data_dir: str | os.PathLike[str] | None) -> Feature | None:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from grammar_rag.ingest.pdf_layout import ROMAN, Line, PageText, _roman_to_int
+from grammar_rag.ingest.pdf_layout import ROMAN, Line, PageText, _roman_to_int, join_lines
 from grammar_rag.ingest.pdf_outline import squash
 
 # an entry's end: its printed page, after dot leaders or a space ("... 56", "Introduction 1", "xiii");
@@ -103,7 +103,7 @@ def parse_contents(pages: list[PageText], zones: list[str]) -> list[ContentsEntr
                 pending = None
                 continue
             if pending is not None and ln.x0 > pending.x0 + 2:  # the wrapped rest of a title
-                text = _join(pending.text, text)
+                text = join_lines([pending.text, text])
                 x0 = pending.x0
             else:
                 x0 = ln.x0
@@ -142,12 +142,6 @@ def read_contents(pages: list[PageText], zones: list[str]) -> ContentsCursor | N
     """A cursor over the book's printed contents, or None where it prints none."""
     entries = parse_contents(pages, zones)
     return ContentsCursor(entries, contents_pages(pages, zones)[-1]) if entries else None
-
-
-def _join(first: str, rest: str) -> str:
-    if first.endswith("-") and rest[:1].islower():
-        return first[:-1] + rest
-    return f"{first} {rest}"
 
 
 def _page_distance(label: str | None, printed: str) -> int | None:

@@ -56,6 +56,17 @@ def _roman_to_int(s: str) -> int:
 
 
 # -- words -> lines ----------------------------------------------------------------------------
+def join_lines(parts: list[str]) -> str:
+    """Printed lines as one text: a word broken with a hyphen at the line end is joined again."""
+    text = ""
+    for part in parts:
+        if text.endswith("-") and part[:1].islower():
+            text = text[:-1] + part
+        else:
+            text = f"{text} {part}" if text else part
+    return text.strip()
+
+
 def _sorted_line_words(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Words grouped into rows: same top, or a smaller glyph sitting inside the row's band.
 

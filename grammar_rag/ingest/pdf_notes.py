@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from grammar_rag.ingest.pdf_layout import PageText
+from grammar_rag.ingest.pdf_layout import PageText, join_lines
 
 _NOTE_START = re.compile(r"^(\d{1,3})\s*(?=\S)(?!\d)")
 
@@ -49,9 +49,9 @@ def split_footnotes(page: PageText, body_size: float, typical_gap: float, *, aft
 
     def close() -> None:
         if current is None:
-            out.continued = _join(parts)
+            out.continued = join_lines(parts)
         elif parts:
-            out.notes[current] = _join(parts)
+            out.notes[current] = join_lines(parts)
         parts.clear()
 
     for ln in block:
@@ -70,12 +70,3 @@ def split_footnotes(page: PageText, body_size: float, typical_gap: float, *, aft
     page.lines = lines[:k]
     return out
 
-
-def _join(parts: list[str]) -> str:
-    text = ""
-    for part in parts:
-        if text.endswith("-") and part[:1].islower():
-            text = text[:-1] + part
-        else:
-            text = f"{text} {part}" if text else part
-    return text.strip()
