@@ -230,6 +230,7 @@ def test_bad_input_names_the_culprit(
     code = main(["extract", "--index", str(index_dir), "--out", str(tmp_path / "o"), "--no-progress", *args])
     assert code == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # inputs are resolved before the results folder is created
 
 
 def test_missing_index_and_results_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

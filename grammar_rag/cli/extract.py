@@ -29,6 +29,7 @@ from grammar_rag.extract.predictors import PipelinePredictor, default_parallelis
 from grammar_rag.extract.runner import run_extraction
 from grammar_rag.extract.store import STORE_FILENAME, ResultStore
 from grammar_rag.locking import directory_lock
+from grammar_rag.types import Feature, Grammar
 
 EXTRACT_DESCRIPTION = """\
 Classify every (grammar, feature) pair and export a CLDF StructureDataset + a flat CSV.
@@ -82,17 +83,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     if args.engine == "ray":
         require_ray(args.address)  # before anything is loaded or created: say how to install it, in one line
-    # one writer per results folder: a second run waits (or, with --no-wait, stops) and then
-    # finds the pairs the first one stored, so every pair is stored and counted exactly once
-    with directory_lock(Path(args.out), what="results folder"):
-        return _cmd_extract(args)
-
-
-def _cmd_extract(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    # inputs resolved first: a bad --grammars/--features leaves no results folder behind
     index = open_index(args.index)
     grammars = select_grammars(index, args.grammars)
     features = select_features(args.features, args.data_dir)
+    # one writer per results folder: a second run waits (or, with --no-wait, stops) and then
+    # finds the pairs the first one stored, so every pair is stored and counted exactly once
+    with directory_lock(Path(args.out), what="results folder"):
+        return _cmd_extract(args, index, grammars, features)
+
+
+def _cmd_extract(args: argparse.Namespace, index: Any, grammars: list[Grammar],
+                 features: list[Feature]) -> int:
+    out = Path(args.out)
     local = PipelinePredictor(
         index, args.backend, retrieval=make_retrieval_config(args.mode, args.k), prompt_version=args.prompt_version
     )
