@@ -73,6 +73,13 @@ def _entry(key: str) -> _Held:
         return held
 
 
+def require_folder(directory: str | Path, what: str = "directory") -> None:
+    """``directory`` is a folder or not there yet (it will be created); a file there is an error."""
+    directory = Path(directory).expanduser()
+    if directory.exists() and not directory.is_dir():
+        raise GrammarRagError(f"{directory.resolve()} is a file, not a directory: choose a folder for the {what}.")
+
+
 @contextlib.contextmanager
 def directory_lock(directory: str | Path, *, what: str = "directory", wait: bool | None = None,
                    timeout: float | None = None) -> Iterator[Path]:
@@ -101,8 +108,7 @@ def directory_lock(directory: str | Path, *, what: str = "directory", wait: bool
                 held.depth -= 1
             return
         path = directory / LOCK_NAME
-        if directory.exists() and not directory.is_dir():
-            raise GrammarRagError(f"{directory} is a file, not a directory: choose a folder for the {what}.")
+        require_folder(directory, what)
         try:
             directory.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

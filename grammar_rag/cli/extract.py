@@ -28,7 +28,7 @@ from grammar_rag.extract.inputs import open_index, save_inputs, select_features,
 from grammar_rag.extract.predictors import PipelinePredictor, default_parallelism, make_retrieval_config
 from grammar_rag.extract.runner import run_extraction
 from grammar_rag.extract.store import STORE_FILENAME, ResultStore
-from grammar_rag.locking import directory_lock
+from grammar_rag.locking import directory_lock, require_folder
 from grammar_rag.types import Feature, Grammar
 
 EXTRACT_DESCRIPTION = """\
@@ -83,7 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     if args.engine == "ray":
         require_ray(args.address)  # before anything is loaded or created: say how to install it, in one line
-    # inputs resolved first: a bad --grammars/--features leaves no results folder behind
+    # inputs checked first: a bad --out, --grammars or --features leaves no results folder behind
+    require_folder(args.out, "results folder")
     index = open_index(args.index)
     grammars = select_grammars(index, args.grammars)
     features = select_features(args.features, args.data_dir)
