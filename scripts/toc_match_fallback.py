@@ -4,12 +4,15 @@ Each PDF is ingested with ``use_outline=False`` (headings from the printed conte
 and numbering) and, with ``--outline``, also as usual. Figures per book, all against the PDF's own
 outline as the book's table of contents (:func:`grammar_rag.ingest.quality.toc_match`):
 
-- ``strict``: the metric as defined (every title of the path, whitespace and case aside);
+- ``strict``: the metric as defined (every title of the path, whitespace, case and punctuation
+  aside: outline titles carry TeX's rendering, ```be'`` and "encliticssuffixes" where the printed
+  contents print ``‘be’`` and "enclitics/suffixes"; words run together still differ);
 - ``numbered``: paths reduced to their arabic-numbered titles ("3.4.1 X", "A.2 Y"): a Part level
   ("I Phonology") or an unnumbered subheading is not required (a diagnostic, not the criterion);
-- ``punctuation_free``: titles compared on letters and digits only: outline titles carry TeX's
-  rendering (```be'``, "enclitics/suffixes" as "encliticssuffixes") where the printed contents
-  print ``‘be’`` and the slash (a diagnostic, not the criterion).
+- ``letters_only``: titles compared on letters and digits only, so spacing is ignored too (a
+  diagnostic, not the criterion: it would hide squashed titles).
+
+``--out FILE`` writes the figures as JSON.
 
 With ``--hashes DIR`` the sha1 of every passage (text, section, first and last page) is written per
 book and mode, to compare two versions of the code:
@@ -53,7 +56,7 @@ def figures(passages: Sequence[Passage], toc: Sequence[tuple[int, str, str]]) ->
         "strict": quality.toc_match(passages, toc),
         "numbered": _with_titles(lambda path: original([t for t in path if _NUMBERED.match(" ".join(t.split()))]),
                                  passages, toc),
-        "punctuation_free": _with_titles(lambda path: tuple(squash(t) for t in original(path)), passages, toc),
+        "letters_only": _with_titles(lambda path: tuple(squash(t) for t in original(path)), passages, toc),
     }
 
 
@@ -62,6 +65,7 @@ def main() -> int:
     parser.add_argument("pdfs", nargs="+", type=Path)
     parser.add_argument("--outline", action="store_true", help="also ingest with the outline (the default reading)")
     parser.add_argument("--hashes", type=Path, default=None, help="write passage sha1s per book and mode here")
+    parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args()
     report: dict[str, dict[str, object]] = {}
     for path in args.pdfs:
@@ -80,6 +84,8 @@ def main() -> int:
                         for p in item.passages]
                 (args.hashes / f"{path.stem}.{mode}.json").write_text(json.dumps(rows, ensure_ascii=False))
             print(path.stem, mode, json.dumps(report[path.stem][mode]), flush=True)
+    if args.out is not None:
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 

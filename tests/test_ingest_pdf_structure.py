@@ -13,7 +13,7 @@ import pytest
 
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.pdf import ingest_pdf
-from grammar_rag.ingest.quality import passage_stats, toc_match
+from grammar_rag.ingest.quality import passage_stats, toc_match, toc_matches
 from grammar_rag.types import Passage
 
 reportlab = pytest.importorskip("reportlab")
@@ -218,6 +218,22 @@ def test_toc_match_is_strict_about_titles_and_pages() -> None:
         p(("Contents",), "iii", "front_matter"),  # not retrievable: not counted
     ]
     assert toc_match(passages, toc) == pytest.approx(4 / 6, abs=1e-4)
+
+
+def test_toc_match_ignores_how_an_outline_renders_quotes_slashes_and_glottal_stops() -> None:
+    """A LaTeX-built PDF's outline holds TeX's rendering of a title ("`remain'", "=sat=satːin",
+    "Me e" for "Meꞌe"); the printed title read from the page must still match it, and a title
+    whose words ran together must not."""
+    def p(title: str, page: str) -> Passage:
+        return Passage("g", f"g:{page}{title}", "text " * 30, page, page, ("15 Verbs", title), "prose")
+
+    toc = [(0, "15 Verbs", "3"), (1, "15.2 Verb forms with kelgʷ- `remain'", "4"),
+           (1, "15.3 The enclitics =sat=satːin", "6"), (1, "15.4 Me e rahi `much'", "8"),
+           (1, "15.5 Verb forms with b-el", "10")]
+    passages = [p("15.2 Verb forms with kelgʷ- ‘remain’", "4"), p("15.3 The enclitics =sat/=satːin", "6"),
+                p("15.4 Meꞌe rahi ‘much’", "8"), p("15.5 Verb formswith b-el", "10")]
+    assert toc_matches(passages, toc) == {passages[0].passage_id: True, passages[1].passage_id: True,
+                                          passages[2].passage_id: True, passages[3].passage_id: False}
 
 
 def test_passage_notes_round_trip_and_old_records_load() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -91,13 +92,28 @@ def _page_order(label: str | None) -> int | None:
     return None
 
 
+# saltillo letters (glottal stops written as apostrophes, "Meꞌe"): an outline may hold a space for a
+# glyph its font lacks ("Me e"), so they compare as a space
+_APOSTROPHE_LETTERS = frozenset("\ua78b\ua78c")
 _LEADING_NUMBER = re.compile(r"^(?:\d{1,2}|[A-Z])(?:\.\d{1,2})*\.?\s+")
 
 
+def _drop_marks(title: str) -> str:
+    """A title without punctuation, symbols and apostrophe letters, spacing normalised.
+
+    The outline of a LaTeX-built PDF holds the TeX source's rendering of a title, not the printed
+    one: "`remain'" for "‘remain’", "=sat=satːin" for "=sat/=satːin", "q'al" for "q’al". Dropping
+    these marks on both sides keeps such titles equal; words run together still differ."""
+    kept = "".join(" " if ch in _APOSTROPHE_LETTERS else ch for ch in title
+                   if not unicodedata.category(ch).startswith(("P", "S")) and unicodedata.category(ch) != "Lm")
+    return " ".join(kept.split())
+
+
 def _norm_path(path: Sequence[str]) -> tuple[str, ...]:
-    """Titles compared without spacing or case differences, and without a leading section number
-    (an outline may list "Introduction" where the page prints "1 Introduction")."""
-    return tuple(_LEADING_NUMBER.sub("", " ".join(t.split())).casefold() for t in path)
+    """Titles compared without spacing, case or punctuation differences (:func:`_drop_marks`), and
+    without a leading section number (an outline may list "Introduction" where the page prints
+    "1 Introduction")."""
+    return tuple(_drop_marks(_LEADING_NUMBER.sub("", " ".join(t.split()))).casefold() for t in path)
 
 
 def toc_match(passages: Sequence[Passage], toc: Sequence[tuple[int, str, str]]) -> float:
@@ -112,7 +128,7 @@ def toc_matches(passages: Sequence[Passage], toc: Sequence[tuple[int, str, str]]
 
     ``toc`` is ``(level, title, page label)`` per entry in book order (a PDF's outline:
     :func:`grammar_rag.ingest.pdf_outline.pdf_toc`). A passage matches when its path equals, title
-    for title (whitespace and case aside, so squashed titles do not match), the path of the last
+    for title (whitespace, case and punctuation aside, so squashed titles do not match), the path of the last
     entry starting on or before its first page, or of an entry starting within its page range
     (the page alone cannot tell where on it a heading falls). A passage without a page label
     matches when its path is any entry's path.
