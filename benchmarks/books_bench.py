@@ -1,4 +1,5 @@
-"""Whole-book benchmark: every book in a folder, from its PDF and its LaTeX sources, as a user brings it.
+"""Whole-book benchmark: every book in a folder, from its PDF, its LaTeX sources and its text (a
+``.txt``: pdftotext or OCR output), as a user brings it.
 
 Per book and format: the language resolved from the book alone (scored against ``metadata.json``
 where present, never an input), ingestion quality (passage lengths, share under 100 characters,
@@ -59,7 +60,8 @@ log = logging.getLogger(__name__)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--books", required=True, help="folder of book folders (each: a PDF and/or latex/)")
     parser.add_argument("--out", default="benchmarks/results/books.json", help="JSON report path")
-    parser.add_argument("--formats", default="pdf,latex", help="comma-separated: pdf, latex")
+    parser.add_argument("--formats", default="pdf,latex,text",
+                        help="comma-separated: pdf, latex, text (a book's .txt: pdftotext or OCR output)")
     parser.add_argument("--extract", action=argparse.BooleanOptionalAction, default=True,
                         help="index each book and classify its WALS features (default: on)")
     parser.add_argument("--model", default=None, help="embedding model for the per-book index (default: the default)")
@@ -169,6 +171,9 @@ def sources(book: Path, formats: list[str]) -> dict[str, Path]:
         out["pdf"] = pdfs[0]
     if "latex" in formats and (book / "latex").is_dir():
         out["latex"] = book / "latex"
+    texts = sorted(book.glob("*.txt"))
+    if "text" in formats and texts:
+        out["text"] = texts[0]
     return out
 
 

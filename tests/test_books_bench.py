@@ -88,3 +88,20 @@ def test_book_scoring_reports_raw_beside_calibrated_and_a_top5_check(tmp_path: P
     top = {t["feature"]: t for t in extraction["top5"]}
     assert top["WALS 81A"]["found_at"] is not None and top["WALS 81A"]["found_at"] <= 5
     assert "basic constituent order" in top["WALS 81A"]["quote"]
+
+
+def test_bench_books_reads_a_books_text_by_default(tmp_path: Path) -> None:
+    """A book brought as text only (pdftotext or OCR output, pages split by form feeds) is benchmarked
+    too, with no --formats: held-back OCR books come that way."""
+    folder = tmp_path / "books" / "kieviet"
+    folder.mkdir(parents=True)
+    pages = ["A grammar of\nRapa Nui\nPaulus Kieviet"] + [
+        "\n".join([*SENTENCES, *SENTENCES, str(n)]) for n in range(1, 10)]
+    (folder / "kieviet.txt").write_text("\f".join(pages), encoding="utf-8")
+    (folder / "metadata.json").write_text(json.dumps({"glottocode": "rapa1244"}), encoding="utf-8")
+    out = tmp_path / "books.json"
+    assert main(["bench", "books", "--books", str(tmp_path / "books"), "--out", str(out),
+                 "--model", "hashing-64", "--max-features", "5"]) == 0
+    runs = json.loads(out.read_text(encoding="utf-8"))["books"]["kieviet"]
+    assert set(runs) == {"text"}
+    assert runs["text"]["glottocode_correct"] is True and runs["text"]["extraction"]["features"] == 5

@@ -72,7 +72,10 @@ def guess_pdf_metadata(
     if titles:
         guessed["title"] = titles[0]
     author = info.get("Author", "")
-    citation = _citation(front_text, author)
+    # without an author to check it by, the imprint's own citation line comes first: the front
+    # pages of a short book may reach its reference list
+    citation = _citation(front_text, author) if author else (
+        _citation(imprint_text, "") or _named_citation(imprint_text) or _citation(front_text, ""))
     if author:
         guessed["author"] = author
     elif citation:
@@ -95,6 +98,15 @@ def _citation(text: str, author: str) -> re.Match[str] | None:
         if (not surname and "," in m.group("who")) or (surname and surname in m.group("who").lower()):
             return m
     return None
+
+
+_GIVEN_SURNAME = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}")
+
+
+def _named_citation(imprint_text: str) -> re.Match[str] | None:
+    """The imprint's citation line naming its author "Given Surname" ("Gabriela Caballero. 2022.
+    A grammar of ..."): read only on the imprint pages, where a reference list's entries are not."""
+    return next((m for m in _CITATION.finditer(imprint_text) if _GIVEN_SURNAME.fullmatch(m.group("who").strip())), None)
 
 
 def _year_evidence(path: Path, info: dict[str, str], citation: re.Match[str] | None, imprint_text: str,

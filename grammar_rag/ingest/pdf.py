@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
@@ -125,14 +126,20 @@ _BACK_HEADING = re.compile(
 _TOC_LINE = re.compile(r"(?:(?:\.\s*){3,}|\s)(?:\d{1,4}|[ivxlc]{1,7})$", re.I)
 
 
-def page_zones(pages: list[PageText], body_size: float) -> list[str]:
+def page_zones(pages: list[PageText], body_size: float,
+               emphasised: Callable[[Line], bool] | None = None) -> list[str]:
     """"front", "body" or "back" per page.
 
     Front matter: pages before the first arabic printed page label (title pages, contents,
     abbreviations, preface carry roman folios or none), and contents-like pages (most lines end in
     a page number) in the first fifth (at least 30 pages) of the book. Back matter: from the first page in the second
-    half that opens with a references/bibliography/index heading (larger or bold type) to the end.
+    half that opens with a references/bibliography/index heading (larger or bold type, or as
+    ``emphasised`` judges a line: text without type reads any such line alone as a heading) to the end.
     """
+    if emphasised is None:
+        def emphasised(ln: Line) -> bool:
+            return ln.size >= body_size + 1.0 or ln.bold
+
     n = len(pages)
     zones = ["body"] * n
     first_arabic = next((i for i, p in enumerate(pages) if p.label and p.label.isdigit()), None)
@@ -144,7 +151,7 @@ def page_zones(pages: list[PageText], body_size: float) -> list[str]:
             zones[i] = "front"
     for i in range(n // 2, n):
         head = pages[i].lines[:3]
-        if any(_BACK_HEADING.match(ln.text.strip()) and (ln.size >= body_size + 1.0 or ln.bold) for ln in head):
+        if any(_BACK_HEADING.match(ln.text.strip()) and emphasised(ln) for ln in head):
             zones[i:] = ["back"] * (n - i)
             break
     return zones

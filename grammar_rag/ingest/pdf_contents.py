@@ -87,10 +87,12 @@ def _number_depth(number: str, word: str) -> int | None:
     return None
 
 
-def parse_contents(pages: list[PageText], zones: list[str]) -> list[ContentsEntry]:
+def parse_contents(pages: list[PageText], zones: list[str], *, unindented_wraps: bool = False) -> list[ContentsEntry]:
     """The printed contents as entries in book order; [] when there are none (or too few to trust).
 
-    A line without a page number is the first part of a title wrapped onto an indented next line.
+    A line without a page number is the first part of a title wrapped onto an indented next line
+    (with ``unindented_wraps``, for text without positions: onto any next line not opening an entry
+    of its own).
     Unnumbered entries ("Acknowledgments", "References", an appendix's texts) take the depth of the
     numbered entries printed at the same indentation on their page, else the chapters' depth.
     """
@@ -102,7 +104,9 @@ def parse_contents(pages: list[PageText], zones: list[str]) -> list[ContentsEntr
             if _CONTENTS_HEADING.match(text):
                 pending = None
                 continue
-            if pending is not None and ln.x0 > pending.x0 + 2:  # the wrapped rest of a title
+            wraps = pending is not None and (
+                ln.x0 > pending.x0 + 2 or (unindented_wraps and not _ENTRY_NUMBER.match(text)))
+            if pending is not None and wraps:  # the wrapped rest of a title
                 text = join_lines([pending.text, text])
                 x0 = pending.x0
             else:
@@ -138,9 +142,9 @@ def parse_contents(pages: list[PageText], zones: list[str]) -> list[ContentsEntr
     return out
 
 
-def read_contents(pages: list[PageText], zones: list[str]) -> ContentsCursor | None:
+def read_contents(pages: list[PageText], zones: list[str], *, unindented_wraps: bool = False) -> ContentsCursor | None:
     """A cursor over the book's printed contents, or None where it prints none."""
-    entries = parse_contents(pages, zones)
+    entries = parse_contents(pages, zones, unindented_wraps=unindented_wraps)
     return ContentsCursor(entries, contents_pages(pages, zones)[-1]) if entries else None
 
 
@@ -181,6 +185,10 @@ class ContentsCursor:
         self.last_page = last_page  # index of the last contents page: headings are read after it
         self._next = 0
         self.found = 0  # entries whose heading was found
+        # pages an entry's heading may lie from its printed page: 1 (a heading printed at a page's
+        # foot, listed with the next); more where one label stands for several pages (a book's text
+        # without page breaks, where only the pages that print a folio can be told apart)
+        self.slack = 1
         self._rest = ""  # squashed title letters an entered heading still has to print
         self._below: Line | None = None  # the last line of a heading the contents do not list
         self.max_depth = max(e.depth for e in entries)
@@ -212,7 +220,7 @@ class ContentsCursor:
         for k in range(self._next, len(self.entries)):
             entry = self.entries[k]
             distance = _page_distance(label, entry.page)
-            if distance is not None and distance > 1:
+            if distance is not None and distance > self.slack:
                 if entry.page.isdigit() and label is not None and label.isdigit() and int(entry.page) > int(label):
                     break  # entries further on start later still
                 if k == self._next:

@@ -1,7 +1,8 @@
 """Plain text and Markdown grammars.
 
 Paragraphs are blocks separated by blank lines; form feeds (``\\f``, as written by ``pdftotext``)
-separate pages, numbered 1, 2, ... physically; Markdown ``#`` / setext headings and numbered
+separate pages, numbered 1, 2, ... physically (the text of a whole book, paged by form feeds or
+page-number lines, is read as a book instead: :mod:`grammar_rag.ingest.text_book`); Markdown ``#`` / setext headings and numbered
 heading lines ("3.2 Plural") build the section path. Fenced code blocks and pipe tables are kept
 whole (they are usually interlinear examples and paradigms).
 """
@@ -18,6 +19,7 @@ from grammar_rag.ingest.chunking import Unit, make_passages
 from grammar_rag.ingest.language_guess import guess_language
 from grammar_rag.ingest.metadata import build_grammar, caller_names_language, language_fields, slugify
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
+from grammar_rag.ingest.text_book import book_fields, book_units
 from grammar_rag.types import IngestedGrammar, PassageKind
 
 logger = logging.getLogger(__name__)
@@ -103,12 +105,8 @@ def text_units(text: str, *, markdown: bool) -> list[Unit]:
     return units
 
 
-def _ingest(path: Path, chunking: ChunkingConfig, metadata: dict[str, object] | None, fmt: str) -> list[IngestedGrammar]:
-    path = Path(path)
-    text = read_text(path)
-    units = text_units(text, markdown=fmt == "markdown")
-    if not units:
-        raise IngestError(f"{path}: no text found (empty file?).")
+def _plain_fields(path: Path, text: str, fmt: str, metadata: dict[str, object] | None) -> dict[str, object]:
+    """Title and language of a short text or Markdown file: its first lines (a Markdown title)."""
     title = ""
     first_lines = [ln.strip() for ln in text[:5000].splitlines() if ln.strip()][:5]
     if fmt == "markdown":
@@ -118,14 +116,24 @@ def _ingest(path: Path, chunking: ChunkingConfig, metadata: dict[str, object] | 
     if not caller_names_language(metadata):
         titles = [t for t in (title, *first_lines, path.stem.replace("_", " ")) if t and len(t) < 200]
         guessed.update(language_fields(guess_language(titles, text[: len(text) // 4 + 20000]), path))
-    grammar = build_grammar(
-        guessed,
-        metadata,
-        source_path=path,
-        source_format=fmt,
-    )
+    return guessed
+
+
+def _ingest(path: Path, chunking: ChunkingConfig, metadata: dict[str, object] | None, fmt: str) -> list[IngestedGrammar]:
+    path = Path(path)
+    text = read_text(path)
+    book = book_units(text) if fmt == "text" else None
+    units = book[0] if book else text_units(text, markdown=fmt == "markdown")
+    if not units:
+        raise IngestError(f"{path}: no text found (empty file?).")
+    if book:  # a whole book's text: pages, running heads, contents, front and back matter
+        guessed = book_fields(path, book[1], book[2], guess=not caller_names_language(metadata))
+        guessed.setdefault("title", path.stem)
+    else:
+        guessed = _plain_fields(path, text, fmt, metadata)
+    grammar = build_grammar(guessed, metadata, source_path=path, source_format=fmt)
     passages = make_passages(grammar.id, units, chunking)
-    logger.info("%s: %d passages (%s)", path, len(passages), fmt)
+    logger.info("%s: %d passages (%s%s)", path, len(passages), fmt, f", {len(book[1])} pages" if book else "")
     return [IngestedGrammar(grammar, passages)]
 
 

@@ -1,0 +1,332 @@
+"""The plain text of a whole book (``pdftotext`` or OCR output) -> units, as a typeset book is read.
+
+Why apart from :mod:`grammar_rag.ingest.text` (blank-line paragraphs): a book's text has one line
+per printed line, pages split by form feeds (``pdftotext``, ``ocrmypdf --sidecar``, Tesseract) or
+marked only by their page-number lines, a running head on every page, paragraphs broken across
+lines and pages with words hyphenated at the line end, interlinear examples over several lines,
+and a contents and reference list. Without this, every page became one passage with no section
+path, running heads and folios stuck to the text, and the bibliography was retrievable.
+
+The book-structure rules are the PDF reader's, applied to lines without geometry: folios and
+repeated head lines (:func:`~grammar_rag.ingest.pdf.strip_running_heads`, which also validates
+printed page labels), front and back matter (:func:`~grammar_rag.ingest.pdf.page_zones`). What
+geometry told there, line length tells here: a paragraph ends at a short line ending a sentence,
+a heading is a short numbered line standing alone.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from grammar_rag.ingest.book_meta import guess_pdf_metadata
+from grammar_rag.ingest.chunking import Unit
+from grammar_rag.ingest.metadata import source_name
+from grammar_rag.ingest.pdf import IMPRINT_PAGES, page_zones, strip_running_heads
+from grammar_rag.ingest.pdf_contents import ContentsCursor, read_contents
+from grammar_rag.ingest.pdf_layout import (
+    PAGE_LABEL,
+    ROMAN,
+    TERMINAL,
+    Line,
+    PageText,
+    _roman_to_int,
+    join_lines,
+)
+from grammar_rag.ingest.pdf_units import EXAMPLE_START, SUB_EXAMPLE, TABLE_CAPTION
+from grammar_rag.ingest.sections import SectionPath, numbered_heading
+from grammar_rag.types import MATTER_KINDS, PassageKind
+
+MIN_PAGES = 8  # fewer pages: a short text, read as blank-line paragraphs
+MAX_FOLIO_GAP = 8  # pages without a printed number in a row: a part title, its blank back, a chapter opening
+# soft hyphens as text extractors write them (U+00AD; pypdfium2 U+FFFE / U+0002): the word was
+# broken there; at a line end it is read as a hyphen, to be joined again with the next line
+_SOFT_HYPHEN = re.compile("[\u00ad\ufffe\u0002]")
+_SOFT_HYPHEN_AT_END = re.compile("[\u00ad\ufffe\u0002][ \t]*\n")
+# OCR reads 1 as l/I and 0 as O in numbers: "3.l Nouns", "l23" (only where digits surround them)
+_OCR_DIGIT = re.compile(r"(?<=[\d.])[lI](?=[\d.\s]|$)|(?<=[\d.])O(?=[\d.\s]|$)|^[lI](?=\d)|^O(?=\d)")
+# a free translation closes an example: it opens with a single quote ("‘The child runs.’"; double
+# quotes are the speech quoted in the vernacular line) and ends with one, perhaps before its
+# source: "'...' (Kornfilt 1997: 123)", "‘...’ [T2.001]"; it may wrap over lines
+_TRANSLATION_START = re.compile(r"^[‘']")
+_TRANSLATION_END = re.compile(r"[’'](?:\s*(?:\[[^\]]{0,60}\]|\([^)]{0,60}\)|\{[^}]{0,60}\}|<[^>]{0,60}>))*\s*$")
+_OPENS_QUOTE = re.compile(r"^[‘'\"“]")
+_BULLET = re.compile(r"^[•▪◦‣–-]\s")
+_FUNCTION_WORDS = frozenset(("the", "a", "an", "of", "in", "is", "are", "was", "were", "to", "and", "that", "this",
+                             "with", "as", "by", "for", "which", "be", "it", "on", "or"))
+
+
+def _ocr_digits(line: str) -> str:
+    """A heading or folio line with OCR's letter-for-digit confusions read as digits."""
+    head, _, rest = line.partition(" ")
+    return f"{_OCR_DIGIT.sub(lambda m: '1' if m.group(0) in 'lI' else '0', head)} {rest}".strip()
+
+
+def _folio_chain(numbers: list[tuple[int, int]]) -> set[int]:
+    """Line indices of the longest run of bare numbers advancing by one (by up to
+    :data:`MAX_FOLIO_GAP` where chapter openings, part titles and blank pages print none), in text order: the page numbers, not numbers standing alone in a table,
+    a list or a gloss line."""
+    ending: dict[int, tuple[int, int]] = {}  # page number -> (chain length, candidate) of the best chain ending there
+    before: list[int] = []  # per candidate: the candidate before it in its chain, or -1
+    best = (0, -1)
+    for k, (_, n) in enumerate(numbers):
+        length, prev = max((ending.get(n - step, (0, -1)) for step in range(1, MAX_FOLIO_GAP + 1)), key=lambda e: e[0])
+        before.append(prev if length else -1)
+        if length + 1 > ending.get(n, (0, -1))[0]:
+            ending[n] = (length + 1, k)
+        best = max(best, (length + 1, k))
+    chain: set[int] = set()
+    k = best[1]
+    while k >= 0:
+        chain.add(numbers[k][0])
+        k = before[k]
+    return chain
+
+
+def split_pages(text: str) -> list[list[str]]:
+    """Pages of lines: form feeds where the text has them, else a page-number line closes its page
+    (extractors and OCR write the folio where it is printed, most often at the foot)."""
+    text = _SOFT_HYPHEN.sub("", _SOFT_HYPHEN_AT_END.sub("-\n", text))
+    lines = text.split("\n")
+    if "\f" in text:
+        return [page.split("\n") for page in text.split("\f")]
+    arabic: list[tuple[int, int]] = []
+    roman: list[tuple[int, int]] = []
+    for i, line in enumerate(lines):
+        folio = PAGE_LABEL.match(_ocr_digits(line.strip()))
+        if folio and folio.group(1).isdigit():
+            arabic.append((i, int(folio.group(1))))
+        elif folio and folio.group(1).islower() and ROMAN.match(folio.group(1)):
+            roman.append((i, _roman_to_int(folio.group(1))))
+    folios = _folio_chain(arabic)
+    # the front matter's lower-case roman folios, before the first arabic one
+    folios |= _folio_chain([r for r in roman if r[0] < min(folios, default=len(lines))])
+    pages: list[list[str]] = [[]]
+    for i, line in enumerate(lines):
+        pages[-1].append(line)
+        if i in folios:
+            pages.append([])
+    return [p for p in pages if any(ln.strip() for ln in p)]
+
+
+def as_pages(raw: list[list[str]]) -> list[PageText]:
+    """Lines with the geometry the book-structure rules read: one line per row, width by length."""
+    out = []
+    for number, lines in enumerate(raw, start=1):
+        kept = [ln.rstrip() for ln in lines]
+        while kept and not kept[-1].strip():
+            kept.pop()
+        while kept and not kept[0].strip():
+            kept.pop(0)
+        rows = [Line(ln.strip(), float(len(ln) - len(ln.lstrip())), float(len(ln)), float(i), i + 0.8, 10.0)
+                for i, ln in enumerate(kept)]
+        out.append(PageText(number, float(max((r.x1 for r in rows), default=1.0)), float(max(len(kept), 1)), rows))
+    return out
+
+
+def _normal_folio(pages: list[PageText]) -> None:
+    for page in pages:
+        for ln in page.lines:
+            if PAGE_LABEL.match(_ocr_digits(ln.text)):
+                ln.text = _ocr_digits(ln.text)
+
+
+def strip_section_heads(pages: list[PageText], zones: list[str]) -> None:
+    """Drop a page's first line when it is a running head naming the chapter or section: it
+    changes every few pages, so it is rarely frequent enough for :func:`strip_running_heads`. It
+    repeats an earlier line of the book (or two or three lines of one, joined: a heading wrapped
+    over lines is printed whole as a head); the first time a title is printed is its heading and
+    stays. The contents are not "earlier lines": they wrap titles as headings do not."""
+    seen: set[str] = set()
+    for page, zone in zip(pages, zones, strict=True):
+        if zone == "front":  # the contents print titles too, wrapped as they are, not as heads are
+            continue
+        first = " ".join(page.lines[0].text.split()) if len(page.lines) > 3 else ""
+        if first and len(first) < 120:
+            # the folio printed beside the head: "26 2 Phonology", "2.4 Pharyngealization 27"
+            bare = re.sub(r"^\d{1,4}\s+(?=\d)|\s+\d{1,4}$", "", first)
+            if first in seen or bare in seen:
+                page.lines = page.lines[1:]
+        seen.update(" ".join(ln.text.split()) for ln in page.lines)
+        # a heading wrapped over lines ("1 Nouns and their" / "inflection") is printed whole in heads
+        tops = [" ".join(ln.text.split()) for ln in page.lines[:6]]
+        seen.update(" ".join(tops[k : k + n]) for n in (2, 3) for k in range(len(tops) - n + 1))
+
+
+@dataclass
+class _Para:
+    lines: list[str]
+    kind: PassageKind
+    start: str | None
+    end: str | None
+    section: tuple[str, ...]
+
+
+def _prose_like(line: str, width: float) -> bool:
+    words = line.lower().split()
+    return len(line) >= 0.5 * width and sum(w in _FUNCTION_WORDS for w in words) >= 3 and not _OPENS_QUOTE.match(line)
+
+
+class _Assembler:
+    """Lines -> paragraphs, examples and headings, across pages."""
+
+    def __init__(self, width: float, matter: dict[str, PassageKind], contents: ContentsCursor | None) -> None:
+        self.width = width
+        self.contents = contents
+        self.matter = matter
+        self.sections = SectionPath()
+        self.units: list[Unit] = []
+        self.para: _Para | None = None
+        self.translating = False  # the open example's free translation has begun
+        self.translated = False  # ... and has been read to its end
+        self.heading_open = False  # the last line was a heading whose title may wrap onto this one
+
+    def flush(self) -> None:
+        para, self.para = self.para, None
+        if para and any(ln.strip() for ln in para.lines):
+            text = "\n".join(para.lines) if para.kind in ("example", "table", *MATTER_KINDS) else join_lines([ln.strip() for ln in para.lines])
+            self.units.append(Unit(text, para.start, para.end, para.section, para.kind))
+
+    def open(self, kind: PassageKind, label: str | None) -> None:
+        self.flush()
+        self.para = _Para([], kind, label, label, self.sections.path)
+        self.translating = self.translated = False
+
+    def page(self, page: PageText, zone: str, pages_spanned: int = 1) -> None:
+        """Read one page's lines; ``pages_spanned``: printed pages its text covers (more than one
+        where pages without a folio ran into it, in a text without page breaks)."""
+        label = page.label or str(page.number)
+        if self.contents is not None:
+            self.contents.slack = max(1, pages_spanned)
+        matter = self.matter.get(zone)
+        prev: str | None = self.para.lines[-1] if self.para and self.para.lines else None
+        for ln in page.lines:
+            text = ln.text
+            if not text:
+                if self.para and self.para.kind != "example":
+                    self.flush()
+                prev = None
+                continue
+            short_before = prev is None or len(prev) < 0.8 * self.width
+            ended = short_before and (prev is None or bool(TERMINAL.search(prev)))
+            # a heading follows a short line or a sentence's end; a page's first line is set off
+            # (its running head is gone), as a PDF's is
+            set_off = short_before or bool(TERMINAL.search(prev or "")) or ln is page.lines[0]
+            what, heading = self._heading(ln, label, set_off) if not matter else ("text", None)
+            if what == "skip":  # the wrapped rest of a heading's title
+                prev = None
+                continue
+            if heading:  # a heading stands alone: not the rest of a full line's sentence
+                self.flush()
+                self.sections.enter(*heading)
+                self.heading_open = not TERMINAL.search(text)
+                prev = None
+                continue
+            if self.heading_open and text[:1].islower() and len(text) < 0.75 * self.width and not TERMINAL.search(text):
+                self.sections.extend(text)  # "19 Valency classes and modification of" / "valency patterns"
+                continue
+            self.heading_open = False
+            if matter:  # a page a unit, line by line: contents entries, abbreviations, references
+                if not self.para or self.para.kind != matter or self.para.start != label:
+                    self.open(matter, label)
+                self._add(text, label)
+            elif EXAMPLE_START.match(text):
+                self.open("example", label)
+                self._add(text, label)
+            elif TABLE_CAPTION.match(text):
+                self.open("table", label)
+                self._add(text, label)
+            elif self.para and self._continues_block(text):
+                self._add(text, label)
+            else:
+                in_list = bool(self.para and _BULLET.match(text) and (
+                    _BULLET.match(self.para.lines[-1]) or self.para.lines[-1].endswith(":")))
+                if not self.para or self.para.kind != "prose" or (ended and not in_list) or ln.x0 > 1.0:
+                    self.open("prose", label)
+                self._add(text, label)
+            prev = text
+
+    def _heading(self, ln: Line, label: str, set_off: bool) -> tuple[str, tuple[int, str] | None]:
+        """Is ``ln`` a heading? The printed contents decide where the book has them (as for a PDF
+        without an outline); else a short numbered line standing alone."""
+        text = ln.text
+        short = len(text) < 0.75 * self.width
+        if self.contents is None:
+            heading = numbered_heading(_ocr_digits(text)) if short and set_off else None
+            return ("enter" if heading else "text"), heading
+        probe = Line(_ocr_digits(text), ln.x0, ln.x1, ln.top, ln.bottom, ln.size)
+        # a short line with nothing running into it reads as a PDF heading's larger or bold type
+        what, depth, title = self.contents.read(probe, label, set_off and short, set_off, set_off and short)
+        if what == "extend":
+            self.sections.extend(title)
+            return "skip", None
+        return what, ((depth, title) if what == "enter" else None)
+
+    def _continues_block(self, text: str) -> bool:
+        """Does ``text`` go on with the open example (or table)?"""
+        assert self.para is not None
+        if self.para.kind == "table":
+            return not _prose_like(text, self.width)
+        if self.para.kind != "example":
+            return False
+        if SUB_EXAMPLE.match(text):
+            return True
+        if self.translated:  # a second translation (the grammar's other language) may follow
+            return bool(_TRANSLATION_START.match(text) and _TRANSLATION_END.search(text))
+        return not _prose_like(text, self.width)
+
+    def _add(self, text: str, label: str) -> None:
+        assert self.para is not None
+        self.para.lines.append(text)
+        self.para.end = label
+        if self.para.kind == "example" and len(self.para.lines) > 1:
+            self.translating = self.translating or bool(_TRANSLATION_START.match(text))
+            self.translated = self.translating and bool(_TRANSLATION_END.search(text))
+
+
+def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None:
+    """Units of a book's text (with its pages and their zones), or None when the text is not
+    paged (fewer than :data:`MIN_PAGES` pages): then it is read as blank-line paragraphs."""
+    raw = split_pages(text)
+    if len(raw) < MIN_PAGES:
+        return None
+    pages = as_pages(raw)
+    _normal_folio(pages)
+    if "\f" not in text:  # each page closed by its folio: that is its label, whatever the pages between
+        for page in pages:
+            folio = PAGE_LABEL.match(page.lines[-1].text) if page.lines else None
+            page.label = folio.group(1).lower() if folio else None
+    strip_running_heads(pages)
+    zones = page_zones(pages, 10.0, emphasised=lambda ln: True)
+    strip_section_heads(pages, zones)
+    lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body" for ln in p.lines if ln.text]
+    width = float(statistics.quantiles(lengths, n=10)[7]) if len(lengths) >= 10 else 80.0
+    assembler = _Assembler(width, {"front": "front_matter", "back": "back_matter"}, read_contents(pages, zones, unindented_wraps=True))
+    previous: int | None = None
+    for page, zone in zip(pages, zones, strict=True):
+        number = int(page.label) if page.label and page.label.isdigit() else None
+        spanned = number - previous if "\f" not in text and number and previous and number > previous else 1
+        assembler.page(page, zone, spanned)
+        previous = number or previous
+    assembler.flush()
+    return assembler.units, pages, zones
+
+
+def title_lines(pages: list[PageText]) -> list[str]:
+    """Title candidates from the first page: its first lines joined two and three at a time (a
+    title page sets "A grammar of" / "Sanzhi Dargwa" on lines of their own), then each line."""
+    first = next(([ln.text for ln in p.lines if ln.text][:4] for p in pages if any(ln.text for ln in p.lines)), [])
+    joined = [" ".join(first[:k]) for k in (2, 3) if len(first) >= k]
+    return [t for t in (*joined, *first) if len(t) < 200]
+
+
+def book_fields(path: Path, pages: list[PageText], zones: list[str], guess: bool) -> dict[str, object]:
+    """Title, author, year, language and id of a book's text, read as from a PDF without its
+    information dictionary (:func:`~grammar_rag.ingest.book_meta.guess_pdf_metadata`)."""
+    texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
+    references = [t for t, z in zip(texts, zones, strict=True) if z == "back"] or texts[IMPRINT_PAGES:]
+    return guess_pdf_metadata(path, {}, title_lines(pages[:3]), "\n".join(texts[: max(40, len(pages) // 4)]),
+                              source_name(path), guess=guess, imprint_text="\n".join(texts[:IMPRINT_PAGES]),
+                              references_text="\n".join(references), book_text="\n".join(texts))

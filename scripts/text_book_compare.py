@@ -1,0 +1,88 @@
+"""How a book's plain text ingests, with this checkout or another one (issue 23, OCR text).
+
+Each shared book's PDF is turned into the text a user would bring (pypdfium2's text, pages split
+by form feeds as pdftotext and OCR tools write them; with ``--no-form-feeds`` joined without page
+breaks, only the printed page numbers left), ingested as ``text`` by the checkout at ``--checkout``
+(default: this one), and its passages measured: language and id, passage lengths, examples kept
+whole, front/back matter stored, reference-list and contents passages left retrievable, section
+paths against the PDF's outline (:func:`grammar_rag.ingest.quality.toc_match`)::
+
+    python scripts/text_book_compare.py ../shared/data/books --checkout /tmp/old --out before.json
+    python scripts/text_book_compare.py ../shared/data/books --out after.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_REFERENCE_ENTRY = re.compile(r"\b[A-Z][\w-]+, [A-Z][\w.]*\.? \d{4}[a-z]?\. ")
+_CONTENTS_ENTRY = re.compile(r"(?:\. ){3,}\d+")
+
+
+def book_text(pdf: Path, form_feeds: bool) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        pages = [doc[i].get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                 for i in range(len(doc))]
+    finally:
+        doc.close()
+    return ("\f" if form_feeds else "\n").join(pages)
+
+
+def measure(path: Path, pdf: Path) -> dict[str, object]:
+    text_mod = importlib.import_module("grammar_rag.ingest.text")
+    quality = importlib.import_module("grammar_rag.ingest.quality")
+    outline = importlib.import_module("grammar_rag.ingest.pdf_outline")
+    started = time.perf_counter()
+    (item,) = text_mod.ingest_text(path)
+    seconds = time.perf_counter() - started
+    passages = item.passages
+    stats = quality.passage_stats(passages)
+    retrievable = [p for p in passages if p.kind not in ("front_matter", "back_matter")]
+    g = item.grammar
+    return {
+        "id": g.id, "language": g.language, "glottocode": g.glottocode, "passages": len(passages),
+        "short_share": stats["short_share"], "median_chars": stats["chars"]["median"],
+        "example_whole_share": stats["example_lines"]["whole_share"], "with_section": stats["with_section"],
+        "front_matter": stats["front_matter"], "back_matter": stats["back_matter"],
+        "retrievable_reference_list_passages": sum(len(_REFERENCE_ENTRY.findall(p.text)) >= 2 for p in retrievable),
+        "retrievable_contents_passages": sum(len(_CONTENTS_ENTRY.findall(p.text)) >= 2 for p in retrievable),
+        "toc_match": quality.toc_match(passages, outline.pdf_toc(pdf)), "seconds": round(seconds, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("books", type=Path, help="folder of book folders, each with its PDF")
+    parser.add_argument("--checkout", type=Path, default=None, help="the grammar-rag checkout to ingest with")
+    parser.add_argument("--no-form-feeds", action="store_true", help="join the pages without page breaks")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    if args.checkout is not None:
+        sys.path.insert(0, str(args.checkout.resolve()))
+    report: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="text-book-") as tmp:
+        for book in sorted(p for p in args.books.iterdir() if p.is_dir()):
+            pdf = next(iter(sorted(book.glob("*.pdf"))), None)
+            if pdf is None:
+                continue
+            path = Path(tmp) / book.name / f"{book.name}.txt"
+            path.parent.mkdir()
+            path.write_text(book_text(pdf, not args.no_form_feeds), encoding="utf-8")
+            report[book.name] = measure(path, pdf)
+            print(book.name, json.dumps(report[book.name], ensure_ascii=False), flush=True)
+    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

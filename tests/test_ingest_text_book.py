@@ -1,0 +1,134 @@
+"""The plain text of a whole book (pdftotext / OCR output) read as a book: pages and printed page
+labels, running heads, paragraphs joined across lines and pages, examples kept whole, headings
+from the printed contents, front and back matter kept out of retrieval, and the language and id
+read from the title page (issue 23, OCR text and scanned-era books)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grammar_rag.ingest.text import ingest_text
+from grammar_rag.ingest.text_book import split_pages
+from grammar_rag.types import MATTER_KINDS, Passage
+
+FILLER = ("The language has a rich system of verbal prefixes that mark the subject and the object of\n"
+          "a transitive verb, and these prefixes are described in detail in the chapters below.\n")
+
+
+def _book(folios: bool = True, form_feeds: bool = True, ocr: bool = False) -> str:
+    """A 12-page book: title, imprint, contents, two chapters with running heads, references."""
+    pages: list[list[str]] = [
+        ["A grammar of", "Sanzhi Dargwa", "Ada Lovelace", "language", "science", "press"],
+        ["Ada Lovelace. 2019. A grammar of Sanzhi Dargwa. Berlin: Language Science Press.",
+         "© 2019, Ada Lovelace"],
+        ["Contents", "I Morphology 11", "1 Nouns and their", "inflection 11", "1.1 Case . . . . . . . . . 11",
+         "1.2 Number . . . . . . . . . 13", "2 Clauses 15", "2.1 Word order . . . . . . . . 15",
+         "References 17"],
+        ["Part I", "Morphology"],
+        ["1 Nouns and their", "inflection", "1.1 Case",
+         "Nouns inflect for case with suffixes that are added to the oblique stem, which is iden-",
+         "tical to the ergative form in most nouns of the language and in all loans from Russian.",
+         "The oblique stem is formed with one of several augments.",
+         FILLER.splitlines()[0], FILLER.splitlines()[1]],
+        ["1 Nouns and their inflection",
+         "(1) du-l rursːi ag-ur",
+         "1SG-ERG girl see.PFV-PRET",
+         "‘I saw the girl.’",
+         "‘Я увидел девочку.’",
+         "Ergative and absolutive are the grammatical cases of the language and the other",
+         "cases are spatial; the ergative marks the agent of a transitive verb as in (1), while",
+         "the absolutive marks the subject of an intransitive verb and the object of a transitive",
+         "verb, and both are used with all nouns of the"],
+        ["1.1 Case",
+         "language, including the loan words from Russian that entered it in the last century.",
+         "1.2 Number",
+         "Plural is marked by a suffix on the noun, and the choice among the plural suffixes",
+         "depends on the stem of the noun rather than on its meaning or its gender.",
+         FILLER.splitlines()[0], FILLER.splitlines()[1]],
+        ["1 Nouns and their inflection", *FILLER.splitlines(), *FILLER.splitlines()],
+        ["2 Clauses", "2.1 Word order",
+         "The basic constituent order is subject, object, verb, and the verb is final in most",
+         "clauses of the texts in the corpus that were recorded in the village.",
+         *FILLER.splitlines()],
+        ["2 Clauses", *FILLER.splitlines(), *FILLER.splitlines()],
+        ["References", "Forker, Diana. 2019. A grammar of Sanzhi Dargwa. Berlin: Language Science Press.",
+         "Haspelmath, Martin. 1993. A grammar of Lezgian. Berlin: Mouton de Gruyter."],
+        ["Forker, Diana. 2016. Toward a typology for additive markers. Lingua 180. 88–106.",
+         "Sumbatova, Nina & Rasul Mutalov. 2003. A grammar of Icari Dargwa. München: Lincom."],
+    ]
+    labels = ["", "", "v", "", "11", "12", "13", "14", "15", "16", "17", "18"]
+    out = []
+    for lines, label in zip(pages, labels, strict=True):
+        folio = "l1" if ocr and label == "11" else label  # OCR: 1 read as l
+        body = list(lines)
+        if folios and folio:
+            body.append(folio)
+        out.append("\n".join(body))
+    return ("\f" if form_feeds else "\n").join(out) + "\n"
+
+
+def _ingest(tmp_path: Path, text: str) -> tuple[object, list[Passage]]:
+    path = tmp_path / "book.txt"
+    path.write_text(text, encoding="utf-8")
+    (item,) = ingest_text(path)
+    return item.grammar, item.passages
+
+
+def _retrievable(passages: list[Passage]) -> list[Passage]:
+    return [p for p in passages if p.kind not in MATTER_KINDS]
+
+
+def test_book_text_pages_heads_paragraphs_and_examples(tmp_path: Path) -> None:
+    _, passages = _ingest(tmp_path, _book())
+    body = _retrievable(passages)
+    text = "\n".join(p.text for p in body)
+    # a hyphenated word joined again, a paragraph continued over a page break and its running head
+    assert "identical to the ergative form" in text
+    assert any("both are used with all nouns of the language, including the loan words" in p.text for p in body)
+    assert "1 Nouns and their inflection" not in text and "1.1 Case" not in text
+    # the example whole, both translations with it, typed example, on its printed page
+    (example,) = [p for p in body if p.kind == "example"]
+    assert example.text.splitlines() == ["(1) du-l rursːi ag-ur", "1SG-ERG girl see.PFV-PRET", "‘I saw the girl.’",
+                                         "‘Я увидел девочку.’"]
+    assert example.page_start == "12"
+    # section paths from the printed contents: the Part, the chapter title wrapped over two lines
+    order = next(p for p in body if "basic constituent order" in p.text)
+    assert order.section == ("I Morphology", "2 Clauses", "2.1 Word order")
+    assert order.page_start == "15"
+    number = next(p for p in body if "Plural is marked" in p.text)
+    assert number.section == ("I Morphology", "1 Nouns and their inflection", "1.2 Number")
+    # contents and references stored, not retrievable
+    assert not any("Haspelmath" in p.text or ". . ." in p.text for p in body)
+    assert any("Haspelmath" in p.text for p in passages if p.kind == "back_matter")
+    assert any("1.1 Case" in p.text for p in passages if p.kind == "front_matter")
+
+
+def test_book_text_language_and_id_from_title_page_and_imprint(tmp_path: Path) -> None:
+    grammar, _ = _ingest(tmp_path, _book())
+    assert grammar.language == "Sanzhi Dargwa" and grammar.glottocode == "sanz1248"  # type: ignore[attr-defined]
+    assert grammar.id == "lovelace2019sanzhi"  # type: ignore[attr-defined]
+
+
+def test_book_text_without_form_feeds_pages_by_its_page_number_lines(tmp_path: Path) -> None:
+    pages = split_pages(_book(form_feeds=False))
+    assert [p[-1] for p in pages if p[-1].isdigit()] == [str(n) for n in range(11, 19)]
+    _, passages = _ingest(tmp_path, _book(form_feeds=False))
+    order = next(p for p in passages if "basic constituent order" in p.text)
+    assert order.page_start == "15" and order.section[-1] == "2.1 Word order"
+
+
+@pytest.mark.parametrize("ocr", [False, True])
+def test_book_text_folios_read_through_ocr_confusions(tmp_path: Path, ocr: bool) -> None:
+    """OCR reads the folio "11" as "l1": still page 11, and never text."""
+    _, passages = _ingest(tmp_path, _book(ocr=ocr))
+    case = next(p for p in passages if "Nouns inflect for case" in p.text)
+    assert case.page_start == "11" and not case.text.rstrip().endswith("l1")
+
+
+def test_short_text_keeps_blank_line_paragraphs(tmp_path: Path) -> None:
+    """A few pages (an article, notes) are still read as blank-line paragraphs."""
+    _, passages = _ingest(tmp_path, "1 Word order\n\nThe order is SOV in this language.\n\fPage two text here.\n")
+    assert [(p.text, p.page_start, p.section) for p in passages] == [
+        ("The order is SOV in this language.", "1", ("1 Word order",)), ("Page two text here.", "2", ("1 Word order",))]
