@@ -2,7 +2,8 @@
 
 Each shared book's PDF is turned into the text a user would bring (pypdfium2's text, pages split
 by form feeds as pdftotext and OCR tools write them; with ``--no-form-feeds`` joined without page
-breaks, only the printed page numbers left), ingested as ``text`` by the checkout at ``--checkout``
+breaks, only the printed page numbers left; with ``--folios-in-heads`` those printed in the running
+heads), ingested as ``text`` by the checkout at ``--checkout``
 (default: this one), and its passages measured: language and id, passage lengths, examples kept
 whole, front/back matter stored, reference-list and contents passages left retrievable, section
 paths against the PDF's outline (:func:`grammar_rag.ingest.quality.toc_match`)::
@@ -26,7 +27,16 @@ _REFERENCE_ENTRY = re.compile(r"\b[A-Z][\w-]+, [A-Z][\w.]*\.? \d{4}[a-z]?\. ")
 _CONTENTS_ENTRY = re.compile(r"(?:\. ){3,}\d+")
 
 
-def book_text(pdf: Path, form_feeds: bool) -> str:
+def _folio_in_head(page: str) -> str:
+    """The page with its foot folio moved into its first line, as scanned books print it."""
+    lines = page.rstrip("\n").split("\n")
+    if len(lines) > 1 and re.fullmatch(r"\d{1,4}", lines[-1].strip()):
+        n = lines.pop().strip()
+        lines[0] = f"{n} {lines[0]}" if int(n) % 2 == 0 else f"{lines[0]} {n}"
+    return "\n".join(lines)
+
+
+def book_text(pdf: Path, form_feeds: bool, heads: bool = False) -> str:
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(pdf))
@@ -35,6 +45,8 @@ def book_text(pdf: Path, form_feeds: bool) -> str:
                  for i in range(len(doc))]
     finally:
         doc.close()
+    if heads:
+        pages = [_folio_in_head(p) for p in pages]
     return ("\f" if form_feeds else "\n").join(pages)
 
 
@@ -65,6 +77,8 @@ def main() -> int:
     parser.add_argument("books", type=Path, help="folder of book folders, each with its PDF")
     parser.add_argument("--checkout", type=Path, default=None, help="the grammar-rag checkout to ingest with")
     parser.add_argument("--no-form-feeds", action="store_true", help="join the pages without page breaks")
+    parser.add_argument("--folios-in-heads", action="store_true",
+                        help="move each foot folio into the page's first line (with --no-form-feeds: pages by head)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if args.checkout is not None:
@@ -77,7 +91,7 @@ def main() -> int:
                 continue
             path = Path(tmp) / book.name / f"{book.name}.txt"
             path.parent.mkdir()
-            path.write_text(book_text(pdf, not args.no_form_feeds), encoding="utf-8")
+            path.write_text(book_text(pdf, not args.no_form_feeds, args.folios_in_heads), encoding="utf-8")
             report[book.name] = measure(path, pdf)
             print(book.name, json.dumps(report[book.name], ensure_ascii=False), flush=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

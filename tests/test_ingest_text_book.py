@@ -17,10 +17,14 @@ FILLER = ("The language has a rich system of verbal prefixes that mark the subje
           "a transitive verb, and these prefixes are described in detail in the chapters below.\n")
 
 
-def _book(folios: bool = True, form_feeds: bool = True, ocr: bool = False) -> str:
+TITLE_PAGE = ["A grammar of", "Sanzhi Dargwa", "Ada Lovelace", "language", "science", "press"]
+
+
+def _book(folios: bool = True, form_feeds: bool = True, ocr: bool = False, title_page: list[str] = TITLE_PAGE,
+          heads: bool = False) -> str:
     """A 12-page book: title, imprint, contents, two chapters with running heads, references."""
     pages: list[list[str]] = [
-        ["A grammar of", "Sanzhi Dargwa", "Ada Lovelace", "language", "science", "press"],
+        title_page,
         ["Ada Lovelace. 2019. A grammar of Sanzhi Dargwa. Berlin: Language Science Press.",
          "© 2019, Ada Lovelace"],
         ["Contents", "I Morphology 11", "1 Nouns and their", "inflection 11", "1.1 Case . . . . . . . . . 11",
@@ -63,7 +67,9 @@ def _book(folios: bool = True, form_feeds: bool = True, ocr: bool = False) -> st
     for lines, label in zip(pages, labels, strict=True):
         folio = "l1" if ocr and label == "11" else label  # OCR: 1 read as l
         body = list(lines)
-        if folios and folio:
+        if heads and folio:  # the folio printed in the running head, as scanned books set it
+            body[0] = f"{body[0]} {folio}"
+        elif folios and folio:
             body.append(folio)
         out.append("\n".join(body))
     return ("\f" if form_feeds else "\n").join(out) + "\n"
@@ -111,10 +117,24 @@ def test_book_text_language_and_id_from_title_page_and_imprint(tmp_path: Path) -
     assert grammar.id == "lovelace2019sanzhi"  # type: ignore[attr-defined]
 
 
+def test_book_text_title_set_over_three_lines_under_a_scanners_stamp(tmp_path: Path) -> None:
+    grammar, _ = _ingest(tmp_path, _book(title_page=["Digitized by Google", "A GRAMMAR", "OF THE", "KALAMANG LANGUAGE"]))
+    assert grammar.glottocode == "kara1499"  # type: ignore[attr-defined]
+    assert grammar.title == "A GRAMMAR OF THE KALAMANG LANGUAGE"  # type: ignore[attr-defined]
+
+
 def test_book_text_without_form_feeds_pages_by_its_page_number_lines(tmp_path: Path) -> None:
     pages = split_pages(_book(form_feeds=False))
     assert [p[-1] for p in pages if p[-1].isdigit()] == [str(n) for n in range(11, 19)]
     _, passages = _ingest(tmp_path, _book(form_feeds=False))
+    order = next(p for p in passages if "basic constituent order" in p.text)
+    assert order.page_start == "15" and order.section[-1] == "2.1 Word order"
+
+
+def test_book_text_without_form_feeds_pages_by_the_numbers_in_its_running_heads(tmp_path: Path) -> None:
+    pages = split_pages(_book(form_feeds=False, heads=True))
+    assert [p[0].rsplit(" ", 1)[-1] for p in pages if p[0][-1:].isdigit()][-8:] == [str(n) for n in range(11, 19)]
+    _, passages = _ingest(tmp_path, _book(form_feeds=False, heads=True))
     order = next(p for p in passages if "basic constituent order" in p.text)
     assert order.page_start == "15" and order.section[-1] == "2.1 Word order"
 

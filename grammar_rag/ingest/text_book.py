@@ -23,6 +23,7 @@ from pathlib import Path
 
 from grammar_rag.ingest.book_meta import guess_pdf_metadata
 from grammar_rag.ingest.chunking import Unit
+from grammar_rag.ingest.language_guess import guess_language
 from grammar_rag.ingest.metadata import source_name
 from grammar_rag.ingest.pdf import IMPRINT_PAGES, page_zones, strip_running_heads
 from grammar_rag.ingest.pdf_contents import ContentsCursor, read_contents
@@ -64,10 +65,10 @@ def _ocr_digits(line: str) -> str:
     return f"{_OCR_DIGIT.sub(lambda m: '1' if m.group(0) in 'lI' else '0', head)} {rest}".strip()
 
 
-def _folio_chain(numbers: list[tuple[int, int]]) -> set[int]:
-    """Line indices of the longest run of bare numbers advancing by one (by up to
-    :data:`MAX_FOLIO_GAP` where chapter openings, part titles and blank pages print none), in text order: the page numbers, not numbers standing alone in a table,
-    a list or a gloss line."""
+def _folio_chain(numbers: list[tuple[int, int]]) -> dict[int, int]:
+    """Line index -> number along the longest run of candidate page numbers advancing by one (by up
+    to :data:`MAX_FOLIO_GAP` where chapter openings, part titles and blank pages print none), in
+    text order: the page numbers, not numbers standing in a table, a list, a gloss or a heading."""
     ending: dict[int, tuple[int, int]] = {}  # page number -> (chain length, candidate) of the best chain ending there
     before: list[int] = []  # per candidate: the candidate before it in its chain, or -1
     best = (0, -1)
@@ -77,38 +78,98 @@ def _folio_chain(numbers: list[tuple[int, int]]) -> set[int]:
         if length + 1 > ending.get(n, (0, -1))[0]:
             ending[n] = (length + 1, k)
         best = max(best, (length + 1, k))
-    chain: set[int] = set()
+    chain: dict[int, int] = {}
     k = best[1]
     while k >= 0:
-        chain.add(numbers[k][0])
+        chain[numbers[k][0]] = numbers[k][1]
         k = before[k]
     return chain
 
 
-def split_pages(text: str) -> list[list[str]]:
-    """Pages of lines: form feeds where the text has them, else a page-number line closes its page
-    (extractors and OCR write the folio where it is printed, most often at the foot)."""
+# a running head printed with its folio, as scanned books set them: "12 A GRAMMAR OF KALAMANG", "NOUNS 13"
+# (or "26 2 Phonology", "2.4 Pharyngealization 27"): numbers standing so in headings, contents and
+# sentences make shorter runs than the folios
+_HEAD_LEAD = re.compile(r"^(\d{1,4})\s+(?=.*[A-Za-z]{2}).{2,80}$")
+_HEAD_TAIL = re.compile(r"^(?=.*[A-Za-z]{2}).{2,80}\s(\d{1,4})$")
+
+
+_LEADERS = re.compile(r"(?:\.\s*){3,}\d+$")  # a contents line's dot leaders: "2.1 Consonants . . . 19"
+
+
+def _among_entries(lines: list[str], i: int) -> bool:
+    """Whether the line before or after line ``i`` also ends in a number: a contents or index
+    entry among others ("2 Phonology 19" / "2.1 Consonants 19"), not a running head over text."""
+    near = (lines[i - 1] if i else "", lines[i + 1] if i + 1 < len(lines) else "")
+    return any(re.search(r"\d$", ln.strip()) for ln in near)
+
+
+def _head_numbers(line: str) -> list[int]:
+    """The numbers a running head may carry as its folio: first, last or both ("1 Nouns 12")."""
+    if _LEADERS.search(line):
+        return []
+    return [int(m.group(1)) for m in (_HEAD_LEAD.match(line), _HEAD_TAIL.match(line)) if m]
+
+
+@dataclass
+class Pagination:
+    """A text's pages (lists of lines); where it has no form feeds, each page's printed number
+    and whether numbers open pages (running heads) rather than close them (folios at the foot)."""
+
+    pages: list[list[str]]
+    labels: list[str | None]
+    opened: bool = False
+
+
+def paginate(text: str) -> Pagination:
+    """Pages of lines: form feeds where the text has them, else the printed page numbers: a
+    page-number line closes its page (extractors and OCR write the folio where it is printed, most
+    often at the foot); a running head carrying the number opens one. Whichever of the two forms
+    makes the longer run of page numbers is the book's."""
     text = _SOFT_HYPHEN.sub("", _SOFT_HYPHEN_AT_END.sub("-\n", text))
-    lines = text.split("\n")
     if "\f" in text:
-        return [page.split("\n") for page in text.split("\f")]
+        split = [page.split("\n") for page in text.split("\f")]
+        return Pagination(split, [None] * len(split))
+    lines = text.split("\n")
     arabic: list[tuple[int, int]] = []
     roman: list[tuple[int, int]] = []
+    heads: list[tuple[int, int]] = []
     for i, line in enumerate(lines):
-        folio = PAGE_LABEL.match(_ocr_digits(line.strip()))
+        stripped = _ocr_digits(line.strip())
+        folio = PAGE_LABEL.match(stripped)
         if folio and folio.group(1).isdigit():
             arabic.append((i, int(folio.group(1))))
         elif folio and folio.group(1).islower() and ROMAN.match(folio.group(1)):
             roman.append((i, _roman_to_int(folio.group(1))))
+        elif not _among_entries(lines, i):
+            heads.extend((i, n) for n in _head_numbers(stripped))
     folios = _folio_chain(arabic)
-    # the front matter's lower-case roman folios, before the first arabic one
-    folios |= _folio_chain([r for r in roman if r[0] < min(folios, default=len(lines))])
+    opening = _folio_chain(heads)
+    opened = len(opening) > len(folios)
+    if opened:
+        numbers = {i: str(n) for i, n in opening.items()}
+    else:
+        # the front matter's lower-case roman folios, before the first arabic one
+        front = _folio_chain([r for r in roman if r[0] < min(folios, default=len(lines))])
+        numbers = {i: lines[i].strip().lower() for i in front} | {i: str(n) for i, n in folios.items()}
     pages: list[list[str]] = [[]]
+    labels: list[str | None] = [None]
     for i, line in enumerate(lines):
-        pages[-1].append(line)
-        if i in folios:
+        if opened and i in numbers and any(ln.strip() for ln in pages[-1]):
             pages.append([])
-    return [p for p in pages if any(ln.strip() for ln in p)]
+            labels.append(None)
+        pages[-1].append(line)
+        if i in numbers:
+            labels[-1] = numbers[i]
+            if not opened:
+                pages.append([])
+                labels.append(None)
+    kept = [(p, label) for p, label in zip(pages, labels, strict=True) if any(ln.strip() for ln in p)]
+    return Pagination([p for p, _ in kept], [label for _, label in kept], opened)
+
+
+def split_pages(text: str) -> list[list[str]]:
+    """The pages of :func:`paginate`, as lists of lines."""
+    return paginate(text).pages
 
 
 def as_pages(raw: list[list[str]]) -> list[PageText]:
@@ -286,40 +347,54 @@ class _Assembler:
             self.translated = self.translating and bool(_TRANSLATION_END.search(text))
 
 
+def _spans(pages: list[PageText], opened: bool) -> list[int]:
+    """Printed pages each page's text covers, in a text without page breaks: pages printing no
+    number run into the page before them (``opened``: numbers in running heads, which open a page)
+    or after them (numbers at the foot, which close one)."""
+    numbers = [int(p.label) if p.label and p.label.isdigit() else None for p in pages]
+    out = []
+    for k, n in enumerate(numbers):
+        others = numbers[k + 1 :] if opened else numbers[:k][::-1]
+        other = next((m for m in others if m is not None), None)
+        out.append(abs(other - n) if n is not None and other is not None and other != n else 1)
+    return out
+
+
 def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None:
     """Units of a book's text (with its pages and their zones), or None when the text is not
     paged (fewer than :data:`MIN_PAGES` pages): then it is read as blank-line paragraphs."""
-    raw = split_pages(text)
-    if len(raw) < MIN_PAGES:
+    paged = paginate(text)
+    if len(paged.pages) < MIN_PAGES:
         return None
-    pages = as_pages(raw)
+    pages = as_pages(paged.pages)
     _normal_folio(pages)
-    if "\f" not in text:  # each page closed by its folio: that is its label, whatever the pages between
-        for page in pages:
-            folio = PAGE_LABEL.match(page.lines[-1].text) if page.lines else None
-            page.label = folio.group(1).lower() if folio else None
+    spans = [1] * len(pages)  # printed pages each page's text covers
+    if "\f" not in text:  # each page's printed number, found closing (or opening) it, is its label
+        for page, label in zip(pages, paged.labels, strict=True):
+            page.label = label
+        spans = _spans(pages, paged.opened)
     strip_running_heads(pages)
     zones = page_zones(pages, 10.0, emphasised=lambda ln: True)
     strip_section_heads(pages, zones)
     lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body" for ln in p.lines if ln.text]
     width = float(statistics.quantiles(lengths, n=10)[7]) if len(lengths) >= 10 else 80.0
     assembler = _Assembler(width, {"front": "front_matter", "back": "back_matter"}, read_contents(pages, zones, unindented_wraps=True))
-    previous: int | None = None
-    for page, zone in zip(pages, zones, strict=True):
-        number = int(page.label) if page.label and page.label.isdigit() else None
-        spanned = number - previous if "\f" not in text and number and previous and number > previous else 1
-        assembler.page(page, zone, spanned)
-        previous = number or previous
+    for page, zone, span in zip(pages, zones, spans, strict=True):
+        assembler.page(page, zone, span)
     assembler.flush()
     return assembler.units, pages, zones
 
 
 def title_lines(pages: list[PageText]) -> list[str]:
-    """Title candidates from the first page: its first lines joined two and three at a time (a
-    title page sets "A grammar of" / "Sanzhi Dargwa" on lines of their own), then each line."""
-    first = next(([ln.text for ln in p.lines if ln.text][:4] for p in pages if any(ln.text for ln in p.lines)), [])
-    joined = [" ".join(first[:k]) for k in (2, 3) if len(first) >= k]
-    return [t for t in (*joined, *first) if len(t) < 200]
+    """Title candidates from the first pages' first lines, joined three and two at a time (a
+    title page sets "A grammar of" / "Sanzhi Dargwa", or "A GRAMMAR" / "OF THE" / "X LANGUAGE", on
+    lines of their own, perhaps under a scanner's stamp), then each line alone."""
+    first = [ln.text for p in pages[:2] for ln in p.lines if ln.text][:8]
+    joined = [" ".join(first[k : k + n]) for k in range(len(first)) for n in (2, 3) if k + n <= len(first)]
+    candidates = [t for t in (*joined, *first) if len(t) < 200]
+    # the book's title is the first candidate naming a language Glottolog knows ("A grammar of Sanzhi Dargwa")
+    named = next((t for t in candidates if (g := guess_language([t])) and g.glottocode), None)
+    return [named, *candidates] if named else candidates
 
 
 def book_fields(path: Path, pages: list[PageText], zones: list[str], guess: bool) -> dict[str, object]:
