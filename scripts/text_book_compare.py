@@ -5,7 +5,7 @@ by form feeds as pdftotext and OCR tools write them; with ``--no-form-feeds`` jo
 breaks, only the printed page numbers left; with ``--folios-in-heads`` those printed in the running
 heads), ingested as ``text`` by the checkout at ``--checkout``
 (default: this one), and its passages measured: language and id, passage lengths, examples kept
-whole, front/back matter stored, reference-list and contents passages left retrievable, section
+whole, front/back matter and footnotes stored, reference-list and contents passages left retrievable, section
 paths against the PDF's outline (:func:`grammar_rag.ingest.quality.toc_match`)::
 
     python scripts/text_book_compare.py ../shared/data/books --checkout /tmp/old --out before.json
@@ -68,6 +68,7 @@ def measure(path: Path, pdf: Path) -> dict[str, object]:
         "front_matter": stats["front_matter"], "back_matter": stats["back_matter"],
         "retrievable_reference_list_passages": sum(len(_REFERENCE_ENTRY.findall(p.text)) >= 2 for p in retrievable),
         "retrievable_contents_passages": sum(len(_CONTENTS_ENTRY.findall(p.text)) >= 2 for p in retrievable),
+        "footnotes_stored": sum(len(getattr(p, "notes", ())) for p in passages),
         "toc_match": quality.toc_match(passages, outline.pdf_toc(pdf)), "seconds": round(seconds, 1),
     }
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grammar_rag.ingest.text import ingest_text
-from grammar_rag.ingest.text_book import split_pages
+from grammar_rag.ingest.text_pages import split_pages
 from grammar_rag.types import MATTER_KINDS, Passage
 
 FILLER = ("The language has a rich system of verbal prefixes that mark the subject and the object of\n"
@@ -49,13 +49,14 @@ def _book(folios: bool = True, form_feeds: bool = True, ocr: bool = False, title
          "language, including the loan words from Russian that entered it in the last century.",
          "1.2 Number",
          "Plural is marked by a suffix on the noun, and the choice among the plural suffixes",
-         "depends on the stem of the noun rather than on its meaning or its gender.",
+         "depends on the stem of the noun rather than on its meaning or its gender, a well-",
+         "known pattern: a well-known pattern of the region.",
          FILLER.splitlines()[0], FILLER.splitlines()[1]],
         ["1 Nouns and their inflection", *FILLER.splitlines(), *FILLER.splitlines()],
         ["2 Clauses", "2.1 Word order",
-         "The basic constituent order is subject, object, verb, and the verb is final in most",
-         "clauses of the texts in the corpus that were recorded in the village.",
-         *FILLER.splitlines()],
+         "The basic constituent order is subject, object, verb (see 1.4), and the verb is final in most",
+         "clauses of the texts in the corpus that were recorded in the village.4",
+         *FILLER.splitlines(), "4 Only two speakers used other orders, both in fast speech."],
         ["2 Clauses", *FILLER.splitlines(), *FILLER.splitlines()],
         ["References", "Forker, Diana. 2019. A grammar of Sanzhi Dargwa. Berlin: Language Science Press.",
          "Haspelmath, Martin. 1993. A grammar of Lezgian. Berlin: Mouton de Gruyter."],
@@ -92,6 +93,7 @@ def test_book_text_pages_heads_paragraphs_and_examples(tmp_path: Path) -> None:
     text = "\n".join(p.text for p in body)
     # a hyphenated word joined again, a paragraph continued over a page break and its running head
     assert "identical to the ergative form" in text
+    assert "gender, a well-known pattern:" in text  # a compound the book writes hyphenated keeps its hyphen
     assert any("both are used with all nouns of the language, including the loan words" in p.text for p in body)
     assert "1 Nouns and their inflection" not in text and "1.1 Case" not in text
     # the example whole, both translations with it, typed example, on its printed page
@@ -103,6 +105,11 @@ def test_book_text_pages_heads_paragraphs_and_examples(tmp_path: Path) -> None:
     order = next(p for p in body if "basic constituent order" in p.text)
     assert order.section == ("I Morphology", "2 Clauses", "2.1 Word order")
     assert order.page_start == "15"
+    # the footnote stored with the passage citing it, its mark off the word, never a passage
+    assert order.notes == ("4 Only two speakers used other orders, both in fast speech.",)
+    assert "village.4" not in order.text and "recorded in the village." in order.text
+    assert "(see 1.4)" in order.text  # a section number is no mark
+    assert not any("fast speech" in p.text for p in passages)
     number = next(p for p in body if "Plural is marked" in p.text)
     assert number.section == ("I Morphology", "1 Nouns and their inflection", "1.2 Number")
     # contents and references stored, not retrievable

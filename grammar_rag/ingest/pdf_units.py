@@ -47,6 +47,26 @@ def _ends_paragraph(prev: Line, col_right: float) -> bool:
     return prev.x1 < col_right - max(20.0, prev.size * 3) and bool(TERMINAL.search(prev.text))
 
 
+def book_vocabulary(pages: list[PageText]) -> set[str]:
+    """Every word of a book, hyphenated compounds whole: what tells "zero-" + "shot" from "learn-" + "ing"."""
+    return {w.lower() for p in pages for ln in p.lines for w in re.findall(r"\w+(?:-\w+)*", ln.text)}
+
+
+def join_broken(prev: str, text: str, vocab: set[str]) -> str:
+    """Line ``prev`` and the next line ``text`` of one paragraph as one: a word broken at a line-end
+    hyphen is joined again, unless the book writes it hyphenated and never whole (a compound)."""
+    m = re.search(r"(\w+)-$", prev)
+    if m and text[:1].islower():
+        first = re.match(r"\w+", text)
+        tail = first.group(0) if first else ""
+        joined = (m.group(1) + tail).lower()
+        hyphenated = (m.group(1) + "-" + tail).lower()
+        if hyphenated in vocab and joined not in vocab:
+            return prev + text  # a real compound: "zero-" + "shot"
+        return prev[:-1] + text  # line-break hyphen: "learn-" + "ing"
+    return prev + " " + text
+
+
 class _Builder:
     """Accumulates lines into units, tracking page range, heading path, block type and notes."""
 
@@ -77,18 +97,7 @@ class _Builder:
         if self.block != "prose":  # examples and tables keep their lines
             self.buf.append(text)
             return
-        m = re.search(r"(\w+)-$", prev)
-        if m and text[:1].islower():
-            first = re.match(r"\w+", text)
-            tail = first.group(0) if first else ""
-            joined = (m.group(1) + tail).lower()
-            hyphenated = (m.group(1) + "-" + tail).lower()
-            if hyphenated in self.vocab and joined not in self.vocab:
-                self.buf[-1] = prev + text  # a real compound: "zero-" + "shot"
-            else:
-                self.buf[-1] = prev[:-1] + text  # line-break hyphen: "learn-" + "ing"
-            return
-        self.buf[-1] = prev + " " + text
+        self.buf[-1] = join_broken(prev, text, self.vocab)
 
     def start(self, block: Block) -> None:
         self.flush()
@@ -219,8 +228,7 @@ def build_units(pages: list[PageText], zones: list[str], outline: list[OutlineEn
 def _build_units(pages: list[PageText], zones: list[str], cursor: OutlineCursor | None,
                  contents: ContentsCursor | None) -> list[Unit]:
     body_size, typical_gap = body_metrics(pages)
-    vocab = {w.lower() for p in pages for ln in p.lines for w in re.findall(r"\w+(?:-\w+)*", ln.text)}
-    b = _Builder(vocab)
+    b = _Builder(book_vocabulary(pages))
     after_notes = False
     for page, zone in zip(pages, zones, strict=True):
         notes = split_footnotes(page, body_size, typical_gap, after_notes=after_notes)

@@ -7,18 +7,23 @@ lines and pages with words hyphenated at the line end, interlinear examples over
 and a contents and reference list. Without this, every page became one passage with no section
 path, running heads and folios stuck to the text, and the bibliography was retrievable.
 
-The book-structure rules are the PDF reader's, applied to lines without geometry: folios and
-repeated head lines (:func:`~grammar_rag.ingest.pdf.strip_running_heads`, which also validates
-printed page labels), front and back matter (:func:`~grammar_rag.ingest.pdf.page_zones`). What
-geometry told there, line length tells here: a paragraph ends at a short line ending a sentence,
-a heading is a short numbered line standing alone.
+Pages and their printed numbers come from :mod:`grammar_rag.ingest.text_pages`, footnotes from
+:mod:`grammar_rag.ingest.text_notes`. The book-structure rules are the PDF reader's, applied to
+lines without geometry: folios and repeated head lines
+(:func:`~grammar_rag.ingest.pdf.strip_running_heads`, which also validates printed page labels),
+front and back matter (:func:`~grammar_rag.ingest.pdf.page_zones`), headings from the printed
+contents (:mod:`~grammar_rag.ingest.pdf_contents`), line-end hyphens (:func:`~grammar_rag.ingest.
+pdf_units.join_broken`). What geometry told there, line length tells here: a paragraph ends at a
+short line ending a sentence, a heading is a short line standing alone.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grammar_rag.ingest.book_meta import guess_pdf_metadata
@@ -29,25 +34,25 @@ from grammar_rag.ingest.pdf import IMPRINT_PAGES, page_zones, strip_running_head
 from grammar_rag.ingest.pdf_contents import ContentsCursor, read_contents
 from grammar_rag.ingest.pdf_layout import (
     PAGE_LABEL,
-    ROMAN,
     TERMINAL,
     Line,
     PageText,
-    _roman_to_int,
-    join_lines,
 )
-from grammar_rag.ingest.pdf_units import EXAMPLE_START, SUB_EXAMPLE, TABLE_CAPTION
+from grammar_rag.ingest.pdf_units import (
+    EXAMPLE_START,
+    SUB_EXAMPLE,
+    TABLE_CAPTION,
+    book_vocabulary,
+    join_broken,
+)
 from grammar_rag.ingest.sections import SectionPath, numbered_heading
+from grammar_rag.ingest.text_notes import split_text_notes
+from grammar_rag.ingest.text_pages import as_pages, ocr_digits, page_spans, paginate
 from grammar_rag.types import MATTER_KINDS, PassageKind
 
+logger = logging.getLogger(__name__)
+
 MIN_PAGES = 8  # fewer pages: a short text, read as blank-line paragraphs
-MAX_FOLIO_GAP = 8  # pages without a printed number in a row: a part title, its blank back, a chapter opening
-# soft hyphens as text extractors write them (U+00AD; pypdfium2 U+FFFE / U+0002): the word was
-# broken there; at a line end it is read as a hyphen, to be joined again with the next line
-_SOFT_HYPHEN = re.compile("[\u00ad\ufffe\u0002]")
-_SOFT_HYPHEN_AT_END = re.compile("[\u00ad\ufffe\u0002][ \t]*\n")
-# OCR reads 1 as l/I and 0 as O in numbers: "3.l Nouns", "l23" (only where digits surround them)
-_OCR_DIGIT = re.compile(r"(?<=[\d.])[lI](?=[\d.\s]|$)|(?<=[\d.])O(?=[\d.\s]|$)|^[lI](?=\d)|^O(?=\d)")
 # a free translation closes an example: it opens with a single quote ("‘The child runs.’"; double
 # quotes are the speech quoted in the vernacular line) and ends with one, perhaps before its
 # source: "'...' (Kornfilt 1997: 123)", "‘...’ [T2.001]"; it may wrap over lines
@@ -59,139 +64,11 @@ _FUNCTION_WORDS = frozenset(("the", "a", "an", "of", "in", "is", "are", "was", "
                              "with", "as", "by", "for", "which", "be", "it", "on", "or"))
 
 
-def _ocr_digits(line: str) -> str:
-    """A heading or folio line with OCR's letter-for-digit confusions read as digits."""
-    head, _, rest = line.partition(" ")
-    return f"{_OCR_DIGIT.sub(lambda m: '1' if m.group(0) in 'lI' else '0', head)} {rest}".strip()
-
-
-def _folio_chain(numbers: list[tuple[int, int]]) -> dict[int, int]:
-    """Line index -> number along the longest run of candidate page numbers advancing by one (by up
-    to :data:`MAX_FOLIO_GAP` where chapter openings, part titles and blank pages print none), in
-    text order: the page numbers, not numbers standing in a table, a list, a gloss or a heading."""
-    ending: dict[int, tuple[int, int]] = {}  # page number -> (chain length, candidate) of the best chain ending there
-    before: list[int] = []  # per candidate: the candidate before it in its chain, or -1
-    best = (0, -1)
-    for k, (_, n) in enumerate(numbers):
-        length, prev = max((ending.get(n - step, (0, -1)) for step in range(1, MAX_FOLIO_GAP + 1)), key=lambda e: e[0])
-        before.append(prev if length else -1)
-        if length + 1 > ending.get(n, (0, -1))[0]:
-            ending[n] = (length + 1, k)
-        best = max(best, (length + 1, k))
-    chain: dict[int, int] = {}
-    k = best[1]
-    while k >= 0:
-        chain[numbers[k][0]] = numbers[k][1]
-        k = before[k]
-    return chain
-
-
-# a running head printed with its folio, as scanned books set them: "12 A GRAMMAR OF KALAMANG", "NOUNS 13"
-# (or "26 2 Phonology", "2.4 Pharyngealization 27"): numbers standing so in headings, contents and
-# sentences make shorter runs than the folios
-_HEAD_LEAD = re.compile(r"^(\d{1,4})\s+(?=.*[A-Za-z]{2}).{2,80}$")
-_HEAD_TAIL = re.compile(r"^(?=.*[A-Za-z]{2}).{2,80}\s(\d{1,4})$")
-
-
-_LEADERS = re.compile(r"(?:\.\s*){3,}\d+$")  # a contents line's dot leaders: "2.1 Consonants . . . 19"
-
-
-def _among_entries(lines: list[str], i: int) -> bool:
-    """Whether the line before or after line ``i`` also ends in a number: a contents or index
-    entry among others ("2 Phonology 19" / "2.1 Consonants 19"), not a running head over text."""
-    near = (lines[i - 1] if i else "", lines[i + 1] if i + 1 < len(lines) else "")
-    return any(re.search(r"\d$", ln.strip()) for ln in near)
-
-
-def _head_numbers(line: str) -> list[int]:
-    """The numbers a running head may carry as its folio: first, last or both ("1 Nouns 12")."""
-    if _LEADERS.search(line):
-        return []
-    return [int(m.group(1)) for m in (_HEAD_LEAD.match(line), _HEAD_TAIL.match(line)) if m]
-
-
-@dataclass
-class Pagination:
-    """A text's pages (lists of lines); where it has no form feeds, each page's printed number
-    and whether numbers open pages (running heads) rather than close them (folios at the foot)."""
-
-    pages: list[list[str]]
-    labels: list[str | None]
-    opened: bool = False
-
-
-def paginate(text: str) -> Pagination:
-    """Pages of lines: form feeds where the text has them, else the printed page numbers: a
-    page-number line closes its page (extractors and OCR write the folio where it is printed, most
-    often at the foot); a running head carrying the number opens one. Whichever of the two forms
-    makes the longer run of page numbers is the book's."""
-    text = _SOFT_HYPHEN.sub("", _SOFT_HYPHEN_AT_END.sub("-\n", text))
-    if "\f" in text:
-        split = [page.split("\n") for page in text.split("\f")]
-        return Pagination(split, [None] * len(split))
-    lines = text.split("\n")
-    arabic: list[tuple[int, int]] = []
-    roman: list[tuple[int, int]] = []
-    heads: list[tuple[int, int]] = []
-    for i, line in enumerate(lines):
-        stripped = _ocr_digits(line.strip())
-        folio = PAGE_LABEL.match(stripped)
-        if folio and folio.group(1).isdigit():
-            arabic.append((i, int(folio.group(1))))
-        elif folio and folio.group(1).islower() and ROMAN.match(folio.group(1)):
-            roman.append((i, _roman_to_int(folio.group(1))))
-        elif not _among_entries(lines, i):
-            heads.extend((i, n) for n in _head_numbers(stripped))
-    folios = _folio_chain(arabic)
-    opening = _folio_chain(heads)
-    opened = len(opening) > len(folios)
-    if opened:
-        numbers = {i: str(n) for i, n in opening.items()}
-    else:
-        # the front matter's lower-case roman folios, before the first arabic one
-        front = _folio_chain([r for r in roman if r[0] < min(folios, default=len(lines))])
-        numbers = {i: lines[i].strip().lower() for i in front} | {i: str(n) for i, n in folios.items()}
-    pages: list[list[str]] = [[]]
-    labels: list[str | None] = [None]
-    for i, line in enumerate(lines):
-        if opened and i in numbers and any(ln.strip() for ln in pages[-1]):
-            pages.append([])
-            labels.append(None)
-        pages[-1].append(line)
-        if i in numbers:
-            labels[-1] = numbers[i]
-            if not opened:
-                pages.append([])
-                labels.append(None)
-    kept = [(p, label) for p, label in zip(pages, labels, strict=True) if any(ln.strip() for ln in p)]
-    return Pagination([p for p, _ in kept], [label for _, label in kept], opened)
-
-
-def split_pages(text: str) -> list[list[str]]:
-    """The pages of :func:`paginate`, as lists of lines."""
-    return paginate(text).pages
-
-
-def as_pages(raw: list[list[str]]) -> list[PageText]:
-    """Lines with the geometry the book-structure rules read: one line per row, width by length."""
-    out = []
-    for number, lines in enumerate(raw, start=1):
-        kept = [ln.rstrip() for ln in lines]
-        while kept and not kept[-1].strip():
-            kept.pop()
-        while kept and not kept[0].strip():
-            kept.pop(0)
-        rows = [Line(ln.strip(), float(len(ln) - len(ln.lstrip())), float(len(ln)), float(i), i + 0.8, 10.0)
-                for i, ln in enumerate(kept)]
-        out.append(PageText(number, float(max((r.x1 for r in rows), default=1.0)), float(max(len(kept), 1)), rows))
-    return out
-
-
 def _normal_folio(pages: list[PageText]) -> None:
     for page in pages:
         for ln in page.lines:
-            if PAGE_LABEL.match(_ocr_digits(ln.text)):
-                ln.text = _ocr_digits(ln.text)
+            if PAGE_LABEL.match(ocr_digits(ln.text)):
+                ln.text = ocr_digits(ln.text)
 
 
 def strip_section_heads(pages: list[PageText], zones: list[str]) -> None:
@@ -223,6 +100,7 @@ class _Para:
     start: str | None
     end: str | None
     section: tuple[str, ...]
+    notes: list[str] = field(default_factory=list)  # footnotes its lines cite ("4 The note's text.")
 
 
 def _prose_like(line: str, width: float) -> bool:
@@ -233,8 +111,10 @@ def _prose_like(line: str, width: float) -> bool:
 class _Assembler:
     """Lines -> paragraphs, examples and headings, across pages."""
 
-    def __init__(self, width: float, matter: dict[str, PassageKind], contents: ContentsCursor | None) -> None:
+    def __init__(self, width: float, matter: dict[str, PassageKind], contents: ContentsCursor | None,
+                 vocab: set[str]) -> None:
         self.width = width
+        self.vocab = vocab
         self.contents = contents
         self.matter = matter
         self.sections = SectionPath()
@@ -243,12 +123,20 @@ class _Assembler:
         self.translating = False  # the open example's free translation has begun
         self.translated = False  # ... and has been read to its end
         self.heading_open = False  # the last line was a heading whose title may wrap onto this one
+        self.page_notes: dict[str, str] = {}  # the page's footnotes not yet claimed by their mark
+        self.marks: tuple[str, ...] = ()  # footnote marks detached from the line being read
 
     def flush(self) -> None:
         para, self.para = self.para, None
         if para and any(ln.strip() for ln in para.lines):
-            text = "\n".join(para.lines) if para.kind in ("example", "table", *MATTER_KINDS) else join_lines([ln.strip() for ln in para.lines])
-            self.units.append(Unit(text, para.start, para.end, para.section, para.kind))
+            if para.kind in ("example", "table", *MATTER_KINDS):
+                text = "\n".join(para.lines)
+            else:
+                text = functools.reduce(lambda a, b: join_broken(a, b, self.vocab), [ln.strip() for ln in para.lines])
+            self.units.append(Unit(text, para.start, para.end, para.section, para.kind, notes=tuple(para.notes)))
+        elif para and para.notes and self.units:  # notes cited from a heading or a blank: with the unit before
+            last = self.units[-1]
+            self.units[-1] = replace(last, notes=(*last.notes, *para.notes))
 
     def open(self, kind: PassageKind, label: str | None) -> None:
         self.flush()
@@ -262,8 +150,10 @@ class _Assembler:
         if self.contents is not None:
             self.contents.slack = max(1, pages_spanned)
         matter = self.matter.get(zone)
+        self.page_notes = split_text_notes(page) if not matter else {}
         prev: str | None = self.para.lines[-1] if self.para and self.para.lines else None
         for ln in page.lines:
+            self.marks = ln.marks
             text = ln.text
             if not text:
                 if self.para and self.para.kind != "example":
@@ -308,6 +198,9 @@ class _Assembler:
                     self.open("prose", label)
                 self._add(text, label)
             prev = text
+        if self.page_notes and self.para is not None:  # cited where the mark was not found again
+            self.para.notes.extend(f"{m} {t}" for m, t in self.page_notes.items())
+        self.page_notes = {}
 
     def _heading(self, ln: Line, label: str, set_off: bool) -> tuple[str, tuple[int, str] | None]:
         """Is ``ln`` a heading? The printed contents decide where the book has them (as for a PDF
@@ -315,9 +208,9 @@ class _Assembler:
         text = ln.text
         short = len(text) < 0.75 * self.width
         if self.contents is None:
-            heading = numbered_heading(_ocr_digits(text)) if short and set_off else None
+            heading = numbered_heading(ocr_digits(text)) if short and set_off else None
             return ("enter" if heading else "text"), heading
-        probe = Line(_ocr_digits(text), ln.x0, ln.x1, ln.top, ln.bottom, ln.size)
+        probe = Line(ocr_digits(text), ln.x0, ln.x1, ln.top, ln.bottom, ln.size)
         # a short line with nothing running into it reads as a PDF heading's larger or bold type
         what, depth, title = self.contents.read(probe, label, set_off and short, set_off, set_off and short)
         if what == "extend":
@@ -342,22 +235,10 @@ class _Assembler:
         assert self.para is not None
         self.para.lines.append(text)
         self.para.end = label
+        self.para.notes.extend(f"{m} {self.page_notes.pop(m)}" for m in self.marks if m in self.page_notes)
         if self.para.kind == "example" and len(self.para.lines) > 1:
             self.translating = self.translating or bool(_TRANSLATION_START.match(text))
             self.translated = self.translating and bool(_TRANSLATION_END.search(text))
-
-
-def _spans(pages: list[PageText], opened: bool) -> list[int]:
-    """Printed pages each page's text covers, in a text without page breaks: pages printing no
-    number run into the page before them (``opened``: numbers in running heads, which open a page)
-    or after them (numbers at the foot, which close one)."""
-    numbers = [int(p.label) if p.label and p.label.isdigit() else None for p in pages]
-    out = []
-    for k, n in enumerate(numbers):
-        others = numbers[k + 1 :] if opened else numbers[:k][::-1]
-        other = next((m for m in others if m is not None), None)
-        out.append(abs(other - n) if n is not None and other is not None and other != n else 1)
-    return out
 
 
 def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None:
@@ -372,17 +253,30 @@ def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None
     if "\f" not in text:  # each page's printed number, found closing (or opening) it, is its label
         for page, label in zip(pages, paged.labels, strict=True):
             page.label = label
-        spans = _spans(pages, paged.opened)
+        spans = page_spans(pages, paged.opened)
     strip_running_heads(pages)
     zones = page_zones(pages, 10.0, emphasised=lambda ln: True)
     strip_section_heads(pages, zones)
     lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body" for ln in p.lines if ln.text]
     width = float(statistics.quantiles(lengths, n=10)[7]) if len(lengths) >= 10 else 80.0
-    assembler = _Assembler(width, {"front": "front_matter", "back": "back_matter"}, read_contents(pages, zones, unindented_wraps=True))
+    vocab = book_vocabulary(pages)
+    contents = read_contents(pages, zones, unindented_wraps=True)
+    units = _assemble(pages, zones, spans, width, vocab, contents)
+    if contents is not None and contents.found < 0.5 * len(contents.entries):
+        # the contents read wrong (or listing another edition's pages): headings by numbering, as for a PDF
+        logger.info("printed contents: %d of %d entries found; headings read by numbering instead",
+                    contents.found, len(contents.entries))
+        units = _assemble(pages, zones, spans, width, vocab, None)
+    return units, pages, zones
+
+
+def _assemble(pages: list[PageText], zones: list[str], spans: list[int], width: float, vocab: set[str],
+              contents: ContentsCursor | None) -> list[Unit]:
+    assembler = _Assembler(width, {"front": "front_matter", "back": "back_matter"}, contents, vocab)
     for page, zone, span in zip(pages, zones, spans, strict=True):
         assembler.page(page, zone, span)
     assembler.flush()
-    return assembler.units, pages, zones
+    return assembler.units
 
 
 def title_lines(pages: list[PageText]) -> list[str]:
