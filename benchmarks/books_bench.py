@@ -14,8 +14,8 @@ a WALS value for the book's language (``metadata.json``'s codes where present, e
 ones) is then classified model-free over that index: coverage, precision when answering, and the
 WALS majority-value baseline on the same answered features, calibrated (what a user gets) beside raw
 (always answering), per cue family; the paper's features get a top-5 retrieval check; PDF section
-paths are matched against the PDF's own outline; PDF and LaTeX runs of one book are compared for
-agreement. WALS values and metadata are read only to score, after prediction
+paths are matched against the PDF's own outline; the PDF, LaTeX and text runs of one book are compared
+for agreement, two by two. WALS values and metadata are read only to score, after prediction
 (:mod:`grammar_rag.evaluation.books`).
 
     grammar-rag bench books --books ../shared/data/books --out benchmarks/results/books.json
@@ -241,10 +241,11 @@ def run(args: argparse.Namespace) -> int:
                 entry = bench_source(fmt, src, Path(tmp) / "idx", meta, args)
             runs[fmt] = entry
             log.info("%s %s: %s", book.name, fmt, json.dumps({k: v for k, v in entry.items() if k != "extraction"}))
-        if "pdf" in runs and "latex" in runs and args.extract:
-            pdf_rows, tex_rows = (runs[f].get("extraction", {}).get("rows", []) for f in ("pdf", "latex"))
-            runs["pdf_latex_agreement"] = {"calibrated": agreement(pdf_rows, tex_rows),
-                                           "raw": agreement(pdf_rows, tex_rows, key="raw_predicted")}
+        for first, second in (("pdf", "latex"), ("pdf", "text"), ("latex", "text")):  # one book, two sources
+            if first in runs and second in runs and args.extract:
+                a, b = (runs[f].get("extraction", {}).get("rows", []) for f in (first, second))
+                runs[f"{first}_{second}_agreement"] = {"calibrated": agreement(a, b),
+                                                      "raw": agreement(a, b, key="raw_predicted")}
         books[book.name] = runs
     report = {"books": books, "peak_rss_mb": _peak_rss_mb(), "formats": formats, "backend": args.backend,
               "model": args.model}

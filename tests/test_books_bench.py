@@ -105,3 +105,16 @@ def test_bench_books_reads_a_books_text_by_default(tmp_path: Path) -> None:
     runs = json.loads(out.read_text(encoding="utf-8"))["books"]["kieviet"]
     assert set(runs) == {"text"}
     assert runs["text"]["glottocode_correct"] is True and runs["text"]["extraction"]["features"] == 5
+
+
+def test_bench_books_compares_a_books_pdf_and_text_runs(tmp_path: Path) -> None:
+    folder = tmp_path / "books" / "kieviet"
+    _book(folder)
+    pages = ["A grammar of\nRapa Nui\nPaulus Kieviet"] + ["\n".join([*SENTENCES, str(n)]) for n in range(1, 10)]
+    (folder / "kieviet.txt").write_text("\f".join(pages), encoding="utf-8")
+    out = tmp_path / "books.json"
+    assert main(["bench", "books", "--books", str(tmp_path / "books"), "--out", str(out), "--formats", "pdf,text",
+                 "--model", "hashing-64"]) == 0
+    runs = json.loads(out.read_text(encoding="utf-8"))["books"]["kieviet"]
+    assert set(runs) == {"pdf", "text", "pdf_text_agreement"}
+    assert runs["pdf_text_agreement"]["raw"]["both_answered"] >= 1
