@@ -39,6 +39,7 @@ def _book(folios: bool = True, form_feeds: bool = True, ocr: bool = False, title
         ["1 Nouns and their inflection",
          "(1) du-l rursːi ag-ur",
          "1SG-ERG girl see.PFV-PRET",
+         "in the house of the village where it is the custom to sit and talk at the door or in the yard",
          "‘I saw the girl.’",
          "‘Я увидел девочку.’",
          "Ergative and absolutive are the grammatical cases of the language and the other",
@@ -48,7 +49,8 @@ def _book(folios: bool = True, form_feeds: bool = True, ocr: bool = False, title
         ["1.1 Case",
          "language, including the loan words from Russian that entered it in the last century.",
          "1.2 Number",
-         "Plural is marked by a suffix on the noun, and the choice among the plural suffixes",
+         "Plural is marked by a suffix on the noun, as in the account of the noun by Lovelace and Byron",
+         "(2013) and many others, and the choice among the plural suffixes of the language",
          "depends on the stem of the noun rather than on its meaning or its gender, a well-",
          "known pattern: a well-known pattern of the region.",
          FILLER.splitlines()[0], FILLER.splitlines()[1]],
@@ -98,8 +100,10 @@ def test_book_text_pages_heads_paragraphs_and_examples(tmp_path: Path) -> None:
     assert "1 Nouns and their inflection" not in text and "1.1 Case" not in text
     # the example whole, both translations with it, typed example, on its printed page
     (example,) = [p for p in body if p.kind == "example"]
-    assert example.text.splitlines() == ["(1) du-l rursːi ag-ur", "1SG-ERG girl see.PFV-PRET", "‘I saw the girl.’",
-                                         "‘Я увидел девочку.’"]
+    assert example.text.splitlines() == [
+        "(1) du-l rursːi ag-ur", "1SG-ERG girl see.PFV-PRET",
+        "in the house of the village where it is the custom to sit and talk at the door or in the yard",
+        "‘I saw the girl.’", "‘Я увидел девочку.’"]  # a long line without a capital is no prose ending it
     assert example.page_start == "12"
     # section paths from the printed contents: the Part, the chapter title wrapped over two lines
     order = next(p for p in body if "basic constituent order" in p.text)
@@ -111,6 +115,7 @@ def test_book_text_pages_heads_paragraphs_and_examples(tmp_path: Path) -> None:
     assert "(see 1.4)" in order.text  # a section number is no mark
     assert not any("fast speech" in p.text for p in passages)
     number = next(p for p in body if "Plural is marked" in p.text)
+    assert "Lovelace and Byron (2013) and many others" in number.text  # a year opening a line is no example
     assert number.section == ("I Morphology", "1 Nouns and their inflection", "1.2 Number")
     # contents and references stored, not retrievable
     assert not any("Haspelmath" in p.text or ". . ." in p.text for p in body)

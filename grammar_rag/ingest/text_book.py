@@ -104,8 +104,15 @@ class _Para:
 
 
 def _prose_like(line: str, width: float) -> bool:
+    """A line of English prose opening a sentence ("The following examples ..."), which ends an
+    example or a table; a gloss line has function words too ("the-in house") but seldom a capital."""
     words = line.lower().split()
-    return len(line) >= 0.5 * width and sum(w in _FUNCTION_WORDS for w in words) >= 3 and not _OPENS_QUOTE.match(line)
+    return (len(line) >= 0.5 * width and sum(w in _FUNCTION_WORDS for w in words) >= 3
+            and line[:1].isupper() and not _OPENS_QUOTE.match(line))
+
+
+# a year opening a wrapped line ("(2013) and Kager (2015) show ..."): a citation, not example (2013)
+_YEAR_AT_START = re.compile(r"^\((?:1[5-9]|20)\d\d[a-z]?\)\s+[a-z&]")
 
 
 class _Assembler:
@@ -183,7 +190,7 @@ class _Assembler:
                 if not self.para or self.para.kind != matter or self.para.start != label:
                     self.open(matter, label)
                 self._add(text, label)
-            elif EXAMPLE_START.match(text):
+            elif EXAMPLE_START.match(text) and not _YEAR_AT_START.match(text):
                 self.open("example", label)
                 self._add(text, label)
             elif TABLE_CAPTION.match(text):
