@@ -9,7 +9,8 @@ whole, front/back matter and footnotes stored, reference-list and contents passa
 paths against the PDF's outline (:func:`grammar_rag.ingest.quality.toc_match`)::
 
     python scripts/text_book_compare.py ../shared/data/books --checkout /tmp/old --out before.json
-    python scripts/text_book_compare.py ../shared/data/books --out after.json
+    python scripts/text_book_compare.py ../shared/data/books --out after.json --write-texts /tmp/textbooks
+    grammar-rag bench books --books /tmp/textbooks --formats text --model hashing --out books_text.json
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import importlib
 import json
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -81,6 +83,8 @@ def main() -> int:
     parser.add_argument("--folios-in-heads", action="store_true",
                         help="move each foot folio into the page's first line (with --no-form-feeds: pages by head)")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--write-texts", type=Path, default=None,
+                        help="also write each book's text and metadata.json here, a folder for `bench books`")
     args = parser.parse_args()
     if args.checkout is not None:
         sys.path.insert(0, str(args.checkout.resolve()))
@@ -93,6 +97,12 @@ def main() -> int:
             path = Path(tmp) / book.name / f"{book.name}.txt"
             path.parent.mkdir()
             path.write_text(book_text(pdf, not args.no_form_feeds, args.folios_in_heads), encoding="utf-8")
+            if args.write_texts is not None:
+                keep = args.write_texts / book.name
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, keep / path.name)
+                if (book / "metadata.json").is_file():
+                    shutil.copy(book / "metadata.json", keep / "metadata.json")
             report[book.name] = measure(path, pdf)
             print(book.name, json.dumps(report[book.name], ensure_ascii=False), flush=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
