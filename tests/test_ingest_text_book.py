@@ -5,12 +5,13 @@ read from the title page (issue 23, OCR text and scanned-era books)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from grammar_rag.ingest.text import ingest_text
-from grammar_rag.ingest.text_pages import split_pages
+from grammar_rag.ingest.text_pages import paginate
 from grammar_rag.types import MATTER_KINDS, Passage
 
 FILLER = ("The language has a rich system of verbal prefixes that mark the subject and the object of\n"
@@ -129,6 +130,17 @@ def test_book_text_language_and_id_from_title_page_and_imprint(tmp_path: Path) -
     assert grammar.id == "lovelace2019sanzhi"  # type: ignore[attr-defined]
 
 
+def test_book_text_whose_contents_read_wrong_keeps_its_footnotes(tmp_path: Path) -> None:
+    """Contents listing another edition's pages: headings are read again by numbering, and the
+    second reading still has the page's footnotes."""
+    pages = _book().split("\f")
+    pages[2] = "\n".join(re.sub(r"(\d+)$", lambda m: str(int(m.group(1)) + 200), ln) for ln in pages[2].split("\n"))
+    _, passages = _ingest(tmp_path, "\f".join(pages))
+    order = next(p for p in passages if "basic constituent order" in p.text)
+    assert order.section[-1] == "2.1 Word order"
+    assert order.notes == ("4 Only two speakers used other orders, both in fast speech.",)
+
+
 def test_book_text_title_set_over_three_lines_under_a_scanners_stamp(tmp_path: Path) -> None:
     grammar, _ = _ingest(tmp_path, _book(title_page=["Digitized by Google", "A GRAMMAR", "OF THE", "KALAMANG LANGUAGE"]))
     assert grammar.glottocode == "kara1499"  # type: ignore[attr-defined]
@@ -136,7 +148,7 @@ def test_book_text_title_set_over_three_lines_under_a_scanners_stamp(tmp_path: P
 
 
 def test_book_text_without_form_feeds_pages_by_its_page_number_lines(tmp_path: Path) -> None:
-    pages = split_pages(_book(form_feeds=False))
+    pages = paginate(_book(form_feeds=False)).pages
     assert [p[-1] for p in pages if p[-1].isdigit()] == [str(n) for n in range(11, 19)]
     _, passages = _ingest(tmp_path, _book(form_feeds=False))
     order = next(p for p in passages if "basic constituent order" in p.text)
@@ -144,7 +156,7 @@ def test_book_text_without_form_feeds_pages_by_its_page_number_lines(tmp_path: P
 
 
 def test_book_text_without_form_feeds_pages_by_the_numbers_in_its_running_heads(tmp_path: Path) -> None:
-    pages = split_pages(_book(form_feeds=False, heads=True))
+    pages = paginate(_book(form_feeds=False, heads=True)).pages
     assert [p[0].rsplit(" ", 1)[-1] for p in pages if p[0][-1:].isdigit()][-8:] == [str(n) for n in range(11, 19)]
     _, passages = _ingest(tmp_path, _book(form_feeds=False, heads=True))
     order = next(p for p in passages if "basic constituent order" in p.text)

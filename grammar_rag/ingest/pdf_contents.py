@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from grammar_rag.ingest.pdf_layout import ROMAN, Line, PageText, _roman_to_int, join_lines
+from grammar_rag.ingest.pdf_layout import ROMAN, Line, PageText, join_lines, roman_to_int
 from grammar_rag.ingest.pdf_outline import squash
 
 # an entry's end: its printed page, after dot leaders or a space ("... 56", "Introduction 1", "xiii");
@@ -156,7 +156,7 @@ def _page_distance(label: str | None, printed: str) -> int | None:
     if label.isdigit() and printed.isdigit():
         return abs(int(label) - int(printed))
     if ROMAN.match(label) and ROMAN.match(printed):
-        return abs(_roman_to_int(label) - _roman_to_int(printed))
+        return abs(roman_to_int(label) - roman_to_int(printed))
     return None
 
 

@@ -44,7 +44,7 @@ class PageText:
     label: str | None = None
 
 
-def _roman_to_int(s: str) -> int:
+def roman_to_int(s: str) -> int:
     values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
     total = 0
     prev = 0

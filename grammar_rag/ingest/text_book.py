@@ -150,14 +150,15 @@ class _Assembler:
         self.para = _Para([], kind, label, label, self.sections.path)
         self.translating = self.translated = False
 
-    def page(self, page: PageText, zone: str, pages_spanned: int = 1) -> None:
-        """Read one page's lines; ``pages_spanned``: printed pages its text covers (more than one
-        where pages without a folio ran into it, in a text without page breaks)."""
+    def page(self, page: PageText, zone: str, notes: dict[str, str], pages_spanned: int = 1) -> None:
+        """Read one page's lines; ``notes``: its footnotes by mark; ``pages_spanned``: printed pages
+        its text covers (more than one where pages without a folio ran into it, in a text without
+        page breaks)."""
         label = page.label or str(page.number)
         if self.contents is not None:
             self.contents.slack = max(1, pages_spanned)
         matter = self.matter.get(zone)
-        self.page_notes = split_text_notes(page) if not matter else {}
+        self.page_notes = dict(notes)
         prev: str | None = self.para.lines[-1] if self.para and self.para.lines else None
         for ln in page.lines:
             self.marks = ln.marks
@@ -267,21 +268,23 @@ def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None
     lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body" for ln in p.lines if ln.text]
     width = float(statistics.quantiles(lengths, n=10)[7]) if len(lengths) >= 10 else 80.0
     vocab = book_vocabulary(pages)
+    # footnotes off the body pages once: a second reading (below) finds the pages without them
+    notes = [split_text_notes(page) if zone == "body" else {} for page, zone in zip(pages, zones, strict=True)]
     contents = read_contents(pages, zones, unindented_wraps=True)
-    units = _assemble(pages, zones, spans, width, vocab, contents)
+    units = _assemble(pages, zones, notes, spans, width, vocab, contents)
     if contents is not None and contents.found < 0.5 * len(contents.entries):
         # the contents read wrong (or listing another edition's pages): headings by numbering, as for a PDF
         logger.info("printed contents: %d of %d entries found; headings read by numbering instead",
                     contents.found, len(contents.entries))
-        units = _assemble(pages, zones, spans, width, vocab, None)
+        units = _assemble(pages, zones, notes, spans, width, vocab, None)
     return units, pages, zones
 
 
-def _assemble(pages: list[PageText], zones: list[str], spans: list[int], width: float, vocab: set[str],
-              contents: ContentsCursor | None) -> list[Unit]:
+def _assemble(pages: list[PageText], zones: list[str], notes: list[dict[str, str]], spans: list[int], width: float,
+              vocab: set[str], contents: ContentsCursor | None) -> list[Unit]:
     assembler = _Assembler(width, {"front": "front_matter", "back": "back_matter"}, contents, vocab)
-    for page, zone, span in zip(pages, zones, spans, strict=True):
-        assembler.page(page, zone, span)
+    for page, zone, page_notes, span in zip(pages, zones, notes, spans, strict=True):
+        assembler.page(page, zone, page_notes, span)
     assembler.flush()
     return assembler.units
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grammar_rag.ingest.pdf_layout import PAGE_LABEL, ROMAN, Line, PageText, _roman_to_int
+from grammar_rag.ingest.pdf_layout import PAGE_LABEL, ROMAN, Line, PageText, roman_to_int
 
 MAX_FOLIO_GAP = 8  # pages without a printed number in a row: a part title, its blank back, a chapter opening
 # soft hyphens as text extractors write them (U+00AD; pypdfium2 U+FFFE / U+0002): the word was
@@ -99,7 +99,7 @@ def paginate(text: str) -> Pagination:
         if folio and folio.group(1).isdigit():
             arabic.append((i, int(folio.group(1))))
         elif folio and folio.group(1).islower() and ROMAN.match(folio.group(1)):
-            roman.append((i, _roman_to_int(folio.group(1))))
+            roman.append((i, roman_to_int(folio.group(1))))
         elif not _among_entries(lines, i):
             heads.extend((i, n) for n in _head_numbers(stripped))
     folios = _folio_chain(arabic)
@@ -127,11 +127,6 @@ def paginate(text: str) -> Pagination:
     return Pagination([p for p, _ in kept], [label for _, label in kept], opened)
 
 
-def split_pages(text: str) -> list[list[str]]:
-    """The pages of :func:`paginate`, as lists of lines."""
-    return paginate(text).pages
-
-
 def as_pages(raw: list[list[str]]) -> list[PageText]:
     """Lines with the geometry the book-structure rules read: one line per row, width by length."""
     out = []
@@ -145,7 +140,6 @@ def as_pages(raw: list[list[str]]) -> list[PageText]:
                 for i, ln in enumerate(kept)]
         out.append(PageText(number, float(max((r.x1 for r in rows), default=1.0)), float(max(len(kept), 1)), rows))
     return out
-
 
 
 def page_spans(pages: list[PageText], opened: bool) -> list[int]:
