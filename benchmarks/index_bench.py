@@ -234,6 +234,7 @@ def run(args: argparse.Namespace) -> int:
             "loader": loader,
             "embedding_model": embedder.name,
             "embedding_dim": embedder.dim,
+            "embedding_runtime": getattr(embedder, "runtime", None),
             "ingest_seconds": round(ingest_s, 2),
             "model_load_seconds": round(model_load_s, 2),
             "index_seconds": round(index_s, 2),

@@ -22,15 +22,7 @@ from grammar_rag.index.embed import (
     sentence_transformer,
 )
 from grammar_rag.index.embed_onnx import OnnxSentenceEmbedder, onnx_applies, runtime_choice
-
-TEXTS = [
-    "Word order.",
-    "The basic constituent order is verb, subject, object; " * 40,  # past 256 word pieces: truncated
-    "Polar questions are marked by intonation only.",
-    "Word order.",  # a duplicate: embedded once, returned twice
-    "Ko haka hoki mai a Hotu ki te kāiŋa, the particle ko marks the preverbal subject. " * 3,
-    "",
-]
+from tests.test_index_embed import TEXTS  # the same awkward texts the torch path is held to
 
 
 @pytest.fixture()

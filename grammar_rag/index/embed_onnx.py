@@ -66,9 +66,15 @@ def _pipeline(model_dir: Path) -> tuple[str, bool] | None:
         return None
     modes = [mode for key, mode in _POOLINGS.items() if config.get(key)]
     others = [k for k, v in config.items() if k.startswith("pooling_mode") and v and k not in _POOLINGS]
-    if len(modes) != 1 or others or not (model_dir / "tokenizer.json").exists():
+    if len(modes) != 1 or others or not (model_dir / "tokenizer.json").exists() or _weights_file(model_dir) is None:
         return None
     return modes[0], kinds[-1] == "Normalize"
+
+
+def _weights_file(model_dir: Path) -> Path | None:
+    """The checkpoint's one weights file (a sharded checkpoint has none: torch keeps it)."""
+    found = [model_dir / name for name in ("model.safetensors", "pytorch_model.bin") if (model_dir / name).is_file()]
+    return found[0] if found else None
 
 
 def onnx_applies(model_dir: Path) -> bool:
@@ -82,9 +88,10 @@ def onnx_applies(model_dir: Path) -> bool:
 
 def _weights_digest(model_dir: Path) -> str:
     digest = hashlib.sha256(f"grammar-rag-onnx-v{EXPORT_VERSION}-opset{ONNX_OPSET}".encode())
-    weights = [p for p in ("model.safetensors", "pytorch_model.bin") if (model_dir / p).exists()]
-    for name in ["config.json", *weights[:1]]:
-        with (model_dir / name).open("rb") as fh:
+    for path in (model_dir / "config.json", _weights_file(model_dir)):
+        if path is None:
+            raise IndexStoreError(f"{model_dir} has no single weights file to export")
+        with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()[:16]
