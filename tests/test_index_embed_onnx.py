@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from grammar_rag.errors import IndexStoreError
-from grammar_rag.index import embed_onnx
+from grammar_rag.index import embed, embed_onnx
 from grammar_rag.index.embed import (
     SentenceTransformerEmbedder,
     get_embedder,
@@ -103,3 +103,12 @@ def test_an_export_that_disagrees_with_torch_is_not_used(cpu_only: None, tmp_pat
     assert isinstance(emb, SentenceTransformerEmbedder)  # torch gives the vectors instead
     assert "differs from torch" in caplog.text and "embedding with torch instead" in caplog.text
     assert not list((tmp_path / "onnx").iterdir())  # nothing cached, nothing half-written
+
+
+def test_cpus_where_torch_runs_bf16_keep_torch(cpu_only: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # read from /proc/cpuinfo, it must agree with torch's own probe on this machine
+    assert embed._torch_would_use_bf16() == embed._cpu_has_fast_bf16()
+    monkeypatch.setattr(embed, "_cpu_flags", lambda: {"avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq"})
+    assert isinstance(sentence_transformer(minilm_model_dir()), SentenceTransformerEmbedder)
+    monkeypatch.setattr(embed, "_cpu_flags", lambda: {"avx2", "fma"})
+    assert isinstance(sentence_transformer(minilm_model_dir()), OnnxSentenceEmbedder)

@@ -242,7 +242,7 @@ def sentence_transformer(model: str | os.PathLike[str], *, name: str | None = No
     device = device or _default_device()
     precision = (os.environ.get("GRAMMAR_RAG_EMBED_PRECISION") or "auto").lower()
     if (device == "cpu" and path.is_dir() and runtime_choice() == "onnx" and precision in ("auto", "fp32")
-            and not (precision == "auto" and _cpu_flags() & {"avx512_bf16", "amx_bf16"}) and onnx_applies(path)):
+            and not (precision == "auto" and _torch_would_use_bf16()) and onnx_applies(path)):
         query, passage = instruction_prefixes(name or str(model))
         try:
             return OnnxSentenceEmbedder(path, name=name, query_prefix=query, passage_prefix=passage)
@@ -250,6 +250,16 @@ def sentence_transformer(model: str | os.PathLike[str], *, name: str | None = No
             log.warning("onnxruntime cannot run %s (%s: %s); embedding with torch instead",
                         path, type(exc).__name__, exc)
     return SentenceTransformerEmbedder(model, name=name, device=device)
+
+
+def _torch_would_use_bf16() -> bool:
+    """What ``_cpu_has_fast_bf16`` would answer, read from /proc/cpuinfo instead of importing torch.
+
+    oneDNN runs bf16 on AVX-512 (BW, VL and DQ) and natively on AVX512-BF16/AMX: there torch in
+    bf16 beats onnxruntime in fp32, so those CPUs keep the torch path they had.
+    """
+    flags = _cpu_flags()
+    return bool(flags & {"avx512_bf16", "amx_bf16"}) or {"avx512bw", "avx512vl", "avx512dq"} <= flags
 
 
 def _cpu_flags() -> set[str]:
