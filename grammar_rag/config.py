@@ -8,6 +8,7 @@
   apart from the response caches because it is a pure function of the weights: tests that isolate
   their caches still share it, instead of exporting the model again in every process.
 * The bundled corpus and catalogue ship inside the repository / package and need neither.
+* ``OMP_NUM_THREADS`` caps the cores one process uses (:func:`usable_cores`).
 """
 
 from __future__ import annotations
@@ -70,3 +71,16 @@ def model_cache_dir() -> Path:
     path = Path(os.environ.get("GRAMMAR_RAG_MODEL_CACHE_DIR", Path.home() / ".cache" / "grammar-rag" / "models"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def usable_cores() -> int:
+    """The cores this process may use: ``OMP_NUM_THREADS`` where set, else its CPU affinity.
+
+    Why one rule: torch and onnxruntime read ``OMP_NUM_THREADS``, and Ray sets it to a task's CPUs,
+    so a Ray task holding one CPU neither embeds with more threads nor reads a PDF with more
+    processes than it was given.
+    """
+    wanted = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -79,3 +79,13 @@ def test_a_bad_process_count_is_named(book: Path, monkeypatch: pytest.MonkeyPatc
         pdf_read.extract_pages(book)
     monkeypatch.delenv(pdf_read.READ_PROCESSES_ENV)
     assert pdf_read.reading_processes(3) == 1  # below PARALLEL_MIN_PAGES: not worth a process
+
+
+def test_the_core_budget_caps_the_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ray sets OMP_NUM_THREADS to a task's CPUs: a task holding one CPU reads its book alone
+    monkeypatch.delenv(pdf_read.READ_PROCESSES_ENV, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert pdf_read.reading_processes(1000) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert pdf_read.reading_processes(1000) == 3
+    assert pdf_read.reading_processes(2 * pdf_read.CHUNK_PAGES + 20) == 2  # no more processes than runs of pages

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from grammar_rag.config import model_cache_dir
+from grammar_rag.config import model_cache_dir, usable_cores
 from grammar_rag.errors import IndexStoreError
 from grammar_rag.index.embed_batches import CPU_TOKENS_PER_ROW, encode_by_length
 
@@ -176,9 +176,7 @@ def _session(graph: Path) -> Any:
 
     options = ort.SessionOptions()
     options.log_severity_level = 3  # no warnings about unused initialisers
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    # as torch would: OMP_NUM_THREADS when set, else every core this process may use
-    options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS") or cores or 1)
+    options.intra_op_num_threads = usable_cores()  # as torch would
     return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
 

@@ -28,7 +28,6 @@ from grammar_rag.errors import IngestError
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.base import DEFAULT_CHUNKING, ChunkingConfig
 from grammar_rag.ingest.detect import FILE_SUFFIXES, detect_format
-from grammar_rag.ingest.pdf_read import READ_PROCESSES_ENV
 from grammar_rag.types import IngestedGrammar
 
 logger = logging.getLogger(__name__)
@@ -63,7 +62,6 @@ def _ingest_unit(
         errors.append((str(path), str(exc)))
 
     fmt = None if split else format  # a file inside a folder is detected per file, as serially
-    os.environ[READ_PROCESSES_ENV] = "1"  # the task holds one CPU: its PDF is read here, not by a process per core
     try:
         with contextlib.chdir(cwd):  # tasks run one at a time per worker process
             items = ingest_path(Path(unit), format=fmt, chunking=chunking, metadata=metadata,

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from grammar_rag.config import usable_cores
 from grammar_rag.errors import IngestError
 from grammar_rag.ingest.pdf_layout import PageText, page_lines, remove_line_numbers
 from grammar_rag.progress import Progress
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 # A book of at least PARALLEL_MIN_PAGES pages is read by one process per core, in runs of
 # CHUNK_PAGES pages: reading is Python-bound (one core), and on the 2-core CPU it was ~9 of a
 # 648-page book's ~60 s ingest. Pages are independent, so the result is page for page the same.
-# GRAMMAR_RAG_READ_PROCESSES=1 reads in this process only.
+# GRAMMAR_RAG_READ_PROCESSES=1 reads in this process only; OMP_NUM_THREADS caps the processes too.
 PARALLEL_MIN_PAGES = 64
 CHUNK_PAGES = 24
 READ_PROCESSES_ENV = "GRAMMAR_RAG_READ_PROCESSES"
@@ -61,8 +62,7 @@ def reading_processes(n_pages: int) -> int:
             raise IngestError(f"{READ_PROCESSES_ENV}={wanted!r}: give a whole number of processes (1: no others).") from None
     if n_pages < PARALLEL_MIN_PAGES or multiprocessing.current_process().daemon:  # a daemon may not fork
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, n_pages // CHUNK_PAGES))
+    return max(1, min(usable_cores(), n_pages // CHUNK_PAGES))  # a Ray task's one CPU: one process
 
 
 def _pages_in_processes(path: Path, n_pages: int, processes: int) -> list[PageText]:
