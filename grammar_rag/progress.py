@@ -1,4 +1,4 @@
-"""Progress for long work (reading a book, embedding its passages): a tqdm bar on a terminal, a log line every few seconds elsewhere.
+"""Progress for long work (reading a book, embedding its passages, extracting features): a tqdm bar on a terminal, a log line every few seconds elsewhere.
 
 A 650-page book takes tens of seconds; under nohup, CI or a notebook there is no terminal for a
 bar, and silence for a minute looks like a hang. Lines go to the ``grammar_rag.progress`` logger,
@@ -19,16 +19,21 @@ EVERY_S = 5.0
 class Progress:
     """Counts work done; shows a bar on a terminal, else logs a line at most every ``every`` s."""
 
-    def __init__(self, desc: str, total: int, unit: str = "page", every: float = EVERY_S, min_total: int = 20) -> None:
-        self.desc, self.total, self.unit, self.every = desc, total, unit, every
+    def __init__(self, desc: str, total: int, unit: str = "page", every: float | None = None, min_total: int = 20,
+                 show: bool | None = None) -> None:
+        """``show`` is a command's ``--progress`` choice: False shows nothing; True or None (unset) a bar on a
+        terminal and log lines elsewhere, so a run under nohup or CI is never silent for minutes."""
+        self.desc, self.total, self.unit = desc, total, unit
+        self.every = EVERY_S if every is None else every
         self.done = 0
         self.started = self.last = time.monotonic()
         self._bar: Any = None
-        if total >= min_total and sys.stderr.isatty():
+        wanted = total >= min_total and show is not False
+        if wanted and sys.stderr.isatty():
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
-        self._log = total >= min_total and self._bar is None
+        self._log = wanted and self._bar is None
 
     def update(self, n: int = 1) -> None:
         self.done += n

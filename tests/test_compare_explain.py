@@ -93,3 +93,20 @@ def test_features_in_numeric_order_with_an_all_features_row() -> None:
     assert [ln.split() for ln in table if ln.startswith("all ")] == [
         ["all", "4", "3", "1", "2", "1", "1", "50.0%", "100.0%", "0.0%"]]
     assert "WALS maj." in table[0] + table[1]
+
+
+def test_features_without_any_reference_are_counted_not_listed() -> None:
+    """An all-WALS run on one book printed a row of zeros for each of ~160 features WALS does not code for
+    its language; those rows are summed in one line (and stay in the JSON report)."""
+    rapanui = Grammar(id="k2017rapanui", language="Rapa Nui", glottocode="rapa1244", iso639_3="rap")
+    preds = [_pred("k2017rapanui", "WALS 81A", "VSO"), _pred("k2017rapanui", "WALS 84A", "VOX"),
+             _pred("k2017rapanui", "WALS 10B", "no nasal vs. oral vowel contrast")]
+    features = {p.feature_id: get_catalogue().get(p.feature_id) for p in preds}
+    report = compare_predictions(preds, {rapanui.id: rapanui}, features, wals_reference(None),
+                                 resolver=LanguageResolver(None))
+    assert {f.feature_id: f.n_with_reference for f in report.features} == {"WALS 10B": 0, "WALS 81A": 1, "WALS 84A": 0}
+    table = format_report(report).splitlines()
+    assert [ln.split()[:2] for ln in table if ln.startswith("WALS ")] == [["WALS", "81A"]]
+    assert [ln.split()[:2] for ln in table if ln.startswith("all ")] == [["all", "3"]]
+    assert "(2 feature(s) with no WALS value for any of these grammars are not listed; they are in compare.json)" in table
+    assert len(report.to_dict()["features"]) == 3  # type: ignore[arg-type]

@@ -3,6 +3,7 @@ absent, and per-pair failure isolation (a pair that raises in a worker fails alo
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -61,3 +62,27 @@ def test_ingest_engine_ray_without_ray_says_how_to_install(monkeypatch: pytest.M
     assert code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(RAY_INSTALL_HINT)
     assert not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize("progress, expect_lines", [(None, True), (False, False)])
+def test_extraction_logs_progress_lines_when_stderr_is_not_a_terminal(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        progress: bool | None, expect_lines: bool) -> None:
+    """A long `extract` under nohup or CI said nothing until it finished (its tqdm bar was off without a
+    terminal); it now logs a line every few seconds unless `--no-progress` was given."""
+    monkeypatch.setattr("grammar_rag.progress.EVERY_S", 0.0)  # a line per pair, so the test needs no sleep
+    pairs = _pairs(25)
+
+    def predict(batch: list[tuple[Grammar, Feature]]) -> list[Prediction]:
+        return [Prediction(grammar_id=g.id, feature_id=f.id, value="SOV") for g, f in batch]
+
+    with caplog.at_level(logging.INFO, logger="grammar_rag.progress"), \
+            ResultStore(tmp_path / "results.sqlite") as store:
+        summary = run_extraction(store, RunConfig("stub"), [g for g, _ in pairs], [pairs[0][1]], predict,
+                                 progress=progress)
+    assert summary.computed_now == 25
+    lines = [r.getMessage() for r in caplog.records if r.name == "grammar_rag.progress"]
+    if expect_lines:
+        assert lines[0].startswith("extract: 1/25 pairs") and any(line.startswith("extract: 25/25 pairs") for line in lines)
+    else:
+        assert lines == []

@@ -16,17 +16,15 @@ threads). Ctrl-C cancels calls not yet started and re-raises: everything committ
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from tqdm import tqdm
-
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.extract.engine_spec import PairFailure, PairOutcome
 from grammar_rag.extract.store import ResultStore, RunConfig
+from grammar_rag.progress import Progress
 from grammar_rag.types import Feature, Grammar
 
 logger = logging.getLogger(__name__)
@@ -112,8 +110,7 @@ def run_extraction(
         done_before,
         len(todo),
     )
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(todo), desc="extract", unit="pair", disable=not show, dynamic_ncols=True)
+    bar = Progress("extract", len(todo), unit="pair", show=progress)
 
     def commit(batch: list[Pair], outcome: tuple[list[PairOutcome], float] | BaseException) -> None:
         if isinstance(outcome, GrammarRagError):
