@@ -142,6 +142,21 @@ def test_grammar_restriction_by_id_language_iso_glottocode(index: GrammarIndex) 
         index.retrieve("x", grammar="beta199")
 
 
+def test_grammar_named_by_part_of_its_language_name(tmp_path: Path) -> None:
+    """`--grammar sanzhi` on an index holding "Sanzhi Dargwa" said "No grammar 'sanzhi'" with no hint."""
+    idx = GrammarIndex.create(tmp_path / "idx", EMB)
+    for gid, language in (("forker2020sanzhi", "Sanzhi Dargwa"), ("kieviet2017rapanui", "Rapa Nui"),
+                          ("x2001dargwa", "North Dargwa")):
+        idx.add(Grammar(id=gid, language=language), [Passage(gid, f"{gid}:0", "The basic word order is SOV.")],
+                show_progress=False)
+    assert idx.get_grammar("sanzhi").id == "forker2020sanzhi"
+    assert idx.get_grammar("RAPA nui").id == idx.get_grammar("Nui").id == "kieviet2017rapanui"
+    with pytest.raises(GrammarNotFoundError, match=r"matches several grammars.*forker2020sanzhi, x2001dargwa"):
+        idx.get_grammar("dargwa")
+    with pytest.raises(GrammarNotFoundError, match="Did you mean: Sanzhi Dargwa"):
+        idx.get_grammar("sanzhi dargva")
+
+
 def test_bm25_scores_align_with_passages(index: GrammarIndex) -> None:
     scores = index.bm25_scores("ergative case marker", "Alphaish")
     assert scores.shape == (len(index.passages("alpha2001")),)
