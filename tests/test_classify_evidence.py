@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from grammar_rag.classify import make_classifier
 from grammar_rag.classify.cues import select_family
 from grammar_rag.classify.statements import (
@@ -10,6 +12,7 @@ from grammar_rag.classify.statements import (
     negated_before,
     split_sentences,
 )
+from grammar_rag.features import get_catalogue
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue, Passage, ScoredPassage
 
 ORDER = Feature(
@@ -923,6 +926,27 @@ def test_value_terms_never_answer_a_catch_all_value_from_the_word_other() -> Non
     passages = [ScoredPassage(Passage("g:1", "g", text), 1.0, 1)]
     pred = make_classifier("evidence", calibrate=False).classify(feature, passages)
     assert pred.value == NOT_ENOUGH_INFO
+
+
+@pytest.mark.parametrize("feature_id, text", [
+    ("WALS 143G", "In affirmative clauses none of the pronouns has a negative indefinite reading. None of the "
+                  "negative suffixes is stressed, and none of them follows the tense suffix."),
+    ("WALS 130A", "The word for 'hand' is different in the two villages. Different speakers use different "
+                  "words for 'finger'."),
+])
+def test_value_terms_never_answer_from_a_word_that_can_describe_anything(feature_id: str, text: str) -> None:
+    """"none of the pronouns" answered 143G "None" (no negative tone, infix or stem change) on every grammar
+    that said "none" near negation: right only as often as the commonest value; likewise "different" for 130A."""
+    feature = get_catalogue().get(feature_id)
+    passages = [ScoredPassage(Passage("g", "g:1", text), 1.0, 1)]
+    pred = make_classifier("evidence", calibrate=False).classify(feature, passages)
+    assert pred.value == NOT_ENOUGH_INFO
+    if feature_id == "WALS 143G":  # the value is still stated by its description's phrase
+        stated = ("There is no negative tone, infix or stem change. Verbs show no negative tone, infix or stem "
+                  "change either.")
+        pred = make_classifier("evidence", calibrate=False).classify(
+            feature, [ScoredPassage(Passage("g", "g:1", stated), 1.0, 1)])
+        assert pred.value == "None"
 
 
 def test_an_abstention_with_nothing_quoted_lists_the_passages_it_read() -> None:

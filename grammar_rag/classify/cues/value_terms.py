@@ -22,14 +22,19 @@ from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.text.tokens import feature_text_words
 from grammar_rag.types import Feature
 
-# A value named only "Other" is WALS's residue for what fits no other value: the word "other" in a
-# sentence ("other verbs", "the other order") is never a statement of it. Matched by name it was
-# the reader's commonest confident wrong answer on whole books (2 right of 14, e.g. 95A-97A).
-_CATCH_ALL = re.compile(r"others?", re.I)
+# A word that can describe anything never states one feature's value by itself. A value named only
+# "Other" is WALS's residue for what fits no other value: "other verbs", "the other order" are never
+# statements of it (matched by name it was the reader's commonest confident wrong answer on whole
+# books, 2 right of 14, e.g. 95A-97A). Likewise "None" (143G's "no negative tone, infix or stem
+# change", 6A's "no uvulars"), "Different"/"Identical" (130A, 'hand' and 'finger'): matched as words,
+# "none of the pronouns ..." answered 143G on every grammar that said "none" anywhere, right only
+# as often as the commonest value is. Such a value is stated by its description's phrase instead.
+_GENERIC = re.compile(r"others?|none|different|identical|same|both|neither|either|mixed|all|some|many|few|"
+                      r"several|small|large|average|high|low|simple|complex|present|absent|yes|no", re.I)
 
 
-def is_catch_all(name: str) -> bool:
-    return _CATCH_ALL.fullmatch(name.strip()) is not None
+def is_generic_word(term: str) -> bool:
+    return _GENERIC.fullmatch(term.strip()) is not None
 
 
 def default_value_terms(feature: Feature) -> dict[str, tuple[str, ...]]:
@@ -79,8 +84,8 @@ class ValueTermFamily:
                     cues.append(Cue(yes, base, sent, "term", hits[0].group(0)))
             return vote(cues, min_support=0.8, min_ratio=2.0)
         terms = ctx.value_terms or default_value_terms(feature)
-        patterns = {value: word_re(list(t)) for value, t in terms.items()
-                    if feature.value_by_name(value) and not is_catch_all(value)}
+        patterns = {value: word_re(kept) for value, t in terms.items()
+                    if feature.value_by_name(value) and (kept := [w for w in t if not is_generic_word(w)])}
         for sent in sentences:
             if sent.is_gloss:
                 continue
