@@ -14,7 +14,7 @@ import pytest
 from grammar_rag.features.languages import load_bundled_languages
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.language_guess import guess_language, names_from_title, resolve_name
-from grammar_rag.ingest.metadata import derive_id, source_name
+from grammar_rag.ingest.metadata import build_grammar, derive_id, source_name
 
 TABLE = load_bundled_languages()
 
@@ -253,3 +253,14 @@ def test_a_variety_glottolog_lacks_is_placed_by_the_iso_code_the_book_states_and
     # a bracketed gloss is not a stated code: the name stays unresolved
     bare = guess_language(["A grammar of Choguita Rarámuri"], "the suffix [det] marks definiteness")
     assert bare is not None and bare.glottocode is None
+
+
+def test_a_language_without_an_iso_code_keeps_none_not_the_string_none(tmp_path: Path) -> None:
+    """The Sanzhi PDF resolves to sanz1248, a dialect whose Glottolog language has no ISO code: `info` showed
+    its ISO as "None" (str(None) stored in the index) where it should show none."""
+    grammar = build_grammar({"language": "Sanzhi Dargwa", "glottocode": "sanz1248", "language_confidence": 0.9},
+                            None, source_path=tmp_path / "sanzhi.pdf", source_format="pdf")
+    assert grammar.glottocode == "sanz1248" and grammar.iso639_3 is None
+    coded = build_grammar({"language": "Rapa Nui", "glottocode": "rapa1244"}, None,
+                          source_path=tmp_path / "rapanui.pdf", source_format="pdf")
+    assert coded.iso639_3 == "rap"

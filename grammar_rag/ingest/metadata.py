@@ -46,8 +46,9 @@ def fill_language_codes(values: dict[str, object], source: object = "") -> None:
         found = table.by_iso(str(values["iso639_3"]))
     if found is not None:
         values.setdefault("language", found.name)
-        if not values.get("iso639_3"):
-            values["iso639_3"] = found.iso639_3 or table.language_of(found).iso639_3
+        iso = found.iso639_3 or table.language_of(found).iso639_3
+        if iso and not values.get("iso639_3"):  # Sanzhi (a dialect in Glottolog) has none: left empty, not "None"
+            values["iso639_3"] = iso
         values.setdefault("glottocode", found.glottocode)
         return
     name = str(values.get("language") or "")
@@ -184,7 +185,10 @@ def build_grammar(
         values["language_confidence"] = float(str(values["language_confidence"]))
     str_fields = {f for f in GRAMMAR_FIELDS if f not in ("year", "language_confidence")}
     for key in str_fields & values.keys():
-        values[key] = str(values[key])
+        if values[key] is None:
+            del values[key]  # a missing code stays missing: str(None) would store the code "None"
+        else:
+            values[key] = str(values[key])
     if not values.get("id"):
         values["id"] = slugify(source_path.stem)
     return Grammar(**values)  # type: ignore[arg-type]
