@@ -27,7 +27,8 @@ def resolve_grammar(grammars: Mapping[str, Grammar], key: str | Grammar, directo
     """Resolve a grammar id, language name, ISO 639-3 code or Glottocode to one of ``grammars``.
 
     An exact id wins, then a case-insensitive id, then a unique language name / ISO / Glottocode
-    match, then a unique language whose name holds the key's words; an ambiguous or unknown key raises :class:`GrammarNotFoundError` naming ``directory``.
+    match, then a unique language whose name holds the key's words; an ambiguous or unknown key
+    raises :class:`GrammarNotFoundError` naming ``directory``.
     """
     if isinstance(key, Grammar):
         key = key.id
