@@ -46,7 +46,10 @@ class Grammar:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Grammar:
-        return _from_dict(cls, data)
+        # indexes written before session 20 stored a missing code as the string "None" (str(None)); no
+        # ISO code or Glottocode is spelt so, so it reads back as missing
+        return _from_dict(cls, {k: None if k in ("iso639_3", "glottocode") and v == "None" else v
+                                for k, v in data.items()})
 
 
 @dataclass(frozen=True)

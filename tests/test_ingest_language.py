@@ -15,6 +15,7 @@ from grammar_rag.features.languages import load_bundled_languages
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.language_guess import guess_language, names_from_title, resolve_name
 from grammar_rag.ingest.metadata import build_grammar, derive_id, source_name
+from grammar_rag.types import Grammar
 
 TABLE = load_bundled_languages()
 
@@ -264,3 +265,6 @@ def test_a_language_without_an_iso_code_keeps_none_not_the_string_none(tmp_path:
     coded = build_grammar({"language": "Rapa Nui", "glottocode": "rapa1244"}, None,
                           source_path=tmp_path / "rapanui.pdf", source_format="pdf")
     assert coded.iso639_3 == "rap"
+    # an index written before the fix holds the string "None": it reads back as no code
+    stored = {**grammar.to_dict(), "iso639_3": "None"}
+    assert Grammar.from_dict(stored).iso639_3 is None and Grammar.from_dict(coded.to_dict()) == coded
