@@ -107,8 +107,8 @@ def encode_by_length(
 ) -> np.ndarray:
     """Vectors for ``texts`` (prefixes already applied), each distinct text encoded once.
 
-    ``encode_rows`` turns one batch into L2-normalised vectors; batches are cut as
-    :func:`length_batches` says, with caps the runtime measured best for itself.
+    ``encode_rows`` turns one batch into vectors, L2-normalised here for every runtime; batches are
+    cut as :func:`length_batches` says, with caps the runtime measured best for itself.
     """
     if not texts:
         return np.zeros((0, dim), dtype=np.float32)

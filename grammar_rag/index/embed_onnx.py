@@ -54,8 +54,11 @@ def runtime_choice() -> str:
     return choice
 
 
-def _pipeline(model_dir: Path) -> tuple[str, bool] | None:
-    """(pooling, normalise) for a Transformer -> Pooling [-> Normalize] model, else ``None``."""
+def _pipeline(model_dir: Path) -> str | None:
+    """The pooling ("mean"/"cls") of a Transformer -> Pooling [-> Normalize] model, else ``None``.
+
+    A Normalize module needs nothing here: every embedder's vectors are L2-normalised once batched
+    (:func:`~grammar_rag.index.embed_batches.encode_by_length`)."""
     try:
         modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
         kinds = [str(m["type"]).removeprefix(_ST_PREFIX) for m in modules]
@@ -69,7 +72,7 @@ def _pipeline(model_dir: Path) -> tuple[str, bool] | None:
     others = [k for k, v in config.items() if k.startswith("pooling_mode") and v and k not in _POOLINGS]
     if len(modes) != 1 or others or not (model_dir / "tokenizer.json").exists() or _weights_file(model_dir) is None:
         return None
-    return modes[0], kinds[-1] == "Normalize"
+    return modes[0]
 
 
 def _weights_file(model_dir: Path) -> Path | None:
@@ -190,10 +193,10 @@ class OnnxSentenceEmbedder:
     def __init__(self, model_dir: str | os.PathLike[str], *, name: str | None = None,
                  query_prefix: str = "", passage_prefix: str = "") -> None:
         directory = Path(model_dir)
-        pipeline = _pipeline(directory)
-        if pipeline is None:
+        pooling = _pipeline(directory)
+        if pooling is None:
             raise IndexStoreError(f"{directory} is not a Transformer -> Pooling model onnxruntime can run here")
-        self.pooling, self.normalise = pipeline
+        self.pooling = pooling
         config = json.loads((directory / "sentence_bert_config.json").read_text(encoding="utf-8")) \
             if (directory / "sentence_bert_config.json").exists() else {}
         self.max_seq_length = int(config.get("max_seq_length") or 512)
@@ -233,11 +236,6 @@ class OnnxSentenceEmbedder:
             mask[row, : len(encoding.ids)] = 1
         hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         if self.pooling == "cls":
-            vectors = hidden[:, 0]
-        else:
-            weights = mask[..., None].astype(np.float32)
-            vectors = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        if not self.normalise:
-            return np.asarray(vectors, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+            return np.asarray(hidden[:, 0], dtype=np.float32)
+        weights = mask[..., None].astype(np.float32)
+        return np.asarray((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9), dtype=np.float32)
