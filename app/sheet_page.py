@@ -53,8 +53,12 @@ def sheet_tab(state: dict[str, Any] | None) -> None:
     results = Path(st.text_input("Sheet folder (a results folder, as `grammar-rag extract --out`)",
                                  value=str(sheet.sheet_dir(grammar.id)), key="sheet_dir"))
     reviewer = st.text_input("Your name (recorded with each decision)", key="sheet_reviewer")
-    if st.button(f"Propose values for {len(features)} feature(s)", key="sheet_go"):
-        bar = st.progress(0.0, text="Starting…")
+    go = st.button(f"Propose values for {len(features)} feature(s)", key="sheet_go")
+    # fixed slots: a bar or message that comes and goes must not move the widgets below it (a moved
+    # widget is a new element to the browser, and the old one lingers until the run ends)
+    bar_slot, flash_slot = st.empty(), st.empty()
+    if go:
+        bar = bar_slot.progress(0.0, text="Starting…")
         with shown_errors("Proposing values"):
             summary = sheet.propose(
                 state["index"], state["index_path"], grammar, features, results, backend=state["backend"],
@@ -72,7 +76,7 @@ def sheet_tab(state: dict[str, Any] | None) -> None:
         return
     flash = st.session_state.pop("sheet_flash", None)
     if flash:
-        (st.warning if flash.startswith("⚠") else st.success)(flash)
+        (flash_slot.warning if flash.startswith("⚠") else flash_slot.success)(flash)
     chosen_filters = st.multiselect("Show only", sheet.FILTERS, key="sheet_filters")
     shown = sheet.filter_rows(rows, chosen_filters)
     page_size = 25

@@ -110,6 +110,23 @@ def test_accept_needs_a_proposal(tmp_path: Path) -> None:
         sheet.save_review(tmp_path, row, ACCEPT, reviewer="Ana")
 
 
+def _path_of(at: object, key: str) -> tuple[int, ...]:
+    """Where the widget ``key`` sits in the page (its delta path): the browser's identity for it."""
+
+    def walk(node: object, path: tuple[int, ...]) -> tuple[int, ...] | None:
+        if getattr(node, "key", None) == key and not getattr(node, "children", None):
+            return path
+        for i, child in getattr(node, "children", {}).items():
+            found = walk(child, (*path, i))
+            if found is not None:
+                return found
+        return None
+
+    found = walk(at._tree, ())  # type: ignore[attr-defined]
+    assert found is not None, key
+    return found
+
+
 def test_sheet_tab_proposes_and_saves_a_review(index_dir: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The Streamlit page itself (AppTest, no browser): propose two features, accept one, reload."""
@@ -136,11 +153,15 @@ def test_sheet_tab_proposes_and_saves_a_review(index_dir: Path, tmp_path: Path,
     assert "2 of 2 feature(s) shown" in "\n".join(c.value for c in at.caption)
     at.selectbox(key="sheet_feature").set_value("GB107")
     at.run()
+    before = _path_of(at, "sheet_feature")
     submit = next(b for b in at.button if b.label == "Save decision")
     submit.click()
     at.run()
     assert not at.exception, at.exception
     assert any("Saved: GB107" in s.value for s in at.success), [s.value for s in at.success]
+    # the message takes a fixed slot: the review widgets stay where they were (a widget that moves
+    # is a new element to the browser, and a click on the old one, still shown, is lost)
+    assert _path_of(at, "sheet_feature") == before
     with ReviewStore(tmp_path / "sheet" / STORE_FILENAME) as store:
         review = store.get("heath2008grammar", "GB107")
     assert review is not None and review.decision == ACCEPT and review.reviewer == "Ana"

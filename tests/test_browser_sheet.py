@@ -80,11 +80,26 @@ def _open_sheet(page, url: str, folder: Path) -> None:
     name.press("Enter")
 
 
+def _settled(page) -> None:
+    """Wait until the app's script run has ended: no running indicator, no element left over from the
+    run before (Streamlit keeps those, marked stale, until the run ends; a click on one is lost)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"], [data-stale=\"true\"]')",
+        timeout=60_000,
+    )
+
+
+def _next(page) -> None:
+    _settled(page)
+    page.get_by_role("button", name="Next ▶").click()
+
+
 def _wait_reviewing(page, feature_id: str) -> None:
     """Wait until the review pane's feature box (a combobox input) holds ``feature_id``."""
     from playwright.sync_api import expect
 
-    box = page.get_by_role("combobox", name="Reviewing")
+    live = page.locator('[data-testid="stElementContainer"]:not([data-stale="true"])')
+    box = live.get_by_role("combobox", name="Reviewing")
     expect(box).to_have_value(re.compile(rf"^{re.escape(feature_id)} \u2014 "), timeout=60_000)
 
 
@@ -108,13 +123,13 @@ def test_sheet_review_survives_restart_and_exports(warm_index: None, tmp_path: P
         page.keyboard.press("a")
         page.get_by_text("Saved: GB107 = ").first.wait_for(timeout=60_000)
         # 2. override the second (GB020) with a chosen value
-        page.get_by_role("button", name="Next ▶").click()
+        _next(page)
         _wait_reviewing(page, "GB020")
         page.get_by_text("Choose another value").click()
         _select(page, "Value (for 'another value')", "1", re.compile(r"^1$"))
         _save(page, "Saved: GB020 = 1")
         # 3. comment the third (81A)
-        page.get_by_role("button", name="Next ▶").click()
+        _next(page)
         _wait_reviewing(page, "WALS 81A")
         page.get_by_text("Not stated in the grammar").click()
         page.get_by_role("textbox", name="Comment").fill("no text counts in the grammar")
@@ -125,10 +140,10 @@ def test_sheet_review_survives_restart_and_exports(warm_index: None, tmp_path: P
         _open_sheet(page, url, folder)
         page.get_by_text("3 of 3 feature(s) shown").wait_for(timeout=120_000)
         page.get_by_text(re.compile(r"Reviewed by Tester: .* \(version 1\)")).wait_for(timeout=60_000)
-        page.get_by_role("button", name="Next ▶").click()
+        _next(page)
         _wait_reviewing(page, "GB020")
         page.get_by_text("Reviewed by Tester: 1 (version 1)").wait_for(timeout=60_000)
-        page.get_by_role("button", name="Next ▶").click()
+        _next(page)
         _wait_reviewing(page, "WALS 81A")
         comment = page.get_by_role("textbox", name="Comment")
         comment.wait_for(timeout=60_000)
