@@ -32,7 +32,13 @@ def cpu_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(embed_onnx.RUNTIME_ENV, raising=False)
 
 
-def test_onnx_vectors_are_torchs_vectors(cpu_only: None) -> None:
+@pytest.fixture()
+def onnx_cpu(cpu_only: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The onnxruntime path on any CPU: fp32 asked for (by default a CPU with fast bf16 keeps torch)."""
+    monkeypatch.setenv("GRAMMAR_RAG_EMBED_PRECISION", "fp32")
+
+
+def test_onnx_vectors_are_torchs_vectors(onnx_cpu: None) -> None:
     onnx = sentence_transformer(minilm_model_dir(), name="all-MiniLM-L6-v2")
     assert isinstance(onnx, OnnxSentenceEmbedder) and onnx.dim == 384
     torch_model = SentenceTransformerEmbedder(minilm_model_dir(), name="all-MiniLM-L6-v2", precision="fp32")
@@ -46,13 +52,25 @@ def test_onnx_vectors_are_torchs_vectors(cpu_only: None) -> None:
     assert float(np.abs(query - torch_model.encode(["yes-no interrogatives"], is_query=True)).max()) < 1e-5
 
 
-def test_default_embedder_loads_without_torch(cpu_only: None) -> None:
-    get_embedder()  # the graph is exported (or already cached) before the child process looks
+def _default_embedder_in_a_child(**env: str) -> list[str]:
     code = ("import sys; from grammar_rag.index.embed import get_embedder; e = get_embedder(); "
             "e.encode(['word order']); print(type(e).__name__, 'torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "GRAMMAR_RAG_DEVICE": "cpu"})
-    assert out.stdout.split() == ["OnnxSentenceEmbedder", "False", "False"], out.stderr
+                         env={**os.environ, "GRAMMAR_RAG_DEVICE": "cpu", **env})
+    return out.stdout.split() or [out.stderr]
+
+
+def test_default_embedder_loads_without_torch(onnx_cpu: None) -> None:
+    get_embedder()  # the graph is exported (or already cached) before the child process looks
+    assert _default_embedder_in_a_child(GRAMMAR_RAG_EMBED_PRECISION="fp32") == ["OnnxSentenceEmbedder", "False", "False"]
+
+
+def test_the_default_runtime_follows_the_cpu(cpu_only: None) -> None:
+    # onnxruntime in fp32 where torch would run fp32; torch in bf16 where the CPU runs bf16 fast
+    if embed._torch_would_use_bf16():
+        assert _default_embedder_in_a_child()[0] == "SentenceTransformerEmbedder"
+    else:
+        assert _default_embedder_in_a_child() == ["OnnxSentenceEmbedder", "False", "False"]
 
 
 def test_runtime_torch_is_honoured_and_a_typo_is_refused(cpu_only: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,7 +103,7 @@ def test_a_damaged_cached_graph_is_exported_again(cpu_only: None, tmp_path: Path
     assert emb.encode(["word order"]).shape == (1, 384)
 
 
-def test_an_export_that_disagrees_with_torch_is_not_used(cpu_only: None, tmp_path: Path,
+def test_an_export_that_disagrees_with_torch_is_not_used(onnx_cpu: None, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     # e.g. a graph traced with an all-ones mask, which ignores padding: the export check must catch it
