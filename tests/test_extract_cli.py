@@ -138,18 +138,34 @@ def test_worker_processes_die_with_a_killed_parent_and_agree(
     assert [json.loads(r[5]) for r in rows] == [json.loads(r[5]) for r in reference]
 
 
+# Loaded first by the interrupted run (``sitecustomize``): each pair takes 0.3 s longer, so a fast
+# machine cannot finish the run between the second stored pair and the SIGINT.
+SLOW_PAIRS = """
+import time
+from grammar_rag.classify.evidence_classifier import EvidenceClassifier
+_classify = EvidenceClassifier.classify
+def _slow(self, *args, **kwargs):
+    time.sleep(0.3)
+    return _classify(self, *args, **kwargs)
+EvidenceClassifier.classify = _slow
+"""
+
+
 def test_ctrl_c_keeps_finished_pairs(index_dir: Path, reference_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
     db = out / "results.sqlite"
     cmd = cli_command("extract", "--index", str(index_dir), "--features", FEATURES, "--out", str(out), "--no-progress")
-    proc = subprocess.Popen(cmd, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text(SLOW_PAIRS)
+    env = subprocess_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(slow), env["PYTHONPATH"]])
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
     while stored_count(db) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        pytest.skip("the run finished before SIGINT arrived")
     assert proc.returncode == 130, err[-1500:]
     assert "interrupted (completed work was saved)" in err
     stored = stored_rows(db)

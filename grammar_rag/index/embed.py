@@ -232,17 +232,19 @@ def instruction_prefixes(name: str) -> tuple[str, str]:
 
 def sentence_transformer(model: str | os.PathLike[str], *, name: str | None = None,
                          device: str | None = None) -> Embedder:
-    """A sentence-transformers model: run by onnxruntime on CPUs where that gives the same vectors faster.
+    """A sentence-transformers model: run by onnxruntime on a CPU, where that gives the same vectors faster.
 
     Why the choice lives here: it must not import torch to decide (that import is most of what
-    onnxruntime saves); CUDA, CPUs with native bf16, an explicit precision other than fp32, and
-    ``GRAMMAR_RAG_EMBED_RUNTIME=torch`` keep sentence-transformers (see ``embed_onnx``).
+    onnxruntime saves). CUDA, an explicit precision other than fp32, and ``GRAMMAR_RAG_EMBED_RUNTIME=torch``
+    keep sentence-transformers (see ``embed_onnx``). CPUs with native bf16 run onnxruntime in fp32 too:
+    measured on one (``benchmarks/results/ingest_runtime_bf16_cpu.json``), it was as fast as torch in bf16
+    at 0.41x the memory, and its vectors are the ones every other CPU stores.
     """
     path = Path(str(model)).expanduser()
     device = device or _default_device()
     precision = (os.environ.get("GRAMMAR_RAG_EMBED_PRECISION") or "auto").lower()
     if (device == "cpu" and path.is_dir() and runtime_choice() == "onnx" and precision in ("auto", "fp32")
-            and not (precision == "auto" and _torch_would_use_bf16()) and onnx_applies(path)):
+            and onnx_applies(path)):
         query, passage = instruction_prefixes(name or str(model))
         try:
             return OnnxSentenceEmbedder(path, name=name, query_prefix=query, passage_prefix=passage)
@@ -250,28 +252,6 @@ def sentence_transformer(model: str | os.PathLike[str], *, name: str | None = No
             log.warning("onnxruntime cannot run %s (%s: %s); embedding with torch instead",
                         path, type(exc).__name__, exc)
     return SentenceTransformerEmbedder(model, name=name, device=device)
-
-
-def _torch_would_use_bf16() -> bool:
-    """What ``_cpu_has_fast_bf16`` would answer, read from /proc/cpuinfo instead of importing torch.
-
-    oneDNN runs bf16 on AVX-512 (BW, VL and DQ) and natively on AVX512-BF16/AMX: there torch in
-    bf16 beats onnxruntime in fp32, so those CPUs keep the torch path they had.
-    """
-    flags = _cpu_flags()
-    return bool(flags & {"avx512_bf16", "amx_bf16"}) or {"avx512bw", "avx512vl", "avx512dq"} <= flags
-
-
-def _cpu_flags() -> set[str]:
-    """The CPU's feature flags from /proc/cpuinfo (empty where there is none): no torch import needed."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def _cpu_has_fast_bf16() -> bool:

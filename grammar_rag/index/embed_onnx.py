@@ -7,8 +7,9 @@ short (1,500 Rapa Nui passages: 21 s against 26 s, cosine to the torch vectors >
 passages of the full 256 pieces the two take the same time (300 paper paragraphs: 18.5 s each). The graph is exported
 from the installed checkpoint once, checked against torch on a padded probe batch, and cached under
 ``model_cache_dir()/onnx`` by the digest of the weights, so later runs import neither torch nor
-transformers. ``GRAMMAR_RAG_EMBED_RUNTIME=torch`` keeps the torch path (as do CUDA, and CPUs with
-native bf16, where torch in bf16 is faster still).
+transformers. ``GRAMMAR_RAG_EMBED_RUNTIME=torch`` keeps the torch path (as do CUDA and
+``GRAMMAR_RAG_EMBED_PRECISION=bf16``; on a CPU with native bf16, onnxruntime in fp32 was measured as fast
+as torch in bf16, at 0.41x the memory).
 
 Only the plain sentence-transformers pipeline is run this way: a Transformer, mean or CLS pooling,
 and an optional Normalize (all-MiniLM-L6-v2's). Anything else stays on sentence-transformers.
