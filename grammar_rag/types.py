@@ -248,6 +248,12 @@ class Prediction:
     # Machine-readable caveats, e.g. "unparseable" (the model's reply named no value: ``value`` is
     # NOT_ENOUGH_INFO and the benchmark scores it as the feature's first value), "evidence-truncated".
     flags: list[str] = field(default_factory=list)
+    # The model-free reader's own reading before any answer threshold: the value it found and its raw
+    # evidence score (None where it found none, or for a backend that gives no such score). A derived
+    # feature combines these (WALS 83A is OV or VO even when 81A's exact order falls below 81A's threshold)
+    # and is calibrated on its own outcomes (:mod:`grammar_rag.classify.derived`).
+    raw_value: str | None = None
+    raw_score: float | None = None
 
     @property
     def abstained(self) -> bool:

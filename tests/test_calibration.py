@@ -267,6 +267,16 @@ def test_rows_carry_their_configuration_into_points() -> None:
     assert point is not None and point.config == "reranker+CoT" and point.family == "count"
 
 
+def test_derived_rows_are_calibrated_per_derived_feature() -> None:
+    # a derived answer's row holds its raw score; one rule's outcomes say nothing of another's
+    row = {"grammar": "g", "feature": "WALS 83A", "reasoning": "[derived] WALS 83A follows from WALS 81A: VSO (36%)",
+           "confidence": "0.36", "right": "1.0", "abstained": "False", "config": "wals"}
+    [(_, point)] = points_from_rows([row])
+    assert point is not None and point.family == "derived:WALS 83A" and point.score == 0.36
+    shipped = calibration.load()
+    assert {"derived:WALS 82A", "derived:WALS 83A"} <= set(shipped) and "derived:WALS 50A" not in shipped
+
+
 def test_repeated_cv_averages_other_splits_and_never_reads_the_lockbox() -> None:
     rng = random.Random(3)
     rows = []

@@ -909,6 +909,9 @@ def test_selective_abstention_keeps_the_ranked_evidence() -> None:
     assert strict.abstained and "below-threshold" in strict.flags
     assert [e.passage_id for e in strict.evidence] == [e.passage_id for e in raw.evidence]
     assert "would answer SOV" in strict.reasoning
+    # the reading itself is kept, for a derived feature (83A) that combines it
+    assert (strict.raw_value, strict.raw_score) == ("SOV", raw.confidence) == (raw.raw_value, raw.raw_score)
+    assert clf.classify(ORDER, sp("Nouns take suffixes.")).raw_value is None
     lenient = make_classifier("evidence", min_precision=0.0).classify(ORDER, passages)
     assert lenient.value == "SOV" and 0.0 < lenient.confidence <= 1.0
     assert lenient.confidence != raw.confidence or "Calibrated confidence" in lenient.reasoning

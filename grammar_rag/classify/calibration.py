@@ -62,7 +62,9 @@ VALIDATED_UNMAPPED: frozenset[str] = frozenset()
 # right depends on the feature (against WALS on the development grammars: 1A 0.17, 62A 0.03, 33A 0.72),
 # so each feature has its own key ("value-terms:WALS 85A") and ships a map only where its grammar-level
 # cross-validated precision reached PER_FEATURE_GATE on at least PER_FEATURE_MIN_ANSWERS answers.
-PER_FEATURE_FAMILIES: frozenset[str] = frozenset({"value-terms"})
+# Derived features (WALS 82A/83A from 81A, 95A-98A, 28A, 50A) too: one combination rule's outcomes
+# say nothing about another's (against WALS on the development grammars: 83A 36/37, 50A 12/29).
+PER_FEATURE_FAMILIES: frozenset[str] = frozenset({"value-terms", "derived"})
 PER_FEATURE_GATE = 0.80
 PER_FEATURE_MIN_ANSWERS = 10
 CV_REPEATS = 20  # alternative fold assignments for the repeated-CV means (one split's ECE is one draw)

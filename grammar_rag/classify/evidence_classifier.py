@@ -145,6 +145,8 @@ class EvidenceClassifier:
             backend=self.name,
             prompt_version=self.version,
             flags=flags,
+            raw_value=None if decision.abstained else decision.value,
+            raw_score=None if decision.abstained else float(decision.confidence),
         )
 
 

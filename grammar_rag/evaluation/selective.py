@@ -39,8 +39,9 @@ def points_from_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any
     (no value to calibrate). ``confidence`` must be the *raw* evidence score."""
     out: list[tuple[dict[str, Any], Point | None]] = []
     for r in rows:
-        # a derived answer's confidence already combines its components' calibrated ones: not refitted
-        abstained = str(r["abstained"]) in ("True", "true", "1") or family_of(str(r["reasoning"])) == "derived"
+        # a derived answer's row holds its raw score (the product of its components' raw scores times the
+        # rule's reliability: rows from an uncalibrated run) and is calibrated per derived feature
+        abstained = str(r["abstained"]) in ("True", "true", "1")
         # "map_feature": the row's own feature where "feature" was replaced by a group name (per-family tables)
         key = calibration.map_key(family_of(str(r["reasoning"])), str(r.get("map_feature", r.get("feature", ""))))
         point = None if abstained else Point(str(r["grammar"]), key,
