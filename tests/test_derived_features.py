@@ -104,6 +104,7 @@ def test_calibrated_combinations_read_the_components_raw_readings_and_their_own_
     vo_prep = derived.combine(_f("WALS 95A"), table["WALS 95A"],
                               [vo, _read("WALS 85A", "Prepositions", 0.9, 0.96, answered=True)])
     assert vo_prep is not None and vo_prep.raw_value == "VO and Prepositions"
+    assert vo.raw_score is not None
     assert vo_prep.raw_score == pytest.approx(vo.raw_score * 0.9 * table["WALS 95A"].reliability)
 
 

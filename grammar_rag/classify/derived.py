@@ -75,7 +75,7 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
 
     readings = [(p.raw_value, p.raw_score) for p in parts]
     if all("calibrated" in p.flags for p in parts) and all(v is not None and x is not None for v, x in readings):
-        return _judged(feature, d, parts, said, prediction, min_precision)
+        return _judged(feature, d, parts, prediction, min_precision)
     if any(p.abstained for p in parts):
         if d.implied:
             return None
@@ -101,18 +101,18 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
     return prediction(value, reasoning, confidence, flags, fv.code if fv else None, raw)
 
 
-def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction], said: str,
+def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
             prediction: Callable[..., Prediction], min_precision: float | None) -> Prediction | None:
     """The combination of the components' raw readings, judged by the derived feature's own map."""
     value = derived_value(d, tuple(str(p.raw_value) for p in parts))
     if value is None:
         return None
     score = math.prod(float(p.raw_score or 0.0) for p in parts) * d.reliability
-    read = "; ".join(f"{p.feature_id}: {p.raw_value} (raw {p.raw_score:.2f})" for p in parts)
+    read = "; ".join(f"{p.feature_id}: {p.raw_value} (raw {p.raw_score:.2f}"
+                     + (", below its own threshold)" if p.abstained else ")") for p in parts)
     verdict = calibration.judge(calibration.map_key(FAMILY, feature.id), score, min_precision)
     reasoning = (f"[{FAMILY}] {feature.id} follows from {read} (the rule holds for {d.reliability:.0%} of WALS "
-                 f"languages; as answered: {said}). Calibrated confidence {verdict.confidence:.0%} "
-                 f"(raw score {score:.3f}).")
+                 f"languages). Calibrated confidence {verdict.confidence:.0%} (raw score {score:.3f}).")
     flags = ["derived", "calibrated"]
     if not verdict.answer:
         reasoning += f" Abstained: would answer {value}, but {verdict.reason}."
