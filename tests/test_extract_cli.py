@@ -160,7 +160,10 @@ def test_ctrl_c_keeps_finished_pairs(index_dir: Path, reference_run: Path, tmp_p
     (slow / "sitecustomize.py").write_text(SLOW_PAIRS)
     env = subprocess_env()
     env["PYTHONPATH"] = os.pathsep.join([str(slow), env["PYTHONPATH"]])
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # as from a terminal: a test runner started in the background (``cmd &`` without job control)
+    # ignores SIGINT, and a child would inherit that and never see the Ctrl-C
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 240
     while stored_count(db) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
