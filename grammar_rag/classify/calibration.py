@@ -350,6 +350,12 @@ class Verdict:
     answer: bool  # False: abstain, keep the evidence
     reason: str
 
+    def describe(self, score: float, value: str) -> str:
+        """The sentences a prediction's reasoning gains: the calibrated confidence beside the raw score,
+        and, when abstaining, the value it would have given and why not."""
+        text = f" Calibrated confidence {self.confidence:.0%} (raw score {score:.3f})."
+        return text if self.answer else text + f" Abstained: would answer {value}, but {self.reason}."
+
 
 def judge(family: str, score: float, min_precision: float | None = None,
           maps: dict[str, FamilyMap] | None = None) -> Verdict:

@@ -112,10 +112,9 @@ def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
                      + (", below its own threshold)" if p.abstained else ")") for p in parts)
     verdict = calibration.judge(calibration.map_key(FAMILY, feature.id), score, min_precision)
     reasoning = (f"[{FAMILY}] {feature.id} follows from {read} (the rule holds for {d.reliability:.0%} of WALS "
-                 f"languages). Calibrated confidence {verdict.confidence:.0%} (raw score {score:.3f}).")
+                 f"languages).{verdict.describe(score, value)}")
     flags = ["derived", "calibrated"]
     if not verdict.answer:
-        reasoning += f" Abstained: would answer {value}, but {verdict.reason}."
         return prediction(NOT_ENOUGH_INFO, reasoning, verdict.confidence, [*flags, "below-threshold"],
                           raw=(value, score))
     fv = feature.value_by_name(value)

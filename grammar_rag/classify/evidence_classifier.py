@@ -121,11 +121,10 @@ class EvidenceClassifier:
         reasoning = f"[{family}] {decision.reasoning}"
         if self.calibrate and not decision.abstained:
             verdict = calibration.judge(calibration.map_key(family, feature.id), confidence, self.min_precision)
-            reasoning += f" Calibrated confidence {verdict.confidence:.0%} (raw score {confidence:.3f})."
+            reasoning += verdict.describe(confidence, value)
             confidence = verdict.confidence
             flags.append("calibrated")
             if not verdict.answer:  # abstain, but keep the ranked evidence: it says where to read
-                reasoning += f" Abstained: would answer {value}, but {verdict.reason}."
                 value = NOT_ENOUGH_INFO
                 decision.values = []
                 flags.append("below-threshold")
