@@ -74,6 +74,13 @@ def test_language_command(capsys) -> None:
     assert "Japanese" in capsys.readouterr().err
 
 
+def test_language_command_knows_the_names_wals_uses(capsys) -> None:
+    """"Meithei" is Glottolog's Manipuri: WALS's name is shown as the one it was found by."""
+    assert main(["language", "Meithei"]) == 0
+    out = capsys.readouterr().out
+    assert "Manipuri" in out and "mani1292" in out and "Meithei (the name WALS uses)" in out
+
+
 def test_feature_language_grambank_value(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("GRAMMAR_RAG_GRAMBANK_DIR", raising=False)
     assert main(["feature", "GB107", "-l", "jpn"]) == 0

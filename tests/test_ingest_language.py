@@ -13,7 +13,7 @@ import pytest
 
 from grammar_rag.features.languages import load_bundled_languages
 from grammar_rag.ingest import ingest_path
-from grammar_rag.ingest.language_guess import guess_language, names_from_title, resolve_name
+from grammar_rag.ingest.language_guess import bare_name, guess_language, names_from_title, resolve_name
 from grammar_rag.ingest.metadata import build_grammar, derive_id, source_name
 from grammar_rag.types import Grammar
 
@@ -268,3 +268,63 @@ def test_a_language_without_an_iso_code_keeps_none_not_the_string_none(tmp_path:
     # an index written before the fix holds the string "None": it reads back as no code
     stored = {**grammar.to_dict(), "iso639_3": "None"}
     assert Grammar.from_dict(stored).iso639_3 is None and Grammar.from_dict(coded.to_dict()) == coded
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Baure: An Arawak Language of Bolivia", "Baure"),
+        ("Imonda, a Papuan Language", "Imonda"),
+        ("Studies in Nez Perce Grammar and Discourse", "Nez Perce"),
+        ("Topics in Zuni Syntax", "Zuni"),
+        ("An Introduction to Grebo", "Grebo"),
+        ("A syntactic study of Tlingit", "Tlingit"),
+        ("The fundamentals of the Thai language", "Thai"),
+        ("Micmac morphophonemics", "Micmac"),
+        ("Language and folklore of the Alutor people", "Alutor"),
+    ],
+)
+def test_more_title_shapes_name_the_language(title: str, name: str) -> None:
+    """Titles of older grammars and monographs: "X: a ... language of", "Studies in X grammar",
+    "An introduction to X", "X morphophonemics", a title that is the name alone."""
+    assert names_from_title(title)[0] == name
+
+
+def test_a_bare_title_is_a_name_only_when_it_resolves() -> None:
+    """A title that is the name alone ("Tunica", "Tetelcingo Nahuatl") names the language if it resolves."""
+    assert bare_name("Tetelcingo Nahuatl") == "Tetelcingo Nahuatl"
+    guess = guess_language(["Tunica"], table=TABLE)
+    assert guess is not None and guess.resolved_name == "Tunica" and guess.confident
+    assert bare_name("Proceedings of the workshop") is None and bare_name("Chapter 1") is None
+    assert guess_language(["Fieldnotes"], table=TABLE) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "glottocode"),
+    [
+        ("Meithei", "mani1292"),  # Glottolog: Manipuri
+        ("Motuna", "siwa1245"),  # Glottolog: Siwai
+        ("Kanuri", "cent2050"),  # Glottolog has several languages with "Kanuri" in their names
+        ("Harar Oromo", "east2652"),  # WALS writes "Oromo (Harar)"
+    ],
+)
+def test_a_name_typologists_use_resolves_through_wals(name: str, glottocode: str) -> None:
+    """WALS's language names (bundled with its values) are the names typological grammars often use;
+    a name Glottolog does not have whole is looked up there before any partial reading."""
+    guess = resolve_name(name, TABLE)
+    assert guess.glottocode == glottocode and guess.confident
+    assert "WALS" in guess.reason
+
+
+def test_glottolog_name_still_beats_wals() -> None:
+    """An exact Glottolog name is kept even where WALS files the same name under another code."""
+    guess = resolve_name("Wikchamni", TABLE)
+    assert guess.glottocode == "wikc1234"
+
+
+def test_a_function_word_or_region_word_is_never_the_language() -> None:
+    """Glottolog has languoids named "The", "Central", "Southern"; a title's word is not one of them."""
+    for title in ("A Sketch of the Phonology and Grammar of Gimira (Benchnon)",
+                  "A Grammar of Nakkara (Central Arnhem Land Coast)", "A Grammar of Southern Tati Dialects"):
+        guess = guess_language([title], table=TABLE)
+        assert guess is None or guess.resolved_name not in {"The", "Central", "Southern"}, (title, guess)

@@ -15,7 +15,8 @@ import textwrap
 
 from grammar_rag.cli.language import PACK_ACTIONS, run
 from grammar_rag.cli.options import add_data_dir, add_json
-from grammar_rag.features import get_catalogue, get_languages, grambank_value, wals_value
+from grammar_rag.errors import UnknownLanguageError
+from grammar_rag.features import get_catalogue, get_languages, get_wals_values, grambank_value, wals_value
 from grammar_rag.features.guidelines import excerpt
 from grammar_rag.types import Feature
 
@@ -128,7 +129,15 @@ def cmd_language(args: argparse.Namespace) -> int:
         extra = argparse.ArgumentParser(prog="grammar-rag language NAME")
         extra.add_argument("--data-dir")
         args.data_dir = extra.parse_args(args.rest).data_dir or args.data_dir
-    lang = get_languages(args.data_dir).lookup(args.name)
+    table = get_languages(args.data_dir)
+    try:
+        lang = table.lookup(args.name)
+        known_as = ""
+    except UnknownLanguageError:
+        wals = get_wals_values(args.data_dir).languoids_named(args.name, table)
+        if len(wals) != 1:
+            raise
+        lang, known_as = wals[0], f"{args.name} (the name WALS uses)"
     rows = [
         ("Name", lang.name),
         ("Glottocode", lang.glottocode),
@@ -137,6 +146,8 @@ def cmd_language(args: argparse.Namespace) -> int:
         ("Macroarea", lang.macroarea or "-"),
         ("Level", lang.level + (f" of {lang.language_glottocode}" if lang.language_glottocode else "")),
     ]
+    if known_as:
+        rows.insert(1, ("Known as", known_as))
     for key, value in rows:
         print(f"{key + ':':<12} {value}")
     return 0

@@ -18,6 +18,7 @@ import functools
 import gzip
 import io
 import os
+import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ from grammar_rag.errors import DataDirError, UnknownLanguageError
 from grammar_rag.features.bundle import DataRootCache
 from grammar_rag.features.catalogue import get_catalogue
 from grammar_rag.features.cldf import find_datasets, read_table, require_table, table_path
-from grammar_rag.features.languages import LanguageTable, _fold, get_languages
+from grammar_rag.features.languages import Language, LanguageTable, _fold, get_languages
 from grammar_rag.types import Feature, FeatureValue
 
 BUNDLED_WALS_VALUES = BUNDLED_DATA_DIR / "wals_values.csv.gz"
@@ -61,7 +62,8 @@ class WalsValues:
                 self._by_glottocode[lg.glottocode].append(lg)
             if lg.iso639_3:
                 self._by_iso[lg.iso639_3].append(lg)
-            self._by_name[_fold(lg.name)].append(lg)
+            for name in _name_forms(lg.name):
+                self._by_name[_fold(name)].append(lg)
 
     def __len__(self) -> int:
         return len(self.languages)
@@ -117,6 +119,17 @@ class WalsValues:
             raise UnknownLanguageError(f"Unknown language '{text}' (not in WALS).")
         return out
 
+    def named(self, name: str) -> list[WalsLanguage]:
+        """WALS languages called ``name`` (case/accent-insensitive; "Harar Oromo" for WALS's "Oromo (Harar)")."""
+        return list(self._by_name.get(_fold(name), []))
+
+    def languoids_named(self, name: str, glottolog: LanguageTable) -> list[Language]:
+        """Glottolog languoids WALS calls ``name``, by WALS's own Glottocodes (ones the table lacks,
+        such as a subgroup, are skipped): typological grammars often use WALS's names ("Meithei" for
+        Glottolog's Manipuri)."""
+        found = (glottolog.get(lg.glottocode) for lg in self.named(name) if lg.glottocode)
+        return list(dict.fromkeys(lang for lang in found if lang is not None))
+
     def value_number(self, language: str, parameter_id: str, glottolog: LanguageTable | None = None) -> str | None:
         for lg in self.candidates(language, glottolog):
             if parameter_id in lg.values:
@@ -133,6 +146,13 @@ class WalsValues:
             vals = ";".join(f"{pid}={num}" for pid, num in sorted(lg.values.items(), key=lambda kv: _pid_key(kv[0])))
             writer.writerow([lg.wals_code, lg.glottocode or "", lg.iso639_3 or "", lg.name, vals])
         return write_gzip_atomic(path, buf.getvalue().encode("utf-8"))
+
+
+def _name_forms(name: str) -> tuple[str, ...]:
+    """WALS's name and, for "Language (Variety)", the variety first as books write it: "Oromo (Harar)"
+    is also "Harar Oromo"."""
+    m = re.fullmatch(r"\s*([^()]+?)\s*\(([^()]+)\)\s*", name)
+    return (name, f"{m.group(2)} {m.group(1)}") if m else (name,)
 
 
 def _pid_key(pid: str) -> tuple[int, str]:

@@ -5,7 +5,10 @@ Books name their language in the title ("A grammar of Rapa Nui", "Kalamang: a gr
 Glottocode in the text ("Glottocode: sanz1248"). :func:`guess_language` reads those, resolves the
 name against the bundled Glottolog table and says how sure it is, so ingest can tell the user when
 a guess needs ``--meta glottocode=...``. Nothing here knows any particular book: names are
-resolved only through Glottolog, and a name Glottolog does not know stays unresolved.
+resolved through Glottolog and, where Glottolog has no languoid of that whole name, through the
+names WALS gives its languages (bundled with its values): typological grammars often use those
+("Meithei" for Glottolog's Manipuri, "Slave", "Harar Oromo" for WALS's "Oromo (Harar)"). A name
+neither knows stays unresolved.
 
 Resolution prefers the whole name over a part of it ("Rapa Nui" is Rapanui, never "Rapa"), and a
 part only when nothing longer matches; a part is trusted more when the rest of the name agrees
@@ -20,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from grammar_rag.features import get_languages
+from grammar_rag.features import get_languages, get_wals_values
 from grammar_rag.features.languages import Language, LanguageTable, NameMatch
 
 logger = logging.getLogger(__name__)
@@ -32,8 +35,9 @@ _GRAMMAR_NOUN = (
     r"syntax|dictionary|introduction|outline)"
 )
 _TITLE_PATTERNS = (
-    # "A (descriptive/reference) grammar of (the) X"
-    re.compile(rf"\b{_GRAMMAR_NOUN}\s+of\s+(?:the\s+)?(?P<name>.+)", re.I),
+    # "A (descriptive/reference) grammar of (the) X"; the last "grammar of" ("A sketch of the phonology
+    # and grammar of X"), and "a syntactic study of X"
+    re.compile(rf"^(?:.*\b)?(?:{_GRAMMAR_NOUN}|study|essentials|fundamentals)\s+of\s+(?:the\s+)?(?P<name>.+)", re.I),
     # "Grammaire (descriptive) du/de la/de l'/des X"
     re.compile(r"\bgrammaire\s+(?:[\w-]+\s+)?(?:du|de\s+la|de\s+l['’]|des|de|d['’])\s*(?:langue\s+)?(?P<name>.+)", re.I),
     # "Gramática (descriptiva) del/de la/da X"
@@ -44,18 +48,31 @@ _TITLE_PATTERNS = (
     # "X: a (descriptive) grammar", "X – a grammar sketch"
     re.compile(r"^(?P<name>[^:–—]+?)\s*[:–—]\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
                r"(?:grammar|description|sketch)\b", re.I),
-    # "The X language(s)"
-    re.compile(r"\bthe\s+(?P<name>[^:;,.]+?)\s+languages?\b", re.I),
-    # "X grammar", "X reference grammar"
-    re.compile(r"^(?P<name>[^:;,.]+?)\s+(?:(?:reference|descriptive)\s+)?grammar\b", re.I),
+    # "X: an Arawak language of Bolivia", "X, a Papuan language"
+    re.compile(r"^(?P<name>[^:,;–—]+?)\s*[:,–—]\s*(?:an?|the)\s+(?:[\w-]+\s+){0,3}?languages?\b", re.I),
+    # "The X language(s)", "the X people": the last "the" before it ("The fundamentals of the Thai language")
+    re.compile(r"\bthe\s+(?P<name>(?:(?!\bthe\b)[^:;,.])+?)\s+(?:languages?|people)\b", re.I),
+    # "Studies in X grammar", "An introduction to X", "Aspects of X phonology": a capitalised name
+    # after in/to/of, up to a linguistic noun or the end of the clause
+    re.compile(r"\b(?:[Ii]n|[Tt]o|[Oo]f)\s+(?:the\s+)?(?P<name>[A-Z][^:;,.()]*?)(?=\s+(?:[Gg]rammar|[Ss]yntax|"
+               r"[Pp]honology|[Mm]orpho\w*|[Dd]iscourse|[Tt]ense|[Nn]ominals?|[Vv]erbs?|[Nn]ouns?|[Tt]exts?)\b|\s*[:;,.(]|$)"),
+    # "X grammar", "X reference grammar", "X morphophonemics", "X word structure"
+    re.compile(r"^(?P<name>[^:;,.]+?)\s+(?:(?:reference|descriptive)\s+)?(?:grammar|morphophonemics|phonology|"
+               r"morphology|morphosyntax|syntax|word structure)\b", re.I),
 )
+# a title that is only a name ("Tunica", "Imbabura Quechua"): one to three capitalised words
+_BARE_NAME = re.compile(r"^[A-Z][\w'’ʼ-]*(?:\s+[A-Z][\w'’ʼ-]*){0,2}$")
+# words that are languoid names in Glottolog but, alone in a title, never the book's language
+_NOT_A_NAME_ALONE = frozenset("""the a an of and in on to for with from its central southern northern eastern
+    western north south east west lower upper middle modern old new standard coast coastal highland lowland
+    dialect dialects""".split())  # noqa: SIM905 (a readable word list)
 # where a language name inside a title ends
 _NAME_END = re.compile(
     r"\s*(?:[:;,.!?/\[]|\s[-–—]\s|\b(?:as\s+spoken|spoken|with|in\s+the|in|from|and\s+its|including|"
     r"volume|vol)\b).*$",
     re.I,
 )
-_TRAILING = re.compile(r"\s+(?:language|languages|dialect|dialects|langue|lengua|sprache)$", re.I)
+_TRAILING = re.compile(r"\s+(?:language|languages|dialect|dialects|people|langue|lengua|sprache)$", re.I)
 _PAREN = re.compile(r"\(([^()]+)\)")
 _STATED_ISO = re.compile(r"\bISO(?:[\s-]*639(?:-3)?)?(?:\s+code)?\s*[:=]?\s*\[?([a-z]{3})\b")
 # an Ethnologue-style code in square brackets beside a mention of the catalogue or its editors:
@@ -97,6 +114,12 @@ def names_from_title(title: str) -> list[str]:
             if cand and cand not in out and len(cand.split()) <= 6 and any(c.isalpha() for c in cand):
                 out.append(cand)
     return out
+
+
+def bare_name(title: str) -> str | None:
+    """A title that may be the language's name alone ("Tunica", "Imbabura Quechua"), else None."""
+    text = " ".join((title or "").split())
+    return text if _BARE_NAME.match(text) and text.lower() not in _NOT_A_NAME_ALONE else None
 
 
 def _clean_name(raw: str) -> str:
@@ -168,6 +191,14 @@ def _guess(name: str, table: LanguageTable, lang: Language | None, confidence: f
 
 def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
     matches = table.match_name(name)
+    if not matches or matches[0].how == "words":
+        # a whole name WALS uses beats a Glottolog name that merely contains it ("Kanuri")
+        wals = get_wals_values().languoids_named(name, table)
+        if wals:
+            ambiguity = len({table.language_of(lg).glottocode for lg in wals})
+            return _guess(name, table, wals[0], 0.9 / ambiguity,
+                          f"WALS's name for Glottolog's {wals[0].name}" if ambiguity == 1
+                          else f"one of {ambiguity} WALS languages named so")
     if not matches:
         return None
     top = matches[0]
@@ -187,6 +218,8 @@ def _resolve_parts(name: str, table: LanguageTable) -> LanguageGuess | None:
         found: list[tuple[NameMatch, list[str]]] = []
         for i in range(len(words) - n + 1):
             span = " ".join(words[i : i + n])
+            if span.lower() in _NOT_A_NAME_ALONE:
+                continue
             rest = words[:i] + words[i + n :]
             for m in table.match_name(span):
                 if m.how != "words":
@@ -239,8 +272,12 @@ def guess_language(titles: Iterable[str], text: str = "", table: LanguageTable |
     stated = stated_glottocodes(text, table)
     best: LanguageGuess | None = None
     for title in titles:
-        for name in names_from_title(title):
+        names = names_from_title(title)
+        bare = bare_name(title) if not names else None
+        for name in names or ([bare] if bare else []):
             guess = resolve_name(name, table, stated)
+            if name is bare and guess.glottocode is None:
+                continue  # a short title that names nothing ("Fieldnotes") is not a language
             if guess.confident:  # the most explicit confident reading: a later one is a subtitle or a place
                 return with_stated_iso(guess, table, stated_iso_codes(text, table))
             if best is None or guess.confidence > best.confidence:
