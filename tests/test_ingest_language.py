@@ -297,6 +297,7 @@ def test_a_bare_title_is_a_name_only_when_it_resolves() -> None:
     assert guess is not None and guess.resolved_name == "Tunica" and guess.confident
     assert bare_name("Proceedings of the workshop") is None and bare_name("Chapter 1") is None
     assert guess_language(["Fieldnotes"], table=TABLE) is None
+    assert guess_language(["Gabriela Caballero"], table=TABLE) is None  # an author's line on a title page
 
 
 @pytest.mark.parametrize(

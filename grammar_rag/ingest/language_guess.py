@@ -276,8 +276,8 @@ def guess_language(titles: Iterable[str], text: str = "", table: LanguageTable |
         bare = bare_name(title) if not names else None
         for name in names or ([bare] if bare else []):
             guess = resolve_name(name, table, stated)
-            if name is bare and guess.glottocode is None:
-                continue  # a short title that names nothing ("Fieldnotes") is not a language
+            if name is bare and not guess.confident:
+                continue  # a short title that names no language whole ("Fieldnotes", an author) is not one
             if guess.confident:  # the most explicit confident reading: a later one is a subtitle or a place
                 return with_stated_iso(guess, table, stated_iso_codes(text, table))
             if best is None or guess.confidence > best.confidence:
