@@ -281,6 +281,7 @@ def test_a_language_without_an_iso_code_keeps_none_not_the_string_none(tmp_path:
         ("A syntactic study of Tlingit", "Tlingit"),
         ("The fundamentals of the Thai language", "Thai"),
         ("Micmac morphophonemics", "Micmac"),
+        ("Ilocano Dictionary and Grammar", "Ilocano"),
         ("Language and folklore of the Alutor people", "Alutor"),
     ],
 )

@@ -57,7 +57,7 @@ _TITLE_PATTERNS = (
     re.compile(r"\b(?:[Ii]n|[Tt]o|[Oo]f)\s+(?:the\s+)?(?P<name>[A-Z][^:;,.()]*?)(?=\s+(?:[Gg]rammar|[Ss]yntax|"
                r"[Pp]honology|[Mm]orpho\w*|[Dd]iscourse|[Tt]ense|[Nn]ominals?|[Vv]erbs?|[Nn]ouns?|[Tt]exts?)\b|\s*[:;,.(]|$)"),
     # "X grammar", "X reference grammar", "X morphophonemics", "X word structure"
-    re.compile(r"^(?P<name>[^:;,.]+?)\s+(?:(?:reference|descriptive)\s+)?(?:grammar|morphophonemics|phonology|"
+    re.compile(r"^(?P<name>[^:;,.]+?)\s+(?:(?:reference|descriptive)\s+)?(?:dictionary\s+and\s+)?(?:grammar|morphophonemics|phonology|"
                r"morphology|morphosyntax|syntax|word structure)\b", re.I),
 )
 # a title that is only a name ("Tunica", "Imbabura Quechua"): one to three capitalised words
