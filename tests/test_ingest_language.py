@@ -330,3 +330,12 @@ def test_a_function_word_or_region_word_is_never_the_language() -> None:
                   "A Grammar of Nakkara (Central Arnhem Land Coast)", "A Grammar of Southern Tati Dialects"):
         guess = guess_language([title], table=TABLE)
         assert guess is None or guess.resolved_name not in {"The", "Central", "Southern"}, (title, guess)
+
+
+def test_a_name_that_differs_by_an_apostrophe_is_only_a_guess() -> None:
+    """"Abu'" (Abu' Arapesh) is not Glottolog's Abu, a Ramu language: a glottal stop can tell languages apart."""
+    guess = resolve_name("Abu'", TABLE)
+    assert not guess.confident and "apostrophe" in guess.reason
+    assert "Abu'" in names_from_title("Sociolinguistic Aspects of Abu', a Papuan Language")
+    assert names_from_title("A grammar of 'Kalamang'")[0] == "Kalamang"
+    assert resolve_name("Rapa Nui", TABLE).confident  # spaces and hyphens still squash safely

@@ -74,6 +74,7 @@ _NAME_END = re.compile(
 )
 _TRAILING = re.compile(r"\s+(?:language|languages|dialect|dialects|people|langue|lengua|sprache)$", re.I)
 _PAREN = re.compile(r"\(([^()]+)\)")
+_APOSTROPHES = re.compile(r"['’ʼ`ʔ]")
 _STATED_ISO = re.compile(r"\bISO(?:[\s-]*639(?:-3)?)?(?:\s+code)?\s*[:=]?\s*\[?([a-z]{3})\b")
 # an Ethnologue-style code in square brackets beside a mention of the catalogue or its editors:
 # "the Ethnologue's classification ([tar]; Eberhard et al. 2021)"; a bare "[det]" is a gloss
@@ -123,7 +124,9 @@ def bare_name(title: str) -> str | None:
 
 
 def _clean_name(raw: str) -> str:
-    name = _NAME_END.sub("", " ".join(raw.split())).strip(" \"'‘’“”")
+    name = _NAME_END.sub("", " ".join(raw.split())).strip(" \"“”")
+    if name[:1] in "'‘":  # quoted: 'Abu' -> Abu; a lone final apostrophe is a letter (Abu' = Abu')
+        name = name.strip("'‘’")
     name = re.sub(r"^(?:the|an?|la|le|les|el|der|die|das)(?:\s+|$)", "", name, flags=re.I)
     return _TRAILING.sub("", name).strip()
 
@@ -208,6 +211,10 @@ def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
               "words": "the only Glottolog language whose name contains it"}[top.how]
     if top.ambiguity > 1:
         reason = f"one of {top.ambiguity} Glottolog languages named so"
+    if top.how == "squashed" and _APOSTROPHES.sub("", name) != name and _APOSTROPHES.sub("", top.language.name) != name:
+        # an apostrophe often writes a sound (a glottal stop, an ejective): "Abu'" is not Glottolog's "Abu"
+        confidence = min(confidence, 0.6)
+        reason += ", apart from an apostrophe"
     return _guess(name, table, top.language, confidence, reason)
 
 
