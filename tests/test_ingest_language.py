@@ -306,7 +306,6 @@ def test_a_bare_title_is_a_name_only_when_it_resolves() -> None:
     [
         ("Meithei", "mani1292"),  # Glottolog: Manipuri
         ("Motuna", "siwa1245"),  # Glottolog: Siwai
-        ("Kanuri", "cent2050"),  # Glottolog has several languages with "Kanuri" in their names
         ("Harar Oromo", "east2652"),  # WALS writes "Oromo (Harar)"
     ],
 )
@@ -339,3 +338,10 @@ def test_a_name_that_differs_by_an_apostrophe_is_only_a_guess() -> None:
     assert "Abu'" in names_from_title("Sociolinguistic Aspects of Abu', a Papuan Language")
     assert names_from_title("A grammar of 'Kalamang'")[0] == "Kalamang"
     assert resolve_name("Rapa Nui", TABLE).confident  # spaces and hyphens still squash safely
+
+
+def test_wals_picking_one_of_several_glottolog_languages_is_a_guess() -> None:
+    """WALS's "Kanuri" is Central Kanuri, but Glottolog has other Kanuri languages: ingest should ask."""
+    guess = resolve_name("Kanuri", TABLE)
+    assert guess.glottocode == "cent2050" and not guess.confident
+    assert "WALS" in guess.reason and "Manga-Dagera Kanuri" in guess.reason

@@ -199,9 +199,14 @@ def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
         wals = get_wals_values().languoids_named(name, table)
         if wals:
             ambiguity = len({table.language_of(lg).glottocode for lg in wals})
-            return _guess(name, table, wals[0], 0.9 / ambiguity,
-                          f"WALS's name for Glottolog's {wals[0].name}" if ambiguity == 1
-                          else f"one of {ambiguity} WALS languages named so")
+            reason = (f"WALS's name for Glottolog's {wals[0].name}" if ambiguity == 1
+                      else f"one of {ambiguity} WALS languages named so")
+            confidence = 0.9 / ambiguity
+            others = sorted({m.language.name for m in matches} - {wals[0].name})
+            if others:  # WALS picked one of several ("Ainu": Hokkaido, Kuril, Sakhalin ...): a guess
+                confidence = min(confidence, 0.7)
+                reason += "; Glottolog also has " + ", ".join(others[:4]) + (" ..." if len(others) > 4 else "")
+            return _guess(name, table, wals[0], confidence, reason)
     if not matches:
         return None
     top = matches[0]
