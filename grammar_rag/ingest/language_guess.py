@@ -7,7 +7,7 @@ name against the bundled Glottolog table and says how sure it is, so ingest can 
 a guess needs ``--meta glottocode=...``. Nothing here knows any particular book: names are
 resolved through Glottolog and, where Glottolog has no languoid of that whole name, through the
 names WALS gives its languages (bundled with its values): typological grammars often use those
-("Meithei" for Glottolog's Manipuri, "Slave", "Harar Oromo" for WALS's "Oromo (Harar)"). A name
+("Meithei" for Glottolog's Manipuri, "Motuna" for its Siwai, "Harar Oromo" for WALS's "Oromo (Harar)"). A name
 neither knows stays unresolved.
 
 Resolution prefers the whole name over a part of it ("Rapa Nui" is Rapanui, never "Rapa"), and a
@@ -216,7 +216,7 @@ def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
               "words": "the only Glottolog language whose name contains it"}[top.how]
     if top.ambiguity > 1:
         reason = f"one of {top.ambiguity} Glottolog languages named so"
-    if top.how == "squashed" and _APOSTROPHES.sub("", name) != name and _APOSTROPHES.sub("", top.language.name) != name:
+    if top.how == "squashed" and _APOSTROPHES.search(name) and not _APOSTROPHES.search(top.language.name):
         # an apostrophe often writes a sound (a glottal stop, an ejective): "Abu'" is not Glottolog's "Abu"
         confidence = min(confidence, 0.6)
         reason += ", apart from an apostrophe"
