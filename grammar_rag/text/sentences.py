@@ -19,11 +19,16 @@ from functools import lru_cache
 
 from grammar_rag.text.tokens import normalise_space
 
+# A full stop after a scholarly abbreviation ends no sentence: "(§2.4.2; cf. Du Feu 1995: 27)", "e.g.
+# Hawaiian", "lit. 'the man'". Each is a lookbehind of its own (Python's must be fixed-width); all of
+# these are abbreviations wherever they stand, unlike "etc.", which often does end a sentence.
+_ABBREVIATIONS = ("cf", "Cf", "e.g", "i.e", "viz", "vs", "lit", "et al", "pp", "ex")
+_NOT_AFTER_ABBREVIATION = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS)
 # Sentence boundaries: ., ! or ? followed by space + capital/quote/bracket, or blank lines.
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]?[⁰¹²³⁴⁵⁶⁷⁸⁹]*\s+(?=[A-Z“\"'(\[])|\n\s*\n")  # "order.¹⁷ The": footnote mark
+_SENT_SPLIT = re.compile(rf"(?<=[.!?]){_NOT_AFTER_ABBREVIATION}[\"'”’)]?[⁰¹²³⁴⁵⁶⁷⁸⁹]*\s+(?=[A-Z“\"'(\[])|\n\s*\n")  # "order.¹⁷ The"
 _EXAMPLE_NUMBER = re.compile(r"(?=\(\d{1,4}[a-z]?\))")
-_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z(“\"'‘])|\n{2,}")
-QUOTE_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'‘“])|\n+")
+_CLAUSE_SPLIT = re.compile(rf"(?<=[.!?;:]){_NOT_AFTER_ABBREVIATION}\s+(?=[A-Z(“\"'‘])|\n{{2,}}")
+QUOTE_SENTENCE_BREAK = re.compile(rf"(?<=[.!?]){_NOT_AFTER_ABBREVIATION}\s+(?=[A-Z0-9(\"'‘“])|\n+")
 
 
 def split_sentences(text: str) -> list[str]:
