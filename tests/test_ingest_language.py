@@ -282,6 +282,8 @@ def test_a_language_without_an_iso_code_keeps_none_not_the_string_none(tmp_path:
         ("The fundamentals of the Thai language", "Thai"),
         ("Micmac morphophonemics", "Micmac"),
         ("Ilocano Dictionary and Grammar", "Ilocano"),
+        ("Aghu: annotated texts with grammatical introduction and vocabulary lists", "Aghu"),
+        ("A Grammar of the Kolokuma Dialect of Ijo", "Kolokuma Ijo"),
         ("Language and folklore of the Alutor people", "Alutor"),
     ],
 )

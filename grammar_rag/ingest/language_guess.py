@@ -45,9 +45,9 @@ _TITLE_PATTERNS = (
                r"(?P<name>.+)", re.I),
     # "Grammatik des/der X"
     re.compile(r"\bgrammatik\s+(?:[\w-]+\s+)?(?:des|der|von)\s+(?P<name>.+)", re.I),
-    # "X: a (descriptive) grammar", "X – a grammar sketch"
+    # "X: a (descriptive) grammar", "X – a grammar sketch", "X: annotated texts"
     re.compile(r"^(?P<name>[^:–—]+?)\s*[:–—]\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
-               r"(?:grammar|description|sketch)\b", re.I),
+               r"(?:grammar|description|sketch|texts)\b", re.I),
     # "X: an Arawak language of Bolivia", "X, a Papuan language"
     re.compile(r"^(?P<name>[^:,;–—]+?)\s*[:,–—]\s*(?:an?|the)\s+(?:[\w-]+\s+){0,3}?languages?\b", re.I),
     # "The X language(s)", "the X people": the last "the" before it ("The fundamentals of the Thai language")
@@ -74,6 +74,7 @@ _NAME_END = re.compile(
 )
 _TRAILING = re.compile(r"\s+(?:language|languages|dialect|dialects|people|langue|lengua|sprache)$", re.I)
 _PAREN = re.compile(r"\(([^()]+)\)")
+_DIALECT_OF = re.compile(r"^(?P<variety>.+?)\s+dialects?\s+of\s+(?:the\s+)?(?P<language>.+)$", re.I)
 _APOSTROPHES = re.compile(r"['’ʼ`ʔ]")
 _STATED_ISO = re.compile(r"\bISO(?:[\s-]*639(?:-3)?)?(?:\s+code)?\s*[:=]?\s*\[?([a-z]{3})\b")
 # an Ethnologue-style code in square brackets beside a mention of the catalogue or its editors:
@@ -111,7 +112,9 @@ def names_from_title(title: str) -> list[str]:
         raw = m.group("name")
         parens = [p.strip() for p in _PAREN.findall(raw)]
         name = _clean_name(_PAREN.sub(" ", raw))
-        for cand in (name, *(_clean_name(p) for p in parens)):
+        dialect = _DIALECT_OF.match(name)  # "the Kolokuma dialect of Ijo": "Kolokuma Ijo", then each
+        varieties = (f"{dialect['variety']} {dialect['language']}", dialect["variety"], dialect["language"]) if dialect else ()
+        for cand in (*varieties, name, *(_clean_name(p) for p in parens)):
             if cand and cand not in out and len(cand.split()) <= 6 and any(c.isalpha() for c in cand):
                 out.append(cand)
     return out
