@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from grammar_rag.evaluation.io import write_report
 from grammar_rag.evaluation.language_titles import TitleLanguageEvaluator, read_benchmark_titles
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _markdown(report: dict) -> str:
+def _markdown(report: dict[str, Any]) -> str:
     s = report["summary"]
     lines = ["# Title -> language (the paper's benchmark titles, scored by ISO 639-3)", "",
              f"{report['grammars']} grammars; a guess is confident at >= {s['confident_threshold']} (below it, ingest warns "
