@@ -347,3 +347,15 @@ def test_wals_picking_one_of_several_glottolog_languages_is_a_guess() -> None:
     guess = resolve_name("Kanuri", TABLE)
     assert guess.glottocode == "cent2050" and not guess.confident
     assert "WALS" in guess.reason and "Manga-Dagera Kanuri" in guess.reason
+
+
+def test_a_wals_language_glottolog_lists_as_a_group_is_a_flagged_guess(tmp_path: Path) -> None:
+    """WALS's Slave is slav1253 (ISO den), which Glottolog lists as a group of languages, left out of the
+    bundled table: the title gets WALS's code, flagged, and ``--meta glottocode=slav1253`` fills the name."""
+    guess = resolve_name("Slave", TABLE)
+    assert (guess.glottocode, guess.iso639_3) == ("slav1253", "den") and not guess.confident
+    assert "group" in guess.reason
+    book = tmp_path / "rice1989.txt"
+    book.write_text("A Grammar of Slave\n\nSlave is an Athapaskan language. Objects precede the verb.\n", encoding="utf-8")
+    (item,) = ingest_path(book, metadata={"glottocode": "slav1253"})
+    assert (item.grammar.language, item.grammar.glottocode, item.grammar.iso639_3) == ("Slave", "slav1253", "den")

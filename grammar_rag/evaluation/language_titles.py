@@ -63,11 +63,12 @@ class TitleLanguageEvaluator:
 
     def outcome(self, grammar: TitledGrammar) -> dict[str, Any]:
         guess = guess_language([grammar.title], table=self.table)
-        lang = self.table.get(guess.glottocode) if guess is not None and guess.glottocode else None
-        if guess is None or lang is None:
+        if guess is None or not guess.glottocode:
             verdict = "unresolved"
         else:
-            codes = {guess.iso639_3, lang.iso639_3, self.table.language_of(lang).iso639_3}
+            # a group Glottolog leaves out of the table (WALS's Slave) is scored by the guess's own ISO code
+            lang = self.table.get(guess.glottocode)
+            codes = {guess.iso639_3} | ({lang.iso639_3, self.table.language_of(lang).iso639_3} if lang else set())
             verdict = "right" if codes & grammar.iso_codes else "wrong"
         return {
             "grammar": grammar.grammar_id, "title": grammar.title, "iso": ", ".join(sorted(grammar.iso_codes)),

@@ -130,6 +130,10 @@ class WalsValues:
         found = (glottolog.get(lg.glottocode) for lg in self.named(name) if lg.glottocode)
         return list(dict.fromkeys(lang for lang in found if lang is not None))
 
+    def by_glottocode(self, glottocode: str) -> list[WalsLanguage]:
+        """WALS languages with this Glottocode (WALS codes some at a level Glottolog calls a group)."""
+        return list(self._by_glottocode.get(glottocode.strip().lower(), []))
+
     def value_number(self, language: str, parameter_id: str, glottolog: LanguageTable | None = None) -> str | None:
         for lg in self.candidates(language, glottolog):
             if parameter_id in lg.values:

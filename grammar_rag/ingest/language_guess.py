@@ -210,6 +210,9 @@ def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
                 confidence = min(confidence, 0.7)
                 reason += "; Glottolog also has " + ", ".join(others[:4]) + (" ..." if len(others) > 4 else "")
             return _guess(name, table, wals[0], confidence, reason)
+        group = _wals_group(name, table)
+        if group is not None:
+            return group
     if not matches:
         return None
     top = matches[0]
@@ -224,6 +227,18 @@ def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
         confidence = min(confidence, 0.6)
         reason += ", apart from an apostrophe"
     return _guess(name, table, top.language, confidence, reason)
+
+
+def _wals_group(name: str, table: LanguageTable) -> LanguageGuess | None:
+    """A WALS language whose Glottocode Glottolog gives to a group of languages, which the bundled table
+    leaves out ("Slave", slav1253, ISO den; "Dinka", "Haida"): WALS's code and ISO, flagged as a guess,
+    since the book may describe one member of the group."""
+    found = {lg.glottocode: lg for lg in get_wals_values().named(name) if lg.glottocode and table.get(lg.glottocode) is None}
+    if len(found) != 1:
+        return None
+    wals = next(iter(found.values()))
+    return LanguageGuess(name, wals.glottocode, wals.iso639_3, wals.name, 0.6,
+                         f"WALS's name for {wals.glottocode}, which Glottolog lists as a group of languages")
 
 
 def _resolve_parts(name: str, table: LanguageTable) -> LanguageGuess | None:

@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from grammar_rag.errors import IngestError
-from grammar_rag.features import get_languages
+from grammar_rag.features import get_languages, get_wals_values
 from grammar_rag.ingest.language_guess import LanguageGuess, resolve_name
 from grammar_rag.types import Grammar
 
@@ -44,6 +44,14 @@ def fill_language_codes(values: dict[str, object], source: object = "") -> None:
         found = table.get(str(values["glottocode"]))
     elif values.get("iso639_3"):
         found = table.by_iso(str(values["iso639_3"]))
+    if found is None and values.get("glottocode"):
+        # a Glottocode WALS uses for a group Glottolog leaves out of the table (slav1253, "Slave"): WALS's name and ISO
+        wals = next(iter(get_wals_values().by_glottocode(str(values["glottocode"]))), None)
+        if wals is not None:
+            values.setdefault("language", wals.name)
+            if wals.iso639_3 and not values.get("iso639_3"):
+                values["iso639_3"] = wals.iso639_3
+            return
     if found is not None:
         values.setdefault("language", found.name)
         iso = found.iso639_3 or table.language_of(found).iso639_3
