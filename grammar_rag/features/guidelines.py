@@ -12,6 +12,8 @@ import html
 import re
 from html.parser import HTMLParser
 
+from grammar_rag.text.interlinear import looks_like_gloss
+
 _BLOCK_TAGS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "ul", "ol", "dl", "dt", "dd",
     "table", "caption", "figure", "figcaption", "section", "article", "header", "footer", "pre",
@@ -215,3 +217,22 @@ def excerpt(text: str, max_chars: int = 1200) -> str:
     if len(result) > max_chars:
         result = result[:max_chars].rsplit(" ", 1)[0] + " …"
     return result
+
+
+_READING_LIST = re.compile(r"^\s*#*\s*(?:further reading|references|bibliography)\s*$", re.I | re.M)
+
+
+def guideline_prose(text: str) -> str:
+    """The guideline's own prose: without its reading list and its examples' lines (vernacular above a
+    gloss, the gloss, the quoted translation). Why: the vocabulary a query takes from a guideline must be
+    the topic's ("affix", "clitic"), not an example's ("kitty", Swedish "inte") or a reference's ("atlas",
+    "online"), which a whole book can match by accident."""
+    cut = _READING_LIST.search(text)
+    lines = (text[: cut.start()] if cut else text).split("\n")
+    kept = []
+    for i, line in enumerate(lines):
+        before, after = (lines[i - 1] if i else ""), (lines[i + 1] if i + 1 < len(lines) else "")
+        if line.strip()[:1] in "'‘\"“" or looks_like_gloss(line, before) or (after.strip() and looks_like_gloss(after, line)):
+            continue
+        kept.append(line)
+    return "\n".join(kept)

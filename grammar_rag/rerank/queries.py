@@ -26,6 +26,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from grammar_rag.features import get_catalogue
+from grammar_rag.features.guidelines import guideline_prose
 from grammar_rag.features.shape import (
     order_parse,
 )
@@ -99,7 +100,7 @@ def salient_terms(feature: Feature, n: int = 15, background: Sequence[str] | Non
     words (language names, authors) are dropped: a query about word order must not pull in
     passages about Japanese.
     """
-    text = feature.guideline or ""
+    text = guideline_prose(feature.guideline or "")
     paragraphs = [p for p in guideline_paragraphs(text) if len(p.split()) >= 12] or [text]
     lower_seen = {w for w in words(text) if not w[0].isupper()}
     tf: Counter[str] = Counter()
