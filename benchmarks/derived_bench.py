@@ -40,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: no such predictions file: {', '.join(missing)}", file=sys.stderr)
         return 2
-    # typed as bench extract's rows are in memory: "abstained" is a flag, not the text "False"
-    rows = [{**r, "abstained": r["abstained"] in ("True", "true", "1")}
-            for p in args.predictions for r in read_csv(p) if r["reasoning"].startswith("[derived]")]
+    rows = [r for p in args.predictions for r in read_csv(p) if r["reasoning"].startswith("[derived]")]
     if not rows:
         print("error: no [derived] rows in the predictions files", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from grammar_rag.classify import calibration
@@ -34,6 +34,11 @@ def family_of(reasoning: str) -> str:
     return m.group(1) if m else ""
 
 
+def row_abstained(row: Mapping[str, Any]) -> bool:
+    """Whether a benchmark row abstained: a flag in memory, the text "True" in a predictions CSV."""
+    return str(row["abstained"]) in ("True", "true", "1")
+
+
 def points_from_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], Point | None]]:
     """(row, Point) for each benchmark row; Point is None where the classifier itself abstained
     (no value to calibrate). ``confidence`` must be the *raw* evidence score."""
@@ -41,7 +46,7 @@ def points_from_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any
     for r in rows:
         # a derived answer's row holds its raw score (the product of its components' raw scores times the
         # rule's reliability: rows from an uncalibrated run) and is calibrated per derived feature
-        abstained = str(r["abstained"]) in ("True", "true", "1")
+        abstained = row_abstained(r)
         # "map_feature": the row's own feature where "feature" was replaced by a group name (per-family tables)
         key = calibration.map_key(family_of(str(r["reasoning"])), str(r.get("map_feature", r.get("feature", ""))))
         point = None if abstained else Point(str(r["grammar"]), key,

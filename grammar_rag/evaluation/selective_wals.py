@@ -27,7 +27,7 @@ from grammar_rag import pipeline
 from grammar_rag.classify import calibration
 from grammar_rag.classify.base import Classifier
 from grammar_rag.classify.cues import select_family
-from grammar_rag.evaluation.selective import evaluate, family_of, markdown_table
+from grammar_rag.evaluation.selective import evaluate, family_of, markdown_table, row_abstained
 from grammar_rag.features.languages import LanguageResolver
 from grammar_rag.features.reference import ReferenceFn, is_missing, predicted_names, reference_names
 from grammar_rag.index import GrammarIndex
@@ -81,7 +81,7 @@ def _raw(rows: Sequence[dict[str, Any]], resamples: int = 1000, seed: int = 0) -
     interval of the precision over grammars (a grammar's answers to several features move together)."""
     per_grammar: dict[str, list[float]] = {}
     for r in rows:
-        if not r["abstained"]:
+        if not row_abstained(r):
             per_grammar.setdefault(str(r["grammar"]), []).append(float(r["right"]))
     answered = [y for ys in per_grammar.values() for y in ys]
     out: dict[str, Any] = {"n": len(rows), "answered": len(answered),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from grammar_rag.text.interlinear import looks_like_gloss
@@ -222,11 +223,12 @@ def excerpt(text: str, max_chars: int = 1200) -> str:
 _READING_LIST = re.compile(r"^\s*#*\s*(?:further reading|references|bibliography)\s*$", re.I | re.M)
 
 
+@lru_cache(maxsize=512)
 def guideline_prose(text: str) -> str:
     """The guideline's own prose: without its reading list and its examples' lines (vernacular above a
     gloss, the gloss, the quoted translation). Why: the vocabulary a query takes from a guideline must be
     the topic's ("affix", "clitic"), not an example's ("kitty", Swedish "inte") or a reference's ("atlas",
-    "online"), which a whole book can match by accident."""
+    "online"), which a whole book can match by accident. Cached: every retrieval builds its feature's query."""
     cut = _READING_LIST.search(text)
     lines = (text[: cut.start()] if cut else text).split("\n")
     kept = []
