@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.lexical import bm25_scores
+from grammar_rag.rerank.queries import RELATION_WORDS
 from grammar_rag.text.lexicons import ASSERT_CUES, HEDGE_CUES, OTHER_LANG_CUES
 from grammar_rag.text.ocr_repair import repair
 from grammar_rag.text.phrases import phrase_pattern, strip_idioms, terms_pattern
@@ -130,6 +131,38 @@ def _topic_heading(text: str, phrases: list[tuple[str, ...]], singles: set[str])
     return False
 
 
+def section_topic(section: Sequence[str], phrases: Sequence[tuple[str, ...]], head: Sequence[str]) -> float:
+    """How directly a passage's heading path names the feature's topic: 1.0 when a heading holds a
+    topic phrase ("10.3.1 Polar questions") or the whole head noun phrase ("3.4 Case" for "Number of
+    Cases"); 0.5 when it holds only the head noun of a longer head ("10.5 Negation" for "standard
+    negation"). Order features (head: a relation word alone) get nothing: every order feature's query
+    carries the same "word order", "constituent order", so "27 Constituent order" would count as the
+    topic of the order of relative clause and noun as much as of subject, object and verb.
+
+    Why: in a whole book the section a passage sits in says what it is about more reliably than its
+    own words. BM25 over a 600-page book ranks "the standard of comparison" high for standard
+    negation (the rare word wins), while the passages of the negation section that name the
+    negators may never repeat "negation". The paper's paragraph files carry no section path, so
+    nothing scored on them changes."""
+    if not section or not head or (len(head) == 1 and head[0] in RELATION_WORDS):
+        return 0.0
+    head_stems = [stem(w) for w in head]
+    best = 0.0
+    for heading in section:
+        toks = [stem(t) for t in tokens(heading)]
+        if not toks:
+            continue
+        joined = " " + " ".join(toks) + " "
+        if any(" " + " ".join(p) + " " in joined for p in phrases):
+            return 1.0
+        named = [any(same_word_family(t, h) for t in toks) for h in head_stems]
+        if all(named):
+            return 1.0
+        if named[-1]:
+            best = 0.5
+    return best
+
+
 def _term_weight(term: str) -> float:
     """Specific terms (SOV, 'subject object verb') weigh more than partial ones (OV, verb-final)."""
     compact = re.sub(r"[\s\-–—]", "", term)
@@ -198,7 +231,9 @@ def passage_features(query: FeatureQuery | str, passages: Sequence[Passage]) -> 
                     in_lang = max(in_lang, w)
         topic_cov = len(single_topics & tokset) / len(single_topics) if single_topics else 0.0
         topic_count = math.log1p(sum(1 for t in toks if t in single_topics))
-        phrase_hit = float(any(" " + " ".join(t) + " " in joined for t in phrase_topics))
+        # the passage names a topic phrase, or its section heading does (see section_topic)
+        phrase_hit = max(float(any(" " + " ".join(t) + " " in joined for t in phrase_topics)),
+                         section_topic(passages[i].section, phrase_topics, q.head_terms))
         n_words = max(1, len(text.split()))
         rows.append(
             {
