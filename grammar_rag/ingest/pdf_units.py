@@ -398,7 +398,7 @@ def attach_short(units: list[Unit]) -> list[Unit]:
     """
     out: list[Unit] = []
     pending: Unit | None = None
-    for unit in units:
+    for unit in _join_short_runs(units):
         if pending is not None:
             fits = _near(pending, unit) and (
                 unit.kind == pending.kind or (unit.kind in ("example", "table") and pending.kind == "prose")
@@ -410,7 +410,7 @@ def attach_short(units: list[Unit]) -> list[Unit]:
             else:
                 out.append(pending)
             pending = None
-        if unit.kind in ("prose", "front_matter", "back_matter") and len(unit.text) < SHORT_CHARS:
+        if _short(unit):
             pending = unit
         else:
             out.append(unit)
@@ -419,6 +419,26 @@ def attach_short(units: list[Unit]) -> list[Unit]:
             out[-1] = join_units(out[-1], pending, pending.kind)
         else:
             out.append(pending)
+    return out
+
+
+def _short(unit: Unit) -> bool:
+    return unit.kind in ("prose", "front_matter", "back_matter") and len(unit.text) < SHORT_CHARS
+
+
+def _join_short_runs(units: list[Unit]) -> list[Unit]:
+    """Consecutive short units of one kind, section and page joined whole: a list set line by line
+    (a lead-in and its items: "three clausal negators:", "ina neutral", "kai perfective", "(e) ko
+    imperfective"). Joined one by one, the chain would stop at ``SHORT_CHARS`` and glue the last items
+    to the paragraph after them."""
+    out: list[Unit] = []
+    in_run = False  # out[-1] is made of short units only (it may have grown past SHORT_CHARS)
+    for unit in units:
+        if in_run and _short(unit) and out[-1].kind == unit.kind and _near(out[-1], unit):
+            out[-1] = join_units(out[-1], unit, unit.kind)
+            continue
+        out.append(unit)
+        in_run = _short(unit)
     return out
 
 
