@@ -176,3 +176,15 @@ def test_short_text_keeps_blank_line_paragraphs(tmp_path: Path) -> None:
     _, passages = _ingest(tmp_path, "1 Word order\n\nThe order is SOV in this language.\n\fPage two text here.\n")
     assert [(p.text, p.page_start, p.section) for p in passages] == [
         ("The order is SOV in this language.", "1", ("1 Word order",)), ("Page two text here.", "2", ("1 Word order",))]
+
+
+def test_book_text_short_lead_in_joins_its_example(tmp_path: Path) -> None:
+    """A one-line lead-in ("... as in (2):") is context for the example after it, as in a PDF: alone it
+    was a passage under 100 characters (15% of a text book's passages were such fragments)."""
+    text = _book().replace("1.2 Number\n", "1.2 Number\nThe plural is formed as in (2):\n(2) rursːi-ti\ngirl-PL\n‘girls’\n")
+    _, passages = _ingest(tmp_path, text)
+    body = _retrievable(passages)
+    (example,) = [p for p in body if "rursːi-ti" in p.text]
+    assert example.kind == "example"
+    assert example.text.startswith("The plural is formed as in (2):\n(2) rursːi-ti")
+    assert not any(p.text.strip() == "The plural is formed as in (2):" for p in body)

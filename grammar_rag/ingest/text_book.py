@@ -42,6 +42,7 @@ from grammar_rag.ingest.pdf_units import (
     EXAMPLE_START,
     SUB_EXAMPLE,
     TABLE_CAPTION,
+    attach_short,
     book_vocabulary,
     join_broken,
 )
@@ -286,7 +287,9 @@ def _assemble(pages: list[PageText], zones: list[str], notes: list[dict[str, str
     for page, zone, page_notes, span in zip(pages, zones, notes, spans, strict=True):
         assembler.page(page, zone, page_notes, span)
     assembler.flush()
-    return assembler.units
+    # short lead-ins, one-line paragraphs and lists joined to their neighbours, as in a PDF (without
+    # this, 13-16% of the shared books' text passages were under 100 characters; with it 2-9%)
+    return attach_short(assembler.units)
 
 
 def title_lines(pages: list[PageText]) -> list[str]:
