@@ -188,3 +188,21 @@ def test_book_text_short_lead_in_joins_its_example(tmp_path: Path) -> None:
     assert example.kind == "example"
     assert example.text.startswith("The plural is formed as in (2):\n(2) rursːi-ti")
     assert not any(p.text.strip() == "The plural is formed as in (2):" for p in body)
+
+
+def test_book_text_without_form_feeds_reads_a_contents_page_run_together_with_the_title_pages(tmp_path: Path) -> None:
+    """Without form feeds a page is what its printed number closes: a first contents page printing
+    no number runs together with the title pages before it. Its entries were lost (a whole book's
+    first three chapters had no section path); the contents now start at their heading."""
+    first = "Contents\nI Morphology 11\n1 Nouns and their\ninflection 11\n1.1 Case . . . . . . . . . 11\n1.2 Number . . . . . . . . . 13"
+    second = ("2 Clauses 15\n2.1 Word order . . . . . . . . 15\n2.2 Clause chaining . . . . . . 16\n"
+              "2.3 Questions . . . . . . . . 16\n2.4 Negation . . . . . . . . 16\nReferences 17")
+    whole = ("Contents\nI Morphology 11\n1 Nouns and their\ninflection 11\n1.1 Case . . . . . . . . . 11\n"
+             "1.2 Number . . . . . . . . . 13\n2 Clauses 15\n2.1 Word order . . . . . . . . 15\nReferences 17\nv")
+    book = _book(form_feeds=False)
+    assert whole in book
+    text = book.replace(whole, first + "\n" + second + "\nvi")
+    _, passages = _ingest(tmp_path, text)
+    case = next(p for p in passages if "Nouns inflect for case" in p.text)
+    assert case.section == ("I Morphology", "1 Nouns and their inflection", "1.1 Case")
+    assert not any("Ada Lovelace" in p.text and p.kind not in MATTER_KINDS for p in passages)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grammar_rag.ingest.pdf_layout import ROMAN, Line, PageText, join_lines, roman_to_int
 from grammar_rag.ingest.pdf_outline import squash
@@ -56,20 +56,35 @@ def _is_entry_page(page: PageText) -> bool:
     return len(lines) >= 5 and sum(bool(_entry_end(ln.text)) for ln in lines) >= 0.6 * len(lines)
 
 
+def contents_start(page: PageText) -> int:
+    """Index of the line the contents start at on ``page``: 0 on a page of entries; on a page that is
+    not, the "Contents" heading most of whose following lines are entries (in a text without form
+    feeds, a first contents page printing no number runs together with the title pages before it,
+    which a page is not, being no page of entries as a whole); -1 when neither."""
+    if _is_entry_page(page):
+        return 0
+    for k, ln in enumerate(page.lines):
+        if _CONTENTS_HEADING.match(ln.text.strip()) and _is_entry_page(replace(page, lines=page.lines[k + 1:])):
+            return k
+    return -1
+
+
 def contents_pages(pages: list[PageText], zones: list[str]) -> list[int]:
     """Indices of the printed contents: the first run of front-matter pages most of whose lines end
     in a page number, preferring a run that opens under a "Contents" heading (a list of tables or
-    figures, shaped alike, comes after it)."""
+    figures, shaped alike, comes after it); a run opens on a page whose contents start under its
+    heading part-way down (see :func:`contents_start`)."""
     front = [i for i, z in enumerate(zones) if z == "front"]
     runs: list[list[int]] = []
     for i in front:
-        if _is_entry_page(pages[i]):
-            if runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
+        start = contents_start(pages[i])
+        if start == 0 and runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        elif start >= 0:
+            runs.append([i])
     for run in runs:
-        if any(_CONTENTS_HEADING.match(ln.text.strip()) for ln in pages[run[0]].lines[:3]):
+        first = pages[run[0]]
+        if any(_CONTENTS_HEADING.match(ln.text.strip()) for ln in first.lines[contents_start(first):][:3]):
             return run
     return runs[0] if runs else []
 
@@ -99,7 +114,7 @@ def parse_contents(pages: list[PageText], zones: list[str], *, unindented_wraps:
     raw: list[tuple[str, str, str, str, float, int]] = []  # number, word, title, page, x0, page index
     for idx in contents_pages(pages, zones):
         pending: Line | None = None
-        for ln in pages[idx].lines:
+        for ln in pages[idx].lines[contents_start(pages[idx]):]:
             text = " ".join(ln.text.split())
             if _CONTENTS_HEADING.match(text):
                 pending = None
