@@ -206,3 +206,23 @@ def test_book_text_without_form_feeds_reads_a_contents_page_run_together_with_th
     case = next(p for p in passages if "Nouns inflect for case" in p.text)
     assert case.section == ("I Morphology", "1 Nouns and their inflection", "1.1 Case")
     assert not any("Ada Lovelace" in p.text and p.kind not in MATTER_KINDS for p in passages)
+
+
+def test_book_text_without_any_page_numbers_still_keeps_its_references_out(tmp_path: Path) -> None:
+    """An OCR dump that dropped the page numbers: before, the chapter numbers of its headings were
+    taken for folios (a "page" per chapter, no back matter found) and the references were
+    retrievable. It is now read in pages cut by length, which cite no page."""
+    chapters = []
+    for n, title in ((1, "Nouns"), (2, "Clauses"), (3, "Questions")):
+        chapters += ["", f"{n} {title}", "", *(FILLER.splitlines() * 350), ""]
+    text = "\n".join([*TITLE_PAGE, "", "Contents", "1 Nouns 1", "2 Clauses 40", "3 Questions 80", "References 120",
+                      "Index 130", "", *chapters, "", "References", "",
+                      *[f"Author{k}, Ada. 20{k:02d}. A grammar of Sanzhi Dargwa. Berlin: Language Science Press." for k in range(40)],
+                      ""])
+    assert len(text.splitlines()) > 2000
+    _, passages = _ingest(tmp_path, text)
+    body = _retrievable(passages)
+    assert not any("Language Science Press" in p.text for p in body)
+    assert any("Author3, Ada" in p.text for p in passages if p.kind == "back_matter")
+    assert not any(p.page_start for p in passages)  # no page is printed: none is cited
+    assert {p.section[-1] for p in body if p.section} >= {"1 Nouns", "2 Clauses", "3 Questions"}

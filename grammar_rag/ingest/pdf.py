@@ -118,7 +118,7 @@ def _assign_labels(pages: list[PageText], candidates: list[tuple[int, str]]) -> 
 
 
 # -- front and back matter ----------------------------------------------------------------------
-_BACK_HEADING = re.compile(
+BACK_HEADING = re.compile(
     r"^(?:[A-Z]?\d*\s*)?(?:references|bibliography|works\s+cited|(?:literature|references)\s+cited|literature|"
     r"indexes|indices|index|(?:name|subject|author|language|languages|general|topic|person)\s+index)$",
     re.I,
@@ -151,7 +151,7 @@ def page_zones(pages: list[PageText], body_size: float,
             zones[i] = "front"
     for i in range(n // 2, n):
         head = pages[i].lines[:3]
-        if any(_BACK_HEADING.match(ln.text.strip()) and emphasised(ln) for ln in head):
+        if any(BACK_HEADING.match(ln.text.strip()) and emphasised(ln) for ln in head):
             zones[i:] = ["back"] * (n - i)
             break
     return zones

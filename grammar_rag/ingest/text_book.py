@@ -120,8 +120,9 @@ class _Assembler:
     """Lines -> paragraphs, examples and headings, across pages."""
 
     def __init__(self, width: float, matter: dict[str, PassageKind], contents: ContentsCursor | None,
-                 vocab: set[str]) -> None:
+                 vocab: set[str], labelled: bool = True) -> None:
         self.width = width
+        self.labelled = labelled  # False: pages cut by length (no page numbers in the text) cite no page
         self.vocab = vocab
         self.contents = contents
         self.matter = matter
@@ -155,7 +156,7 @@ class _Assembler:
         """Read one page's lines; ``notes``: its footnotes by mark; ``pages_spanned``: printed pages
         its text covers (more than one where pages without a folio ran into it, in a text without
         page breaks)."""
-        label = page.label or str(page.number)
+        label = page.label or (str(page.number) if self.labelled else None)
         if self.contents is not None:
             self.contents.slack = max(1, pages_spanned)
         matter = self.matter.get(zone)
@@ -211,7 +212,7 @@ class _Assembler:
             self.para.notes.extend(f"{m} {t}" for m, t in self.page_notes.items())
         self.page_notes = {}
 
-    def _heading(self, ln: Line, label: str, set_off: bool) -> tuple[str, tuple[int, str] | None]:
+    def _heading(self, ln: Line, label: str | None, set_off: bool) -> tuple[str, tuple[int, str] | None]:
         """Is ``ln`` a heading? The printed contents decide where the book has them (as for a PDF
         without an outline); else a short numbered line standing alone."""
         text = ln.text
@@ -240,7 +241,7 @@ class _Assembler:
             return bool(_TRANSLATION_START.match(text) and _TRANSLATION_END.search(text))
         return not _prose_like(text, self.width)
 
-    def _add(self, text: str, label: str) -> None:
+    def _add(self, text: str, label: str | None) -> None:
         assert self.para is not None
         self.para.lines.append(text)
         self.para.end = label
@@ -264,6 +265,9 @@ def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None
             page.label = label
         spans = page_spans(pages, paged.opened)
     strip_running_heads(pages)
+    if paged.virtual:  # a number at the edge of a page cut by length is no folio
+        for page in pages:
+            page.label = None
     zones = page_zones(pages, 10.0, emphasised=lambda ln: True)
     strip_section_heads(pages, zones)
     lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body" for ln in p.lines if ln.text]
@@ -272,18 +276,19 @@ def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None
     # footnotes off the body pages once: a second reading (below) finds the pages without them
     notes = [split_text_notes(page) if zone == "body" else {} for page, zone in zip(pages, zones, strict=True)]
     contents = read_contents(pages, zones, unindented_wraps=True)
-    units = _assemble(pages, zones, notes, spans, width, vocab, contents)
+    labelled = not paged.virtual
+    units = _assemble(pages, zones, notes, spans, width, vocab, contents, labelled)
     if contents is not None and contents.found < 0.5 * len(contents.entries):
         # the contents read wrong (or listing another edition's pages): headings by numbering, as for a PDF
         logger.info("printed contents: %d of %d entries found; headings read by numbering instead",
                     contents.found, len(contents.entries))
-        units = _assemble(pages, zones, notes, spans, width, vocab, None)
+        units = _assemble(pages, zones, notes, spans, width, vocab, None, labelled)
     return units, pages, zones
 
 
 def _assemble(pages: list[PageText], zones: list[str], notes: list[dict[str, str]], spans: list[int], width: float,
-              vocab: set[str], contents: ContentsCursor | None) -> list[Unit]:
-    assembler = _Assembler(width, {"front": "front_matter", "back": "back_matter"}, contents, vocab)
+              vocab: set[str], contents: ContentsCursor | None, labelled: bool = True) -> list[Unit]:
+    assembler = _Assembler(width, {"front": "front_matter", "back": "back_matter"}, contents, vocab, labelled)
     for page, zone, page_notes, span in zip(pages, zones, notes, spans, strict=True):
         assembler.page(page, zone, page_notes, span)
     assembler.flush()

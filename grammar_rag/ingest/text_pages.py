@@ -9,8 +9,11 @@ in the running heads (they open it). OCR reads 1 as l and 0 as O in those number
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
+from grammar_rag.ingest.pdf import BACK_HEADING
 from grammar_rag.ingest.pdf_layout import PAGE_LABEL, ROMAN, Line, PageText, roman_to_int
 
 MAX_FOLIO_GAP = 8  # pages without a printed number in a row: a part title, its blank back, a chapter opening
@@ -63,6 +66,49 @@ def _among_entries(lines: list[str], i: int) -> bool:
     return any(re.search(r"\d$", ln.strip()) for ln in near)
 
 
+# A printed page holds at most this many lines of extracted text (a LangSci page with interlinear
+# examples written a word per line: ~90): a "folio" chain spacing its numbers further apart is
+# chapter numbers in running heads or headings, not page numbers (see _plausible).
+MAX_PAGE_LINES = 200
+# A long text with no page numbers at all (an OCR dump that dropped them) is still a book: it is
+# cut into pages of this many lines, with no printed page labels, so that its contents, front and
+# back matter are found as in a paged book (else its references and index were retrievable).
+VIRTUAL_PAGE_LINES = 50
+VIRTUAL_MIN_LINES = 2000
+
+
+def _plausible(chain: dict[int, int], n_lines: int) -> dict[int, int]:
+    """``chain`` where its numbers stand a page's worth of lines apart all through the text (nine
+    steps in ten within :data:`MAX_PAGE_LINES` per page, over at least half the text), else empty:
+    chapter numbers in headings, or example numbers in one appendix, are no pagination."""
+    steps = sorted(chain.items())
+    gaps = sorted((b[0] - a[0]) / max(1, b[1] - a[1]) for a, b in pairwise(steps))
+    if not gaps or steps[-1][0] - steps[0][0] < 0.5 * n_lines:
+        return {}
+    return chain if gaps[int(0.9 * (len(gaps) - 1))] <= MAX_PAGE_LINES else {}
+
+
+def _repeating_heads(chain: dict[int, int], lines: list[str]) -> dict[int, int]:
+    """``chain`` where most of its lines, numbers aside, recur in it: a running head repeats its
+    chapter or section title over many pages; numbered footnotes ("4 The name is unknown ..."), which
+    also advance by one or a few, never repeat."""
+    shapes = Counter(re.sub(r"\d+", "", lines[i]).strip().lower() for i in chain)
+    recurring = sum(n for n in shapes.values() if n >= 2)
+    return chain if chain and recurring >= 0.5 * len(chain) else {}
+
+
+def _virtual_pages(lines: list[str]) -> Pagination:
+    """Pages of :data:`VIRTUAL_PAGE_LINES` lines, a page also opening at a references or index
+    heading standing alone (back matter is found at the head of a page)."""
+    pages: list[list[str]] = [[]]
+    for i, line in enumerate(lines):
+        alone = not (lines[i - 1].strip() if i else "") or not (lines[i + 1].strip() if i + 1 < len(lines) else "")
+        if pages[-1] and (len(pages[-1]) >= VIRTUAL_PAGE_LINES or (alone and BACK_HEADING.match(line.strip()))):
+            pages.append([])
+        pages[-1].append(line)
+    return Pagination(pages, [None] * len(pages), virtual=True)
+
+
 def _head_numbers(line: str) -> list[int]:
     """The numbers a running head may carry as its folio: first, last or both ("1 Nouns 12")."""
     if _LEADERS.search(line):
@@ -78,6 +124,7 @@ class Pagination:
     pages: list[list[str]]
     labels: list[str | None]
     opened: bool = False
+    virtual: bool = False  # no page numbers in the text: pages cut by length, no printed labels
 
 
 def paginate(text: str) -> Pagination:
@@ -102,8 +149,10 @@ def paginate(text: str) -> Pagination:
             roman.append((i, roman_to_int(folio.group(1))))
         elif not _among_entries(lines, i):
             heads.extend((i, n) for n in _head_numbers(stripped))
-    folios = _folio_chain(arabic)
-    opening = _folio_chain(heads)
+    folios = _plausible(_folio_chain(arabic), len(lines))
+    opening = _plausible(_repeating_heads(_folio_chain(heads), lines), len(lines))
+    if not folios and not opening and len(lines) >= VIRTUAL_MIN_LINES:
+        return _virtual_pages(lines)
     opened = len(opening) > len(folios)
     if opened:
         numbers = {i: str(n) for i, n in opening.items()}
