@@ -27,6 +27,7 @@ from grammar_rag.ingest.metadata import build_grammar, caller_names_language, so
 from grammar_rag.ingest.pdf_layout import MARGIN_ZONE, PAGE_LABEL, ROMAN, Line, PageText
 from grammar_rag.ingest.pdf_outline import pdf_outline
 from grammar_rag.ingest.pdf_read import extract_pages
+from grammar_rag.ingest.pdf_sizes import settle_sizes
 from grammar_rag.ingest.pdf_units import body_metrics, build_units
 from grammar_rag.types import IngestedGrammar
 
@@ -194,6 +195,7 @@ def ingest_pdf(
             f"{path}: no text layer (scanned images only); it needs OCR first, e.g. "
             "`ocrmypdf input.pdf output.pdf`, then ingest the OCRed file."
         )
+    settle_sizes(pages)  # an OCR text layer's per-line sizes are noise, not headings
     body_size, _ = body_metrics(pages)
     strip_running_heads(pages, body_size)
     outline = pdf_outline(path) if use_outline else []
