@@ -70,3 +70,33 @@ def test_settle_sizes_snaps_noise_and_keeps_headings_and_exact_type() -> None:
     typeset = [PageText(1, 100.0, 100.0, [_line(10.0)] * 50 + [_line(10.9, "2.1 Word order"), _line(8.0)])]
     settle_sizes(typeset)
     assert [ln.size for ln in typeset[0].lines][-2:] == [10.9, 8.0]  # exact sizes: nothing is noise
+
+
+def test_a_references_heading_in_body_type_still_opens_the_back_matter(tmp_path: Path) -> None:
+    """An OCR layer's (settled) sizes, or a plain typescript, set the "References" heading in body type:
+    it opens the back matter when the page below it reads as a reference list (years on most lines);
+    before, the list was retrievable."""
+    path = tmp_path / "typescript.pdf"
+    c = canvas.Canvas(str(path), pagesize=A5)
+    for page in range(1, 9):
+        y = H - 90
+        c.setFont("Helvetica", 9.5)
+        if page < 7:
+            for _ in range(5):
+                for k, line in enumerate(PARAGRAPH):
+                    c.drawString(45 + (12 if k == 0 else 0), y, line)
+                    y -= 12
+                y -= 4
+        else:
+            if page == 7:
+                c.drawString(45, y, "References")
+                y -= 20
+            for k in range(12):
+                c.drawString(45, y, f"Author{page}{k}, Ada. 19{60 + k}. A grammar of a language. Berlin: Mouton.")
+                y -= 12
+        c.drawCentredString(W / 2, 25, str(page))
+        c.showPage()
+    c.save()
+    (item,) = ingest_pdf(path)
+    assert not any("Mouton" in p.text for p in item.passages if p.kind == "prose")
+    assert any("Author70, Ada" in p.text for p in item.passages if p.kind == "back_matter")

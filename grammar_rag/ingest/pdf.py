@@ -152,10 +152,22 @@ def page_zones(pages: list[PageText], body_size: float,
             zones[i] = "front"
     for i in range(n // 2, n):
         head = pages[i].lines[:3]
-        if any(BACK_HEADING.match(ln.text.strip()) and emphasised(ln) for ln in head):
+        if any(BACK_HEADING.match(ln.text.strip()) and (emphasised(ln) or _listing(pages[i])) for ln in head):
             zones[i:] = ["back"] * (n - i)
             break
     return zones
+
+
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d[a-z]?\b")
+_LOCATORS = re.compile(r"\d+(?:[-–]\d+)?[.,]?$")
+
+
+def _listing(page: PageText) -> bool:
+    """Most of the page's lines are reference entries (a year) or index entries (ending in page
+    numbers): what tells a "References" heading set in body type (a typescript, an OCR text layer
+    whose sizes were settled) from the word standing alone in the text."""
+    lines = [ln.text for ln in page.lines if len(ln.text) > 3]
+    return len(lines) >= 5 and sum(bool(_YEAR.search(t) or _LOCATORS.search(t)) for t in lines) >= 0.6 * len(lines)
 
 
 def title_lines(pages: list[PageText]) -> list[str]:
