@@ -100,3 +100,12 @@ def test_a_references_heading_in_body_type_still_opens_the_back_matter(tmp_path:
     (item,) = ingest_pdf(path)
     assert not any("Mouton" in p.text for p in item.passages if p.kind == "prose")
     assert any("Author70, Ada" in p.text for p in item.passages if p.kind == "back_matter")
+
+
+def test_settle_sizes_leaves_a_typeset_book_in_a_few_sizes_alone() -> None:
+    """Prose, examples and footnotes in three exact sizes, none of them most of the text: the median
+    distance from the commonest size is a point, but the sizes are discrete, not scattered."""
+    lines = [_line(10.0)] * 40 + [_line(9.0)] * 35 + [_line(8.0)] * 25 + [_line(12.0, "2.1 Word order")]
+    typeset = [PageText(1, 100.0, 100.0, list(lines))]
+    assert settle_sizes(typeset) == 0.0
+    assert [ln.size for ln in typeset[0].lines] == [ln.size for ln in lines]

@@ -9,13 +9,14 @@ cut at each (a synthetic OCR layer of the Sanzhi PDF's text: 0.8% -> 36% of pass
 characters). Where the body's sizes scatter so (the median distance from the commonest size is
 :data:`NOISE_MIN` or more), a size within :data:`BAND` of those distances of the body size is the
 body size; clear outliers (chapter titles, footnotes) keep theirs. A typeset PDF's sizes are exact
-(median distance 0) and are left as they are.
+(median distance 0, or most of the text in a few sizes) and are left as they are.
 """
 
 from __future__ import annotations
 
 import logging
 import statistics
+from collections import Counter
 from dataclasses import replace
 
 from grammar_rag.ingest.pdf_layout import PageText
@@ -24,11 +25,18 @@ logger = logging.getLogger(__name__)
 
 NOISE_MIN = 0.15  # pt: the median line's distance from the body size in a size-scattered text layer
 BAND = 3.0  # median distances around the body size read as the body size (about two standard deviations)
+DISCRETE_SIZES, DISCRETE_SHARE = 5, 0.8  # this share of the text in this many sizes: typeset, not scattered
 
 
 def _weighted_sizes(pages: list[PageText]) -> list[float]:
     """Line sizes, each counted once per 20 characters (long body lines outweigh short labels)."""
     return [round(ln.size, 1) for p in pages for ln in p.lines for _ in range(max(1, len(ln.text) // 20))]
+
+
+def _discrete(sizes: list[float]) -> bool:
+    """Most of the text in a few exact sizes: a typeset book whose body type is not the majority
+    (prose, examples and a heavy footnote apparatus in three sizes), which is no OCR scatter."""
+    return sum(n for _, n in Counter(sizes).most_common(DISCRETE_SIZES)) >= DISCRETE_SHARE * len(sizes)
 
 
 def settle_sizes(pages: list[PageText]) -> float:
@@ -37,7 +45,7 @@ def settle_sizes(pages: list[PageText]) -> float:
     if not sizes:
         return 0.0
     spread = statistics.median(abs(s - statistics.mode(sizes)) for s in sizes)
-    if spread < NOISE_MIN:
+    if spread < NOISE_MIN or _discrete(sizes):
         return 0.0
     # scattered sizes have no meaningful commonest one: the body size is their median
     body = statistics.median(sizes)
