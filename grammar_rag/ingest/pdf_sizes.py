@@ -44,7 +44,8 @@ def settle_sizes(pages: list[PageText]) -> float:
     sizes = _weighted_sizes(pages)
     if not sizes:
         return 0.0
-    spread = statistics.median(abs(s - statistics.mode(sizes)) for s in sizes)
+    commonest = statistics.mode(sizes)
+    spread = statistics.median(abs(s - commonest) for s in sizes)
     if spread < NOISE_MIN or _discrete(sizes):
         return 0.0
     # scattered sizes have no meaningful commonest one: the body size is their median
