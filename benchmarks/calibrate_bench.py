@@ -23,8 +23,9 @@ family's map is fitted on the ``reranker`` answers, its threshold on all four co
 (:mod:`grammar_rag.classify.calibration` says why). ``--write-map`` ships the map
 fitted on all development grammars; ``--lockbox`` scores the lock-box once with that shipped map.
 
-``--select`` compares fitting rules (the scored configuration's answers or all four; smallest level
-of 1/5/10/15 answers; shrinkage of 1/2/4/8 pseudo-answers) by the repeated-CV mean Brier score over
+``--select`` compares fitting rules (the scored configuration's answers or all four; logistic on the
+log score, or isotonic with smallest level of 1/5/10/15 answers and shrinkage of 1/2/4/8 pseudo-answers)
+by the repeated-CV mean Brier score over
 the four features (development grammars only) and writes ``calibration_selection.{json,md}`` beside the report;
 the shipped rule (:data:`grammar_rag.classify.calibration.DEFAULT_RULE`) is that comparison's winner.
 
@@ -54,8 +55,10 @@ from grammar_rag.evaluation.selective import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FIT_RULE = (f"maps fitted on the {calibration.MAP_CONFIG} configuration's answers (levels of >= {calibration.MAP_MIN_BLOCK} "
-            f"answers, shrunk by {calibration.MAP_PRIOR_STRENGTH:g}), thresholds on all four configs' answers")
+FIT_RULE = (f"maps fitted on the {calibration.MAP_CONFIG} configuration's answers ({calibration.MAP_METHOD}: "
+            "sigmoid(a + b log score), where flat or falling isotonic levels of >= "
+            f"{calibration.MAP_MIN_BLOCK} answers shrunk by {calibration.MAP_PRIOR_STRENGTH:g}), "
+            "thresholds on all four configs' answers")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,8 +136,11 @@ def repeated_table(res: dict[str, dict[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
-SELECT_GRID = [calibration.MapRule(config, block, strength) for config in (calibration.MAP_CONFIG, None)
-               for block in (1, 5, 10, 15) for strength in (1.0, 2.0, 4.0, 8.0)]
+SELECT_GRID = [
+    *(calibration.MapRule(config, method="logistic") for config in (calibration.MAP_CONFIG, None)),
+    *(calibration.MapRule(config, block, strength, "isotonic") for config in (calibration.MAP_CONFIG, None)
+      for block in (1, 5, 10, 15) for strength in (1.0, 2.0, 4.0, 8.0)),
+]
 
 
 def select(dev: list[dict[str, Any]], min_precision: float | None, out_dir: Path = RESULTS) -> None:
@@ -144,7 +150,8 @@ def select(dev: list[dict[str, Any]], min_precision: float | None, out_dir: Path
     for rule in SELECT_GRID:
         res = repeated_cv(dev, min_precision, rule=rule)
         mean = {k: _mean([r.get(k) for r in res.values()]) for k in ("brier_all_classifier_answers", "ece")}
-        results.append({"rule": {"config": rule.config or "all four", "min_block": rule.min_block, "strength": rule.strength},
+        results.append({"rule": {"config": rule.config or "all four", "method": rule.method, "min_block": rule.min_block,
+                                 "strength": rule.strength},
                         "shipped": rule == calibration.DEFAULT_RULE, "mean": mean,
                         "features": {f: {k: r.get(k) for k in ("brier_all_classifier_answers", "ece", "ece_all_classifier_answers")}
                                      for f, r in res.items()}})
@@ -154,11 +161,13 @@ def select(dev: list[dict[str, Any]], min_precision: float | None, out_dir: Path
     md = ["# Calibration fitting rule, chosen by repeated grammar-level CV (issue 22)", "",
           f"- development grammars only; means over {calibration.CV_REPEATS} fold assignments; reranker answers scored",
           "- ranked by the mean Brier score (all calibrated answers) over the features; ECE = answered", "",
-          "| map fitted on | min level | shrinkage | mean Brier | mean ECE | " + " | ".join(f"{f} Brier / ECE" for f in feats) + " |",
-          "|---|---|---|---|---|" + "---|" * len(feats)]
+          "| map fitted on | form | min level | shrinkage | mean Brier | mean ECE | "
+          + " | ".join(f"{f} Brier / ECE" for f in feats) + " |",
+          "|---|---|---|---|---|---|" + "---|" * len(feats)]
     for r in results:
         shown, mark = r["rule"], " (shipped)" if r["shipped"] else ""
-        md.append(f"| {shown['config']}{mark} | {shown['min_block']} | {shown['strength']:g} | "
+        levels = ("–", "–") if shown["method"] == "logistic" else (shown["min_block"], f"{shown['strength']:g}")
+        md.append(f"| {shown['config']}{mark} | {shown['method']} | {levels[0]} | {levels[1]} | "
                   f"{_num(r['mean']['brier_all_classifier_answers'], 4)} | {_num(r['mean']['ece'])} | "
                   + " | ".join(f"{_num(r['features'][f]['brier_all_classifier_answers'])} / {_num(r['features'][f]['ece'])}"
                                for f in feats) + " |")

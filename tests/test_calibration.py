@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
 from pathlib import Path
 
@@ -330,3 +331,27 @@ def test_value_term_reader_is_calibrated_per_feature_and_ships_only_validated_fe
     assert "word-order" in kept  # a family-level map is not gated here
     verdict = calibration.judge("value-terms:WALS 1A", 0.9, maps=kept)
     assert not verdict.answer and "WALS 1A" in verdict.reason
+
+
+def test_logistic_map_recovers_its_curve_and_round_trips() -> None:
+    """Platt scaling on the log score (the shipped form, session 23): data drawn from
+    sigmoid(1 + 2 log s) give back about (1, 2); the map rises with the score and survives save/load."""
+    rng = random.Random(3)
+    pts = []
+    for i in range(3000):
+        s = 0.05 + 0.9 * rng.random()
+        pts.append(Point(f"g{i}", "fam", s, float(rng.random() < 1 / (1 + math.exp(-(1 + 2 * math.log(s)))))))
+    m = fit_family(pts)
+    assert m.logistic is not None
+    a, b = m.logistic
+    assert abs(a - 1) < 0.25 and abs(b - 2) < 0.25
+    assert m(0.2) < m(0.5) < m(0.9)
+    assert FamilyMap.from_dict(m.to_dict()).logistic == m.logistic
+    assert fit_family(pts, calibration.MapRule(method="isotonic")).logistic is None
+
+
+def test_logistic_fit_declines_a_falling_or_one_sided_curve() -> None:
+    assert calibration.logistic_fit([0.1, 0.2, 0.8, 0.9] * 10, [1.0, 1.0, 0.0, 0.0] * 10) is None
+    assert calibration.logistic_fit([0.1, 0.5, 0.9], [1.0, 1.0, 1.0]) is None
+    falling = [Point(f"g{i}", "fam", i / 40, float(i < 20)) for i in range(40)]
+    assert fit_family(falling).logistic is None  # the family keeps its isotonic steps
