@@ -1,9 +1,10 @@
 """A book's text (pdftotext or OCR output) -> pages with their printed page numbers.
 
 Why apart from :mod:`grammar_rag.ingest.text_book` (what is on the pages): the pages come first and
-in three shapes: split by form feeds (pdftotext, ``ocrmypdf --sidecar``, Tesseract), or run together
+in four shapes: split by form feeds (pdftotext, ``ocrmypdf --sidecar``, Tesseract), or run together
 with only the printed page numbers left, either on lines of their own (a page's folio closes it) or
-in the running heads (they open it). OCR reads 1 as l and 0 as O in those numbers.
+in the running heads (they open it), or with no page numbers at all (then cut by length, citing no
+page). OCR reads 1 as l and 0 as O in those numbers.
 """
 
 from __future__ import annotations
