@@ -81,10 +81,11 @@ MAP_MIN_BLOCK = 10  # training answers behind each calibrated level
 MAP_PRIOR_STRENGTH = 4.0  # pseudo-answers at the family's accuracy added to each level
 # The map's form: "logistic", P(right) = sigmoid(a + b * log(score)) (Platt scaling on the log score,
 # the slope ridge-penalised as scikit-learn's default C=1), or "isotonic" (the shrunk steps above).
-# Chosen by repeated CV like the constants above (session 23: mean Brier 0.1254 against 0.1280 for
-# the best isotonic rule; ECE over answered predictions 81A 0.059 against 0.124, GB107 0.050
-# against 0.091, 49A 0.106 against 0.132): two parameters fitted on ~50 answers generalise where
-# steps of ten answers each still chase the split. A family whose fit is flat or falling keeps steps.
+# Chosen by repeated CV like the constants above (session 23, calibration_selection.md: mean Brier
+# 0.1251 against 0.1276 for the best isotonic rule; 20-split mean ECE over answered predictions 81A
+# 0.092 against 0.124, GB107 0.052 against 0.091, 49A 0.099 against 0.132): two parameters fitted on
+# ~50 answers generalise where steps of ten answers each still chase the split. A family whose fit
+# is flat or falling keeps steps.
 MAP_METHOD = "logistic"
 LOGISTIC_C = 1.0
 SCORE_FLOOR = 1e-3  # raw scores are > 0 for an answer; the log needs a floor
