@@ -108,6 +108,25 @@ def test_calibrated_combinations_read_the_components_raw_readings_and_their_own_
     assert vo_prep.raw_score == pytest.approx(vo.raw_score * 0.9 * table["WALS 95A"].reliability)
 
 
+def test_a_dominant_value_follows_from_its_chapter_sibling_and_inherits_its_verdict() -> None:
+    """WALS 90B/90C ("Noun-Relative clause (NRel) dominant") are coded from 90A's classification: a
+    book whose 90A was answered NRel abstained on 90C all the same (no reader states "dominant")."""
+    table = derivations(get_catalogue().all("WALS"))
+    assert table["WALS 90C"].table == {("Noun-Relative clause",): "Noun-Relative clause (NRel) dominant"}
+    assert table["WALS 90B"].components == ("WALS 90A",) and table["WALS 90B"].implied
+    assert "WALS 90D" not in table  # "Internally-headed relative clause" is not 90A's "Internally headed"
+    answered = derived.combine(_f("WALS 90C"), table["WALS 90C"],
+                               [_read("WALS 90A", "Noun-Relative clause", 0.7, 0.83, answered=True)])
+    assert answered is not None and answered.value == "Noun-Relative clause (NRel) dominant"
+    assert answered.confidence == pytest.approx(0.83) and "calibrated" in answered.flags
+    below = derived.combine(_f("WALS 90B"), table["WALS 90B"],
+                            [_read("WALS 90A", "Relative clause-Noun", 0.3, 0.55, answered=False)])
+    assert below is not None and below.abstained and below.evidence and "below its threshold" in below.reasoning
+    # another 90A value implies nothing: 90C is read on its own
+    assert derived.combine(_f("WALS 90C"), table["WALS 90C"],
+                           [_read("WALS 90A", "Relative clause-Noun", 0.7, 0.83, answered=True)]) is None
+
+
 def test_predict_reads_components_and_falls_back_to_the_feature_itself() -> None:
     plain = _plain(STATEMENTS)
     assert derived.predict(_f("WALS 97A"), plain).value == "OV and AdjN"

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 FAMILY = "derived"
 MAX_EVIDENCE = 10
+# A one-component rule this reliable among WALS languages inherits its component's verdict where the
+# derived feature has no map of its own (too few development answers to fit one: 90B/90C, read from
+# 90A's pair order, which the paper's paragraph files rarely state).
+INHERIT_RELIABILITY = 0.99
 
 
 @lru_cache(maxsize=4)
@@ -110,15 +114,28 @@ def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
     score = math.prod(float(p.raw_score or 0.0) for p in parts) * d.reliability
     read = "; ".join(f"{p.feature_id}: {p.raw_value} (raw {p.raw_score:.2f}"
                      + (", below its own threshold)" if p.abstained else ")") for p in parts)
-    verdict = calibration.judge(calibration.map_key(FAMILY, feature.id), score, min_precision)
+    key = calibration.map_key(FAMILY, feature.id)
+    inherit = key not in calibration.load() and len(parts) == 1 and d.reliability >= INHERIT_RELIABILITY
+    verdict = _inherited(parts[0]) if inherit else calibration.judge(key, score, min_precision)
     reasoning = (f"[{FAMILY}] {feature.id} follows from {read} (the rule holds for {d.reliability:.0%} of WALS "
                  f"languages).{verdict.describe(score, value)}")
+    if inherit:
+        reasoning += f" Judged as {parts[0].feature_id} is: the rule makes one right exactly when the other is."
     flags = ["derived", "calibrated"]
     if not verdict.answer:
         return prediction(NOT_ENOUGH_INFO, reasoning, verdict.confidence, [*flags, "below-threshold"],
                           raw=(value, score))
     fv = feature.value_by_name(value)
     return prediction(value, reasoning, verdict.confidence, flags, fv.code if fv else None, (value, score))
+
+
+def _inherited(part: Prediction) -> calibration.Verdict:
+    """A one-component rule that holds for every WALS language it applies to (90C "NRel dominant" from
+    90A "Noun-Relative clause") is right exactly when its component is: it answers where the component
+    answered, at the component's calibrated confidence."""
+    if part.abstained:
+        return calibration.Verdict(part.confidence, False, f"{part.feature_id} itself is below its threshold")
+    return calibration.Verdict(part.confidence, True, "")
 
 
 def predict(feature: Feature, classify_plain: Callable[[Feature], Prediction],

@@ -13,7 +13,12 @@ read off the catalogue itself, never off a particular grammar:
   them (82A "SV", 83A "OV"; chapters 82–83 code languages with a dominant 81A order accordingly).
   Where the three-way order has no dominant value, the two-way feature is read on its own. Likewise
   a language without morphological case (49A) has no case marking to be syncretic (28A) or
-  asymmetric (50A), and neutral alignment of full noun phrases (98A).
+  asymmetric (50A), and neutral alignment of full noun phrases (98A). And a feature of the same
+  chapter whose value is another's value "dominant" ("Noun-Relative clause (NRel) dominant", WALS
+  90C) holds where that other feature has the value (90A "Noun-Relative clause"): chapter 90 codes
+  90B-90G from 90A's classification. Likewise a feature listing some of a sibling's types plus "None"
+  (143E "Preverbal Negative Morphemes": NegV, [Neg-V], None; 143G the minor means) is coded from the
+  sibling's type (143A "NegV" -> 143E "NegV", 143F "None", 143G "None").
 """
 
 from __future__ import annotations
@@ -56,7 +61,8 @@ class Derivation:
 # some nouns mark it: a derived answer's confidence is multiplied by its rule's reliability.
 RELIABILITY: dict[str, float] = {
     "WALS 28A": 0.908, "WALS 50A": 0.81, "WALS 82A": 0.971, "WALS 83A": 0.997,
-    "WALS 95A": 1.0, "WALS 96A": 1.0, "WALS 97A": 1.0, "WALS 98A": 0.838,
+    "WALS 90B": 1.0, "WALS 90C": 1.0, "WALS 95A": 1.0, "WALS 96A": 1.0, "WALS 97A": 1.0, "WALS 98A": 0.838,
+    "WALS 143E": 1.0, "WALS 143F": 1.0, "WALS 143G": 1.0,
 }
 
 
@@ -135,6 +141,64 @@ def _implication(feature: Feature, sources: list[Feature]) -> Derivation | None:
     return None
 
 
+_DOMINANT = re.compile(r"^(.+?)\s*(?:\([A-Za-z]+\)\s*)?dominant$", re.I)
+
+
+def _plain_name(name: str) -> str:
+    return " ".join(re.sub(r"[-–]", " ", name).lower().split())
+
+
+def _chapter(feature: Feature) -> str:
+    return feature.id.split()[-1].rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _dominant(feature: Feature, siblings: list[Feature]) -> Derivation | None:
+    """"<value> (ABBR) dominant" of a feature whose chapter sibling has exactly that value (WALS 90C's
+    "Noun-Relative clause (NRel) dominant" from 90A's "Noun-Relative clause"). Exact names only:
+    "Internally-headed relative clause dominant" (90D) against 90A's "Internally headed" is left
+    out, as a reading that could name a different construction."""
+    for source in siblings:
+        if source.id == feature.id or _chapter(source) != _chapter(feature):
+            continue
+        names = {_plain_name(v.name): v.name for v in source.values}
+        table: dict[tuple[str, ...], str] = {}
+        for v in feature.values:
+            m = _DOMINANT.match(v.name.strip())
+            if m and _plain_name(m.group(1)) in names:
+                table[(names[_plain_name(m.group(1))],)] = v.name
+        if table:
+            return Derivation(feature.id, (source.id,), table, None, implied=True)
+    return None
+
+
+def _none_named(feature: Feature) -> str | None:
+    return next((v.name for v in feature.values if v.name.strip().lower() == "none"), None)
+
+
+def _subtypes(feature: Feature, siblings: list[Feature]) -> Derivation | None:
+    """A feature that lists some of a chapter sibling's types plus "None" (WALS 143E "Preverbal
+    Negative Morphemes": NegV, [Neg-V], ..., None; 143F the postverbal ones; 143G the minor means,
+    none of them simple types) is coded from that sibling's classification: a type it lists is
+    itself, any other type that such a sibling lists is "None". Only the types the chapter's lists
+    share with the sibling (143A's four simple types) are mapped; its mixed types are read on their own."""
+    none = _none_named(feature)
+    if none is None:
+        return None
+    own = {v.name for v in feature.values}
+    for source in siblings:
+        if source.id == feature.id or _chapter(source) != _chapter(feature):
+            continue
+        names = {v.name for v in source.values}
+        lists = [shared for s in siblings if _chapter(s) == _chapter(feature) and s.id != source.id
+                 and _none_named(s) is not None and len(shared := {v.name for v in s.values} & names) >= 2]
+        listed = set().union(*lists)
+        if len(lists) < 2 or len(own & names) not in (0, *map(len, lists)):
+            continue
+        table: dict[tuple[str, ...], str] = {(t,): t if t in own else none for t in sorted(listed)}
+        return Derivation(feature.id, (source.id,), table, None, implied=True)
+    return None
+
+
 _NO_CASE = re.compile(r"\bno (?:morphological |inflectional )?case[- ]marking\b|\bcase marking is absent\b", re.I)
 _CASE_COUNT = re.compile(r"^number of cases$", re.I)
 _NEUTRAL_NP_ALIGNMENT = re.compile(r"^alignment of case marking of full noun phrases$", re.I)
@@ -166,11 +230,13 @@ def derivations(features: Iterable[Feature]) -> dict[str, Derivation]:
     sources = [f for f in features if f.id.startswith("WALS ")
                and sum(1 for v in f.values if _ORDER.match(v.name) and len(v.name) == 3) >= 3]
     case_counts = [f for f in features if f.id.startswith("WALS ") and _CASE_COUNT.match(f.name.strip())]
+    wals = [f for f in features if f.id.startswith("WALS ") and not f.multi_label]
     out: dict[str, Derivation] = {}
     for f in features:
         if not f.id.startswith("WALS ") or f.multi_label:
             continue
-        d = _combination(f, by_name) or _implication(f, sources) or _case_absence(f, case_counts)
+        d = (_combination(f, by_name) or _implication(f, sources) or _case_absence(f, case_counts)
+             or _dominant(f, wals) or _subtypes(f, wals))
         if d is not None:
             out[f.id] = d
     return out

@@ -10,6 +10,7 @@ from grammar_rag.classify.cues.base import CueContext, CueFamily
 from grammar_rag.classify.cues.bound_marking import BoundMarkingFamily
 from grammar_rag.classify.cues.counts import CountFamily
 from grammar_rag.classify.cues.marker_type import MarkerTypeFamily
+from grammar_rag.classify.cues.negation_order import NegationOrderFamily
 from grammar_rag.classify.cues.pair_order import PairOrderFamily
 from grammar_rag.classify.cues.polar import PolarStrategyFamily
 from grammar_rag.classify.cues.polar_type import PolarTypeFamily
@@ -24,6 +25,7 @@ FAMILIES: tuple[CueFamily, ...] = (
     CountFamily(),
     BoundMarkingFamily(),
     MarkerTypeFamily(),
+    NegationOrderFamily(),
     PairOrderFamily(),
     ValueTermFamily(),
 )

@@ -80,7 +80,7 @@ class MarkerTypeFamily:
     def decide(self, sentences: list[Sentence], ctx: CueContext) -> Decision:
         kinds = _kinds(ctx.feature)
         cues = marking_cues(sentences, ctx.feature, BOUND, FREE)
-        cues += _two_part_cues(sentences) if "double" in kinds else []
+        cues += two_part_cues(sentences) if "double" in kinds else []
         if not cues:
             return Decision(NOT_ENOUGH_INFO, reasoning="No passage describes how this is marked.")
         scores = tally(cues)
@@ -112,7 +112,7 @@ class MarkerTypeFamily:
         return Decision(value, confidence, evidence, scores, f"{value}: {summary}.")
 
 
-def _two_part_cues(sentences: list[Sentence]) -> list[Cue]:
+def two_part_cues(sentences: list[Sentence]) -> list[Cue]:
     """Sentences describing a negation made of two simultaneous markers."""
     out = []
     for sent in sentences:
