@@ -134,7 +134,7 @@ def _inherited(part: Prediction) -> calibration.Verdict:
     90A "Noun-Relative clause") is right exactly when its component is: it answers where the component
     answered, at the component's calibrated confidence."""
     if part.abstained:
-        return calibration.Verdict(part.confidence, False, f"{part.feature_id} itself is below its threshold")
+        return calibration.Verdict(part.confidence, False, f"{part.feature_id} itself is not answered")
     return calibration.Verdict(part.confidence, True, "")
 
 
