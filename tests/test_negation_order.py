@@ -39,6 +39,7 @@ def test_only_the_four_simple_types_choose_the_family() -> None:
     ("he NEG go-PST", [("free", "pre")]),  # alone, before the word glossed with tense
     ("he go-PST NEG", [("free", "post")]),
     ("he NEG house", []),  # no verb to read the position against
+    ("ng-ka go-PST NEG", [("free", "post")]),  # "ng" of a vernacular word is not the label NG
     ("NEG=go-PST", [("free", "pre")]),  # a clitic: chapter 143 counts negative clitics as words
     ("go-PST=NEG", [("free", "post")]),
     # a PDF's small capitals come out in lower case: labels are told from glosses by the Leipzig list

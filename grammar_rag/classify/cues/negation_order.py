@@ -138,7 +138,8 @@ def _line_positions(words: list[str], is_label: Callable[[str], bool]) -> list[t
     out: list[tuple[str, str]] = []
     for i, token in enumerate(words):
         morphemes, seps = _pieces(token)
-        at = [j for j, m in enumerate(morphemes) if any(_NEG.match(p.upper()) for p in m)]
+        # the negation label must itself be a label ("ng" in a vernacular word is not NG)
+        at = [j for j, m in enumerate(morphemes) if any(is_label(p) and _NEG.match(p.upper()) for p in m)]
         if not at:
             continue
         stems = [j for j, m in enumerate(morphemes) if stem(m)]
