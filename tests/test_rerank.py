@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from grammar_rag.errors import GrammarRagError
+from grammar_rag.features import get_catalogue
 from grammar_rag.rerank import DEFAULT_RERANKER, RERANKERS, build_query, rerank
 from grammar_rag.rerank.dense import DenseReranker
-from grammar_rag.rerank.evidence import guess_language_names, passage_features
+from grammar_rag.rerank.evidence import guess_language_names, names_head, passage_features
 from grammar_rag.rerank.learned import LearnedReranker, LinearRanker, feature_matrix, fit_pairwise
 from grammar_rag.rerank.queries import head_terms, question_core, value_terms
 from grammar_rag.text.phrases import strip_idioms
@@ -256,3 +257,20 @@ def test_language_name_guess_does_not_depend_on_the_hash_seed() -> None:
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
             for seed in range(1, 9)}
     assert outs == {"['Warao', 'Anthony']"}
+
+
+def test_in_a_book_passages_naming_the_head_noun_outrank_those_that_do_not() -> None:
+    """In a 648-page book, "Adverbial clauses provide an adverbial modification of the main clause"
+    ranked first for GB107 (standard negation) on the query's guideline words alone."""
+    q = build_query(get_catalogue().get("GB107"))
+    off = Passage("g", "g:1", "Adverbial clauses provide an adverbial modification of the main clause; the verb is marked.",
+                  section=("11 Combining clauses", "11.6 Adverbial clauses"))
+    by_heading = Passage("g", "g:2", "Two particles precede the verb: kai and e ko.",
+                         section=("10 Mood and negation", "10.5 Negation"))
+    by_text = Passage("g", "g:3", "The negator ina is a phrase head.", section=("7 The verb phrase",))
+    assert names_head(q, off) is False and names_head(q, by_heading) and names_head(q, by_text)
+    order = [sp.passage.passage_id for sp in rerank(q, [off, by_heading, by_text])]
+    assert order.index("g:1") == 2
+    # a pre-cut paragraph has no heading to tell by, and order features carry "order" in every query
+    assert names_head(q, Passage("g", "g:4", "Adverbial clauses provide an adverbial modification.")) is None
+    assert names_head(build_query(get_catalogue().get("WALS 81A")), off) is None

@@ -18,7 +18,7 @@ def _passage(i: int, text: str, section: tuple[str, ...] = ()) -> Passage:
     return Passage(grammar_id="g", passage_id=f"g:{i}", text=text, page_start=str(100 + i), section=section, order=i)
 
 
-def _rank_of_negation(section: tuple[str, ...]) -> int:
+def _rank_of_negation(section: tuple[str, ...], others_section: tuple[str, ...] = COMPARISON) -> int:
     query = build_query(get_catalogue().get("GB107"))
     others = [
         "The comparison may also be with respect to another entity as standard of comparison, though this rarely happens.",
@@ -26,7 +26,7 @@ def _rank_of_negation(section: tuple[str, ...]) -> int:
         "In comparative constructions, ki marks the standard of comparison.",
         "Verbs in this class are written with a hyphen in standard orthography.",
     ]
-    candidates = [_passage(i, t, COMPARISON) for i, t in enumerate(others)]
+    candidates = [_passage(i, t, others_section) for i, t in enumerate(others)]
     statement = "Ina is a phrase nucleus, while the other negators are prenuclear particles; the negator comes first."
     candidates.append(_passage(9, statement, section))
     ranked = LearnedReranker().rerank(query, candidates)
@@ -34,8 +34,10 @@ def _rank_of_negation(section: tuple[str, ...]) -> int:
 
 
 def test_a_negation_section_passage_rises_above_the_standard_of_comparison() -> None:
-    assert _rank_of_negation(()) == 5
+    assert _rank_of_negation((), others_section=()) == 5  # pre-cut paragraphs: no headings to read
     assert _rank_of_negation(NEGATION) <= 2
+    # passages in sections that name neither the head noun nor it in their text rank below the rest
+    assert _rank_of_negation(()) == 1
 
 
 def test_the_section_cue_grades_how_directly_a_heading_names_the_topic() -> None:

@@ -163,6 +163,35 @@ def section_topic(section: Sequence[str], phrases: Sequence[tuple[str, ...]], he
     return best
 
 
+def names_head(query: FeatureQuery | str, passage: Passage) -> bool | None:
+    """Whether the passage, or a heading of its section path, names the feature's head noun (a word of
+    its family: "negators" for "standard negation", "case" for "cases"); None where that cannot be
+    told: a query without a head noun, a head that is a relation word alone (order features: "order"
+    is in every order query), or a passage without a section path (a pre-cut paragraph, whose heading
+    is unknown: "Two particles precede the verb: kai and e ko" is about negation only by its section).
+
+    Why: Appendix A's relevance scale gives 0 to a passage about something else, and in a whole book
+    the query's guideline words alone can carry one to the top ("Adverbial clauses provide an
+    adverbial modification of the main clause" ranked first for standard negation in a 648-page
+    grammar, by "modification" and "verb"). The head noun is the last word of the head run."""
+    q = as_query(query)
+    if not passage.section or not q.head_terms or (len(q.head_terms) == 1 and q.head_terms[0] in RELATION_WORDS):
+        return None
+    head = stem(q.head_terms[-1])
+    return any(same_word_family(t, head) for t in tokens(passage.text + " " + " ".join(passage.section)))
+
+
+def head_first(query: FeatureQuery | str, passages: Sequence[Passage], scores: Sequence[float]) -> list[float]:
+    """``scores`` moved so that every passage naming the head noun (:func:`names_head`) outranks every
+    one that does not; the order within each group is the scores'. A passage that cannot be told
+    (:func:`names_head` None: the paper's paragraph files have no section paths) is never moved."""
+    off = [names_head(query, p) is False for p in passages]
+    if not scores or all(off) or not any(off):
+        return list(scores)
+    offset = max(scores) - min(scores) + 1.0
+    return [s - offset if o else s for s, o in zip(scores, off, strict=True)]
+
+
 def _term_weight(term: str) -> float:
     """Specific terms (SOV, 'subject object verb') weigh more than partial ones (OV, verb-final)."""
     compact = re.sub(r"[\s\-–—]", "", term)

@@ -29,7 +29,7 @@ from grammar_rag.config import BUNDLED_DATA_DIR
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.dense import dense_similarities
-from grammar_rag.rerank.evidence import FEATURE_NAMES, passage_features
+from grammar_rag.rerank.evidence import FEATURE_NAMES, head_first, passage_features
 from grammar_rag.text.ocr_repair import repair
 from grammar_rag.types import Passage, ScoredPassage
 
@@ -156,7 +156,7 @@ class LearnedReranker:
         if not passages:
             return []
         scores = self.model.score(feature_matrix(query, passages, self.model.features))
-        return ranked(passages, [float(s) for s in scores])
+        return ranked(passages, head_first(query, passages, [float(s) for s in scores]))
 
 
 @RERANKERS.register("learned", help="pairwise linear ranker over evidence cues (weights shipped in the package)")
