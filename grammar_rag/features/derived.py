@@ -189,10 +189,12 @@ def _subtypes(feature: Feature, siblings: list[Feature]) -> Derivation | None:
         if source.id == feature.id or _chapter(source) != _chapter(feature):
             continue
         names = {v.name for v in source.values}
+        # the sibling's types each "None" feature of the chapter lists (143E: NegV, [Neg-V]; 143F: VNeg, [V-Neg])
         lists = [shared for s in siblings if _chapter(s) == _chapter(feature) and s.id != source.id
                  and _none_named(s) is not None and len(shared := {v.name for v in s.values} & names) >= 2]
         listed = set().union(*lists)
-        if len(lists) < 2 or len(own & names) not in (0, *map(len, lists)):
+        # ``feature`` is one of those lists, or lists none of the sibling's types (143G's minor means)
+        if len(lists) < 2 or (own & names and own & names not in lists):
             continue
         table: dict[tuple[str, ...], str] = {(t,): t if t in own else none for t in sorted(listed)}
         return Derivation(feature.id, (source.id,), table, None, implied=True)

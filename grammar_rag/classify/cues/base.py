@@ -8,9 +8,9 @@ tried in order; :class:`~grammar_rag.classify.cues.value_terms.ValueTermFamily` 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from grammar_rag.classify.aggregate import Decision
 from grammar_rag.classify.statements import Sentence
@@ -58,10 +58,13 @@ def rule_of(match: re.Match[str], default: str = "") -> str:
     return match.lastgroup or default
 
 
-def value_kinds(feature: Feature, kind_of: Callable[[FeatureValue], str | None]) -> dict[str, str]:
+K = TypeVar("K", bound=Hashable)
+
+
+def value_kinds(feature: Feature, kind_of: Callable[[FeatureValue], K | None]) -> dict[K, str]:
     """What each value claims (``kind_of`` reads its name/description) -> the first value claiming it:
     how the typology families map their cues onto a feature's closed set."""
-    out: dict[str, str] = {}
+    out: dict[K, str] = {}
     for v in feature.values:
         kind = kind_of(v)
         if kind and kind not in out:

@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
-from grammar_rag.classify.cues.base import CueContext
+from grammar_rag.classify.cues.base import CueContext, value_kinds
 from grammar_rag.classify.cues.bound_marking import BOUND_WORDS, FREE_WORDS, marking_cues, topic_for
 from grammar_rag.classify.cues.marker_type import two_part_cues
 from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
@@ -50,7 +50,7 @@ _MORPHEME_SPLIT = re.compile(r"[-=]")
 _LABEL_SPLIT = re.compile(r"[.:]")
 _VERB_REACH = 3  # tokens between a free negator and the verb it is read against
 
-_TOPIC = r"(?:negat\w*|negative|negator)"
+_TOPIC = r"negat\w*"  # negation, negative, negator
 _PROSE: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
     (PRE, None, re.compile(r"\bpre-?verbal\b|\b(?:precedes?|preceding|before|in front of) (?:the |a )?(?:main |finite |lexical |inflected )?"
                            r"(?:verb|predicate)s?\b", re.I)),
@@ -75,9 +75,8 @@ def value_kind(value: FeatureValue) -> tuple[str, str] | None:
 def _pieces(token: str) -> tuple[list[list[str]], list[str]]:
     """A gloss token's morphemes, each as its dot-joined labels, and the separators between them:
     "eat-NEG.PST" -> ([["eat"], ["NEG", "PST"]], ["-"]); "=" marks a clitic boundary."""
-    parts = _MORPHEME_SPLIT.split(_TOKEN_EDGE.sub("", token))
-    seps = _MORPHEME_SPLIT.findall(_TOKEN_EDGE.sub("", token))
-    return [_LABEL_SPLIT.split(m) for m in parts], seps
+    core = _TOKEN_EDGE.sub("", token)
+    return [_LABEL_SPLIT.split(m) for m in _MORPHEME_SPLIT.split(core)], _MORPHEME_SPLIT.findall(core)
 
 
 def _morphemes(token: str) -> list[list[str]]:
@@ -134,10 +133,10 @@ def _line_positions(words: list[str], is_label: Callable[[str], bool]) -> list[t
     def verbish(morphemes: list[list[str]]) -> bool:
         return any(stem(m) for m in morphemes) and any(_TAM.match(p.upper()) for m in morphemes for p in m)
 
-    tokens = [_morphemes(t) for t in words]
+    parsed = [_pieces(t) for t in words]
+    tokens = [[m for m in morphemes if any(m)] for morphemes, _ in parsed]
     out: list[tuple[str, str]] = []
-    for i, token in enumerate(words):
-        morphemes, seps = _pieces(token)
+    for i, (morphemes, seps) in enumerate(parsed):
         # the negation label must itself be a label ("ng" in a vernacular word is not NG)
         at = [j for j, m in enumerate(morphemes) if any(is_label(p) and _NEG.match(p.upper()) for p in m)]
         if not at:
@@ -238,12 +237,7 @@ def _as_word(cue: Cue) -> Cue:
 
 
 def _kinds(feature: Feature) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for v in feature.values:
-        kind = value_kind(v)
-        if kind and kind not in out:
-            out[kind] = v.name
-    return out
+    return value_kinds(feature, value_kind)
 
 
 __all__ = ["NegationOrderFamily", "gloss_positions", "value_kind"]
