@@ -195,3 +195,18 @@ def test_pair_order_discounts_a_description_of_one_example(catalogue) -> None:
     # the sentence names the example's own words: it describes that example, not the norm
     assert clf.classify(gen, sp("The head noun tipi is preceded by a genitive noun phrase tā terā taꞌata.")).abstained
     assert clf.classify(gen, sp("The head noun is always preceded by the genitive noun phrase.")).value == "Genitive-Noun"
+
+
+def test_a_marker_named_by_its_question_gloss_is_a_particle(catalogue) -> None:
+    # Leipzig glossing: Q is "question particle/marker"; a book that defines a morpheme by that gloss
+    # ("hoki (glossed pq = polar question)") names its question particle without the word "particle"
+    glossed = ("Polar questions do not differ from statements in word order; the only difference is intonational.",
+               "Polar questions may be marked with hoki (glossed pq = polar question), which is placed at the "
+               "start of the sentence.")
+    # WALS ch. 116: "if some other method is used a minority of the time", the language has that method
+    assert clf.classify(_feature(catalogue, "WALS 116A"), sp(*glossed)).value == "Question particle"
+    assert clf.classify(_feature(catalogue, "WALS 92A"), sp(*glossed)).value == "Initial"
+    # a gloss label that is not a question label names no question marker
+    other = (glossed[0], "Polar questions may be marked with hoki (glossed emph = emphatic), which is placed at the "
+             "start of the sentence.")
+    assert clf.classify(_feature(catalogue, "WALS 116A"), sp(*other)).value == "Interrogative intonation only"

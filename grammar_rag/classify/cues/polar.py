@@ -47,13 +47,18 @@ POLAR_CONTEXT = re.compile(
     r"\b(polar|yes[-/ –]no|yes[- ]or[- ]no|y/n|interrogative|interrogation|questions?|asking)\b", re.I
 )
 CONTENT_ONLY = re.compile(r"\b(content|wh-|information|question[- ]word|interrogative (?:pronoun|word)s?)\b", re.I)
+Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
 PARTICLE = re.compile(
     r"\b(?:question|interrogative|polar|yes[-/ ]no|dubitative|QUES|Q)[- ](?:particle|marker|clitic|enclitic|proclitic|"
     # not "question word": in 478 uses across the shared grammars it is nearly always a wh-word
     # ("the question word teina 'when'"), only rarely an older name for a particle
     r"morpheme|element)s?\b|\bparticles?\b|"
     # a clitic cited with its boundary: "the second position clitic =tipa", "the markers =ua and =uai"
-    r"\b(?:(?:en|pro)?clitics?|morphemes?|markers?) =\w",
+    r"\b(?:(?:en|pro)?clitics?|morphemes?|markers?) =\w|"
+    # a morpheme defined by its question gloss (Leipzig glossing: Q "question particle/marker"):
+    # "marked with hoki (glossed pq = polar question)"
+    # (INT is left out: it glosses intensifiers too)
+    r"\bglossed (?:as )?['‘\"]?" + Q_LABELS.replace("INT|", "") + r"\b",
     re.I,
 )
 POSITIONS = {
@@ -130,7 +135,6 @@ VERB_MORPH = named_rules((
     ("pq_morph_suffixed_to_verb", r"\b(?:suffixed|attached) to (?:the end of )?(?:an? |the )?(?:finite |main |inflected )?"
      r"(?:verbs?|auxiliar(?:y|ies))\b"),
 ), re.I, before="", after="")
-Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
 GLOSS_Q_FINAL = re.compile(r"(?<![\w\-=.])" + Q_LABELS + r"[?.]?\s*(?=[‘'\"“(])")
 GLOSS_Q_AFFIX = re.compile(r"(?<=[\w\)\]])-(?:[A-Z0-9]+[.:])*" + Q_LABELS + r"(?![A-Za-z])")
 
