@@ -241,3 +241,25 @@ def test_extract_over_the_whole_wals_catalogue_by_name(tmp_path: Path) -> None:
     assert rows["WALS 81A"]["value"] == "not enough information" and "SOV" in rows["WALS 81A"]["reasoning"]
     assert rows["WALS 83A"]["value"] == "OV" and rows["WALS 83A"]["evidence"]
     assert "[derived]" in rows["WALS 83A"]["reasoning"] and "WALS 81A: SOV" in rows["WALS 83A"]["reasoning"]
+
+
+def test_a_combination_without_its_own_map_is_judged_by_its_calibrated_components() -> None:
+    """WALS 97A = 83A x 87A holds for every WALS language coding all three, so it is right whenever both
+    components are: where the development grammars are too few to fit 97A's own map, its confidence is
+    the product of the components' calibrated confidences (a lower bound when their errors go
+    together), answered only where both were answered and the product reaches the target."""
+    table = derivations(get_catalogue().all("WALS"))
+    ov = _read("WALS 83A", "OV", 0.9, 0.99, answered=True)
+    both = derived.combine(_f("WALS 97A"), table["WALS 97A"], [ov, _read("WALS 87A", "Adjective-Noun", 0.4, 0.83, answered=True)])
+    assert both is not None and both.value == "OV and AdjN" and not both.abstained
+    assert both.confidence == pytest.approx(0.99 * 0.83) and "calibrated" in both.flags
+    low = derived.combine(_f("WALS 97A"), table["WALS 97A"], [ov, _read("WALS 87A", "Adjective-Noun", 0.3, 0.78, answered=True)])
+    assert low is not None and low.abstained and low.confidence == pytest.approx(0.99 * 0.78)
+    assert "below the 80% target" in low.reasoning and low.evidence
+    unanswered = derived.combine(_f("WALS 97A"), table["WALS 97A"],
+                                 [ov, _read("WALS 87A", "Adjective-Noun", 0.2, 0.9, answered=False)])
+    assert unanswered is not None and unanswered.abstained and "WALS 87A itself is not answered" in unanswered.reasoning
+    # a stricter target moves the line
+    strict = derived.combine(_f("WALS 97A"), table["WALS 97A"],
+                             [ov, _read("WALS 87A", "Adjective-Noun", 0.4, 0.83, answered=True)], min_precision=0.9)
+    assert strict is not None and strict.abstained

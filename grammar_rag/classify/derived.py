@@ -9,7 +9,8 @@ Confidence. Where the components come from the model-free reader (they carry its
 combination is read from those readings, below the components' own thresholds too, and calibrated on
 its own outcomes: its raw score is the product of the components' raw scores times the rule's
 reliability among WALS languages, mapped per derived feature (``derived:WALS 83A``) like any family,
-and answered only where that feature's map passed the gate out of sample. Why: a derived value is
+and answered only where that feature's map passed the gate out of sample (a rule that always holds
+and has no map is judged by its components: :func:`_inherited`). Why: a derived value is
 coarser than its components (83A's VO is right when 81A says VSO of an SVO language), so against WALS
 on the development grammars 83A was right 36 of 37 times where 81A's own answers are right ~80%, while
 50A, read from 49A's "no case", was right 12 of 29. Other backends: the product of the components'
@@ -33,9 +34,9 @@ log = logging.getLogger(__name__)
 
 FAMILY = "derived"
 MAX_EVIDENCE = 10
-# A one-component rule this reliable among WALS languages inherits its component's verdict where the
+# A rule this reliable among WALS languages is judged by its components' calibrated verdicts where the
 # derived feature has no map of its own (too few development answers to fit one: 90B/90C, read from
-# 90A's pair order, which the paper's paragraph files rarely state).
+# 90A's pair order, which the paper's paragraph files rarely state; 96A/97A, which need two orders).
 INHERIT_RELIABILITY = 0.99
 
 
@@ -115,12 +116,14 @@ def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
     read = "; ".join(f"{p.feature_id}: {p.raw_value} (raw {p.raw_score:.2f}"
                      + (", below its own threshold)" if p.abstained else ")") for p in parts)
     key = calibration.map_key(FAMILY, feature.id)
-    inherit = key not in calibration.load() and len(parts) == 1 and d.reliability >= INHERIT_RELIABILITY
-    verdict = _inherited(parts[0]) if inherit else calibration.judge(key, score, min_precision)
+    inherit = key not in calibration.load() and d.reliability >= INHERIT_RELIABILITY
+    verdict = _inherited(parts, d, min_precision) if inherit else calibration.judge(key, score, min_precision)
     reasoning = (f"[{FAMILY}] {feature.id} follows from {read} (the rule holds for {d.reliability:.0%} of WALS "
                  f"languages).{verdict.describe(score, value)}")
     if inherit:
-        reasoning += f" Judged as {parts[0].feature_id} is: the rule makes one right exactly when the other is."
+        judged_by = " and ".join(p.feature_id for p in parts)
+        reasoning += (f" Judged as {judged_by} {'is' if len(parts) == 1 else 'are'}: the rule makes it right "
+                      f"{'exactly when the other is' if len(parts) == 1 else 'whenever they all are'}.")
     flags = ["derived", "calibrated"]
     if not verdict.answer:
         return prediction(NOT_ENOUGH_INFO, reasoning, verdict.confidence, [*flags, "below-threshold"],
@@ -129,13 +132,23 @@ def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
     return prediction(value, reasoning, verdict.confidence, flags, fv.code if fv else None, (value, score))
 
 
-def _inherited(part: Prediction) -> calibration.Verdict:
-    """A one-component rule that holds for every WALS language it applies to (90C "NRel dominant" from
-    90A "Noun-Relative clause") is right exactly when its component is: it answers where the component
-    answered, at the component's calibrated confidence."""
-    if part.abstained:
-        return calibration.Verdict(part.confidence, False, f"{part.feature_id} itself is not answered")
-    return calibration.Verdict(part.confidence, True, "")
+def _inherited(parts: Sequence[Prediction], d: Derivation, min_precision: float | None) -> calibration.Verdict:
+    """A rule that holds for every WALS language it applies to is right whenever its components are.
+
+    One component (90C "NRel dominant" from 90A "Noun-Relative clause"): right exactly when it is, so it
+    answers where the component answered, at the component's calibrated confidence. Several (97A from
+    83A and 87A): the product of their calibrated confidences, a lower bound on all being right when
+    their errors go together (a hard grammar misleads both), answered where every component was and
+    the product reaches the target precision."""
+    unanswered = [p.feature_id for p in parts if p.abstained]
+    confidence = math.prod(p.confidence for p in parts) * d.reliability
+    if unanswered:
+        return calibration.Verdict(confidence, False, f"{' and '.join(unanswered)} itself is not answered")
+    target = calibration.target_precision(FAMILY, min_precision)
+    if len(parts) > 1 and confidence < target:
+        return calibration.Verdict(confidence, False, f"its components together are right with probability "
+                                   f"{confidence:.0%}, below the {target:.0%} target")
+    return calibration.Verdict(confidence, True, "")
 
 
 def predict(feature: Feature, classify_plain: Callable[[Feature], Prediction],
