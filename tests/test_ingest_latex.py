@@ -37,7 +37,7 @@ There are about 130 speakers, according to \citep[12]{smith1999}.\footnote{Count
 
 NOUNS = r"""\chapter{Nouns}
 \section{Gender}
-Nouns have no gender.
+Nouns have no gender.\footnote{Unlike its neighbour; see §\ref{sec:plural}.}
 \section{Plural}
 \label{sec:plural}
 Plural is marked with the enclitic \textit{=ot}, glossed \textsc{pl}; negation uses \textit{=nin} (\textsc{neg}).
@@ -117,7 +117,14 @@ def test_macros_rendered(book: Path) -> None:
     intro = next(p for p in g.passages if p.text.startswith("Testish is spoken"))
     assert intro.text == "Testish is spoken on one island. See §2.2 and Doe (2020) on plurals."
     speakers = next(p for p in g.passages if "130 speakers" in p.text)
-    assert "(Smith 1999: 12)" in speakers.text and "(Footnote: Counted in 2019.)" in speakers.text
+    assert "(Smith 1999: 12)" in speakers.text
+    # a footnote is detached and kept with the passage citing it, numbered as the book numbers it
+    # (per chapter), as PDF and text ingestion do: its words are not the paragraph's for search or quotes
+    assert "Counted" not in speakers.text and "Footnote" not in speakers.text
+    assert speakers.notes == ("1 Counted in 2019.",)
+    # numbering restarts with each chapter; references in a note resolve like the text's
+    gender = next(p for p in g.passages if p.text.startswith("Nouns have no gender"))
+    assert gender.text == "Nouns have no gender." and gender.notes == ("1 Unlike its neighbour; see §2.2.",)
     plural = next(p for p in g.passages if p.text.startswith("Plural is marked"))
     assert "enclitic =ot, glossed PL; negation uses =nin (NEG)" in plural.text
     assert "See example (1) and Table 2.1." in plural.text

@@ -75,8 +75,9 @@ def test_examples_in_list_items_are_examples_and_footnote_examples_take_no_numbe
     ps = _passages(tmp_path)
     (gen,) = [p for p in ps if "qal-la sala" in p.text]
     assert gen.kind == "example" and "• in possessive phrases:\n\n(2) qal-la sala\nhouse-GEN in.front" in gen.text
-    footnote = next(p for p in ps if "he rere" in p.text)
-    assert footnote.kind == "prose" and "numbers apart. (Footnote: Compare:" in footnote.text
+    footnote = next(p for p in ps if "numbers apart" in p.text)
+    assert footnote.kind == "prose" and footnote.text.endswith("numbers apart.") and not [p for p in ps if "he rere" in p.text]
+    assert len(footnote.notes) == 1 and footnote.notes[0].startswith("1 Compare:") and "he rere" in footnote.notes[0]
     assert "(3) *te poki he\nART child NTR\n'(intended) the child'" in next(p.text for p in ps if "te poki he" in p.text)
 
 

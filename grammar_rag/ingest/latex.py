@@ -95,6 +95,7 @@ class _State:
     table_no: int = 0
     figure_no: int = 0
     labels: dict[str, str] = field(default_factory=dict)
+    footnote_no: int = 0  # the book's footnote number, restarting with each chapter
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -115,7 +116,7 @@ class LatexConverter:
                  labels: frozenset[str] = frozenset()) -> None:
         self.r = InlineRenderer(citations=citations, ref_macros=ref_macros, label_keys=labels)
         self.state = _State()
-        self.units: list[tuple[str, tuple[str, ...], PassageKind]] = []
+        self.units: list[tuple[str, tuple[str, ...], PassageKind, tuple[str, ...]]] = []
 
     # -- helpers -------------------------------------------------------------------------------
     def _emit(self, text: str, kind: PassageKind = "prose") -> None:
@@ -123,7 +124,12 @@ class LatexConverter:
         if text:
             if self.state.matter != "body":  # preface, abbreviations / back matter: stored, not retrieved
                 kind = "front_matter" if self.state.matter == "front" else "back_matter"
-            self.units.append((text, self.state.path, kind))
+            # footnotes rendered since the last unit (its own, or a heading's just before it), numbered
+            notes = []
+            for note in self.r.take_notes():
+                self.state.footnote_no += 1
+                notes.append(f"{self.state.footnote_no} {note}")
+            self.units.append((text, self.state.path, kind, tuple(notes)))
 
     def _label_here(self, s: str, value: str) -> None:
         for m in re.finditer(r"\\label\s*\{([^}]*)\}", s):
@@ -155,12 +161,12 @@ class LatexConverter:
             for deeper in range(max(level + 1, 2), len(st.counters)):
                 st.counters[deeper] = 0
             if level == 1:
-                st.example_no = st.table_no = st.figure_no = 0
+                st.example_no = st.table_no = st.figure_no = st.footnote_no = 0
             if level >= 1 and (level == 1 or st.chapter):
                 parts = [st.chapter] + [str(st.counters[lv]) for lv in range(2, level + 1)]
                 number = ".".join(parts)
         elif level == 1:
-            st.example_no = st.table_no = st.figure_no = 0
+            st.example_no = st.table_no = st.figure_no = st.footnote_no = 0
         st.current_number = number
         st.stack = [(lv, t) for lv, t in st.stack if lv < level]
         st.stack.append((level, f"{number} {title}".strip()))
@@ -323,7 +329,9 @@ class LatexConverter:
             s = s[begin.end() : end.start() if end else len(s)]
         self._walk(s)
         labels = self.state.labels
-        return cohere([Unit(resolve_refs(text, labels), None, None, path, kind) for text, path, kind in self.units])
+        return cohere([Unit(resolve_refs(text, labels), None, None, path, kind,
+                            notes=tuple(resolve_refs(n, labels) for n in notes))
+                       for text, path, kind, notes in self.units])
 
     def _walk(self, s: str) -> None:
         i = 0

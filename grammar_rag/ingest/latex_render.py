@@ -203,6 +203,14 @@ class InlineRenderer:
         # the book's \label keys: a bare group holding one ("{ex:Where}", a \ref whose command was
         # lost in the source) prints the key itself in the book; here it resolves like a \ref
         self._label_keys = label_keys
+        # footnotes rendered since the last take_notes(): detached from the running text, as PDF and
+        # text ingestion detach theirs, and handed to the passage that cites them
+        self._notes: list[str] = []
+
+    def take_notes(self) -> list[str]:
+        """The footnotes rendered since the last call, in order (and forget them)."""
+        notes, self._notes = self._notes, []
+        return notes
 
     def render(self, s: str) -> str:
         out: list[str] = []
@@ -337,7 +345,7 @@ class InlineRenderer:
         if name == "footnote":
             _, j = read_optional(s, j)
             arg, j = read_arg(s, j)
-            out.append(" (Footnote: " + self.render(arg).strip() + ")")
+            self._notes.append(" ".join(self.render(arg).split()))
             return j
         if name == "multicolumn":
             _, j = read_arg(s, j)
