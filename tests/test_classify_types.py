@@ -130,6 +130,16 @@ def test_pair_order_features_read_prose_statements(catalogue) -> None:
     assert clf.classify(adj, sp("Nouns take the plural suffix -ta.")).abstained
 
 
+def test_an_element_opening_a_coordinated_subject_shares_its_predicate(catalogue) -> None:
+    # "X, Y and Z follow the noun": each coordinated element follows the noun
+    listed = "Determiners precede the noun; adjectives, possessives (except pronominal ones) and relative clauses follow the noun."
+    assert clf.classify(_feature(catalogue, "WALS 87A"), sp(listed)).value == "Noun-Adjective"
+    assert clf.classify(_feature(catalogue, "WALS 90A"), sp(listed)).value == "Noun-Relative clause"
+    assert clf.classify(_feature(catalogue, "WALS 89A"), sp("Numerals and demonstratives precede the noun.")).value == "Numeral-Noun"
+    # the list stops at a clause boundary: "adjectives" here has no predicate of its own
+    assert clf.classify(_feature(catalogue, "WALS 87A"), sp("Nouns take adjectives; numerals and articles precede the noun.")).abstained
+
+
 def test_pair_order_discounts_generalisations_and_other_topics(catalogue) -> None:
     adj = _feature(catalogue, "WALS 87A")
     # a statement about languages in general is outweighed by one about this language

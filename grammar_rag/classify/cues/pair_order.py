@@ -51,6 +51,11 @@ _AFTER = r"(?:follows?|following|(?:comes?|occurs?|appears?|stands?|goes|go|is p
 _EITHER = r"(?:(?:precede|come before|occur before|appear before) or (?:follow|come after|occur after|appear after)|" \
           r"(?:follow|come after|occur after|appear after) or (?:precede|come before|occur before|appear before)|" \
           r"(?:before|after) or (?:before|after))"
+_PLURAL_BEFORE = r"(?:precede|(?:come|occur|appear|stand) before)"
+_PLURAL_AFTER = r"(?:follow|(?:come|occur|appear|stand) after)"
+# the rest of a coordination after its first element: ", possessives (except ...) and relative clauses "
+_ITEM = r"[\w'’‘-]+(?:\s+[\w'’‘-]+){0,3}(?:\s*\([^().;]{0,60}\))?"
+_COORDINATED = r"(?:\s*\([^().;]{0,60}\))?(?:\s*,\s*" + _ITEM + r"){0,4}\s*,?\s+(?:and|or|as well as)\s+" + _ITEM + r"\s+"
 # Conditions ("when numerals follow the noun, they are ... appositional") are weak, like
 # statements about languages in general (text.lexicons.LANGUAGES_IN_GENERAL).
 _CONDITION = re.compile(r"\b(?:when|whenever|if)\s+(?:\w+\s+){0,3}$", re.I)
@@ -126,6 +131,11 @@ def _patterns(first: str, second: str) -> tuple[tuple[re.Pattern[str], bool], ..
                     x_first))
         out.append((re.compile(r"\b" + x + r"\s+(?:(?:is|are)\s+)?(?:\w+\s+){0,2}?preceded by\s+" + article + y + r"\b", re.I),
                     not x_first))
+        # the element in a coordinated subject, which takes a plural verb: "adjectives, possessives
+        # (except pronominal possessives) and relative clauses follow the noun" (the list opens its clause)
+        for verb, before in ((_PLURAL_BEFORE, x_first), (_PLURAL_AFTER, not x_first)):
+            out.append((re.compile(r"(?:^|[;:]\s*|\.\s+)(?:(?:the|all|most)\s+)?" + x + _COORDINATED + r"(?:\w+ly\s+)?"
+                                   + verb + r"\s+" + article + y + r"\b", re.I), before))
         # "noun-adjective order", "the order noun + adjective"
         # "noun-adjective order", "adjective + noun word order", "the order is Noun Adjective(s) Numeral"
         out.append((re.compile(r"\b" + x + r"\s*[-–+]\s*" + y + r"\s+(?:word |constituent )?(?:order|sequence|pattern)\b|"
