@@ -274,3 +274,22 @@ def test_in_a_book_passages_naming_the_head_noun_outrank_those_that_do_not() -> 
     # a pre-cut paragraph has no heading to tell by, and order features carry "order" in every query
     assert names_head(q, Passage("g", "g:4", "Adverbial clauses provide an adverbial modification.")) is None
     assert names_head(build_query(get_catalogue().get("WALS 81A")), off) is None
+
+
+def test_in_a_book_an_order_of_two_elements_is_about_its_first_element() -> None:
+    """WALS names these features dependent first ("Order of Relative Clause and Noun"): in a whole
+    book the passage stating the order sits in the relative-clause section, while passages about
+    word order in general carried the query's "order" words to the top."""
+    q = build_query(get_catalogue().get("WALS 90A"))
+    general = Passage("g", "g:1", "Noun phrases, replicating the basic word order of clauses, are head final.",
+                      section=("12 Noun phrases", "12.1 Simple noun phrases"))
+    by_heading = Passage("g", "g:2", "The head precedes the clause in every example.",
+                         section=("15 Complex clauses", "15.3 Relative clauses"))
+    assert names_head(q, general) is False and names_head(q, by_heading)
+    # the element's usual synonyms count: a possessor is a genitive
+    gen = build_query(get_catalogue().get("WALS 86A"))
+    assert names_head(gen, Passage("g", "g:3", "The possessor precedes the possessed noun.", section=("5 Nouns",)))
+    assert names_head(gen, general) is False
+    # three elements (81A) name no single one: never moved
+    assert names_head(build_query(get_catalogue().get("WALS 81A")), general) is None
+

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 
 from grammar_rag.rerank.base import RERANKERS, FeatureQuery, as_query, ranked
 from grammar_rag.rerank.lexical import bm25_scores
-from grammar_rag.rerank.queries import RELATION_WORDS
-from grammar_rag.text.lexicons import ASSERT_CUES, HEDGE_CUES, OTHER_LANG_CUES
+from grammar_rag.rerank.queries import RELATION_WORDS, ordered_element
+from grammar_rag.text.lexicons import ASSERT_CUES, ELEMENT_SYNONYMS, HEDGE_CUES, OTHER_LANG_CUES
 from grammar_rag.text.ocr_repair import repair
 from grammar_rag.text.phrases import phrase_pattern, strip_idioms, terms_pattern
 from grammar_rag.text.sentences import clauses
@@ -166,8 +166,10 @@ def section_topic(section: Sequence[str], phrases: Sequence[tuple[str, ...]], he
 def names_head(query: FeatureQuery | str, passage: Passage) -> bool | None:
     """Whether the passage, or a heading of its section path, names the feature's head noun (a word of
     its family: "negators" for "standard negation", "case" for "cases"); None where that cannot be
-    told: a query without a head noun, a head that is a relation word alone (order features: "order"
-    is in every order query), or a passage without a section path (a pre-cut paragraph, whose heading
+    told: a query without a head noun, a head that is a relation word alone ("order" is in every order
+    query; an order of two elements asks instead whether the first is named, "relative clause" or a
+    synonym for "Order of Relative Clause and Noun", while 81A's three elements are never told), or a
+    passage without a section path (a pre-cut paragraph, whose heading
     is unknown: "Two particles precede the verb: kai and e ko" is about negation only by its section).
 
     Why: Appendix A's relevance scale gives 0 to a passage about something else, and in a whole book
@@ -175,10 +177,18 @@ def names_head(query: FeatureQuery | str, passage: Passage) -> bool | None:
     adverbial modification of the main clause" ranked first for standard negation in a 648-page
     grammar, by "modification" and "verb"). The head noun is the last word of the head run."""
     q = as_query(query)
-    if not passage.section or not q.head_terms or (len(q.head_terms) == 1 and q.head_terms[0] in RELATION_WORDS):
+    if not passage.section or not q.head_terms:
         return None
+    said = tokens(passage.text + " " + " ".join(passage.section))
+    if len(q.head_terms) == 1 and q.head_terms[0] in RELATION_WORDS:
+        # an order of two elements is about the first (queries.ordered_element), by any of its names
+        element = ordered_element(q.feature)
+        if element is None:
+            return None
+        return any(all(any(same_word_family(t, stem(w)) for t in said) for w in name.split())
+                   for name in (element, *ELEMENT_SYNONYMS.get(element, ())))
     head = stem(q.head_terms[-1])
-    return any(same_word_family(t, head) for t in tokens(passage.text + " " + " ".join(passage.section)))
+    return any(same_word_family(t, head) for t in said)
 
 
 def head_first(query: FeatureQuery | str, passages: Sequence[Passage], scores: Sequence[float]) -> list[float]:

@@ -238,6 +238,18 @@ def head_terms(feature: Feature) -> tuple[str, ...]:
     return tuple(run)
 
 
+# "Order of Relative Clause and Noun": two elements, no comma (81A's three are not one topic)
+_TWO_ELEMENTS = re.compile(r"^\s*order of ([a-z][a-z ]*?) and ([a-z][a-z ]*?)(?:\s+in\b.*)?\s*$", re.I)
+
+
+def ordered_element(feature: Feature | None) -> str | None:
+    """The element whose place an "Order of X and Y" feature asks about: X, lower-cased ("relative
+    clause"). WALS names these features dependent first and head second (Genitive and Noun, Object
+    and Verb, Degree Word and Adjective), so X is what a passage stating the order is about."""
+    m = _TWO_ELEMENTS.match(feature.name) if feature is not None else None
+    return " ".join(m.group(1).lower().split()) if m else None
+
+
 def _expanded_values(feature: Feature, vterms: dict[str, tuple[str, ...]]) -> list[str]:
     out = []
     for v in feature.values:

@@ -113,3 +113,15 @@ NEGATED_SPAN = re.compile(r"\b(?:not|never|cannot|can't|don't|doesn't)\b", re.I)
 # pair orders: statements about languages in general ("in verb-final languages, adjectives
 # normally precede the noun")
 LANGUAGES_IN_GENERAL = re.compile(r"\blanguages\b|cross-?linguistic\w*|typolog\w*|universal\w*", re.I)
+
+# The words grammars use for an element of an order feature besides its catalogue name (typological
+# usage, not any one grammar's): a genitive is a possessor, a noun is the head of its phrase. Read by
+# the pair-order reader and by the reranker's test of what a passage is about.
+ELEMENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "genitive": ("possessor", "possessive noun", "possessor noun"),
+    "noun": ("head noun", "head", "possessed noun", "possessum", "possessed", "nominal head"),
+    "adjective": ("attributive adjective", "modifying adjective"),
+    "relative clause": ("relatives", "relative construction"),
+    "numeral": ("number word", "cardinal numeral", "cardinal"),
+    "demonstrative": ("demonstrative adjective", "demonstrative determiner"),
+}

@@ -32,20 +32,10 @@ from grammar_rag.classify.statements import (
     weakened,
 )
 from grammar_rag.features.shape import is_binary
-from grammar_rag.text.lexicons import LANGUAGES_IN_GENERAL, NEGATED_SPAN
+from grammar_rag.text.lexicons import ELEMENT_SYNONYMS, LANGUAGES_IN_GENERAL, NEGATED_SPAN
 from grammar_rag.text.ocr_repair import load_vocabulary
 from grammar_rag.types import Feature, FeatureValue
 
-# The words grammars use for an element besides the value's own name (typological usage, not any
-# one grammar's): a genitive is a possessor, a noun is the head of its phrase.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "genitive": ("possessor", "possessive noun", "possessor noun"),
-    "noun": ("head noun", "head", "possessed noun", "possessum", "possessed", "nominal head"),
-    "adjective": ("attributive adjective", "modifying adjective"),
-    "relative clause": ("relatives", "relative construction"),
-    "numeral": ("number word", "cardinal numeral", "cardinal"),
-    "demonstrative": ("demonstrative adjective", "demonstrative determiner"),
-}
 _BEFORE = r"(?:precedes?|preceding|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?before|before)"
 _AFTER = r"(?:follows?|following|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?after|after)"
 _EITHER = r"(?:(?:precede|come before|occur before|appear before) or (?:follow|come after|occur after|appear after)|" \
@@ -74,7 +64,7 @@ class Pair:
 
 def _words(element: str) -> str:
     """A regex for an element, its plural and its synonyms."""
-    names = (element, *SYNONYMS.get(element, ()))
+    names = (element, *ELEMENT_SYNONYMS.get(element, ()))
     alts = sorted({re.escape(n) + r"(?:s|es)?" for n in names}, key=len, reverse=True)
     return r"(?:" + "|".join(alts) + r")"
 
