@@ -143,7 +143,8 @@ def _inherited(parts: Sequence[Prediction], d: Derivation, min_precision: float 
     unanswered = [p.feature_id for p in parts if p.abstained]
     confidence = math.prod(p.confidence for p in parts) * d.reliability
     if unanswered:
-        return calibration.Verdict(confidence, False, f"{' and '.join(unanswered)} itself is not answered")
+        said = "itself is" if len(unanswered) == 1 else "are"
+        return calibration.Verdict(confidence, False, f"{' and '.join(unanswered)} {said} not answered")
     target = calibration.target_precision(FAMILY, min_precision)
     if len(parts) > 1 and confidence < target:
         return calibration.Verdict(confidence, False, f"its components together are right with probability "

@@ -48,6 +48,7 @@ POLAR_CONTEXT = re.compile(
 )
 CONTENT_ONLY = re.compile(r"\b(content|wh-|information|question[- ]word|interrogative (?:pronoun|word)s?)\b", re.I)
 Q_LABELS = r"(?:Q|QUES|QUEST|INT|INTERR|INTERROG|PQ|YNQ|QM|POL\.Q|PQP)"
+_DEFINING_Q_LABELS = Q_LABELS.replace("INT|", "")  # "glossed INT" defines an intensifier as often
 PARTICLE = re.compile(
     r"\b(?:question|interrogative|polar|yes[-/ ]no|dubitative|QUES|Q)[- ](?:particle|marker|clitic|enclitic|proclitic|"
     # not "question word": in 478 uses across the shared grammars it is nearly always a wh-word
@@ -57,8 +58,7 @@ PARTICLE = re.compile(
     r"\b(?:(?:en|pro)?clitics?|morphemes?|markers?) =\w|"
     # a morpheme defined by its question gloss (Leipzig glossing: Q "question particle/marker"):
     # "marked with hoki (glossed pq = polar question)"
-    # (INT is left out: it glosses intensifiers too)
-    r"\bglossed (?:as )?['‘\"]?" + Q_LABELS.replace("INT|", "") + r"\b",
+    r"\bglossed (?:as )?['‘\"]?" + _DEFINING_Q_LABELS + r"\b",
     re.I,
 )
 POSITIONS = {
