@@ -226,3 +226,33 @@ def test_book_text_without_any_page_numbers_still_keeps_its_references_out(tmp_p
     assert any("Author3, Ada" in p.text for p in passages if p.kind == "back_matter")
     assert not any(p.page_start for p in passages)  # no page is printed: none is cited
     assert {p.section[-1] for p in body if p.section} >= {"1 Nouns", "2 Clauses", "3 Questions"}
+
+
+def test_book_text_running_head_of_the_page_where_its_section_begins(tmp_path: Path) -> None:
+    """A section beginning mid-page names the page's running head already ("15.3 Relative clauses" above
+    the last lines of 15.2): the head repeats a heading printed lower on the same page, not an earlier
+    line, and had become a heading itself, with the next line as its tail."""
+    text = _book().replace("\f1.1 Case\nlanguage, including", "\f1.2 Number\nlanguage, including")
+    _, passages = _ingest(tmp_path, text)
+    body = _retrievable(passages)
+    before = next(p for p in body if "including the loan words" in p.text)
+    assert before.section == ("I Morphology", "1 Nouns and their inflection", "1.1 Case")
+    number = next(p for p in body if "Plural is marked" in p.text)
+    assert number.section == ("I Morphology", "1 Nouns and their inflection", "1.2 Number")
+    assert not any(p.text.startswith("1.2 Number") for p in passages)
+
+
+def test_pages_cut_at_printed_numbers_keep_a_heading_repeated_below() -> None:
+    """Without form feeds two printed pages can run together (a chapter opening without its folio):
+    its heading on top and the next page's head naming it below. Only physical pages tell a head so."""
+    from grammar_rag.ingest.pdf_layout import Line, PageText
+    from grammar_rag.ingest.text_book import strip_section_heads
+
+    def page(n: int) -> PageText:
+        texts = ["2 Clauses", "The basic order is SOV.", *FILLER.splitlines(), "2 Clauses", "More text follows."]
+        return PageText(n, 500.0, 800.0, [Line(t, 0.0, 400.0, 10.0 * i, 10.0 * i + 8, 10.0) for i, t in enumerate(texts)])
+
+    cut, physical = page(1), page(1)
+    strip_section_heads([cut], ["body"])
+    strip_section_heads([physical], ["body"], physical=True)
+    assert cut.lines[0].text == "2 Clauses" and physical.lines[0].text == "The basic order is SOV."

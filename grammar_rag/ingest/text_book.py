@@ -72,12 +72,16 @@ def _normal_folio(pages: list[PageText]) -> None:
                 ln.text = ocr_digits(ln.text)
 
 
-def strip_section_heads(pages: list[PageText], zones: list[str]) -> None:
+def strip_section_heads(pages: list[PageText], zones: list[str], physical: bool = False) -> None:
     """Drop a page's first line when it is a running head naming the chapter or section: it
     changes every few pages, so it is rarely frequent enough for :func:`strip_running_heads`. It
     repeats an earlier line of the book (or two or three lines of one, joined: a heading wrapped
     over lines is printed whole as a head); the first time a title is printed is its heading and
-    stays. The contents are not "earlier lines": they wrap titles as headings do not."""
+    stays. The contents are not "earlier lines": they wrap titles as headings do not. On the page
+    where a section begins, the head already names it: it repeats the heading printed lower on the
+    same page ("15.3 Relative clauses" above the last lines of 15.2). That is told only on
+    ``physical`` pages (split by form feeds): pages cut at printed numbers can run two together, a
+    chapter's opening heading and the next page's head naming it."""
     seen: set[str] = set()
     for page, zone in zip(pages, zones, strict=True):
         if zone == "front":  # the contents print titles too, wrapped as they are, not as heads are
@@ -86,7 +90,8 @@ def strip_section_heads(pages: list[PageText], zones: list[str]) -> None:
         if first and len(first) < 120:
             # the folio printed beside the head: "26 2 Phonology", "2.4 Pharyngealization 27"
             bare = re.sub(r"^\d{1,4}\s+(?=\d)|\s+\d{1,4}$", "", first)
-            if first in seen or bare in seen:
+            below = {" ".join(ln.text.split()) for ln in page.lines[1:]} if physical else set()
+            if {first, bare} & (seen | below):
                 page.lines = page.lines[1:]
         seen.update(" ".join(ln.text.split()) for ln in page.lines)
         # a heading wrapped over lines ("1 Nouns and their" / "inflection") is printed whole in heads
@@ -269,7 +274,7 @@ def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None
         for page in pages:
             page.label = None
     zones = page_zones(pages, 10.0, emphasised=lambda ln: True)
-    strip_section_heads(pages, zones)
+    strip_section_heads(pages, zones, physical="\f" in text)
     lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body" for ln in p.lines if ln.text]
     width = float(statistics.quantiles(lengths, n=10)[7]) if len(lengths) >= 10 else 80.0
     vocab = book_vocabulary(pages)
