@@ -136,3 +136,21 @@ def test_help_is_available(capsys: pytest.CaptureFixture[str]) -> None:
             main([cmd, "--help"])
         assert exc.value.code == 0
         assert "--index" in capsys.readouterr().out
+
+
+def test_search_prints_a_passages_footnotes_under_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A footnote is detached from the running text (it does not steer search or quotes) but stays
+    with its passage: a reader of the hit sees it, as on the printed page."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "main.tex").write_text(
+        "\\documentclass{book}\n\\title{A grammar of Testish}\n\\begin{document}\n\\chapter{Syntax}\n"
+        "The basic constituent order is subject, object, verb.\\footnote{Two speakers used other orders in fast speech.}\n"
+        "\\end{document}\n", encoding="utf-8")
+    index = tmp_path / "idx"
+    assert main(["ingest", str(book), "--index", str(index), "--no-progress", "--model", "hashing-64"]) == 0
+    capsys.readouterr()
+    assert main(["search", "constituent order", "--index", str(index), "-k", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "fast speech" not in out.splitlines()[1]  # not in the passage's text
+    assert "note 1: Two speakers used other orders in fast speech." in out

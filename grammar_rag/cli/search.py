@@ -40,6 +40,13 @@ def _location(passage: Passage) -> str:
     return "; ".join(parts) or "-"
 
 
+def _note_line(note: str, max_chars: int) -> str:
+    """ "4 Only in fast speech." as "note 4: Only in fast speech.", cut like passages are."""
+    mark, _, body = " ".join(note.split()).partition(" ")
+    line = f"note {mark}: {body}" if body and len(mark) <= 4 else f"note: {note}"
+    return line[: max_chars - 1].rstrip() + "…" if max_chars and len(line) > max_chars else line
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     index = GrammarIndex.open(args.index)
     results = index.retrieve(args.query, grammar=args.grammar, k=args.k, mode=args.mode, fusion=args.fusion)
@@ -57,5 +64,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         if args.max_chars and len(text) > args.max_chars:
             text = text[: args.max_chars - 1].rstrip() + "…"
         print(textwrap.indent(textwrap.fill(text, width=100), "     "))
+        for note in p.notes:  # detached from the text, shown with it as on the page
+            print(textwrap.indent(textwrap.fill(_note_line(note, args.max_chars), width=100), "       "))
     print(f"({len(results)} passages, {results.mode}, {results.elapsed_ms:.1f} ms)", file=sys.stderr)
     return 0
