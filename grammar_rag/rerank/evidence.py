@@ -168,7 +168,8 @@ def names_head(query: FeatureQuery | str, passage: Passage) -> bool | None:
     its family: "negators" for "standard negation", "case" for "cases"); None where that cannot be
     told: a query without a head noun, a head that is a relation word alone ("order" is in every order
     query; an order of two elements asks instead whether the first is named, "relative clause" or a
-    synonym for "Order of Relative Clause and Noun", while 81A's three elements are never told), or a
+    synonym for "Order of Relative Clause and Noun", where that element's names are settled, while 81A's
+    three elements are never told), or a
     passage without a section path (a pre-cut paragraph, whose heading
     is unknown: "Two particles precede the verb: kai and e ko" is about negation only by its section).
 
@@ -181,9 +182,11 @@ def names_head(query: FeatureQuery | str, passage: Passage) -> bool | None:
         return None
     said = tokens(passage.text + " " + " ".join(passage.section))
     if len(q.head_terms) == 1 and q.head_terms[0] in RELATION_WORDS:
-        # an order of two elements is about the first (queries.ordered_element), by any of its names
+        # an order of two elements is about the first (queries.ordered_element), by any of its names;
+        # only for the elements whose names are settled (text.lexicons.ELEMENT_SYNONYMS): a passage on
+        # 85A's "adpositions" says "postpositions", one on 143A's "negative morpheme" says "negator"
         element = ordered_element(q.feature)
-        if element is None:
+        if element is None or element not in ELEMENT_SYNONYMS:
             return None
         return any(all(any(same_word_family(t, stem(w)) for t in said) for w in name.split())
                    for name in (element, *ELEMENT_SYNONYMS.get(element, ())))
