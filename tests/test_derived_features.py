@@ -9,6 +9,7 @@ import pytest
 
 from grammar_rag import pipeline
 from grammar_rag.classify import derived, make_classifier
+from grammar_rag.cli.classify import format_prediction
 from grammar_rag.features import get_catalogue
 from grammar_rag.features.derived import derivations
 from grammar_rag.index import GrammarIndex
@@ -253,6 +254,9 @@ def test_a_combination_without_its_own_map_is_judged_by_its_calibrated_component
     both = derived.combine(_f("WALS 97A"), table["WALS 97A"], [ov, _read("WALS 87A", "Adjective-Noun", 0.4, 0.83, answered=True)])
     assert both is not None and both.value == "OV and AdjN" and not both.abstained
     assert both.confidence == pytest.approx(0.99 * 0.83) and "calibrated" in both.flags
+    # the CLI says where such a confidence comes from (no map of 97A's own answers stands behind it)
+    assert "the product of its components' calibrated confidences" in format_prediction(both)
+    assert "right this often" in format_prediction(_read("WALS 87A", "Adjective-Noun", 0.4, 0.83, answered=True))
     low = derived.combine(_f("WALS 97A"), table["WALS 97A"], [ov, _read("WALS 87A", "Adjective-Noun", 0.3, 0.78, answered=True)])
     assert low is not None and low.abstained and low.confidence == pytest.approx(0.99 * 0.78)
     assert "below the 80% target" in low.reasoning and low.evidence

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 FAMILY = "derived"
 MAX_EVIDENCE = 10
+# flag of a confidence that is the product of several components' calibrated confidences, not read off
+# a map of the derived feature's own answers (the CLI says which)
+PRODUCT_FLAG = "components-product"
 # A rule this reliable among WALS languages is judged by its components' calibrated verdicts where the
 # derived feature has no map of its own (too few development answers to fit one: 90B/90C, read from
 # 90A's pair order, which the paper's paragraph files rarely state; 96A/97A, which need two orders).
@@ -95,7 +98,7 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
     reasoning = f"[{FAMILY}] {feature.id} follows from {said} (the rule holds for {d.reliability:.0%} of WALS languages)."
     flags = ["derived"]
     if all("calibrated" in p.flags for p in parts):
-        flags.append("calibrated")
+        flags += ["calibrated", *([PRODUCT_FLAG] if len(parts) > 1 else [])]
         target = calibration.target_precision(FAMILY, min_precision)
         if confidence < target:
             reasoning += (f" Abstained: would answer {value}, but the components together are right with "
@@ -124,7 +127,7 @@ def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
         judged_by = " and ".join(p.feature_id for p in parts)
         reasoning += (f" Judged as {judged_by} {'is' if len(parts) == 1 else 'are'}: the rule makes it right "
                       f"{'exactly when the other is' if len(parts) == 1 else 'whenever they all are'}.")
-    flags = ["derived", "calibrated"]
+    flags = ["derived", "calibrated", *([PRODUCT_FLAG] if inherit and len(parts) > 1 else [])]
     if not verdict.answer:
         return prediction(NOT_ENOUGH_INFO, reasoning, verdict.confidence, [*flags, "below-threshold"],
                           raw=(value, score))

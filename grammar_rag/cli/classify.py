@@ -7,6 +7,7 @@ import json
 import textwrap
 
 from grammar_rag.classify import make_classifier
+from grammar_rag.classify.derived import PRODUCT_FLAG
 from grammar_rag.cli.options import (
     add_classifier_backend,
     add_index,
@@ -62,9 +63,12 @@ def format_prediction(pred: Prediction, width: int = 100) -> str:
         value = "? (ABSTAINED: not answered at the target precision; read the evidence below)"
     else:
         value = (pred.value or "(none of the strategies)") + (f"  [{pred.code}]" if pred.code else "")
-    calibrated = "calibrated" in pred.flags
-    confidence = (f"{pred.confidence:.0%} (calibrated: answers at this level were right this often, out of sample)"
-                  if calibrated else f"{pred.confidence:.2f} (uncalibrated score)")
+    if PRODUCT_FLAG in pred.flags:
+        confidence = f"{pred.confidence:.0%} (the product of its components' calibrated confidences)"
+    elif "calibrated" in pred.flags:
+        confidence = f"{pred.confidence:.0%} (calibrated: answers at this level were right this often, out of sample)"
+    else:
+        confidence = f"{pred.confidence:.2f} (uncalibrated score)"
     lines = [
         f"grammar:    {pred.grammar_id}",
         f"feature:    {pred.feature_id}",
