@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,20 @@ from grammar_rag.errors import GrammarRagError
 from grammar_rag.evaluation.books import (
     agreement,
     book_references,
+    grambank_majorities,
+    grambank_references,
     score_features,
     summarise,
     top5_check,
 )
 from grammar_rag.evaluation.io import write_report
 from grammar_rag.evaluation.runner import bench_entry
+from grammar_rag.features.values import grambank_values
 from grammar_rag.index import GrammarIndex
 from grammar_rag.index.embed import canonical_name
 from grammar_rag.ingest.pdf_outline import pdf_toc
 from grammar_rag.ingest.quality import passage_stats, toc_match
-from grammar_rag.types import Grammar
+from grammar_rag.types import Feature, FeatureValue, Grammar
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-features", type=int, default=None, help="at most this many features per book")
     parser.add_argument("--min-precision", type=precision_target, default=None,
                         help="target precision for answering (default: each cue family's own)")
+    parser.add_argument("--grambank", metavar="DIR", default=os.environ.get("GRAMMAR_RAG_GRAMBANK_DIR"),
+                        help="a Grambank CLDF download (values.csv): also score every Grambank feature it codes "
+                             "for each book's language, apart from WALS (default: $GRAMMAR_RAG_GRAMBANK_DIR)")
 
 
 # pypdfium2's plain text of every page, timed inside a bare interpreter (nothing else imported, so
@@ -193,8 +200,9 @@ def sources(book: Path, formats: list[str]) -> dict[str, Path]:
 
 
 def extract_book(grammar: Grammar, index: GrammarIndex, args: argparse.Namespace,
-                 meta: dict[str, Any]) -> dict[str, Any]:
-    """Classify every WALS feature WALS codes for the book's language, over the book's index."""
+                 meta: dict[str, Any], other_refs: Sequence[tuple[Feature, FeatureValue]] = ()) -> dict[str, Any]:
+    """Classify every WALS feature WALS codes for the book's language, over the book's index
+    (``other_refs``, Grambank's, only give the top-5 check its GB107 reference)."""
     refs = book_references(grammar, meta)
     if args.max_features:
         refs = refs[: args.max_features]
@@ -203,8 +211,24 @@ def extract_book(grammar: Grammar, index: GrammarIndex, args: argparse.Namespace
         return {"features": 0, "note": f"no WALS value for language {grammar.language} ({key})"}
     started = time.perf_counter()
     rows = score_features(grammar, index, refs, args.backend, args.min_precision)
-    top5 = top5_check(grammar, index, refs)
+    top5 = top5_check(grammar, index, [*refs, *other_refs])
     return {**summarise(rows), "seconds": round(time.perf_counter() - started, 1), "top5": top5, "rows": rows}
+
+
+def extract_grambank(grammar: Grammar, index: GrammarIndex, args: argparse.Namespace,
+                     refs: Sequence[tuple[Feature, FeatureValue]]) -> dict[str, Any]:
+    """The same scoring for the Grambank features a Grambank download codes for the book's language,
+    its commonest value per feature as the baseline."""
+    if args.max_features:
+        refs = refs[: args.max_features]
+    if not refs:
+        key = grammar.glottocode or grammar.language
+        return {"features": 0, "note": f"no Grambank value in {args.grambank} for {grammar.language} ({key})"}
+    started = time.perf_counter()
+    majorities = grambank_majorities(args.grambank)
+    rows = score_features(grammar, index, refs, args.backend, args.min_precision,
+                          majority_name=lambda f: majorities.get(f.id))
+    return {**summarise(rows), "seconds": round(time.perf_counter() - started, 1), "rows": rows}
 
 
 def bench_source(fmt: str, src: Path, index_dir: Path, meta: dict[str, Any],
@@ -238,7 +262,10 @@ def bench_source(fmt: str, src: Path, index_dir: Path, meta: dict[str, Any],
         toc = pdf_toc(src)
         entry["quality"]["toc_match"] = round(toc_match(passages, toc), 4) if toc else None
     if args.extract:
-        entry["extraction"] = extract_book(g, index, args, meta)
+        grambank = grambank_references(g, meta, args.grambank) if args.grambank else []
+        entry["extraction"] = extract_book(g, index, args, meta, grambank)
+        if args.grambank:
+            entry["grambank"] = extract_grambank(g, index, args, grambank)
     return entry
 
 
@@ -247,6 +274,8 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise GrammarRagError(f"--books {root}: not a folder; pass a folder of book folders.")
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    if args.grambank:
+        grambank_values(args.grambank)  # a folder that is no Grambank CLDF stops here, before any ingest
     preparation = prepare_model(args.model)
     books: dict[str, Any] = {}
     for book in sorted(p for p in root.iterdir() if p.is_dir()):

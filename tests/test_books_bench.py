@@ -118,3 +118,38 @@ def test_bench_books_compares_a_books_pdf_and_text_runs(tmp_path: Path) -> None:
     runs = json.loads(out.read_text(encoding="utf-8"))["books"]["kieviet"]
     assert set(runs) == {"pdf", "text", "pdf_text_agreement"}
     assert runs["pdf_text_agreement"]["raw"]["both_answered"] >= 1
+
+
+def _grambank(folder: Path) -> Path:
+    """A Grambank-shaped CLDF (values + codes) coding the book's language and two others."""
+    cldf = folder / "cldf"
+    cldf.mkdir(parents=True)
+    coded = {"rapa1244": {"GB257": "1", "GB262": "0"}, "abcd1234": {"GB257": "0", "GB262": "1"},
+             "efgh1234": {"GB257": "0", "GB262": "1"}}
+    rows = ["ID,Language_ID,Parameter_ID,Value,Code_ID"]
+    rows += [f"{lang}-{pid},{lang},{pid},{v},{pid}-{v}" for lang, vals in coded.items() for pid, v in vals.items()]
+    (cldf / "values.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    codes = ["ID,Parameter_ID,Name,Description"]
+    codes += [f"{pid}-{v},{pid},{v},{'present' if v == '1' else 'absent'}" for pid in ("GB257", "GB262") for v in "01"]
+    (cldf / "codes.csv").write_text("\n".join(codes) + "\n", encoding="utf-8")
+    return cldf
+
+
+def test_bench_books_scores_grambank_features_against_a_grambank_cldf(tmp_path: Path) -> None:
+    """Issue 23: a reference CLDF beside WALS. Grambank's values are not bundled; given a download, every
+    Grambank feature it codes for the book's language is scored as WALS's are, with the commonest value
+    in that dataset as the baseline, apart from the WALS figures."""
+    _book(tmp_path / "books" / "kieviet")
+    out = tmp_path / "books.json"
+    assert main(["bench", "books", "--books", str(tmp_path / "books"), "--out", str(out), "--formats", "latex",
+                 "--model", "hashing-64", "--grambank", str(_grambank(tmp_path / "grambank"))]) == 0
+    latex = json.loads(out.read_text(encoding="utf-8"))["books"]["kieviet"]["latex"]
+    grambank = latex["grambank"]
+    assert grambank["features"] == 2 and {r["feature"] for r in grambank["rows"]} == {"GB257", "GB262"}
+    rows = {r["feature"]: r for r in grambank["rows"]}
+    assert rows["GB257"]["reference"] == "1" and rows["GB257"]["raw_predicted"] == "1" and rows["GB257"]["raw_correct"]
+    assert rows["GB257"]["majority_correct"] is False and rows["GB262"]["majority_correct"] is False
+    assert latex["extraction"]["features"] > 0  # the WALS figures as before
+    # a folder that is not a Grambank CLDF is named, not silently skipped
+    assert main(["bench", "books", "--books", str(tmp_path / "books"), "--out", str(out), "--formats", "latex",
+                 "--model", "hashing-64", "--grambank", str(tmp_path / "books")]) == 2

@@ -3,7 +3,8 @@
 Why a library module: ``bench books`` (and anyone scoring their own shelf of grammars) needs the
 same three things, and the script stays thin:
 
-* :func:`book_references` - the WALS values to score a book against. The benchmark's
+* :func:`book_references` - the WALS values to score a book against (:func:`grambank_references`:
+  Grambank's, from a dataset the user brings, scored apart). The benchmark's
   ``metadata.json`` names the book's language; it is read only here, to *score*, never passed to
   ingest or the classifier. The language ingest resolved by itself is scored separately, so a wrong
   guess shows as a wrong guess rather than as an unscorable book.
@@ -19,8 +20,10 @@ same three things, and the script stays thin:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from grammar_rag.classify import Classifier, calibration, derived, make_classifier
@@ -29,7 +32,7 @@ from grammar_rag.classify.evidence_classifier import EvidenceClassifier
 from grammar_rag.errors import GrammarRagError
 from grammar_rag.features import get_catalogue, wals_value
 from grammar_rag.features.reference import is_missing, predicted_names, reference_names
-from grammar_rag.features.values import wals_majority
+from grammar_rag.features.values import grambank_values, wals_majority
 from grammar_rag.index import GrammarIndex
 from grammar_rag.pipeline import retrieve_passages
 from grammar_rag.types import Feature, FeatureValue, Grammar, Prediction
@@ -63,14 +66,34 @@ def book_references(grammar: Grammar, meta: Mapping[str, Any]) -> list[tuple[Fea
     return out
 
 
+def grambank_references(grammar: Grammar, meta: Mapping[str, Any],
+                        cldf_dir: str | Path) -> list[tuple[Feature, FeatureValue]]:
+    """Every catalogue Grambank feature a Grambank CLDF dataset codes for the book's language (its
+    Language_IDs are Glottocodes), with that value: Grambank's values are not bundled, so the user
+    brings the dataset (``bench books --grambank DIR``)."""
+    values = grambank_values(cldf_dir)
+    coded = next((values[k] for k in reference_keys(grammar, meta) if k in values), {})
+    return [(f, coded[f.id]) for f in get_catalogue().all("Grambank") if f.id in coded]
+
+
+def grambank_majorities(cldf_dir: str | Path) -> dict[str, str]:
+    """Per Grambank feature, the value the dataset gives most languages (lower-cased name): the
+    baseline of always answering it, as WALS's majority is for WALS features."""
+    counts: dict[str, Counter[str]] = {}
+    for coded in grambank_values(cldf_dir).values():
+        for pid, value in coded.items():
+            counts.setdefault(pid, Counter())[value.name.strip().lower()] += 1
+    return {pid: c.most_common(1)[0][0] for pid, c in counts.items()}
+
+
 def _majority_name(feature: Feature) -> str | None:
     common = wals_majority(feature)
     return common.name.strip().lower() if common is not None and common in feature.values else None
 
 
 def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[Feature, FeatureValue]],
-                   backend: str = "evidence",
-                   min_precision: float | None = None) -> list[dict[str, Any]]:
+                   backend: str = "evidence", min_precision: float | None = None,
+                   majority_name: Callable[[Feature], str | None] = _majority_name) -> list[dict[str, Any]]:
     """One row per feature: raw answer, calibrated verdict (model-free backend), reference, correctness."""
     raw_reader = EvidenceClassifier(calibrate=False) if backend == "evidence" else None
     other = make_classifier(backend) if raw_reader is None else EvidenceClassifier(min_precision=min_precision)
@@ -106,7 +129,7 @@ def score_features(grammar: Grammar, index: GrammarIndex, refs: Sequence[tuple[F
             confidence = pred.confidence
         raw_correct = raw_answered and predicted_names(pred, feature) == ref_names
         correct = answered and predicted_names(final, feature) == ref_names
-        majority = _majority_name(feature)
+        majority = majority_name(feature)
         rows.append({
             "feature": feature.id, "family": family,
             "raw_predicted": pred.value if raw_answered else None, "raw_score": round(pred.confidence, 4),
