@@ -99,10 +99,9 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
     flags = ["derived"]
     if all("calibrated" in p.flags for p in parts):
         flags += ["calibrated", *([PRODUCT_FLAG] if len(parts) > 1 else [])]
-        target = calibration.target_precision(FAMILY, min_precision)
-        if confidence < target:
-            reasoning += (f" Abstained: would answer {value}, but the components together are right with "
-                          f"probability {confidence:.0%}, below the {target:.0%} target.")
+        verdict = _product_verdict(confidence, min_precision)
+        if not verdict.answer:
+            reasoning += f" Abstained: would answer {value}, but {verdict.reason}."
             return prediction(NOT_ENOUGH_INFO, reasoning, confidence, [*flags, "below-threshold"])
     fv = feature.value_by_name(value)
     raw = (value, confidence) if all(p.raw_score is not None for p in parts) else None
@@ -148,9 +147,14 @@ def _inherited(parts: Sequence[Prediction], d: Derivation, min_precision: float 
     if unanswered:
         said = "itself is" if len(unanswered) == 1 else "are"
         return calibration.Verdict(confidence, False, f"{' and '.join(unanswered)} {said} not answered")
+    return _product_verdict(confidence, min_precision) if len(parts) > 1 else calibration.Verdict(confidence, True, "")
+
+
+def _product_verdict(confidence: float, min_precision: float | None) -> calibration.Verdict:
+    """Answer a combination whose confidence is its components' product only at the target precision."""
     target = calibration.target_precision(FAMILY, min_precision)
-    if len(parts) > 1 and confidence < target:
-        return calibration.Verdict(confidence, False, f"its components together are right with probability "
+    if confidence < target:
+        return calibration.Verdict(confidence, False, f"the components together are right with probability "
                                    f"{confidence:.0%}, below the {target:.0%} target")
     return calibration.Verdict(confidence, True, "")
 

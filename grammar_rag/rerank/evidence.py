@@ -168,10 +168,10 @@ def names_head(query: FeatureQuery | str, passage: Passage) -> bool | None:
     its family: "negators" for "standard negation", "case" for "cases"); None where that cannot be
     told: a query without a head noun, a head that is a relation word alone ("order" is in every order
     query; an order of two elements asks instead whether the first is named, "relative clause" or a
-    synonym for "Order of Relative Clause and Noun", where that element's names are settled, while 81A's
-    three elements are never told), or a
-    passage without a section path (a pre-cut paragraph, whose heading
-    is unknown: "Two particles precede the verb: kai and e ko" is about negation only by its section).
+    synonym for "Order of Relative Clause and Noun", where that element's names are settled, while
+    81A's three elements are never told), or a passage without a section path (a pre-cut paragraph,
+    whose heading is unknown: "Two particles precede the verb: kai and e ko" is about negation only
+    by its section).
 
     Why: Appendix A's relevance scale gives 0 to a passage about something else, and in a whole book
     the query's guideline words alone can carry one to the top ("Adverbial clauses provide an
@@ -188,8 +188,8 @@ def names_head(query: FeatureQuery | str, passage: Passage) -> bool | None:
         element = ordered_element(q.feature)
         if element is None or element not in ELEMENT_SYNONYMS:
             return None
-        return any(all(any(same_word_family(t, stem(w)) for t in said) for w in name.split())
-                   for name in (element, *ELEMENT_SYNONYMS.get(element, ())))
+        return any(all(any(same_word_family(t, w) for t in said) for w in map(stem, name.split()))
+                   for name in (element, *ELEMENT_SYNONYMS[element]))
     head = stem(q.head_terms[-1])
     return any(same_word_family(t, head) for t in said)
 
