@@ -256,3 +256,40 @@ def test_pages_cut_at_printed_numbers_keep_a_heading_repeated_below() -> None:
     strip_section_heads([cut], ["body"])
     strip_section_heads([physical], ["body"], physical=True)
     assert cut.lines[0].text == "2 Clauses" and physical.lines[0].text == "The basic order is SOV."
+
+
+def _word_per_line(number: int, words: int) -> list[str]:
+    """An interlinear example as PDF text extraction gives it: each word and its gloss a line."""
+    lines = [f"({number}) du", "1sg"]
+    for k in range(words):
+        lines += [f"wa{k}", "see"]
+    return [*lines, "‘I saw it.’"]
+
+
+def test_book_text_set_mostly_one_word_a_line_still_finds_its_deeper_headings(tmp_path: Path) -> None:
+    """Where interlinear examples come one word a line (pypdfium2 text), most of a book's lines are
+    one word long: the width of a line of prose is measured on lines of prose, so a heading deeper
+    than the contents list is still a short line ("8.6.4.1 Possessive S/A arguments" was read as
+    text), and the example's first word below it does not run on as its title's second line."""
+    page = "2 Clauses\n" + FILLER + FILLER
+    deeper = "\n".join([page.rstrip("\n"), "2.1.1 Transitive clauses", *_word_per_line(2, 120),
+                        "The object precedes the verb in all transitive clauses of the corpus, as in (2).",
+                        *FILLER.splitlines()])
+    text = _book().replace(page, deeper + "\n", 1)
+    assert text.count("2.1.1 Transitive clauses") == 1
+    _, passages = _ingest(tmp_path, text)
+    body = _retrievable(passages)
+    after = next(p for p in body if "object precedes the verb" in p.text)
+    assert after.section == ("I Morphology", "2 Clauses", "2.1 Word order", "2.1.1 Transitive clauses")
+    example = next(p for p in body if p.text.startswith("(2) du"))
+    assert example.kind == "example" and example.section == after.section
+
+
+def test_book_text_heading_title_never_runs_on_into_a_sub_example(tmp_path: Path) -> None:
+    """A heading whose title may wrap takes a short lower-case line below it as the rest of its title
+    ("19 Valency classes and modification of" / "valency patterns"); a sub-example's letter ("c. S-T-V-R
+    niˈhê ˈmí") opens lower case too, where a page read as opening with a heading goes on with an example."""
+    text = _book().replace("2.1 Word order\nThe basic", "2.1 Word order\nb. du-l rursːi ag-ur\nThe basic", 1)
+    _, passages = _ingest(tmp_path, text)
+    order = next(p for p in _retrievable(passages) if "basic constituent order" in p.text)
+    assert order.section == ("I Morphology", "2 Clauses", "2.1 Word order")

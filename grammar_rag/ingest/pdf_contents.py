@@ -206,6 +206,9 @@ class ContentsCursor:
         self.slack = 1
         self._rest = ""  # squashed title letters an entered heading still has to print
         self._below: Line | None = None  # the last line of a heading the contents do not list
+        # False for plain text, where every line has one size and no weight: a short line under an
+        # unlisted heading is then no sign of its title wrapping (it is as likely an example's first word)
+        self.typeset = True
         self.max_depth = max(e.depth for e in entries)
         self._numbers: list[tuple[int, str]] = []  # (depth, number) on the current path, outermost first
 
@@ -255,7 +258,7 @@ class ContentsCursor:
             return self._run_in(ln, set_off)
         if ln.cells > 1 or text.endswith((".", ",", ";", ":")) or len(text) > 150:
             return "text", 0, ""
-        if (below is not None and ln.size == below.size and ln.bold == below.bold and ln.top > below.top
+        if (self.typeset and below is not None and ln.size == below.size and ln.bold == below.bold and ln.top > below.top
                 and ln.top - below.bottom < ln.size * 0.6 and not _LEADING_NUMBER.match(text)):
             self._below = ln
             return "extend", 0, text

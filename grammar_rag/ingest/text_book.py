@@ -190,7 +190,8 @@ class _Assembler:
                 self.heading_open = not TERMINAL.search(text)
                 prev = None
                 continue
-            if self.heading_open and text[:1].islower() and len(text) < 0.75 * self.width and not TERMINAL.search(text):
+            if (self.heading_open and text[:1].islower() and len(text) < 0.75 * self.width and not TERMINAL.search(text)
+                    and not SUB_EXAMPLE.match(text)):  # "c. S-T-V-R ..." goes on with an example, not a title
                 self.sections.extend(text)  # "19 Valency classes and modification of" / "valency patterns"
                 continue
             self.heading_open = False
@@ -256,6 +257,16 @@ class _Assembler:
             self.translated = self.translating and bool(_TRANSLATION_END.search(text))
 
 
+def prose_width(pages: list[PageText], zones: list[str]) -> float:
+    """The length of a full line of prose: the 80th percentile of the body's lines of three words or
+    more. Lines of one or two words are left out because interlinear examples extracted from a PDF
+    come a word a line: in a book dense with examples they are most lines, and over all lines the
+    percentile fell to 32 characters, so that no heading was short beside it."""
+    lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body"
+               for ln in p.lines if len(ln.text.split()) >= 3]
+    return float(statistics.quantiles(lengths, n=10)[7]) if len(lengths) >= 10 else 80.0
+
+
 def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None:
     """Units of a book's text (with its pages and their zones), or None when the text is not
     paged (fewer than :data:`MIN_PAGES` pages): then it is read as blank-line paragraphs."""
@@ -275,12 +286,13 @@ def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None
             page.label = None
     zones = page_zones(pages, 10.0, emphasised=lambda ln: True)
     strip_section_heads(pages, zones, physical="\f" in text)
-    lengths = [len(ln.text) for p, z in zip(pages, zones, strict=True) if z == "body" for ln in p.lines if ln.text]
-    width = float(statistics.quantiles(lengths, n=10)[7]) if len(lengths) >= 10 else 80.0
+    width = prose_width(pages, zones)
     vocab = book_vocabulary(pages)
     # footnotes off the body pages once: a second reading (below) finds the pages without them
     notes = [split_text_notes(page) if zone == "body" else {} for page, zone in zip(pages, zones, strict=True)]
     contents = read_contents(pages, zones, unindented_wraps=True)
+    if contents is not None:
+        contents.typeset = False
     labelled = not paged.virtual
     units = _assemble(pages, zones, notes, spans, width, vocab, contents, labelled)
     if contents is not None and contents.found < 0.5 * len(contents.entries):
