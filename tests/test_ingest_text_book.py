@@ -293,3 +293,13 @@ def test_book_text_heading_title_never_runs_on_into_a_sub_example(tmp_path: Path
     _, passages = _ingest(tmp_path, text)
     order = next(p for p in _retrievable(passages) if "basic constituent order" in p.text)
     assert order.section == ("I Morphology", "2 Clauses", "2.1 Word order")
+
+
+def test_book_text_listed_heading_takes_no_tail_the_contents_do_not_print(tmp_path: Path) -> None:
+    """A heading the printed contents list has its whole title there (its wrapped rest is skipped as
+    the contents print it): a lower-case line under it, such as an example's next line where a page
+    read as opening with that heading goes on with an example, is no part of the title."""
+    text = _book().replace("2.1 Word order\nThe basic", "2.1 Word order\nke neg biˈlá=ti indeed=1pl.nom\nThe basic", 1)
+    _, passages = _ingest(tmp_path, text)
+    order = next(p for p in _retrievable(passages) if "basic constituent order" in p.text)
+    assert order.section == ("I Morphology", "2 Clauses", "2.1 Word order")

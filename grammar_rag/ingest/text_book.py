@@ -137,6 +137,7 @@ class _Assembler:
         self.translating = False  # the open example's free translation has begun
         self.translated = False  # ... and has been read to its end
         self.heading_open = False  # the last line was a heading whose title may wrap onto this one
+        self.listed = False  # the last heading read was an entry of the printed contents
         self.page_notes: dict[str, str] = {}  # the page's footnotes not yet claimed by their mark
         self.marks: tuple[str, ...] = ()  # footnote marks detached from the line being read
 
@@ -187,7 +188,7 @@ class _Assembler:
             if heading:  # a heading stands alone: not the rest of a full line's sentence
                 self.flush()
                 self.sections.enter(*heading)
-                self.heading_open = not TERMINAL.search(text)
+                self.heading_open = not TERMINAL.search(text) and not self.listed
                 prev = None
                 continue
             if (self.heading_open and text[:1].islower() and len(text) < 0.75 * self.width and not TERMINAL.search(text)
@@ -227,8 +228,11 @@ class _Assembler:
             heading = numbered_heading(ocr_digits(text)) if short and set_off else None
             return ("enter" if heading else "text"), heading
         probe = Line(ocr_digits(text), ln.x0, ln.x1, ln.top, ln.bottom, ln.size)
+        found = self.contents.found
         # a short line with nothing running into it reads as a PDF heading's larger or bold type
         what, depth, title = self.contents.read(probe, label, set_off and short, set_off, set_off and short)
+        # a listed title's wrapped rest is the contents' to skip: nothing else runs on as its tail
+        self.listed = self.contents.found > found
         if what == "extend":
             self.sections.extend(title)
             return "skip", None
