@@ -40,6 +40,14 @@ _TITLE_PATTERNS = (
     re.compile(rf"^(?:.*\b)?(?:{_GRAMMAR_NOUN}|study|essentials|fundamentals)\s+of\s+(?:the\s+)?(?P<name>.+)", re.I),
     # "Grammaire (descriptive) du/de la/de l'/des X"
     re.compile(r"\bgrammaire\s+(?:[\w-]+\s+)?(?:du|de\s+la|de\s+l['’]|des|de|d['’])\s*(?:langue\s+)?(?P<name>.+)", re.I),
+    # "Description grammaticale du X", "Esquisse de la langue X", "Éléments de grammaire des X"
+    re.compile(r"\b(?:description|esquisse|[ée]tude|[ée]l[ée]ments|pr[ée]cis)\s+(?:[\w-]+\s+){0,2}?"
+               r"(?:du|de\s+la|de\s+l['’]|des|d['’])\s*(?:(?:langue|parler)\s+)?(?P<name>.+)", re.I),
+    # "La langue X", "Le parler X", "La lengua X"
+    re.compile(r"^(?:la\s+|le\s+)?(?:langue|parler|lengua)\s+(?P<name>.+)", re.I),
+    # "Esbozo gramatical del X", "Descripción de la lengua X"
+    re.compile(r"\b(?:esbozo|descripci[oó]n|estudio)\s+(?:[\w-]+\s+){0,2}?(?:del|de\s+la|de)\s+"
+               r"(?:(?:lengua|idioma)\s+)?(?P<name>.+)", re.I),
     # "Gramática (descriptiva) del/de la/da X"
     re.compile(r"\bgram[aá]tica\s+(?:[\w-]+\s+)?(?:del|de\s+la|de|da|do)\s+(?:(?:lengua|l[ií]ngua|idioma)\s+)?"
                r"(?P<name>.+)", re.I),
