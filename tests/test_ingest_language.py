@@ -363,3 +363,13 @@ def test_a_wals_language_glottolog_lists_as_a_group_is_a_flagged_guess(tmp_path:
     book.write_text("A Grammar of Slave\n\nSlave is an Athapaskan language. Objects precede the verb.\n", encoding="utf-8")
     (item,) = ingest_path(book, metadata={"glottocode": "slav1253"})
     assert (item.grammar.language, item.grammar.glottocode, item.grammar.iso639_3) == ("Slave", "slav1253", "den")
+
+
+def test_name_spelled_otherwise_than_glottolog_is_a_named_guess() -> None:
+    """Books spell names in other orthographies ("Tikuna", "Apinajé", "Yurakaré" for Glottolog's Ticuna,
+    Apinayé, Yuracaré): a guess below the confident level, which ingest names with its fix."""
+    for name, code in (("Tikuna", "ticu1245"), ("Apinajé", "apin1244"), ("Yurakaré", "yura1255")):
+        guess = resolve_name(name, TABLE)
+        assert guess.glottocode == code and not guess.confident, name
+        assert "spelled" in guess.reason
+    assert resolve_name("Paris", TABLE).glottocode is None

@@ -17,6 +17,7 @@ using them cannot leak gold labels into predictions.
 from __future__ import annotations
 
 import csv
+import functools
 import difflib
 import gzip
 import io
@@ -71,12 +72,27 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s'’ʼ`-]+", "", _fold(text))
 
 
+# letters that spell one sound in the orthographies names are written in (Spanish c/qu, Portuguese j,
+# English y and w): "Tikuna" / "Ticuna", "Apinajé" / "Apinayé", "Yurakaré" / "Yuracaré"
+_SPELLING = ((re.compile(r"qu"), "k"), (re.compile(r"c"), "k"), (re.compile(r"[jy]"), "i"), (re.compile(r"w"), "u"),
+             (re.compile(r"(.)\1+"), r"\1"))
+
+
+def _spelling(text: str) -> str:
+    """The squashed name with letters of one sound written alike and doubled letters single
+    ("Mangarayi" / "Mangarrayi"); a key for names a book spells otherwise than Glottolog."""
+    key = _squash(text)
+    for pattern, repl in _SPELLING:
+        key = pattern.sub(repl, key)
+    return key
+
+
 @dataclass(frozen=True)
 class NameMatch:
     """One languoid a name (or part of one) denotes, and how it matched."""
 
     language: Language
-    how: str  # "exact" | "squashed" | "words"
+    how: str  # "exact" | "squashed" | "words" | "spelled"
     ambiguity: int  # how many languoids share this reading of the name (1 = unambiguous)
 
 
@@ -182,6 +198,20 @@ class LanguageTable:
         if squashed:
             return self._as_matches(squashed, "squashed")
         return self._as_matches(self._word_matches(key), "words")
+
+    @functools.cached_property
+    def _by_spelling(self) -> dict[str, list[Language]]:
+        out: dict[str, list[Language]] = {}
+        for lang in self._by_code.values():
+            if lang.level == "language":
+                out.setdefault(_spelling(lang.name), []).append(lang)
+        return out
+
+    def match_spelling(self, name: str) -> list[NameMatch]:
+        """Languages (not dialects) whose name is ``name`` spelled otherwise (:func:`_spelling`),
+        for a name :meth:`match_name` does not know; a guess to be confirmed, never a match."""
+        key = _spelling(name)
+        return self._as_matches(self._by_spelling.get(key, []), "spelled") if len(key) >= 4 else []
 
     def _as_matches(self, langs: list[Language], how: str) -> list[NameMatch]:
         # a language and its own dialects of the same name are one reading, not an ambiguity

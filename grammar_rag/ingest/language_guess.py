@@ -173,7 +173,7 @@ def with_stated_iso(guess: LanguageGuess, table: LanguageTable, stated_iso: Iter
 def resolve_name(name: str, table: LanguageTable, stated: Iterable[str] = ()) -> LanguageGuess:
     """The languoid ``name`` denotes, with a confidence; see the module docstring for the order."""
     stated = list(stated)
-    guess = _resolve_whole(name, table) or _resolve_parts(name, table)
+    guess = _resolve_whole(name, table) or _resolve_parts(name, table) or _resolve_spelling(name, table)
     if guess is None:
         return _from_stated(name, table, stated) or LanguageGuess(
             name, reason=f"Glottolog has no language named {name!r}"
@@ -235,6 +235,18 @@ def _resolve_whole(name: str, table: LanguageTable) -> LanguageGuess | None:
         confidence = min(confidence, 0.6)
         reason += ", apart from an apostrophe"
     return _guess(name, table, top.language, confidence, reason)
+
+
+def _resolve_spelling(name: str, table: LanguageTable) -> LanguageGuess | None:
+    """A Glottolog language whose name is ``name`` in another spelling ("Tikuna" for Ticuna): a
+    guess below :data:`CONFIDENT`, so ingest names it and the fix."""
+    matches = table.match_spelling(name)
+    if not matches:
+        return None
+    top = matches[0]
+    reason = f"spelled so, Glottolog's {top.language.name}" if top.ambiguity == 1 else (
+        f"spelled so, one of {top.ambiguity} Glottolog languages")
+    return _guess(name, table, top.language, 0.6 / top.ambiguity, reason)
 
 
 def _wals_group(name: str, table: LanguageTable) -> LanguageGuess | None:
