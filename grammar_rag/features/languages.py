@@ -17,8 +17,8 @@ using them cannot leak gold labels into predictions.
 from __future__ import annotations
 
 import csv
-import functools
 import difflib
+import functools
 import gzip
 import io
 import logging
