@@ -108,6 +108,16 @@ def test_no_dominant_order() -> None:
                                   "constraints.")).value == "No dominant order"
 
 
+def test_orders_listed_together_share_one_statement() -> None:
+    """A sentence naming three or more orders lists what occurs ("it is not uncommon for S/A to precede
+    the verb (S/AV, AVO, AOV, OAV)"): one statement, whose weight its orders share, not one each."""
+    pred = clf.classify(ORDER, sp("The basic constituent order is VSO.",
+                                  "Clauses with the subject before the verb (SVO, SOV, OSV) are found in narrative texts."))
+    assert pred.value == "VSO"
+    scores = dict(part.split(": ") for part in pred.reasoning.split("(scores ")[1].rstrip(").").split(", "))
+    assert float(scores["SVO"]) + float(scores["SOV"]) + float(scores["OSV"]) < 0.5 * float(scores["VSO"])
+
+
 def test_negated_order_mention_does_not_count_for_it() -> None:
     pred = clf.classify(ORDER, sp("Iu Mien is not an SVO language in the strict sense."))
     assert pred.value != "SVO"
@@ -960,3 +970,21 @@ def test_an_abstention_with_nothing_quoted_lists_the_passages_it_read() -> None:
     assert pred.value == NOT_ENOUGH_INFO
     assert [e.pages for e in pred.evidence] == ["11", "12", "13", "14", "15"]
     assert all(e.supports is None for e in pred.evidence)
+
+
+def test_a_statement_about_another_named_language_counts_little() -> None:
+    """"Russian has postnominal relative clauses" describes Russian: a one-word Glottolog name that is not
+    the described language's (guessed from the passages read, where it is named throughout) marks a
+    statement about another language, as "English has" did."""
+    from grammar_rag.classify.statements import iter_sentences, names_another_language
+
+    rel = get_catalogue().get("WALS 90A")
+    passages = sp("Russian has postnominal relative clauses, and the Russian order was copied.",
+                  "In Sanzhi, relative clauses usually precede the head noun.",
+                  "The nouns of Sanzhi take case suffixes.", "The verbs of Sanzhi agree in gender.")
+    assert clf.classify(rel, passages).value == "Relative clause-Noun"
+    own = iter_sentences(passages)[0].own_names
+    assert "sanzhi" in own and "russian" not in own
+    assert names_another_language("In Avar, relative clauses follow the noun.", own)
+    assert not names_another_language("In Sanzhi, relative clauses precede the noun.", own)
+    assert not names_another_language("In Table 3, relative clauses are listed.", own)

@@ -9,10 +9,13 @@ cited. This module knows nothing about any feature.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from grammar_rag.features.languages import get_languages
+from grammar_rag.rerank.evidence import COMMON_CAPS, guess_language_names
 from grammar_rag.text.lexicons import (
     DENIED_IMPLICATION,
     MEDIUM_MARKERS,
@@ -24,6 +27,7 @@ from grammar_rag.text.lexicons import (
 )
 from grammar_rag.text.ocr_repair import repair
 from grammar_rag.text.sentences import split_sentences as _split_sentences
+from grammar_rag.text.tokens import STOPWORDS
 from grammar_rag.types import ScoredPassage
 
 # A gloss abbreviation in Leipzig style: 2+ capitals/digits, possibly with dots (1SG, PST, NEG).
@@ -41,6 +45,9 @@ class Sentence:
     text: str
     source: ScoredPassage
     index: int  # position of the sentence within its passage
+    # the described language's names, guessed from every passage read (casefolded): another language
+    # named in a sentence ("Russian has postnominal relative clauses") is then told from this one
+    own_names: frozenset[str] = frozenset()
 
     @property
     def rank(self) -> int:
@@ -111,11 +118,13 @@ def is_table_of_contents(text: str) -> bool:
 
 def iter_sentences(passages: Iterable[ScoredPassage]) -> list[Sentence]:
     """All sentences of ``passages`` in rank order, without table-of-contents/index lines."""
+    ranked = sorted(passages, key=lambda p: p.rank)
+    own = own_language_names([sp.passage.text for sp in ranked])
     out: list[Sentence] = []
-    for sp in sorted(passages, key=lambda p: p.rank):
+    for sp in ranked:
         for i, sent in enumerate(split_sentences(sp.passage.text)):
             if not is_table_of_contents(sent):
-                out.append(Sentence(sent, sp, i))
+                out.append(Sentence(sent, sp, i, own))
     return out
 
 
@@ -145,9 +154,52 @@ def negated_before(text: str, start: int, window: int = 40) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def about_other_language(text: str) -> bool:
-    """Statements about other languages, typology in general, or bibliography entries."""
-    return bool(OTHER_LANGUAGE.search(text) or REFERENCE.search(text))
+def about_other_language(text: str, own: frozenset[str] = frozenset()) -> bool:
+    """Statements about other languages, typology in general, or bibliography entries; with ``own``
+    (the described language's names), also a statement about a language named otherwise ("In Russian
+    ...", "Russian has postnominal relative clauses")."""
+    return bool(OTHER_LANGUAGE.search(text) or REFERENCE.search(text)) or (bool(own) and names_another_language(text, own))
+
+
+# "In Russian, ...", "Russian has/uses/lacks ...": a statement about the language so named
+_NAMED_LANGUAGE = re.compile(
+    r"\b(?:[Ii]n|[Tt]han in|[Aa]s in)\s+([A-Z][a-z]{3,})\b(?!\s+(?:\d|[A-Z]))"
+    r"|\b([A-Z][a-z]{3,})\s+(?:has|have|had|uses|used|lacks|marks|shows|places|puts|allows|employs|requires)\b"
+)
+
+
+def names_another_language(text: str, own: frozenset[str]) -> bool:
+    """Whether ``text`` makes a statement about a language (a one-word Glottolog name) other than the
+    one described, whose names (casefolded) are ``own``."""
+    for m in _NAMED_LANGUAGE.finditer(text):
+        name = (m.group(1) or m.group(2)).casefold()
+        if name in own or any(name in o or o in name for o in own):
+            continue
+        if name in _language_words():
+            return True
+    return False
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
+OWN_SHARE = 0.3  # share of the passages read that name a language for it to be the one described
+
+
+def own_language_names(texts: list[str]) -> frozenset[str]:
+    """The described language's names (casefolded): language names found in at least
+    :data:`OWN_SHARE` of the passages (a grammar names its language throughout, another language now
+    and then), and the most frequent capitalised words (:func:`~grammar_rag.rerank.evidence.guess_language_names`)."""
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update({w.casefold() for w in _CAPITALISED.findall(text)} & _language_words())
+    frequent = {w for w, n in df.items() if n >= max(2.0, OWN_SHARE * len(texts))}
+    return frozenset(frequent | {n.casefold() for n in guess_language_names(texts)})
+
+
+@lru_cache(maxsize=1)
+def _language_words() -> frozenset[str]:
+    """One-word Glottolog language names that are no common capitalised English word."""
+    names = {lang.name.casefold() for lang in get_languages() if lang.level == "language" and lang.name.isalpha()}
+    return frozenset(names - COMMON_CAPS - STOPWORDS)
 
 
 def weakened(text: str) -> bool:

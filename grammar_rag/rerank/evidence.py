@@ -78,7 +78,7 @@ FEATURE_NAMES = (
 
 
 _CAP_WORD = re.compile(r"\b([A-Z][a-zà-ÿ’'ë̃ɛɔŋ-]{2,}(?:\s[A-Z][a-zà-ÿ’'-]{2,})?)\b")
-_COMMON_CAPS = frozenset(
+COMMON_CAPS = frozenset(
     """the this these that there then they their in it its as an and but for from on of to with by at
     table chapter section figure example examples note see also however when where which while what
     some most many all both each other such one two three first second third i we he she if so thus
@@ -107,7 +107,7 @@ def guess_language_names(texts: Sequence[str], max_names: int = 2) -> list[str]:
                 w = re.split(r"[-’']", m.group(1).split()[0])[0]
                 if len(w) < 3:
                     continue
-                if w.lower() in _COMMON_CAPS or w.lower() in STOPWORDS:
+                if w.lower() in COMMON_CAPS or w.lower() in STOPWORDS:
                     continue
                 found[w] = None
         df.update(found.keys())

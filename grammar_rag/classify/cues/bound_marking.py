@@ -150,7 +150,7 @@ def marking_cues(sentences: list[Sentence], feature: Feature, bound: str, free: 
             continue
         if _TOC.search(text):  # table-of-contents / index lines name topics, they describe nothing
             continue
-        base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+        base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
         base *= 0.1 if _OUT_OF_USE.search(text) else 1.0
         n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
         first_bound = bound_gloss.search(text)

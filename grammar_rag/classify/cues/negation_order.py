@@ -164,7 +164,7 @@ def position_cues(sentences: list[Sentence]) -> list[Cue]:
     cues: list[Cue] = []
     for sent in sentences:
         text = sent.text
-        base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+        base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
         found = gloss_positions(text) if ("NEG" in text or "NG" in text or "neg" in text) else []
         for kind, position in set(found):
             n = sum(1 for f in found if f == (kind, position))

@@ -204,7 +204,7 @@ class PairOrderFamily:
         cues: list[Cue] = []
         for sent in sentences:
             text = sent.text
-            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) or LANGUAGES_IN_GENERAL.search(text) else 1.0)
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) or LANGUAGES_IN_GENERAL.search(text) else 1.0)
             found: set[str] = set()
             template = order_in(text, pair.first, pair.second)
             if template is not None:  # "Dem – Num – Adj – N": read before the gloss test (it looks like one)

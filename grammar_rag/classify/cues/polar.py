@@ -232,7 +232,7 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         text = sent.text
         if not _PREFILTER.search(text):
             continue
-        base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+        base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
         # Gloss evidence: interrogative morphemes right before the free translation.
         for m in GLOSS_Q_AFFIX.finditer(text):
             if _content_question_gloss(text, m.end()):

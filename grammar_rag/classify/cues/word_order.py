@@ -112,6 +112,7 @@ _ORDER_ABBR = re.compile(
     r"(?<![A-Za-z])([SAOPVX]{3}|[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]\s?[-–‐—~]{1,2}\s?[SAOPVX]|[SAOPVX] [SAOPVX] [SAOPVX])(?![A-Za-z])"
 )
 _CLAUSE_BREAK = re.compile(r"[,;:]")
+_ENUMERATION = 3  # order formulas in one sentence from which they list what occurs
 # Position of a role relative to the verb: "the object NPs (direct and indirect) follow the verb".
 # Not morphology: "subject prefixes precede the verb stem" says nothing about clause order.
 _BEFORE = r"(?:precedes?|preceding|comes? before|occurs? before|is placed before|appears? before|stands? before)"
@@ -228,7 +229,7 @@ class WordOrderFamily:
             if not _PREFILTER.search(sent.text) or sent.is_gloss:
                 continue
             text = _OPTIONAL_SLOT.sub(lambda m: m.group(0)[1:-1] if len(m.group(0)) == 3 else "", sent.text)
-            base = rank_weight(sent.rank) * (0.3 if about_other_language(text) else 1.0)
+            base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
 
             def strength_at(start: int, end: int, text: str = text) -> float:
                 """Strength of the clause around a match: 'the basic order is SVO, though objects may
@@ -252,6 +253,10 @@ class WordOrderFamily:
 
             context = bool(ORDER_CONTEXT.search(text))
             found: set[str] = set()
+            # a sentence naming three or more orders lists what occurs ("it is not uncommon for S/A to
+            # precede the verb (S/AV, AVO, AOV, OAV)"), one statement whose weight they share
+            named = {_canonical(m.group(1)) for m in _ORDER_ABBR.finditer(text)} - {None}
+            share = 1.0 / len(named) if len(named) >= _ENUMERATION else 1.0
             for m in _ORDER_ABBR.finditer(text):
                 order = _canonical(m.group(1))
                 if order is None or order not in orders or text[max(0, m.start() - 1) : m.start()] == "*":
@@ -263,7 +268,7 @@ class WordOrderFamily:
                 strength = strength_at(m.start(), m.end()) if context else 0.2
                 if _TYPE_PLURAL.match(text, m.end()):
                     strength *= 0.3  # "consistent with SVO languages" names a type, not this language's order
-                add(orders[order], base * strength, m.group(1), strength, _formula_rule(m.group(1)))
+                add(orders[order], base * strength * share, m.group(1), strength, _formula_rule(m.group(1)))
                 found.add(order)
             for order, pat in spelled.items():
                 for m in pat.finditer(text):
