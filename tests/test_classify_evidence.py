@@ -988,3 +988,4 @@ def test_a_statement_about_another_named_language_counts_little() -> None:
     assert names_another_language("In Avar, relative clauses follow the noun.", own)
     assert not names_another_language("In Sanzhi, relative clauses precede the noun.", own)
     assert not names_another_language("In Table 3, relative clauses are listed.", own)
+    assert not names_another_language("Postpositions in Avar and Sanzhi cliticise to the last word.", own)

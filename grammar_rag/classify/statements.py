@@ -170,7 +170,10 @@ _NAMED_LANGUAGE = re.compile(
 
 def names_another_language(text: str, own: frozenset[str]) -> bool:
     """Whether ``text`` makes a statement about a language (a one-word Glottolog name) other than the
-    one described, whose names (casefolded) are ``own``."""
+    one described, whose names (casefolded) are ``own``; not where it names the described one too
+    ("Postpositions in Wambon and Kombai cliticise", "Unlike Russian, Sanzhi has ...")."""
+    if any(re.search(rf"\b{re.escape(o)}\b", text, re.I) for o in own):
+        return False
     for m in _NAMED_LANGUAGE.finditer(text):
         name = (m.group(1) or m.group(2)).casefold()
         if name in own or any(name in o or o in name for o in own):
