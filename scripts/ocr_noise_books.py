@@ -53,6 +53,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
+    if not args.books.is_dir():
+        parser.error(f"{args.books} is not a folder of book folders")
+    if not 0.0 <= args.rate < 1.0:
+        parser.error(f"--rate {args.rate}: a share of letters, at least 0 and below 1")
     rng = random.Random(args.seed)
     for book in sorted(p for p in args.books.iterdir() if p.is_dir()):
         pdf = next(iter(sorted(book.glob("*.pdf"))), None)

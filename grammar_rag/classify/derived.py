@@ -111,7 +111,8 @@ def combine(feature: Feature, d: Derivation, parts: Sequence[Prediction],
 def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
             prediction: Callable[..., Prediction], min_precision: float | None) -> Prediction | None:
     """The combination of the components' raw readings, judged by the derived feature's own map."""
-    value = derived_value(d, tuple(str(p.raw_value) for p in parts))
+    readings = tuple(str(p.raw_value) for p in parts)
+    value = derived_value(d, readings)
     if value is None:
         return None
     score = math.prod(float(p.raw_score or 0.0) for p in parts) * d.reliability
@@ -121,7 +122,7 @@ def _judged(feature: Feature, d: Derivation, parts: Sequence[Prediction],
     # "Other" (a component outside the table, such as "No dominant order") is a reading the combination's
     # map was hardly fitted on: on the development grammars 95A-97A read from the table were right 36 of
     # 39 times against WALS, "Other" 2 of 9. It is judged by its components as a rule without a map is.
-    other = tuple(str(p.raw_value) for p in parts) not in d.table
+    other = readings not in d.table
     inherit = (key not in calibration.load() or other) and d.reliability >= INHERIT_RELIABILITY
     verdict = _inherited(parts, d, min_precision) if inherit else calibration.judge(key, score, min_precision)
     reasoning = (f"[{FAMILY}] {feature.id} follows from {read} (the rule holds for {d.reliability:.0%} of WALS "

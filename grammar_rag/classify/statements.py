@@ -176,9 +176,8 @@ def names_another_language(text: str, own: frozenset[str]) -> bool:
         return False
     for m in _NAMED_LANGUAGE.finditer(text):
         name = (m.group(1) or m.group(2)).casefold()
-        if name in own or any(name in o or o in name for o in own):
-            continue
-        if name in _language_words():
+        # the described language's names are not in the text (above), but a longer or shorter form may be
+        if name in _language_words() and not any(name in o or o in name for o in own):
             return True
     return False
 

@@ -157,10 +157,12 @@ def parse_contents(pages: list[PageText], zones: list[str], *, unindented_wraps:
     return out
 
 
-def read_contents(pages: list[PageText], zones: list[str], *, unindented_wraps: bool = False) -> ContentsCursor | None:
-    """A cursor over the book's printed contents, or None where it prints none."""
+def read_contents(pages: list[PageText], zones: list[str], *, unindented_wraps: bool = False,
+                  typeset: bool = True) -> ContentsCursor | None:
+    """A cursor over the book's printed contents, or None where it prints none (``typeset``: see
+    :class:`ContentsCursor`)."""
     entries = parse_contents(pages, zones, unindented_wraps=unindented_wraps)
-    return ContentsCursor(entries, contents_pages(pages, zones)[-1]) if entries else None
+    return ContentsCursor(entries, contents_pages(pages, zones)[-1], typeset=typeset) if entries else None
 
 
 def _page_distance(label: str | None, printed: str) -> int | None:
@@ -195,7 +197,7 @@ class ContentsCursor:
 
     WINDOW = 8  # entries looked ahead of the last one found where pages cannot tell
 
-    def __init__(self, entries: list[ContentsEntry], last_page: int = -1) -> None:
+    def __init__(self, entries: list[ContentsEntry], last_page: int = -1, typeset: bool = True) -> None:
         self.entries = entries
         self.last_page = last_page  # index of the last contents page: headings are read after it
         self._next = 0
@@ -208,7 +210,7 @@ class ContentsCursor:
         self._below: Line | None = None  # the last line of a heading the contents do not list
         # False for plain text, where every line has one size and no weight: a short line under an
         # unlisted heading is then no sign of its title wrapping (it is as likely an example's first word)
-        self.typeset = True
+        self.typeset = typeset
         self.max_depth = max(e.depth for e in entries)
         self._numbers: list[tuple[int, str]] = []  # (depth, number) on the current path, outermost first
 

@@ -294,9 +294,7 @@ def book_units(text: str) -> tuple[list[Unit], list[PageText], list[str]] | None
     vocab = book_vocabulary(pages)
     # footnotes off the body pages once: a second reading (below) finds the pages without them
     notes = [split_text_notes(page) if zone == "body" else {} for page, zone in zip(pages, zones, strict=True)]
-    contents = read_contents(pages, zones, unindented_wraps=True)
-    if contents is not None:
-        contents.typeset = False
+    contents = read_contents(pages, zones, unindented_wraps=True, typeset=False)
     labelled = not paged.virtual
     units = _assemble(pages, zones, notes, spans, width, vocab, contents, labelled)
     if contents is not None and contents.found < 0.5 * len(contents.entries):
