@@ -141,6 +141,26 @@ def test_book_text_whose_contents_read_wrong_keeps_its_footnotes(tmp_path: Path)
     assert order.notes == ("4 Only two speakers used other orders, both in fast speech.",)
 
 
+@pytest.mark.parametrize(("saved", "year"), [(2030, 2019), (2031, 2030)])
+def test_book_text_imprint_stamped_by_the_build_gives_way_to_the_reference_list(tmp_path: Path, saved: int,
+                                                                               year: int) -> None:
+    """The text of a book rebuilt from its sources (pdftotext of a PDF made in 2030) prints 2030 on its
+    imprint, while nothing it cites is later than 2019. A text has no build date but its file's: the
+    year the text was saved stands in for a PDF's CreationDate, so the rule that gives a PDF the year
+    of its newest reference holds for its text too; saved in another year, the printed year stands."""
+    import os
+    from datetime import datetime
+
+    text = _book().replace("2019. A grammar of Sanzhi Dargwa. Berlin", "2030. A grammar of Sanzhi Dargwa. Berlin", 1)
+    text = text.replace("© 2019", "© 2030")
+    path = tmp_path / "book.txt"
+    path.write_text(text, encoding="utf-8")
+    stamp = datetime(saved, 6, 1).timestamp()
+    os.utime(path, (stamp, stamp))
+    (item,) = ingest_text(path)
+    assert (item.grammar.year, item.grammar.id) == (year, f"lovelace{year}sanzhi")
+
+
 def test_book_text_title_set_over_three_lines_under_a_scanners_stamp(tmp_path: Path) -> None:
     grammar, _ = _ingest(tmp_path, _book(title_page=["Digitized by Google", "A GRAMMAR", "OF THE", "KALAMANG LANGUAGE"]))
     assert grammar.glottocode == "kara1499"  # type: ignore[attr-defined]

@@ -90,7 +90,7 @@ class EvidenceClassifier:
         family = select_family(feature)
         value_terms, topic_terms = _query_terms(feature) if self.use_query_terms else ({}, ())
         ctx = CueContext(feature, value_terms, topic_terms, guideline_terms(feature))
-        sentences, flags = screen(iter_sentences(passages))  # instructions/verdicts/nonsense never count
+        sentences, flags = screen(iter_sentences(passages, grammar.language if grammar else None))  # instructions/verdicts/nonsense never count
         decision = family.decide(sentences, ctx) if sentences else Decision(
             NOT_ENOUGH_INFO, reasoning="No passages were retrieved." if not flags else "No statement about the language."
         )

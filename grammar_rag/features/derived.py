@@ -62,7 +62,7 @@ class Derivation:
 RELIABILITY: dict[str, float] = {
     "WALS 28A": 0.908, "WALS 50A": 0.81, "WALS 82A": 0.971, "WALS 83A": 0.997,
     "WALS 90B": 1.0, "WALS 90C": 1.0, "WALS 95A": 1.0, "WALS 96A": 1.0, "WALS 97A": 1.0, "WALS 98A": 0.838,
-    "WALS 143E": 1.0, "WALS 143F": 1.0, "WALS 143G": 1.0,
+    "WALS 143E": 1.0, "WALS 143F": 1.0, "WALS 143G": 1.0, "WALS 51A": 0.871,
 }
 
 
@@ -201,14 +201,16 @@ def _subtypes(feature: Feature, siblings: list[Feature]) -> Derivation | None:
     return None
 
 
-_NO_CASE = re.compile(r"\bno (?:morphological |inflectional )?case[- ]marking\b|\bcase marking is absent\b", re.I)
+# "No case-marking" (50A), "No case marking" (28A), "No case affixes or adpositional clitics" (51A:
+# chapter 49 codes clitic case markers as borderline case, so a language without any has neither)
+_NO_CASE = re.compile(r"\bno (?:morphological |inflectional )?case(?:[- ]marking| affixes)\b|\bcase marking is absent\b", re.I)
 _CASE_COUNT = re.compile(r"^number of cases$", re.I)
 _NEUTRAL_NP_ALIGNMENT = re.compile(r"^alignment of case marking of full noun phrases$", re.I)
 
 
 def _case_absence(feature: Feature, sources: list[Feature]) -> Derivation | None:
     """A language without morphological case (WALS 49A) has "No case marking" in the features that
-    code case marking (28A syncretism, 50A asymmetry) and neutral alignment of full noun phrases
+    code case marking (28A syncretism, 50A asymmetry, 51A position of case affixes) and neutral alignment of full noun phrases
     (98A: chapter 98 codes languages whose nouns mark no case as neutral). Other values of the
     count imply nothing here: those features are read on their own."""
     for source in sources:

@@ -58,6 +58,7 @@ def pdf_document_info(path: Path) -> dict[str, str]:
 def guess_pdf_metadata(
     path: Path, info: dict[str, str], title_lines: list[str], front_text: str, fallback_id: str,
     guess: bool = True, *, imprint_text: str = "", references_text: str = "", book_text: str = "",
+    saved: int | None = None,
 ) -> dict[str, object]:
     """Grammar fields guessed from the information dictionary and the first pages.
 
@@ -65,7 +66,8 @@ def guess_pdf_metadata(
     text of the first pages (imprint, preface, introduction) where a citation line or a stated
     Glottocode may be found. For the year: ``imprint_text`` is the first few pages' text (where a
     copyright or "published" line is the book's own), ``references_text`` the reference list and
-    ``book_text`` the whole text (its dates written with a month).
+    ``book_text`` the whole text (its dates written with a month), ``saved`` the year a text file was
+    saved (:class:`~grammar_rag.ingest.book_year.YearEvidence`).
     """
     guessed: dict[str, object] = {}
     titles = [t for t in (info.get("Title", ""), *title_lines) if t and not re.fullmatch(r"[\w.-]+\.(?:dvi|tex|pdf)", t)]
@@ -80,7 +82,9 @@ def guess_pdf_metadata(
         guessed["author"] = author
     elif citation:
         guessed["author"] = citation.group("who")
-    year = publication_year(_year_evidence(path, info, citation, imprint_text, references_text, book_text))
+    evidence = _year_evidence(path, info, citation, imprint_text, references_text, book_text)
+    evidence.saved = saved
+    year = publication_year(evidence)
     if year is not None:
         guessed["year"] = year
     if citation:

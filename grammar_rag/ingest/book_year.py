@@ -73,6 +73,10 @@ class YearEvidence:
     stated: int | None = None  # the year the book states (imprint, README publication date, \date)
     stated_how: str = ""  # where it was stated, for log lines
     built: int | None = None  # the year the file was built (PDF CreationDate / ModDate)
+    # the year a text file was saved: like ``built`` it tells an imprint the build stamped (pdftotext
+    # of a book rebuilt from its sources), but it is no publication year of last resort (an OCR text
+    # saved today)
+    saved: int | None = None
     floors: dict[str, int] = field(default_factory=dict)  # newest dated content per kind
 
     def floor(self, kind: str, years: list[int]) -> None:
@@ -92,11 +96,12 @@ def publication_year(ev: YearEvidence) -> int | None:
     """The book's year from its evidence; every year not stated outright is logged with the fix."""
     newest = ev.newest()
     if ev.stated is not None:
-        if ev.built == ev.stated and newest is not None and newest[0] < ev.stated - 1:
+        if ev.stated in (ev.built, ev.saved) and newest is not None and newest[0] < ev.stated - 1:
+            made = "built" if ev.stated == ev.built else "saved"
             logger.warning(
-                "%s: %d, the year on the %s, is the year the file was built, and nothing in the book is "
+                "%s: %d, the year on the %s, is the year the file was %s, and nothing in the book is "
                 "dated later than %d (%s): the build stamped it; year taken as %d (low confidence; pass "
-                "--meta year=YYYY to fix).", ev.source, ev.stated, ev.stated_how, newest[0], newest[1], newest[0])
+                "--meta year=YYYY to fix).", ev.source, ev.stated, ev.stated_how, made, newest[0], newest[1], newest[0])
             return newest[0]
         return ev.stated
     if newest is not None:

@@ -24,6 +24,7 @@ import logging
 import re
 import statistics
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from grammar_rag.ingest.book_meta import guess_pdf_metadata
@@ -335,4 +336,14 @@ def book_fields(path: Path, pages: list[PageText], zones: list[str], guess: bool
     references = [t for t, z in zip(texts, zones, strict=True) if z == "back"] or texts[IMPRINT_PAGES:]
     return guess_pdf_metadata(path, {}, title_lines(pages[:3]), "\n".join(texts[: max(40, len(pages) // 4)]),
                               source_name(path), guess=guess, imprint_text="\n".join(texts[:IMPRINT_PAGES]),
-                              references_text="\n".join(references), book_text="\n".join(texts))
+                              references_text="\n".join(references), book_text="\n".join(texts),
+                              saved=_saved_year(path))
+
+
+def _saved_year(path: Path) -> int | None:
+    """The year the text file was saved: a text has no build date, and pdftotext of a book rebuilt from
+    its sources prints the build year on its imprint."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime).year
+    except OSError:  # a stream or vanished file: no date to read
+        return None

@@ -78,7 +78,10 @@ OTHER_LANGUAGE = re.compile(
     r"\b(proto-|other languages|related languages|neighbou?ring|cross-linguistic|"
     r"typolog(?:y|ical)|universals?|greenberg|dryer|in english|english has|unlike english|"
     r"languages of the area|like english|"
-    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages)\b",
+    r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages|"
+    # "word order in other Rarámuri varieties ... is described as verb final": not the variety described
+    # (its own dialects, "in some dialects", stay its own)
+    r"(?:other|related) (?:[\w-]+ )?(?:varieties|dialects)|closely related (?:varieties|dialects))\b",
     re.I,
 )
 
