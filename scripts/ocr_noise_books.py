@@ -26,24 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from text_book_compare import book_text  # a sibling script
 
-CONFUSIONS = {"e": "c", "c": "e", "l": "1", "I": "l", "O": "0", "o": "0", "n": "u", "u": "n", "h": "b"}
-
-
-def degrade(text: str, rate: float, rng: random.Random) -> str:
-    """``text`` with letters confused and words split at the given per-letter rate."""
-    out = []
-    for line in text.split("\n"):
-        chars = list(line)
-        for i, ch in enumerate(chars):
-            r = rng.random()
-            if r < rate and ch in CONFUSIONS:
-                chars[i] = CONFUSIONS[ch]
-            elif r < rate * 1.3 and ch == "m":
-                chars[i] = "rn"
-            elif r < rate * 1.5 and ch.isalpha() and i + 1 < len(chars) and chars[i + 1].isalpha():
-                chars[i] = ch + " "
-        out.append("".join(chars))
-    return "\n".join(out)
+from grammar_rag.evaluation.ocr_noise import degrade
 
 
 def main() -> int:

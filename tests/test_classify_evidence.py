@@ -1012,3 +1012,6 @@ def test_the_declared_language_name_outranks_a_contact_language_named_in_a_few_p
     assert "sanzhi" in own and "russian" not in own
     # a declared name the passages never use (a benchmark naming the language otherwise) changes nothing
     assert iter_sentences(passages, "Siamou")[0].own_names == iter_sentences(passages)[0].own_names
+    # nor does one whose only word the passages use is an English word ("Central" of "Central Tarahumara")
+    assert iter_sentences(sp("Central vowels are rare.", *texts), "Central Siamou")[0].own_names == \
+        iter_sentences(sp("Central vowels are rare.", *texts))[0].own_names

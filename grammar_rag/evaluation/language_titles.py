@@ -14,13 +14,15 @@ costs a wrong dataset row. The ISO codes are used only to score.
 from __future__ import annotations
 
 import csv
+import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from grammar_rag.evaluation.metrics import bootstrap_mean_interval
+from grammar_rag.evaluation.ocr_noise import degrade
 from grammar_rag.features import get_languages
 from grammar_rag.features.languages import LanguageTable
 from grammar_rag.ingest.language_guess import CONFIDENT, guess_language
@@ -80,6 +82,21 @@ class TitleLanguageEvaluator:
     def __call__(self) -> dict[str, Any]:
         rows = [self.outcome(g) for g in self.grammars]
         return {"grammars": len(rows), "summary": summarise(rows), "rows": rows}
+
+
+def ocr_noise_figures(grammars: Sequence[TitledGrammar], rate: float, seeds: Sequence[int],
+                      table: LanguageTable | None = None) -> dict[str, Any]:
+    """The titles degraded as OCR degrades text (:func:`~grammar_rag.evaluation.ocr_noise.degrade`,
+    one seeded run per seed) and resolved again: mean shares over the runs, and the runs' own."""
+    runs = []
+    for seed in seeds:
+        rng = random.Random(seed)
+        noisy = [replace(g, title=degrade(g.title, rate, rng)) for g in grammars]
+        runs.append(TitleLanguageEvaluator(noisy, table)()["summary"])
+    keys = ("right", "right_and_confident", "wrong_and_confident")
+    return {"rate": rate, "seeds": list(seeds),
+            **{k: round(sum(r[k]["share"] for r in runs) / len(runs), 4) for k in keys},
+            "runs": [{k: r[k]["share"] for k in keys} for r in runs]}
 
 
 def summarise(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -25,10 +25,12 @@ from dataclasses import dataclass
 
 from grammar_rag.features import get_languages, get_wals_values
 from grammar_rag.features.languages import Language, LanguageTable, NameMatch
+from grammar_rag.ingest.ocr_titles import name_readings, repair_title
 
 logger = logging.getLogger(__name__)
 
 CONFIDENT = 0.8  # below this, ingest warns and names the fix
+OCR_CONFIDENCE = 0.6  # a name read only through OCR confusions: a guess ingest names with the fix
 
 _GRAMMAR_NOUN = (
     r"(?:grammar|grammatical\s+(?:sketch|description|overview)|description|sketch|phonology|morphology|"
@@ -294,10 +296,11 @@ def _resolve_parts(name: str, table: LanguageTable) -> LanguageGuess | None:
 
 def _corroborates(rest: list[str], lang: Language, table: LanguageTable) -> bool:
     """Whether the words left over name the languoid's language or family ("Dargwa" for Sanzhi)."""
-    if not rest:
+    words = [w for w in rest if len(w) > 2]
+    if not words:  # nothing left to agree ("Motu na", OCR's split of Motuna): no corroboration
         return False
     context = " ".join(filter(None, (table.language_of(lang).name, lang.family or ""))).lower()
-    return all(re.search(r"\b" + re.escape(w.lower()) + r"\b", context) for w in rest if len(w) > 2)
+    return all(re.search(r"\b" + re.escape(w.lower()) + r"\b", context) for w in words)
 
 
 def _from_stated(name: str, table: LanguageTable, stated: list[str]) -> LanguageGuess | None:
@@ -314,12 +317,38 @@ def guess_language(titles: Iterable[str], text: str = "", table: LanguageTable |
     """The best guess from the titles (first that yields a name wins ties) and codes in ``text``.
 
     The first confidently resolved name wins (titles and their patterns are tried most explicit
-    first), else the most confident of the rest. Returns None when no title names a language and
-    the text states no Glottocode.
+    first), else the most confident of the rest. Where no title is read confidently, the titles are
+    read again with their title words restored as OCR may have garbled them, and where still nothing
+    (nor a code the text states) places the language, the names are read through OCR confusions
+    (:mod:`~grammar_rag.ingest.ocr_titles`). Returns None when no title names a language and the
+    text states no Glottocode.
     """
     if table is None:
         table = get_languages()
+    titles = list(titles)
     stated = stated_glottocodes(text, table)
+    best = _from_titles(titles, table, stated)
+    if best is None or not best.confident:
+        repaired = _from_repaired_titles(titles, table, stated)
+        if repaired is not None and (best is None or best.glottocode is None or repaired.confidence > best.confidence):
+            best = repaired
+    if best is not None and best.confident:
+        return with_stated_iso(best, table, stated_iso_codes(text, table))
+    stated_iso = stated_iso_codes(text, table)
+    if best is not None and best.glottocode is None and stated_iso:
+        best = _from_stated_iso(best.name, table, stated_iso) or best
+    if best is None and stated:
+        best = _from_stated("", table, stated)
+        if best is not None:
+            best = LanguageGuess(best.resolved_name or "", best.glottocode, best.iso639_3, best.resolved_name,
+                                 best.confidence, best.reason)
+    if best is None or best.glottocode is None:
+        best = _from_name_readings(titles, table) or best
+    return with_stated_iso(best, table, stated_iso) if best is not None else None
+
+
+def _from_titles(titles: Iterable[str], table: LanguageTable, stated: list[str]) -> LanguageGuess | None:
+    """The first confident reading of the titles' names, else the most confident one (None: no name)."""
     best: LanguageGuess | None = None
     for title in titles:
         names = names_from_title(title)
@@ -329,18 +358,42 @@ def guess_language(titles: Iterable[str], text: str = "", table: LanguageTable |
             if name is bare and not guess.confident:
                 continue  # a short title that names no language whole ("Fieldnotes", an author) is not one
             if guess.confident:  # the most explicit confident reading: a later one is a subtitle or a place
-                return with_stated_iso(guess, table, stated_iso_codes(text, table))
+                return guess
             if best is None or guess.confidence > best.confidence:
                 best = guess
-    stated_iso = stated_iso_codes(text, table)
-    if best is not None and best.glottocode is None and stated_iso:
-        best = _from_stated_iso(best.name, table, stated_iso) or best
-    if best is None and stated:
-        best = _from_stated("", table, stated)
-        if best is not None:
-            best = LanguageGuess(best.resolved_name or "", best.glottocode, best.iso639_3, best.resolved_name,
-                                 best.confidence, best.reason)
-    return with_stated_iso(best, table, stated_iso) if best is not None else None
+    return best
+
+
+def _from_repaired_titles(titles: list[str], table: LanguageTable, stated: list[str]) -> LanguageGuess | None:
+    """The titles with their title words restored as OCR garbles them ("A Grarnmar 0f Kanuri", "T be
+    Dyirbal Lan guage"), the name then resolved as read; None where no word needed restoring or no
+    languoid was found."""
+    repaired = [r for r in (repair_title(t) for t in titles) if r not in titles]
+    found = _from_titles(repaired, table, stated) if repaired else None
+    if found is None or found.glottocode is None:
+        return None
+    return LanguageGuess(found.name, found.glottocode, found.iso639_3, found.resolved_name,
+                         found.confidence, found.reason + " (title words read through OCR confusions)")
+
+
+def _from_name_readings(titles: list[str], table: LanguageTable) -> LanguageGuess | None:
+    """The names the titles' patterns give, read through OCR confusions: each with one confusion
+    undone or a split joined, looked up whole in Glottolog (or WALS). A name found only so is a guess (0.6, below
+    :data:`CONFIDENT`), and only where one language answers every reading that matched."""
+    # names a title's pattern gives, never a bare title ("Fieldnotes" one confusion from some name)
+    names = [n for t in (*titles, *(repair_title(t) for t in titles)) for n in names_from_title(t)]
+    hits: dict[str, tuple[str, LanguageGuess]] = {}
+    for name in dict.fromkeys(names):
+        for reading in name_readings(name):
+            guess = _resolve_whole(reading, table)  # the whole reading names a languoid (Glottolog or WALS)
+            lang = table.get(guess.glottocode or "") if guess is not None and guess.confidence >= 0.7 else None
+            if guess is not None and lang is not None:
+                hits.setdefault(table.language_of(lang).glottocode, (name, guess))
+    if len(hits) != 1:
+        return None
+    name, guess = next(iter(hits.values()))
+    return LanguageGuess(name, guess.glottocode, guess.iso639_3, guess.resolved_name, OCR_CONFIDENCE,
+                         f"read as {guess.resolved_name} through an OCR confusion ({guess.reason})")
 
 
 def _from_stated_iso(name: str, table: LanguageTable, stated_iso: list[str]) -> LanguageGuess | None:
