@@ -25,7 +25,7 @@ from grammar_rag.text.lexicons import (
     STRONG_MARKERS,
     WEAKENERS,
 )
-from grammar_rag.text.ocr_repair import load_vocabulary, repair
+from grammar_rag.text.ocr_repair import english_words, repair
 from grammar_rag.text.sentences import split_sentences as _split_sentences
 from grammar_rag.text.tokens import STOPWORDS
 from grammar_rag.types import ScoredPassage
@@ -205,7 +205,7 @@ def own_language_names(texts: list[str], declared: str | None = None) -> frozens
         df.update(words & _language_words())
     frequent = {w for w, n in df.items() if n >= max(2.0, OWN_SHARE * len(texts))}
     # the declared name's own words: not an English word of it ("Central" Tarahumara, "Standard" Arabic)
-    names = {w.casefold() for w in _CAPITALISED.findall(declared or "")} - load_vocabulary().keys()
+    names = {w.casefold() for w in _CAPITALISED.findall(declared or "")} - english_words()
     if names & used:
         return frozenset(frequent | names)
     return frozenset(frequent | {n.casefold() for n in guess_language_names(texts)})

@@ -143,6 +143,12 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> dict[str, int]:
         return {word: int(count) for word, count in rows}
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The bundled vocabulary's words, read once: readers ask per sentence whether a word is English."""
+    return frozenset(load_vocabulary())
+
+
 def build_vocabulary(html_files: Iterable[Path], min_count: int = 2) -> dict[str, int]:
     """Word counts of English prose in HTML pages (WALS chapters): lower-cased alphabetic words of
     2-20 letters seen ``min_count`` times, plus "a" and "i" (other single letters are example labels)."""

@@ -33,7 +33,7 @@ from grammar_rag.classify.statements import (
 )
 from grammar_rag.features.shape import is_binary
 from grammar_rag.text.lexicons import ELEMENT_SYNONYMS, LANGUAGES_IN_GENERAL, NEGATED_SPAN
-from grammar_rag.text.ocr_repair import load_vocabulary
+from grammar_rag.text.ocr_repair import english_words
 from grammar_rag.types import Feature, FeatureValue
 
 _BEFORE = r"(?:precedes?|preceding|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?before|before)"
@@ -169,7 +169,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’ꞌ][^\W\d_]+)*")
 def _names_a_form(span: str) -> bool:
     """The span quotes a word of the language (one not in the English vocabulary the OCR repair
     uses): it describes an example, as in "the head noun tipi is preceded by ..."."""
-    vocabulary = load_vocabulary()
+    vocabulary = english_words()
     return any(w.islower() and len(w) > 1 and w not in vocabulary for w in _WORD.findall(span))
 
 
