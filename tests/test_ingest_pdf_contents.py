@@ -209,3 +209,23 @@ def test_contents_lines_parse_into_entries_with_depths() -> None:
         ("A", "Appendix A: Texts", "11", 1),
         ("", "References", "20", 1),
     ]
+
+
+def test_text_contents_nest_dotted_unnumbered_entries_under_the_entry_above_without_leaders() -> None:
+    """Plain text has no indentation: an appendix's unnumbered texts ("Te tātane taŋata - The devilman
+    . . . 575" under "Appendix A: Interlinear texts 575") were read as chapters beside it. A typeset
+    contents prints chapter-level entries without dot leaders and the entries under them with, so in
+    text a dotted unnumbered entry is a child of the last entry printed without; with positions the
+    indentation decides as before."""
+    rows = ["Contents", "Acknowledgments . . . . . xi", "1 Introduction 1", "1.1 Scope . . . . . 2",
+            "Appendix A: Interlinear texts 575", "The devilman (R215) . . . . . 575", "Ataranga (R352) . . . . . 579",
+            "Appendix B: The text corpus 591", "Older texts . . . . . 591", "References 595"]
+    page = PageText(3, W, H, [Line(text, 0.0, float(len(text)), float(k), k + 0.8, 10.0) for k, text in enumerate(rows)])
+    entries = parse_contents([page], ["front"], unindented_wraps=True)
+    assert [(e.title, e.depth) for e in entries] == [
+        ("Acknowledgments", 1),  # nothing above it: the chapters' depth
+        ("1 Introduction", 1), ("1.1 Scope", 2),
+        ("Appendix A: Interlinear texts", 1), ("The devilman (R215)", 2), ("Ataranga (R352)", 2),
+        ("Appendix B: The text corpus", 1), ("Older texts", 2),
+        ("References", 1),
+    ]

@@ -33,6 +33,7 @@ _ENTRY_NUMBER = re.compile(
 )
 _CONTENTS_HEADING = re.compile(r"^(?:table\s+of\s+)?contents$|^contents\s+in\s+brief$", re.I)
 _DOTS = re.compile(r"(?:\s*\.){2,}\s*$")
+_LEADERS = re.compile(r"(?:\.\s*){3,}$")  # dot leaders before an entry's page number
 PART_DEPTH = 0
 CHAPTER_DEPTH = 1
 
@@ -111,7 +112,8 @@ def parse_contents(pages: list[PageText], zones: list[str], *, unindented_wraps:
     Unnumbered entries ("Acknowledgments", "References", an appendix's texts) take the depth of the
     numbered entries printed at the same indentation on their page, else the chapters' depth.
     """
-    raw: list[tuple[str, str, str, str, float, int]] = []  # number, word, title, page, x0, page index
+    # number, word, title, page, x0, page index, dot leaders
+    raw: list[tuple[str, str, str, str, float, int, bool]] = []
     for idx in contents_pages(pages, zones):
         pending: Line | None = None
         for ln in pages[idx].lines[contents_start(pages[idx]):]:
@@ -132,28 +134,36 @@ def parse_contents(pages: list[PageText], zones: list[str], *, unindented_wraps:
                 pending = Line(text, x0, ln.x1, ln.top, ln.bottom, ln.size)
                 continue
             body = _DOTS.sub("", m.group("body")).strip()
+            leaders = bool(_LEADERS.search(text[: m.start("page")]))
             num = _ENTRY_NUMBER.match(body)
             if num and _number_depth(num.group("num"), num.group("word") or "") is not None:
-                raw.append((num.group("num"), num.group("word") or "", body, m.group("page"), x0, idx))
+                raw.append((num.group("num"), num.group("word") or "", body, m.group("page"), x0, idx, leaders))
             else:
-                raw.append(("", "", body, m.group("page"), x0, idx))
+                raw.append(("", "", body, m.group("page"), x0, idx, leaders))
     if sum(bool(r[0]) for r in raw) < 3:
         return []
     # indentation of each numbered depth, per page (facing pages have different margins)
     indents: dict[int, Counter[tuple[float, int]]] = {}
-    for number, word, _, _, x0, idx in raw:
+    for number, word, _, _, x0, idx, _ in raw:
         if number:
             depth = _number_depth(number, word)
             if depth is not None and depth != PART_DEPTH:
                 indents.setdefault(idx, Counter())[(round(x0), depth)] += 1
     out: list[ContentsEntry] = []
-    for number, word, title, page, x0, idx in raw:
+    head: ContentsEntry | None = None  # the last entry printed without dot leaders (text only)
+    for number, word, title, page, x0, idx, leaders in raw:
         depth = _number_depth(number, word) if number else None
-        if depth is None:
+        if depth is None and unindented_wraps and leaders and head is not None:
+            # text has no indentation, but a typeset contents sets chapter-level entries without dot
+            # leaders and the entries under them with: an appendix's unnumbered texts are its children
+            depth, number = head.depth + 1, ""
+        elif depth is None:
             near = [(abs(x - x0), d) for (x, d) in indents.get(idx, Counter())]
             depth = min(near)[1] if near and min(near)[0] <= 3 else CHAPTER_DEPTH
             number = ""
         out.append(ContentsEntry(number, title, page, depth))
+        if not leaders and depth >= CHAPTER_DEPTH:
+            head = out[-1]
     return out
 
 
