@@ -323,3 +323,20 @@ def test_book_text_listed_heading_takes_no_tail_the_contents_do_not_print(tmp_pa
     _, passages = _ingest(tmp_path, text)
     order = next(p for p in _retrievable(passages) if "basic constituent order" in p.text)
     assert order.section == ("I Morphology", "2 Clauses", "2.1 Word order")
+
+
+def test_book_text_numbered_run_in_heading_below_the_contents_opens_its_paragraph(tmp_path: Path) -> None:
+    """"2.1.1 Basic order The basic constituent order is ..." - a numbered heading deeper than the
+    printed contents, run into its paragraph as typeset books set their lowest levels: text has no
+    bold to end the title, so it ends before the paragraph's first capitalised word. It had stayed
+    text, its passages filed under 2.1; a cross-reference wrapped to a line's start is no heading."""
+    text = _book().replace("The basic constituent order is subject, object, verb (see 1.4), and the verb is final in most",
+                           "2.1.1 Basic order The basic constituent order is subject, object, verb (see 1.4), and the verb is final in most")
+    _, passages = _ingest(tmp_path, text)
+    order = next(p for p in passages if "basic constituent order" in p.text)
+    assert order.section[-1] == "2.1.1 Basic order"
+    assert order.text.startswith("The basic constituent order") and "2.1.1" not in order.text
+    crossref = _book().replace("The basic constituent order is subject, object, verb (see 1.4), and the verb is final in most",
+                               "2.1.1 above shows the basic constituent order: subject, object, verb, and the verb is final in most")
+    _, passages = _ingest(tmp_path, crossref)
+    assert next(p for p in passages if "basic constituent order" in p.text).section[-1] == "2.1 Word order"

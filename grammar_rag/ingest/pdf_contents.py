@@ -191,6 +191,10 @@ _LEAD_WORD = re.compile(r"^(?:part|chapter|appendix)\s+", re.I)
 _DEEPER = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<title>\S.{0,150})$")
 _LEADING_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z])[.:]?\s+")
 _SENTENCE_END = (".", "!", "?", ":", ";", ",")
+# a numbered run-in heading in plain text: a capitalised word and up to eight lower-case ones, then the
+# paragraph's first (capitalised) word
+_TEXT_RUN_IN = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){2,})\.?\s+(?P<title>[A-Z][^\s.,;:]*(?:\s+[a-z][^\s.,;:]*){0,8})"
+                          r"\s+(?=[A-Z])")
 
 
 def _capitalised(text: str) -> bool:
@@ -298,6 +302,8 @@ class ContentsCursor:
     def _run_in(self, ln: Line, set_off: bool) -> tuple[str, int, str]:
         """("run-in", depth, title) for a heading in bold at the start of a text line ("3.4.1.2
         Genitive The genitive marks ..."), the text running on after it; else ("text", 0, "")."""
+        if not self.typeset and not ln.lead_bold:
+            return self._text_run_in(ln)
         head = ln.text[: ln.lead_bold].strip()
         if not head or ln.lead_bold >= len(ln.text.rstrip()) or len(head) > 100:
             return "text", 0, ""
@@ -312,6 +318,19 @@ class ContentsCursor:
                 and not head.endswith(_SENTENCE_END)):
             return "run-in", self._numbers[-1][0] + 1, head
         return "text", 0, ""
+
+    def _text_run_in(self, ln: Line) -> tuple[str, int, str]:
+        """("run-in", depth, title) for a numbered heading below the contents' deepest level that opens
+        a line of plain text, its paragraph running on ("3.2.3.1.1 Nominalised main clauses A number
+        of constructions ..."): text has no bold to end the title, so it ends before the paragraph's
+        first capitalised word (sentence-case titles); only a number one level under the section being
+        read counts, so a cross-reference wrapped to a line's start ("3.2.3.1.1 above") does not."""
+        m = _TEXT_RUN_IN.match(" ".join(ln.text.split()))
+        if m is None:
+            return "text", 0, ""
+        depth = self._deeper(m.group("num"))
+        title = f"{m.group('num')} {m.group('title')}"
+        return ("run-in", *self._enter(depth, m.group("num"), title)[1:]) if depth else ("text", 0, "")
 
     @staticmethod
     def _match(entry: ContentsEntry, text: str, emphasised: bool) -> str | None:
