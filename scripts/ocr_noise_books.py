@@ -47,7 +47,10 @@ def main() -> int:
             continue
         dest = args.out / book.name
         dest.mkdir(parents=True, exist_ok=True)
-        (dest / f"{book.name}.txt").write_text(degrade(book_text(pdf, False, True), args.rate, rng), encoding="utf-8")
+        target = dest / f"{book.name}.txt"
+        partial = target.with_suffix(".txt.partial")  # a stopped run leaves no half-written book text
+        partial.write_text(degrade(book_text(pdf, False, True), args.rate, rng), encoding="utf-8")
+        partial.replace(target)
         if (book / "metadata.json").is_file():
             shutil.copy(book / "metadata.json", dest / "metadata.json")
         print(book.name, flush=True)

@@ -45,13 +45,19 @@ class Sentence:
     text: str
     source: ScoredPassage
     index: int  # position of the sentence within its passage
-    # the described language's names, guessed from every passage read (casefolded): another language
-    # named in a sentence ("Russian has postnominal relative clauses") is then told from this one
+    # the described language's names (casefolded; :func:`own_language_names`, over every passage read):
+    # another language named in a sentence ("Russian has postnominal relative clauses") is told from it
     own_names: frozenset[str] = frozenset()
 
     @property
     def rank(self) -> int:
         return self.source.rank
+
+    @property
+    def about_another(self) -> bool:
+        """Whether the sentence is about another language or languages in general
+        (:func:`about_other_language` with the described language's names)."""
+        return about_other_language(self.text, self.own_names)
 
     @property
     def is_gloss(self) -> bool:

@@ -82,9 +82,7 @@ def guess_pdf_metadata(
         guessed["author"] = author
     elif citation:
         guessed["author"] = citation.group("who")
-    evidence = _year_evidence(path, info, citation, imprint_text, references_text, book_text)
-    evidence.saved = saved
-    year = publication_year(evidence)
+    year = publication_year(_year_evidence(path, info, citation, imprint_text, references_text, book_text, saved))
     if year is not None:
         guessed["year"] = year
     if citation:
@@ -114,10 +112,10 @@ def _named_citation(imprint_text: str) -> re.Match[str] | None:
 
 
 def _year_evidence(path: Path, info: dict[str, str], citation: re.Match[str] | None, imprint_text: str,
-                   references_text: str, book_text: str) -> YearEvidence:
+                   references_text: str, book_text: str, saved: int | None) -> YearEvidence:
     built = next((int(m.group("year")) for key in ("CreationDate", "ModDate")
                   if (m := _PDF_DATE.match(info.get(key, "")))), None)
-    ev = YearEvidence(path, built=built)
+    ev = YearEvidence(path, built=built, saved=saved)
     if citation:
         ev.stated, ev.stated_how = int(citation.group("year")), "imprint's citation line"
     else:

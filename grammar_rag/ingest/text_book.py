@@ -183,20 +183,19 @@ class _Assembler:
             # (its running head is gone), as a PDF's is
             set_off = short_before or bool(TERMINAL.search(prev or "")) or ln is page.lines[0]
             what, heading = self._heading(ln, label, set_off) if not matter else ("text", None)
-            run_in, heading = (heading, None) if what == "run-in" else (None, heading)
             if what == "skip":  # the wrapped rest of a heading's title
                 prev = None
                 continue
-            if heading:  # a heading stands alone: not the rest of a full line's sentence
+            if heading and what == "run-in":  # its paragraph runs on after the title
+                self.flush()
+                self.sections.enter(*heading)
+                text = " ".join(text.split())[len(heading[1]):].lstrip(" .:")
+            elif heading:  # a heading stands alone: not the rest of a full line's sentence
                 self.flush()
                 self.sections.enter(*heading)
                 self.heading_open = not TERMINAL.search(text) and not self.listed
                 prev = None
                 continue
-            if what == "run-in" and run_in is not None:  # its paragraph runs on after the title
-                self.flush()
-                self.sections.enter(*run_in)
-                text = " ".join(text.split())[len(run_in[1]):].lstrip(" .:")
             if (self.heading_open and text[:1].islower() and len(text) < 0.75 * self.width and not TERMINAL.search(text)
                     and not SUB_EXAMPLE.match(text)):  # "c. S-T-V-R ..." goes on with an example, not a title
                 self.sections.extend(text)  # "19 Valency classes and modification of" / "valency patterns"

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
 from grammar_rag.classify.cues.base import CueContext, feature_text, named_rules, rule_of
-from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight
+from grammar_rag.classify.statements import Sentence, rank_weight
 from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
@@ -150,7 +150,7 @@ def marking_cues(sentences: list[Sentence], feature: Feature, bound: str, free: 
             continue
         if _TOC.search(text):  # table-of-contents / index lines name topics, they describe nothing
             continue
-        base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
+        base = rank_weight(sent.rank) * (0.3 if sent.about_another else 1.0)
         base *= 0.1 if _OUT_OF_USE.search(text) else 1.0
         n_bound = len(bound_gloss.findall(text)) - len(inflected_word.findall(text))
         first_bound = bound_gloss.search(text)

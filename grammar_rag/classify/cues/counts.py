@@ -35,7 +35,7 @@ from grammar_rag.classify.cues.case_names import (
     UNMARKED_OF,
     VERBAL_TOO,
 )
-from grammar_rag.classify.statements import Sentence, about_other_language, rank_weight, statement_strength
+from grammar_rag.classify.statements import Sentence, rank_weight, statement_strength
 from grammar_rag.features.shape import NUMBER_WORDS, as_count, bin_for, count_bins
 from grammar_rag.text.phrases import strip_idioms
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
@@ -221,7 +221,7 @@ class CountFamily:
             has_join = "-" in text or "=" in text
             if not has_stem and not (is_case and (has_join or _CASE_NAMES.search(text))):
                 continue
-            base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
+            base = rank_weight(sent.rank) * (0.3 if sent.about_another else 1.0)
             if has_stem and not sent.is_gloss:
                 counted: list[tuple[int, re.Match[str], float]] = []
                 # sentence-level properties, read once per sentence (not once per number in it)
@@ -274,7 +274,7 @@ class CountFamily:
                         core_class = is_case and bool(_CORE_ADJ.search(m.group(0)))
                         (class_counts if core_class else cues).append(
                             Cue(value, w, sent, "statement", m.group(0), "cnt_class_count" if core_class else "cnt_stated"))
-                if zero and not about_other_language(text, sent.own_names):  # "12 of these languages have no case" says nothing here
+                if zero and not sent.about_another:  # "12 of these languages have no case" says nothing here
                     plain = strip_idioms(text)  # "in no case was ..." means "never"
                     core_only = bool(other and _CORE_ONLY.search(plain) and _PERIPHERAL_TOO.search(plain))
                     for m in NO_CASE.finditer(plain) if is_case else ():
@@ -322,7 +322,7 @@ class CountFamily:
         lone = next(iter(stated_decision.scores)) if len(stated_decision.scores) == 1 else None
         lone_bin = next((b for b in bins if b.value == lone), None)
         if stated_decision.abstained and lone_bin and len(labels_seen) >= self.min_labels and (
-                lone_bin.high >= _count(labels_seen)) and not any(about_other_language(c.sentence.text, c.sentence.own_names) for c in cues):
+                lone_bin.high >= _count(labels_seen)) and not any(c.sentence.about_another for c in cues):
             # one total, weak only by its rank, at or above the cases the passages show: the inventory,
             # a lower bound, agrees with it ("four grammatical and 19 semantic cases" beside four glossed)
             stated_decision = vote(cues, min_support=0.0, min_ratio=1.5)

@@ -33,7 +33,7 @@ from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
 from grammar_rag.classify.cues.base import CueContext, value_kinds
 from grammar_rag.classify.cues.bound_marking import BOUND_WORDS, FREE_WORDS, marking_cues, topic_for
 from grammar_rag.classify.cues.marker_type import two_part_cues
-from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
+from grammar_rag.classify.statements import Sentence, negated_before, rank_weight
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue
 
 BOUND, FREE = "bound", "free"
@@ -164,7 +164,7 @@ def position_cues(sentences: list[Sentence]) -> list[Cue]:
     cues: list[Cue] = []
     for sent in sentences:
         text = sent.text
-        base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
+        base = rank_weight(sent.rank) * (0.3 if sent.about_another else 1.0)
         found = gloss_positions(text) if ("NEG" in text or "NG" in text or "neg" in text) else []
         for kind, position in set(found):
             n = sum(1 for f in found if f == (kind, position))

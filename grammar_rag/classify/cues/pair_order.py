@@ -25,7 +25,6 @@ from grammar_rag.classify.cues.base import CueContext
 from grammar_rag.classify.cues.phrase_template import order_in
 from grammar_rag.classify.statements import (
     Sentence,
-    about_other_language,
     negated_before,
     rank_weight,
     statement_strength,
@@ -204,7 +203,7 @@ class PairOrderFamily:
         cues: list[Cue] = []
         for sent in sentences:
             text = sent.text
-            base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) or LANGUAGES_IN_GENERAL.search(text) else 1.0)
+            base = rank_weight(sent.rank) * (0.3 if sent.about_another or LANGUAGES_IN_GENERAL.search(text) else 1.0)
             found: set[str] = set()
             template = order_in(text, pair.first, pair.second)
             if template is not None:  # "Dem – Num – Adj – N": read before the gloss test (it looks like one)

@@ -38,7 +38,7 @@ import re
 
 from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
 from grammar_rag.classify.cues.base import CueContext, feature_text, named_rules, rule_of
-from grammar_rag.classify.statements import Sentence, about_other_language, negated_before, rank_weight
+from grammar_rag.classify.statements import Sentence, negated_before, rank_weight
 from grammar_rag.features.shape import is_binary, negative_value, positive_value
 from grammar_rag.text.phrases import strip_idioms
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
@@ -232,7 +232,7 @@ def extract(sentences: list[Sentence]) -> list[Cue]:
         text = sent.text
         if not _PREFILTER.search(text):
             continue
-        base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
+        base = rank_weight(sent.rank) * (0.3 if sent.about_another else 1.0)
         # Gloss evidence: interrogative morphemes right before the free translation.
         for m in GLOSS_Q_AFFIX.finditer(text):
             if _content_question_gloss(text, m.end()):

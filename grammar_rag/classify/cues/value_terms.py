@@ -13,7 +13,6 @@ from grammar_rag.classify.aggregate import Cue, Decision, vote
 from grammar_rag.classify.cues.base import CueContext, word_re
 from grammar_rag.classify.statements import (
     Sentence,
-    about_other_language,
     negated_before,
     rank_weight,
     statement_strength,
@@ -73,12 +72,12 @@ class ValueTermFamily:
                 if len({h.group(0).lower() for h in hits}) < min(2, len(topic)):
                     continue
                 base = rank_weight(sent.rank) * statement_strength(sent.text)
-                if about_other_language(sent.text, sent.own_names):
+                if sent.about_another:
                     base *= 0.3
                 if any(negated_before(sent.text, h.start(), 30) for h in hits):
                     # "X has no definite articles" is an explicit claim even without "basic"/"always"
                     w = rank_weight(sent.rank) * max(statement_strength(sent.text), 0.8)
-                    cues.append(Cue(no, w * (0.3 if about_other_language(sent.text, sent.own_names) else 1.0), sent, "term",
+                    cues.append(Cue(no, w * (0.3 if sent.about_another else 1.0), sent, "term",
                                     hits[0].group(0)))
                 else:
                     cues.append(Cue(yes, base, sent, "term", hits[0].group(0)))
@@ -90,7 +89,7 @@ class ValueTermFamily:
             if sent.is_gloss:
                 continue
             base = rank_weight(sent.rank) * statement_strength(sent.text)
-            if about_other_language(sent.text, sent.own_names):
+            if sent.about_another:
                 base *= 0.3
             for value, pat in patterns.items():
                 m = pat.search(sent.text)

@@ -229,6 +229,7 @@ class WordOrderFamily:
             if not _PREFILTER.search(sent.text) or sent.is_gloss:
                 continue
             text = _OPTIONAL_SLOT.sub(lambda m: m.group(0)[1:-1] if len(m.group(0)) == 3 else "", sent.text)
+            # read on the text with its optional slots opened, not ``sent.about_another``
             base = rank_weight(sent.rank) * (0.3 if about_other_language(text, sent.own_names) else 1.0)
 
             def strength_at(start: int, end: int, text: str = text) -> float:
