@@ -902,6 +902,10 @@ def test_talk_of_other_languages_is_about_another_language() -> None:
     assert about_other_language("Word order in other Rarámuri varieties is described as being verb final.")
     assert about_other_language("Closely related varieties place the verb last.")
     assert not about_other_language("In some dialects the verb comes first.")
+    # a closely related language named after "related"
+    assert about_other_language("This contrasts with that of closely related Mountain Guarijío, where head nouns are "
+                                "followed by numerals.")
+    assert not about_other_language("Numerals precede the noun, and related constructions are discussed below.")
 
 
 def test_person_marked_negator_word_is_not_a_bound_negation() -> None:
@@ -993,6 +997,24 @@ def test_a_statement_about_another_named_language_counts_little() -> None:
     assert not names_another_language("In Sanzhi, relative clauses precede the noun.", own)
     assert not names_another_language("In Table 3, relative clauses are listed.", own)
     assert not names_another_language("Postpositions in Avar and Sanzhi cliticise to the last word.", own)
+
+
+def test_a_comparison_with_the_described_language_is_about_another() -> None:
+    """"Like in Sanzhi, the floating genitives predominantly follow the verb" (in a grammar of Sanzhi)
+    describes a related variety compared with Sanzhi, not Sanzhi: a sentence likening something to
+    the described language, or setting it against it, is about another language."""
+    from grammar_rag.classify.statements import names_another_language
+
+    own = frozenset({"sanzhi"})
+    for text in ("Like in Sanzhi, the floating genitives predominantly follow the verb.",
+                 "As in Sanzhi, relative clauses precede the noun.",
+                 "Unlike Sanzhi, Icari has postnominal relative clauses.",
+                 "Similar to Sanzhi, genitives precede the noun."):
+        assert names_another_language(text, own), text
+    for text in ("In Sanzhi, relative clauses precede the noun.",
+                 "Relative clauses in Sanzhi, as in the other Dargwa varieties, precede the noun.",
+                 "Sanzhi has postnominal relative clauses, like Russian."):
+        assert not names_another_language(text, own), text
 
 
 def test_the_declared_language_name_outranks_a_contact_language_named_in_a_few_passages() -> None:

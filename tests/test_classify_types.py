@@ -220,3 +220,26 @@ def test_a_marker_named_by_its_question_gloss_is_a_particle(catalogue) -> None:
     other = (glossed[0], "Polar questions may be marked with hoki (glossed emph = emphatic), which is placed at the "
              "start of the sentence.")
     assert clf.classify(_feature(catalogue, "WALS 116A"), sp(*other)).value == "Interrogative intonation only"
+
+
+def test_pair_order_reads_an_element_with_a_following_or_preceding_one(catalogue) -> None:
+    """"Numerals are used as modifiers with a following noun" states the order as "followed by" does:
+    the element named first comes before the one "following" it."""
+    num = _feature(catalogue, "WALS 89A")
+    assert clf.classify(num, sp("Generally, numerals can be used as nominal modifiers with a following noun in the singular.")).value \
+        == "Numeral-Noun"
+    adj = _feature(catalogue, "WALS 87A")
+    assert clf.classify(adj, sp("Adjectives are used attributively with a preceding head noun.")).value == "Noun-Adjective"
+    # the following element must be the pair's other one
+    assert clf.classify(adj, sp("Adjectives are used with a following copula.")).abstained
+
+
+
+def test_a_relative_clause_whose_verb_disagrees_belongs_to_another_noun(catalogue) -> None:
+    """In "the modifiers of the head noun that precede the genitive" it is the modifiers that precede
+    (the verb is plural, "noun" singular): no Noun-Genitive statement; an agreeing one still counts."""
+    gen = _feature(catalogue, "WALS 86A")
+    assert clf.classify(gen, sp("If the noun phrase contains other nominals as modifiers, then the modifiers of the head noun "
+                                "that precede the genitive could be interpreted as modifiers of the genitive.")).abstained
+    assert clf.classify(gen, sp("The genitive is a noun that precedes the head noun.")).value == "Genitive-Noun"
+    assert clf.classify(gen, sp("Genitives that precede the noun are the rule.")).value == "Genitive-Noun"

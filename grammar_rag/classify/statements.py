@@ -175,12 +175,19 @@ _NAMED_LANGUAGE = re.compile(
 )
 
 
+# a comparison opening the sentence: "Like (in) X, ...", "As in X, ...", "Unlike X, ...", "Similar to X, ..."
+_COMPARED = (r"\W*(?:just |much )?(?:like|as|unlike|similar(?:ly)? to|in contrast to|contrary to|different from)"
+             r"\s+(?:in\s+)?")
+
+
 def names_another_language(text: str, own: frozenset[str]) -> bool:
     """Whether ``text`` makes a statement about a language (a one-word Glottolog name) other than the
     one described, whose names (casefolded) are ``own``; not where it names the described one too
     ("Postpositions in Wambon and Kombai cliticise", "Unlike Russian, Sanzhi has ...")."""
     if any(re.search(rf"\b{re.escape(o)}\b", text, re.I) for o in own):
-        return False
+        # "Like in Sanzhi, the floating genitives ...": likened to the described language, or set
+        # against it, the subject is another language (a related variety, a neighbour)
+        return any(re.match(_COMPARED + re.escape(o) + r"\b", text, re.I) for o in own)
     for m in _NAMED_LANGUAGE.finditer(text):
         name = (m.group(1) or m.group(2)).casefold()
         # the described language's names are not in the text (above), but a longer or shorter form may be

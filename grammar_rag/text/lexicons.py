@@ -81,7 +81,9 @@ OTHER_LANGUAGE = re.compile(
     r"(?:these|those|many|most|some|all|several|few|other|\d+) (?:[\w-]+ )?languages|"
     # "word order in other Rarámuri varieties ... is described as verb final": not the variety described
     # (its own dialects, "in some dialects", stay its own)
-    r"(?:other|related) (?:[\w-]+ )?(?:varieties|dialects)|closely related (?:varieties|dialects))\b",
+    r"(?:other|related) (?:[\w-]+ )?(?:varieties|dialects)|closely related (?:varieties|dialects))\b|"
+    # "that of closely related Mountain Guarijío": a related language by its name
+    r"\b(?:closely|distantly) related (?-i:[A-Z])",
     re.I,
 )
 

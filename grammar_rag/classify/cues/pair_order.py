@@ -35,8 +35,10 @@ from grammar_rag.text.lexicons import ELEMENT_SYNONYMS, LANGUAGES_IN_GENERAL, NE
 from grammar_rag.text.ocr_repair import english_words
 from grammar_rag.types import Feature, FeatureValue
 
-_BEFORE = r"(?:precedes?|preceding|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?before|before)"
-_AFTER = r"(?:follows?|following|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?after|after)"
+# "with a following noun" is an attribute of the element, read by its own pattern (:func:`_patterns`)
+_NOT_WITH = r"(?<!\bwith a )(?<!\bwith an )(?<!\bwith the )(?<!\bwith its )(?<!\bwith their )"
+_BEFORE = r"(?:precedes?|" + _NOT_WITH + r"preceding|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?before|before)"
+_AFTER = r"(?:follows?|" + _NOT_WITH + r"following|(?:comes?|occurs?|appears?|stands?|goes|go|is placed|are placed|is positioned|are positioned|is found|are found) (?:\w+ ){0,2}?after|after)"
 _EITHER = r"(?:(?:precede|come before|occur before|appear before) or (?:follow|come after|occur after|appear after)|" \
           r"(?:follow|come after|occur after|appear after) or (?:precede|come before|occur before|appear before)|" \
           r"(?:before|after) or (?:before|after))"
@@ -120,6 +122,11 @@ def _patterns(first: str, second: str) -> tuple[tuple[re.Pattern[str], bool], ..
                     x_first))
         out.append((re.compile(r"\b" + x + r"\s+(?:(?:is|are)\s+)?(?:\w+\s+){0,2}?preceded by\s+" + article + y + r"\b", re.I),
                     not x_first))
+        # "numerals are used as nominal modifiers with a following noun": the same order said with
+        # the other element's participle
+        for participle, before in (("following", x_first), ("preceding", not x_first)):
+            out.append((re.compile(r"\b" + x + r"\s+(?:[\w'’-]+\s+){0,6}?with (?:a|an|the|its|their) " + participle
+                                   + r"\s+(?:[\w'’-]+\s+)?" + y + r"\b", re.I), before))
         # the element in a coordinated subject, which takes a plural verb: "adjectives, possessives
         # (except pronominal possessives) and relative clauses follow the noun" (the list opens its clause)
         for verb, before in ((_PLURAL_BEFORE, x_first), (_PLURAL_AFTER, not x_first)):
@@ -152,7 +159,12 @@ def _either(first: str, second: str) -> re.Pattern[str]:
 
 
 _CLAUSE_START = re.compile(r"[,;:(]|\b(?:but|while|whereas|although|though|and)\b", re.I)
-_PARTICIPLE = re.compile(r"\b(?:preceding|following)\b(?<!\bis preceding)(?<!\bare preceding)(?<!\bis following)(?<!\bare following)", re.I)
+_PARTICIPLE = re.compile(_NOT_WITH + r"\b(?:preceding|following)\b(?<!\bis preceding)(?<!\bare preceding)(?<!\bis following)(?<!\bare following)",
+                         re.I)
+# A relative clause whose verb does not agree with the word before "that"/"which" belongs to a noun
+# further back: "the modifiers of the head noun that precede the genitive" (the modifiers precede).
+_DISAGREEING = re.compile(r"\b(?:[\w'’-]*[^\Ws]|[\w'’-]*ss) (?:that|which) (?:precede|follow|come|occur|appear|stand|go)\b|"
+                          r"\b[\w'’-]+[^s\W]s (?:that|which) (?:precedes|follows|comes|occurs|appears|stands|goes)\b", re.I)
 _PERMITTED = re.compile(r"\b(?:may|can|could|might)\b", re.I)
 # WALS's "dominant order" is the more frequent one (chapter 81): a corpus majority asserts it
 _DOMINANCE = re.compile(r"\b(?:vast|great|overwhelming|large) majority\b|\bin most cases\b|\bmost often\b", re.I)
@@ -224,6 +236,8 @@ class PairOrderFamily:
                         continue  # "adjectives never precede the noun", "not before the noun"
                     if both and m.start() < both.end() and both.start() < m.end():
                         continue  # "may precede or follow the noun" names neither order alone
+                    if _DISAGREEING.search(m.group(0)):
+                        continue  # "modifiers of the head noun that precede the genitive": not the noun's verb
                     value = pair.first_second if first_before else pair.second_first
                     if value not in found:
                         found.add(value)
