@@ -355,3 +355,14 @@ def test_logistic_fit_declines_a_falling_or_one_sided_curve() -> None:
     assert calibration.logistic_fit([0.1, 0.5, 0.9], [1.0, 1.0, 1.0]) is None
     falling = [Point(f"g{i}", "fam", i / 40, float(i < 20)) for i in range(40)]
     assert fit_family(falling).logistic is None  # the family keeps its isotonic steps
+
+
+def test_word_order_answers_at_the_project_default_target() -> None:
+    """81A's raw score does not rank its answers (area under the ROC curve 0.51 among the scored
+    configuration's answers on the development grammars): a 0.85 target, above the family's base
+    precision, kept a random 40% of the answers at no higher precision out of sample (0.815 at 0.397,
+    against 0.805 at 0.603 at 0.80; docs/NOTES.md, session 28), so the family uses the project default.
+    Negation's score does rank (0.68) and keeps its 0.90 target."""
+    assert calibration.target_precision("word-order") == calibration.DEFAULT_MIN_PRECISION == 0.80
+    assert calibration.target_precision("bound-marking") == 0.90
+    assert calibration.target_precision("word-order", 0.95) == 0.95  # --min-precision still overrides

@@ -56,9 +56,13 @@ LOCKBOX_MOD = 3
 CV_FOLDS = 5
 CV_SEED = "grammar-rag-cv"
 
-# Target precision when answering, per cue family (the issue's acceptance targets); any other
-# family that has a fitted map uses DEFAULT_MIN_PRECISION. ``--min-precision`` overrides all.
-FAMILY_MIN_PRECISION: dict[str, float] = {"word-order": 0.85, "bound-marking": 0.90, "count": 0.70}
+# Target precision when answering, per cue family (the issue's acceptance targets where a family's
+# score can reach them); any other family that has a fitted map uses DEFAULT_MIN_PRECISION.
+# ``--min-precision`` overrides all. Word order (issue 22 asks 0.85 of 81A) uses the default: its raw
+# score does not rank its answers (ROC area 0.51 on the development grammars), so a target above the
+# family's base precision (0.83) kept a random 40% of the answers at no higher precision out of sample
+# (grammar-level CV: 0.815 at coverage 0.397, ECE 0.120; at 0.80: 0.805 at 0.603, ECE 0.051).
+FAMILY_MIN_PRECISION: dict[str, float] = {"bound-marking": 0.90, "count": 0.70}
 DEFAULT_MIN_PRECISION = 0.80
 # Families answered without a fitted map: none. An unvalidated family (e.g. the generic value-term
 # reader) abstains and returns its evidence until its out-of-sample precision is measured >= 0.8.
