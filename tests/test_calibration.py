@@ -171,6 +171,17 @@ def test_judge_abstains_for_unvalidated_family_and_below_threshold() -> None:
     assert not low.answer and low.confidence < 0.5
 
 
+def test_an_answer_says_which_precision_it_was_answered_at() -> None:
+    """An answer's calibrated confidence can sit below the target (78% answered at 80%): the target is
+    the precision of all training answers at or above the threshold, and the reasoning says so."""
+    maps = {"fam": fit_family([Point(f"g{i}", "fam", i / 100, float(i % 5 != 0)) for i in range(100)])}
+    verdict = judge("fam", 0.95, 0.75, maps=maps)
+    text = verdict.describe(0.95, "SOV")
+    assert verdict.answer and "Answered: at or above the fam threshold for 75% precision" in text
+    assert "answers scoring at least" in text and "Abstained" not in text
+    assert "Abstained: would answer SOV" in judge("fam", 0.95, 0.99, maps=maps).describe(0.95, "SOV")
+
+
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     maps = {"fam": fit_family([Point(f"g{i}", "fam", i / 40, float(i > 20)) for i in range(40)])}
     path = tmp_path / "cal.json"

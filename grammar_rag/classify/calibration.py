@@ -168,6 +168,11 @@ class FamilyMap:
                 return t
         return None
 
+    def precision_at(self, threshold: float) -> float | None:
+        """Training precision of the answers scoring at least ``threshold``; None where the threshold
+        is not read off training answers (an unfitted model's map: the threshold is the target)."""
+        return self.precisions[self.thresholds.index(threshold)] if threshold in self.thresholds else None
+
     def to_dict(self) -> dict[str, Any]:
         out = {"edges": self.edges, "values": self.values, "thresholds": self.thresholds,
                "precisions": self.precisions, "n": self.n}
@@ -405,7 +410,10 @@ class Verdict:
         """The sentences a prediction's reasoning gains: the calibrated confidence beside the raw score,
         and, when abstaining, the value it would have given and why not."""
         text = f" Calibrated confidence {self.confidence:.0%} (raw score {score:.3f})."
-        return text if self.answer else text + f" Abstained: would answer {value}, but {self.reason}."
+        if self.answer:
+            # the confidence may sit below the target: the target is met by all answers from the threshold up
+            return text + (f" Answered: {self.reason}." if self.reason else "")
+        return text + f" Abstained: would answer {value}, but {self.reason}."
 
 
 def judge(family: str, score: float, min_precision: float | None = None,
@@ -427,4 +435,6 @@ def judge(family: str, score: float, min_precision: float | None = None,
         return Verdict(conf, False, f"the {family} family never reached {target:.0%} precision")
     if score < t:
         return Verdict(conf, False, f"below the {family} threshold for {target:.0%} precision")
-    return Verdict(conf, True, "")
+    trained = m.precision_at(t)
+    seen = "" if trained is None else f" (answers scoring at least {t:.3f} were right {trained:.0%} of the time in training)"
+    return Verdict(conf, True, f"at or above the {family} threshold for {target:.0%} precision{seen}")
