@@ -32,8 +32,49 @@ def test_language_wals_does_not_code_is_named_with_its_glottocode() -> None:
     sanzhi = Grammar(id="forker2020sanzhi", language="Sanzhi Dargwa", glottocode="sanz1248")
     text, notes = _compare([sanzhi], [_pred("forker2020sanzhi", "WALS 81A", "SOV")])
     assert notes == ["forker2020sanzhi: no WALS reference for language Sanzhi Dargwa (glottocode sanz1248): "
-                     "WALS does not code this language"]
+                     "WALS does not code this language; it codes a related language of its family: Dargwa [drg] "
+                     "(compare with it: --reference drg)"]
     assert "note: forker2020sanzhi: no WALS reference" in text
+
+
+def test_related_wals_languages_share_the_family_and_a_name() -> None:
+    """Sanzhi is a dialect of Southwestern Dargwa, which WALS does not code; WALS's Dargwa (North-Central
+    Dargwa in Glottolog) is of the same family and shares the name's distinctive word."""
+    from grammar_rag.features.reference import related_wals_languages
+
+    assert [w.wals_code for w in related_wals_languages("sanz1248")] == ["drg"]
+    assert related_wals_languages("rapa1244") == []  # coded itself: no relatives offered
+    assert related_wals_languages("zzzz9999") == []
+
+
+def test_compare_with_a_related_language_when_asked() -> None:
+    """``--reference GRAMMAR=WALS_CODE`` compares a grammar with another WALS language (a related variety)
+    and says so in the notes; nothing is compared with it unless asked."""
+    sanzhi = Grammar(id="forker2020sanzhi", language="Sanzhi Dargwa", glottocode="sanz1248")
+    preds = [_pred("forker2020sanzhi", "WALS 81A", "SOV"), _pred("forker2020sanzhi", "WALS 83A", "VO")]
+    features = {p.feature_id: get_catalogue().get(p.feature_id) for p in preds}
+    report = compare_predictions(preds, {sanzhi.id: sanzhi}, features, wals_reference(),
+                                 resolver=LanguageResolver(), explain=explain_missing(),
+                                 reference_for={"forker2020sanzhi": "drg"})
+    by_id = {f.feature_id: f for f in report.features}
+    assert (by_id["WALS 81A"].n_with_reference, by_id["WALS 81A"].n_agree) == (1, 1)
+    assert (by_id["WALS 83A"].n_with_reference, by_id["WALS 83A"].n_agree) == (1, 0)
+    assert report.notes == ["forker2020sanzhi: compared with WALS's Dargwa [drg] as asked (--reference), "
+                            "not with the grammar's own language Sanzhi Dargwa (glottocode sanz1248)"]
+
+
+def test_reference_option_names_the_grammar_where_there_are_several() -> None:
+    from grammar_rag.cli.compare import parse_references
+    from grammar_rag.errors import GrammarRagError
+
+    assert parse_references(["drg"], ["forker2020sanzhi"]) == {"forker2020sanzhi": "drg"}
+    assert parse_references(["a2020x=drg", "b2021y=wals:rap"], ["a2020x", "b2021y"]) == {"a2020x": "drg", "b2021y": "rap"}
+    with pytest.raises(GrammarRagError, match="GRAMMAR=CODE"):
+        parse_references(["drg"], ["a2020x", "b2021y"])
+    with pytest.raises(GrammarRagError, match="not a WALS language code"):
+        parse_references(["a2020x=zzzq"], ["a2020x"])
+    with pytest.raises(GrammarRagError, match="no grammar"):
+        parse_references(["nosuch=drg"], ["a2020x"])
 
 
 def test_grammar_without_codes_is_told_how_to_fix_it() -> None:

@@ -11,6 +11,7 @@ never an input to one.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from grammar_rag.errors import GrammarRagError
 from grammar_rag.features.catalogue import get_catalogue
 from grammar_rag.features.cldf import find_datasets, resolve_data_root, table_path
 from grammar_rag.features.languages import LanguageInfo, get_languages
-from grammar_rag.features.values import get_wals_values, grambank_value, wals_value
+from grammar_rag.features.values import WalsLanguage, get_wals_values, grambank_value, wals_value
 from grammar_rag.types import Feature, Prediction
 
 ReferenceFn = Callable[[LanguageInfo, str], Any]
@@ -91,6 +92,41 @@ def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceF
     return lookup
 
 
+# Words that place a variety rather than name it: "Southwestern Dargwa" and "Dargwa" share "Dargwa".
+_PLACE_WORDS = re.compile(
+    r"^(?:(?:north|south|east|west)(?:ern)?|(?:north|south)(?:east|west)(?:ern)?|central|upper|lower|middle|"
+    r"standard|old|new|modern|classical|colloquial|literary|highland|lowland|coastal|inland|mountain|river|"
+    r"language|dialect|proper|common|northern|southern)$"
+)
+
+
+def _name_words(*names: str | None) -> set[str]:
+    return {w for n in names if n for w in re.findall(r"[^\W\d_]{4,}", n.casefold()) if not _PLACE_WORDS.match(w)}
+
+
+def related_wals_languages(glottocode: str | None, data_dir: str | os.PathLike[str] | None = None,
+                           limit: int = 3) -> list[WalsLanguage]:
+    """WALS languages a user may compare a grammar with when WALS does not code its own language: those
+    of the same Glottolog family whose name shares a distinctive word with the languoid's or, for a
+    dialect, its language's ("Sanzhi", a dialect of Southwestern Dargwa: WALS's "Dargwa"); most values
+    first. Empty where WALS codes the language itself or Glottolog does not know it."""
+    if not glottocode:
+        return []
+    languages = get_languages(data_dir)
+    wals = get_wals_values(data_dir)
+    lang = languages.get(glottocode)
+    if lang is None or lang.family is None or wals.candidates(glottocode, languages):
+        return []
+    parent = languages.get(lang.language_glottocode) if lang.language_glottocode else None
+    words = _name_words(lang.name, parent.name if parent else None)
+    found = []
+    for w in wals.languages:
+        other = languages.get(w.glottocode) if w.glottocode else None
+        if other is not None and other.family == lang.family and words & _name_words(w.name, other.name):
+            found.append(w)
+    return sorted(found, key=lambda w: (-len(w.values), w.wals_code))[:limit]
+
+
 def explain_missing(data_dir: str | os.PathLike[str] | None = None) -> ExplainFn:
     """Why a language has no reference for some features, in words a user can act on."""
 
@@ -116,7 +152,11 @@ def explain_missing(data_dir: str | os.PathLike[str] | None = None) -> ExplainFn
             except GrammarRagError:
                 known = []
             if not known:
-                parts.append(f"no WALS reference for {who}: WALS does not code this language")
+                related = related_wals_languages(info.glottocode, data_dir)
+                hint = (f"; it codes a related language of its family: "
+                        f"{', '.join(f'{w.name} [{w.wals_code}]' for w in related)} "
+                        f"(compare with it: --reference {related[0].wals_code})") if related else ""
+                parts.append(f"no WALS reference for {who}: WALS does not code this language{hint}")
             else:
                 names = ", ".join(sorted({f"{w.name} [{w.wals_code}]" for w in known}))
                 parts.append(f"WALS codes {who} as {names}, but not for {databases['WALS']} of these feature(s)")

@@ -68,6 +68,10 @@ class WalsValues:
     def __len__(self) -> int:
         return len(self.languages)
 
+    def by_code(self, wals_code: str) -> WalsLanguage | None:
+        """The language of a WALS code ("drg"), or None."""
+        return self._by_code.get(wals_code.strip().lower())
+
     @functools.cached_property
     def majorities(self) -> dict[str, str]:
         """The commonest value number per parameter over all languages (counted once per dataset)."""
