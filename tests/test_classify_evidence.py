@@ -1013,7 +1013,8 @@ def test_a_comparison_with_the_described_language_is_about_another() -> None:
         assert names_another_language(text, own), text
     for text in ("In Sanzhi, relative clauses precede the noun.",
                  "Relative clauses in Sanzhi, as in the other Dargwa varieties, precede the noun.",
-                 "Sanzhi has postnominal relative clauses, like Russian."):
+                 "Sanzhi has postnominal relative clauses, like Russian.",
+                 "As Sanzhi is verb-final, relative clauses precede the noun."):
         assert not names_another_language(text, own), text
 
 

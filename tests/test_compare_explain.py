@@ -11,7 +11,7 @@ from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.features import get_catalogue
 from grammar_rag.features.languages import LanguageResolver
 from grammar_rag.features.reference import explain_missing, wals_reference
-from grammar_rag.features.values import wals_majority
+from grammar_rag.features.values import get_wals_values, wals_majority
 from grammar_rag.types import Grammar, Prediction
 
 SHARED_GRAMBANK = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "grambank"
@@ -55,7 +55,7 @@ def test_compare_with_a_related_language_when_asked() -> None:
     features = {p.feature_id: get_catalogue().get(p.feature_id) for p in preds}
     report = compare_predictions(preds, {sanzhi.id: sanzhi}, features, wals_reference(),
                                  resolver=LanguageResolver(), explain=explain_missing(),
-                                 reference_for={"forker2020sanzhi": "drg"})
+                                 reference_for={"forker2020sanzhi": get_wals_values().by_code("drg")})
     by_id = {f.feature_id: f for f in report.features}
     assert (by_id["WALS 81A"].n_with_reference, by_id["WALS 81A"].n_agree) == (1, 1)
     assert (by_id["WALS 83A"].n_with_reference, by_id["WALS 83A"].n_agree) == (1, 0)
@@ -67,8 +67,10 @@ def test_reference_option_names_the_grammar_where_there_are_several() -> None:
     from grammar_rag.cli.compare import parse_references
     from grammar_rag.errors import GrammarRagError
 
-    assert parse_references(["drg"], ["forker2020sanzhi"]) == {"forker2020sanzhi": "drg"}
-    assert parse_references(["a2020x=drg", "b2021y=wals:rap"], ["a2020x", "b2021y"]) == {"a2020x": "drg", "b2021y": "rap"}
+    codes = {k: v.wals_code for k, v in parse_references(["drg"], ["forker2020sanzhi"]).items()}
+    assert codes == {"forker2020sanzhi": "drg"}
+    both = parse_references(["a2020x=drg", "b2021y=wals:rap"], ["a2020x", "b2021y"])
+    assert {k: v.wals_code for k, v in both.items()} == {"a2020x": "drg", "b2021y": "rap"}
     with pytest.raises(GrammarRagError, match="GRAMMAR=CODE"):
         parse_references(["drg"], ["a2020x", "b2021y"])
     with pytest.raises(GrammarRagError, match="not a WALS language code"):

@@ -81,6 +81,16 @@ def test_language_command_knows_the_names_wals_uses(capsys) -> None:
     assert "Manipuri" in out and "mani1292" in out and "Meithei (the name WALS uses)" in out
 
 
+def test_language_command_shows_the_wals_code_or_a_related_one(capsys) -> None:
+    """The WALS code is what ``compare --reference`` takes: shown where WALS codes the language, and
+    where it does not, the related WALS languages ``compare`` would name."""
+    assert main(["language", "Dargwa"]) == 0
+    assert "Dargwa [drg], 29 values" in capsys.readouterr().out
+    assert main(["language", "sanz1248"]) == 0
+    out = capsys.readouterr().out
+    assert "not coded" in out and "related: Dargwa [drg]" in out
+
+
 def test_feature_language_grambank_value(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("GRAMMAR_RAG_GRAMBANK_DIR", raising=False)
     assert main(["feature", "GB107", "-l", "jpn"]) == 0

@@ -176,8 +176,9 @@ _NAMED_LANGUAGE = re.compile(
 
 
 # a comparison opening the sentence: "Like (in) X, ...", "As in X, ...", "Unlike X, ...", "Similar to X, ..."
-_COMPARED = (r"\W*(?:just |much )?(?:like|as|unlike|similar(?:ly)? to|in contrast to|contrary to|different from)"
-             r"\s+(?:in\s+)?")
+# (not a causal "As X is verb-final, ...", which is about X)
+_COMPARED = (r"\W*(?:just |much )?(?:(?:un)?like(?:\s+in)?|as\s+in|similar(?:ly)? to|in contrast to|contrary to|"
+             r"different from)\s+")
 
 
 def names_another_language(text: str, own: frozenset[str]) -> bool:

@@ -15,7 +15,7 @@ from grammar_rag.extract.compare import compare_predictions, format_report
 from grammar_rag.extract.inputs import load_inputs, write_json
 from grammar_rag.features.languages import LanguageResolver
 from grammar_rag.features.reference import explain_missing, wals_reference
-from grammar_rag.features.values import get_wals_values, wals_majority
+from grammar_rag.features.values import WalsLanguage, get_wals_values, wals_majority
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,10 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmp_.set_defaults(func=cmd_compare)
 
 
-def parse_references(specs: list[str], grammar_ids: list[str], data_dir: str | None = None) -> dict[str, str]:
-    """``--reference`` values as grammar id -> WALS code; a bare code names the run's only grammar."""
+def parse_references(specs: list[str], grammar_ids: list[str], data_dir: str | None = None) -> dict[str, WalsLanguage]:
+    """``--reference`` values as grammar id -> WALS language; a bare code names the run's only grammar."""
     wals = get_wals_values(data_dir)
-    out: dict[str, str] = {}
+    out: dict[str, WalsLanguage] = {}
     for spec in specs:
         gid, sep, code = spec.rpartition("=")
         code = code.strip().lower().removeprefix("wals:")
@@ -46,10 +46,11 @@ def parse_references(specs: list[str], grammar_ids: list[str], data_dir: str | N
             gid = grammar_ids[0]
         if gid not in grammar_ids:
             raise GrammarRagError(f"--reference {spec}: no grammar {gid!r} in this run ({', '.join(grammar_ids[:5])})")
-        if wals.by_code(code) is None:
+        language = wals.by_code(code)
+        if language is None:
             raise GrammarRagError(f"--reference {spec}: {code!r} is not a WALS language code "
                                   "(grammar-rag language NAME shows a language's WALS code)")
-        out[gid] = code
+        out[gid] = language
     return out
 
 

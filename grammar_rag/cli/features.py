@@ -18,6 +18,7 @@ from grammar_rag.cli.options import add_data_dir, add_json
 from grammar_rag.errors import UnknownLanguageError
 from grammar_rag.features import get_catalogue, get_languages, get_wals_values, grambank_value, wals_value
 from grammar_rag.features.guidelines import excerpt
+from grammar_rag.features.reference import related_wals_languages
 from grammar_rag.types import Feature
 
 _EXCERPT_CHARS = 1500
@@ -148,6 +149,10 @@ def cmd_language(args: argparse.Namespace) -> int:
     ]
     if known_as:
         rows.insert(1, ("Known as", known_as))
+    coded = get_wals_values(args.data_dir).candidates(lang.glottocode, table)
+    related = [] if coded else related_wals_languages(lang.glottocode, args.data_dir)
+    rows.append(("WALS", "; ".join(f"{w.name} [{w.wals_code}], {len(w.values)} values" for w in coded) or
+                 "not coded" + (f" (related: {', '.join(f'{w.name} [{w.wals_code}]' for w in related)})" if related else "")))
     for key, value in rows:
         print(f"{key + ':':<12} {value}")
     return 0

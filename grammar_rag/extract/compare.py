@@ -22,7 +22,7 @@ from grammar_rag.features.reference import (
     predicted_names,
     reference_names,
 )
-from grammar_rag.features.values import get_wals_values
+from grammar_rag.features.values import WalsLanguage
 from grammar_rag.types import Feature, FeatureValue, Grammar, Prediction
 
 logger = logging.getLogger(__name__)
@@ -151,12 +151,12 @@ def compare_predictions(
     reference_name: str = "WALS",
     explain: ExplainFn | None = None,
     majority: Callable[[Feature], FeatureValue | None] | None = None,
-    reference_for: Mapping[str, str] | None = None,
+    reference_for: Mapping[str, WalsLanguage] | None = None,
 ) -> ComparisonReport:
     """Agreement per feature and every disagreement with its evidence; with ``explain``, a note per
     grammar saying why some of its predictions had no reference value to compare with; with
     ``majority`` (the database's commonest value of a feature), that constant answer's agreement;
-    ``reference_for`` (grammar id -> WALS language code) compares a grammar with another WALS language
+    ``reference_for`` (grammar id -> WALS language) compares a grammar with another WALS language
     than its own, a related variety WALS codes, as the user asked (and says so in the notes)."""
     resolver = resolver or LanguageResolver()
     per_feature: dict[str, FeatureAgreement] = {}
@@ -169,8 +169,8 @@ def compare_predictions(
         if pred.grammar_id not in infos:
             infos[pred.grammar_id] = resolver.resolve(grammars.get(pred.grammar_id) or Grammar(id=pred.grammar_id))
         info = infos[pred.grammar_id]
-        code = (reference_for or {}).get(pred.grammar_id)
-        asked = LanguageInfo(id=f"wals:{code}", name=f"wals:{code}") if code else info
+        other = (reference_for or {}).get(pred.grammar_id)
+        asked = LanguageInfo(id=f"wals:{other.wals_code}", name=f"wals:{other.wals_code}") if other else info
         ref = reference_names(reference(asked, pred.feature_id))
         if not ref:
             unreferenced[pred.grammar_id].append(pred.feature_id)
@@ -206,11 +206,10 @@ def compare_predictions(
     disagreements.sort(key=lambda d: (feature_order(d.feature_id), -d.confidence, d.grammar_id))
     notes = [f"{gid}: {explain(infos[gid], fids)}" for gid, fids in sorted(unreferenced.items())
              if gid not in (reference_for or {})] if explain else []
-    for gid, code in sorted((reference_for or {}).items()):
+    for gid, wals in sorted((reference_for or {}).items()):
         if gid in infos:
             codes = ", ".join(f"{k} {v}" for k, v in (("glottocode", infos[gid].glottocode), ("ISO", infos[gid].iso639_3)) if v)
-            language = get_wals_values().by_code(code)
-            notes.append(f"{gid}: compared with WALS's {language.name if language else code} [{code}] as asked (--reference), "
+            notes.append(f"{gid}: compared with WALS's {wals.name} [{wals.wals_code}] as asked (--reference), "
                          f"not with the grammar's own language {infos[gid].name} ({codes or 'no glottocode'})")
     return ComparisonReport(sorted(per_feature.values(), key=lambda f: feature_order(f.feature_id)), disagreements,
                             reference_name, notes)

@@ -96,7 +96,7 @@ def wals_reference(data_dir: str | os.PathLike[str] | None = None) -> ReferenceF
 _PLACE_WORDS = re.compile(
     r"^(?:(?:north|south|east|west)(?:ern)?|(?:north|south)(?:east|west)(?:ern)?|central|upper|lower|middle|"
     r"standard|old|new|modern|classical|colloquial|literary|highland|lowland|coastal|inland|mountain|river|"
-    r"language|dialect|proper|common|northern|southern)$"
+    r"language|dialect|proper|common)$"
 )
 
 
