@@ -53,9 +53,11 @@ def test_compare_with_a_related_language_when_asked() -> None:
     sanzhi = Grammar(id="forker2020sanzhi", language="Sanzhi Dargwa", glottocode="sanz1248")
     preds = [_pred("forker2020sanzhi", "WALS 81A", "SOV"), _pred("forker2020sanzhi", "WALS 83A", "VO")]
     features = {p.feature_id: get_catalogue().get(p.feature_id) for p in preds}
+    dargwa = get_wals_values().by_code("drg")
+    assert dargwa is not None
     report = compare_predictions(preds, {sanzhi.id: sanzhi}, features, wals_reference(),
                                  resolver=LanguageResolver(), explain=explain_missing(),
-                                 reference_for={"forker2020sanzhi": get_wals_values().by_code("drg")})
+                                 reference_for={"forker2020sanzhi": dargwa})
     by_id = {f.feature_id: f for f in report.features}
     assert (by_id["WALS 81A"].n_with_reference, by_id["WALS 81A"].n_agree) == (1, 1)
     assert (by_id["WALS 83A"].n_with_reference, by_id["WALS 83A"].n_agree) == (1, 0)
