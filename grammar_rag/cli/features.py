@@ -151,8 +151,8 @@ def cmd_language(args: argparse.Namespace) -> int:
         rows.insert(1, ("Known as", known_as))
     coded = get_wals_values(args.data_dir).candidates(lang.glottocode, table)
     related = [] if coded else related_wals_languages(lang.glottocode, args.data_dir)
-    rows.append(("WALS", "; ".join(f"{w.name} [{w.wals_code}], {len(w.values)} values" for w in coded) or
-                 "not coded" + (f" (related: {', '.join(f'{w.name} [{w.wals_code}]' for w in related)})" if related else "")))
+    rows.append(("WALS", "; ".join(f"{w.label}, {len(w.values)} values" for w in coded) or
+                 "not coded" + (f" (related: {', '.join(w.label for w in related)})" if related else "")))
     for key, value in rows:
         print(f"{key + ':':<12} {value}")
     return 0

@@ -18,6 +18,7 @@ from grammar_rag.features.languages import LanguageInfo, LanguageResolver
 from grammar_rag.features.reference import (
     ExplainFn,
     ReferenceFn,
+    describe_language,
     is_missing,
     predicted_names,
     reference_names,
@@ -208,9 +209,8 @@ def compare_predictions(
              if gid not in (reference_for or {})] if explain else []
     for gid, wals in sorted((reference_for or {}).items()):
         if gid in infos:
-            codes = ", ".join(f"{k} {v}" for k, v in (("glottocode", infos[gid].glottocode), ("ISO", infos[gid].iso639_3)) if v)
-            notes.append(f"{gid}: compared with WALS's {wals.name} [{wals.wals_code}] as asked (--reference), "
-                         f"not with the grammar's own language {infos[gid].name} ({codes or 'no glottocode'})")
+            notes.append(f"{gid}: compared with WALS's {wals.label} as asked (--reference), "
+                         f"not with the grammar's own {describe_language(infos[gid])}")
     return ComparisonReport(sorted(per_feature.values(), key=lambda f: feature_order(f.feature_id)), disagreements,
                             reference_name, notes)
 

@@ -127,14 +127,19 @@ def related_wals_languages(glottocode: str | None, data_dir: str | os.PathLike[s
     return sorted(found, key=lambda w: (-len(w.values), w.wals_code))[:limit]
 
 
+def describe_language(info: LanguageInfo) -> str:
+    """How notes name a grammar's language: "language Sanzhi Dargwa (glottocode sanz1248)"."""
+    codes = ", ".join(f"{k} {v}" for k, v in (("glottocode", info.glottocode), ("ISO", info.iso639_3)) if v)
+    return f"language {info.name or '?'} ({codes or 'no glottocode'})"
+
+
 def explain_missing(data_dir: str | os.PathLike[str] | None = None) -> ExplainFn:
     """Why a language has no reference for some features, in words a user can act on."""
 
     grambank = _grambank_dir(data_dir)
 
     def explain(info: LanguageInfo, feature_ids: Sequence[str]) -> str:
-        codes = ", ".join(f"{k} {v}" for k, v in (("glottocode", info.glottocode), ("ISO", info.iso639_3)) if v)
-        who = f"language {info.name or '?'} ({codes or 'no glottocode'})"
+        who = describe_language(info)
         if not info.glottocode and not info.iso639_3:
             return (f"no reference for {who}: the grammar has no glottocode; re-ingest it with "
                     "--meta glottocode=<code>")
@@ -154,11 +159,11 @@ def explain_missing(data_dir: str | os.PathLike[str] | None = None) -> ExplainFn
             if not known:
                 related = related_wals_languages(info.glottocode, data_dir)
                 hint = (f"; it codes a related language of its family: "
-                        f"{', '.join(f'{w.name} [{w.wals_code}]' for w in related)} "
+                        f"{', '.join(w.label for w in related)} "
                         f"(compare with it: --reference {related[0].wals_code})") if related else ""
                 parts.append(f"no WALS reference for {who}: WALS does not code this language{hint}")
             else:
-                names = ", ".join(sorted({f"{w.name} [{w.wals_code}]" for w in known}))
+                names = ", ".join(sorted({w.label for w in known}))
                 parts.append(f"WALS codes {who} as {names}, but not for {databases['WALS']} of these feature(s)")
         if databases.get("Grambank"):
             parts.append(

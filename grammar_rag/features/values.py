@@ -47,6 +47,11 @@ class WalsLanguage:
     iso639_3: str | None
     values: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def label(self) -> str:
+        """How reports name it: "Dargwa [drg]" (the code is what ``compare --reference`` takes)."""
+        return f"{self.name} [{self.wals_code}]"
+
 
 class WalsValues:
     """All WALS values, indexed by language."""
