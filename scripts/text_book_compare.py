@@ -60,6 +60,7 @@ def measure(path: Path, pdf: Path) -> dict[str, object]:
     (item,) = text_mod.ingest_text(path)
     seconds = time.perf_counter() - started
     passages = item.passages
+    toc = outline.pdf_toc(pdf)
     stats = quality.passage_stats(passages)
     retrievable = [p for p in passages if p.kind not in ("front_matter", "back_matter")]
     g = item.grammar
@@ -71,8 +72,25 @@ def measure(path: Path, pdf: Path) -> dict[str, object]:
         "retrievable_reference_list_passages": sum(len(_REFERENCE_ENTRY.findall(p.text)) >= 2 for p in retrievable),
         "retrievable_contents_passages": sum(len(_CONTENTS_ENTRY.findall(p.text)) >= 2 for p in retrievable),
         "footnotes_stored": sum(len(getattr(p, "notes", ())) for p in passages),
-        "toc_match": quality.toc_match(passages, outline.pdf_toc(pdf)), "seconds": round(seconds, 1),
+        "toc_match": quality.toc_match(passages, toc), **_printed_contents_figures(path, passages, toc),
+        "seconds": round(seconds, 1),
     }
+
+
+def _printed_contents_figures(path: Path, passages: list[object], toc: list[tuple[int, str, str]]) -> dict[str, object]:
+    """Section paths against the outline as deep as the printed contents go
+    (:func:`grammar_rag.ingest.quality.printed_contents_match`), the contents read from the text's own
+    contents pages; {} with a checkout that predates the measure."""
+    quality = importlib.import_module("grammar_rag.ingest.quality")
+    if not hasattr(quality, "printed_contents_match"):
+        return {}
+    text_book = importlib.import_module("grammar_rag.ingest.text_book")
+    contents = importlib.import_module("grammar_rag.ingest.pdf_contents")
+    read = text_book.book_units(path.read_text(encoding="utf-8"))
+    entries = contents.parse_contents(read[1], read[2], unindented_wraps=True) if read else []
+    titles = [e.title for e in entries]
+    return {"printed_contents_entries": len(titles), "outline_entries": len(toc),
+            "toc_match_printed_contents": quality.printed_contents_match(passages, toc, titles)}
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from grammar_rag.ingest import ingest_path
 from grammar_rag.ingest.pdf import ingest_pdf
-from grammar_rag.ingest.quality import passage_stats, toc_match, toc_matches
+from grammar_rag.ingest.quality import passage_stats, printed_contents_match, toc_match, toc_matches
 from grammar_rag.types import Passage
 
 reportlab = pytest.importorskip("reportlab")
@@ -234,6 +234,27 @@ def test_toc_match_ignores_how_an_outline_renders_quotes_slashes_and_glottal_sto
                 p("15.4 Meꞌe rahi ‘much’", "8"), p("15.5 Verb formswith b-el", "10")]
     assert toc_matches(passages, toc) == {passages[0].passage_id: True, passages[1].passage_id: True,
                                           passages[2].passage_id: True, passages[3].passage_id: False}
+
+
+def test_printed_contents_match_leaves_out_outline_entries_the_contents_do_not_print() -> None:
+    """An outline entry without a title ("6.3.1.1", a numbered run-in item) or an unnumbered run-in
+    subheading ("Subject") is not in the printed contents; a text reader cannot show it, so the
+    printed-contents figure compares paths only as deep as the contents go. A wrong title still fails."""
+    def p(section: tuple[str, ...], page: str) -> Passage:
+        return Passage("g", f"g:{page}{section}", "text " * 30, page, page, section, "prose")
+
+    toc = [(0, "6 Possession", "290"), (1, "6.3 Semantics", "291"), (2, "6.3.1", "291"), (2, "6.3.2", "292"),
+           (1, "6.4 Kinship", "294"), (2, "Subject", "295")]
+    listed = ["6 Possession", "6.3 Semantics", "6.4 Kinship"]  # as the contents print them
+    passages = [
+        p(("6 Possession", "6.3 Semantics"), "291"),
+        p(("6 Possession", "6.3 Semantics", "6.3.1 Ownership:"), "291"),  # the run-in item as printed
+        p(("6 Possession", "6.3 Semantics", "6.3.2 Whole/part relations:"), "292"),
+        p(("6 Possession", "6.4 Kinship"), "296"),  # under the bold run-in "Subject"
+        p(("6 Possession", "6.3 Semantics"), "297"),  # should be in 6.4 by then
+    ]
+    assert toc_match(passages, toc) == pytest.approx(1 / 5, abs=1e-4)
+    assert printed_contents_match(passages, toc, listed) == pytest.approx(4 / 5, abs=1e-4)
 
 
 def test_passage_notes_round_trip_and_old_records_load() -> None:

@@ -340,3 +340,23 @@ def test_book_text_numbered_run_in_heading_below_the_contents_opens_its_paragrap
                                "2.1.1 above shows the basic constituent order: subject, object, verb, and the verb is final in most")
     _, passages = _ingest(tmp_path, crossref)
     assert next(p for p in passages if "basic constituent order" in p.text).section[-1] == "2.1 Word order"
+
+
+def test_book_text_listed_heading_whose_title_wraps_at_full_line_width(tmp_path: Path) -> None:
+    """"4.2.1 The demonstrative series in the columns: iC vs. heC vs. hiC and" / "i(C)tːi vs. ..." - a
+    listed heading whose title fills its first line and wraps, as its contents entry does: the first
+    line is as wide as prose, so it does not read as a heading's short line; it opens the entry's
+    title, and the rest is the wrapped line below. It had stayed text, its section's passages filed
+    under the section above; a body line that opens with the number but not the title stays text."""
+    title = "1.2 Number marking on nouns, on the adjectives and on the demonstratives that"
+    text = _book().replace("1.2 Number . . . . . . . . . 13", f"{title}\nagree with them . . . . . . . . . 13", 1)
+    text = text.replace("\n1.2 Number\n", f"\n{title}\nagree with them\n", 1)
+    _, passages = _ingest(tmp_path, text)
+    plural = next(p for p in _retrievable(passages) if "Plural is marked" in p.text)
+    assert plural.text.startswith("Plural is marked")
+    assert plural.section == ("I Morphology", "1 Nouns and their inflection", f"{title} agree with them")
+    assert not any("agree with them" in p.text for p in passages if p.kind == "prose")
+    other = text.replace(f"\n{title}\nagree with them\n", "\n1.2 Number marking on nouns is described in the chapter on the plural\n", 1)
+    _, passages = _ingest(tmp_path, other)
+    plural = next(p for p in _retrievable(passages) if "Plural is marked" in p.text)
+    assert plural.section[-1] != f"{title} agree with them"

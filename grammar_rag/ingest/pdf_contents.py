@@ -263,6 +263,8 @@ class ContentsCursor:
             if distance is None and k - self._next >= self.WINDOW:
                 break
             rest = self._match(entry, text, emphasised)
+            if rest is None and set_off and not self.typeset:
+                rest = self._wrapped_start(entry, text)
             if rest is not None:
                 self._next = k + 1
                 self.found += 1
@@ -331,6 +333,22 @@ class ContentsCursor:
         depth = self._deeper(m.group("num"))
         title = f"{m.group('num')} {m.group('title')}"
         return ("run-in", *self._enter(depth, m.group("num"), title)[1:]) if depth else ("text", 0, "")
+
+    @staticmethod
+    def _wrapped_start(entry: ContentsEntry, text: str) -> str | None:
+        """The title letters still to come if ``text``, a line of plain text as wide as prose, opens
+        ``entry``'s numbered heading and wraps ("4.2.1 The demonstrative series in the columns: iC vs.
+        heC vs. hiC and" / "i(C)tːi vs. ..."), else None. Text has no type to tell a heading by, and a
+        line this wide is not short, so only its number and at least half of the title (20 letters or
+        more) make it one: a sentence that opens with a section number does not repeat its title."""
+        number = _ENTRY_NUMBER.match(_LEAD_WORD.sub("", entry.title)) if entry.number else None
+        text = _LEAD_WORD.sub("", text)
+        if number is None or not text.startswith(entry.number + " "):
+            return None
+        head, sq = squash(number.group("title")), squash(text[len(entry.number):])
+        if len(sq) < len(head) and head.startswith(sq) and len(sq) >= max(20, len(head) / 2):
+            return head[len(sq):]
+        return None
 
     @staticmethod
     def _match(entry: ContentsEntry, text: str, emphasised: bool) -> str | None:

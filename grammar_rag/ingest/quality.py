@@ -11,7 +11,8 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from grammar_rag.types import MATTER_KINDS, Passage
 
@@ -167,3 +168,30 @@ def toc_matches(passages: Sequence[Passage], toc: Sequence[tuple[int, str, str]]
         ok = bool(before) and before[-1] == section
         out[p.passage_id] = ok or any(start <= order <= end and path == section for order, path in ordered)
     return out
+
+
+def printed_contents_match(passages: Sequence[Passage], toc: Sequence[tuple[int, str, str]],
+                           listed: Iterable[str]) -> float:
+    """:func:`toc_match` as deep as the book's printed table of contents goes.
+
+    Why a second figure: a LaTeX-built PDF's outline holds entries the printed contents do not, and
+    the printed page shows differently or not at all: numbered run-in items whose bookmark has no
+    title ("6.3.1.1" for "6.3.1.1 Ownership:"), unnumbered run-in subheadings ("Subject" set in
+    bold at the start of a paragraph). A reader of the book's text alone cannot recover those, so
+    against the full outline it scores what the text cannot show. Here only the outline entries
+    whose titles ``listed`` (the printed contents' titles) contain are kept, and each passage's path
+    is cut after its last leading title the contents list (numbers included, so a deeper
+    "8.6.4.1 Introduction" is not taken for a listed "8.1 Introduction"); paths are then compared as
+    :func:`toc_match` does, so a wrong or squashed title still fails."""
+    def key(title: str) -> str:  # numbers kept: "8.6.4.1 Introduction" is not the listed "8.1 Introduction"
+        return _drop_marks(" ".join(title.split())).casefold()
+
+    keep = {key(t) for t in listed}
+    kept_toc = [entry for entry in toc if key(entry[1]) in keep]
+    cut: list[Passage] = []
+    for p in passages:
+        depth = 0
+        while depth < len(p.section) and key(p.section[depth]) in keep:
+            depth += 1
+        cut.append(replace(p, section=tuple(p.section[:depth])))
+    return toc_match(cut, kept_toc)
