@@ -297,6 +297,26 @@ def test_more_title_shapes_name_the_language(title: str, name: str) -> None:
     assert names_from_title(title)[0] == name
 
 
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("An outline of Swahili grammar", "Swahili"),
+        ("AN OUTLINE OF SWAHILI GRAMMAR", "SWAHILI"),
+        ("Grammatik der Nama-Sprache", "Nama"),
+        ("Die Sprache der Ewe", "Ewe"),
+        ("Grammaire bambara", "bambara"),
+        ("Lingala: grammaire et vocabulaire", "Lingala"),
+        ("Quechua: gramática y diccionario", "Quechua"),
+        ("Kanuri: Grammatik und Texte", "Kanuri"),
+    ],
+)
+def test_titles_in_other_shapes_and_languages_name_the_language(title: str, name: str) -> None:
+    """"An outline of X grammar" (the name, not "X grammar"), a German "X-Sprache" / "Sprache der
+    X", a French "Grammaire X" (the name after the noun), "X: grammaire / gramática / Grammatik":
+    older and non-English grammars are titled so."""
+    assert names_from_title(title)[0] == name
+
+
 def test_a_bare_title_is_a_name_only_when_it_resolves() -> None:
     """A title that is the name alone ("Tunica", "Tetelcingo Nahuatl") names the language if it resolves."""
     assert bare_name("Tetelcingo Nahuatl") == "Tetelcingo Nahuatl"

@@ -53,11 +53,14 @@ _TITLE_PATTERNS = (
     # "Gramática (descriptiva) del/de la/da X"
     re.compile(r"\bgram[aá]tica\s+(?:[\w-]+\s+)?(?:del|de\s+la|de|da|do)\s+(?:(?:lengua|l[ií]ngua|idioma)\s+)?"
                r"(?P<name>.+)", re.I),
-    # "Grammatik des/der X"
-    re.compile(r"\bgrammatik\s+(?:[\w-]+\s+)?(?:des|der|von)\s+(?P<name>.+)", re.I),
-    # "X: a (descriptive) grammar", "X – a grammar sketch", "X: annotated texts"
+    # "Grammatik des/der X", "Die Sprache der X"
+    re.compile(r"\b(?:grammatik|sprache)\s+(?:[\w-]+\s+)?(?:des|der|von)\s+(?P<name>.+)", re.I),
+    # "Grammaire bambara": French puts the name after the noun (not "Grammaire du/de X", above)
+    re.compile(r"\bgrammaire\s+(?P<name>(?!(?:du|de|des|d['’])\b)[^\s:;,.()]+)\s*(?:[:;,.(]|$)", re.I),
+    # "X: a (descriptive) grammar", "X – a grammar sketch", "X: annotated texts", "X: grammaire et
+    # vocabulaire", "X: gramática y diccionario", "X: Grammatik und Texte"
     re.compile(r"^(?P<name>[^:–—]+?)\s*[:–—]\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
-               r"(?:grammar|description|sketch|texts)\b", re.I),
+               r"(?:grammar|description|sketch|texts|grammaire|esquisse|gram[aá]tica|esbozo|grammatik)\b", re.I),
     # "X: an Arawak language of Bolivia", "X, a Papuan language"
     re.compile(r"^(?P<name>[^:,;–—]+?)\s*[:,–—]\s*(?:an?|the)\s+(?:[\w-]+\s+){0,3}?languages?\b", re.I),
     # "The X language(s)", "the X people": the last "the" before it ("The fundamentals of the Thai language")
@@ -82,7 +85,8 @@ _NAME_END = re.compile(
     r"volume|vol)\b).*$",
     re.I,
 )
-_TRAILING = re.compile(r"\s+(?:language|languages|dialect|dialects|people|langue|lengua|sprache)$", re.I)
+# "X language", "Nama-Sprache", and "X grammar" where "an outline of" took the name with its noun
+_TRAILING = re.compile(r"(?:\s+|-)(?:language|languages|dialect|dialects|people|langue|lengua|sprache|grammar)$", re.I)
 _PAREN = re.compile(r"\(([^()]+)\)")
 _DIALECT_OF = re.compile(r"^(?P<variety>.+?)\s+dialects?\s+of\s+(?:the\s+)?(?P<language>.+)$", re.I)
 _APOSTROPHES = re.compile(r"['’ʼ`ʔ]")
