@@ -130,3 +130,12 @@ def test_one_class_stated_apart_is_covered_by_the_stated_sum() -> None:
     assert pred.value == "10 or more cases"
     # without the sum, a count of one class still counts (today's reading)
     assert clf.classify(CASES, sp("Nouns have four grammatical cases.")).value == "4 cases"
+
+
+def test_a_count_read_through_ocr_letter_for_digit_confusions() -> None:
+    """OCR reads 1 as l or I and 0 as O inside numbers ("l2 cases", "1O cases"): the count is still
+    the number (issue 23, OCR text); a letter alone ("I cases" is no count) or a word stays what it is."""
+    assert clf.classify(CASES, sp("Tarsi nouns distinguish l2 cases.")).value == "10 or more cases"
+    assert clf.classify(CASES, sp("Tarsi nouns distinguish 1O cases.")).value == "10 or more cases"
+    assert clf.classify(CASES, sp("Tarsi nouns distinguish I3 morphological cases.")).value == "10 or more cases"
+    assert clf.classify(CASES, sp("The language has three cases.")).value == "3 cases"

@@ -919,6 +919,17 @@ def test_person_marked_negator_word_is_not_a_bound_negation() -> None:
                         ).value == "1"
 
 
+def test_person_marked_negator_word_read_through_ocr_confusions() -> None:
+    # OCR reads the 1 of "1SG" as l or I: "ISG-NEG" is still an agreement prefix on the negator word
+    pred = clf.classify(NEG, sp("(1) au ro m-aku m-fe ISG rel lSG-small ISG-NEG 'I did not stay.'",
+                                "(2) tuo rae ati fe lSG.NOM person real NEG 'I am not a real person.'",
+                                "The negative particle fe ends the clause."))
+    assert pred.value == "0"
+    # "IPFV-NEG" is an aspect suffix before the negation, not a person read through OCR
+    assert clf.classify(NEG, sp("(3) a-lo-IPFV-NEG 3SG-go-IPFV-NEG 'he is not going' (4) si-IPFV-NEG eat-IPFV-NEG 'not eating'")
+                        ).value == "1"
+
+
 def test_selective_abstention_keeps_the_ranked_evidence() -> None:
     passages = sp("The basic constituent order of the clause is SOV.", "Nouns take suffixes.")
     raw = clf.classify(ORDER, passages)

@@ -45,6 +45,8 @@ def test_only_the_four_simple_types_choose_the_family() -> None:
     # a PDF's small capitals come out in lower case: labels are told from glosses by the Leipzig list
     ("and neg get.close-prog say-mpass", [("free", "pre")]),
     ("neg=1sg.nom know-pst.ego", [("free", "pre")]),
+    ("1sg-neg-eat-pst", [("bound", "pre")]),
+    ("lsg-neg-eat-pst", [("bound", "pre")]),  # OCR's l for the 1 of "1sg" is a person label, not a stem
     ("the form ke is glossed neg in table 2, a clausal negation", []),  # prose, not a gloss line
 ])
 def test_gloss_positions(gloss: str, expected: list[tuple[str, str]]) -> None:

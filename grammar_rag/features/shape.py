@@ -24,6 +24,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from grammar_rag.text.ocr_repair import ocr_numeral
 from grammar_rag.types import Feature, FeatureValue
 
 # --- binary -----------------------------------------------------------------------------------
@@ -186,8 +187,11 @@ def bin_for(count: int, bins: list[CountBin]) -> str | None:
 
 
 def as_count(token: str) -> int | None:
+    """A count written in digits, as a word ("six"), or in digits OCR misread ("l2": 12)."""
     token = token.lower()
-    return int(token) if token.isdigit() else NUMBER_WORDS.get(token)
+    if token.isdigit():
+        return int(token)
+    return NUMBER_WORDS.get(token, ocr_numeral(token))
 
 
 def count_parse(value: FeatureValue) -> tuple[list[int], str, bool] | None:

@@ -46,6 +46,25 @@ MIN_RUN_SINGLE_SHARE = 0.5
 _WORD = re.compile(r"[A-Za-z]+")
 
 
+# OCR reads the digit 1 as the letter l or I (and i, L where case is not told apart) and 0 as O or o
+# inside numbers. Where a count is expected ("l2 cases", "1O cases") a two-digit number with one of its
+# digits read so is still that number; a letter standing alone ("I cases") is no number.
+OCR_NUMERAL = r"(?:[lI][0-9]|[1-9][lIO])"
+_DIGIT_FOR = str.maketrans("lIiLOo", "111100")
+# a person in a gloss ("1SG", "3PL"), also as OCR reads the 1 of "1SG" ("lSG", "ISG"); not the I of
+# "IPFV" or "IMP", which no person-number label follows
+PERSON_DIGIT = r"(?:[123]|[lI](?=(?:SG|PL|DU)(?![a-z])))"
+
+
+def ocr_numeral(token: str) -> int | None:
+    """The number ``token`` reads as with OCR's letters for digits undone ("l2" -> 12, "1O" -> 10);
+    None unless it holds a digit and otherwise only the letters OCR takes for digits."""
+    if not any(ch.isdigit() for ch in token):
+        return None
+    digits = token.translate(_DIGIT_FOR)
+    return int(digits) if digits.isdigit() else None
+
+
 @lru_cache(maxsize=32768)
 def repair(text: str) -> str:
     """``text`` with word doubling undone and letter-spaced runs re-segmented (else unchanged).

@@ -30,6 +30,7 @@ from grammar_rag.classify.aggregate import Cue, Decision, supporting, tally
 from grammar_rag.classify.cues.base import CueContext, feature_text, named_rules, rule_of
 from grammar_rag.classify.statements import Sentence, rank_weight
 from grammar_rag.features.shape import is_binary, negative_value, positive_value
+from grammar_rag.text.ocr_repair import PERSON_DIGIT
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
 # topic word (regex, matched in the feature question) -> (gloss labels, prose stem regex)
@@ -81,7 +82,7 @@ def _patterns(labels: tuple[str, ...], prose: str) -> tuple[re.Pattern[str], ...
     free_gloss = re.compile(r"(?<![\w\-=.])" + lab + r"(?:\([A-Z]+\))?(?![\w\-=.?])")
     # "m-fe 3U-NEG": only person/number agreement before the label and nothing after it, so the
     # label is the stem of an inflected negator word (like NEG-ATR), not an affix on the verb
-    inflected_word = re.compile(r"(?<![\w\-=.])[123](?:[A-Z]{1,3})?(?:\.[A-Z]+)*[-=]" + lab + r"(?![\w\-=])")
+    inflected_word = re.compile(r"(?<![\w\-=.])" + PERSON_DIGIT + r"(?:[A-Z]{1,3})?(?:\.[A-Z]+)*[-=]" + lab + r"(?![\w\-=])")
     topic_re = r"(?:" + prose + r")"
     # "negation is marked by the particle maiv", "negation can also be expressed by the verbal suffix
     # -kan", "the optional negative marker is the verb suffix -ή": the marker's kind named at a distance

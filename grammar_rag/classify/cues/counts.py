@@ -37,10 +37,11 @@ from grammar_rag.classify.cues.case_names import (
 )
 from grammar_rag.classify.statements import Sentence, rank_weight, statement_strength
 from grammar_rag.features.shape import NUMBER_WORDS, as_count, bin_for, count_bins
+from grammar_rag.text.ocr_repair import OCR_NUMERAL
 from grammar_rag.text.phrases import strip_idioms
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature
 
-_NUM = r"([1-9]\d?|" + "|".join(NUMBER_WORDS) + r")"
+_NUM = r"([1-9]\d?|" + OCR_NUMERAL + "|" + "|".join(NUMBER_WORDS) + r")"  # "l2 cases": OCR's 12
 
 # A case label attached to a lexical stem (lower-case letters before the boundary, so pronoun
 # glosses like 3SG=GEN are not taken for noun case): 'dog-ERG', 'house=LOC', 'man-PL-ERG'.

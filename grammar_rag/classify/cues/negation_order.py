@@ -34,6 +34,7 @@ from grammar_rag.classify.cues.base import CueContext, value_kinds
 from grammar_rag.classify.cues.bound_marking import BOUND_WORDS, FREE_WORDS, marking_cues, topic_for
 from grammar_rag.classify.cues.marker_type import two_part_cues
 from grammar_rag.classify.statements import Sentence, negated_before, rank_weight
+from grammar_rag.text.ocr_repair import PERSON_DIGIT
 from grammar_rag.types import NOT_ENOUGH_INFO, Feature, FeatureValue
 
 BOUND, FREE = "bound", "free"
@@ -94,7 +95,7 @@ _LEIPZIG = frozenset({
     "pfv", "pl", "poss", "pred", "pres", "prf", "prog", "proh", "prox", "prs", "pst", "ptcp", "purp", "q",
     "quot", "real", "recp", "refl", "rel", "res", "s", "sbj", "sbjv", "sg", "top", "tr", "voc", "aor", "cont"
 })
-_PERSON = re.compile(r"^[123](?:sg|pl|du|pauc|incl|excl)?$")
+_PERSON = re.compile(r"^" + PERSON_DIGIT + r"(?:sg|pl|du|pauc|incl|excl)?$", re.I)  # "1sg", OCR's "lsg"
 _LOWER_GLOSS_SHARE = 0.4  # a line without capitals is read as a gloss when this share of its words carry labels
 
 
