@@ -909,22 +909,16 @@ def test_talk_of_other_languages_is_about_another_language() -> None:
 
 
 def test_person_marked_negator_word_is_not_a_bound_negation() -> None:
-    # "3U-NEG": an agreement prefix on the negator itself; the verb stays unaffixed
-    pred = clf.classify(NEG, sp("(1) au ro m-aku m-fe 3U rel 3U-small 3U-NEG 'The small one did not stay.'",
-                                "(2) tuo rae ati fe 1SG.NOM person real NEG 'I am not a real person.'",
-                                "The negative particle fe ends the clause."))
-    assert pred.value == "0"
+    # "3U-NEG": an agreement prefix on the negator itself; the verb stays unaffixed. OCR reads the 1 of
+    # "1SG" as l or I: "ISG-NEG" is still such a prefix
+    for person, own in (("3U", "1SG"), ("ISG", "lSG")):
+        pred = clf.classify(NEG, sp(f"(1) au ro m-aku m-fe {person} rel {person}-small {person}-NEG 'It did not stay.'",
+                                    f"(2) tuo rae ati fe {own}.NOM person real NEG 'I am not a real person.'",
+                                    "The negative particle fe ends the clause."))
+        assert pred.value == "0", person
     # a negation prefix before the verb stem stays bound
     assert clf.classify(NEG, sp("(3) a-ka-lo 3SG-NEG-go 'he did not go' (4) i-ka-si 1SG-NEG-eat 'I did not eat'")
                         ).value == "1"
-
-
-def test_person_marked_negator_word_read_through_ocr_confusions() -> None:
-    # OCR reads the 1 of "1SG" as l or I: "ISG-NEG" is still an agreement prefix on the negator word
-    pred = clf.classify(NEG, sp("(1) au ro m-aku m-fe ISG rel lSG-small ISG-NEG 'I did not stay.'",
-                                "(2) tuo rae ati fe lSG.NOM person real NEG 'I am not a real person.'",
-                                "The negative particle fe ends the clause."))
-    assert pred.value == "0"
     # "IPFV-NEG" is an aspect suffix before the negation, not a person read through OCR
     assert clf.classify(NEG, sp("(3) a-lo-IPFV-NEG 3SG-go-IPFV-NEG 'he is not going' (4) si-IPFV-NEG eat-IPFV-NEG 'not eating'")
                         ).value == "1"
