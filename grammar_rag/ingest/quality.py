@@ -183,7 +183,7 @@ def printed_contents_match(passages: Sequence[Passage], toc: Sequence[tuple[int,
     is cut after its last leading title the contents list (numbers included, so a deeper
     "8.6.4.1 Introduction" is not taken for a listed "8.1 Introduction"); paths are then compared as
     :func:`toc_match` does, so a wrong or squashed title still fails."""
-    def key(title: str) -> str:  # numbers kept: "8.6.4.1 Introduction" is not the listed "8.1 Introduction"
+    def key(title: str) -> str:
         return _drop_marks(" ".join(title.split())).casefold()
 
     keep = {key(t) for t in listed}

@@ -26,7 +26,9 @@ _SOFT_HYPHEN_AT_END = re.compile("[\u00ad\ufffe\u0002][ \t]*\n")
 _OCR_DIGIT = re.compile(r"(?<=[\d.])[lI](?=[\d.\s]|$)|(?<=[\d.])O(?=[\d.\s]|$)|^[lI](?=\d)|^O(?=\d)")
 
 def ocr_digits(line: str) -> str:
-    """A heading or folio line with OCR's letter-for-digit confusions read as digits."""
+    """A heading or folio line with OCR's letter-for-digit confusions read as digits (counts and person
+    glosses inside the text are read so by :mod:`grammar_rag.text.ocr_repair`'s ``OCR_NUMERAL`` and
+    ``PERSON_DIGIT``)."""
     head, _, rest = line.partition(" ")
     return f"{_OCR_DIGIT.sub(lambda m: '1' if m.group(0) in 'lI' else '0', head)} {rest}".strip()
 
