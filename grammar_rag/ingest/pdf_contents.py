@@ -262,9 +262,7 @@ class ContentsCursor:
                 continue
             if distance is None and k - self._next >= self.WINDOW:
                 break
-            rest = self._match(entry, text, emphasised)
-            if rest is None and set_off and not self.typeset:
-                rest = self._wrapped_start(entry, text)
+            rest = self._match(entry, text, emphasised, wrapped=set_off and not self.typeset)
             if rest is not None:
                 self._next = k + 1
                 self.found += 1
@@ -335,24 +333,14 @@ class ContentsCursor:
         return ("run-in", *self._enter(depth, m.group("num"), title)[1:]) if depth else ("text", 0, "")
 
     @staticmethod
-    def _wrapped_start(entry: ContentsEntry, text: str) -> str | None:
-        """The title letters still to come if ``text``, a line of plain text as wide as prose, opens
-        ``entry``'s numbered heading and wraps ("4.2.1 The demonstrative series in the columns: iC vs.
-        heC vs. hiC and" / "i(C)tːi vs. ..."), else None. Text has no type to tell a heading by, and a
-        line this wide is not short, so only its number and at least half of the title (20 letters or
-        more) make it one: a sentence that opens with a section number does not repeat its title."""
-        number = _ENTRY_NUMBER.match(_LEAD_WORD.sub("", entry.title)) if entry.number else None
-        text = _LEAD_WORD.sub("", text)
-        if number is None or not text.startswith(entry.number + " "):
-            return None
-        head, sq = squash(number.group("title")), squash(text[len(entry.number):])
-        if len(sq) < len(head) and head.startswith(sq) and len(sq) >= max(20, len(head) / 2):
-            return head[len(sq):]
-        return None
+    def _match(entry: ContentsEntry, text: str, emphasised: bool, wrapped: bool = False) -> str | None:
+        """The squashed title letters still to come if ``text`` opens ``entry``'s heading, else None.
 
-    @staticmethod
-    def _match(entry: ContentsEntry, text: str, emphasised: bool) -> str | None:
-        """The squashed title letters still to come if ``text`` opens ``entry``'s heading, else None."""
+        ``wrapped``: ``text`` is a set-off line of plain text, which may be a numbered heading whose title
+        fills the line and wraps ("4.2.1 The demonstrative series in the columns: iC vs. heC vs. hiC and" /
+        "i(C)tːi vs. ..."). Text has no type to tell a heading by and such a line is not short, so only
+        its number and at least half of the title (20 letters or more) make it one: a sentence that
+        opens with a section number does not repeat its title."""
         text = _LEAD_WORD.sub("", text)
         title = squash(entry.title)
         if entry.number:
@@ -368,7 +356,8 @@ class ContentsCursor:
             sq = squash(after)
             if not sq:  # the number alone ("Part I"), the title on the lines below
                 return head if emphasised else None
-            if head.startswith(sq) and (emphasised or len(sq) == len(head)):
+            if head.startswith(sq) and (emphasised or len(sq) == len(head)
+                                        or (wrapped and after[:1] == " " and len(sq) >= max(20, len(head) / 2))):
                 return head[len(sq):]
             if emphasised and (sq.startswith(head) or sq[:4] == head[:4]):
                 return ""  # the heading worded longer or otherwise than its contents line ("Case" / "Case marking")
